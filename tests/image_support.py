@@ -1,0 +1,98 @@
+"""Helpers for the image, download and server tests: a real local HTTP server and test images."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+
+@dataclass
+class Served:
+    """What the local server serves and how it misbehaves (set by the test)."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    drop_after: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before cutting once
+    fail_times: dict[str, int] = field(default_factory=dict)  # path -> number of 503s to answer first
+    delay: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering
+    ignore_range: bool = False
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Range
+
+
+def _handler(served: Served) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _body(self) -> bytes | None:
+            served.requests.append((self.command, self.path, self.headers.get("Range")))
+            if self.path in served.delay:
+                time.sleep(served.delay[self.path])
+            if served.fail_times.get(self.path, 0) > 0:
+                served.fail_times[self.path] -= 1
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            body = served.files.get(self.path)
+            if body is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            return body
+
+        def do_HEAD(self) -> None:
+            body = self._body()
+            if body is not None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+
+        def do_GET(self) -> None:
+            body = self._body()
+            if body is None:
+                return
+            start = 0
+            header = self.headers.get("Range")
+            if header and not served.ignore_range:
+                start = int(header.split("=")[1].split("-")[0])
+                if start >= len(body):
+                    self.send_response(416)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            else:
+                self.send_response(200)
+            payload = body[start:]
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            cut = served.drop_after.pop(self.path, None)
+            if cut is not None:
+                self.wfile.write(payload[:cut])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(payload)
+
+    return Handler
+
+
+@contextmanager
+def http_server(served: Served) -> Iterator[str]:
+    """Run a threaded HTTP server on a free 127.0.0.1 port; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
