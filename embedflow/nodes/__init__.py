@@ -1,0 +1,1 @@
+"""Built-in blocks: each module registers one NodeSpec (and its validation rules)."""

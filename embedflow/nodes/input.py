@@ -1,0 +1,73 @@
+"""Input block: loads a data file or a folder of images and picks the feature to use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .. import registry
+from ..engine import NodeContext
+from ..ports import TABLE
+from ..registry import NodeSpec, Port, Setting
+from ..tabular import FORMATS, fingerprint_path, load_table
+from ..validation import Diagnostic, ValidationContext, error
+from ..workflow import Node
+
+
+def _resolve(path: str, base_dir: str | None) -> Path:
+    candidate = Path(path).expanduser()
+    if not candidate.is_absolute() and base_dir:
+        candidate = Path(base_dir) / candidate
+    return candidate
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Read the file or folder into a Table."""
+    path = _resolve(ctx.settings["path"], ctx.base_dir)
+    ctx.progress(0.0, f"Reading {path.name}")
+    loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"])
+    for message in loaded.warnings:
+        ctx.report("warning", "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
+    ctx.summary = f"{loaded.table.summary()}; feature: {loaded.table.feature}"
+    return {"data": loaded.table}
+
+
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """A chosen file must exist."""
+    path = context.settings(node).get("path", "")
+    if not isinstance(path, str) or not path:
+        yield error("missing-file", f"“{node.title}” has no data file chosen.",
+                    "Double-click it and choose a file or image folder, or drop a file on the canvas.",
+                    node_id=node.id)
+    elif not context.resolve_path(path).exists():
+        yield error("missing-file", f"“{node.title}”: the file {context.resolve_path(path)} does not exist.",
+                    "Check the path in its settings: the file may have been moved or renamed.",
+                    node_id=node.id)
+
+
+def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
+    """Changes when the file's content changes, so an edited file is read again."""
+    return fingerprint_path(_resolve(settings.get("path", ""), base_dir))
+
+
+SPEC = registry.register(NodeSpec(
+    type="input",
+    title="Input",
+    category="Data",
+    description="Load a table (CSV, TSV, Excel, Parquet, JSON lines, text) or a folder of images.",
+    icon="input",
+    inputs=(),
+    outputs=(Port("data", TABLE, description="The rows of the file, with the chosen feature."),),
+    settings=(
+        Setting("path", "path", "", label="File or folder",
+                help="A data file or a folder of images (sub-folders become categories)."),
+        Setting("feature", "column", "", label="Feature",
+                help="The column to embed; empty picks the first text column (or 'image' for folders)."),
+        Setting("format", "choice", "auto", label="Format", choices=FORMATS,
+                help="How to read the file; 'auto' decides from its name."),
+    ),
+    run=run,
+    check=check,
+    fingerprint=fingerprint,
+    help_page="input",
+))

@@ -1,0 +1,275 @@
+"""The workflow model: nodes, links and annotations, with change events a GUI can observe."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from . import registry
+from .errors import EmbedflowError
+
+
+@dataclass
+class Node:
+    """A block placed on the canvas. `settings` holds what the user set (defaults fill the rest)."""
+
+    id: str
+    type: str
+    title: str
+    position: tuple[float, float] = (0.0, 0.0)
+    settings: dict[str, Any] = field(default_factory=dict)
+    node_version: int = 1
+
+
+@dataclass
+class Link:
+    """A connection from an output port of one node to an input port of another."""
+
+    id: str
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+@dataclass
+class Annotation:
+    """A teaching note on the canvas: kind "text" (rect + text) or "arrow" (rect = x1, y1, x2, y2)."""
+
+    id: str
+    kind: str
+    rect: tuple[float, float, float, float]
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class WorkflowEvent:
+    """A change to the model. kind is one of EVENT_KINDS; `item` is the node, link or annotation."""
+
+    kind: str
+    item: Any
+    old: Any = None
+    new: Any = None
+
+
+EVENT_KINDS = (
+    "node-added", "node-removed", "node-moved", "title-changed", "settings-changed",
+    "link-added", "link-removed",
+    "annotation-added", "annotation-removed", "annotation-changed",
+    "reset",
+)
+
+Listener = Callable[[WorkflowEvent], None]
+
+
+class Workflow:
+    """Nodes, links and annotations, edited only through methods that emit WorkflowEvents."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.links: dict[str, Link] = {}
+        self.annotations: dict[str, Annotation] = {}
+        self._listeners: list[Listener] = []
+
+    # -- events -----------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` on every change; returns a function that unsubscribes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, kind: str, item: Any, old: Any = None, new: Any = None) -> None:
+        event = WorkflowEvent(kind, item, old, new)
+        for listener in list(self._listeners):
+            listener(event)
+
+    # -- ids --------------------------------------------------------------------
+    def new_id(self, prefix: str) -> str:
+        """A fresh id like n3, l7 or a2 that no node, link or annotation uses."""
+        used = self.nodes.keys() | self.links.keys() | self.annotations.keys()
+        return next(f"{prefix}{i}" for i in itertools.count(1) if f"{prefix}{i}" not in used)
+
+    # -- nodes ------------------------------------------------------------------
+    def add_node(self, type_name: str, position: tuple[float, float] = (0.0, 0.0),
+                 settings: dict[str, Any] | None = None, title: str | None = None,
+                 node_id: str | None = None, node_version: int | None = None) -> Node:
+        """Add a block; unset settings take the block's defaults. Unknown types become placeholders."""
+        spec = registry.get(type_name)
+        if node_id is not None and node_id in self.nodes:
+            raise EmbedflowError(f"A node with id {node_id!r} already exists")
+        stored = dict(settings or {})
+        if spec is not None and settings is None:
+            stored = spec.defaults()
+        node = Node(
+            id=node_id or self.new_id("n"),
+            type=type_name,
+            title=title if title is not None else (spec.title if spec else type_name),
+            position=(float(position[0]), float(position[1])),
+            settings=stored,
+            node_version=node_version if node_version is not None else (spec.version if spec else 1),
+        )
+        self.nodes[node.id] = node
+        self._emit("node-added", node)
+        return node
+
+    def remove_node(self, node_id: str) -> list[Link]:
+        """Remove a node and its links (link-removed events come first); returns the removed links."""
+        node = self._node(node_id)
+        removed = [link for link in self.links.values() if node_id in (link.source, link.target)]
+        for link in removed:
+            self.disconnect(link.id)
+        del self.nodes[node_id]
+        self._emit("node-removed", node)
+        return removed
+
+    def move_node(self, node_id: str, position: tuple[float, float]) -> None:
+        """Place a node at `position`."""
+        node = self._node(node_id)
+        old, node.position = node.position, (float(position[0]), float(position[1]))
+        self._emit("node-moved", node, old, node.position)
+
+    def set_title(self, node_id: str, title: str) -> None:
+        """Rename a node."""
+        node = self._node(node_id)
+        old, node.title = node.title, title
+        self._emit("title-changed", node, old, title)
+
+    def update_settings(self, node_id: str, changes: dict[str, Any]) -> None:
+        """Set some settings of a node (others keep their values)."""
+        node = self._node(node_id)
+        old = copy.deepcopy(node.settings)
+        node.settings.update(copy.deepcopy(changes))
+        self._emit("settings-changed", node, old, copy.deepcopy(node.settings))
+
+    def replace_settings(self, node_id: str, settings: dict[str, Any]) -> None:
+        """Replace all stored settings of a node (used by undo)."""
+        node = self._node(node_id)
+        old = node.settings
+        node.settings = copy.deepcopy(settings)
+        self._emit("settings-changed", node, old, copy.deepcopy(node.settings))
+
+    # -- links ------------------------------------------------------------------
+    def connect(self, source: str, source_port: str, target: str, target_port: str,
+                link_id: str | None = None) -> Link:
+        """Link an output port to an input port. An input port takes one link: an existing one is replaced.
+
+        Raises EmbedflowError for unknown nodes or ports and for a link that already exists;
+        type mismatches and cycles are left for the validator to explain.
+        """
+        for node_id in (source, target):
+            self._node(node_id)
+        if source == target:
+            raise EmbedflowError("A node cannot be linked to itself")
+        source_spec, target_spec = registry.get(self.nodes[source].type), registry.get(self.nodes[target].type)
+        if source_spec and source_spec.output(source_port) is None:
+            raise EmbedflowError(f"{self.nodes[source].title} has no output called {source_port!r}")
+        if target_spec and target_spec.input(target_port) is None:
+            raise EmbedflowError(f"{self.nodes[target].title} has no input called {target_port!r}")
+        if link_id is not None and link_id in self.links:
+            raise EmbedflowError(f"A link with id {link_id!r} already exists")
+        for link in list(self.links.values()):
+            if link.target == target and link.target_port == target_port:
+                if link.source == source and link.source_port == source_port:
+                    raise EmbedflowError("These ports are already linked")
+                self.disconnect(link.id)
+        link = Link(link_id or self.new_id("l"), source, source_port, target, target_port)
+        self.links[link.id] = link
+        self._emit("link-added", link)
+        return link
+
+    def disconnect(self, link_id: str) -> Link:
+        """Remove a link; returns it."""
+        if link_id not in self.links:
+            raise EmbedflowError(f"No link with id {link_id!r}")
+        link = self.links.pop(link_id)
+        self._emit("link-removed", link)
+        return link
+
+    def links_into(self, node_id: str) -> list[Link]:
+        """Links whose target is `node_id`."""
+        return [link for link in self.links.values() if link.target == node_id]
+
+    def links_from(self, node_id: str) -> list[Link]:
+        """Links whose source is `node_id`."""
+        return [link for link in self.links.values() if link.source == node_id]
+
+    def upstream_of(self, node_id: str, port: str) -> tuple[Node, str] | None:
+        """The (node, output port) feeding input `port` of `node_id`, if linked."""
+        for link in self.links.values():
+            if link.target == node_id and link.target_port == port and link.source in self.nodes:
+                return self.nodes[link.source], link.source_port
+        return None
+
+    # -- annotations ------------------------------------------------------------
+    def add_annotation(self, kind: str, rect: Iterable[float], text: str = "",
+                       annotation_id: str | None = None) -> Annotation:
+        """Add a text note or an arrow."""
+        if kind not in ("text", "arrow"):
+            raise EmbedflowError(f"Unknown annotation kind {kind!r}")
+        annotation = Annotation(annotation_id or self.new_id("a"), kind,
+                                tuple(float(v) for v in rect), text)  # type: ignore[arg-type]
+        self.annotations[annotation.id] = annotation
+        self._emit("annotation-added", annotation)
+        return annotation
+
+    def update_annotation(self, annotation_id: str, rect: Iterable[float] | None = None,
+                          text: str | None = None) -> None:
+        """Move/resize an annotation or change its text."""
+        annotation = self.annotations[annotation_id]
+        old = copy.copy(annotation)
+        if rect is not None:
+            annotation.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
+        if text is not None:
+            annotation.text = text
+        self._emit("annotation-changed", annotation, old, copy.copy(annotation))
+
+    def remove_annotation(self, annotation_id: str) -> Annotation:
+        """Remove an annotation; returns it."""
+        annotation = self.annotations.pop(annotation_id)
+        self._emit("annotation-removed", annotation)
+        return annotation
+
+    # -- whole workflow -------------------------------------------------------------
+    def clear(self) -> None:
+        """Remove everything (one "reset" event)."""
+        self.nodes.clear()
+        self.links.clear()
+        self.annotations.clear()
+        self._emit("reset", self)
+
+    def topological_order(self) -> list[str] | None:
+        """Node ids with every node after its sources, or None when the links form a cycle."""
+        indegree = {node_id: 0 for node_id in self.nodes}
+        children: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
+        for link in self.links.values():
+            if link.source in self.nodes and link.target in self.nodes:
+                indegree[link.target] += 1
+                children[link.source].append(link.target)
+        ready = [node_id for node_id, count in indegree.items() if count == 0]
+        order: list[str] = []
+        while ready:
+            node_id = ready.pop(0)
+            order.append(node_id)
+            for child in children[node_id]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    ready.append(child)
+        return order if len(order) == len(self.nodes) else None
+
+    def downstream_of(self, node_id: str) -> set[str]:
+        """Every node reachable from `node_id` along links (not including itself)."""
+        seen: set[str] = set()
+        stack = [node_id]
+        while stack:
+            for link in self.links_from(stack.pop()):
+                if link.target not in seen:
+                    seen.add(link.target)
+                    stack.append(link.target)
+        return seen
+
+    def _node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise EmbedflowError(f"No node with id {node_id!r}") from None
