@@ -131,7 +131,8 @@ class Engine:
 
     def outputs(self) -> dict[str, dict[str, Any]]:
         """The outputs of every node that finished, by node id."""
-        return {nid: r.outputs for nid, r in self.results.items() if r.state == "done"}
+        # list() copies in one step: a worker thread may add results while the UI thread reads
+        return {nid: r.outputs for nid, r in list(self.results.items()) if r.state == "done"}
 
     def forget(self, node_id: str) -> None:
         """Drop a node's cached result so the next run computes it again."""

@@ -231,6 +231,18 @@ class Workflow:
         return annotation
 
     # -- whole workflow -------------------------------------------------------------
+    def reorder(self, node_ids: Iterable[str] = (), link_ids: Iterable[str] = (),
+                annotation_ids: Iterable[str] = ()) -> None:
+        """Put the listed items first, in that order (undo uses it so a saved file comes back byte-identical)."""
+        for items, order in ((self.nodes, node_ids), (self.links, link_ids),
+                             (self.annotations, annotation_ids)):
+            listed = [key for key in order if key in items]
+            chosen = set(listed)
+            rest = [key for key in items if key not in chosen]
+            reordered = {key: items[key] for key in listed + rest}
+            items.clear()
+            items.update(reordered)
+
     def clear(self) -> None:
         """Remove everything (one "reset" event)."""
         self.nodes.clear()
