@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from embedflow.downloads import ChecksumError, DownloadCancelled, DownloadError, download, remote_size
-from image_support import Served, http_server
+from tests.image_support import Served, http_server
 
 BODY = os.urandom(300_000) + b"tail"
 SHA = hashlib.sha256(BODY).hexdigest()

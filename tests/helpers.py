@@ -1,0 +1,65 @@
+"""Test-only node types for exercising the engine with real runs (registered per test)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from embedflow import registry
+from embedflow.data import Table
+from embedflow.errors import NodeError
+from embedflow.ports import EMBEDDINGS, TABLE
+from embedflow.registry import NodeSpec, Port, Setting
+
+
+def _numbers(ctx) -> dict[str, Any]:
+    n = ctx.settings["rows"]
+    return {"data": Table(pd.DataFrame({"x": np.arange(n)}))}
+
+
+def _scale(ctx) -> dict[str, Any]:
+    if ctx.settings["fail"]:
+        raise NodeError("asked to fail", "test-failure")
+    table = ctx.inputs["data"]
+    vectors = np.outer(table.meta["x"].to_numpy(), np.ones(2)) * ctx.settings["factor"]
+    return {"embeddings": table.with_vectors(vectors, model="test")}
+
+
+started = threading.Event()
+
+
+def _slow(ctx) -> dict[str, Any]:
+    started.set()
+    for step in range(10_000):
+        ctx.progress(step / 10_000, "working")
+        time.sleep(0.001)
+    return {"data": ctx.inputs["data"]}
+
+
+TEST_SPECS = [
+    NodeSpec("t_numbers", "Numbers", "Data", "n rows", "input", (), (Port("data", TABLE),),
+             (Setting("rows", "int", 3, minimum=1, maximum=1000),), _numbers),
+    NodeSpec("t_scale", "Scale", "Analysis", "vectors", "input", (Port("data", TABLE),),
+             (Port("embeddings", EMBEDDINGS),),
+             (Setting("factor", "float", 1.0), Setting("fail", "bool", False)), _scale),
+    NodeSpec("t_slow", "Slow", "Analysis", "slow", "input", (Port("data", TABLE),),
+             (Port("data", TABLE),), (), _slow),
+    NodeSpec("t_needs_embeddings", "Needs embeddings", "Analysis", "x", "input",
+             (Port("data", EMBEDDINGS),), (Port("data", TABLE),), (), lambda ctx: {"data": ctx.inputs["data"]}),
+]
+
+
+def register_test_nodes() -> None:
+    """Register the test-only node types."""
+    for spec in TEST_SPECS:
+        registry.register(spec)
+
+
+def unregister_test_nodes() -> None:
+    """Remove the test-only node types."""
+    for spec in TEST_SPECS:
+        registry.unregister(spec.type)
