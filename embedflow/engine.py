@@ -174,11 +174,7 @@ class Engine:
         """Copy what the run needs so the model may change while the worker runs."""
         workflow = self.workflow
         diagnostics = validate(workflow, self.base_dir, self.outputs())
-        order = workflow.topological_order()
-        if order is None:
-            acyclic = [nid for nid in workflow.nodes
-                       if not any(c.code == "cycle" and c.node_id == nid for c in diagnostics)]
-            order = [nid for nid in acyclic if not (workflow.downstream_of(nid) & {nid})]
+        order = workflow.topological_order(partial=True) or []
         wanted = set(order)
         if node_ids is not None:
             wanted = set(node_ids)

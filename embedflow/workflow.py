@@ -250,8 +250,11 @@ class Workflow:
         self.annotations.clear()
         self._emit("reset", self)
 
-    def topological_order(self) -> list[str] | None:
-        """Node ids with every node after its sources, or None when the links form a cycle."""
+    def topological_order(self, partial: bool = False) -> list[str] | None:
+        """Node ids with every node after its sources, or None when the links form a cycle.
+
+        partial: instead of None, return the nodes that are neither in a cycle nor below one.
+        """
         indegree = {node_id: 0 for node_id in self.nodes}
         children: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
         for link in self.links.values():
@@ -267,7 +270,7 @@ class Workflow:
                 indegree[child] -= 1
                 if indegree[child] == 0:
                     ready.append(child)
-        return order if len(order) == len(self.nodes) else None
+        return order if partial or len(order) == len(self.nodes) else None
 
     def downstream_of(self, node_id: str) -> set[str]:
         """Every node reachable from `node_id` along links (not including itself)."""

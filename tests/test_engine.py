@@ -142,3 +142,13 @@ def test_model_edits_during_a_run_do_not_affect_it():
     handle.cancel()
     handle.wait(5)
     assert len(handle.results[source].outputs["data"]) == 3
+
+
+def test_nodes_outside_a_cycle_still_run():
+    workflow, source, left, right = chain()
+    a, b = workflow.add_node("t_slow"), workflow.add_node("t_slow")
+    workflow.connect(a.id, "data", b.id, "data")
+    workflow.connect(b.id, "data", a.id, "data")
+    results = Engine(workflow).run()
+    assert set(results) == {source, left, right}
+    assert all(r.state == "done" for r in results.values())
