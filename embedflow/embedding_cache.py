@@ -1,0 +1,137 @@
+"""A persistent store of embeddings keyed by (model key, sha256 of the input's bytes), in SQLite.
+
+Appends are cheap (one row per image, no rewriting of the whole store), it survives restarts,
+least-recently-used rows are dropped beyond a size cap, and a corrupt file is replaced by an
+empty store instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .cache import cache_dir
+
+DEFAULT_MAX_BYTES = 1 << 30
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    model TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    used REAL NOT NULL,
+    PRIMARY KEY (model, digest)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
+"""
+
+
+class EmbeddingCache:
+    """Float32 vectors by (model key, content digest); safe to share between threads."""
+
+    def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.path = Path(path) if path else cache_dir("embeddings") / "images.sqlite"
+        self.max_bytes = max_bytes
+        self.rebuilt = False
+        self._lock = threading.Lock()
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = self._connect()
+            db.execute("SELECT count(*) FROM vectors").fetchone()
+            return db
+        except sqlite3.DatabaseError:
+            return self._rebuild()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        return db
+
+    def _rebuild(self) -> sqlite3.Connection:
+        """Replace a corrupt store with an empty one (the cache only ever saves time)."""
+        with contextlib.suppress(Exception):
+            self._db.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(str(self.path) + suffix).unlink()
+        self.rebuilt = True
+        self._db = self._connect()
+        return self._db
+
+    def get_many(self, model: str, digests: Iterable[str]) -> dict[str, np.ndarray]:
+        """The cached vectors among `digests` (missing ones are left out)."""
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            try:
+                for start in range(0, len(wanted), 500):
+                    part = wanted[start:start + 500]
+                    marks = ",".join("?" * len(part))
+                    rows = self._db.execute(
+                        f"SELECT digest, vector FROM vectors WHERE model = ? AND digest IN ({marks})",
+                        [model, *part]).fetchall()
+                    found.update((d, np.frombuffer(v, dtype=np.float32).copy()) for d, v in rows)
+                if found:
+                    self._db.executemany("UPDATE vectors SET used = ? WHERE model = ? AND digest = ?",
+                                         [(time.time(), model, d) for d in found])
+                    self._db.commit()
+            except sqlite3.DatabaseError:
+                self._rebuild()
+                return {}
+        return found
+
+    def put_many(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        """Store vectors (replacing older ones for the same key) and enforce the size cap."""
+        now = time.time()
+        rows = [(model, d, np.asarray(v, np.float32).tobytes(), now) for d, v in items]
+        if not rows:
+            return
+        with self._lock:
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._db.commit()
+                self._enforce_cap()
+            except sqlite3.DatabaseError:
+                self._rebuild()
+
+    def size_bytes(self) -> int:
+        """Bytes of live data in the store."""
+        with self._lock:
+            return self._live_bytes()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def _live_bytes(self) -> int:
+        page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        return int((pages - free) * page_size)
+
+    def _enforce_cap(self) -> None:
+        """Drop the least recently used quarter of the rows until the store fits the cap."""
+        while self._live_bytes() > self.max_bytes:
+            count = self._db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+            if count == 0:
+                return
+            self._db.execute(
+                "DELETE FROM vectors WHERE (model, digest) IN "
+                "(SELECT model, digest FROM vectors ORDER BY used LIMIT ?)",
+                (max(1, count // 4),))
+            self._db.commit()

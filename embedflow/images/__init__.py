@@ -1,0 +1,1 @@
+"""Image loading, SqueezeNet and other ONNX image models, model downloads and the server client."""
