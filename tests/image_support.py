@@ -7,7 +7,11 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 @dataclass
@@ -96,3 +100,56 @@ def http_server(served: Served) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def photo(name: str = "astronaut", size: tuple[int, int] | None = None) -> "Image.Image":
+    """A real photo from scikit-image, optionally resized."""
+    from PIL import Image
+    from skimage import data
+
+    image = Image.fromarray(getattr(data, name)()).convert("RGB")
+    return image.resize(size, Image.Resampling.LANCZOS) if size else image
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels (the pixel data is a stub)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+            + chunk(b"IEND", b""))
+
+
+def bad_and_odd_images(folder: Path) -> dict[str, str | None]:
+    """Write every awkward case into `folder`; returns file name -> expected reason word (None = embeds)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    good = photo("chelsea")
+    good.save(folder / "good.jpg", quality=90)
+    (folder / "empty.jpg").write_bytes(b"")
+    buffer = io.BytesIO()
+    good.save(buffer, "JPEG", quality=90)
+    (folder / "truncated.jpg").write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    (folder / "not-an-image.png").write_text("this is a text file, not a picture\n")
+    good.convert("CMYK").save(folder / "cmyk.jpg", quality=90)
+    gray16 = (np.asarray(good.convert("L"), np.uint16) * 257).astype(np.uint16)
+    Image.fromarray(gray16).save(folder / "gray16.png")
+    good.convert("L").save(folder / "gray.png")
+    palette = good.convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
+    palette.save(folder / "palette-alpha.png", transparency=0)
+    upright = photo("coffee", (300, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the viewer must rotate 90° clockwise
+    upright.transpose(Image.Transpose.ROTATE_90).save(folder / "exif-rotated.png", exif=exif)
+    (folder / "huge-header.png").write_bytes(png_header(30000, 30000))
+    return {"good.jpg": None, "empty.jpg": "empty", "truncated.jpg": "truncated",
+            "not-an-image.png": "not an image", "cmyk.jpg": None, "gray16.png": None, "gray.png": None,
+            "palette-alpha.png": None, "exif-rotated.png": None, "huge-header.png": "too large"}

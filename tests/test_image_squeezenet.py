@@ -112,3 +112,22 @@ def test_squeezenet_graph_is_built_once_and_cached() -> None:
     model = onnx.load(first)
     onnx.checker.check_model(model)
     assert [o.name for o in model.graph.output] == ["embedding"]
+
+
+def test_fast_decoding_of_large_jpegs_keeps_embeddings_within_one_percent() -> None:
+    import io
+    from dataclasses import replace
+
+    from embedflow.images.runtime import OnnxEmbedder
+    from tests.image_support import photo
+
+    model = catalog.get_model("squeezenet")
+    embedder = OnnxEmbedder(catalog.model_file(model))
+    for name in ("astronaut", "rocket"):
+        buffer = io.BytesIO()
+        photo(name, (2000, 1500)).save(buffer, "JPEG", quality=90)
+        fast = replace(model.preprocess, fast=True).load(buffer.getvalue())
+        exact = replace(model.preprocess, fast=False).load(buffer.getvalue())
+        v_fast, v_exact = embedder.run(np.stack([fast, exact]))
+        assert np.linalg.norm(v_fast - v_exact) / np.linalg.norm(v_exact) < 1e-2
+        assert v_fast.argmax() == v_exact.argmax()

@@ -18,7 +18,7 @@ from .catalog import ImageModel
 from .loading import ImageLoadError
 from .preprocess import Preprocess
 from .runtime import OnnxEmbedder
-from .sources import read_source
+from .sources import URL_TIMEOUT, read_source
 
 DEFAULT_BATCH = 32
 
@@ -86,7 +86,7 @@ def default_workers() -> int:
 
 def embed_sources(sources: Sequence[object], base_dir: str | None, backend: Backend, *,
                   cache: EmbeddingCache | None = None, batch_size: int = DEFAULT_BATCH,
-                  workers: int | None = None,
+                  workers: int | None = None, url_timeout: float = URL_TIMEOUT,
                   progress: Callable[[float, str], None] | None = None,
                   check_cancelled: Callable[[], None] | None = None) -> EmbedResult:
     """Embed every source (path or URL); failures are collected with their reasons, never raised.
@@ -102,7 +102,7 @@ def embed_sources(sources: Sequence[object], base_dir: str | None, backend: Back
     def load(row: int) -> _Loaded:
         loaded = _Loaded(row)
         try:
-            data = read_source(sources[row], base_dir, session=session)
+            data = read_source(sources[row], base_dir, session=session, timeout=url_timeout)
             loaded.digest = hashlib.sha256(data).hexdigest()
             if cache is not None:
                 hit = cache.get_many(backend.cache_key, [loaded.digest]).get(loaded.digest)
