@@ -1,0 +1,195 @@
+"""Nearest Neighbours block: for each query row, the k closest data rows in embedding space."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .. import registry
+from ..data import Table
+from ..engine import NodeContext
+from ..errors import NodeError
+from ..neighbours import METRICS, invalid_rows, search, zero_rows
+from ..ports import EMBEDDINGS, NEIGHBOURS
+from ..projection import row_list
+from ..registry import NodeSpec, Port, Setting
+from ..validation import Diagnostic, ValidationContext, error, rule
+from ..workflow import Node
+
+TYPE = "nearest_neighbours"
+# Where upstream blocks keep the model id in their settings, for checks before anything has run.
+MODEL_SETTINGS = {"text_embedding": ("language_model", "text"), "image_embedding": ("model", "image")}
+
+
+def duplicate_rows(vectors: np.ndarray) -> np.ndarray:
+    """Row numbers whose vector equals an earlier row's vector exactly."""
+    if len(vectors) < 2:
+        return np.array([], dtype=np.int64)
+    rows = np.ascontiguousarray(vectors).view(np.dtype((np.void, vectors.dtype.itemsize * vectors.shape[1])))
+    return np.flatnonzero(pd.Series(rows.ravel()).duplicated().to_numpy())
+
+
+def upstream_embeddings(context: ValidationContext, node: Node, port: str) -> tuple[int | None, str | None, str | None]:
+    """(vector length, model id, kind) of what feeds `port`, from its last output or its settings."""
+    source = context.source_of(node, port)
+    if source is None:
+        return None, None, None
+    upstream, upstream_port = source
+    value = context.output_of(upstream, upstream_port)
+    if isinstance(value, Table) and value.vectors is not None:
+        return value.dims, value.provenance.get("model"), value.provenance.get("kind")
+    if upstream.type in MODEL_SETTINGS:
+        setting, kind = MODEL_SETTINGS[upstream.type]
+        model = context.settings(upstream).get(setting)
+        return None, model if isinstance(model, str) and model else None, kind
+    return None, None, None
+
+
+def mismatch(data: tuple[int | None, str | None, str | None],
+             query: tuple[int | None, str | None, str | None]) -> tuple[str, str, str] | None:
+    """(code, message, hint) when data and query vectors cannot be compared, else None."""
+    (data_dims, data_model, data_kind), (query_dims, query_model, query_kind) = data, query
+    if data_model and query_model and data_model != query_model:
+        kinds = f" ({data_kind} vs {query_kind})" if data_kind and query_kind and data_kind != query_kind else ""
+        return ("embedding-model-mismatch",
+                f"the data was embedded with {data_model} but the query with {query_model}{kinds}; "
+                f"distances between different embedding spaces mean nothing.",
+                f"Embed the query with {data_model} too, or the data with {query_model}.")
+    if data_dims and query_dims and data_dims != query_dims:
+        return ("dimension-mismatch",
+                f"data vectors have {data_dims} values but query vectors have {query_dims}.",
+                "Embed data and query with the same model so their vectors have the same length.")
+    return None
+
+
+@rule
+def neighbour_inputs_match(context: ValidationContext) -> Iterable[Diagnostic]:
+    """Data and query of a Nearest Neighbours block must come from one embedding space."""
+    for node in context.workflow.nodes.values():
+        if node.type != TYPE or context.source_of(node, "query") is None:
+            continue
+        found = mismatch(upstream_embeddings(context, node, "data"), upstream_embeddings(context, node, "query"))
+        if found:
+            code, message, hint = found
+            yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id)
+
+
+def _prefixed(meta: pd.DataFrame, rows: np.ndarray, prefix: str, taken: set[str]) -> pd.DataFrame:
+    """Metadata of `rows` with column names prefixed, renamed where they would clash."""
+    frame = meta.iloc[rows].reset_index(drop=True)
+    names = []
+    for column in frame.columns:
+        name = f"{prefix}{column}"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        names.append(name)
+    frame.columns = names
+    return frame
+
+
+def neighbours_table(data: Table, query: Table, indices: np.ndarray, distances: np.ndarray,
+                     similarities: np.ndarray | None, metric: str) -> Table:
+    """One row per (query, neighbour): row numbers, rank, distance, similarity, then both metadata."""
+    queries, k = indices.shape
+    found = indices.ravel() >= 0
+    query_rows = np.repeat(np.arange(queries), k)[found]
+    neighbour_rows = indices.ravel()[found]
+    columns: dict[str, Any] = {
+        "query_row": query_rows,
+        "neighbour_row": neighbour_rows,
+        "rank": np.tile(np.arange(1, k + 1), queries)[found],
+        "distance": distances.ravel()[found],
+    }
+    if similarities is not None:
+        columns["similarity"] = similarities.ravel()[found]
+    head = pd.DataFrame(columns)
+    taken = set(head.columns)
+    meta = pd.concat([head, _prefixed(query.meta, query_rows, "query_", taken),
+                      _prefixed(data.meta, neighbour_rows, "neighbour_", taken)], axis=1)
+    return Table(meta, provenance={**data.provenance, "metric": metric})
+
+
+def _report_rows(ctx: NodeContext, table: Table, name: str, metric: str) -> None:
+    bad = invalid_rows(table.vectors)
+    if len(bad):
+        ctx.report("warning", "nan-vectors",
+                   f"{len(bad):,} {name} row(s) hold NaN or infinite values and were skipped (rows {row_list(bad)}).",
+                   "Check the upstream block: an empty text or unreadable image may have produced them.")
+    zeros = zero_rows(table.vectors)
+    if len(zeros) and metric == "cosine":
+        ctx.report("warning", "zero-vectors",
+                   f"{len(zeros):,} {name} row(s) have all-zero vectors, so cosine similarity is 0 for "
+                   f"them (rows {row_list(zeros)}).",
+                   "Such rows usually had no known words; check the text or the language model.")
+    duplicates = duplicate_rows(table.vectors)
+    if len(duplicates):
+        ctx.report("info", "duplicate-vectors",
+                   f"{len(duplicates):,} {name} row(s) repeat an earlier row's vector exactly "
+                   f"(rows {row_list(duplicates)}); duplicates are each other's neighbours at distance 0.")
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Search the k nearest data rows of every query row (or of every data row)."""
+    data: Table = ctx.inputs["data"]
+    query: Table | None = ctx.inputs.get("query")
+    k, metric = int(ctx.settings["k"]), ctx.settings["metric"]
+    for name, table in (("data", data), ("query", query)):
+        if table is not None and table.vectors is None:
+            raise NodeError(f"{ctx.title}: its {name} input has no vectors.", "no-vectors",
+                            "Link the output of an embedding block (Text Embedding or Image Embedding).")
+    if query is not None:
+        found = mismatch((data.dims, data.provenance.get("model"), data.provenance.get("kind")),
+                         (query.dims, query.provenance.get("model"), query.provenance.get("kind")))
+        if found:
+            code, message, hint = found
+            raise NodeError(f"{ctx.title}: {message}", code, hint)
+    if len(data) == 0 or (query is not None and len(query) == 0):
+        raise NodeError(f"{ctx.title}: its {'data' if len(data) == 0 else 'query'} input has no rows.",
+                        "too-few-rows")
+    if query is None and len(data) < 2:
+        raise NodeError(f"{ctx.title}: there is only one row, so it has no other rows to be near.",
+                        "too-few-rows", "Give it at least two rows, or link a query.")
+    candidates = len(data) - (1 if query is None else 0)
+    if k > candidates:
+        ctx.report("warning", "k-larger-than-rows",
+                   f"k is {k} but there are only {candidates:,} rows to choose from, so each query gets "
+                   f"{candidates:,} neighbours.", f"Set k to {candidates} or less.")
+    _report_rows(ctx, data, "data", metric)
+    if query is not None:
+        _report_rows(ctx, query, "query", metric)
+
+    found = search(data.vectors, None if query is None else query.vectors, k=min(k, candidates),
+                   metric=metric, progress=lambda fraction: ctx.progress(fraction, "searching"))
+    table = neighbours_table(data, query if query is not None else data, found.indices, found.distances,
+                             found.similarities, metric)
+    queries = len(query) if query is not None else len(data)
+    ctx.summary = f"{queries:,} queries × {min(k, candidates)} neighbours ({metric}): {len(table):,} rows"
+    return {"neighbours": table}
+
+
+SPEC = registry.register(NodeSpec(
+    type=TYPE,
+    title="Nearest Neighbours",
+    category="Analysis",
+    description="Find, for each row (or each query row), the k closest rows in embedding space.",
+    icon="nearest_neighbours",
+    inputs=(
+        Port("data", EMBEDDINGS, description="The rows to search among."),
+        Port("query", EMBEDDINGS, required=False,
+             description="Rows to find neighbours for; without it every data row queries the others."),
+    ),
+    outputs=(Port("neighbours", NEIGHBOURS,
+                  description="One row per (query, neighbour): rows, rank, distance and both metadata."),),
+    settings=(
+        Setting("k", "int", 5, label="Neighbours (k)", minimum=1, maximum=1000,
+                help="How many nearest rows to list for each query."),
+        Setting("metric", "choice", "cosine", label="Metric", choices=METRICS,
+                help="cosine: angle between vectors (usual for embeddings); euclidean: straight-line "
+                     "distance; dot: unnormalised dot product (distance is its negative)."),
+    ),
+    run=run,
+    help_page="nearest_neighbours",
+))

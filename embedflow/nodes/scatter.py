@@ -1,0 +1,222 @@
+"""Scatter block: a 2-D map of the embedding space, with a saved selection as its output."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import registry
+from ..atomic import write_frame_csv
+from ..data import Table
+from ..engine import NodeContext
+from ..errors import NodeError
+from ..ports import EMBEDDINGS, TABLE
+from ..projection import LARGE_DATA, PROJECTIONS, SAMPLE_THRESHOLD, TITLES, Projection, ProjectionError, \
+    project, row_list, umap_available
+from ..projector_export import export_projector
+from ..registry import NodeSpec, Port, Setting
+from ..scatter_png import render_scatter, save_png
+from ..scatter_style import color_mapping, point_sizes
+from ..validation import Diagnostic, ValidationContext, error, warning
+from ..workflow import Node
+
+TYPE = "scatter"
+COLUMN_SETTINGS = ("color", "label", "size")
+WARNING_NOTES = ("projection-sampled", "projection-large", "nan-vectors")
+
+
+@dataclass(frozen=True)
+class ScatterView:
+    """What the Scatter shows: the input rows, their 2-D coordinates and the view settings.
+
+    Carried in the node's outputs under "view" (not a port) for the canvas view and exports.
+    """
+
+    data: Table
+    projection: Projection
+    title: str
+    color: str = ""
+    label: str = ""
+    size: str = ""
+    selection: tuple[int, ...] = ()
+
+    def frame(self) -> pd.DataFrame:
+        """The projection as a table: row, x, y, selected, then the metadata."""
+        selected = np.zeros(len(self.data), dtype=bool)
+        selected[list(self.selection)] = True
+        head = pd.DataFrame({"row": np.arange(len(self.data)), "x": self.projection.coords[:, 0],
+                             "y": self.projection.coords[:, 1], "selected": selected})
+        meta = self.data.meta.reset_index(drop=True)
+        return pd.concat([head, meta.drop(columns=[c for c in meta.columns if c in head.columns])], axis=1)
+
+
+class _ProjectionMemo:
+    """The last few projections by (vector array, settings), so changing only the selection or the
+    colours does not recompute a t-SNE. Entries die with their array (weak references)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: list[tuple[weakref.ref, tuple, Projection]] = []
+        self._lock = threading.Lock()
+
+    def get(self, vectors: np.ndarray, key: tuple) -> Projection | None:
+        """The stored projection of this very array with these settings, if any."""
+        with self._lock:
+            return next((p for ref, k, p in self._entries if ref() is vectors and k == key), None)
+
+    def put(self, vectors: np.ndarray, key: tuple, projection: Projection) -> None:
+        """Remember a projection, forgetting the oldest beyond the size limit."""
+        with self._lock:
+            self._entries = [e for e in self._entries if e[0]() is not None][-(self._size - 1):]
+            self._entries.append((weakref.ref(vectors), key, projection))
+
+
+_memo = _ProjectionMemo()
+
+
+def selection_rows(selection: Iterable[Any], rows: int) -> tuple[list[int], list[Any]]:
+    """(valid sorted unique row numbers, entries that are not rows of a table of `rows` rows)."""
+    valid, invalid = set(), []
+    for value in selection:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < rows:
+            valid.add(int(value))
+        else:
+            invalid.append(value)
+    return sorted(valid), invalid
+
+
+def column_problems(meta: pd.DataFrame, settings: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(severity, code, message, hint) for colour/label/size settings that do not fit the table."""
+    problems = []
+    available = ", ".join(str(c) for c in meta.columns) or "none"
+    for name in COLUMN_SETTINGS:
+        column = settings.get(name) or ""
+        if column and column not in meta.columns:
+            problems.append(("error", "unknown-column", f"its {name} column '{column}' is not in the data "
+                             f"(columns: {available}).", f"Choose another {name} column, or none."))
+    size = settings.get("size") or ""
+    if size in meta.columns and not pd.api.types.is_numeric_dtype(meta[size]):
+        problems.append(("warning", "size-not-numeric", f"its size column '{size}' is not numeric, so all "
+                         "points get the same size.", "Choose a numeric column for size."))
+    return problems
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Project the vectors to 2-D and output the selected rows."""
+    data: Table = ctx.inputs["data"]
+    settings = ctx.settings
+    if data.vectors is None:
+        raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors",
+                        "Link the output of an embedding block (Text Embedding or Image Embedding).")
+    if len(data) == 0:
+        raise NodeError(f"{ctx.title}: its input has no rows to plot.", "too-few-rows")
+    for severity, code, message, hint in column_problems(data.meta, settings):
+        if severity == "error":
+            raise NodeError(f"{ctx.title}: {message}", code, hint)
+        ctx.report(severity, code, f"{ctx.title}: {message}", hint)
+
+    key = (settings["projection"], settings["large_data"], float(settings["perplexity"]))
+    projection = _memo.get(data.vectors, key)
+    if projection is None:
+        try:
+            projection = project(data.vectors, settings["projection"], large=settings["large_data"],
+                                 perplexity=float(settings["perplexity"]),
+                                 progress=lambda fraction, message: ctx.progress(fraction, message))
+        except ProjectionError as exc:
+            code = "umap-not-installed" if settings["projection"] == "umap" else "projection-failed"
+            raise NodeError(f"{ctx.title}: {exc}", code) from None
+        _memo.put(data.vectors, key, projection)
+    for code, note in projection.notes:
+        ctx.report("warning" if code in WARNING_NOTES else "info", code, note)
+
+    rows, invalid = selection_rows(settings["selection"], len(data))
+    if invalid:
+        ctx.report("warning", "selection-out-of-range",
+                   f"{len(invalid)} saved selection entr{'y is' if len(invalid) == 1 else 'ies are'} not a row "
+                   f"of the current data ({', '.join(map(str, invalid[:10]))}); they were ignored.",
+                   "The data may have changed since the selection was made; select again.")
+    size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
+    view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, tuple(rows))
+    ctx.summary = (f"{len(projection.projected):,} points ({TITLES[projection.method]}); "
+                   f"{len(rows):,} selected")
+    return {"selected": data.take(rows), "view": view}
+
+
+def render(view: ScatterView, width: int = 1000, height: int = 720):
+    """The Scatter as a PIL image with axes, legend and the projection's notes."""
+    meta = view.data.meta
+    return render_scatter(
+        view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
+        title=f"{view.title} — {TITLES[view.projection.method]}", axes=view.projection.axes,
+        notes=tuple(note for _, note in view.projection.notes),
+        selected=np.array(view.selection, dtype=np.int64), width=width, height=height)
+
+
+def export(outputs: Mapping[str, Any], out_dir: str, node_id: str) -> list[str]:
+    """`embedflow run --out`: OUT/<node>.png, OUT/<node>-projection.csv and OUT/<node>-projector/."""
+    view = outputs.get("view")
+    if not isinstance(view, ScatterView):
+        return []
+    folder = Path(out_dir)
+    written = [save_png(render(view), folder / f"{node_id}.png")]
+    write_frame_csv(view.frame(), folder / f"{node_id}-projection.csv")
+    written.append(str(folder / f"{node_id}-projection.csv"))
+    written.extend(export_projector(view.data, folder / f"{node_id}-projector", name=view.title))
+    return written
+
+
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """UMAP must be installed; chosen columns must exist once the input is known."""
+    settings = context.settings(node)
+    if settings.get("projection") == "umap" and not umap_available():
+        yield error("umap-not-installed", f"“{node.title}”: UMAP needs the optional package umap-learn, "
+                    "which is not installed.", "Install it with `pip install umap-learn`, or choose PCA or t-SNE.",
+                    node_id=node.id)
+    source = context.source_of(node, "data")
+    value = context.output_of(*source) if source else None
+    if not isinstance(value, Table):
+        return
+    for severity, code, message, hint in column_problems(value.meta, settings):
+        make = error if severity == "error" else warning
+        yield make(code, f"“{node.title}”: {message}", hint, node_id=node.id)
+    if settings.get("projection") in ("tsne", "umap") and len(value) > SAMPLE_THRESHOLD:
+        choice = ("a random sample of them is projected" if settings.get("large_data") == "sample"
+                  else "every row is projected, which can take minutes")
+        yield warning("projection-large", f"“{node.title}”: {len(value):,} rows is above {SAMPLE_THRESHOLD:,} "
+                      f"for {TITLES[settings['projection']]}; {choice}.",
+                      "Set Large data to 'sample' to stay responsive or 'all' to see every row.", node_id=node.id)
+
+
+SPEC = registry.register(NodeSpec(
+    type=TYPE,
+    title="Scatter",
+    category="Visualise",
+    description="A 2-D map of the embeddings (PCA, t-SNE or UMAP); select points to pass them on.",
+    icon="scatter",
+    inputs=(Port("data", EMBEDDINGS, description="The rows to plot."),),
+    outputs=(Port("selected", TABLE, description="The rows selected in the plot (with their vectors)."),),
+    settings=(
+        Setting("projection", "choice", "pca", label="Projection", choices=PROJECTIONS,
+                help="pca: fast, linear; tsne: local neighbourhoods (openTSNE); umap: needs umap-learn; "
+                     "none: the first two vector dimensions."),
+        Setting("color", "column", "", label="Colour", help="Column to colour points by (empty: one colour)."),
+        Setting("label", "column", "", label="Label", help="Column shown when hovering a point."),
+        Setting("size", "column", "", label="Size", help="Numeric column for point size (empty: one size)."),
+        Setting("large_data", "choice", "sample", label="Large data", choices=LARGE_DATA,
+                help=f"Above {SAMPLE_THRESHOLD:,} rows t-SNE/UMAP run on a random sample, or on all rows."),
+        Setting("perplexity", "float", 30.0, label="Perplexity", minimum=2.0, maximum=100.0,
+                help="t-SNE neighbourhood size (lowered automatically for small data)."),
+        Setting("selection", "list", [], label="Selection",
+                help="Row numbers selected in the plot; saved with the workflow."),
+    ),
+    run=run,
+    check=check,
+    export=export,
+    help_page="scatter",
+))

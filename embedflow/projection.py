@@ -1,0 +1,176 @@
+"""2-D projections of vectors for the Scatter block: PCA, t-SNE (openTSNE), UMAP (optional).
+
+Rows whose vector holds NaN/inf are left out (their coordinates are NaN) and reported.
+t-SNE and UMAP above SAMPLE_THRESHOLD rows either run on a seeded random sample (the
+other rows get NaN coordinates) or on everything, as the caller chooses; either way a
+note says so, so the user never waits without knowing why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+PROJECTIONS = ("pca", "tsne", "umap", "none")
+LARGE_DATA = ("sample", "all")
+SAMPLE_THRESHOLD = 50_000
+TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "none": "first two dimensions"}
+# Below this many rows t-SNE/UMAP have no neighbourhoods worth the name; PCA is shown instead.
+MIN_NEIGHBOUR_ROWS = 5
+
+ProgressCallback = Callable[[float, str], None]
+
+
+class ProjectionError(ValueError):
+    """A projection cannot be computed; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """2-D coordinates for every input row (NaN for rows left out) and what was done.
+
+    axes: names of the two axes, e.g. ("PC1 (42.0%)", "PC2 (11.3%)") or ("t-SNE 1", "t-SNE 2").
+    notes: (code, sentence) pairs for the user: projection-sampled, projection-large,
+    nan-vectors, projection-fallback, identical-vectors.
+    """
+
+    coords: np.ndarray
+    method: str
+    axes: tuple[str, str]
+    notes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def projected(self) -> np.ndarray:
+        """Row numbers that have coordinates."""
+        return np.flatnonzero(np.isfinite(self.coords).all(axis=1))
+
+
+def umap_available() -> bool:
+    """True when the optional umap-learn package can be imported."""
+    try:
+        import umap  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def pca(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """First two principal components (randomized SVD for large inputs) and their variance ratios."""
+    from sklearn.utils.extmath import randomized_svd, svd_flip
+
+    x = np.asarray(vectors, dtype=np.float32)
+    centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    total = float((centred.astype(np.float64) ** 2).sum())
+    n_components = min(2, *centred.shape)
+    if min(centred.shape) <= 64:
+        u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    else:
+        u, s, vt = randomized_svd(centred, n_components=n_components, n_iter=4, random_state=seed)
+    u, vt = svd_flip(u[:, :n_components], vt[:n_components])
+    coords = np.zeros((len(x), 2), dtype=np.float32)
+    coords[:, :n_components] = u * s[:n_components]
+    ratios = np.zeros(2)
+    if total > 0:
+        ratios[:n_components] = s[:n_components] ** 2 / total
+    return coords, ratios
+
+
+def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
+          progress: ProgressCallback | None) -> np.ndarray:
+    from openTSNE import TSNE
+
+    n = len(vectors)
+    # openTSNE needs 3·perplexity < n; small inputs get the largest perplexity that fits.
+    perplexity = float(min(perplexity, max(1.0, (n - 1) / 3.0 - 0.01)))
+    phases = {"calls": 0}
+    total_calls = (250 + 500) // 50
+
+    def callback(iteration: int, error: float, embedding: np.ndarray) -> bool:
+        phases["calls"] += 1
+        if progress is not None:
+            progress(0.2 + 0.8 * min(1.0, phases["calls"] / total_calls), "optimising t-SNE")
+        return False
+
+    if progress is not None:
+        progress(0.05, "finding t-SNE neighbourhoods")
+    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=2, random_state=seed,
+                callbacks=callback, callbacks_every_iters=50, verbose=False)
+    return np.asarray(tsne.fit(np.asarray(vectors, dtype=np.float64)), dtype=np.float32)
+
+
+def _umap(vectors: np.ndarray, seed: int, progress: ProgressCallback | None) -> np.ndarray:
+    try:
+        import umap
+    except ImportError:
+        raise ProjectionError(
+            "UMAP needs the optional package umap-learn, which is not installed. "
+            "Install it with `pip install umap-learn`, or choose PCA or t-SNE.") from None
+    if progress is not None:
+        progress(0.05, "computing UMAP")
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(vectors) - 1), random_state=seed)
+    return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
+
+
+def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
+            sample_size: int = SAMPLE_THRESHOLD, perplexity: float = 30.0, seed: int = 0,
+            progress: ProgressCallback | None = None) -> Projection:
+    """Project every row of `vectors` to 2-D with `method`; see the module docstring for sampling."""
+    if method not in PROJECTIONS:
+        raise ProjectionError(f"Unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}.")
+    if large not in LARGE_DATA:
+        raise ProjectionError(f"Unknown large-data choice {large!r}; choose sample or all.")
+    x = np.asarray(vectors, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise ProjectionError("There are no vectors to project.")
+    notes: list[tuple[str, str]] = []
+    coords = np.full((len(x), 2), np.nan, dtype=np.float32)
+    finite = np.isfinite(x).all(axis=1)
+    rows = np.flatnonzero(finite)
+    if len(rows) < len(x):
+        bad = np.flatnonzero(~finite)
+        notes.append(("nan-vectors", f"{len(bad):,} row(s) with NaN or infinite values are not shown "
+                     f"(rows {row_list(bad)})."))
+    if len(rows) == 0:
+        raise ProjectionError("Every row holds NaN or infinite values; there is nothing to project.")
+
+    if method in ("tsne", "umap") and len(rows) > sample_size:
+        if large == "sample":
+            rows = np.sort(np.random.default_rng(seed).choice(rows, sample_size, replace=False))
+            notes.append(("projection-sampled", f"{TITLES[method]} ran on a random sample of {sample_size:,} of "
+                         f"{int(finite.sum()):,} rows to stay responsive; set Large data to "
+                         f"'all' to project every row (slower)."))
+        else:
+            notes.append(("projection-large", f"{TITLES[method]} of {len(rows):,} rows (above {sample_size:,}) can take "
+                         f"several minutes."))
+    if method in ("tsne", "umap") and len(rows) < MIN_NEIGHBOUR_ROWS:
+        notes.append(("projection-fallback", f"{TITLES[method]} needs at least {MIN_NEIGHBOUR_ROWS} rows; "
+                     f"showing PCA of the {len(rows)} row(s) instead."))
+        method = "pca"
+
+    subset = x[rows]
+    if method != "none" and len(rows) > 1 and not np.ptp(subset, axis=0).any():
+        notes.append(("identical-vectors", "All vectors are identical, so every point sits at the same place."))
+    axes: tuple[str, str]
+    if method == "pca":
+        result, ratios = pca(subset, seed)
+        axes = (f"PC1 ({ratios[0]:.1%})", f"PC2 ({ratios[1]:.1%})")
+    elif method == "tsne":
+        result, axes = _tsne(subset, perplexity, seed, progress), ("t-SNE 1", "t-SNE 2")
+    elif method == "umap":
+        result, axes = _umap(subset, seed, progress), ("UMAP 1", "UMAP 2")
+    else:
+        result = np.zeros((len(subset), 2), dtype=np.float32)
+        result[:, : min(2, x.shape[1])] = subset[:, :2]
+        axes = ("dim_0", "dim_1" if x.shape[1] > 1 else "(none)")
+    coords[rows] = result
+    if progress is not None:
+        progress(1.0, "projection done")
+    return Projection(coords, method, axes, tuple(notes))
+
+
+def row_list(rows: np.ndarray, limit: int = 10) -> str:
+    """Row numbers for a message, shortened after `limit`."""
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return shown + (f" and {len(rows) - limit:,} more" if len(rows) > limit else "")
