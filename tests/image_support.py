@@ -88,11 +88,17 @@ def _handler(served: Served) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that time out on purpose close the socket mid-answer
+
+
 @contextmanager
 def http_server(served: Served) -> Iterator[str]:
     """Run a threaded HTTP server on a free 127.0.0.1 port; yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), _handler(served))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -153,3 +159,27 @@ def bad_and_odd_images(folder: Path) -> dict[str, str | None]:
     return {"good.jpg": None, "empty.jpg": "empty", "truncated.jpg": "truncated",
             "not-an-image.png": "not an image", "cmyk.jpg": None, "gray16.png": None, "gray.png": None,
             "palette-alpha.png": None, "exif-rotated.png": None, "huge-header.png": "too large"}
+
+
+@contextmanager
+def running_server(app: object) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread on a free 127.0.0.1 port; yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
