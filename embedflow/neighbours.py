@@ -119,6 +119,16 @@ def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric
     bad_data, bad_query = invalid_rows(data), invalid_rows(query)
     data_unit = _prepare(data, metric, bad_data)
     query_unit = data_unit if self_query else _prepare(query, metric, bad_query)
+    if metric == "euclidean":
+        # Distances do not change under translation, but 2·q·d − |d|² loses float32 digits far
+        # from the origin; centring on the data mean keeps the scores well conditioned.
+        good = np.setdiff1d(np.arange(len(data_unit)), bad_data)
+        centre = data_unit[good].mean(axis=0, dtype=np.float64).astype(np.float32) if len(good) else 0.0
+        data_unit = data_unit - centre
+        query_unit = data_unit if self_query else query_unit - centre
+        data_unit[bad_data] = 0.0
+        if not self_query:
+            query_unit[bad_query] = 0.0
     query_side, data_side = _score_operands(data_unit, query_unit, metric)
 
     n, n_queries = len(data_side), len(query_side)
