@@ -223,7 +223,7 @@ SPEC = registry.register(NodeSpec(
         Setting("use_cache", "bool", True, label="Reuse earlier embeddings",
                 help="Keep embeddings by file content so images already seen are not computed again."),
         Setting("model_path", "path", "", label="ONNX file", help="Your own model (when Model is onnx-file)."),
-        Setting("input_size", "int", 224, label="Input size", minimum=16, maximum=2048,
+        Setting("input_size", "int", 224, label="Input size", minimum=8, maximum=2048,
                 help="Width and height your model takes, in pixels."),
         Setting("resize", "choice", "center-crop", label="Resize", choices=("center-crop", "stretch"),
                 help="center-crop keeps the aspect ratio and cuts the edges; stretch squeezes the whole image."),
