@@ -1,0 +1,49 @@
+"""The SQLite embedding cache: keyed by (model, content hash), persistent, capped, self-healing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from embedflow.embedding_cache import EmbeddingCache
+
+
+def vec(seed: int, dims: int = 1000) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(dims).astype(np.float32)
+
+
+def test_vectors_survive_a_restart(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite")
+    cache.put_many("squeezenet", [("aa", vec(1)), ("bb", vec(2))])
+    cache.close()
+    again = EmbeddingCache(tmp_path / "c.sqlite")
+    found = again.get_many("squeezenet", ["aa", "bb", "cc"])
+    assert set(found) == {"aa", "bb"} and np.array_equal(found["bb"], vec(2))
+
+
+def test_models_do_not_share_entries(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite")
+    cache.put_many("squeezenet", [("aa", vec(1))])
+    assert cache.get_many("resnet18-v2", ["aa"]) == {}
+
+
+def test_corrupt_file_is_replaced_by_an_empty_store(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    cache = EmbeddingCache(path)
+    assert cache.rebuilt and len(cache) == 0
+    cache.put_many("m", [("aa", vec(1))])
+    assert "aa" in cache.get_many("m", ["aa"])
+
+
+def test_size_cap_drops_least_recently_used_first(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite", max_bytes=120_000)
+    cache.put_many("m", [("old", vec(0))])
+    for i in range(1, 40):
+        cache.put_many("m", [(f"k{i}", vec(i))])
+        cache.get_many("m", ["k1"])  # keep one early entry in use
+    assert cache.size_bytes() <= 120_000
+    assert "old" not in cache.get_many("m", ["old"])
+    assert "k1" in cache.get_many("m", ["k1"])
+    assert "k39" in cache.get_many("m", ["k39"])
