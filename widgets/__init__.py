@@ -1,0 +1,1 @@
+"""The embedflow canvas: a PyQt5 view of the engine's workflow model."""

@@ -1,0 +1,58 @@
+"""`embedflow [FILE]`: start the canvas, offer to recover a crashed session, open FILE or the example."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QApplication
+
+from embedflow.cache import config_dir
+from embedflow.resources import examples
+
+from .autosave import find_recoveries
+from .mainwindow import MainWindow, window_icon
+
+FIRST_RUN_MARKER = "first-run-done"
+
+
+def create_window(path: str | None = None) -> MainWindow:
+    """A main window showing FILE, a recovered session, or (on first run) the first example."""
+    window = MainWindow()
+    recoveries = find_recoveries()
+    recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.recover(recoveries[0])
+    for recovery in recoveries:  # declined or older: a recovery is offered once
+        recovery.discard()
+    if not recovered:
+        if path:
+            window.open_file(path)
+        elif _first_run() and examples():
+            window.open_example(examples()[0])
+    return window
+
+
+def _first_run() -> bool:
+    marker = config_dir() / FIRST_RUN_MARKER
+    if marker.exists():
+        return False
+    try:
+        marker.touch()
+    except OSError:
+        pass  # cannot remember it: showing the example again next time is harmless
+    return True
+
+
+def main(path: str | None = None) -> int:
+    """Run the canvas until its window closes; returns the exit code."""
+    QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
+    QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("embedflow")
+    app.setWindowIcon(window_icon())
+    if path and not os.path.exists(path):
+        print(f"embedflow: {path}: no such file", file=sys.stderr)
+        return 1
+    window = create_window(path)
+    window.show()
+    return app.exec_()

@@ -1,0 +1,101 @@
+"""A link: a curve from an output port to an input port; red and dashed when it breaks a rule."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
+from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem
+
+from embedflow.validation import Diagnostic
+
+from .. import style
+from .node_item import PortItem
+
+NORMAL = QColor("#8C8C8C")
+SELECTED = QColor("#2F7ED8")
+
+
+def curve(start: QPointF, end: QPointF) -> QPainterPath:
+    """A horizontal S-curve from start to end (how data-flow links usually look)."""
+    path = QPainterPath(start)
+    dx = max(abs(end.x() - start.x()) / 2, 50.0)
+    path.cubicTo(QPointF(start.x() + dx, start.y()), QPointF(end.x() - dx, end.y()), end)
+    return path
+
+
+class LinkItem(QGraphicsPathItem):
+    """The drawn form of one Link; it follows its two ports when nodes move."""
+
+    def __init__(self, link_id: str, source: PortItem, target: PortItem) -> None:
+        super().__init__()
+        self.link_id = link_id
+        self.source = source
+        self.target = target
+        self.diagnostics: list[Diagnostic] = []
+        self.hovered = False
+        self.setFlags(QGraphicsItem.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        source.node.links.add(self)
+        target.node.links.add(self)
+        self.set_diagnostics([])
+        self.update_path()
+
+    def detach(self) -> None:
+        """Forget the nodes (before the item leaves the scene)."""
+        self.source.node.links.discard(self)
+        self.target.node.links.discard(self)
+
+    @property
+    def invalid(self) -> bool:
+        """True when a validation error or warning names this link."""
+        return any(d.severity in ("error", "warning") for d in self.diagnostics)
+
+    def update_path(self) -> None:
+        """Redraw between the ports' current positions."""
+        self.setPath(curve(self.source.scenePos(), self.target.scenePos()))
+
+    def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """Findings about this link: drawn red and dashed, explained on hover."""
+        self.diagnostics = diagnostics
+        ends = (f"{self.source.node.title}.{self.source.port.name} → "
+                f"{self.target.node.title}.{self.target.port.name}")
+        if diagnostics:
+            text = "<br>".join(f"<b>{d.message}</b>" + (f"<br><i>{d.hint}</i>" if d.hint else "")
+                               for d in diagnostics)
+            self.setToolTip(f"{ends}<br>{text}")
+        else:
+            self.setToolTip(f"{ends} ({self.source.port.type})")
+        self._restyle()
+
+    def _restyle(self) -> None:
+        width = 3.5 if self.hovered else 2.5
+        if self.invalid:
+            pen = QPen(QColor(style.SEVERITY_COLOURS["error"]), width, Qt.DashLine, Qt.RoundCap)
+        else:
+            pen = QPen(SELECTED if self.isSelected() else NORMAL, width, Qt.SolidLine, Qt.RoundCap)
+        if self.isSelected():
+            pen.setWidthF(width + 1)
+        self.setPen(pen)
+
+    def shape(self) -> QPainterPath:
+        """A wide band around the curve so it is easy to point at."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        return stroker.createStroke(self.path())
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):  # noqa: N802 - Qt's name
+        """Restyle when selected."""
+        if change == QGraphicsItem.ItemSelectedHasChanged:
+            self._restyle()
+        return super().itemChange(change, value)
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Thicken under the pointer."""
+        self.hovered = True
+        self._restyle()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Back to normal."""
+        self.hovered = False
+        self._restyle()

@@ -1,0 +1,241 @@
+"""The canvas scene: mirrors the Workflow model through its events, and shows diagnostics and run states."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PyQt5.QtCore import QPointF, QRectF, pyqtSignal
+from PyQt5.QtGui import QColor
+from PyQt5.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
+
+from embedflow.validation import Diagnostic
+from embedflow.workflow import Annotation, Link, Node, Workflow, WorkflowEvent
+
+from .annotation_item import AnnotationItem, ArrowAnnotationItem, TextAnnotationItem
+from .link_item import LinkItem
+from .node_item import NodeItem, PortItem
+
+if TYPE_CHECKING:
+    from ..document.interactions import LinkDrag
+
+GRID = 20.0
+
+
+class CanvasScene(QGraphicsScene):
+    """Items for every node, link and annotation of one Workflow; it changes only on model events.
+
+    Signals: nodeActivated(node id) on double-click; linkRequested(source, source port, target,
+    target port) when the user draws a link; linkDroppedOnEmpty(node id, port name, port kind,
+    scene position) when a link is let go over empty canvas; itemsMoved(); renameRequested(node id,
+    title); annotationEdited(annotation id, text).
+    """
+
+    nodeActivated = pyqtSignal(str)
+    linkRequested = pyqtSignal(str, str, str, str)
+    linkDroppedOnEmpty = pyqtSignal(str, str, str, QPointF)
+    renameRequested = pyqtSignal(str, str)
+    annotationEdited = pyqtSignal(str, str)
+    movesFinished = pyqtSignal(dict, dict)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackgroundBrush(QColor("#FAFAFA"))
+        self.setItemIndexMethod(QGraphicsScene.NoIndex)
+        self.workflow: Workflow | None = None
+        self.nodes: dict[str, NodeItem] = {}
+        self.links: dict[str, LinkItem] = {}
+        self.annotations: dict[str, AnnotationItem] = {}
+        self.snap_to_grid = False
+        self.link_drag: LinkDrag | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._press_positions: dict[QGraphicsItem, QPointF] = {}
+
+    # -- model ------------------------------------------------------------------------
+    def set_workflow(self, workflow: Workflow) -> None:
+        """Show `workflow` and follow its events from now on."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.workflow = workflow
+        self._unsubscribe = workflow.subscribe(self._on_event)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.link_drag = None
+        self.clear()
+        self.nodes.clear()
+        self.links.clear()
+        self.annotations.clear()
+        assert self.workflow is not None
+        for node in self.workflow.nodes.values():
+            self._add_node(node)
+        for link in self.workflow.links.values():
+            self._add_link(link)
+        for annotation in self.workflow.annotations.values():
+            self._add_annotation(annotation)
+
+    def _on_event(self, event: WorkflowEvent) -> None:
+        kind, item = event.kind, event.item
+        if kind == "node-added":
+            self._add_node(item)
+        elif kind == "node-removed":
+            node_item = self.nodes.pop(item.id)
+            self.removeItem(node_item)
+        elif kind == "node-moved":
+            self.nodes[item.id].setPos(*item.position)
+        elif kind == "title-changed":
+            self.nodes[item.id].set_title(item.title)
+            for link in self.nodes[item.id].links:
+                link.set_diagnostics(link.diagnostics)
+        elif kind == "link-added":
+            self._add_link(item)
+        elif kind == "link-removed":
+            link_item = self.links.pop(item.id, None)
+            if link_item is not None:
+                link_item.detach()
+                self.removeItem(link_item)
+        elif kind == "annotation-added":
+            self._add_annotation(item)
+        elif kind == "annotation-removed":
+            self.removeItem(self.annotations.pop(item.id))
+        elif kind == "annotation-changed":
+            annotation_item = self.annotations[item.id]
+            annotation_item.set_rect(item.rect)
+            if isinstance(annotation_item, TextAnnotationItem):
+                annotation_item.set_text(item.text)
+        elif kind == "reset":
+            self._rebuild()
+
+    def _add_node(self, node: Node) -> None:
+        item = NodeItem(node.id, node.type, node.title)
+        item.setPos(*node.position)
+        item.on_rename = self.renameRequested.emit
+        item.snap = self._snap
+        self.addItem(item)
+        self.nodes[node.id] = item
+
+    def _add_link(self, link: Link) -> None:
+        source, target = self.nodes.get(link.source), self.nodes.get(link.target)
+        source_port = source.port("out", link.source_port) if source else None
+        target_port = target.port("in", link.target_port) if target else None
+        if source_port is None or target_port is None:
+            return  # a link to an unknown block type's port has nothing to attach to
+        item = LinkItem(link.id, source_port, target_port)
+        self.addItem(item)
+        self.links[link.id] = item
+
+    def _add_annotation(self, annotation: Annotation) -> None:
+        item: AnnotationItem
+        if annotation.kind == "text":
+            item = TextAnnotationItem(annotation.id, annotation.rect, annotation.text)
+            item.on_text_changed = self.annotationEdited.emit
+        else:
+            item = ArrowAnnotationItem(annotation.id, annotation.rect)
+        self.addItem(item)
+        self.annotations[annotation.id] = item
+
+    def _snap(self, position: QPointF) -> QPointF:
+        if not self.snap_to_grid:
+            return position
+        return QPointF(round(position.x() / GRID) * GRID, round(position.y() / GRID) * GRID)
+
+    # -- diagnostics and states ----------------------------------------------------------
+    def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """Badges on nodes and red dashed links for the validator's findings."""
+        by_node: dict[str, list[Diagnostic]] = {}
+        by_link: dict[str, list[Diagnostic]] = {}
+        for d in diagnostics:
+            if d.link_id:
+                by_link.setdefault(d.link_id, []).append(d)
+            if d.node_id:
+                by_node.setdefault(d.node_id, []).append(d)
+        for node_id, item in self.nodes.items():
+            found = by_node.get(node_id, [])
+            if found != item.diagnostics:
+                item.set_diagnostics(found)
+        for link_id, item in self.links.items():
+            found = by_link.get(link_id, [])
+            if found != item.diagnostics:
+                item.set_diagnostics(found)
+
+    # -- selection ----------------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        """Ids of the selected nodes, in model order."""
+        return [node_id for node_id, item in self.nodes.items() if item.isSelected()]
+
+    def selected_link_ids(self) -> list[str]:
+        """Ids of the selected links."""
+        return [link_id for link_id, item in self.links.items() if item.isSelected()]
+
+    def selected_annotation_ids(self) -> list[str]:
+        """Ids of the selected annotations."""
+        return [a_id for a_id, item in self.annotations.items() if item.isSelected()]
+
+    def select_only(self, node_ids: list[str]) -> None:
+        """Select exactly these nodes."""
+        self.clearSelection()
+        for node_id in node_ids:
+            if node_id in self.nodes:
+                self.nodes[node_id].setSelected(True)
+
+    def items_rect(self) -> QRectF:
+        """The bounding box of everything on the canvas, with a margin."""
+        return self.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+
+    def port_at(self, position: QPointF) -> PortItem | None:
+        """The port under `position`, if any."""
+        for item in self.items(QRectF(position.x() - 6, position.y() - 6, 12, 12)):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    def node_at(self, position: QPointF) -> NodeItem | None:
+        """The node under `position`, if any."""
+        for item in self.items(position):
+            while item is not None and not isinstance(item, NodeItem):
+                item = item.parentItem()
+            if item is not None:
+                return item
+        return None
+
+    # -- mouse ---------------------------------------------------------------------------
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A press on a port starts drawing a link; otherwise remember positions to detect moves."""
+        from ..document.interactions import LinkDrag
+
+        port = self.port_at(event.scenePos()) if event.button() == 1 else None
+        if port is not None:
+            self.link_drag = LinkDrag(self, port)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+        self._press_positions = {item: item.pos() for item in self.selectedItems()
+                                 if isinstance(item, (NodeItem, AnnotationItem))}
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Drag the link being drawn."""
+        if self.link_drag is not None:
+            self.link_drag.move_to(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Finish a link, or report the nodes and notes the user moved."""
+        if self.link_drag is not None:
+            drag, self.link_drag = self.link_drag, None
+            drag.finish(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        node_moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+        note_moves: dict[str, tuple[float, ...]] = {}
+        for item, before in self._press_positions.items():
+            if item.scene() is not self or item.pos() == before:
+                continue
+            if isinstance(item, NodeItem):
+                node_moves[item.node_id] = ((before.x(), before.y()), (item.pos().x(), item.pos().y()))
+            elif isinstance(item, AnnotationItem):
+                note_moves[item.annotation_id] = item.model_rect()
+        self._press_positions = {}
+        if node_moves or note_moves:
+            self.movesFinished.emit(node_moves, note_moves)

@@ -1,0 +1,208 @@
+"""The open workflow: its model, file path, undo stack, and every user edit as an undo command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from PyQt5.QtCore import QObject, pyqtSignal
+from PyQt5.QtWidgets import QUndoStack
+
+from embedflow import registry
+from embedflow.workflow import Workflow
+from embedflow.workflow_file import dumps, loads, write_workflow
+
+from . import commands
+
+CLIPBOARD_MIME = "application/x-embedflow-workflow"
+
+
+class WorkflowDocument(QObject):
+    """Owns the Workflow being edited; edits go through `undo_stack` so each can be undone.
+
+    Signals: workflowReplaced(Workflow) after New/Open; pathChanged(str) after Open/Save As.
+    """
+
+    workflowReplaced = pyqtSignal(object)
+    pathChanged = pyqtSignal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workflow = Workflow()
+        self.path: str | None = None
+        self.undo_stack = QUndoStack(self)
+
+    # -- file -------------------------------------------------------------------------
+    @property
+    def base_dir(self) -> str | None:
+        """The folder relative data paths are resolved against (the file's folder)."""
+        return str(Path(self.path).resolve().parent) if self.path else None
+
+    @property
+    def modified(self) -> bool:
+        """True when there are edits since the last save or load."""
+        return not self.undo_stack.isClean()
+
+    def replace(self, workflow: Workflow, path: str | None, modified: bool = False) -> None:
+        """Show another workflow (New, Open, recovery); the undo history starts afresh."""
+        self.undo_stack.clear()
+        self.workflow = workflow
+        self.path = path
+        self.workflowReplaced.emit(workflow)
+        self.pathChanged.emit(path or "")
+        if modified:
+            # An empty command makes the stack dirty so the title shows the unsaved mark.
+            self.undo_stack.push(_Marker("Recovered edits"))
+
+    def save(self, path: str) -> None:
+        """Write the workflow atomically to `path` (raises WorkflowFileError) and mark it saved."""
+        path = os.path.abspath(path)
+        write_workflow(self.workflow, path)
+        changed = path != self.path
+        self.path = path
+        self.undo_stack.setClean()
+        if changed:
+            self.pathChanged.emit(path)
+
+    # -- edits --------------------------------------------------------------------------
+    def add_node(self, type_name: str, position: tuple[float, float],
+                 settings: dict[str, Any] | None = None, title: str | None = None) -> str:
+        """Add a block of `type_name` at `position`; returns its id."""
+        command = commands.AddNode(self.workflow, type_name, position, settings, title)
+        self.undo_stack.push(command)
+        return command.node_id
+
+    def remove(self, node_ids: Iterable[str] = (), link_ids: Iterable[str] = (),
+               annotation_ids: Iterable[str] = ()) -> None:
+        """Delete blocks (with their links), links and annotations as one undo step."""
+        node_ids = [n for n in node_ids if n in self.workflow.nodes]
+        link_ids = [l for l in link_ids if l in self.workflow.links
+                    and not {self.workflow.links[l].source, self.workflow.links[l].target} & set(node_ids)]
+        annotation_ids = [a for a in annotation_ids if a in self.workflow.annotations]
+        count = len(node_ids) + len(link_ids) + len(annotation_ids)
+        if not count:
+            return
+        self.undo_stack.beginMacro(f"Delete {count} item{'s' if count > 1 else ''}")
+        for link_id in link_ids:
+            self.undo_stack.push(commands.Disconnect(self.workflow, link_id))
+        for node_id in node_ids:
+            self.undo_stack.push(commands.RemoveNode(self.workflow, node_id))
+        for annotation_id in annotation_ids:
+            self.undo_stack.push(commands.RemoveAnnotation(self.workflow, annotation_id))
+        self.undo_stack.endMacro()
+
+    def move_nodes(self, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]) -> None:
+        """Record a drag: {node id: (old position, new position)}."""
+        moves = {k: v for k, v in moves.items() if k in self.workflow.nodes and v[0] != v[1]}
+        if moves:
+            self.undo_stack.push(commands.MoveNodes(self.workflow, moves))
+
+    def connect(self, source: str, source_port: str, target: str, target_port: str) -> str | None:
+        """Link two ports; returns the link id, or None when that exact link exists or is a self-link."""
+        if source == target or any(
+                (l.source, l.source_port, l.target, l.target_port) == (source, source_port, target, target_port)
+                for l in self.workflow.links.values()):
+            return None
+        command = commands.Connect(self.workflow, source, source_port, target, target_port)
+        self.undo_stack.push(command)
+        return command.link_id
+
+    def disconnect(self, link_id: str) -> None:
+        """Remove a link."""
+        self.undo_stack.push(commands.Disconnect(self.workflow, link_id))
+
+    def rename(self, node_id: str, title: str) -> None:
+        """Give a block a new title (blank or unchanged titles are ignored)."""
+        title = title.strip()
+        if title and title != self.workflow.nodes[node_id].title:
+            self.undo_stack.push(commands.Rename(self.workflow, node_id, title))
+
+    def update_settings(self, node_id: str, changes: dict[str, Any]) -> None:
+        """Change some settings of a block (no step when nothing changes)."""
+        stored = self.workflow.nodes[node_id].settings
+        changes = {k: v for k, v in changes.items() if k not in stored or stored[k] != v}
+        if changes:
+            self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes))
+
+    def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
+        """Add a text note or an arrow; returns its id."""
+        command = commands.AddAnnotation(self.workflow, kind, rect, text)
+        self.undo_stack.push(command)
+        return command.annotation_id
+
+    def update_annotation(self, annotation_id: str, rect: tuple[float, ...] | None = None,
+                          text: str | None = None) -> None:
+        """Move, resize or retext an annotation (no step when nothing changes)."""
+        old = self.workflow.annotations[annotation_id]
+        if (rect is None or tuple(rect) == old.rect) and (text is None or text == old.text):
+            return
+        self.undo_stack.push(commands.UpdateAnnotation(self.workflow, annotation_id, rect, text))
+
+    # -- clipboard ----------------------------------------------------------------------
+    def copy_text(self, node_ids: Iterable[str], annotation_ids: Iterable[str] = ()) -> str:
+        """The selected blocks, the links among them and annotations, as workflow-file text."""
+        chosen = set(node_ids)
+        part = Workflow()
+        for node_id in self.workflow.nodes:
+            if node_id in chosen:
+                node = self.workflow.nodes[node_id]
+                part.add_node(node.type, node.position, dict(node.settings), node.title, node.id,
+                              node.node_version)
+        for link in self.workflow.links.values():
+            if link.source in chosen and link.target in chosen:
+                part.connect(link.source, link.source_port, link.target, link.target_port, link.id)
+        for annotation_id in annotation_ids:
+            a = self.workflow.annotations[annotation_id]
+            part.add_annotation(a.kind, a.rect, a.text, a.id)
+        # A relative path is made absolute so a paste into another workflow still finds the file.
+        absolute_settings(part, self.base_dir)
+        return dumps(part)
+
+    def paste_text(self, text: str, offset: tuple[float, float] = (30.0, 30.0)) -> list[str]:
+        """Add copied blocks (with fresh ids, shifted by `offset`) as one undo step; returns new node ids."""
+        try:
+            part, _ = loads(text, "clipboard")
+        except Exception:  # anything else on the clipboard is simply not pasteable
+            return []
+        if not part.nodes and not part.annotations:
+            return []
+        dx, dy = offset
+        new_ids: dict[str, str] = {}
+        self.undo_stack.beginMacro("Paste")
+        for node in part.nodes.values():
+            command = commands.AddNode(self.workflow, node.type, (node.position[0] + dx, node.position[1] + dy),
+                                       node.settings, node.title, node_version=node.node_version)
+            self.undo_stack.push(command)
+            new_ids[node.id] = command.node_id
+        for link in part.links.values():
+            self.undo_stack.push(commands.Connect(self.workflow, new_ids[link.source], link.source_port,
+                                                  new_ids[link.target], link.target_port))
+        for a in part.annotations.values():
+            rect = tuple(v + (dx if i % 2 == 0 else dy) for i, v in enumerate(a.rect))
+            self.undo_stack.push(commands.AddAnnotation(self.workflow, a.kind, rect, a.text))
+        self.undo_stack.endMacro()
+        return list(new_ids.values())
+
+
+def absolute_settings(workflow: Workflow, base_dir: str | None) -> None:
+    """Make relative path settings absolute against `base_dir` (for examples opened as copies)."""
+    if not base_dir:
+        return
+    for node in workflow.nodes.values():
+        spec = registry.get(node.type)
+        for name, value in list(node.settings.items()):
+            setting = spec.setting(name) if spec else None
+            if setting is not None and setting.kind == "path" and isinstance(value, str) and value \
+                    and not os.path.isabs(value):
+                workflow.update_settings(node.id, {name: os.path.normpath(os.path.join(base_dir, value))})
+
+
+class _Marker(commands.QUndoCommand):
+    """A no-op step marking a recovered workflow as unsaved."""
+
+    def redo(self) -> None:
+        """Nothing to do."""
+
+    def undo(self) -> None:
+        """Nothing to undo."""

@@ -1,0 +1,132 @@
+"""What an editor sees of its block: settings, results, inputs, and a way to change settings (undoably)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from PyQt5.QtCore import QObject, pyqtSignal
+
+from embedflow import registry
+from embedflow.engine import NodeResult
+from embedflow.registry import NodeSpec
+from embedflow.validation import Diagnostic
+from embedflow.workflow import Node, WorkflowEvent
+
+if TYPE_CHECKING:
+    from ..document.document import WorkflowDocument
+    from ..run_controller import RunController
+
+
+class EditorContext(QObject):
+    """The bridge between one block and its editor.
+
+    Signals: settingsChanged(dict of effective settings) after any change (including undo);
+    resultChanged() when the block's run state or outputs change; diagnosticsChanged(list);
+    removed() when the block is deleted.
+    """
+
+    settingsChanged = pyqtSignal(dict)
+    resultChanged = pyqtSignal()
+    diagnosticsChanged = pyqtSignal(list)
+    titleChanged = pyqtSignal(str)
+    removed = pyqtSignal()
+
+    def __init__(self, document: "WorkflowDocument", runs: "RunController", node_id: str,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.runs = runs
+        self.node_id = node_id
+        self._diagnostics: list[Diagnostic] = []
+        self._unsubscribe: Callable[[], None] = document.workflow.subscribe(self._on_event)
+        runs.nodeStateChanged.connect(self._on_state)
+
+    # -- the block ------------------------------------------------------------------------
+    @property
+    def node(self) -> Node:
+        """The block's model node."""
+        return self.document.workflow.nodes[self.node_id]
+
+    @property
+    def spec(self) -> NodeSpec | None:
+        """The block type's spec (None for unknown types)."""
+        return registry.get(self.node.type)
+
+    @property
+    def base_dir(self) -> str | None:
+        """The workflow's folder (relative paths are resolved against it)."""
+        return self.document.base_dir
+
+    def settings(self) -> dict[str, Any]:
+        """Effective settings: defaults overlaid with what is stored."""
+        spec = self.spec
+        return spec.resolve_settings(self.node.settings) if spec else dict(self.node.settings)
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Change settings through the undo stack (auto-run re-runs what they affect)."""
+        self.document.update_settings(self.node_id, changes)
+
+    # -- data ---------------------------------------------------------------------------------
+    def result(self) -> NodeResult | None:
+        """The block's latest run result."""
+        return self.runs.result(self.node_id)
+
+    def output(self, port: str) -> Any:
+        """The block's last computed value on output `port`, or None."""
+        result = self.result()
+        return result.outputs.get(port) if result is not None and result.state == "done" else None
+
+    def input(self, port: str) -> Any:
+        """The value arriving on input `port` (the upstream block's last output), or None."""
+        upstream = self.document.workflow.upstream_of(self.node_id, port)
+        if upstream is None:
+            return None
+        result = self.runs.result(upstream[0].id)
+        return result.outputs.get(upstream[1]) if result is not None and result.state == "done" else None
+
+    def columns(self) -> list[str]:
+        """Metadata column names available to this block: from its inputs, else from its own outputs."""
+        spec = self.spec
+        values = [self.input(p.name) for p in spec.inputs] if spec else []
+        if not any(v is not None for v in values) and spec:
+            values = [self.output(p.name) for p in spec.outputs]
+        for value in values:
+            table = getattr(value, "table", value)  # EncodedText carries its source table
+            if hasattr(table, "columns") and isinstance(table.columns, list):
+                return table.columns
+        return []
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """Validation findings and run messages about this block."""
+        result = self.result()
+        return self._diagnostics + (list(result.messages) if result is not None else [])
+
+    def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """Called by the window after each validation."""
+        mine = [d for d in diagnostics if d.node_id == self.node_id]
+        if mine != self._diagnostics:
+            self._diagnostics = mine
+            self.diagnosticsChanged.emit(self.diagnostics())
+
+    def close(self) -> None:
+        """Stop following the model."""
+        self._unsubscribe()
+
+    # -- events ---------------------------------------------------------------------------------
+    def _on_event(self, event: WorkflowEvent) -> None:
+        item = event.item
+        if getattr(item, "id", None) != self.node_id:
+            return
+        if event.kind == "settings-changed":
+            self.settingsChanged.emit(self.settings())
+        elif event.kind == "title-changed":
+            self.titleChanged.emit(item.title)
+        elif event.kind == "node-removed":
+            self.removed.emit()
+
+    def _on_state(self, node_id: str) -> None:
+        if node_id == self.node_id or node_id in self._upstream():
+            self.resultChanged.emit()
+
+    def _upstream(self) -> set[str]:
+        return {link.source for link in self.document.workflow.links_into(self.node_id)}

@@ -1,0 +1,64 @@
+"""The window around a block's editor: title, run state and summary, and a button to see its output."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from . import editor_factory
+from .context import EditorContext
+
+
+class EditorDialog(QDialog):
+    """A non-modal window per block; it closes when the block is deleted."""
+
+    def __init__(self, context: EditorContext, show_output: Callable[[str, str], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.Window)
+        self.context = context
+        context.setParent(self)
+        self.setAttribute(Qt.WA_DeleteOnClose)
+        self.editor = editor_factory(context.node.type)(context)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #555;")
+        self.output_buttons = QHBoxLayout()
+        spec = context.spec
+        for port in spec.outputs if spec else ():
+            button = QPushButton(f"Show {port.name}")
+            button.setToolTip(f"Open the '{port.name}' output as a table")
+            button.clicked.connect(lambda _=False, name=port.name: show_output(context.node_id, name))
+            self.output_buttons.addWidget(button)
+        self.output_buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(self.output_buttons)
+        context.titleChanged.connect(self._retitle)
+        context.resultChanged.connect(self._show_status)
+        context.removed.connect(self.close)
+        self._retitle(context.node.title)
+        self._show_status()
+        self.resize(max(self.sizeHint().width(), 420), self.sizeHint().height())
+
+    def _retitle(self, title: str) -> None:
+        self.setWindowTitle(f"{title} — settings")
+
+    def _show_status(self) -> None:
+        state = self.context.runs.state(self.context.node_id)
+        result = self.context.result()
+        text = state.state
+        if state.state == "running" and state.fraction is not None:
+            text += f" {state.fraction:.0%}"
+        if result is not None and state.state == "done" and result.summary:
+            text += f": {result.summary}"
+        elif result is not None and result.error and state.state in ("failed", "blocked", "cancelled"):
+            text += f": {result.error}"
+        self.status.setText(f"State: {text}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Stop following the model."""
+        self.context.close()
+        super().closeEvent(event)

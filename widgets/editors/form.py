@@ -1,0 +1,195 @@
+"""The generated settings form: one field per Setting (bounds, choices and help from the schema)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                             QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from embedflow.registry import Setting
+from embedflow.validation import Diagnostic
+
+from .. import style
+from .context import EditorContext
+
+INT_LIMIT = 2_000_000_000
+
+
+class SettingField:
+    """One setting's widget: shows a value and reports edits through `on_edit(value)`."""
+
+    def __init__(self, setting: Setting, on_edit: Callable[[Any], None], context: EditorContext) -> None:
+        self.setting = setting
+        self.on_edit = on_edit
+        self.context = context
+        self.widget = self._build()
+
+    def _build(self) -> QWidget:
+        s = self.setting
+        if s.kind == "bool":
+            box = QCheckBox()
+            box.toggled.connect(lambda on: self.on_edit(bool(on)))
+            self.editor: Any = box
+            return box
+        if s.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(int(s.minimum) if s.minimum is not None else -INT_LIMIT,
+                          int(s.maximum) if s.maximum is not None else INT_LIMIT)
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda v: self.on_edit(int(v)))
+            self.editor = spin
+            return spin
+        if s.kind == "float":
+            spin = QDoubleSpinBox()
+            spin.setDecimals(4)
+            spin.setRange(s.minimum if s.minimum is not None else -1e12, s.maximum if s.maximum is not None else 1e12)
+            spin.setSingleStep(_step(s))
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda v: self.on_edit(float(v)))
+            self.editor = spin
+            return spin
+        if s.kind == "choice":
+            combo = QComboBox()
+            combo.addItems(list(s.choices))
+            combo.activated[str].connect(self.on_edit)
+            self.editor = combo
+            return combo
+        if s.kind == "column":
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.setInsertPolicy(QComboBox.NoInsert)
+            combo.lineEdit().setPlaceholderText("(automatic)")
+            combo.activated[str].connect(self.on_edit)
+            combo.lineEdit().editingFinished.connect(lambda: self.on_edit(combo.currentText().strip()))
+            self.editor = combo
+            return combo
+        line = QLineEdit()
+        if s.kind == "list":
+            line.setPlaceholderText("comma-separated")
+            line.editingFinished.connect(lambda: self.on_edit([v.strip() for v in line.text().split(",") if v.strip()]))
+        else:
+            line.editingFinished.connect(lambda: self.on_edit(line.text().strip() if s.kind == "path" else line.text()))
+        self.editor = line
+        if s.kind != "path":
+            return line
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(line, 1)
+        for label, folder in (("File…", False), ("Folder…", True)):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, folder=folder: self._browse(folder))
+            layout.addWidget(button)
+        return row
+
+    def _browse(self, folder: bool) -> None:
+        start = self.editor.text() or (self.context.base_dir or "")
+        if folder:
+            chosen = QFileDialog.getExistingDirectory(self.widget, self.setting.display_name, start)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self.widget, self.setting.display_name, start)
+        if chosen:
+            self.editor.setText(chosen)
+            self.on_edit(chosen)
+
+    def show(self, value: Any) -> None:
+        """Display `value` without reporting it as an edit."""
+        editor = self.editor
+        editor.blockSignals(True)
+        try:
+            if self.setting.kind == "bool":
+                editor.setChecked(bool(value))
+            elif self.setting.kind in ("int", "float"):
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                    editor.setValue(value)
+            elif self.setting.kind == "choice":
+                if editor.findText(str(value)) < 0:
+                    editor.addItem(str(value))  # an invalid stored value stays visible; the validator explains
+                editor.setCurrentText(str(value))
+            elif self.setting.kind == "column":
+                current = [editor.itemText(i) for i in range(editor.count())]
+                columns = self.context.columns()
+                if columns != current:
+                    editor.clear()
+                    editor.addItems(columns)
+                editor.setCurrentText(str(value))
+            elif self.setting.kind == "list":
+                editor.setText(", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
+            else:
+                editor.setText("" if value is None else str(value))
+        finally:
+            editor.blockSignals(False)
+
+
+def _step(setting: Setting) -> float:
+    if setting.minimum is not None and setting.maximum is not None:
+        return max((setting.maximum - setting.minimum) / 100, 0.0001)
+    return 0.1
+
+
+class SettingsForm(QWidget):
+    """The editor every block gets: its settings as a form; edits are undoable and re-run the block."""
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.fields: dict[str, SettingField] = {}
+        outer = QVBoxLayout(self)
+        spec = context.spec
+        if spec is not None and spec.description:
+            about = QLabel(spec.description)
+            about.setWordWrap(True)
+            about.setStyleSheet("color: #555;")
+            outer.addWidget(about)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
+        outer.addLayout(form)
+        for setting in spec.settings if spec else ():
+            field = SettingField(setting, lambda value, name=setting.name: self._edited(name, value), context)
+            self.fields[setting.name] = field
+            label = QLabel(setting.display_name)
+            if setting.help:
+                label.setToolTip(setting.help)
+                field.widget.setToolTip(setting.help)
+            column = QWidget()
+            column_layout = QVBoxLayout(column)
+            column_layout.setContentsMargins(0, 0, 0, 0)
+            column_layout.setSpacing(1)
+            column_layout.addWidget(field.widget)
+            if setting.help:
+                help_label = QLabel(setting.help)
+                help_label.setWordWrap(True)
+                help_label.setStyleSheet("color: #777; font-size: 8pt;")
+                column_layout.addWidget(help_label)
+            form.addRow(label, column)
+        if spec is None:
+            outer.addWidget(QLabel(f"“{context.node.title}” is of an unknown block type; "
+                                   "its settings are kept as they are."))
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setTextFormat(Qt.RichText)
+        outer.addWidget(self.problems)
+        outer.addStretch(1)
+        context.settingsChanged.connect(self.show_settings)
+        context.resultChanged.connect(lambda: self.show_settings(context.settings()))
+        context.diagnosticsChanged.connect(self.show_diagnostics)
+        self.show_settings(context.settings())
+        self.show_diagnostics(context.diagnostics())
+
+    def show_settings(self, settings: dict[str, Any]) -> None:
+        """Display the block's current settings (after edits, undo or a run)."""
+        for name, field in self.fields.items():
+            field.show(settings.get(name, field.setting.default))
+
+    def show_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """List what is wrong with this block under the form."""
+        lines = [f"<span style='color:{style.SEVERITY_COLOURS[d.severity]}'>●</span> {d.message}"
+                 + (f"<br><i>{d.hint}</i>" if d.hint else "") for d in diagnostics]
+        self.problems.setText("<br>".join(lines))
+        self.problems.setVisible(bool(lines))
+
+    def _edited(self, name: str, value: Any) -> None:
+        self.context.apply({name: value})

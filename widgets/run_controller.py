@@ -1,0 +1,164 @@
+"""The Qt bridge to the engine: runs on the engine's worker thread, events delivered on the UI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal
+
+from embedflow.engine import Engine, NodeEvent, NodeResult, RunHandle
+from embedflow.workflow import Workflow, WorkflowEvent
+
+# Model changes that can change what a node computes (moves, titles and notes cannot).
+COMPUTING_EVENTS = ("node-added", "settings-changed", "link-added", "link-removed", "reset")
+PROGRESS_INTERVAL = 0.05  # seconds between progress updates per node, so a chatty node cannot flood the UI
+
+
+@dataclass
+class NodeState:
+    """What the canvas paints for a node: state, progress fraction and a short message."""
+
+    state: str = "idle"
+    fraction: float | None = None
+    message: str = ""
+
+
+class RunController(QObject):
+    """Owns the Engine of the open workflow, starts runs off the UI thread and tracks node states.
+
+    Signals: nodeStateChanged(node id); runStarted(); runFinished() when the latest run ends;
+    runningChanged(bool).
+    """
+
+    nodeStateChanged = pyqtSignal(str)
+    runStarted = pyqtSignal()
+    runFinished = pyqtSignal()
+    runningChanged = pyqtSignal(bool)
+    _event = pyqtSignal(object)
+    _ended = pyqtSignal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine: Engine | None = None
+        self.states: dict[str, NodeState] = {}
+        self.auto_run = True
+        self.handle: RunHandle | None = None
+        self._last_progress: dict[str, float] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+        # Queued: the worker thread emits, the UI thread handles.
+        self._event.connect(self._on_event, Qt.QueuedConnection)
+        self._ended.connect(self._on_ended, Qt.QueuedConnection)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.run)
+
+    # -- set-up --------------------------------------------------------------------------
+    def set_workflow(self, workflow: Workflow, base_dir: str | None) -> None:
+        """Use a fresh engine for `workflow` (any run of the previous one is cancelled)."""
+        self.cancel()
+        self.engine = Engine(workflow, base_dir)
+        self.states = {node_id: NodeState() for node_id in workflow.nodes}
+        self.handle = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._unsubscribe = workflow.subscribe(lambda event: self._on_model_event(workflow, event))
+        if self.auto_run:
+            self.schedule()
+
+    def set_base_dir(self, base_dir: str | None) -> None:
+        """The workflow moved (Save As): resolve relative paths against its new folder."""
+        if self.engine is not None and self.engine.base_dir != base_dir:
+            self.engine.base_dir = base_dir
+            if self.auto_run:
+                self.schedule()
+
+    def set_auto_run(self, on: bool) -> None:
+        """Turn automatic re-running after edits on or off."""
+        self.auto_run = on
+        if on:
+            self.schedule()
+
+    # -- running -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True while a run is going."""
+        return self.handle is not None and self.handle.running
+
+    def schedule(self) -> None:
+        """Run soon; edits in quick succession start a single run."""
+        self._timer.start()
+
+    def run(self, node_ids: list[str] | None = None) -> None:
+        """Start a run of the workflow (or of `node_ids` and what they need) on a worker thread."""
+        self._timer.stop()
+        if self.engine is None or not self.engine.workflow.nodes:
+            return
+        handle = self.engine.start(node_ids, on_event=self._from_worker)
+        self.handle = handle
+        threading.Thread(target=self._wait, args=(handle,), name="embedflow-run-waiter", daemon=True).start()
+        self.runStarted.emit()
+        self.runningChanged.emit(True)
+
+    def cancel(self) -> None:
+        """Stop the current run at its next cancellation point."""
+        self._timer.stop()
+        if self.engine is not None:
+            self.engine.cancel()
+
+    def result(self, node_id: str) -> NodeResult | None:
+        """The latest result of a node, if it has run."""
+        return self.engine.results.get(node_id) if self.engine is not None else None
+
+    def state(self, node_id: str) -> NodeState:
+        """The painted state of a node."""
+        return self.states.setdefault(node_id, NodeState())
+
+    # -- worker side ----------------------------------------------------------------------
+    def _wait(self, handle: RunHandle) -> None:
+        handle.wait()
+        self._ended.emit(handle)
+
+    def _from_worker(self, event: NodeEvent) -> None:
+        if event.state == "running" and event.fraction not in (None, 0.0, 1.0):
+            now = time.monotonic()
+            if now - self._last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
+                return
+            self._last_progress[event.node_id] = now
+        self._event.emit(event)
+
+    # -- UI side ----------------------------------------------------------------------------
+    def _on_event(self, event: NodeEvent) -> None:
+        if self.engine is None or event.node_id not in self.engine.workflow.nodes:
+            return
+        self.states[event.node_id] = NodeState(event.state, event.fraction, event.message)
+        self.nodeStateChanged.emit(event.node_id)
+
+    def _on_ended(self, handle: RunHandle) -> None:
+        if handle is not self.handle:
+            return
+        self.runningChanged.emit(False)
+        self.runFinished.emit()
+
+    def _on_model_event(self, workflow: Workflow, event: WorkflowEvent) -> None:
+        if self.engine is None or workflow is not self.engine.workflow:
+            return
+        if event.kind == "node-removed":
+            self.states.pop(event.item.id, None)
+        if event.kind not in COMPUTING_EVENTS:
+            return
+        if self.auto_run:
+            self.schedule()
+            return
+        # Without auto-run, what the edit affects is shown as not yet computed.
+        changed = {event.item.target if event.kind.startswith("link") else event.item.id} \
+            if event.kind != "reset" else set(workflow.nodes)
+        for node_id in list(changed):
+            changed |= workflow.downstream_of(node_id)
+        for node_id in changed:
+            if node_id in workflow.nodes:
+                self.states[node_id] = NodeState()
+                self.nodeStateChanged.emit(node_id)

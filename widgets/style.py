@@ -1,0 +1,48 @@
+"""Shared look: block icons from resources/icons, category colours, state and severity colours."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PyQt5.QtGui import QColor, QIcon
+
+from embedflow import registry
+from embedflow.resources import resource
+
+CATEGORY_COLOURS = {
+    "Data": "#FFD39F",
+    "Text": "#B7E4B0",
+    "Image": "#A8D4F2",
+    "Analysis": "#E4C1F9",
+    "Visualise": "#FFB7B1",
+}
+FALLBACK_COLOUR = "#D9D9D9"
+SEVERITY_COLOURS = {"error": "#D62728", "warning": "#F0A30A", "info": "#2F7ED8"}
+STATE_COLOURS = {
+    "idle": "#9E9E9E", "queued": "#9E9E9E", "running": "#2F7ED8", "done": "#3A9D3A",
+    "failed": "#D62728", "blocked": "#B07A00", "cancelled": "#7F7F7F",
+}
+
+
+def category_colour(category: str) -> QColor:
+    """The pastel colour of a toolbox category."""
+    return QColor(CATEGORY_COLOURS.get(category, FALLBACK_COLOUR))
+
+
+def node_colour(type_name: str) -> QColor:
+    """The colour of a block type (from its category; grey for unknown types)."""
+    spec = registry.get(type_name)
+    return category_colour(spec.category if spec else "")
+
+
+@lru_cache(maxsize=None)
+def icon_path(name: str) -> str:
+    """The SVG file for an icon name, or the fallback icon when there is none."""
+    path = resource("icons", f"{name}.svg")
+    return str(path if name and path.exists() else resource("icons", "block.svg"))
+
+
+def node_icon(type_name: str) -> QIcon:
+    """The icon of a block type (NodeSpec.icon), or the fallback icon."""
+    spec = registry.get(type_name)
+    return QIcon(icon_path(spec.icon if spec else ""))

@@ -1,0 +1,114 @@
+"""The toolbox: blocks by category with icons and a filter; drag one onto the canvas to add it."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import QMimeData, QSize, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush
+from PyQt5.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from embedflow import registry
+
+from . import style
+from .canvas.view import BLOCK_MIME
+from .document.quick_search import matches
+
+
+def block_mime(type_name: str) -> QMimeData:
+    """The drag payload that makes the canvas add a block of `type_name`."""
+    mime = QMimeData()
+    mime.setData(BLOCK_MIME, type_name.encode())
+    return mime
+
+
+class _BlockTree(QTreeWidget):
+    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+        return [BLOCK_MIME]
+
+    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 - Qt's name
+        type_name = next((i.data(0, Qt.UserRole) for i in items if i.data(0, Qt.UserRole)), "")
+        return block_mime(type_name)
+
+
+class Toolbox(QWidget):
+    """Categories (Data, Text, Image, Analysis, Visualise) of draggable blocks, with a filter box.
+
+    Signal blockActivated(type name): a block was double-clicked (the window adds it).
+    """
+
+    blockActivated = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter blocks…")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = _BlockTree(self)
+        self.tree.setHeaderHidden(True)
+        self.tree.setIconSize(QSize(28, 28))
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QTreeWidget.DragOnly)
+        self.tree.setIndentation(10)
+        self.tree.setRootIsDecorated(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self.filter.textChanged.connect(self.apply_filter)
+        self.tree.itemDoubleClicked.connect(self._activated)
+        self.reload()
+
+    def reload(self) -> None:
+        """List every registered block (call again after registering new types)."""
+        self.tree.clear()
+        categories: dict[str, QTreeWidgetItem] = {}
+        for spec in registry.all_specs():
+            parent = categories.get(spec.category)
+            if parent is None:
+                parent = QTreeWidgetItem(self.tree, [spec.category])
+                parent.setFlags(Qt.ItemIsEnabled)
+                parent.setBackground(0, QBrush(style.category_colour(spec.category).lighter(115)))
+                font = parent.font(0)
+                font.setBold(True)
+                parent.setFont(0, font)
+                categories[spec.category] = parent
+            item = QTreeWidgetItem(parent, [spec.title])
+            item.setIcon(0, style.node_icon(spec.type))
+            item.setData(0, Qt.UserRole, spec.type)
+            item.setToolTip(0, f"<b>{spec.title}</b><br>{spec.description}")
+            item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
+        self.tree.expandAll()
+        self.apply_filter(self.filter.text())
+
+    def apply_filter(self, text: str) -> None:
+        """Show only blocks matching `text` (and categories that still have some)."""
+        for i in range(self.tree.topLevelItemCount()):
+            category = self.tree.topLevelItem(i)
+            shown = 0
+            for j in range(category.childCount()):
+                item = category.child(j)
+                spec = registry.get(item.data(0, Qt.UserRole))
+                visible = spec is not None and matches(spec, text)
+                item.setHidden(not visible)
+                shown += visible
+            category.setHidden(shown == 0)
+
+    def item_for(self, type_name: str) -> QTreeWidgetItem | None:
+        """The list entry of a block type."""
+        for i in range(self.tree.topLevelItemCount()):
+            category = self.tree.topLevelItem(i)
+            for j in range(category.childCount()):
+                if category.child(j).data(0, Qt.UserRole) == type_name:
+                    return category.child(j)
+        return None
+
+    def visible_types(self) -> list[str]:
+        """Block types not hidden by the filter."""
+        return [category.child(j).data(0, Qt.UserRole)
+                for i in range(self.tree.topLevelItemCount())
+                for category in [self.tree.topLevelItem(i)]
+                for j in range(category.childCount()) if not category.child(j).isHidden()]
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        type_name = item.data(0, Qt.UserRole)
+        if type_name:
+            self.blockActivated.emit(type_name)
