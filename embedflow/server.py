@@ -15,6 +15,7 @@ import ipaddress
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -280,15 +281,31 @@ def main(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host) and not token:
         print(f"embedflow serve: warning: listening on {args.host} without a token; anyone who can "
               "reach this computer can use the server. Add --token.", file=sys.stderr)
-    config = ServerConfig(token=token, max_request_bytes=args.max_request_mb * 2**20, max_images=args.max_images)
-    print(f"embedflow serve: image embeddings on http://{args.host}:{args.port}"
-          f"{' (token required)' if token else ''}; Ctrl+C stops it", file=sys.stderr)
     try:
-        uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
+        sock = _listen(args.host, args.port)
     except OSError as exc:
         print(f"embedflow serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    config = ServerConfig(token=token, max_request_bytes=args.max_request_mb * 2**20, max_images=args.max_images)
+    print(f"embedflow serve: image embeddings on http://{args.host}:{args.port}"
+          f"{' (token required)' if token else ''}; Ctrl+C stops it", file=sys.stderr)
+    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
+    with sock:
+        server.run(sockets=[sock])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, so a taken port is reported before anything starts."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _is_loopback(host: str) -> bool:

@@ -126,3 +126,30 @@ def test_token_is_required_when_set(secured: str) -> None:
     right = requests.post(f"{secured}/v1/embed", files=files, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
     assert right.status_code == 200
     assert requests.get(f"{secured}/health", timeout=10).status_code == 200
+
+
+def test_serve_command_reports_a_taken_port_instead_of_a_traceback(capsys: pytest.CaptureFixture) -> None:
+    import argparse
+    import socket
+
+    from embedflow import server as server_module
+
+    parser = argparse.ArgumentParser()
+    server_module.add_arguments(parser)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        args = parser.parse_args(["--port", str(taken.getsockname()[1])])
+        assert server_module.main(args) == 1
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_serve_defaults_to_loopback_and_port_8765() -> None:
+    import argparse
+
+    from embedflow import server as server_module
+
+    parser = argparse.ArgumentParser()
+    server_module.add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.host, args.port, args.token) == ("127.0.0.1", 8765, None)
