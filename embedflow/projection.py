@@ -152,6 +152,7 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
     subset = x[rows]
     if method != "none" and len(rows) > 1 and not np.ptp(subset, axis=0).any():
         notes.append(("identical-vectors", "All vectors are identical, so every point sits at the same place."))
+        method = "pca"  # t-SNE/UMAP divide by the spread, which is zero here
     axes: tuple[str, str]
     if method == "pca":
         result, ratios = pca(subset, seed)
@@ -164,6 +165,8 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
         result = np.zeros((len(subset), 2), dtype=np.float32)
         result[:, : min(2, x.shape[1])] = subset[:, :2]
         axes = ("dim_0", "dim_1" if x.shape[1] > 1 else "(none)")
+    if not np.isfinite(result).all():
+        raise ProjectionError(f"{TITLES[method]} produced invalid coordinates for this data; try PCA.")
     coords[rows] = result
     if progress is not None:
         progress(1.0, "projection done")

@@ -1,0 +1,179 @@
+"""The Scatter block: projection in the engine, selection output, PNG/CSV/Projector exports, bad input."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from embedflow.cli import main as cli_main
+from embedflow.data import Table
+from embedflow.engine import Engine
+from embedflow.nodes.scatter import ScatterView, render, selection_rows
+from embedflow.projection import project
+from embedflow.projector_export import export_projector
+from embedflow.scatter_style import PALETTE
+from embedflow.validation import validate
+from embedflow.workflow import Workflow
+from embedflow.workflow_file import loads, write_workflow
+from tests import analysis_support
+
+
+@pytest.fixture(autouse=True)
+def source_blocks():
+    analysis_support.register()
+    yield
+    analysis_support.unregister()
+
+
+def scatter_workflow(rows=30, **settings):
+    workflow = Workflow()
+    source = workflow.add_node("t_random_vectors", settings={"rows": rows})
+    block = workflow.add_node("scatter")
+    workflow.update_settings(block.id, settings)
+    workflow.connect(source.id, "embeddings", block.id, "data")
+    return workflow, block.id
+
+
+def test_selected_output_holds_the_selected_rows_with_vectors():
+    workflow, node = scatter_workflow(selection=[5, 1, 5])
+    result = Engine(workflow).run()[node]
+    selected = result.outputs["selected"]
+    assert selected.meta["name"].tolist() == ["item 1", "item 5"]
+    assert selected.vectors.shape == (2, 8)
+
+
+def test_selection_survives_save_and_load():
+    workflow, node = scatter_workflow(selection=[3, 4])
+    from embedflow.workflow_file import dumps
+
+    loaded, _ = loads(dumps(workflow))
+    assert loaded.nodes[node].settings["selection"] == [3, 4]
+    analysis_support.register()
+    assert Engine(loaded).run()[node].outputs["selected"].meta["name"].tolist() == ["item 3", "item 4"]
+
+
+def test_changing_the_selection_reuses_the_projection():
+    workflow, node = scatter_workflow(projection="tsne")
+    engine = Engine(workflow)
+    first = engine.run()[node].outputs["view"].projection
+    workflow.update_settings(node, {"selection": [0]})
+    second = engine.run()[node]
+    assert second.outputs["view"].projection is first
+    assert len(second.outputs["selected"]) == 1
+
+
+def test_selection_rows_outside_the_data_are_ignored_with_a_warning():
+    workflow, node = scatter_workflow(rows=5, selection=[1, 9, "x"])
+    result = Engine(workflow).run()[node]
+    assert len(result.outputs["selected"]) == 1
+    assert any(m.code == "selection-out-of-range" for m in result.messages)
+    assert selection_rows([2, True, -1, 2, np.int64(0)], 3) == ([0, 2], [True, -1])
+
+
+def test_unknown_colour_column_fails_with_the_available_columns():
+    workflow, node = scatter_workflow(color="topic")
+    result = Engine(workflow).run()[node]
+    assert result.state == "failed" and result.messages[0].code == "unknown-column"
+    assert "'topic'" in result.error and "name, group, weight" in result.error
+
+
+def test_unknown_column_is_a_validation_error_once_the_input_is_known():
+    workflow, node = scatter_workflow()
+    engine = Engine(workflow)
+    engine.run()
+    workflow.update_settings(node, {"label": "nope"})
+    assert any(d.code == "unknown-column" and d.node_id == node for d in validate(workflow, outputs=engine.outputs()))
+
+
+def test_text_size_column_warns_and_uses_one_size():
+    workflow, node = scatter_workflow(size="name")
+    result = Engine(workflow).run()[node]
+    assert result.state == "done" and result.outputs["view"].size == ""
+    assert any(m.code == "size-not-numeric" for m in result.messages)
+
+
+@pytest.mark.skipif(__import__("embedflow.projection").projection.umap_available(), reason="umap installed")
+def test_umap_without_the_extra_is_a_validation_error_and_a_clear_run_error():
+    workflow, node = scatter_workflow(projection="umap")
+    assert any(d.code == "umap-not-installed" for d in validate(workflow))
+    result = Engine(workflow).run()[node]
+    assert result.state == "failed" and "pip install umap-learn" in result.error
+
+
+def test_one_row_plots_and_projection_of_two_points_works():
+    for rows in (1, 2):
+        workflow, node = scatter_workflow(rows=rows, projection="tsne")
+        result = Engine(workflow).run()[node]
+        assert result.state == "done"
+        assert np.isfinite(result.outputs["view"].projection.coords).all()
+
+
+def test_nan_rows_are_reported_and_left_out_of_the_plot():
+    data = Table(pd.DataFrame({"w": list("abcd")}),
+                 np.array([[0, 1], [np.nan, 1], [1, 0], [1, 1]], dtype=np.float32))
+    view = ScatterView(data, project(data.vectors), "S")
+    image = np.asarray(render(view))
+    assert image.shape[2] == 3
+    assert "rows 1" in view.projection.notes[0][1]
+
+
+def test_rendered_png_shows_points_in_the_palette_colours_and_a_legend():
+    rng = np.random.default_rng(0)
+    data = Table(pd.DataFrame({"fruit": ["apple"] * 50 + ["pear"] * 50}),
+                 rng.standard_normal((100, 3)).astype(np.float32))
+    view = ScatterView(data, project(data.vectors), "Fruit", color="fruit")
+    pixels = np.asarray(render(view, 800, 600)).reshape(-1, 3)
+    for colour in PALETTE[:2]:
+        assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 10).sum() > 50
+
+
+def test_run_with_out_writes_png_projection_csv_and_projector_folder(tmp_path):
+    workflow = Workflow()
+    words = workflow.add_node("t_glove_words", node_id="words",
+                              settings={"words": "king queen prince apple banana cherry car truck bus"})
+    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "selection": [0, 1]})
+    workflow.connect(words.id, "embeddings", scatter.id, "data")
+    path = tmp_path / "w.embedflow"
+    write_workflow(workflow, path)
+    out = tmp_path / "out"
+    assert cli_main(["run", str(path), "--out", str(out)]) == 0
+    with Image.open(out / "map.png") as image:
+        assert image.format == "PNG" and image.size[0] >= 800
+    frame = pd.read_csv(out / "map-projection.csv")
+    assert list(frame.columns[:4]) == ["row", "x", "y", "selected"] and len(frame) == 9
+    assert frame["selected"].tolist()[:3] == [True, True, False]
+    assert pd.read_csv(out / "map-selected.csv")["word"].tolist() == ["king", "queen"]
+    assert (out / "map-projector" / "vectors.tsv").read_text().count("\n") == 9
+    assert not (out / "map-view.csv").exists()
+
+
+def test_projector_files_match_the_projector_format(tmp_path):
+    data = Table(pd.DataFrame({"text": ["a\tb", "c\nd", None]}),
+                 np.arange(6, dtype=np.float32).reshape(3, 2))
+    export_projector(data, tmp_path)
+    vectors = (tmp_path / "vectors.tsv").read_text().splitlines()
+    assert vectors == ["0\t1", "2\t3", "4\t5"]
+    metadata = (tmp_path / "metadata.tsv").read_text().splitlines()
+    assert metadata == ["row\ttext", "0\ta b", "1\tc d", "2\t"]
+    config = json.loads((tmp_path / "projector_config.json").read_text())
+    assert config["embeddings"][0]["tensorShape"] == [3, 2]
+
+
+def test_projector_export_of_images_writes_a_sprite(tmp_path):
+    for i, colour in enumerate(["red", "green", "blue"]):
+        Image.new("RGB", (40, 30), colour).save(tmp_path / f"{i}.png")
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    names = ["0.png", "1.png", "2.png", "broken.png"]
+    data = Table(pd.DataFrame({"image": names}), np.eye(4, dtype=np.float32), feature="image",
+                 base_dir=str(tmp_path), provenance={"model": "squeezenet", "kind": "image"})
+    export_projector(data, tmp_path / "p")
+    config = json.loads((tmp_path / "p" / "projector_config.json").read_text())
+    side = config["embeddings"][0]["sprite"]["singleImageDim"][0]
+    with Image.open(tmp_path / "p" / "sprite.png") as sprite:
+        pixels = np.asarray(sprite.convert("RGB"))
+    assert sprite.size == (2 * side, 2 * side)
+    assert tuple(pixels[side // 2, side // 2]) == (255, 0, 0)
+    assert tuple(pixels[side // 2, side + side // 2]) == (0, 128, 0)
+    assert tuple(pixels[side + side // 2, side + side // 2]) == (200, 200, 200)
