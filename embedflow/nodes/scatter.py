@@ -176,7 +176,7 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     settings = context.settings(node)
     if settings.get("projection") == "umap" and not umap_available():
         yield error("umap-not-installed", f"“{node.title}”: UMAP needs the optional package umap-learn, "
-                    "which is not installed.", "Install it with `pip install umap-learn`, or choose PCA or t-SNE.",
+                    "which is not installed (`pip install umap-learn`).", "Install it, or choose PCA or t-SNE.",
                     node_id=node.id)
     source = context.source_of(node, "data")
     value = context.output_of(*source) if source else None
