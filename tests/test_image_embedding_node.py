@@ -166,3 +166,12 @@ def test_downloadable_model_not_yet_downloaded_is_announced() -> None:
     node = workflow.add_node("image_embedding", settings={"model": "shufflenet-v2"})
     found = [d for d in validate(workflow) if d.node_id == node.id and d.code == "image-model-not-downloaded"]
     assert found and found[0].severity == "info" and "9 MB" in found[0].message
+
+
+def test_exact_decoding_setting_matches_fast_decoding_closely(tmp_path: Path) -> None:
+    photo("astronaut", (2000, 1500)).save(tmp_path / "big.jpg", quality=90)
+    _, _, fast = embed(tmp_path, use_cache=False)
+    _, _, exact = embed(tmp_path, use_cache=False, fast_decoding=False)
+    a, b = fast.outputs["embeddings"].vectors[0], exact.outputs["embeddings"].vectors[0]
+    assert not np.array_equal(a, b)
+    assert np.linalg.norm(a - b) / np.linalg.norm(b) < 5e-2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -53,6 +54,8 @@ def _local_backend(ctx: NodeContext) -> tuple[Backend, str]:
             layout=settings["layout"], output=settings["output"])
     else:
         model = catalog.get_model(settings["model"])
+    if not settings["fast_decoding"]:
+        model = replace(model, preprocess=replace(model.preprocess, fast=False))
 
     def downloading(done: int, total: int | None) -> None:
         size = f" of {total / 1e6:.1f} MB" if total else ""
@@ -220,6 +223,9 @@ SPEC = registry.register(NodeSpec(
                 help="The column with image paths or URLs; empty uses the input's feature."),
         Setting("timeout", "float", 10.0, label="URL timeout (s)", minimum=0.1, maximum=600.0,
                 help="How long to wait for an image URL or the server before giving up."),
+        Setting("fast_decoding", "bool", True, label="Fast decoding",
+                help="Decode large JPEGs at reduced scale and resize in two steps: several times faster, "
+                     "embeddings within a few percent of exact decoding (see the Images help page)."),
         Setting("use_cache", "bool", True, label="Reuse earlier embeddings",
                 help="Keep embeddings by file content so images already seen are not computed again."),
         Setting("model_path", "path", "", label="ONNX file", help="Your own model (when Model is onnx-file)."),
