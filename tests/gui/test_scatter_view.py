@@ -1,0 +1,235 @@
+"""The Scatter view: arrays in, hover, rectangle/lasso selection into the model, neighbours, export."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from PyQt5.QtCore import QPoint, QPointF, Qt
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication
+
+from embedflow.data import Table
+from embedflow.neighbours import search
+from embedflow.scatter_style import color_mapping, point_sizes
+from tests import analysis_support
+from tests.gui.conftest import drag, mouse_move
+from widgets.scatter_view import ScatterPlot, points_in_polygon
+
+
+@pytest.fixture(autouse=True)
+def source_blocks():
+    analysis_support.register()
+    yield
+    analysis_support.unregister()
+
+
+def grid_plot(qtbot, rows=100, images=None, vectors=None):
+    """A shown plot of a 10 × 10 grid of points, coloured by a category column."""
+    plot = ScatterPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 500)
+    plot.show()
+    qtbot.waitExposed(plot)
+    side = int(np.sqrt(rows))
+    coords = np.array([(i % side, i // side) for i in range(rows)], dtype=np.float32)
+    meta = pd.DataFrame({"name": [f"p{i}" for i in range(rows)], "group": [str(i % 3) for i in range(rows)]})
+    plot.set_data(coords, color_mapping(meta, "group"), point_sizes(meta, ""), meta["name"].to_numpy(),
+                  images, vectors)
+    plot.view_box.setRange(xRange=(-0.5, side - 0.5), yRange=(-0.5, side - 0.5), padding=0)
+    QTest.qWait(QApplication.doubleClickInterval() + 50)  # a press soon after another test's is a double click
+    return plot, coords
+
+
+def screen(plot, x, y):
+    """Viewport position of a data point."""
+    scene = plot.view_box.mapViewToScene(QPointF(x, y))
+    return plot.plot.mapFromScene(scene)
+
+
+def test_points_are_one_scatter_item_fed_arrays(qtbot):
+    plot, coords = grid_plot(qtbot)
+    assert len(plot.scatter.data) == 100
+    brushes = {id(b) for b in plot.scatter.data["brush"]}
+    assert len(brushes) == 3  # one shared brush per category, not one per point
+    assert [item.name for _, item in plot.legend.items] if False else len(plot.legend.items) == 3
+
+
+def test_rectangle_drag_selects_the_points_inside(qtbot):
+    plot, coords = grid_plot(qtbot)
+    with qtbot.waitSignal(plot.selectionChanged) as signal:
+        drag(plot.plot.viewport(), screen(plot, 1.5, 1.5), screen(plot, 3.5, 4.5))
+    expected = np.flatnonzero((coords[:, 0] > 1.5) & (coords[:, 0] < 3.5) & (coords[:, 1] > 1.5) & (coords[:, 1] < 4.5))
+    assert signal.args[0] == expected.tolist()
+    assert len(expected) == 6
+
+
+def test_shift_drag_adds_to_the_selection(qtbot):
+    plot, _ = grid_plot(qtbot)
+    drag(plot.plot.viewport(), screen(plot, -0.4, -0.4), screen(plot, 0.4, 0.4))
+    QTest.qWait(QApplication.doubleClickInterval() + 50)  # a quick second press would be a double click
+    drag(plot.plot.viewport(), screen(plot, 8.6, -0.4), screen(plot, 9.4, 0.4), modifier=Qt.ShiftModifier)
+    assert plot.selection.tolist() == [0, 9]
+
+
+def test_lasso_drag_selects_the_points_inside_the_drawn_shape(qtbot):
+    plot, coords = grid_plot(qtbot)
+    plot.mode = "lasso"
+    viewport = plot.plot.viewport()
+    corners = [(0.5, 0.5), (6.7, 0.5), (0.5, 6.7)]  # a triangle; no point on its edges
+    QTest.mousePress(viewport, Qt.LeftButton, Qt.NoModifier, screen(plot, *corners[0]))
+    for (x1, y1), (x2, y2) in zip(corners, [*corners[1:], corners[0]]):
+        for t in np.linspace(0.2, 1.0, 5):
+            mouse_move(viewport, screen(plot, x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
+            QTest.qWait(20)  # pyqtgraph drops mouse moves faster than its rate limit
+    with qtbot.waitSignal(plot.selectionChanged) as signal:
+        QTest.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, screen(plot, *corners[0]))
+    expected = np.flatnonzero((coords[:, 0] > 0.5) & (coords[:, 1] > 0.5) & (coords[:, 0] + coords[:, 1] < 7.2))
+    assert signal.args[0] == expected.tolist()
+
+
+def test_points_in_polygon_matches_a_square():
+    x, y = np.array([0.5, 1.5, 0.2, -1.0]), np.array([0.5, 0.5, 0.9, 0.0])
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
+    assert points_in_polygon(x, y, square).tolist() == [True, False, True, False]
+
+
+def test_pan_mode_drags_the_view_instead_of_selecting(qtbot):
+    plot, _ = grid_plot(qtbot)
+    plot.mode = "pan"
+    before = plot.view_box.viewRange()[0][0]
+    drag(plot.plot.viewport(), screen(plot, 5, 5), screen(plot, 2, 5))
+    assert plot.view_box.viewRange()[0][0] > before + 1 and len(plot.selection) == 0
+
+
+def test_hover_shows_the_label_of_the_point_under_the_mouse(qtbot):
+    plot, _ = grid_plot(qtbot)
+    QTest.mouseMove(plot.plot.viewport(), screen(plot, 4, 2) + QPoint(3, 0))
+    qtbot.waitUntil(plot.hover_label.isVisible, timeout=2000)
+    assert plot.hovered == 24 and plot.hover_label.text() == "p24  (row 24)"
+    QTest.qWait(50)  # pyqtgraph drops mouse moves faster than its rate limit
+    QTest.mouseMove(plot.plot.viewport(), screen(plot, 4.5, 2.5))
+    qtbot.waitUntil(lambda: not plot.hover_label.isVisible(), timeout=2000)
+
+
+def test_hover_on_image_data_shows_a_thumbnail_loaded_on_demand(qtbot, tmp_path):
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"{i}.png"
+        Image.new("RGB", (400, 300), (60 * i, 100, 200)).save(path)
+        paths.append(path)
+    plot, _ = grid_plot(qtbot, rows=4, images=paths)
+    assert plot._thumbnails._cache == {}
+    QTest.mouseMove(plot.plot.viewport(), screen(plot, 1, 1))
+    qtbot.waitUntil(plot.hover_label.isVisible, timeout=2000)
+    pixmap = plot.hover_label.pixmap()
+    assert pixmap is not None and pixmap.width() == 128 and pixmap.height() == 96
+    assert list(plot._thumbnails._cache) == [str(paths[3])]
+
+
+def test_click_highlights_the_k_nearest_neighbours_in_the_original_space(qtbot):
+    vectors = np.random.default_rng(0).standard_normal((100, 6)).astype(np.float32)
+    plot, _ = grid_plot(qtbot, vectors=vectors)
+    plot.k = 4
+    with qtbot.waitSignal(plot.neighboursShown) as signal:
+        QTest.mouseClick(plot.plot.viewport(), Qt.LeftButton, Qt.NoModifier, screen(plot, 7, 3))
+    expected = search(vectors, vectors[[37]], k=5).indices[0]
+    assert signal.args[0] == 37
+    assert signal.args[1] == [int(r) for r in expected if r != 37][:4]
+    assert len(plot.neighbour_item.data) == 4
+
+
+def test_export_writes_png_and_svg(qtbot, tmp_path):
+    plot, _ = grid_plot(qtbot)
+    plot.export_image(str(tmp_path / "map.png"))
+    plot.export_image(str(tmp_path / "map.svg"))
+    with Image.open(tmp_path / "map.png") as image:
+        assert image.format == "PNG" and image.width >= 800
+    svg = (tmp_path / "map.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png", "map.svg"]
+
+
+def test_million_points_load_into_one_item(qtbot):
+    plot = ScatterPlot()
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    coords = rng.standard_normal((1_000_000, 2)).astype(np.float32)
+    meta = pd.DataFrame({"c": rng.integers(0, 5, 1_000_000)})
+    plot.set_data(coords, color_mapping(meta, "c"), point_sizes(meta, ""))
+    assert len(plot.scatter.data) == 1_000_000
+    assert len({id(b) for b in plot.scatter.data["brush"][:1000]}) <= 5
+
+
+# -- the editor on the canvas ---------------------------------------------------------------------
+
+@pytest.fixture
+def editor(qtbot):
+    from widgets.document.document import WorkflowDocument
+    from widgets.editors import editor_factory
+    from widgets.editors.context import EditorContext
+    from widgets.run_controller import RunController
+
+    document = WorkflowDocument()
+    runs = RunController()
+    workflow = document.workflow
+    source = workflow.add_node("t_glove_words", node_id="words",
+                               settings={"words": "king queen prince princess apple banana cherry grape car truck"})
+    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
+    workflow.connect(source.id, "embeddings", scatter.id, "data")
+    runs.set_workflow(workflow, None)
+    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=10000)
+    context = EditorContext(document, runs, "map")
+    widget = editor_factory("scatter")(context)
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget, runs, workflow
+    runs.cancel()
+    if runs.handle is not None:
+        runs.handle.wait(10)
+
+
+def test_scatter_editor_is_registered_for_the_scatter_block(editor):
+    widget, _, _ = editor
+    assert type(widget).__name__ == "ScatterEditor"
+    assert len(widget.plot.scatter.data) == 10
+
+
+def test_selection_in_the_view_reaches_the_selected_output(qtbot, editor):
+    widget, runs, workflow = editor
+    plot = widget.plot
+    coords = plot.coords
+    plot.view_box.setRange(xRange=(coords[:, 0].min() - 0.1, coords[:, 0].max() + 0.1),
+                           yRange=(coords[:, 1].min() - 0.1, coords[:, 1].max() + 0.1), padding=0)
+    QTest.qWait(20)
+    king, queen = coords[0], coords[1]
+    low, high = np.minimum(king, queen) - 0.02, np.maximum(king, queen) + 0.02
+    drag(plot.plot.viewport(), screen(plot, low[0], low[1]), screen(plot, high[0], high[1]))
+    inside = np.flatnonzero(((coords >= low) & (coords <= high)).all(axis=1)).tolist()
+    assert workflow.nodes["map"].settings["selection"] == inside
+    qtbot.waitUntil(lambda: runs.result("map").state == "done"
+                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=10000)
+    words = runs.result("map").outputs["selected"].meta["word"].tolist()
+    assert {"king", "queen"} <= set(words)
+
+
+def test_editor_shows_a_project_all_choice_when_tsne_was_sampled(qtbot, editor):
+    widget, runs, workflow = editor
+    assert widget.project_all.isHidden()
+    import embedflow.nodes.scatter as scatter_module
+
+    original = scatter_module.project
+
+    def sampled(vectors, method, **kwargs):
+        return original(vectors, method, **{**kwargs, "sample_size": 6})
+
+    scatter_module.project = sampled
+    try:
+        widget.context.apply({"projection": "tsne"})
+        qtbot.waitUntil(lambda: not widget.project_all.isHidden(), timeout=20000)
+    finally:
+        scatter_module.project = original
+    assert "random sample of 6 of 10 rows" in widget.notes.text()
+    widget.project_all.click()
+    assert workflow.nodes["map"].settings["large_data"] == "all"

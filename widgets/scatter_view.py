@@ -1,0 +1,525 @@
+"""The Scatter block's view: a pyqtgraph map of the projection with hover, selection and neighbours.
+
+ScatterPlot is a standalone widget fed arrays (one ScatterPlotItem, one shared brush per
+distinct colour, no per-point Python objects we create); ScatterEditor wraps it with the
+block's settings and plugs into the canvas through widgets.editors.register_editor.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
+from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt5.QtGui import QImageReader, QPainterPath, QPixmap
+from PyQt5.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFrame, QGraphicsPathItem, QGraphicsRectItem,
+                             QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
+                             QWidget)
+
+from embedflow.neighbours import search
+from embedflow.nodes.scatter import ScatterView
+from embedflow.projection import LARGE_DATA, PROJECTIONS
+from embedflow.projector_export import export_projector, image_paths
+from embedflow.scatter_style import ColorMapping, color_mapping, labels, point_sizes
+
+from .editors import register_editor
+from .editors.context import EditorContext
+
+MODES = ("select", "lasso", "pan")
+HOVER_RADIUS = 10.0  # pixels
+THUMBNAIL_SIDE = 128
+SELECTED_PEN = pg.mkPen(20, 20, 20, width=2)
+NEIGHBOUR_PEN = pg.mkPen(230, 85, 13, width=2.5)
+POINT_PEN = pg.mkPen(60, 60, 60, 90, width=0.6)
+
+
+def points_in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Boolean mask of points inside `polygon` (even-odd rule), vectorised over points."""
+    inside = np.zeros(len(x), dtype=bool)
+    if len(polygon) < 3:
+        return inside
+    low, high = polygon.min(axis=0), polygon.max(axis=0)
+    candidates = np.flatnonzero((x >= low[0]) & (x <= high[0]) & (y >= low[1]) & (y <= high[1]))
+    px, py = x[candidates], y[candidates]
+    result = np.zeros(len(candidates), dtype=bool)
+    x1, y1 = polygon[:, 0], polygon[:, 1]
+    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
+    for ax, ay, bx, by in zip(x1, y1, x2, y2):
+        crosses = (ay > py) != (by > py)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = ax + (py - ay) * (bx - ax) / (by - ay)
+        result ^= crosses & (px < at)
+    inside[candidates] = result
+    return inside
+
+
+class _Thumbnails:
+    """Hover thumbnails loaded on demand (scaled while decoding) and kept in a small LRU cache."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._cache: OrderedDict[str, QPixmap] = OrderedDict()
+        self._size = size
+
+    def get(self, path: Path) -> QPixmap | None:
+        """A thumbnail of the image at `path`, or None when it cannot be read."""
+        key = str(path)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        reader = QImageReader(key)
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > THUMBNAIL_SIDE:
+            reader.setScaledSize(size.scaled(THUMBNAIL_SIDE, THUMBNAIL_SIDE, Qt.KeepAspectRatio))
+        image = reader.read()
+        if image.isNull():
+            return None
+        pixmap = QPixmap.fromImage(image)
+        self._cache[key] = pixmap
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return pixmap
+
+
+class _SelectViewBox(pg.ViewBox):
+    """A ViewBox whose left drag selects (rectangle or lasso) unless the plot is in pan mode."""
+
+    def __init__(self, plot: "ScatterPlot") -> None:
+        super().__init__()
+        self._plot = plot
+        self._start: QPointF | None = None
+        self._lasso: list[QPointF] = []
+        self._band = QGraphicsRectItem()
+        self._band.setPen(pg.mkPen(40, 90, 200, width=1.5, style=Qt.DashLine))
+        self._band.setBrush(pg.mkBrush(40, 90, 200, 40))
+        self._path = QGraphicsPathItem()
+        self._path.setPen(pg.mkPen(40, 90, 200, width=1.5))
+        self._path.setBrush(pg.mkBrush(40, 90, 200, 40))
+        for item in (self._band, self._path):
+            item.setZValue(1e9)
+            item.hide()
+            self.addItem(item, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:
+        if self._plot.mode == "pan" or ev.button() != Qt.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        position = self.mapSceneToView(ev.scenePos())
+        add = bool(ev.modifiers() & Qt.ShiftModifier)
+        if self._plot.mode == "select":
+            if ev.isStart():
+                self._start = self.mapSceneToView(ev.buttonDownScenePos())
+            rect = QRectF(self._start, position).normalized()
+            self._band.setRect(rect)
+            self._band.show()
+            if ev.isFinish():
+                self._band.hide()
+                self._plot.select_rect(rect, add=add)
+            return
+        if ev.isStart():
+            self._lasso = [self.mapSceneToView(ev.buttonDownScenePos())]
+        self._lasso.append(position)
+        path = QPainterPath(self._lasso[0])
+        for point in self._lasso[1:]:
+            path.lineTo(point)
+        path.closeSubpath()
+        self._path.setPath(path)
+        self._path.show()
+        if ev.isFinish():
+            self._path.hide()
+            self._plot.select_polygon(np.array([(p.x(), p.y()) for p in self._lasso]), add=add)
+
+    def mouseClickEvent(self, ev: Any) -> None:
+        if ev.button() == Qt.LeftButton:
+            ev.accept()
+            row = self._plot.point_at(self.mapSceneToView(ev.scenePos()))
+            self._plot.show_neighbours(row)
+            return
+        super().mouseClickEvent(ev)
+
+
+class ScatterPlot(QWidget):
+    """A 2-D scatter of many points: colours/legend, hover label, rectangle/lasso selection,
+    click-to-show nearest neighbours in the original space, PNG/SVG export.
+
+    Signals: selectionChanged(list of row numbers) after a user selection;
+    neighboursShown(row, list of neighbour rows) after a click (row -1 clears).
+    """
+
+    selectionChanged = pyqtSignal(list)
+    neighboursShown = pyqtSignal(int, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode = "select"
+        self.k = 5
+        self.coords = np.zeros((0, 2), dtype=np.float32)
+        self.selection = np.zeros(0, dtype=np.int64)
+        self.neighbours: list[int] = []
+        self.hovered: int | None = None
+        self._labels: np.ndarray | None = None
+        self._images: list[Path] | None = None
+        self._vectors: np.ndarray | None = None
+        self._sizes = np.zeros(0, dtype=np.float32)
+        self._shown = np.zeros(0, dtype=np.int64)
+        self._tree: Any = None
+        self._tree_scale = np.zeros(2)
+        self._thumbnails = _Thumbnails()
+
+        self.view_box = _SelectViewBox(self)
+        self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.scatter = pg.ScatterPlotItem(pxMode=True, pen=POINT_PEN)
+        self.selected_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=SELECTED_PEN)
+        self.neighbour_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=NEIGHBOUR_PEN)
+        self.neighbour_lines = pg.PlotCurveItem(pen=pg.mkPen(230, 85, 13, 160, width=1.2), connect="pairs")
+        for item in (self.scatter, self.selected_item, self.neighbour_lines, self.neighbour_item):
+            self.plot.addItem(item)
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=(40, 40, 40))
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+
+        self.hover_label = QLabel(self.plot)
+        self.hover_label.setFrameShape(QFrame.StyledPanel)
+        self.hover_label.setStyleSheet("background: #fffff4; color: #222; padding: 4px;")
+        self.hover_label.hide()
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # A click on a point is taken by the ScatterPlotItem; a click on empty space by the ViewBox.
+        self.scatter.sigClicked.connect(
+            lambda item, points, ev: self.show_neighbours(self.point_at(self.view_box.mapSceneToView(ev.scenePos()))))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    # -- data ---------------------------------------------------------------------------------
+    def set_data(self, coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
+                 point_labels: np.ndarray | None = None, images: list[Path] | None = None,
+                 vectors: np.ndarray | None = None, axes: tuple[str, str] = ("x", "y")) -> None:
+        """Show `coords` (rows × 2; NaN rows are left out) with per-row colours and sizes."""
+        self.coords = np.asarray(coords, dtype=np.float64)
+        self._shown = np.flatnonzero(np.isfinite(self.coords).all(axis=1))
+        self._labels, self._images, self._vectors = point_labels, images, vectors
+        self._sizes = np.asarray(sizes, dtype=np.float32)
+        self._tree = None
+        shared = np.array([pg.mkBrush(*(int(c) for c in rgba)) for rgba in colors.colors], dtype=object)
+        self.scatter.setData(x=self.coords[self._shown, 0], y=self.coords[self._shown, 1],
+                             size=self._sizes[self._shown], brush=shared[colors.index[self._shown]])
+        self.plot.setLabel("bottom", axes[0])
+        self.plot.setLabel("left", axes[1])
+        self._set_legend(colors)
+        self.selection = self.selection[self.selection < len(self.coords)]
+        self.neighbours = []
+        self._draw_selection()
+        self._draw_neighbours(-1)
+        self.plot.autoRange()
+
+    def set_styles(self, colors: ColorMapping, sizes: np.ndarray, point_labels: np.ndarray | None) -> None:
+        """Change colours, sizes and labels without moving any point."""
+        self.set_data(self.coords, colors, sizes, point_labels, self._images, self._vectors,
+                      (self.plot.getAxis("bottom").labelText, self.plot.getAxis("left").labelText))
+
+    def _set_legend(self, colors: ColorMapping) -> None:
+        self.legend.clear()
+        if colors.kind == "categorical":
+            entries = [(name, colors.colors[index]) for name, index in colors.legend]
+        elif colors.kind == "continuous" and colors.value_range is not None:
+            low, high = colors.value_range
+            steps = len(colors.colors) - 1
+            entries = [(f"{low + (high - low) * f:.3g}", colors.colors[int(round(f * (steps - 1)))])
+                       for f in (1.0, 0.75, 0.5, 0.25, 0.0)]
+        else:
+            entries = []
+        for name, rgba in entries:
+            sample = pg.ScatterPlotItem(size=10, pen=POINT_PEN, brush=pg.mkBrush(*(int(c) for c in rgba)))
+            self.legend.addItem(sample, name)
+        if entries:
+            self.legend.setLabelTextSize("9pt")
+
+    # -- selection ------------------------------------------------------------------------------
+    def set_selection(self, rows: Any) -> None:
+        """Show `rows` as selected (no signal: used when the saved selection is loaded)."""
+        rows = np.unique(np.asarray(list(rows), dtype=np.int64))
+        self.selection = rows[(rows >= 0) & (rows < len(self.coords))]
+        self._draw_selection()
+
+    def _select(self, mask: np.ndarray, add: bool) -> None:
+        rows = np.flatnonzero(mask)
+        if add:
+            rows = np.union1d(self.selection, rows)
+        self.set_selection(rows)
+        self.selectionChanged.emit([int(r) for r in self.selection])
+
+    def select_rect(self, rect: QRectF, add: bool = False) -> None:
+        """Select the points inside `rect` (data coordinates); add to the selection with `add`."""
+        x, y = self.coords[:, 0], self.coords[:, 1]
+        with np.errstate(invalid="ignore"):
+            mask = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+        self._select(mask, add)
+
+    def select_polygon(self, polygon: np.ndarray, add: bool = False) -> None:
+        """Select the points inside the lasso `polygon` (data coordinates, n × 2)."""
+        finite = np.isfinite(self.coords).all(axis=1)
+        mask = np.zeros(len(self.coords), dtype=bool)
+        mask[finite] = points_in_polygon(self.coords[finite, 0], self.coords[finite, 1], polygon)
+        self._select(mask, add)
+
+    def _draw_selection(self) -> None:
+        rows = self.selection[np.isfinite(self.coords[self.selection]).all(axis=1)] if len(self.selection) else []
+        if len(rows):
+            self.selected_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1],
+                                       size=self._sizes[rows] + 5)
+        else:
+            self.selected_item.clear()
+
+    # -- hover and neighbours -------------------------------------------------------------------
+    def point_at(self, position: QPointF) -> int | None:
+        """The row whose point is within HOVER_RADIUS pixels of `position` (data coordinates)."""
+        if len(self._shown) == 0:
+            return None
+        from scipy.spatial import cKDTree
+
+        pixel = self.view_box.viewPixelSize()
+        if not all(np.isfinite(pixel)) or min(pixel) <= 0:
+            return None
+        scale = np.array(pixel, dtype=np.float64)
+        if self._tree is None or not np.allclose(self._tree_scale, scale):
+            # The tree lives in pixel units of the current zoom; rebuilt only after zooming.
+            self._tree = cKDTree(self.coords[self._shown] / scale)
+            self._tree_scale = scale
+        distance, index = self._tree.query([position.x() / scale[0], position.y() / scale[1]],
+                                           distance_upper_bound=HOVER_RADIUS)
+        return int(self._shown[index]) if np.isfinite(distance) else None
+
+    def hover_text(self, row: int) -> str:
+        """What the hover label says about `row`."""
+        text = self._labels[row] if self._labels is not None else ""
+        return f"{text}  (row {row})" if text else f"row {row}"
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            self.hover_label.hide()
+            return
+        row = self.point_at(self.view_box.mapSceneToView(scene_pos))
+        self.hovered = row
+        if row is None:
+            self.hover_label.hide()
+            return
+        pixmap = self._thumbnails.get(self._images[row]) if self._images is not None else None
+        if pixmap is not None:
+            self.hover_label.setPixmap(pixmap)
+            self.hover_label.setToolTip(self.hover_text(row))
+        else:
+            self.hover_label.setText(self.hover_text(row))
+        self.hover_label.adjustSize()
+        widget_pos = self.plot.mapFromScene(scene_pos)
+        x = min(widget_pos.x() + 14, max(0, self.plot.width() - self.hover_label.width()))
+        y = min(widget_pos.y() + 14, max(0, self.plot.height() - self.hover_label.height()))
+        self.hover_label.move(x, y)
+        self.hover_label.show()
+        self.hover_label.raise_()
+
+    def show_neighbours(self, row: int | None) -> list[int]:
+        """Highlight the k nearest rows of `row` in the original vector space (None clears)."""
+        if row is None or self._vectors is None or len(self._vectors) < 2:
+            self._draw_neighbours(-1)
+            return []
+        found = search(self._vectors, self._vectors[[row]], k=min(self.k + 1, len(self._vectors)))
+        rows = [int(r) for r in found.indices[0] if r >= 0 and r != row][: self.k]
+        self.neighbours = rows
+        self._draw_neighbours(row)
+        return rows
+
+    def _draw_neighbours(self, row: int) -> None:
+        rows = [r for r in self.neighbours if np.isfinite(self.coords[r]).all()] if row >= 0 else []
+        if not rows:
+            self.neighbours = [] if row < 0 else self.neighbours
+            self.neighbour_item.clear()
+            self.neighbour_lines.setData([], [])
+        else:
+            self.neighbour_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1],
+                                        size=self._sizes[rows] + 7)
+            pairs = np.empty((2 * len(rows), 2))
+            pairs[0::2] = self.coords[row]
+            pairs[1::2] = self.coords[rows]
+            self.neighbour_lines.setData(pairs[:, 0], pairs[:, 1])
+        self.neighboursShown.emit(row, list(self.neighbours) if row >= 0 else [])
+
+    # -- export ---------------------------------------------------------------------------------
+    def export_image(self, path: str) -> None:
+        """Save the plot as PNG or SVG (by suffix), atomically."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        exporter_class = pg.exporters.SVGExporter if suffix == ".svg" else pg.exporters.ImageExporter
+        fd, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix or ".png", dir=target.parent)
+        os.close(fd)
+        try:
+            exporter = exporter_class(self.plot.plotItem)
+            if exporter_class is pg.exporters.ImageExporter:
+                exporter.parameters()["width"] = max(800, self.plot.width() * 2)
+            exporter.export(temp)
+            os.replace(temp, target)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+
+class ScatterEditor(QWidget):
+    """The Scatter block's editor: settings bar, notes, and the plot; selections go to the model."""
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._view: ScatterView | None = None
+        self.setWindowTitle(context.node.title)
+        self.setMinimumSize(640, 480)
+
+        self.projection = QComboBox()
+        self.projection.addItems(PROJECTIONS)
+        self.color, self.label, self.size = QComboBox(), QComboBox(), QComboBox()
+        self.large = QComboBox()
+        self.large.addItems(LARGE_DATA)
+        self.k = QSpinBox()
+        self.k.setRange(1, 100)
+        self.k.setValue(5)
+        self.k.setToolTip("Neighbours highlighted when you click a point")
+        bar = QHBoxLayout()
+        for text, widget in (("Projection", self.projection), ("Colour", self.color), ("Label", self.label),
+                             ("Size", self.size), ("Large data", self.large), ("k", self.k)):
+            bar.addWidget(QLabel(text))
+            bar.addWidget(widget)
+        bar.addStretch(1)
+
+        tools = QHBoxLayout()
+        self.modes = QButtonGroup(self)
+        for i, mode in enumerate(MODES):
+            button = QToolButton()
+            button.setText(mode.capitalize())
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            self.modes.addButton(button, i)
+            tools.addWidget(button)
+        self.modes.buttonClicked[int].connect(lambda i: setattr(self.plot, "mode", MODES[i]))
+        self.export_png, self.export_svg = QPushButton("Export PNG…"), QPushButton("Export SVG…")
+        self.export_projector = QPushButton("Projector…")
+        self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
+        for button in (self.export_png, self.export_svg, self.export_projector):
+            tools.addWidget(button)
+        self.status = QLabel("")
+        tools.addStretch(1)
+        tools.addWidget(self.status)
+
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #8a4b00;")
+        self.project_all = QPushButton("Project all rows")
+        self.project_all.hide()
+        notes_row = QHBoxLayout()
+        notes_row.addWidget(self.notes, 1)
+        notes_row.addWidget(self.project_all)
+
+        self.plot = ScatterPlot()
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(tools)
+        layout.addLayout(notes_row)
+        layout.addWidget(self.plot, 1)
+
+        self.projection.activated[str].connect(lambda v: self.context.apply({"projection": v}))
+        self.large.activated[str].connect(lambda v: self.context.apply({"large_data": v}))
+        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
+            combo.activated.connect(lambda _, n=name, c=combo: self.context.apply({n: c.currentData() or ""}))
+        self.k.valueChanged.connect(lambda v: setattr(self.plot, "k", int(v)))
+        self.project_all.clicked.connect(lambda: self.context.apply({"large_data": "all"}))
+        self.plot.selectionChanged.connect(self._on_selection)
+        self.plot.neighboursShown.connect(self._on_neighbours)
+        self.export_png.clicked.connect(lambda: self._export_image("PNG image (*.png)", ".png"))
+        self.export_svg.clicked.connect(lambda: self._export_image("SVG drawing (*.svg)", ".svg"))
+        self.export_projector.clicked.connect(self._export_projector)
+        context.settingsChanged.connect(lambda _: self.refresh())
+        context.resultChanged.connect(self.refresh)
+        context.titleChanged.connect(self.setWindowTitle)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Follow the block: settings into the bar, and the latest result into the plot."""
+        settings = self.context.settings()
+        self._fill_columns()
+        for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
+            combo.setCurrentText(value)
+        view = self.context.output("view")
+        if not isinstance(view, ScatterView):
+            result = self.context.result()
+            self.status.setText(result.error or result.state if result is not None else "Not run yet")
+            return
+        meta = view.data.meta
+        if self._view is None or view.projection is not self._view.projection or view.data is not self._view.data:
+            self.plot.set_data(view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
+                               labels(meta, view.label or view.data.feature or ""), image_paths(view.data),
+                               view.data.vectors, view.projection.axes)
+        elif (view.color, view.size, view.label) != (self._view.color, self._view.size, self._view.label):
+            self.plot.set_styles(color_mapping(meta, view.color), point_sizes(meta, view.size),
+                                 labels(meta, view.label or view.data.feature or ""))
+        self.plot.set_selection(view.selection)
+        self._view = view
+        notes = [note for _, note in view.projection.notes]
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
+        self.project_all.setVisible(any(code == "projection-sampled" for code, _ in view.projection.notes))
+        self._update_status()
+
+    def _fill_columns(self) -> None:
+        settings = self.context.settings()
+        columns = self.context.columns()
+        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("(none)", "")
+            for column in columns:
+                combo.addItem(column, column)
+            index = combo.findData(settings.get(name) or "")
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+
+    def _on_selection(self, rows: list[int]) -> None:
+        self.context.apply({"selection": rows})
+        self._update_status()
+
+    def _on_neighbours(self, row: int, rows: list[int]) -> None:
+        if row < 0:
+            self._update_status()
+            return
+        names = [self.plot.hover_text(r) for r in rows]
+        self.status.setText(f"Nearest to {self.plot.hover_text(row)}: {', '.join(names)}")
+
+    def _update_status(self) -> None:
+        shown = len(self.plot._shown)
+        self.status.setText(f"{shown:,} points; {len(self.plot.selection):,} selected")
+
+    def _export_image(self, file_filter: str, suffix: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot", f"{self.context.node.title}{suffix}", file_filter)
+        if path:
+            self.plot.export_image(path if path.lower().endswith(suffix) else path + suffix)
+
+    def _export_projector(self) -> None:
+        if self._view is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the Embedding Projector files")
+        if not folder:
+            return
+        try:
+            written = export_projector(self._view.data, folder, name=self.context.node.title)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write to {folder}: {exc}")
+            return
+        QMessageBox.information(self, "Exported", "Wrote " + ", ".join(Path(p).name for p in written)
+                                + ". Load vectors.tsv and metadata.tsv at projector.tensorflow.org.")
+
+
+register_editor("scatter", ScatterEditor)
