@@ -39,6 +39,8 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    # The diagnostic code the validator uses when the value is not acceptable.
+    code: str = "invalid-setting"
 
     def __post_init__(self) -> None:
         if self.kind not in SETTING_KINDS:

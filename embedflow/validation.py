@@ -91,6 +91,10 @@ def validate(workflow: Workflow, base_dir: str | None = None,
         spec = context.spec(node)
         if spec is not None and spec.check is not None:
             found.extend(spec.check(context, node))
+    # A block's own rule about a link (e.g. "insert a Text Encoding") explains it better than the
+    # generic type mismatch, so the generic one is dropped for that link.
+    specific = {d.link_id for d in found if d.link_id and d.code not in ("port-type-mismatch", "cycle")}
+    found = [d for d in found if not (d.code == "port-type-mismatch" and d.link_id in specific)]
     order = {node_id: i for i, node_id in enumerate(workflow.nodes)}
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(found, key=lambda d: (order.get(d.node_id or "", len(order)), rank[d.severity]))
@@ -186,6 +190,6 @@ def invalid_settings(context: ValidationContext) -> Iterable[Diagnostic]:
             setting = spec.setting(name)
             problem = setting.problem(value) if setting else None
             if problem:
-                yield error("invalid-setting", f"“{node.title}”: {problem}.",
+                yield error(setting.code, f"“{node.title}”: {problem}.",
                             f"Open the block's settings and choose a valid {setting.display_name.lower()}"
                             f" (default: {setting.default!r}).", node_id=node.id)
