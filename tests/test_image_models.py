@@ -157,3 +157,9 @@ def test_file_that_is_not_onnx_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "m.onnx").write_bytes(b"not a model")
     with pytest.raises(EmbedflowError, match="Cannot load the ONNX model"):
         OnnxEmbedder(tmp_path / "m.onnx")
+
+
+def test_download_model_builds_squeezenet_without_network() -> None:
+    assert catalog.download_model("squeezenet").suffix == ".onnx"
+    with pytest.raises(EmbedflowError, match="Unknown image model 'nope'"):
+        catalog.download_model("nope")

@@ -168,3 +168,9 @@ def describe_models() -> list[dict[str, Any]]:
             "url": model.download_url(), "description": model.description,
         })
     return rows
+
+
+def download_model(model_id: str, *, progress: Callable[[int, int | None], None] | None = None,
+                   cancel: threading.Event | None = None) -> Path:
+    """Make catalogue model `model_id` available (`embedflow models --download ID`); returns its file."""
+    return model_file(get_model(model_id), progress=progress, cancel=cancel)
