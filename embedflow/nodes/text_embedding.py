@@ -1,0 +1,162 @@
+"""Text Embedding block: one vector per row from the encoded tokens' word vectors, pooled."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from .. import registry
+from ..data import EncodedText, Table
+from ..engine import NodeContext
+from ..errors import NodeError
+from ..ports import EMBEDDINGS, ENCODED_TEXT
+from ..projection import row_list
+from ..registry import NodeSpec, Port, Setting
+from ..text import models
+from ..text.models import LanguageModel, LanguageModelError
+from ..text.pooling import POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
+from ..validation import Diagnostic, ValidationContext, error, rule
+from ..workflow import Node
+from .text_encoding import TYPE as ENCODING_TYPE, language_model_diagnostics
+
+TYPE = "text_embedding"
+EMPTY_ROWS = ("drop", "zeros")
+FREQUENCIES = ("wordfreq", "corpus")
+
+
+@rule
+def encoded_input_rules(context: ValidationContext) -> Iterable[Diagnostic]:
+    """Text Embedding must follow a Text Encoding directly, and use the language model it encoded with."""
+    workflow = context.workflow
+    for node in workflow.nodes.values():
+        if node.type != TYPE:
+            continue
+        link = next((l for l in workflow.links_into(node.id) if l.target_port == "encoded"), None)
+        if link is None or link.source not in workflow.nodes:
+            continue
+        upstream = workflow.nodes[link.source]
+        if upstream.type != ENCODING_TYPE:
+            yield error("text-embedding-needs-encoded-input",
+                        f"“{node.title}” needs text encoded by a Text Encoding block, but it is fed by "
+                        f"“{upstream.title}”.",
+                        f"Insert a Text Encoding block between “{upstream.title}” and “{node.title}”.",
+                        node_id=node.id, link_id=link.id)
+            continue
+        ours = context.settings(node).get("language_model")
+        theirs = context.settings(upstream).get("language_model")
+        if ours != theirs:
+            yield error("language-model-mismatch",
+                        f"“{node.title}” uses the language model {ours}, but its input was encoded by "
+                        f"“{upstream.title}” with {theirs}: the token ids of one model mean nothing to another.",
+                        f"Set the language model of “{node.title}” to {theirs}, or set the language model of "
+                        f"“{upstream.title}” to {ours}.", node_id=node.id, link_id=link.id)
+
+
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """The language model must be one embedflow knows."""
+    yield from language_model_diagnostics(context, node)
+
+
+def _model(encoded: EncodedText) -> LanguageModel:
+    key = encoded.provenance.get("model_key", encoded.language_model)
+    model = models.loaded(key)
+    if model is not None:
+        return model
+    if encoded.language_model in models.TRAINED_IDS:
+        raise NodeError("The trained language model of this encoding is gone; run the Text Encoding again.",
+                        "language-model-unavailable")
+    try:
+        return models.load(encoded.language_model)
+    except LanguageModelError as exc:
+        raise NodeError(str(exc), "language-model-unavailable") from None
+
+
+def _sif_weights(ctx: NodeContext, encoded: EncodedText, model: LanguageModel, extra_words: list[str]) -> np.ndarray:
+    """A weight per id in use (others stay 1): a / (a + p(word))."""
+    ids = encoded.ids[encoded.ids >= 0]
+    used = np.unique(ids)
+    vocab = len(model.words)
+    weights = np.ones(vocab + len(extra_words), dtype=np.float32)
+    if ctx.settings["sif_frequencies"] == "corpus":
+        counts = np.bincount(ids, minlength=len(weights)).astype(np.float64)
+        probabilities = counts[used] / max(1.0, counts.sum())
+    else:
+        words = model.words.take(used[used < vocab]).to_pylist() + [extra_words[int(i) - vocab]
+                                                                    for i in used[used >= vocab]]
+        probabilities = wordfreq_probabilities(words)
+    weights[used] = sif_weights(probabilities)
+    return weights
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Pool each row's token vectors into one vector."""
+    encoded = ctx.inputs["encoded"]
+    if not isinstance(encoded, EncodedText):
+        raise NodeError(f"“{ctx.title}” needs text encoded by a Text Encoding block.",
+                        "text-embedding-needs-encoded-input", "Insert a Text Encoding block before it.")
+    model_id, method = ctx.settings["language_model"], ctx.settings["pooling"]
+    if encoded.language_model != model_id:
+        raise NodeError(f"“{ctx.title}” uses {model_id}, but its input was encoded with {encoded.language_model}.",
+                        "language-model-mismatch",
+                        f"Set its language model to {encoded.language_model}, or re-encode with {model_id}.")
+    model = _model(encoded)
+    extra_words = list(encoded.provenance.get("extra_words", []))
+    extra = (np.array([model.oov_vector(w) for w in extra_words], dtype=np.float32).reshape(-1, model.vectors.shape[1])
+             if extra_words and model.oov_vector is not None else None)
+    weights = _sif_weights(ctx, encoded, model, extra_words) if method == "sif" else None
+    ctx.progress(0.05, f"Pooling ({method}) {len(encoded):,} rows")
+    vectors, counts = pool(encoded.ids, model.vectors, method, weights, extra,
+                           progress=lambda f: ctx.progress(0.05 + 0.9 * f))
+    without = np.flatnonzero(counts == 0)
+    with_words = np.flatnonzero(counts > 0)
+    if method == "sif":
+        vectors = remove_first_component(vectors, with_words)
+        vectors[without] = 0.0
+    if len(with_words) == 0:
+        raise NodeError(f"“{ctx.title}”: none of the {len(encoded):,} rows has a word that {model_id} knows, "
+                        "so there is nothing to embed.", "no-known-words",
+                        "Check the text column and its language, or choose another language model.")
+    keep_zeros = ctx.settings["empty_rows"] == "zeros"
+    if len(without):
+        fate = "kept as zero vectors" if keep_zeros else "left out of the output"
+        ctx.report("warning", "rows-without-known-words",
+                   f"{len(without):,} row(s) have no word that {model_id} knows and were {fate}: "
+                   f"rows {row_list(without)}.",
+                   "Set 'Rows without known words' to keep them as zero vectors, or check their text."
+                   if not keep_zeros else "Zero vectors have no direction: cosine neighbours ignore them.")
+    table: Table = encoded.table
+    if not keep_zeros and len(without):
+        table, vectors = table.take(with_words), vectors[with_words]
+    output = Table(table.meta, vectors, feature=table.feature, base_dir=table.base_dir,
+                   provenance={**table.provenance, "model": model_id, "kind": "text", "pooling": method,
+                               "dims": int(vectors.shape[1])})
+    ctx.summary = f"{len(output):,} rows × {output.dims} dims ({method} of {model_id} vectors)"
+    if len(without):
+        ctx.summary += f"; {len(without):,} rows without known words {'zeroed' if keep_zeros else 'dropped'}"
+    return {"embeddings": output}
+
+
+SPEC = registry.register(NodeSpec(
+    type=TYPE,
+    title="Text Embedding",
+    category="Text",
+    description="One vector per row: the word vectors of its encoded tokens, pooled (mean, max, sum or SIF).",
+    icon="text_embedding",
+    inputs=(Port("encoded", ENCODED_TEXT, description="Tokens from a Text Encoding block."),),
+    outputs=(Port("embeddings", EMBEDDINGS, description="The input rows with their vectors (dim_0 …)."),),
+    settings=(
+        Setting("language_model", "str", models.BUILTIN_ID, label="Language model",
+                help="Must be the language model the Text Encoding used."),
+        Setting("pooling", "choice", "mean", label="Pooling", choices=POOLINGS,
+                help="mean: average of the word vectors; max: largest value per dimension; sum; "
+                     "sif: frequency-weighted average with the common direction removed (Arora et al. 2017)."),
+        Setting("empty_rows", "choice", "drop", label="Rows without known words", choices=EMPTY_ROWS,
+                help="drop: leave them out of the output; zeros: keep them with all-zero vectors."),
+        Setting("sif_frequencies", "choice", "wordfreq", label="SIF word frequencies", choices=FREQUENCIES,
+                help="For SIF pooling: English word frequencies from the wordfreq package, or counts in this corpus."),
+    ),
+    run=run,
+    check=check,
+    help_page="text",
+))

@@ -1,0 +1,193 @@
+"""Text Encoding block: tokenizes the input's text feature with a language model's tokenizer and vocabulary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .. import registry
+from ..data import EncodedText, Table
+from ..engine import NodeContext
+from ..errors import NodeError
+from ..ports import ENCODED_TEXT, TABLE
+from ..projection import row_list
+from ..registry import NodeSpec, Port, Setting
+from ..text import models
+from ..text.encoding import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH, PAD_ID, UNKNOWN_ID, NotText, encode, text_values
+from ..text.models import LanguageModelError
+from ..validation import Diagnostic, ValidationContext, error, warning
+from ..workflow import Node
+
+TYPE = "text_encoding"
+LOWERCASE = ("auto", "yes", "no")
+
+
+def language_model_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """unknown-language-model and language-model-not-downloaded for a block's language_model setting."""
+    model_id = context.settings(node).get("language_model")
+    if not isinstance(model_id, str):
+        return
+    info = models.get_info(model_id)
+    if info is None:
+        yield error("unknown-language-model",
+                    f"“{node.title}” uses the language model '{model_id}', which embedflow does not know.",
+                    f"Choose one of: {', '.join(models.known_ids())} (see `embedflow models`), or add your "
+                    f"own vectors with `embedflow models --add FILE --name {model_id}`.", node_id=node.id)
+    elif info.source == "gensim-data" and not info.available and node.type == TYPE:
+        yield warning("language-model-not-downloaded",
+                      f"“{node.title}”: the language model {model_id} is not downloaded yet; running the "
+                      f"block downloads it ({info.size_text()}).",
+                      f"Download it first with `embedflow models --download {model_id}`, or pick "
+                      f"{models.BUILTIN_ID}, which is built in.", node_id=node.id)
+
+
+def _feature_problem(table: Table) -> str | None:
+    """Why the table's feature cannot be encoded as text, or None."""
+    column = _feature_column(table)
+    if column is None:
+        return "the input has no text column to encode"
+    try:
+        text_values(table.meta[column].head(200))
+    except NotText as exc:
+        return f"its feature column '{column}' holds {exc}, not text"
+    if table.base_dir and column == "image":
+        return f"its feature column '{column}' holds images, not text"
+    return None
+
+
+def _feature_column(table: Table) -> str | None:
+    if table.feature and table.feature in table.meta.columns:
+        return table.feature
+    for column in table.meta.columns:
+        if pd.api.types.is_string_dtype(table.meta[column]) or pd.api.types.is_object_dtype(table.meta[column]):
+            return str(column)
+    return None
+
+
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """Static checks: the model must be known (and is it downloaded?), the feature must be text."""
+    yield from language_model_diagnostics(context, node)
+    source = context.source_of(node, "data")
+    if source is None:
+        return
+    upstream, port = source
+    value = context.output_of(upstream, port)
+    problem = _feature_problem(value) if isinstance(value, Table) else None
+    if problem is None and value is None and upstream.type == "input":
+        settings = context.settings(upstream)
+        path = settings.get("path")
+        if settings.get("format") == "images" or (isinstance(path, str) and path
+                                                  and Path(context.resolve_path(path)).is_dir()):
+            problem = "it is a folder of images, not text"
+    if problem:
+        yield error("feature-not-text", f"“{node.title}” cannot encode the output of “{upstream.title}”: {problem}.",
+                    "Choose a text column as the Input's feature, or use Image Embedding for images.",
+                    node_id=node.id)
+
+
+def _lowercase(choice: str) -> bool | None:
+    return None if choice == "auto" else choice == "yes"
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Encode the text feature into token ids of a fixed sequence length."""
+    table: Table = ctx.inputs["data"]
+    model_id = ctx.settings["language_model"]
+    length = ctx.settings["sequence_length"]
+    if isinstance(length, bool) or not isinstance(length, int) or not MIN_SEQUENCE_LENGTH <= length <= MAX_SEQUENCE_LENGTH:
+        raise NodeError(f"Sequence length must be a whole number from {MIN_SEQUENCE_LENGTH} to "
+                        f"{MAX_SEQUENCE_LENGTH}, not {length!r}.", "sequence-length-out-of-range")
+    if len(table) == 0:
+        raise NodeError(f"“{ctx.title}” got a table with no rows, so there is no text to encode.", "empty-input",
+                        "Check the Input's file, or the block before this one.")
+    column = _feature_column(table)
+    problem = _feature_problem(table)
+    if problem or column is None:
+        raise NodeError(f"“{ctx.title}” cannot encode this input: {problem}.", "feature-not-text",
+                        "Choose a text column as the Input's feature, or use Image Embedding for images.")
+    try:
+        texts, numeric_rows = text_values(table.meta[column])
+    except NotText as exc:
+        raise NodeError(f"“{ctx.title}”: the column '{column}' holds {exc}, not text.", "feature-not-text",
+                        "Choose a text column as the Input's feature.") from None
+    if len(numeric_rows):
+        ctx.report("warning", "numbers-as-text",
+                   f"{len(numeric_rows):,} row(s) of '{column}' hold numbers, not text; they were encoded as "
+                   f"text (rows {row_list(numeric_rows)}).")
+    model, key = _model(ctx, model_id, texts)
+    ctx.check_cancelled()
+    encoding = encode(texts, model, length, _lowercase(ctx.settings["lowercase"]),
+                      progress=lambda f, m: ctx.progress(0.1 + 0.85 * f, m))
+    if encoding.empty_rows.size:
+        ctx.report("warning", "empty-rows",
+                   f"{len(encoding.empty_rows):,} row(s) are empty after tokenization (no words in them): "
+                   f"rows {row_list(encoding.empty_rows)}.",
+                   "Text Embedding drops them, or gives them zero vectors if you choose so.")
+    if encoding.truncated_rows.size:
+        ctx.report("info", "text-truncated",
+                   f"{len(encoding.truncated_rows):,} row(s) have more than {length} tokens and were cut at "
+                   f"{length} (rows {row_list(encoding.truncated_rows)}).",
+                   "Raise the sequence length to use more of each text.")
+    ctx.summary = (f"{encoding.coverage:.0%} of tokens known; {len(encoding.empty_rows):,} rows empty after "
+                   f"tokenization; {len(encoding.unknown_only_rows):,} rows with no known word; "
+                   f"{len(table):,} rows × {length} tokens with {model_id}"
+                   + (f" (loaded in {model.load_seconds:.1f} s)" if model.load_seconds >= 0.05 else ""))
+    encoded = EncodedText(
+        ids=encoding.ids, lengths=encoding.lengths, language_model=model_id, table=table,
+        vocabulary=model.words, pad_id=PAD_ID,
+        provenance={"model": model_id, "model_key": key, "column": column, "unknown_id": UNKNOWN_ID,
+                    "extra_words": encoding.extra_words, "coverage": encoding.coverage,
+                    "total_tokens": encoding.total_tokens, "known_tokens": encoding.known_tokens})
+    return {"encoded": encoded}
+
+
+def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel, str]:
+    """The language model (downloaded or trained first if need be) and the key it is kept under."""
+    if models.get_info(model_id) is None:
+        raise NodeError(f"There is no language model called '{model_id}'.", "unknown-language-model",
+                        f"Choose one of: {', '.join(models.known_ids())}.")
+    if model_id in models.TRAINED_IDS:
+        from ..text.encoding import tokenize_in_chunks
+        from ..text.training import train
+
+        base = models.load(models.BUILTIN_ID)
+        corpus = tokenize_in_chunks(texts, base, _lowercase(ctx.settings["lowercase"]))
+        try:
+            return train(model_id, corpus, progress=lambda f, m: ctx.progress(0.1 * f, m),
+                         check_cancelled=ctx.check_cancelled)
+        except ValueError:
+            raise NodeError(f"“{ctx.title}” found no words in the input to train {model_id} on.",
+                            "empty-input", "Give it a text column with words in it.") from None
+    ctx.progress(0.0, f"Loading {model_id}")
+    try:
+        model = models.load(model_id, progress=lambda f, m: ctx.progress(0.1 * f, m))
+    except LanguageModelError as exc:
+        raise NodeError(str(exc), "language-model-unavailable") from None
+    return model, model_id
+
+
+SPEC = registry.register(NodeSpec(
+    type=TYPE,
+    title="Text Encoding",
+    category="Text",
+    description="Cut the text feature into tokens with a language model's tokenizer and map them to its "
+                "vocabulary, truncated or padded to a fixed length.",
+    icon="text_encoding",
+    inputs=(Port("data", TABLE, description="A table whose feature is a text column."),),
+    outputs=(Port("encoded", ENCODED_TEXT, description="Token ids per row, the model id and the source rows."),),
+    settings=(
+        Setting("language_model", "str", models.BUILTIN_ID, label="Language model",
+                help="The language model whose tokenizer and vocabulary to use (see `embedflow models`); "
+                     "Text Embedding must use the same one."),
+        Setting("sequence_length", "int", 64, label="Sequence length", minimum=MIN_SEQUENCE_LENGTH,
+                maximum=MAX_SEQUENCE_LENGTH, code="sequence-length-out-of-range",
+                help="Tokens kept per row: longer texts are cut at the end, shorter ones padded."),
+        Setting("lowercase", "choice", "auto", label="Lower-case", choices=LOWERCASE,
+                help="auto: what the language model expects (GloVe: yes; word2vec Google News: no)."),
+    ),
+    run=run,
+    check=check,
+    help_page="text",
+))

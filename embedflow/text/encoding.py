@@ -1,0 +1,126 @@
+"""Turning a text column into fixed-length token-id sequences with a language model's vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .models import LanguageModel
+from .tokenizer import TokenizedCorpus, tokenize_corpus
+
+PAD_ID = -1
+UNKNOWN_ID = -2
+CHUNK_ROWS = 20_000
+MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH = 3, 512
+ProgressFunction = Callable[[float, str], None]
+
+
+class NotText(ValueError):
+    """The column holds numbers, dates or other values that are not text."""
+
+
+@dataclass
+class Encoding:
+    """Token ids (rows, sequence_length) plus what the encoding found out about the corpus.
+
+    Unknown tokens hold UNKNOWN_ID and positions after a document's end hold PAD_ID. For models
+    with sub-words, unknown tokens instead get ids from vocab_size on; `extra_words` names them.
+    """
+
+    ids: np.ndarray
+    lengths: np.ndarray
+    total_tokens: int
+    known_tokens: int
+    empty_rows: np.ndarray
+    unknown_only_rows: np.ndarray
+    truncated_rows: np.ndarray
+    extra_words: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        """Share of all tokens (before truncation) that the model knows."""
+        return self.known_tokens / self.total_tokens if self.total_tokens else 0.0
+
+
+def text_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """The column as valid UTF-8 Arrow strings, and the rows that held numbers rather than text.
+
+    Missing values become empty texts; bytes are decoded as UTF-8 with replacement characters;
+    a column that is numeric, boolean or dates as a whole raises NotText.
+    """
+    if len(column) and not (pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)):
+        raise NotText(str(column.dtype))
+    values = column.to_numpy(dtype=object, na_value=None)
+    kinds = pd.Series([type(v) for v in values], dtype=object) if len(values) else pd.Series([], dtype=object)
+    numeric = np.flatnonzero(kinds.isin([int, float, np.int64, np.float64, bool, np.bool_]).to_numpy())
+    if len(values) and len(numeric) == len(values):
+        raise NotText("numbers")
+    if (kinds != str).any():
+        values = np.array([_as_text(v) for v in values], dtype=object)
+    try:
+        array = pa.array(values, pa.large_string())
+    except (pa.ArrowException, UnicodeEncodeError):
+        # Lone surrogates (bytes that were not UTF-8) cannot go to Arrow; replace them.
+        array = pa.array([None if v is None else v.encode("utf-8", "replace").decode("utf-8") for v in values],
+                         pa.large_string())
+    return array, numeric
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def tokenize_in_chunks(texts: pa.Array, model: LanguageModel, lowercase: bool | None,
+                       progress: ProgressFunction | None = None) -> TokenizedCorpus:
+    """Tokenize with the model's tokenizer, reporting progress every CHUNK_ROWS documents."""
+    parts: list[TokenizedCorpus] = []
+    for start in range(0, max(len(texts), 1), CHUNK_ROWS):
+        parts.append(tokenize_corpus(texts.slice(start, CHUNK_ROWS), model.tokenizer, lowercase))
+        if progress:
+            progress(0.8 * min(1.0, (start + CHUNK_ROWS) / max(len(texts), 1)),
+                     f"Tokenized {min(start + CHUNK_ROWS, len(texts)):,} of {len(texts):,} rows")
+    if len(parts) == 1:
+        return parts[0]
+    shifts = np.cumsum([0] + [len(p.tokens) for p in parts[:-1]])
+    offsets = np.concatenate([parts[0].offsets[:1]] + [p.offsets[1:] + s for p, s in zip(parts, shifts)])
+    return TokenizedCorpus(pa.concat_arrays([p.tokens for p in parts]), offsets)
+
+
+def encode(texts: pa.Array, model: LanguageModel, sequence_length: int, lowercase: bool | None = None,
+           progress: ProgressFunction | None = None) -> Encoding:
+    """Tokenize every text, map tokens to the model's ids, truncate at the end and pad."""
+    corpus = tokenize_in_chunks(texts, model, lowercase, progress)
+    rows = len(corpus)
+    found = pc.index_in(corpus.tokens, value_set=model.words)
+    token_ids = np.asarray(found.fill_null(UNKNOWN_ID).to_numpy(zero_copy_only=False), dtype=np.int64)
+    extra_words: list[str] = []
+    if model.oov_vector is not None and (token_ids == UNKNOWN_ID).any():
+        unknown = corpus.tokens.filter(pa.array(token_ids == UNKNOWN_ID))
+        extra = pc.unique(unknown)
+        extra_words = extra.to_pylist()
+        extra_ids = np.asarray(pc.index_in(unknown, value_set=extra).to_numpy(zero_copy_only=False))
+        token_ids[token_ids == UNKNOWN_ID] = len(model.words) + extra_ids
+    lengths_all = corpus.lengths
+    known = token_ids != UNKNOWN_ID
+    doc_of_token = np.repeat(np.arange(rows), lengths_all)
+    position = np.arange(len(token_ids)) - np.repeat(corpus.offsets[:-1], lengths_all)
+    kept = position < sequence_length
+    ids = np.full((rows, sequence_length), PAD_ID, dtype=np.int32)
+    ids[doc_of_token[kept], position[kept]] = token_ids[kept]
+    lengths = np.minimum(lengths_all, sequence_length).astype(np.int32)
+    known_kept = np.bincount(doc_of_token[kept & known], minlength=rows)
+    return Encoding(
+        ids=ids, lengths=lengths, total_tokens=int(len(token_ids)), known_tokens=int(known.sum()),
+        empty_rows=np.flatnonzero(lengths_all == 0),
+        unknown_only_rows=np.flatnonzero((lengths_all > 0) & (known_kept == 0)),
+        truncated_rows=np.flatnonzero(lengths_all > sequence_length),
+        extra_words=extra_words)

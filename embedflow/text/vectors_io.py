@@ -1,0 +1,102 @@
+"""Reading word-vector files users bring: word2vec binary/text, GloVe text, fastText .bin."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from .models import LanguageModelError, LanguageModelInfo, store_vectors
+from .tokenizer import TokenizerSpec
+
+FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove-text", "fasttext-bin")
+_FASTTEXT_MAGIC = 793712314
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def detect_format(path: Path) -> str:
+    """Guess a vector file's format from its first bytes."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(4096)
+    except (OSError, EOFError) as exc:
+        raise LanguageModelError(f"{path.name} cannot be read: {exc}") from None
+    if len(head) >= 4 and struct.unpack("<i", head[:4])[0] == _FASTTEXT_MAGIC:
+        return "fasttext-bin"
+    first, _, rest = head.partition(b"\n")
+    if re.fullmatch(rb"\s*\d+\s+\d+\s*", first):
+        try:
+            rest.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A valid UTF-8 cut off at the 4 kB boundary is still text.
+            if exc.start < len(rest) - 4:
+                return "word2vec-binary"
+        return "word2vec-text"
+    if not first.strip():
+        raise LanguageModelError(f"{path.name} is empty or does not start with a word vector.")
+    return "glove-text"
+
+
+def read_word2vec(path: Path, binary: bool, no_header: bool = False) -> tuple[list[str], np.ndarray]:
+    """Words and float32 vectors of a word2vec-format file (plain or .gz)."""
+    from gensim.models import KeyedVectors
+
+    try:
+        keyed = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header,
+                                                  unicode_errors="replace")
+    except (ValueError, EOFError, OSError, UnicodeDecodeError, IndexError, struct.error) as exc:
+        kind = "binary word2vec" if binary else ("GloVe text" if no_header else "word2vec text")
+        raise LanguageModelError(f"{path.name} is not a readable {kind} file: {_first_line(exc)}") from None
+    if len(keyed.index_to_key) == 0:
+        raise LanguageModelError(f"{path.name} holds no word vectors.")
+    vectors = np.asarray(keyed.vectors, dtype=np.float32)
+    if not np.isfinite(vectors).all():
+        raise LanguageModelError(f"{path.name} has vectors with NaN or infinite values.")
+    return list(keyed.index_to_key), vectors
+
+
+def add_model(path: str | Path, name: str, fmt: str = "auto") -> LanguageModelInfo:
+    """Read a user's vector file and keep it as language model `name` (clear errors for broken files)."""
+    path = Path(path).expanduser()
+    if not _NAME.match(name):
+        raise LanguageModelError(f"'{name}' cannot be a model name: use up to 64 letters, digits, '.', '-' "
+                                 "and '_', starting with a letter or digit.")
+    from .models import get_info
+
+    existing = get_info(name)
+    if existing is not None and existing.source in ("built-in", "gensim-data", "trained"):
+        raise LanguageModelError(f"'{name}' is already the name of a {existing.source} model; choose another.")
+    if not path.is_file():
+        raise LanguageModelError(f"{path} does not exist or is not a file.")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise LanguageModelError(f"Unknown vector format '{fmt}'; use one of {', '.join(FORMATS)}.")
+    subwords = None
+    if fmt == "fasttext-bin":
+        subwords = _read_fasttext(path)
+        words, vectors = list(subwords.index_to_key), np.asarray(subwords.vectors, dtype=np.float32)
+    else:
+        words, vectors = read_word2vec(path, binary=fmt == "word2vec-binary", no_header=fmt == "glove-text")
+    sample = words[:5000]
+    lowercase = not any(word != word.lower() for word in sample)
+    tokenizer = TokenizerSpec(lowercase=lowercase, punctuation=False, numbers="keep")
+    description = f"Your {fmt} file {path.name} ({len(words):,} words)."
+    return store_vectors(name, name, words, vectors, "your file", tokenizer, description, subword_model=subwords)
+
+
+def _read_fasttext(path: Path):
+    from gensim.models.fasttext import load_facebook_vectors
+
+    try:
+        return load_facebook_vectors(str(path))
+    except (ValueError, EOFError, OSError, UnicodeDecodeError, IndexError, struct.error, NotImplementedError) as exc:
+        raise LanguageModelError(f"{path.name} is not a readable fastText .bin file: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
