@@ -183,3 +183,22 @@ def running_server(app: object) -> Iterator[str]:
         server.should_exit = True
         thread.join(5)
         sock.close()
+
+
+def channel_mean_model(layout: str = "NCHW", batch: int | str = "batch") -> bytes:
+    """A real ONNX model: 8x8 RGB in, the three channel means out (output 'means')."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    shape = [batch, 3, 8, 8] if layout == "NCHW" else [batch, 8, 8, 3]
+    axes = [2, 3] if layout == "NCHW" else [1, 2]
+    axes_init = helper.make_tensor("axes", TensorProto.INT64, [2], axes)
+    nodes = [helper.make_node("ReduceMean", ["pixels", "axes"], ["means"], keepdims=0)]
+    graph = helper.make_graph(nodes, "means",
+                              [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info("means", TensorProto.FLOAT, [batch, 3])],
+                              [axes_init])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()

@@ -7,9 +7,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper
 from PIL import Image
 
 from embedflow.downloads import ChecksumError
@@ -21,23 +19,7 @@ from embedflow.images.pipeline import LocalBackend, embed_sources
 from embedflow.images.preprocess import Preprocess
 from embedflow.images.runtime import OnnxEmbedder
 from embedflow.workflow import Workflow
-from tests.image_support import Served, http_server, photo
-
-
-def channel_mean_model(layout: str = "NCHW", batch: int | str = "batch") -> bytes:
-    """A real ONNX model: 8x8 RGB in, the three channel means out (output 'means')."""
-    shape = [batch, 3, 8, 8] if layout == "NCHW" else [batch, 8, 8, 3]
-    axes = [2, 3] if layout == "NCHW" else [1, 2]
-    axes_init = helper.make_tensor("axes", TensorProto.INT64, [2], axes)
-    nodes = [helper.make_node("ReduceMean", ["pixels", "axes"], ["means"], keepdims=0)]
-    graph = helper.make_graph(nodes, "means",
-                              [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, shape)],
-                              [helper.make_tensor_value_info("means", TensorProto.FLOAT, [batch, 3])],
-                              [axes_init])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
+from tests.image_support import Served, channel_mean_model, http_server, photo
 
 
 def expected_means(image: Image.Image) -> np.ndarray:
