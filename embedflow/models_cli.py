@@ -1,0 +1,128 @@
+"""`embedflow models`: list language and image models; download, add or evaluate language models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .text import models
+from .text.models import LanguageModelError, human_size
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `embedflow models`."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--download", metavar="NAME", help="download a language model from the gensim-data catalogue")
+    group.add_argument("--add", metavar="PATH",
+                       help="add your own word vectors (word2vec binary/text, GloVe text, fastText .bin)")
+    group.add_argument("--evaluate", metavar="NAME",
+                       help="report WordSim-353 and SimLex-999 Spearman and analogy accuracy of a language model")
+    parser.add_argument("--name", help="the name of the model added with --add")
+    parser.add_argument("--format", default="auto",
+                        help="the format of the file added with --add (default: guessed from its content)")
+    parser.add_argument("--analogy-vocab", type=int, default=30_000,
+                        help="with --evaluate: answers are searched among this many most frequent words")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run `embedflow models`; returns the exit code."""
+    try:
+        if args.download:
+            return _download(args.download)
+        if args.add:
+            return _add(args)
+        if args.evaluate:
+            return _evaluate(args.evaluate, args.analogy_vocab)
+    except LanguageModelError as exc:
+        print(f"embedflow models: {exc}", file=sys.stderr)
+        return 1
+    _print_table(describe_all())
+    return 0
+
+
+def describe_all() -> list[dict[str, Any]]:
+    """One dict per language model, then per image model (when the image catalogue exists)."""
+    rows = [{"id": m.id, "name": m.name, "kind": "text", "dims": m.dims, "size_bytes": m.size_bytes,
+             "available": m.available, "location": m.location, "source": m.source,
+             "tokenizer": m.tokenizer.describe(), "vocab_size": m.vocab_size}
+            for m in models.list_models()]
+    try:
+        from .images.catalog import describe_models
+    except ImportError:
+        return rows
+    for row in describe_models():
+        rows.append({**row, "source": "image catalogue"})
+    return rows
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    header = ("id", "kind", "dims", "size", "status", "where")
+    lines = [header]
+    for row in rows:
+        if row.get("source") == "trained":
+            status = "trained when run"
+        else:
+            status = "available" if row["available"] else "download"
+        size = "-" if row.get("source") == "trained" else human_size(row.get("size_bytes"))
+        lines.append((row["id"], row["kind"], str(row.get("dims") or "?"), size, status, str(row.get("location") or "")))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    for line in lines:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1])
+
+
+def _progress_printer():
+    last = {"shown": -1}
+
+    def show(fraction: float, message: str) -> None:
+        percent = int(fraction * 100)
+        if percent != last["shown"]:
+            last["shown"] = percent
+            print(f"\r{percent:3d}% {message}".ljust(79), end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _download(name: str) -> int:
+    from .text import gensim_data
+
+    info = models.get_info(name)
+    if info is not None and info.available and info.source != "trained":
+        print(f"{name} is already available ({info.location}).")
+        return 0
+    entry = gensim_data.CATALOGUE.get(name)
+    if entry is None:
+        raise LanguageModelError(f"'{name}' is not in the gensim-data catalogue. Downloadable models: "
+                                 f"{', '.join(gensim_data.CATALOGUE)}.")
+    print(f"Downloading {name} ({human_size(entry.file_size)}) from {entry.url()}", file=sys.stderr)
+    stored = gensim_data.download(name, progress=_progress_printer())
+    print(file=sys.stderr)
+    print(f"{name}: {stored.vocab_size:,} words × {stored.dims} dims in {stored.location}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from .text.vectors_io import add_model
+
+    if not args.name:
+        raise LanguageModelError("Give the new model a name with --name NAME.")
+    info = add_model(args.add, args.name, args.format)
+    print(f"Added {info.id}: {info.vocab_size:,} words × {info.dims} dims ({info.tokenizer.describe()}) "
+          f"in {info.location}")
+    return 0
+
+
+def _evaluate(name: str, analogy_vocab: int) -> int:
+    from .text.evaluate import evaluate
+
+    info = models.get_info(name)
+    if info is None:
+        raise LanguageModelError(f"There is no language model called '{name}'. Known models: "
+                                 f"{', '.join(models.known_ids())}.")
+    if info.source == "trained":
+        raise LanguageModelError(f"{name} is trained inside a workflow; there is no fixed model to evaluate.")
+    model = models.load(name, progress=_progress_printer())
+    print(f"Loaded {name} in {model.load_seconds:.2f} s", file=sys.stderr)
+    for line in evaluate(model, analogy_vocab).lines():
+        print(line)
+    return 0
