@@ -175,3 +175,10 @@ def test_exact_decoding_setting_matches_fast_decoding_closely(tmp_path: Path) ->
     a, b = fast.outputs["embeddings"].vectors[0], exact.outputs["embeddings"].vectors[0]
     assert not np.array_equal(a, b)
     assert np.linalg.norm(a - b) / np.linalg.norm(b) < 5e-2
+
+
+def test_when_every_image_fails_embeddings_is_empty_with_the_models_width(tmp_path: Path) -> None:
+    (tmp_path / "a.jpg").write_bytes(b"")
+    _, _, result = embed(tmp_path)
+    assert result.state == "done" and result.summary.startswith("0 of 1 images embedded")
+    assert result.outputs["embeddings"].vectors.shape == (0, 1000)

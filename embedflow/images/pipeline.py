@@ -139,6 +139,7 @@ def embed_sources(sources: Sequence[object], base_dir: str | None, backend: Back
         finally:
             for future in pending:
                 future.cancel()
+    session.close()
     return result
 
 

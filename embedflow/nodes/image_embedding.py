@@ -107,7 +107,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
     order = np.argsort(result.rows, kind="stable")
     rows = np.asarray(result.rows, dtype=np.intp)[order]
-    vectors = result.matrix()[order] if len(rows) else np.zeros((0, 0), np.float32)
+    known = catalog.CATALOG.get(model_id)
+    vectors = result.matrix()[order] if len(rows) else np.zeros((0, known.dims if known else 0), np.float32)
     embedded = table.take(rows)
     embeddings = embedded.with_vectors(vectors, model=model_id, kind="image")
     skipped = _skipped_table(table, result.failed)
