@@ -14,7 +14,6 @@ Run: python benchmarks/bench_images.py [--images 200] [--reference-images 200]
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import tempfile

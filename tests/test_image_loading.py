@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from embedflow.images.loading import ImageLoadError, open_rgb
-from embedflow.images.preprocess import Preprocess
 from tests.image_support import bad_and_odd_images, photo, png_header
 
 
@@ -80,5 +79,3 @@ def test_jpeg_draft_decodes_large_photos_at_reduced_size_but_not_below_the_minim
     image = open_rgb(buffer.getvalue(), min_size=454)
     assert image.size == (1000, 800)  # 1/2 keeps both sides >= 454; 1/4 would not
     assert open_rgb(buffer.getvalue()).size == (2000, 1600)
-
-
