@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..cache import cache_dir
 from ..downloads import DownloadError, download as fetch
+from ..errors import Cancelled
 from .tokenizer import TokenizerSpec
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ def download(model_id: str, progress: ProgressFunction | None = None,
 
     try:
         fetch(entry.url(), archive, size=entry.file_size, progress=report, cancel=cancel)
+    except Cancelled:
+        raise
     except DownloadError as exc:
         raise LanguageModelError(f"Could not download the language model {entry.id}: {exc}") from None
     if file_md5(archive) != entry.md5:

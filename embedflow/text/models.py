@@ -196,7 +196,7 @@ def _safe_id(model_id: str) -> bool:
 # -- loading -----------------------------------------------------------------------------
 
 _LOADED: dict[str, LanguageModel] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 def load(model_id: str, progress: Callable[[float, str], None] | None = None,
