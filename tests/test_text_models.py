@@ -52,3 +52,18 @@ def test_catalogue_urls_follow_the_override_base_url(monkeypatch):
     monkeypatch.setenv("EMBEDFLOW_GENSIM_DATA_URL", "http://127.0.0.1:9/mirror/")
     entry = gensim_data.CATALOGUE["glove-wiki-gigaword-50"]
     assert entry.url() == "http://127.0.0.1:9/mirror/glove-wiki-gigaword-50/glove-wiki-gigaword-50.gz"
+
+
+def test_evaluate_reports_wordsim_simlex_and_analogies_of_glove(capsys):
+    import argparse
+
+    from embedflow.models_cli import main as models_main
+
+    args = argparse.Namespace(download=None, add=None, evaluate="glove-6b-50d", name=None, format="auto",
+                              analogy_vocab=5_000)
+    assert models_main(args) == 0
+    out = capsys.readouterr().out
+    figures = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    assert 0.45 < float(figures["WordSim-353 Spearman"].split()[0]) < 0.6
+    assert 0.2 < float(figures["SimLex-999 Spearman"].split()[0]) < 0.35
+    assert 30 < float(figures["Analogy accuracy"].split("%")[0]) < 90
