@@ -10,7 +10,7 @@ import numpy as np
 POOLINGS = ("mean", "max", "sum", "sif")
 SIF_A = 1e-3
 # Rows per block: the gathered token vectors of a block stay in the CPU cache.
-_BLOCK_TOKENS = 8192
+_BLOCK_TOKENS = 2048
 
 
 def gather(vectors: np.ndarray, ids: np.ndarray, extra: np.ndarray | None) -> np.ndarray:

@@ -25,8 +25,11 @@ _CJK = r"([\p{Han}\p{Hiragana}\p{Katakana}])"
 _ALWAYS_PUNCT = rf"([^{_WORDISH}\s{_INNER}])"
 _TRAILING_INNER = rf"([{_INNER}]+)(\s|$)"
 _LEADING_INNER = rf"(^|\s)([{_INNER}]+)"
-_NEGATION = r"(?i)(\p{L})(n't)\b"
-_CLITIC = r"(?i)(\p{L})('(?:s|re|ve|m|ll|d))\b"
+# When punctuation is dropped, one pass removes it all (RE2's \s is ASCII, so Unicode spaces go too):
+# runs of punctuation with the inner marks next to them, and inner marks at a word's edge.
+_DROP_PUNCT = rf"[{_INNER}]*[^{_WORDISH}\s{_INNER}]+[{_INNER}]*|(?:^|\s)[{_INNER}]+|[{_INNER}]+(?:\s|$)"
+_UNICODE_SPACE = r"[\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+_CLITIC = r"(?i)(\p{L})(n't|'(?:s|re|ve|m|ll|d))\b"
 _NUMBER_TOKEN = r"^[.,\-]*\p{N}[\p{N}.,\-#]*$|^#+$"
 
 
@@ -100,18 +103,17 @@ def tokenize_corpus(texts: pa.Array | Iterable[str], spec: TokenizerSpec,
         text = pc.utf8_lower(text)
     if spec.numbers == "hash":
         text = pc.replace_substring_regex(text, r"\p{Nd}", "#")
-    text = pc.replace_substring_regex(text, _CJK, r" \1 ")
     if spec.punctuation:
+        text = pc.replace_substring_regex(text, _UNICODE_SPACE, " ")
         text = pc.replace_substring_regex(text, _ALWAYS_PUNCT, r" \1 ")
         text = pc.replace_substring_regex(text, _TRAILING_INNER, r" \1\2")
         text = pc.replace_substring_regex(text, _LEADING_INNER, r"\1\2 ")
     else:
-        text = pc.replace_substring_regex(text, _ALWAYS_PUNCT, " ")
-        text = pc.replace_substring_regex(text, _TRAILING_INNER, r" \2")
-        text = pc.replace_substring_regex(text, _LEADING_INNER, r"\1 ")
-    text = pc.replace_substring_regex(text, _NEGATION, r"\1 \2")
+        # Doubled spaces let a mark ending one word and a mark starting the next each take a space.
+        text = pc.replace_substring_regex(pc.replace_substring(text, " ", "  "), _DROP_PUNCT, " ")
+    text = pc.replace_substring_regex(text, _CJK, r" \1 ")
     text = pc.replace_substring_regex(text, _CLITIC, r"\1 \2")
-    lists = pc.utf8_split_whitespace(text)
+    lists = pc.ascii_split_whitespace(text)
     tokens = lists.flatten()
     offsets = np.asarray(lists.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
     offsets = offsets - offsets[0]
