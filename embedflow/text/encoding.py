@@ -56,7 +56,11 @@ def text_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
     a column that is numeric, boolean or dates as a whole raises NotText.
     """
     if len(column) and not (pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)):
-        raise NotText(str(column.dtype))
+        raise NotText(_kind_of(column))
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        # Text read from files is already Arrow strings: no per-row work needed.
+        array = pa.array(column.array)
+        return array.cast(pa.large_string()), np.array([], dtype=np.int64)
     values = column.to_numpy(dtype=object, na_value=None)
     kinds = pd.Series([type(v) for v in values], dtype=object) if len(values) else pd.Series([], dtype=object)
     numeric = np.flatnonzero(kinds.isin([int, float, np.int64, np.float64, bool, np.bool_]).to_numpy())
@@ -71,6 +75,16 @@ def text_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
         array = pa.array([None if v is None else v.encode("utf-8", "replace").decode("utf-8") for v in values],
                          pa.large_string())
     return array, numeric
+
+
+def _kind_of(column: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(column):
+        return "true/false values"
+    if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
+        return "dates or times"
+    if pd.api.types.is_numeric_dtype(column):
+        return "numbers"
+    return f"values of type {column.dtype}"
 
 
 def _as_text(value: object) -> str | None:
