@@ -115,3 +115,19 @@ def test_models_command_reports_a_broken_file_without_a_traceback(tmp_path, caps
     assert models_main(args(add=str(tmp_path / "bad.txt"), name="bad")) == 1
     err = capsys.readouterr().err
     assert err.startswith("embedflow models: bad.txt") and "Traceback" not in err
+
+
+def test_adding_a_model_again_under_the_same_name_re_encodes_the_rows(tmp_path):
+    first = KeyedVectors(vector_size=3)
+    first.add_vectors(["king"], VECTORS[:1])
+    first.save_word2vec_format(str(tmp_path / "a.txt"))
+    add_model(tmp_path / "a.txt", "mine")
+    workflow, _, _, embedder = text_workflow(write_csv(tmp_path, ["king"]), encoding={"language_model": "mine"},
+                                             embedding={"language_model": "mine"})
+    engine = Engine(workflow)
+    np.testing.assert_allclose(engine.run()[embedder].outputs["embeddings"].vectors[0], VECTORS[0])
+    second = KeyedVectors(vector_size=3)
+    second.add_vectors(["king"], VECTORS[2:3])
+    second.save_word2vec_format(str(tmp_path / "b.txt"))
+    add_model(tmp_path / "b.txt", "mine")
+    np.testing.assert_allclose(engine.run()[embedder].outputs["embeddings"].vectors[0], VECTORS[2])

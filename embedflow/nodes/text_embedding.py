@@ -18,7 +18,7 @@ from ..text.models import LanguageModel, LanguageModelError
 from ..text.pooling import POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
 from ..validation import Diagnostic, ValidationContext, error, rule
 from ..workflow import Node
-from .text_encoding import TYPE as ENCODING_TYPE, language_model_diagnostics
+from .text_encoding import TYPE as ENCODING_TYPE, fingerprint, language_model_diagnostics
 
 TYPE = "text_embedding"
 EMPTY_ROWS = ("drop", "zeros")
@@ -158,5 +158,6 @@ SPEC = registry.register(NodeSpec(
     ),
     run=run,
     check=check,
+    fingerprint=fingerprint,
     help_page="text",
 ))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -85,6 +85,16 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
         yield error("feature-not-text", f"“{node.title}” cannot encode the output of “{upstream.title}”: {problem}.",
                     "Choose a text column as the Input's feature, or use Image Embedding for images.",
                     node_id=node.id)
+
+
+def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
+    """Changes when a stored model is replaced (added again or downloaded), so rows are encoded again."""
+    model_id = settings.get("language_model")
+    info = models.get_info(model_id) if isinstance(model_id, str) else None
+    if info is None or not info.available or info.source in ("built-in", "trained"):
+        return ""
+    meta = Path(info.location) / "model.json"
+    return f"{info.location}:{meta.stat().st_mtime_ns if meta.exists() else 0}:{info.size_bytes}"
 
 
 def _lowercase(choice: str) -> bool | None:
@@ -189,5 +199,6 @@ SPEC = registry.register(NodeSpec(
     ),
     run=run,
     check=check,
+    fingerprint=fingerprint,
     help_page="text",
 ))
