@@ -153,3 +153,13 @@ def test_serve_defaults_to_loopback_and_port_8765() -> None:
     server_module.add_arguments(parser)
     args = parser.parse_args([])
     assert (args.host, args.port, args.token) == ("127.0.0.1", 8765, None)
+
+
+def test_streamed_body_without_length_is_cut_at_the_cap(server: str) -> None:
+    def chunks():
+        for _ in range(48):
+            yield b"\0" * 65536  # 3 MB in all, sent chunked
+
+    answer = requests.post(f"{server}/v1/embed", data=chunks(), timeout=30,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413 and "limit" in answer.json()["error"]
