@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
         """Save to the current file, or ask for one."""
         if self.document.path is None:
             return self.save_as()
-        return self._save_to(self.document.path)
+        return self.save_to(self.document.path)
 
     def save_as(self) -> bool:
         """Ask for a file name and save there."""
@@ -496,9 +496,10 @@ class MainWindow(QMainWindow):
             return False
         if not path.endswith(SUFFIX):
             path += SUFFIX
-        return self._save_to(path)
+        return self.save_to(path)
 
-    def _save_to(self, path: str) -> bool:
+    def save_to(self, path: str) -> bool:
+        """Save to `path` (a message on failure); True when saved."""
         try:
             self.document.save(path)
         except (WorkflowFileError, EmbedflowError) as exc:

@@ -92,6 +92,9 @@ class TextAnnotationItem(AnnotationItem):
         self.text_item.setAcceptedMouseButtons(Qt.AllButtons)
         self.text_item.setTextInteractionFlags(Qt.TextEditorInteraction)
         self.text_item.setFocus(Qt.OtherFocusReason)
+        cursor = self.text_item.textCursor()
+        cursor.select(cursor.Document)
+        self.text_item.setTextCursor(cursor)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         """The note's rect, grown to fit its text."""

@@ -1,0 +1,69 @@
+"""GUI test set-up: offscreen Qt, private config/cache folders, test block types and user-like input helpers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
+from PyQt5.QtGui import QMouseEvent  # noqa: E402
+from PyQt5.QtTest import QTest  # noqa: E402
+from PyQt5.QtWidgets import QApplication  # noqa: E402
+
+from tests.helpers import register_test_nodes, unregister_test_nodes  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def test_nodes():
+    """The test-only block types (t_numbers, t_scale, t_slow, t_needs_embeddings)."""
+    register_test_nodes()
+    yield
+    unregister_test_nodes()
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown main window on an empty workflow; it closes without asking at the end."""
+    from widgets.mainwindow import MainWindow
+
+    main = MainWindow()
+    main.toolbox.reload()
+    # Not qtbot.addWidget: pytest-qt would close it before this fixture marks it saved.
+    main.resize(1000, 700)
+    main.show()
+    qtbot.waitExposed(main)
+    main.view.reset_zoom()
+    main.view.centerOn(0, 0)
+    yield main
+    main.runs.cancel()
+    main.document.undo_stack.setClean()
+    main.close()
+    if main.runs.handle is not None:
+        main.runs.handle.wait(10)
+    main.deleteLater()
+
+
+def view_point(window, scene_pos: QPointF) -> QPoint:
+    """Viewport coordinates of a scene position."""
+    return window.view.mapFromScene(scene_pos)
+
+
+def port_point(window, node_id: str, kind: str, name: str) -> QPoint:
+    """Viewport coordinates of a node's port."""
+    return view_point(window, window.scene.nodes[node_id].port(kind, name).scenePos())
+
+
+def mouse_move(widget, pos: QPoint, buttons=Qt.LeftButton) -> None:
+    """A move with buttons held (QTest.mouseMove does not carry the button state in Qt 5)."""
+    event = QMouseEvent(QEvent.MouseMove, QPointF(pos), Qt.NoButton, Qt.MouseButtons(buttons), Qt.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(widget, start: QPoint, end: QPoint, steps: int = 5, modifier=Qt.NoModifier) -> None:
+    """Press at `start`, move in steps to `end` with the button held, release there."""
+    QTest.mousePress(widget, Qt.LeftButton, modifier, start)
+    for i in range(1, steps + 1):
+        mouse_move(widget, start + (end - start) * i / steps)
+    QTest.mouseRelease(widget, Qt.LeftButton, modifier, end)

@@ -1,0 +1,265 @@
+"""Building a workflow on the canvas as a user does: drag, link, select, move, rename, undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PyQt5.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication
+
+from embedflow.workflow_file import write_workflow
+from tests.gui.conftest import drag, port_point, view_point
+
+
+def drop_mime(window, mime: QMimeData, pos: QPoint) -> None:
+    """Drag `mime` over the canvas and drop it at `pos` (viewport coordinates)."""
+    target = window.view.viewport()
+    actions = Qt.CopyAction | Qt.MoveAction
+    enter = QDragEnterEvent(pos, actions, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(target, QDragMoveEvent(pos, actions, mime, Qt.LeftButton, Qt.NoModifier))
+    QApplication.sendEvent(target, QDropEvent(QPointF(pos), actions, mime, Qt.LeftButton, Qt.NoModifier))
+
+
+def two_nodes(window, second: str = "t_scale"):
+    source = window.document.add_node("t_numbers", (-150.0, 0.0))
+    target = window.document.add_node(second, (150.0, 0.0))
+    return source, target
+
+
+def test_dragging_a_block_from_the_toolbox_adds_it_where_it_is_dropped(window):
+    item = window.toolbox.item_for("t_scale")
+    mime = window.toolbox.tree.mimeData([item])
+    drop_at = view_point(window, QPointF(40, 60))
+    drop_mime(window, mime, drop_at)
+    [node] = window.document.workflow.nodes.values()
+    assert node.type == "t_scale"
+    dropped = window.view.mapToScene(drop_at)
+    assert node.position == (dropped.x(), dropped.y())
+    assert window.scene.nodes[node.id].isSelected()
+
+
+def test_the_toolbox_filter_hides_blocks_that_do_not_match(window):
+    window.toolbox.filter.setText("scale")
+    assert window.toolbox.visible_types() == ["t_scale"]
+
+
+def test_linking_two_ports_with_the_mouse_creates_the_link(window):
+    source, target = two_nodes(window)
+    drag(window.view.viewport(), port_point(window, source, "out", "data"),
+         port_point(window, target, "in", "data"))
+    [link] = window.document.workflow.links.values()
+    assert (link.source, link.source_port, link.target, link.target_port) == (source, "data", target, "data")
+    assert link.id in window.scene.links
+
+
+def test_while_dragging_a_link_compatible_ports_light_up_and_others_dim_with_the_reason(window):
+    source, good = two_nodes(window)
+    bad = window.document.add_node("t_needs_embeddings", (150.0, 200.0))
+    viewport = window.view.viewport()
+    QTest.mousePress(viewport, Qt.LeftButton, Qt.NoModifier, port_point(window, source, "out", "data"))
+    good_port = window.scene.nodes[good].port("in", "data")
+    bad_port = window.scene.nodes[bad].port("in", "data")
+    assert good_port.highlight == "ok"
+    assert bad_port.highlight == "no" and bad_port.opacity() < 1
+    assert "expects Embeddings" in bad_port.toolTip()
+    QTest.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, port_point(window, source, "out", "data"))
+    assert good_port.highlight is None and bad_port.opacity() == 1
+
+
+def test_a_link_that_breaks_a_rule_is_drawn_red_and_dashed_with_the_message(window, qtbot):
+    source, target = two_nodes(window, "t_needs_embeddings")
+    drag(window.view.viewport(), port_point(window, source, "out", "data"),
+         port_point(window, target, "in", "data"))
+    [link_id] = window.document.workflow.links
+    item = window.scene.links[link_id]
+    qtbot.waitUntil(lambda: item.invalid)
+    assert item.pen().style() == Qt.DashLine
+    assert item.pen().color().name() == "#d62728"
+    assert "expects Embeddings" in item.toolTip()
+    assert window.scene.nodes[target].severity == "error"
+
+
+def test_dropping_a_link_on_empty_canvas_offers_fitting_blocks_and_links_the_chosen_one(window, qtbot):
+    source = window.document.add_node("t_numbers", (0.0, 0.0))
+    offered = []
+
+    def choose():
+        popup = QApplication.activePopupWidget()
+        offered.extend(popup.visible_types())
+        popup.edit.setText("scale")
+        QTest.keyClick(popup.edit, Qt.Key_Return)
+
+    QTimer.singleShot(0, choose)
+    drag(window.view.viewport(), port_point(window, source, "out", "data"), view_point(window, QPointF(250, 0)))
+    assert "t_scale" in offered and "t_needs_embeddings" not in offered
+    [link] = window.document.workflow.links.values()
+    assert window.document.workflow.nodes[link.target].type == "t_scale"
+    window.document.undo_stack.undo()
+    assert list(window.document.workflow.nodes) == [source]
+
+
+def test_typing_on_the_canvas_opens_the_quick_search_and_adds_the_block_at_the_pointer(window):
+    seen = []
+
+    def choose():
+        popup = QApplication.activePopupWidget()
+        seen.append(popup.edit.text())
+        QTest.keyClicks(popup.edit, "umb")
+        seen.append(popup.visible_types())
+        QTest.keyClick(popup.edit, Qt.Key_Return)
+
+    window.view.setFocus()
+    QTimer.singleShot(0, choose)
+    QTest.keyClick(window.view, Qt.Key_N)
+    assert seen == ["n", ["t_numbers"]]
+    [node] = window.document.workflow.nodes.values()
+    assert node.type == "t_numbers"
+
+
+def test_double_clicking_empty_canvas_opens_the_quick_search_there(window):
+    QTimer.singleShot(0, lambda: (QApplication.activePopupWidget().edit.setText("slow"),
+                                  QTest.keyClick(QApplication.activePopupWidget().edit, Qt.Key_Return)))
+    where = view_point(window, QPointF(100, 80))
+    QTest.mouseDClick(window.view.viewport(), Qt.LeftButton, Qt.NoModifier, where)
+    [node] = window.document.workflow.nodes.values()
+    assert node.type == "t_slow"
+    assert node.position == (100.0, 80.0)
+
+
+def test_moving_a_node_with_the_mouse_is_one_undo_step(window):
+    node_id = window.document.add_node("t_numbers", (0.0, 0.0))
+    start = view_point(window, QPointF(0, 0))
+    drag(window.view.viewport(), start, start + QPoint(120, 40), steps=6)
+    assert window.document.workflow.nodes[node_id].position == (120.0, 40.0)
+    assert window.document.undo_stack.undoText() == "Move Numbers"
+    window.document.undo_stack.undo()
+    assert window.document.workflow.nodes[node_id].position == (0.0, 0.0)
+    assert window.scene.nodes[node_id].pos() == QPointF(0, 0)
+
+
+def test_snap_to_grid_puts_dragged_nodes_on_the_grid(window):
+    node_id = window.document.add_node("t_numbers", (0.0, 0.0))
+    window.snap_action.trigger()
+    start = view_point(window, QPointF(0, 0))
+    drag(window.view.viewport(), start, start + QPoint(93, 47))
+    assert window.document.workflow.nodes[node_id].position == (100.0, 40.0)
+
+
+def test_rubber_band_selects_every_node_inside_it(window):
+    first, second = two_nodes(window)
+    outside = window.document.add_node("t_slow", (600.0, 400.0))
+    drag(window.view.viewport(), view_point(window, QPointF(-250, -100)), view_point(window, QPointF(250, 120)))
+    assert window.scene.selected_node_ids() == [first, second]
+    assert outside not in window.scene.selected_node_ids()
+
+
+def test_delete_removes_the_selection_with_its_links_and_undo_brings_all_back(window):
+    source, target = two_nodes(window)
+    window.document.connect(source, "data", target, "data")
+    window.scene.select_only([source])
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Delete)
+    assert list(window.document.workflow.nodes) == [target] and not window.document.workflow.links
+    assert not window.scene.links
+    window.document.undo_stack.undo()
+    assert list(window.document.workflow.nodes) == [source, target]
+    assert len(window.scene.links) == 1
+
+
+def test_f2_renames_the_selected_block_in_place_and_undo_restores_the_title(window):
+    node_id = window.document.add_node("t_numbers", (0.0, 0.0))
+    window.scene.select_only([node_id])
+    window.view.setFocus()
+    window.rename_action.trigger()
+    QTest.keyClicks(window.view, "Reviews")
+    QTest.keyClick(window.view, Qt.Key_Return)
+    assert window.document.workflow.nodes[node_id].title == "Reviews"
+    assert window.scene.nodes[node_id].title == "Reviews"
+    window.document.undo_stack.undo()
+    assert window.scene.nodes[node_id].title == "Numbers"
+
+
+def test_copy_and_paste_adds_new_blocks_with_the_link_between_them(window):
+    source, target = two_nodes(window)
+    window.document.update_settings(source, {"rows": 7})
+    window.document.connect(source, "data", target, "data")
+    window.scene.select_only([source, target])
+    window.copy_action.trigger()
+    window.paste_action.trigger()
+    workflow = window.document.workflow
+    assert len(workflow.nodes) == 4 and len(workflow.links) == 2
+    new_source, new_target = window.scene.selected_node_ids()
+    assert workflow.nodes[new_source].settings["rows"] == 7
+    assert workflow.nodes[new_source].position == (-120.0, 30.0)
+    assert workflow.upstream_of(new_target, "data")[0].id == new_source
+    window.document.undo_stack.undo()
+    assert len(workflow.nodes) == 2
+
+
+def test_ctrl_wheel_zooms_around_the_pointer(window):
+    viewport = window.view.viewport()
+    centre = QPointF(viewport.rect().center())
+    event = QWheelEvent(centre, viewport.mapToGlobal(centre.toPoint()), QPoint(0, 0), QPoint(0, 240),
+                        Qt.NoButton, Qt.ControlModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, event)
+    assert window.view.zoom > 1.2
+
+
+def test_notes_and_arrows_are_added_edited_and_undone(window):
+    note = window.add_note(QPointF(0, 0))
+    QTest.keyClicks(window.view, "Look here")
+    window.scene.annotations[note].text_item.clearFocus()
+    assert window.document.workflow.annotations[note].text == "Look here"
+    arrow = window.add_arrow(QPointF(10, 10))
+    assert window.document.workflow.annotations[arrow].rect == (10.0, 10.0, 110.0, 50.0)
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
+    assert arrow not in window.scene.annotations
+    assert window.document.workflow.annotations[note].text == "Double-click to write a note"
+
+
+def test_dropping_a_data_file_creates_an_input_block_for_it(window, tmp_path):
+    data = tmp_path / "reviews.csv"
+    data.write_text("text\nfine\n", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(data))])
+    drop_mime(window, mime, view_point(window, QPointF(0, 0)))
+    [node] = window.document.workflow.nodes.values()
+    assert node.type == "input" and node.title == "reviews"
+    assert Path(node.settings["path"]) == data
+
+
+def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, tmp_path):
+    doc = window.document
+    source, target = two_nodes(window)
+    doc.connect(source, "data", target, "data")
+    note = doc.add_annotation("text", (0.0, -100.0, 200.0, 40.0), "Step 1")
+    assert window.save_to(str(tmp_path / "saved.embedflow"))
+    saved = (tmp_path / "saved.embedflow").read_bytes()
+    third = doc.add_node("t_needs_embeddings", (300.0, 150.0))
+    doc.connect(target, "embeddings", third, "data")
+    doc.move_nodes({source: ((-150.0, 0.0), (-180.5, 12.25))})
+    doc.rename(target, "Scaled")
+    doc.update_settings(target, {"factor": 2.5})
+    doc.update_annotation(note, text="Step one")
+    window.scene.select_only([source])
+    window.delete_selection()
+    window.scene.select_only([third])
+    window.duplicate()
+    [copy] = window.scene.selected_node_ids()
+    doc.connect(target, "embeddings", copy, "data")
+    edited_index = doc.undo_stack.index()
+    write_workflow(doc.workflow, tmp_path / "edited.embedflow")
+    while doc.undo_stack.index() > doc.undo_stack.cleanIndex():
+        window.undo_action.trigger()
+    assert doc.undo_stack.isClean()
+    write_workflow(doc.workflow, tmp_path / "undone.embedflow")
+    assert (tmp_path / "undone.embedflow").read_bytes() == saved
+    while doc.undo_stack.index() < edited_index:
+        window.redo_action.trigger()
+    write_workflow(doc.workflow, tmp_path / "redone.embedflow")
+    assert (tmp_path / "redone.embedflow").read_bytes() == (tmp_path / "edited.embedflow").read_bytes()
