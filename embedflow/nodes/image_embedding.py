@@ -245,5 +245,5 @@ SPEC = registry.register(NodeSpec(
     run=run,
     check=check,
     fingerprint=fingerprint,
-    help_page="images",
+    help_page="image_embedding",
 ))

@@ -159,5 +159,5 @@ SPEC = registry.register(NodeSpec(
     run=run,
     check=check,
     fingerprint=fingerprint,
-    help_page="text",
+    help_page=TYPE,
 ))

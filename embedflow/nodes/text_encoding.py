@@ -200,5 +200,5 @@ SPEC = registry.register(NodeSpec(
     run=run,
     check=check,
     fingerprint=fingerprint,
-    help_page="text",
+    help_page=TYPE,
 ))
