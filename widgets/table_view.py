@@ -135,6 +135,7 @@ class DataViewer(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.AscendingOrder)  # rows start in their original order
         header.sortIndicatorChanged.connect(self.model.sort)
         header.setDefaultSectionSize(140)
         header.setStretchLastSection(True)

@@ -1,0 +1,129 @@
+"""Files on the canvas: open, save, title, unsaved changes, corrupt files, autosave and recovery, examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import QMimeData, QPointF, QUrl
+
+from embedflow.resources import examples
+from embedflow.workflow import Workflow
+from embedflow.workflow_file import read_workflow, write_workflow
+from tests.gui.conftest import view_point
+from tests.gui.test_canvas_editing import drop_mime
+from widgets import app
+from widgets.autosave import find_recoveries
+from widgets.mainwindow import MainWindow
+
+
+def saved_workflow(path: Path) -> Path:
+    workflow = Workflow()
+    source = workflow.add_node("t_numbers", (0, 0))
+    target = workflow.add_node("t_scale", (200, 0))
+    workflow.connect(source.id, "data", target.id, "data")
+    write_workflow(workflow, path)
+    return path
+
+
+def test_opening_a_corrupt_file_explains_why_and_keeps_the_current_workflow(window, tmp_path):
+    node = window.document.add_node("t_numbers", (0.0, 0.0))
+    window.document.undo_stack.setClean()
+    corrupt = tmp_path / "broken.embedflow"
+    corrupt.write_text('{"format": "embedflow-workflow", "version": 1, "nodes": [', encoding="utf-8")
+    errors = []
+    window.show_error = lambda title, message: errors.append(message)
+    assert not window.open_file(str(corrupt))
+    assert "looks truncated" in errors[0] and "broken.embedflow" in errors[0]
+    assert list(window.document.workflow.nodes) == [node]
+    assert list(window.scene.nodes) == [node]
+
+
+def test_opening_a_file_shows_its_blocks_links_and_name(window, tmp_path):
+    path = saved_workflow(tmp_path / "numbers.embedflow")
+    assert window.open_file(str(path))
+    assert len(window.scene.nodes) == 2 and len(window.scene.links) == 1
+    assert window.windowTitle() == "numbers.embedflow[*] — embedflow"
+    assert not window.isWindowModified()
+    assert window.recent_files() == [str(path.resolve())]
+
+
+def test_an_edit_marks_the_title_unsaved_and_saving_clears_the_mark(window, tmp_path):
+    window.open_file(str(saved_workflow(tmp_path / "numbers.embedflow")))
+    window.document.add_node("t_slow", (0.0, 200.0))
+    assert window.isWindowModified()
+    assert window.save_action.trigger() is None and not window.isWindowModified()
+    workflow, _ = read_workflow(tmp_path / "numbers.embedflow")
+    assert len(workflow.nodes) == 3
+    assert (tmp_path / "numbers.embedflow.bak").exists()
+
+
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window):
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    asked = []
+    window.ask_save_changes = lambda: asked.append(True) or "cancel"
+    assert not window.close()
+    assert asked and window.isVisible()
+    window.ask_save_changes = lambda: "discard"
+    assert window.close()
+
+
+def test_closing_with_save_chosen_writes_the_file_first(window, tmp_path):
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    window.ask_save_changes = lambda: "save"
+    window.choose_save_path = lambda: str(tmp_path / "kept")
+    assert window.close()
+    workflow, _ = read_workflow(tmp_path / "kept.embedflow")
+    assert [n.type for n in workflow.nodes.values()] == ["t_numbers"]
+
+
+def test_after_a_crash_the_next_start_offers_the_autosave_and_restores_the_edits(window, tmp_path, qtbot,
+                                                                                   monkeypatch):
+    path = saved_workflow(tmp_path / "numbers.embedflow")
+    window.open_file(str(path))
+    window.document.rename("n1", "Edited but not saved")
+    window.autosave()
+    # The session "crashes": its recovery file stays; a new start finds it.
+    offered = []
+    monkeypatch.setattr(MainWindow, "ask_recover", lambda self, recovery: offered.append(recovery) or True)
+    restored = app.create_window(None)
+    try:
+        assert offered and offered[0].original == str(path.resolve())
+        assert restored.document.workflow.nodes["n1"].title == "Edited but not saved"
+        assert restored.isWindowModified() and restored.document.path == str(path.resolve())
+        assert not find_recoveries() or all(r.workflow_path != offered[0].workflow_path for r in find_recoveries())
+    finally:
+        restored.document.undo_stack.setClean()
+        restored.close()
+
+
+def test_a_normal_close_leaves_nothing_to_recover(window):
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    window.autosave()
+    assert window.autosaver.workflow_path.exists()
+    window.ask_save_changes = lambda: "discard"
+    window.close()
+    assert not window.autosaver.workflow_path.exists()
+
+
+def test_the_first_start_opens_the_example_and_later_starts_do_not(qtbot):
+    first = app.create_window(None)
+    second = app.create_window(None)
+    try:
+        assert examples() and first.display_name.endswith("(example)")
+        assert any(n.type == "input" for n in first.document.workflow.nodes.values())
+        input_node = next(n for n in first.document.workflow.nodes.values() if n.type == "input")
+        assert Path(input_node.settings["path"]).is_file()
+        assert first.document.path is None
+        assert not second.document.workflow.nodes
+    finally:
+        first.close()
+        second.close()
+
+
+def test_dropping_a_workflow_file_on_the_canvas_opens_it(window, tmp_path):
+    path = saved_workflow(tmp_path / "dropped.embedflow")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    drop_mime(window, mime, view_point(window, QPointF(0, 0)))
+    assert window.document.path == str(path.resolve())
+    assert len(window.scene.nodes) == 2

@@ -1,0 +1,147 @@
+"""Runs seen on the canvas: states, progress, cancel, failures, messages, editors and the data viewer."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QComboBox, QLabel, QSpinBox
+
+from tests import helpers
+from widgets.editors import register_editor, unregister_editor
+from widgets.editors.form import SettingsForm
+
+
+def chain(window, second: str = "t_scale"):
+    doc = window.document
+    source = doc.add_node("t_numbers", (-150.0, 0.0))
+    target = doc.add_node(second, (150.0, 0.0))
+    doc.connect(source, "data", target, "data")
+    return source, target
+
+
+def state(window, node_id: str) -> str:
+    return window.runs.state(node_id).state
+
+
+def test_an_edit_runs_the_workflow_off_the_ui_thread_and_paints_done_with_the_summary(window, qtbot):
+    source, target = chain(window)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    item = window.scene.nodes[source]
+    assert item.state == "done"
+    assert "3 rows" in item.status_item.text()
+    assert "3 rows" in item.toolTip()
+
+
+def test_a_running_node_shows_its_progress_and_escape_cancels_it(window, qtbot):
+    helpers.started.clear()
+    source, slow = chain(window, "t_slow")
+    qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.01, timeout=10000)
+    item = window.scene.nodes[slow]
+    assert item.state == "running"
+    assert item.status_item.text().startswith("running ")
+    assert window.cancel_action.isEnabled()
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: state(window, slow) == "cancelled", timeout=10000)
+    qtbot.waitUntil(lambda: not window.cancel_action.isEnabled(), timeout=5000)
+    assert window.scene.nodes[source].state == "done"
+
+
+def test_a_failing_block_is_painted_failed_and_its_error_listed_in_messages(window, qtbot):
+    source, target = chain(window)
+    window.document.update_settings(target, {"fail": True})
+    qtbot.waitUntil(lambda: state(window, target) == "failed", timeout=5000)
+    qtbot.waitUntil(lambda: any(d.code == "test-failure" for d, _ in window.messages.messages), timeout=5000)
+    assert "asked to fail" in window.scene.nodes[target].toolTip()
+    assert window.scene.nodes[target].severity == "error"
+
+
+def test_validation_runs_after_every_edit_and_feeds_badges_and_messages(window, qtbot):
+    node = window.document.add_node("t_scale", (0.0, 0.0))
+    qtbot.waitUntil(lambda: window.scene.nodes[node].severity == "error")
+    assert [d.code for d, _ in window.messages.messages] == ["missing-input"]
+    source = window.document.add_node("t_numbers", (-200.0, 0.0))
+    window.document.connect(source, "data", node, "data")
+    qtbot.waitUntil(lambda: window.scene.nodes[node].severity is None)
+
+
+def test_clicking_a_message_selects_its_block(window, qtbot):
+    node = window.document.add_node("t_scale", (400.0, 300.0))
+    qtbot.waitUntil(lambda: window.messages.topLevelItemCount() == 1)
+    item = window.messages.topLevelItem(0)
+    rect = window.messages.visualItemRect(item)
+    QTest.mouseClick(window.messages.viewport(), Qt.LeftButton, Qt.NoModifier, rect.center())
+    assert window.scene.selected_node_ids() == [node]
+
+
+def test_with_auto_run_off_an_edited_block_waits_until_run_is_pressed(window, qtbot):
+    source, target = chain(window)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    window.autorun_action.trigger()
+    window.document.update_settings(target, {"factor": 3.0})
+    assert state(window, target) == "idle" and state(window, source) == "done"
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    assert window.runs.result(target).outputs["embeddings"].vectors[2, 0] == 6.0
+
+
+def test_double_click_opens_a_form_generated_from_the_settings_schema(window, qtbot):
+    node = window.document.add_node("input", (0.0, 0.0))
+    dialog = window.open_editor(node)
+    form = dialog.editor
+    assert isinstance(form, SettingsForm)
+    combo = form.fields["format"].editor
+    assert isinstance(combo, QComboBox) and combo.itemText(0) == "auto" and combo.count() >= 7
+    helps = [label.text() for label in form.findChildren(QLabel)]
+    assert any("folder of images" in text for text in helps)
+    numbers = window.document.add_node("t_numbers", (0.0, 200.0))
+    spin = window.open_editor(numbers).editor.fields["rows"].editor
+    assert isinstance(spin, QSpinBox) and (spin.minimum(), spin.maximum()) == (1, 1000)
+
+
+def test_a_setting_changed_in_the_form_is_undoable_and_the_form_follows_undo(window, qtbot):
+    node = window.document.add_node("t_numbers", (0.0, 0.0))
+    spin = window.open_editor(node).editor.fields["rows"].editor
+    spin.setValue(12)
+    assert window.document.workflow.nodes[node].settings["rows"] == 12
+    assert window.document.undo_stack.undoText().startswith("Change rows")
+    window.undo_action.trigger()
+    assert window.document.workflow.nodes[node].settings["rows"] == 3
+    assert spin.value() == 3
+    qtbot.waitUntil(lambda: state(window, node) == "done", timeout=5000)
+
+
+def test_a_registered_editor_replaces_the_generated_form(window):
+    seen = []
+
+    def factory(context):
+        seen.append(context.node_id)
+        return QLabel(f"custom for {context.node.title}")
+
+    register_editor("t_numbers", factory)
+    try:
+        node = window.document.add_node("t_numbers", (0.0, 0.0))
+        dialog = window.open_editor(node)
+        assert seen == [node] and dialog.editor.text() == "custom for Numbers"
+    finally:
+        unregister_editor("t_numbers")
+
+
+def test_an_output_opens_as_a_table(window, qtbot):
+    source, target = chain(window)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    viewer = window.show_output(target, "embeddings")
+    model = viewer.model
+    assert model.rowCount() == 3 and model.columnCount() == 2
+    assert model.headerData(1, Qt.Horizontal) == "vector (2-d)"
+    assert model.data(model.index(2, 1)).startswith("[2.000, 2.000]")
+    viewer.close()
+
+
+def test_the_editor_window_closes_when_its_block_is_deleted(window, qtbot):
+    node = window.document.add_node("t_numbers", (0.0, 0.0))
+    dialog = window.open_editor(node)
+    window.scene.select_only([node])
+    window.delete_selection()
+    assert not dialog.isVisible()
+    assert node not in window.editors
