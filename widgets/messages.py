@@ -33,7 +33,7 @@ class MessagesView(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setStretchLastSection(True)
         self.itemClicked.connect(self._clicked)
-        self.messages: list[tuple[Diagnostic, str]] = []
+        self.messages: list[tuple[Diagnostic, str]] | None = None
 
     def set_messages(self, diagnostics: list[Diagnostic], titles: dict[str, str]) -> None:
         """Show `diagnostics` (errors first); `titles` names the blocks."""
@@ -44,6 +44,10 @@ class MessagesView(QTreeWidget):
             return
         self.messages = shown
         self.clear()
+        if not shown:
+            placeholder = QTreeWidgetItem(self, ["", "", "No problems found."])
+            placeholder.setForeground(2, QColor("#3A9D3A"))
+            placeholder.setFlags(Qt.ItemIsEnabled)
         for diagnostic, title in shown:
             text = diagnostic.message + (f"\n→ {diagnostic.hint}" if diagnostic.hint else "")
             item = QTreeWidgetItem(self, ["", title or "Workflow", text])
@@ -55,12 +59,14 @@ class MessagesView(QTreeWidget):
     def counts(self) -> dict[str, int]:
         """How many messages of each severity are listed."""
         found = {s: 0 for s in SEVERITIES}
-        for diagnostic, _ in self.messages:
+        for diagnostic, _ in self.messages or []:
             found[diagnostic.severity] += 1
         return found
 
     def _clicked(self, item: QTreeWidgetItem) -> None:
-        diagnostic: Diagnostic = item.data(0, Qt.UserRole)
+        diagnostic: Diagnostic | None = item.data(0, Qt.UserRole)
+        if diagnostic is None:
+            return
         if diagnostic.node_id:
             self.nodeClicked.emit(diagnostic.node_id)
         elif diagnostic.link_id:

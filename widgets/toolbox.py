@@ -7,6 +7,8 @@ from PyQt5.QtGui import QBrush
 from PyQt5.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from embedflow import registry
+from embedflow.ports import accepts
+from embedflow.registry import NodeSpec
 
 from . import style
 from .canvas.view import BLOCK_MIME
@@ -18,6 +20,23 @@ def block_mime(type_name: str) -> QMimeData:
     mime = QMimeData()
     mime.setData(BLOCK_MIME, type_name.encode())
     return mime
+
+
+def pipeline_order(specs: list[NodeSpec]) -> list[NodeSpec]:
+    """Blocks by category, and within one by how far down a pipeline they sit (Encoding before Embedding)."""
+    depth = {s.type: 0 for s in specs if not s.inputs}
+    frontier = [s for s in specs if not s.inputs]
+    while frontier:
+        reached = []
+        for spec in specs:
+            if spec.type in depth:
+                continue
+            if any(accepts(spec.inputs[0].type, out.type) for producer in frontier for out in producer.outputs):
+                depth[spec.type] = max(depth[p.type] for p in frontier) + 1
+                reached.append(spec)
+        frontier = reached
+    category = {c: i for i, c in enumerate(registry.CATEGORIES)}
+    return sorted(specs, key=lambda s: (category.get(s.category, len(category)), depth.get(s.type, 99), s.title))
 
 
 class _BlockTree(QTreeWidget):
@@ -61,7 +80,7 @@ class Toolbox(QWidget):
         """List every registered block (call again after registering new types)."""
         self.tree.clear()
         categories: dict[str, QTreeWidgetItem] = {}
-        for spec in registry.all_specs():
+        for spec in pipeline_order(registry.all_specs()):
             parent = categories.get(spec.category)
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [spec.category])

@@ -67,7 +67,7 @@ def test_validation_runs_after_every_edit_and_feeds_badges_and_messages(window, 
 
 def test_clicking_a_message_selects_its_block(window, qtbot):
     node = window.document.add_node("t_scale", (400.0, 300.0))
-    qtbot.waitUntil(lambda: window.messages.topLevelItemCount() == 1)
+    qtbot.waitUntil(lambda: len(window.messages.messages) == 1)
     item = window.messages.topLevelItem(0)
     rect = window.messages.visualItemRect(item)
     QTest.mouseClick(window.messages.viewport(), Qt.LeftButton, Qt.NoModifier, rect.center())
