@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PyQt5.QtGui import QColor, QIcon
+from PyQt5.QtGui import QColor, QIcon, QPixmap
 
 from embedflow import registry
 from embedflow.resources import resource
@@ -45,4 +45,21 @@ def icon_path(name: str) -> str:
 def node_icon(type_name: str) -> QIcon:
     """The icon of a block type (NodeSpec.icon), or the fallback icon."""
     spec = registry.get(type_name)
-    return QIcon(icon_path(spec.icon if spec else ""))
+    return _icon(icon_path(spec.icon if spec else ""))
+
+
+@lru_cache(maxsize=None)
+def _icon(path: str) -> QIcon:
+    # Parsing an SVG costs far more than drawing it: one QIcon per file.
+    return QIcon(path)
+
+
+@lru_cache(maxsize=None)
+def _pixmap(path: str, size: int) -> QPixmap:
+    return _icon(path).pixmap(size, size)
+
+
+def node_pixmap(type_name: str, size: int) -> QPixmap:
+    """The block's icon rendered once at `size` pixels (painting 300 nodes reuses it)."""
+    spec = registry.get(type_name)
+    return _pixmap(icon_path(spec.icon if spec else ""), size)

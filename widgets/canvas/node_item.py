@@ -179,7 +179,7 @@ class NodeItem(QGraphicsObject):
                       | QGraphicsItem.ItemSendsGeometryChanges | QGraphicsItem.ItemIsFocusable)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self.icon = style.node_icon(type_name)
+        self.pixmap = style.node_pixmap(type_name, 72)
         self.colour = style.node_colour(type_name)
         self.title_item = TitleItem(self)
         self.title_item.set_title(title)
@@ -309,8 +309,7 @@ class NodeItem(QGraphicsObject):
         painter.setBrush(QBrush(gradient))
         painter.setPen(QPen(self.colour.darker(135), 1.5))
         painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
-        pixmap = self.icon.pixmap(72, 72)
-        painter.drawPixmap(QRectF(-19, -19, 38, 38), pixmap, QRectF(pixmap.rect()))
+        painter.drawPixmap(QRectF(-19, -19, 38, 38), self.pixmap, QRectF(self.pixmap.rect()))
         self._paint_state(painter)
         self._paint_badge(painter)
 
