@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
@@ -15,6 +16,8 @@ from .autosave import find_recoveries
 from .mainwindow import MainWindow, window_icon
 
 FIRST_RUN_MARKER = "first-run-done"
+# The example a new user sees first: the text pipeline the README's main command opens.
+FIRST_RUN_EXAMPLES = ("documents-map", "text_pipeline")
 
 
 def create_window(path: str | None = None) -> MainWindow:
@@ -27,9 +30,15 @@ def create_window(path: str | None = None) -> MainWindow:
     if not recovered:
         if path:
             window.open_file(path)
-        elif _first_run() and examples():
-            window.open_example(examples()[0])
+        elif examples() and _first_run():
+            window.open_example(first_example())
     return window
+
+
+def first_example() -> Path:
+    """The example opened on the first start."""
+    shipped = {path.stem: path for path in examples()}
+    return next((shipped[name] for name in FIRST_RUN_EXAMPLES if name in shipped), examples()[0])
 
 
 def _first_run() -> bool:

@@ -284,10 +284,14 @@ class MainWindow(QMainWindow):
         state = self.runs.state(node_id)
         result = self.runs.result(node_id)
         fresh = result is not None and result.state == state.state
-        text = state.message
+        text, shown = state.message, state.state
         if state.state in ("failed", "blocked", "cancelled") and fresh and result.error:
             text = result.error
-        item.set_run_state(state.state, state.fraction, text,
+        if shown == "failed" and fresh and any(d.node_id == node_id and d.severity == "error"
+                                               and d.message == result.error for d in self.diagnostics):
+            # Refused because of a problem the badge already shows: it did not fail, it never ran.
+            shown, text = "blocked", "see its problems"
+        item.set_run_state(shown, state.fraction, text,
                            result.summary if fresh else "", list(result.messages) if fresh else [])
         if state.state in ("done", "failed", "blocked", "cancelled"):
             self._refresh_messages()

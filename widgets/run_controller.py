@@ -97,7 +97,8 @@ class RunController(QObject):
         self._timer.stop()
         if self.engine is None or not self.engine.workflow.nodes:
             return
-        handle = self.engine.start(node_ids, on_event=self._from_worker)
+        engine = self.engine
+        handle = engine.start(node_ids, on_event=lambda event: self._from_worker(engine, event))
         self.handle = handle
         threading.Thread(target=self._wait, args=(handle,), name="embedflow-run-waiter", daemon=True).start()
         self.runStarted.emit()
@@ -122,17 +123,19 @@ class RunController(QObject):
         handle.wait()
         self._ended.emit(handle)
 
-    def _from_worker(self, event: NodeEvent) -> None:
+    def _from_worker(self, engine: Engine, event: NodeEvent) -> None:
         if event.state == "running" and event.fraction not in (None, 0.0, 1.0):
             now = time.monotonic()
             if now - self._last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
                 return
             self._last_progress[event.node_id] = now
-        self._event.emit(event)
+        self._event.emit((engine, event))
 
     # -- UI side ----------------------------------------------------------------------------
-    def _on_event(self, event: NodeEvent) -> None:
-        if self.engine is None or event.node_id not in self.engine.workflow.nodes:
+    def _on_event(self, payload: tuple[Engine, NodeEvent]) -> None:
+        engine, event = payload
+        # A run of a workflow that was since replaced may still report; its node ids mean nothing now.
+        if engine is not self.engine or event.node_id not in engine.workflow.nodes:
             return
         self.states[event.node_id] = NodeState(event.state, event.fraction, event.message)
         self.nodeStateChanged.emit(event.node_id)

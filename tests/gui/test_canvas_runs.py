@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QComboBox, QLabel, QSpinBox
+from PyQt5.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 
 from tests import helpers
 from widgets.editors import register_editor, unregister_editor
@@ -145,3 +147,33 @@ def test_the_editor_window_closes_when_its_block_is_deleted(window, qtbot):
     window.delete_selection()
     assert not dialog.isVisible()
     assert node not in window.editors
+
+
+def test_a_block_refused_for_a_validation_error_is_shown_as_not_run_rather_than_failed(window, qtbot):
+    node = window.document.add_node("t_scale", (0.0, 0.0))
+    qtbot.waitUntil(lambda: window.scene.nodes[node].state == "blocked", timeout=5000)
+    assert window.scene.nodes[node].status_item.text() == "blocked: see its problems"
+    assert window.scene.nodes[node].severity == "error"
+
+
+def test_reports_from_a_run_of_a_replaced_workflow_do_not_paint_the_new_one(window, qtbot, tmp_path):
+    source, slow = chain(window, "t_slow")
+    qtbot.waitUntil(lambda: window.runs.state(slow).state == "running", timeout=10000)
+    old_run = window.runs.handle
+    window.autorun_action.trigger()
+    window.document.undo_stack.setClean()
+    window.new_action.trigger()
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    window.document.add_node("t_numbers", (0.0, 200.0))
+    qtbot.waitUntil(lambda: not old_run.running, timeout=10000)
+    QTest.qWait(50)
+    assert [window.runs.state(n).state for n in window.document.workflow.nodes] == ["idle", "idle"]
+
+
+def test_the_help_button_shows_the_blocks_help_page(window):
+    node = window.document.add_node("input", (0.0, 0.0))
+    dialog = window.open_editor(node)
+    page = dialog.findChild(QPushButton, "help")
+    browser = dialog.show_help(Path(page.property("page")))
+    assert "Input" in browser.toPlainText()
+    browser.close()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from embedflow.resources import resource
 
 from . import editor_factory
 from .context import EditorContext
@@ -32,6 +35,13 @@ class EditorDialog(QDialog):
             button.clicked.connect(lambda _=False, name=port.name: show_output(context.node_id, name))
             self.output_buttons.addWidget(button)
         self.output_buttons.addStretch(1)
+        help_page = resource("help", f"{(spec.help_page or spec.type) if spec else ''}.md")
+        if spec is not None and help_page.is_file():
+            button = QPushButton("Help")
+            button.setObjectName("help")
+            button.setProperty("page", str(help_page))
+            button.clicked.connect(lambda: self.show_help(help_page))
+            self.output_buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.status)
@@ -57,6 +67,18 @@ class EditorDialog(QDialog):
         elif result is not None and result.error and state.state in ("failed", "blocked", "cancelled"):
             text += f": {result.error}"
         self.status.setText(f"State: {text}")
+
+    def show_help(self, page: Path) -> QTextBrowser:
+        """Show the block's help page (Markdown from resources/help/)."""
+        browser = QTextBrowser(self)
+        browser.setWindowFlags(Qt.Window)
+        browser.setWindowTitle(f"{self.context.spec.title} — help")
+        browser.setOpenExternalLinks(True)
+        browser.setMarkdown(page.read_text(encoding="utf-8"))
+        browser.setAttribute(Qt.WA_DeleteOnClose)
+        browser.resize(620, 560)
+        browser.show()
+        return browser
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Stop following the model."""
