@@ -1,0 +1,36 @@
+"""Help pages: where each block's page lives in resources/help/ and the list of concept pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import registry
+from .resources import resource
+
+# Concept pages a student may want next to the block pages, in reading order.
+CONCEPTS = (
+    ("embeddings", "What is an embedding?"),
+    ("tokenization", "Tokens and vocabularies"),
+    ("language-models", "Language models: Word2Vec, GloVe, fastText"),
+    ("pooling", "Pooling: from word vectors to one vector"),
+    ("image-descriptors", "SqueezeNet and image descriptors"),
+    ("distances", "Cosine or euclidean distance?"),
+    ("projections", "Maps: PCA, t-SNE and UMAP"),
+)
+
+
+def page_name(type_name: str) -> str:
+    """The help page name of a block type: its NodeSpec.help_page, else the type itself."""
+    spec = registry.get(type_name)
+    return (spec.help_page if spec is not None and spec.help_page else type_name)
+
+
+def page_path(name: str) -> Path:
+    """resources/help/<name>.md (whether or not it exists)."""
+    return resource("help", f"{name}.md")
+
+
+def block_page(type_name: str) -> Path | None:
+    """The help page of a block type, or None when it has none."""
+    path = page_path(page_name(type_name))
+    return path if path.is_file() else None

@@ -1,0 +1,205 @@
+"""Writes the teaching example workflows in resources/examples/ (run `python resources/examples/make_examples.py`).
+
+Each example is built with the engine's Workflow model, so it can only use real block types, ports
+and settings. Layout: blocks left to right 180 px apart on one row (a second row for a branch),
+a title note top left, a note above each step with an arrow down to its block.
+Only the settings an example changes are stored; every other setting keeps the block's default.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from embedflow.atomic import atomic_write  # noqa: E402 - after the path set-up above
+from embedflow.workflow import Node, Workflow  # noqa: E402
+from embedflow.workflow_file import dumps  # noqa: E402
+
+STEP = 180.0
+ROW = 300.0
+BRANCH_ROW = 470.0
+NOTE_WIDTH = 165.0
+NOTE_TOP = 130.0
+
+
+class Example:
+    """A workflow under construction, with helpers that keep the teaching layout consistent."""
+
+    def __init__(self, name: str, title: str, intro: str) -> None:
+        self.name = name
+        self.workflow = Workflow()
+        self.workflow.add_annotation("text", (20, 10, 760, 90), f"{title}\n{intro}")
+
+    def block(self, type_name: str, column: float, title: str, settings: dict[str, Any] | None = None,
+              row: float = ROW) -> Node:
+        """Place a block in `column` (0, 1, 2 ...) of a row."""
+        return self.workflow.add_node(type_name, (100 + column * STEP, row), settings or {}, title)
+
+    def link(self, source: Node, source_port: str, target: Node, target_port: str) -> None:
+        """Wire an output port to an input port."""
+        self.workflow.connect(source.id, source_port, target.id, target_port)
+
+    def note(self, node: Node, text: str, below: bool = False, height: float = 110.0) -> None:
+        """A note about `node` above it (or below it), with an arrow pointing at the block."""
+        x, y = node.position
+        if below:
+            top = y + 95
+            self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, top, NOTE_WIDTH, height), text)
+            self.workflow.add_annotation("arrow", (x, top - 4, x, y + 58))
+        else:
+            self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, NOTE_TOP, NOTE_WIDTH, height), text)
+            self.workflow.add_annotation("arrow", (x, NOTE_TOP + height + 4, x, y - 40))
+
+    def save(self) -> Path:
+        """Write resources/examples/<name>.embedflow (atomically, no .bak)."""
+        path = HERE / f"{self.name}.embedflow"
+        with atomic_write(path, "w", newline="\n") as handle:
+            handle.write(dumps(self.workflow, HERE))
+        return path
+
+
+def word_similarity() -> Example:
+    """Nearest words and a map of words with GloVe."""
+    ex = Example("word-similarity", "Word similarity with GloVe",
+                 "Which words does GloVe put close together? Each word becomes a vector of 50 numbers; "
+                 "words used in similar contexts get similar vectors. Open Nearest Neighbours to see "
+                 "each word's 5 closest words, and Scatter to see the whole map.")
+    words = ex.block("input", 0, "Words", {"path": "../data/words.csv", "feature": "word", "format": "auto"})
+    encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
+    embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "glove-6b-50d", "pooling": "mean"})
+    near = ex.block("nearest_neighbours", 3, "Nearest Neighbours", {"k": 5, "metric": "cosine"})
+    plot = ex.block("scatter", 3, "Word map", {"projection": "tsne", "color": "group", "label": "word"},
+                    row=BRANCH_ROW)
+    ex.link(words, "data", encode, "data")
+    ex.link(encode, "encoded", embed, "encoded")
+    ex.link(embed, "embeddings", near, "data")
+    ex.link(embed, "embeddings", plot, "data")
+    ex.note(words, "1. 158 English words in 13 groups (royalty, food, cities ...). The feature is the "
+                   "column 'word'.")
+    ex.note(encode, "2. Each word is looked up in GloVe's vocabulary of 400,000 words (lower-cased).")
+    ex.note(embed, "3. Each word gets its GloVe vector. With one word per row, pooling changes nothing.")
+    ex.note(near, "4. The 5 closest words by cosine distance. Try: which words sit next to 'king'? "
+                  "Change k or the metric.", height=120)
+    ex.note(plot, "5. t-SNE squeezes 50 dimensions into 2. Do the groups form islands? Which words sit "
+                  "between two groups?", below=True)
+    ex.workflow.add_annotation(
+        "text", (20, 560, 500, 90),
+        "Analogies (king - man + woman = queen) need vector arithmetic, which these blocks do not do: "
+        "adding 'king woman' in one row averages the vectors and finds 'father', not 'queen'. "
+        "`embedflow models --evaluate glove-6b-50d` measures GloVe on 14,877 analogy questions.")
+    return ex
+
+
+def image_search() -> Example:
+    """Find the photos most like a few query photos."""
+    ex = Example("image-search", "Image similarity search",
+                 "Which photos in the collection look most like each query photo? SqueezeNet, a network "
+                 "trained to name what is in a photo, turns every image into 1000 numbers; similar "
+                 "pictures get similar numbers.")
+    photos = ex.block("input", 0, "Photo collection", {"path": "../data/images", "format": "auto"})
+    embed = ex.block("image_embedding", 1, "Image Embedding", {"model": "squeezenet"})
+    queries = ex.block("input", 0, "Query photos", {"path": "../data/image-queries", "format": "auto"},
+                       row=BRANCH_ROW)
+    embed_queries = ex.block("image_embedding", 1, "Embed queries", {"model": "squeezenet"}, row=BRANCH_ROW)
+    near = ex.block("nearest_neighbours", 2.5, "Most similar", {"k": 3, "metric": "cosine"})
+    ex.link(photos, "data", embed, "data")
+    ex.link(queries, "data", embed_queries, "data")
+    ex.link(embed, "embeddings", near, "data")
+    ex.link(embed_queries, "embeddings", near, "query")
+    ex.note(photos, "1. 23 photos in three sub-folders (photos, textures, science): the folder becomes "
+                    "the column 'category'.")
+    ex.note(embed, "2. SqueezeNet gives each image 1000 numbers. Images it cannot read come out of "
+                   "'skipped'.")
+    ex.note(near, "3. For each query photo, the 3 closest photos of the collection. Open it: is the "
+                  "mirrored cat closest to the cat?", height=120)
+    ex.note(queries, "New views of three photos: mirrored and cropped differently. Try adding your own "
+                     "photo to resources/data/image-queries.", below=True, height=120)
+    return ex
+
+
+def image_map() -> Example:
+    """A map of the photos, coloured by category, with thumbnails on hover."""
+    ex = Example("image-map", "A map of images",
+                 "Put every photo on a 2-D map so that similar photos are near each other. Hover over a "
+                 "point to see its thumbnail; select points to pass them on.")
+    photos = ex.block("input", 0, "Photos", {"path": "../data/images", "format": "auto"})
+    embed = ex.block("image_embedding", 1, "Image Embedding", {"model": "squeezenet"})
+    plot = ex.block("scatter", 2, "Image map", {"projection": "tsne", "perplexity": 5.0,
+                                                "color": "category", "label": "name"})
+    ex.link(photos, "data", embed, "data")
+    ex.link(embed, "embeddings", plot, "data")
+    ex.note(photos, "1. A folder of images: each sub-folder is a category (photos, textures, science).")
+    ex.note(embed, "2. SqueezeNet turns each image into 1000 numbers: an image descriptor.")
+    ex.note(plot, "3. t-SNE places similar images close. Do the textures cluster? Switch Projection to "
+                  "pca and compare.", height=120)
+    return ex
+
+
+def why_invalid() -> Example:
+    """A deliberate language-model mismatch for students to find and fix."""
+    ex = Example("why-invalid", "Why is this workflow invalid?",
+                 "This workflow has a deliberate mistake: it will not run. Find the block with a red "
+                 "badge, read the message (Messages panel, or `embedflow validate`), and fix it.")
+    docs = ex.block("input", 0, "Sentences", {"path": "../data/corpus.csv", "feature": "text", "format": "auto"})
+    encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
+    embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "trained-word2vec"})
+    plot = ex.block("scatter", 3, "Sentence map", {"projection": "pca", "color": "topic", "label": "text"})
+    ex.link(docs, "data", encode, "data")
+    ex.link(encode, "encoded", embed, "encoded")
+    ex.link(embed, "embeddings", plot, "data")
+    ex.note(encode, "Encodes each sentence as token ids of glove-6b-50d: id 1234 means one GloVe word.")
+    ex.note(embed, "Looks up the vectors of those ids in ... trained-word2vec? In that model id 1234 is "
+                   "another word, or none.", height=120)
+    ex.note(plot, "Hint: both blocks must use one language model. Which one would you pick, and why?",
+            below=True)
+    return ex
+
+
+def train_word2vec() -> Example:
+    """Train Word2Vec on a small corpus and compare it with GloVe."""
+    ex = Example("train-word2vec", "Train your own Word2Vec",
+                 "Word2Vec learns word vectors by predicting each word's neighbours in a text. Here it learns "
+                 "from only 150 sentences (top row); GloVe learned from 6 billion words (bottom row). "
+                 "Which map separates the five topics better?")
+    docs = ex.block("input", 0, "Sentences", {"path": "../data/corpus.csv", "feature": "text", "format": "auto"})
+    encode = ex.block("text_encoding", 1, "Train Word2Vec", {"language_model": "trained-word2vec"})
+    embed = ex.block("text_embedding", 2, "Word2Vec vectors", {"language_model": "trained-word2vec"})
+    plot = ex.block("scatter", 3, "Word2Vec map", {"projection": "pca", "color": "topic", "label": "text"})
+    glove_encode = ex.block("text_encoding", 1, "GloVe encoding", {"language_model": "glove-6b-50d"},
+                            row=BRANCH_ROW)
+    glove_embed = ex.block("text_embedding", 2, "GloVe vectors", {"language_model": "glove-6b-50d"},
+                           row=BRANCH_ROW)
+    glove_plot = ex.block("scatter", 3, "GloVe map", {"projection": "pca", "color": "topic", "label": "text"},
+                          row=BRANCH_ROW)
+    ex.link(docs, "data", encode, "data")
+    ex.link(encode, "encoded", embed, "encoded")
+    ex.link(embed, "embeddings", plot, "data")
+    ex.link(docs, "data", glove_encode, "data")
+    ex.link(glove_encode, "encoded", glove_embed, "encoded")
+    ex.link(glove_embed, "embeddings", glove_plot, "data")
+    ex.note(docs, "1. 150 sentences on five topics: cooking, astronomy, football, gardening, music.")
+    ex.note(encode, "2. With language model trained-word2vec, this block first trains Word2Vec on the "
+                    "sentences (40 passes), then encodes them.", height=125)
+    ex.note(embed, "3. Each sentence's vector is the mean of its words' vectors (pooling).")
+    ex.note(plot, "4. Coloured by topic. Change Train Word2Vec to trained-fasttext (both blocks!) and "
+                  "compare.", height=120)
+    ex.note(glove_plot, "The same sentences with GloVe's vectors, learned from Wikipedia and news.",
+            below=True, height=70)
+    return ex
+
+
+EXAMPLES = (word_similarity, image_search, image_map, why_invalid, train_word2vec)
+
+
+def main() -> None:
+    """Write every example workflow."""
+    for make in EXAMPLES:
+        print(make().save())
+
+
+if __name__ == "__main__":
+    main()

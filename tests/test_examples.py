@@ -1,0 +1,131 @@
+"""The shipped example workflows: they load cleanly, run headless and teach what their notes say."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from embedflow import resources
+from embedflow.cli import main
+from embedflow.validation import validate
+from embedflow.workflow_file import dumps, read_workflow
+
+EXAMPLES = resources.examples()
+INVALID = "why-invalid"
+VALID = [path for path in EXAMPLES if path.stem != INVALID]
+OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec")
+
+
+def by_name(name: str) -> Path:
+    return resources.resource("examples", f"{name}.embedflow")
+
+
+def diagnostics_of(path: Path):
+    workflow, file_diagnostics = read_workflow(path)
+    return workflow, file_diagnostics + validate(workflow, str(path.parent))
+
+
+def run(path: Path, out: Path) -> int:
+    return main(["run", str(path), "--out", str(out)])
+
+
+def test_the_teaching_examples_are_shipped():
+    assert {path.stem for path in EXAMPLES} >= set(OURS)
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_example_loads_without_any_diagnostic(path):
+    _, diagnostics = diagnostics_of(path)
+    assert diagnostics == []
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_example_runs_headless(path, tmp_path):
+    assert run(path, tmp_path) == 0
+    assert any(tmp_path.glob("*.csv"))
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_example_explains_its_steps_with_notes_and_arrows(name):
+    workflow, _ = read_workflow(by_name(name))
+    kinds = [a.kind for a in workflow.annotations.values()]
+    assert kinds.count("text") >= 2 and "arrow" in kinds
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_example_notes_do_not_cover_blocks(name):
+    workflow, _ = read_workflow(by_name(name))
+    notes = [a.rect for a in workflow.annotations.values() if a.kind == "text"]
+    for node in workflow.nodes.values():
+        x, y = node.position
+        for left, top, width, height in notes:
+            assert not (left - 30 < x < left + width + 30 and top - 30 < y < top + height + 30), node.title
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_example_file_is_what_make_examples_writes(name):
+    spec = importlib.util.spec_from_file_location("make_examples", resources.resource("examples", "make_examples.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made = next(make() for make in module.EXAMPLES if make().name == name)
+    assert dumps(made.workflow, by_name(name).parent) == by_name(name).read_text(encoding="utf-8")
+
+
+def test_why_invalid_reports_exactly_the_language_model_mismatch():
+    workflow, diagnostics = diagnostics_of(by_name(INVALID))
+    assert [(d.severity, d.code) for d in diagnostics] == [("error", "language-model-mismatch")]
+    (mismatch,) = diagnostics
+    assert workflow.nodes[mismatch.node_id].type == "text_embedding"
+    assert mismatch.link_id is not None
+    assert "trained-word2vec" in mismatch.message and "glove-6b-50d" in mismatch.message
+    assert "glove-6b-50d" in mismatch.hint
+
+
+def test_why_invalid_does_not_run_and_names_the_problem(tmp_path, capsys):
+    assert run(by_name(INVALID), tmp_path) == 1
+    assert "language-model-mismatch" in capsys.readouterr().err
+    assert not any(tmp_path.glob("*.csv"))
+
+
+def test_why_invalid_is_fixed_by_the_hint(tmp_path):
+    workflow, _ = read_workflow(by_name(INVALID))
+    embedding = next(node for node in workflow.nodes.values() if node.type == "text_embedding")
+    workflow.update_settings(embedding.id, {"language_model": "glove-6b-50d"})
+    assert validate(workflow, str(by_name(INVALID).parent)) == []
+
+
+def test_word_similarity_finds_queen_among_the_neighbours_of_king(tmp_path):
+    assert run(by_name("word-similarity"), tmp_path) == 0
+    (table,) = tmp_path.glob("*-neighbours.csv")
+    neighbours = pd.read_csv(table)
+    assert "queen" in set(neighbours.loc[neighbours.query_word == "king", "neighbour_word"])
+
+
+def test_image_search_finds_the_source_photo_of_each_query_first(tmp_path):
+    assert run(by_name("image-search"), tmp_path) == 0
+    (table,) = tmp_path.glob("*-neighbours.csv")
+    neighbours = pd.read_csv(table)
+    first = dict(neighbours.loc[neighbours["rank"] == 1, ["query_name", "neighbour_name"]].values)
+    assert first["which-cat"] == "cat"
+    assert first["which-rocket"] == "rocket"
+    assert first["which-texture"].startswith("gravel")
+
+
+def test_image_map_draws_every_photo_coloured_by_category(tmp_path):
+    assert run(by_name("image-map"), tmp_path) == 0
+    (projection,) = tmp_path.glob("*-projection.csv")
+    frame = pd.read_csv(projection)
+    assert len(frame) == 23 and set(frame.category) == {"photos", "textures", "science"}
+    assert any(tmp_path.glob("*.png"))
+
+
+def test_train_word2vec_learns_vectors_from_the_corpus(tmp_path):
+    assert run(by_name("train-word2vec"), tmp_path) == 0
+    workflow, _ = read_workflow(by_name("train-word2vec"))
+    (trained,) = [n.id for n in workflow.nodes.values()
+                  if n.type == "text_embedding" and n.settings["language_model"] == "trained-word2vec"]
+    vectors = pd.read_csv(tmp_path / f"{trained}-embeddings.csv").filter(like="dim_")
+    assert vectors.shape == (150, 50) and vectors.abs().to_numpy().sum() > 0
