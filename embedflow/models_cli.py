@@ -84,8 +84,11 @@ def _progress_printer():
 
 
 def _download(name: str) -> int:
+    from .images import catalog as image_catalog
     from .text import gensim_data
 
+    if name in image_catalog.CATALOG:
+        return _download_image_model(image_catalog.CATALOG[name])
     info = models.get_info(name)
     if info is not None and info.available and info.source != "trained":
         print(f"{name} is already available ({info.location}).")
@@ -98,6 +101,23 @@ def _download(name: str) -> int:
     stored = gensim_data.download(name, progress=_progress_printer())
     print(file=sys.stderr)
     print(f"{name}: {stored.vocab_size:,} words × {stored.dims} dims in {stored.location}")
+    return 0
+
+
+def _download_image_model(model: Any) -> int:
+    """Fetch (or, for SqueezeNet, build) an image model of embedflow.images.catalog."""
+    from .images.catalog import model_file
+
+    if model.available and not model.builtin:
+        print(f"{model.id} is already available ({model.location}).")
+        return 0
+    if model.url:
+        print(f"Downloading {model.id} ({human_size(model.size_bytes)}) from {model.download_url()}", file=sys.stderr)
+    show = _progress_printer()
+    path = model_file(model, progress=lambda done, total: show(done / total if total else 0.0,
+                                                                f"{done / 1e6:.1f} MB"))
+    print(file=sys.stderr)
+    print(f"{model.id}: {model.dims}-d image vectors in {path}")
     return 0
 
 

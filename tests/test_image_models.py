@@ -145,3 +145,14 @@ def test_download_model_builds_squeezenet_without_network() -> None:
     assert catalog.download_model("squeezenet").suffix == ".onnx"
     with pytest.raises(EmbedflowError, match="Unknown image model 'nope'"):
         catalog.download_model("nope")
+
+
+def test_models_command_downloads_an_image_model(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from embedflow.cli import main
+
+    body = channel_mean_model()
+    with http_server(Served(files={"/tiny.onnx": body})) as url:
+        monkeypatch.setitem(catalog.CATALOG, "tiny", tiny_entry(f"{url}/tiny.onnx", body))
+        assert main(["models", "--download", "tiny"]) == 0
+    assert catalog.CATALOG["tiny"].available
+    assert "tiny: 3-d image vectors in" in capsys.readouterr().out
