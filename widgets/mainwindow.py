@@ -274,8 +274,8 @@ class MainWindow(QMainWindow):
         titles = {node_id: node.title for node_id, node in workflow.nodes.items()}
         self.messages.set_messages(shown, titles)
         counts = self.messages.counts()
-        self.messages_dock.setWindowTitle(
-            f"Messages — {counts['error']} errors, {counts['warning']} warnings" if shown else "Messages")
+        parts = [f"{n} {severity}{'s' if n != 1 else ''}" for severity, n in counts.items() if n]
+        self.messages_dock.setWindowTitle(f"Messages — {', '.join(parts)}" if parts else "Messages")
 
     def _paint_state(self, node_id: str) -> None:
         item = self.scene.nodes.get(node_id)

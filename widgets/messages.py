@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtCore import QModelIndex, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import QHeaderView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+from PyQt5.QtWidgets import (QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget,
+                             QTreeWidgetItem, QWidget)
 
 from embedflow.validation import SEVERITIES, Diagnostic
 
@@ -12,6 +13,19 @@ from . import style
 
 _ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
           "info": QStyle.SP_MessageBoxInformation}
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Rows tall enough for wrapped text (QTreeView measures wrapped rows as one line in Qt 5)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+        """The height of the text wrapped at the column's width."""
+        size = super().sizeHint(option, index)
+        view = self.parent()
+        width = max(view.header().sectionSize(index.column()) - 10, 60)
+        text = index.data() or ""
+        bounds = option.fontMetrics.boundingRect(0, 0, width, 100_000, Qt.TextWordWrap, text)
+        return QSize(size.width(), max(size.height(), bounds.height() + 6))
 
 
 class MessagesView(QTreeWidget):
@@ -22,8 +36,8 @@ class MessagesView(QTreeWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setColumnCount(3)
-        self.setHeaderLabels(["", "Block", "Message"])
+        self.setColumnCount(4)
+        self.setHeaderLabels(["", "Block", "Message", "What to do"])
         self.setRootIsDecorated(False)
         self.setWordWrap(True)
         self.setUniformRowHeights(False)
@@ -31,7 +45,12 @@ class MessagesView(QTreeWidget):
         header = self.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.Stretch)
+        self.setTextElideMode(Qt.ElideNone)
+        # Wrapped rows are measured at the column width: measure again when a column changes width.
+        header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
+        self.setItemDelegate(_WrappingDelegate(self))
         self.itemClicked.connect(self._clicked)
         self.messages: list[tuple[Diagnostic, str]] | None = None
 
@@ -45,14 +64,14 @@ class MessagesView(QTreeWidget):
         self.messages = shown
         self.clear()
         if not shown:
-            placeholder = QTreeWidgetItem(self, ["", "", "No problems found."])
+            placeholder = QTreeWidgetItem(self, ["", "", "No problems found.", ""])
             placeholder.setForeground(2, QColor("#3A9D3A"))
             placeholder.setFlags(Qt.ItemIsEnabled)
         for diagnostic, title in shown:
-            text = diagnostic.message + (f"\n→ {diagnostic.hint}" if diagnostic.hint else "")
-            item = QTreeWidgetItem(self, ["", title or "Workflow", text])
+            item = QTreeWidgetItem(self, ["", title or "Workflow", diagnostic.message, diagnostic.hint])
             item.setIcon(0, self.style().standardIcon(_ICONS[diagnostic.severity]))
-            item.setToolTip(2, f"{diagnostic.code}: {text}")
+            item.setToolTip(2, f"{diagnostic.code}: {diagnostic.message}")
+            item.setToolTip(3, diagnostic.hint)
             item.setForeground(1, QColor(style.SEVERITY_COLOURS[diagnostic.severity]))
             item.setData(0, Qt.UserRole, diagnostic)
 
