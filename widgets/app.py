@@ -54,9 +54,11 @@ def _first_run() -> bool:
 
 def main(path: str | None = None) -> int:
     """Run the canvas until its window closes; returns the exit code."""
-    QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
-    QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
+        QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+        app = QApplication(sys.argv[:1])
     app.setApplicationName("embedflow")
     app.setWindowIcon(window_icon())
     if path and not os.path.exists(path):

@@ -128,3 +128,22 @@ def test_dropping_a_workflow_file_on_the_canvas_opens_it(window, tmp_path):
     drop_mime(window, mime, view_point(window, QPointF(0, 0)))
     assert window.document.path == str(path.resolve())
     assert len(window.scene.nodes) == 2
+
+
+def test_the_embedflow_command_opens_the_file_in_the_canvas_and_exits_cleanly(qapp, tmp_path):
+    from PyQt5.QtCore import QTimer
+
+    from embedflow import cli
+
+    path = saved_workflow(tmp_path / "cli.embedflow")
+    seen = []
+
+    def look_and_close():
+        window = next(w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        seen.append((window.document.path, len(window.scene.nodes)))
+        window.close()
+        qapp.quit()
+
+    QTimer.singleShot(0, look_and_close)
+    assert cli.main([str(path)]) == 0
+    assert seen == [(str(path.resolve()), 2)]
