@@ -207,11 +207,8 @@ class MainWindow(QMainWindow):
         self.runs.runningChanged.connect(self._running_changed)
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.cancel_shortcut = QAction(self)
-        self.cancel_shortcut.setShortcut(QKeySequence(Qt.Key_Escape))
-        self.cancel_shortcut.setShortcutContext(Qt.WidgetShortcut)
-        self.cancel_shortcut.triggered.connect(self.runs.cancel)
-        self.view.addAction(self.cancel_shortcut)
+        # Esc reaches the view only when no title or note is being edited (there Esc cancels the edit).
+        self.view.escapePressed.connect(self.runs.cancel)
 
     # -- showing a workflow ------------------------------------------------------------------
     def _show(self, workflow: Workflow, path: str | None, file_diagnostics: list[Diagnostic],
@@ -233,6 +230,7 @@ class MainWindow(QMainWindow):
         for node_id in workflow.nodes:
             self._paint_state(node_id)
         QTimer.singleShot(0, self.view.fit)
+        self.view.setFocus()
 
     def _on_model_event(self, event: WorkflowEvent) -> None:
         self._validate_timer.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PyQt5.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
@@ -263,3 +263,15 @@ def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, t
         window.redo_action.trigger()
     write_workflow(doc.workflow, tmp_path / "redone.embedflow")
     assert (tmp_path / "redone.embedflow").read_bytes() == (tmp_path / "edited.embedflow").read_bytes()
+
+
+def test_escape_while_renaming_keeps_the_old_title(window):
+    node_id = window.document.add_node("t_numbers", (0.0, 0.0))
+    window.scene.select_only([node_id])
+    window.view.setFocus()
+    window.rename_action.trigger()
+    QTest.keyClicks(window.view, "Oops")
+    QTest.keyClick(window.view, Qt.Key_Escape)
+    assert window.scene.nodes[node_id].title == "Numbers"
+    assert window.document.workflow.nodes[node_id].title == "Numbers"
+    assert window.document.undo_stack.undoText() == "Add Numbers"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from PyQt5.QtCore import QPointF, QRectF, pyqtSignal
+from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
@@ -202,7 +202,7 @@ class CanvasScene(QGraphicsScene):
         """A press on a port starts drawing a link; otherwise remember positions to detect moves."""
         from ..document.interactions import LinkDrag
 
-        port = self.port_at(event.scenePos()) if event.button() == 1 else None
+        port = self.port_at(event.scenePos()) if event.button() == Qt.LeftButton else None
         if port is not None:
             self.link_drag = LinkDrag(self, port)
             event.accept()

@@ -19,12 +19,13 @@ class CanvasView(QGraphicsView):
     """Shows a CanvasScene; reports drops and requests for the quick search to its owner.
 
     Signals: blockDropped(type name, scene position); pathsDropped(list of paths, scene position);
-    quickSearchRequested(scene position, initial text).
+    quickSearchRequested(scene position, initial text); escapePressed() (Esc while nothing is edited).
     """
 
     blockDropped = pyqtSignal(str, QPointF)
     pathsDropped = pyqtSignal(list, QPointF)
     quickSearchRequested = pyqtSignal(QPointF, str)
+    escapePressed = pyqtSignal()
 
     def __init__(self, scene: CanvasScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -139,6 +140,10 @@ class CanvasView(QGraphicsView):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Typing on the canvas opens the quick search with what was typed; Space arms panning."""
         if self.canvas.focusItem() is None:
+            if event.key() == Qt.Key_Escape:
+                self.escapePressed.emit()
+                event.accept()
+                return
             if event.key() == Qt.Key_Space and not event.isAutoRepeat():
                 self._space_down = True
                 return

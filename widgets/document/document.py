@@ -21,10 +21,9 @@ CLIPBOARD_MIME = "application/x-embedflow-workflow"
 class WorkflowDocument(QObject):
     """Owns the Workflow being edited; edits go through `undo_stack` so each can be undone.
 
-    Signals: workflowReplaced(Workflow) after New/Open; pathChanged(str) after Open/Save As.
+    Signal pathChanged(str) after New, Open and Save As.
     """
 
-    workflowReplaced = pyqtSignal(object)
     pathChanged = pyqtSignal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -49,7 +48,6 @@ class WorkflowDocument(QObject):
         self.undo_stack.clear()
         self.workflow = workflow
         self.path = path
-        self.workflowReplaced.emit(workflow)
         self.pathChanged.emit(path or "")
         if modified:
             # An empty command makes the stack dirty so the title shows the unsaved mark.

@@ -17,7 +17,7 @@ from embedflow.tabular import IMAGE_SUFFIXES
 from embedflow.workflow_file import SUFFIX
 
 from ..canvas.link_item import curve
-from ..canvas.node_item import NodeItem, PortItem
+from ..canvas.node_item import PortItem
 
 if TYPE_CHECKING:
     from ..canvas.scene import CanvasScene
