@@ -8,6 +8,7 @@ Only the settings an example changes are stored; every other setting keeps the b
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,9 @@ from embedflow.workflow import Node, Workflow  # noqa: E402
 from embedflow.workflow_file import dumps  # noqa: E402
 
 STEP = 180.0
-ROW = 300.0
-BRANCH_ROW = 470.0
+ROW = 350.0
+BRANCH_ROW = 520.0
 NOTE_WIDTH = 165.0
-NOTE_TOP = 130.0
 
 
 class Example:
@@ -43,16 +43,18 @@ class Example:
         """Wire an output port to an input port."""
         self.workflow.connect(source.id, source_port, target.id, target_port)
 
-    def note(self, node: Node, text: str, below: bool = False, height: float = 110.0) -> None:
+    def note(self, node: Node, text: str, below: bool = False) -> None:
         """A note about `node` above it (or below it), with an arrow pointing at the block."""
         x, y = node.position
+        # A note grows to fit its text on the canvas: size it for ~16 characters a line (long words wrap early), so that
+        # its bottom edge (and the arrow) stays clear of the block.
+        height = 15.0 * (math.ceil(len(text) / 16) + 1)
+        top = y + 95 if below else y - 85 - height
+        self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, top, NOTE_WIDTH, height), text)
         if below:
-            top = y + 95
-            self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, top, NOTE_WIDTH, height), text)
             self.workflow.add_annotation("arrow", (x, top - 4, x, y + 58))
         else:
-            self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, NOTE_TOP, NOTE_WIDTH, height), text)
-            self.workflow.add_annotation("arrow", (x, NOTE_TOP + height + 4, x, y - 40))
+            self.workflow.add_annotation("arrow", (x, top + height + 6, x, y - 38))
 
     def save(self) -> Path:
         """Write resources/examples/<name>.embedflow (atomically, no .bak)."""
@@ -83,11 +85,11 @@ def word_similarity() -> Example:
     ex.note(encode, "2. Each word is looked up in GloVe's vocabulary of 400,000 words (lower-cased).")
     ex.note(embed, "3. Each word gets its GloVe vector. With one word per row, pooling changes nothing.")
     ex.note(near, "4. The 5 closest words by cosine distance. Try: which words sit next to 'king'? "
-                  "Change k or the metric.", height=120)
+                  "Change k or the metric.")
     ex.note(plot, "5. t-SNE squeezes 50 dimensions into 2. Do the groups form islands? Which words sit "
                   "between two groups?", below=True)
     ex.workflow.add_annotation(
-        "text", (20, 560, 500, 90),
+        "text", (20, 610, 500, 90),
         "Analogies (king - man + woman = queen) need vector arithmetic, which these blocks do not do: "
         "adding 'king woman' in one row averages the vectors and finds 'father', not 'queen'. "
         "`embedflow models --evaluate glove-6b-50d` measures GloVe on 14,877 analogy questions.")
@@ -115,9 +117,9 @@ def image_search() -> Example:
     ex.note(embed, "2. SqueezeNet gives each image 1000 numbers. Images it cannot read come out of "
                    "'skipped'.")
     ex.note(near, "3. For each query photo, the 3 closest photos of the collection. Open it: is the "
-                  "mirrored cat closest to the cat?", height=120)
+                  "mirrored cat closest to the cat?")
     ex.note(queries, "New views of three photos: mirrored and cropped differently. Try adding your own "
-                     "photo to resources/data/image-queries.", below=True, height=120)
+                     "photo to resources/data/image-queries.", below=True)
     return ex
 
 
@@ -135,7 +137,7 @@ def image_map() -> Example:
     ex.note(photos, "1. A folder of images: each sub-folder is a category (photos, textures, science).")
     ex.note(embed, "2. SqueezeNet turns each image into 1000 numbers: an image descriptor.")
     ex.note(plot, "3. t-SNE places similar images close. Do the textures cluster? Switch Projection to "
-                  "pca and compare.", height=120)
+                  "pca and compare.")
     return ex
 
 
@@ -151,9 +153,9 @@ def why_invalid() -> Example:
     ex.link(docs, "data", encode, "data")
     ex.link(encode, "encoded", embed, "encoded")
     ex.link(embed, "embeddings", plot, "data")
-    ex.note(encode, "Encodes each sentence as token ids of glove-6b-50d: id 1234 means one GloVe word.")
-    ex.note(embed, "Looks up the vectors of those ids in ... trained-word2vec? In that model id 1234 is "
-                   "another word, or none.", height=120)
+    ex.note(encode, "Encodes each sentence as token ids of glove-6b-50d: in GloVe, id 620 is 'river'.")
+    ex.note(embed, "Looks up the vectors of those ids in ... trained-word2vec? There, id 620 is another "
+                   "word, or none.")
     ex.note(plot, "Hint: both blocks must use one language model. Which one would you pick, and why?",
             below=True)
     return ex
@@ -182,13 +184,12 @@ def train_word2vec() -> Example:
     ex.link(glove_encode, "encoded", glove_embed, "encoded")
     ex.link(glove_embed, "embeddings", glove_plot, "data")
     ex.note(docs, "1. 150 sentences on five topics: cooking, astronomy, football, gardening, music.")
-    ex.note(encode, "2. With language model trained-word2vec, this block first trains Word2Vec on the "
-                    "sentences (40 passes), then encodes them.", height=125)
+    ex.note(encode, "2. With model trained-word2vec, this block first trains Word2Vec on the sentences.")
     ex.note(embed, "3. Each sentence's vector is the mean of its words' vectors (pooling).")
     ex.note(plot, "4. Coloured by topic. Change Train Word2Vec to trained-fasttext (both blocks!) and "
-                  "compare.", height=120)
+                  "compare.")
     ex.note(glove_plot, "The same sentences with GloVe's vectors, learned from Wikipedia and news.",
-            below=True, height=70)
+            below=True)
     return ex
 
 
