@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QFileDialog, QL
 from embedflow import registry
 from embedflow.atomic import atomic_write
 from embedflow.cache import config_dir
+from embedflow.data import EncodedText, Table
 from embedflow.errors import EmbedflowError, WorkflowFileError
 from embedflow.resources import examples
 from embedflow.validation import Diagnostic, validate
@@ -165,7 +166,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         for path in examples():
-            action = self.examples_menu.addAction(path.stem.replace("_", " ").capitalize())
+            action = self.examples_menu.addAction(example_name(path))
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo_action, self.redo_action])
@@ -333,7 +334,7 @@ class MainWindow(QMainWindow):
         result = self.runs.result(node_id)
         value = result.outputs.get(port) if result is not None and result.state == "done" else None
         title = self.document.workflow.nodes[node_id].title
-        if value is None or not hasattr(value, "summary"):
+        if not isinstance(value, (Table, EncodedText)):
             self.statusBar().showMessage(f"“{title}” has no '{port}' output yet: run it first.", 5000)
             return None
         viewer = DataViewer(value, f"{title} — {port}", self)
@@ -467,7 +468,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open example", str(exc))
             return False
         absolute_settings(workflow, str(Path(path).resolve().parent))
-        self._show(workflow, None, diagnostics, f"{path.stem.replace('_', ' ').capitalize()} (example)")
+        self._show(workflow, None, diagnostics, f"{example_name(path)} (example)")
         return True
 
     def recover(self, recovery: Recovery) -> bool:
@@ -617,6 +618,11 @@ class MainWindow(QMainWindow):
         """Ask for a file name to save to ("" when cancelled)."""
         start = self.document.path or str(Path.home() / f"workflow{SUFFIX}")
         return QFileDialog.getSaveFileName(self, "Save workflow", start, FILE_FILTER)[0]
+
+
+def example_name(path: Path) -> str:
+    """A menu name for an example file: "image-map.embedflow" → "Image map"."""
+    return path.stem.replace("_", " ").replace("-", " ").capitalize()
 
 
 def window_icon() -> QIcon:

@@ -275,3 +275,28 @@ def test_escape_while_renaming_keeps_the_old_title(window):
     assert window.scene.nodes[node_id].title == "Numbers"
     assert window.document.workflow.nodes[node_id].title == "Numbers"
     assert window.document.undo_stack.undoText() == "Add Numbers"
+
+
+def test_dragging_a_selected_notes_corner_resizes_it_in_one_undo_step(window):
+    note = window.document.add_annotation("text", (0.0, 0.0, 200.0, 60.0), "Resize me")
+    item = window.scene.annotations[note]
+    item.setSelected(True)
+    corner = view_point(window, item.mapToScene(item.boundingRect().bottomRight()) - QPointF(2, 2))
+    drag(window.view.viewport(), corner, corner + QPoint(100, 40))
+    x, y, width, height = window.document.workflow.annotations[note].rect
+    assert (x, y) == (0.0, 0.0) and 295 <= width <= 300 and height >= 95
+    window.undo_action.trigger()
+    assert window.document.workflow.annotations[note].rect == (0.0, 0.0, 200.0, 60.0)
+
+
+def test_dragging_an_arrows_head_moves_only_that_end(window):
+    arrow = window.document.add_annotation("arrow", (0.0, 0.0, 100.0, 0.0))
+    window.scene.annotations[arrow].setSelected(True)
+    drag(window.view.viewport(), view_point(window, QPointF(100, 0)), view_point(window, QPointF(150, 80)))
+    assert window.document.workflow.annotations[arrow].rect == (0.0, 0.0, 150.0, 80.0)
+
+
+def test_dragging_a_note_moves_it(window):
+    note = window.document.add_annotation("text", (0.0, 0.0, 200.0, 60.0), "Move me")
+    drag(window.view.viewport(), view_point(window, QPointF(60, 10)), view_point(window, QPointF(110, 40)))
+    assert window.document.workflow.annotations[note].rect == (50.0, 30.0, 200.0, 60.0)

@@ -17,12 +17,38 @@ class AnnotationItem(QGraphicsObject):
     def __init__(self, annotation_id: str) -> None:
         super().__init__()
         self.annotation_id = annotation_id
+        self._grip: str | None = None
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable)
         self.setZValue(-1)
 
     def model_rect(self) -> tuple[float, float, float, float]:
         """The annotation's rect as stored in the workflow, from where the item now is."""
         raise NotImplementedError
+
+    def grip_at(self, position: QPointF) -> str | None:
+        """The handle under `position` (item coordinates) of a selected annotation, if any."""
+        return None
+
+    def drag_grip(self, grip: str, position: QPointF) -> None:
+        """Reshape by dragging `grip` to `position` (item coordinates)."""
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """A press on a handle reshapes instead of moving; the scene records the result as one step."""
+        self._grip = self.grip_at(event.pos()) if self.isSelected() else None
+        if self._grip is None:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Reshape while a handle is held, else move."""
+        if self._grip is not None:
+            self.drag_grip(self._grip, event.pos())
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Let go of the handle."""
+        self._grip = None
+        super().mouseReleaseEvent(event)
 
     def set_rect(self, rect: tuple[float, ...]) -> None:
         """Show the annotation at `rect`."""
@@ -87,6 +113,15 @@ class TextAnnotationItem(AnnotationItem):
         """(x, y, width, height)."""
         return (self.pos().x(), self.pos().y(), self.size[0], self.size[1])
 
+    def grip_at(self, position: QPointF) -> str | None:
+        """The bottom-right corner resizes the note."""
+        corner = self.boundingRect().bottomRight()
+        return "corner" if QLineF(position, corner).length() < 12 else None
+
+    def drag_grip(self, grip: str, position: QPointF) -> None:
+        """Resize to the pointer (text wraps to the new width)."""
+        self.set_rect((self.pos().x(), self.pos().y(), position.x(), position.y()))
+
     def start_editing(self) -> None:
         """Edit the text in place."""
         self.text_item.setAcceptedMouseButtons(Qt.AllButtons)
@@ -110,6 +145,10 @@ class TextAnnotationItem(AnnotationItem):
             painter.setPen(QPen(QColor("#2F7ED8"), 1, Qt.DashLine))
             painter.setBrush(Qt.NoBrush)
             painter.drawRect(rect)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor("#2F7ED8"))
+            corner = rect.bottomRight()
+            painter.drawPolygon(QPolygonF([corner, corner - QPointF(9, 0), corner - QPointF(0, 9)]))
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Double-click edits the text."""
@@ -134,6 +173,21 @@ class ArrowAnnotationItem(AnnotationItem):
         """(x1, y1, x2, y2)."""
         x, y = self.pos().x(), self.pos().y()
         return (x, y, x + self.vector.x(), y + self.vector.y())
+
+    def grip_at(self, position: QPointF) -> str | None:
+        """Either end of the arrow can be dragged."""
+        if QLineF(position, self.vector).length() < 10:
+            return "head"
+        return "tail" if QLineF(position, QPointF(0, 0)).length() < 10 else None
+
+    def drag_grip(self, grip: str, position: QPointF) -> None:
+        """Move one end, keeping the other in place."""
+        x1, y1, x2, y2 = self.model_rect()
+        end = self.mapToScene(position)
+        if grip == "head":
+            self.set_rect((x1, y1, end.x(), end.y()))
+        else:
+            self.set_rect((end.x(), end.y(), x2, y2))
 
     def _path(self) -> QPainterPath:
         line = QLineF(QPointF(0, 0), self.vector)
@@ -178,3 +232,8 @@ class ArrowAnnotationItem(AnnotationItem):
         painter.setPen(QPen(colour, 1))
         painter.setBrush(colour)
         painter.drawPolygon(head)
+        if self.isSelected():
+            painter.setPen(QPen(QColor("#2F7ED8"), 1.5))
+            painter.setBrush(QColor("white"))
+            for end in (QPointF(0, 0), self.vector):
+                painter.drawEllipse(end, 4, 4)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
+from PyQt5.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from embedflow.validation import Diagnostic
 from embedflow.workflow import Annotation, Link, Node, Workflow, WorkflowEvent
@@ -48,7 +48,8 @@ class CanvasScene(QGraphicsScene):
         self.snap_to_grid = False
         self.link_drag: LinkDrag | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._press_positions: dict[QGraphicsItem, QPointF] = {}
+        self._press_positions: dict[NodeItem, QPointF] = {}
+        self._press_rects: dict[AnnotationItem, tuple[float, ...]] = {}
 
     # -- model ------------------------------------------------------------------------
     def set_workflow(self, workflow: Workflow) -> None:
@@ -208,8 +209,9 @@ class CanvasScene(QGraphicsScene):
             event.accept()
             return
         super().mousePressEvent(event)
-        self._press_positions = {item: item.pos() for item in self.selectedItems()
-                                 if isinstance(item, (NodeItem, AnnotationItem))}
+        self._press_positions = {item: item.pos() for item in self.selectedItems() if isinstance(item, NodeItem)}
+        self._press_rects = {item: item.model_rect() for item in self.selectedItems()
+                             if isinstance(item, AnnotationItem)}
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
         """Drag the link being drawn."""
@@ -230,12 +232,12 @@ class CanvasScene(QGraphicsScene):
         node_moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
         note_moves: dict[str, tuple[float, ...]] = {}
         for item, before in self._press_positions.items():
-            if item.scene() is not self or item.pos() == before:
-                continue
-            if isinstance(item, NodeItem):
+            if item.scene() is self and item.pos() != before:
                 node_moves[item.node_id] = ((before.x(), before.y()), (item.pos().x(), item.pos().y()))
-            elif isinstance(item, AnnotationItem):
-                note_moves[item.annotation_id] = item.model_rect()
-        self._press_positions = {}
+        # Moved or reshaped notes and arrows: compare what the model would store.
+        for note, rect in self._press_rects.items():
+            if note.scene() is self and note.model_rect() != rect:
+                note_moves[note.annotation_id] = note.model_rect()
+        self._press_positions, self._press_rects = {}, {}
         if node_moves or note_moves:
             self.movesFinished.emit(node_moves, note_moves)
