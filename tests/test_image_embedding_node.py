@@ -182,3 +182,11 @@ def test_when_every_image_fails_embeddings_is_empty_with_the_models_width(tmp_pa
     _, _, result = embed(tmp_path)
     assert result.state == "done" and result.summary.startswith("0 of 1 images embedded")
     assert result.outputs["embeddings"].vectors.shape == (0, 1000)
+
+
+def test_input_columns_called_row_and_reason_are_kept_beside_ours(tmp_path: Path) -> None:
+    pd.DataFrame({"image": ["missing.jpg"], "row": ["r1"], "reason": ["holiday"]}).to_csv(tmp_path / "d.csv", index=False)
+    _, _, result = embed(tmp_path / "d.csv")
+    skipped = result.outputs["skipped"].meta
+    assert skipped.columns.tolist() == ["row_2", "image", "row", "reason", "reason_2"]
+    assert skipped["reason"][0] == "holiday" and "file not found" in skipped["reason_2"][0]

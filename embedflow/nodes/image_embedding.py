@@ -129,9 +129,18 @@ def _skipped_table(table: Table, failed: list[tuple[int, str]]) -> Table:
     failed = sorted(failed)
     rows = [row for row, _ in failed]
     meta = table.meta.iloc[rows].reset_index(drop=True).copy()
-    meta.insert(0, "row", pd.Series([row + 1 for row in rows], dtype="int64"))
-    meta["reason"] = pd.Series([reason for _, reason in failed], dtype="object")
+    meta.insert(0, _free_name(meta, "row"), pd.Series([row + 1 for row in rows], dtype="int64"))
+    meta[_free_name(meta, "reason")] = pd.Series([reason for _, reason in failed], dtype="object")
     return Table(meta, feature=table.feature, base_dir=table.base_dir, provenance=dict(table.provenance))
+
+
+def _free_name(meta: pd.DataFrame, name: str) -> str:
+    """`name`, or `name_2`, `name_3` … when the input already has such a column."""
+    candidate, number = name, 1
+    while candidate in meta.columns:
+        number += 1
+        candidate = f"{name}_{number}"
+    return candidate
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
