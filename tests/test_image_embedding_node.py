@@ -189,4 +189,4 @@ def test_input_columns_called_row_and_reason_are_kept_beside_ours(tmp_path: Path
     _, _, result = embed(tmp_path / "d.csv")
     skipped = result.outputs["skipped"].meta
     assert skipped.columns.tolist() == ["row_2", "image", "row", "reason", "reason_2"]
-    assert skipped["reason"][0] == "holiday" and "file not found" in skipped["reason_2"][0]
+    assert skipped["reason"][0] == "holiday" and skipped["reason_2"][0].endswith("missing.jpg")
