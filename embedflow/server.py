@@ -158,15 +158,18 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
+        """Liveness and version; needs no token."""
         return {"status": "ok", "service": "embedflow", "version": __version__}
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
+        """The image models of the catalogue and whether this server has them."""
         return {"models": [{key: row[key] for key in ("id", "name", "kind", "dims", "available")}
                            for row in catalog.describe_models()]}
 
     @app.post("/v1/embed")
     async def embed(request: Request) -> JSONResponse:
+        """A vector or an error for every image of a multipart or JSON request."""
         try:
             model_id, names, images = await _read_images(request, config.max_images)
         except _BadRequest as exc:
