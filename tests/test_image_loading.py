@@ -79,3 +79,15 @@ def test_jpeg_draft_decodes_large_photos_at_reduced_size_but_not_below_the_minim
     image = open_rgb(buffer.getvalue(), min_size=454)
     assert image.size == (1000, 800)  # 1/2 keeps both sides >= 454; 1/4 would not
     assert open_rgb(buffer.getvalue()).size == (2000, 1600)
+
+
+def test_exif_orientation_of_a_camera_jpeg_is_applied_after_draft_decoding() -> None:
+    upright = photo("coffee", (1200, 800))
+    exif = Image.Exif()
+    exif[0x0112] = 8  # the viewer must rotate 90° counter-clockwise
+    buffer = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_270).save(buffer, "JPEG", quality=95, exif=exif)
+    image = open_rgb(buffer.getvalue(), min_size=300)
+    assert image.size == (600, 400)  # decoded at 1/2 and turned upright
+    reference = np.asarray(upright.resize((600, 400), Image.Resampling.BOX), np.float32)
+    assert np.abs(np.asarray(image, np.float32) - reference).mean() < 6
