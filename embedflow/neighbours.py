@@ -80,22 +80,24 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     groups = columns // GROUP
     if groups <= 4 * k:
         return np.argpartition(scores, columns - k, axis=1)[:, columns - k:]
-    grouped = scores.reshape(rows, GROUP, groups)  # columns padded to a multiple of GROUP
-    maxima = grouped.max(axis=1)
+    # Group g holds columns g, g + groups, g + 2·groups, …: the max over a strided axis is a fast
+    # element-wise reduction, and the k best groups are found in a matrix GROUP times smaller.
+    maxima = scores.reshape(rows, GROUP, groups).max(axis=1)
     best_groups = np.argpartition(maxima, groups - k, axis=1)[:, groups - k:]
-    candidates = grouped[np.arange(rows)[:, None, None], np.arange(GROUP)[None, :, None],
-                         best_groups[:, None, :]].reshape(rows, GROUP * k)
+    columns_of = (np.arange(GROUP)[None, :, None] * groups + best_groups[:, None, :]).reshape(rows, GROUP * k)
+    candidates = np.take(scores.ravel(), columns_of + (np.arange(rows) * columns)[:, None])
     chosen = np.argpartition(candidates, GROUP * k - k, axis=1)[:, GROUP * k - k:]
-    return (chosen // k) * groups + np.take_along_axis(best_groups, chosen % k, axis=1)
+    return np.take_along_axis(columns_of, chosen, axis=1)
 
 
-def _exact_scores(data: np.ndarray, query: np.ndarray, indices: np.ndarray, metric: str) -> np.ndarray:
-    """Scores of the chosen pairs recomputed in float64 (the fused euclidean form loses digits)."""
-    chosen = data[indices].astype(np.float64)
-    q = query.astype(np.float64)[:, None, :]
-    if metric == "euclidean":
-        return -np.sqrt(((chosen - q) ** 2).sum(axis=2))
-    return (chosen * q).sum(axis=2)
+def _block_scores(out: np.ndarray, top: np.ndarray, data: np.ndarray, query: np.ndarray,
+                  metric: str) -> np.ndarray:
+    """Scores of the chosen pairs; euclidean ones recomputed from differences (the fused
+    2·q·d − |d|² form loses digits between near neighbours)."""
+    if metric != "euclidean":
+        return np.take_along_axis(out, top, axis=1)
+    chosen = data[np.maximum(top, 0)]
+    return -np.sqrt(((chosen - query[:, None, :]) ** 2).sum(axis=2, dtype=np.float64))
 
 
 def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric: str = "cosine",
@@ -133,12 +135,13 @@ def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric
 
     n, n_queries = len(data_side), len(query_side)
     padded = -(-n // GROUP) * GROUP
-    data_side = np.vstack([data_side, np.zeros((padded - n, data_side.shape[1]), np.float32)])
-    data_t = np.ascontiguousarray(data_side.T)
+    data_t = np.zeros((data_side.shape[1], padded), dtype=np.float32)
+    data_t[:, :n] = data_side.T
     k_eff = min(k, padded)
     block = int(max(1, min(n_queries, 2048, memory_bytes // (4 * padded))))
     scores = np.empty((block, padded), dtype=np.float32)
-    indices = np.empty((n_queries, k_eff), dtype=np.int64)
+    indices = np.full((n_queries, k), -1, dtype=np.int64)
+    best = np.full((n_queries, k), -np.inf, dtype=np.float64)
 
     for start in range(0, n_queries, block):
         stop = min(start + block, n_queries)
@@ -151,23 +154,19 @@ def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric
         if self_query:
             out[np.arange(rows), np.arange(start, stop)] = -np.inf
         top = _top_k(out, k_eff)
-        top_scores = np.take_along_axis(out, top, axis=1)
-        top[~np.isfinite(top_scores)] = -1
-        indices[start:stop] = top
+        found = np.isfinite(np.take_along_axis(out, top, axis=1))
+        top[~found] = -1
+        exact = np.where(found, _block_scores(out, top, data_unit, query_unit[start:stop], metric), -np.inf)
+        order = np.argsort(-exact, axis=1, kind="stable")
+        indices[start:stop, :k_eff] = np.take_along_axis(top, order, axis=1)
+        best[start:stop, :k_eff] = np.take_along_axis(exact, order, axis=1)
         if progress is not None:
             progress(stop / n_queries)
 
-    indices = indices[:, :k] if k_eff >= k else np.hstack(
-        [indices, np.full((n_queries, k - k_eff), -1, np.int64)])
     if len(bad_query):
         indices[bad_query] = -1
-    valid = indices >= 0
-    exact = _exact_scores(data_unit, query_unit, np.where(valid, indices, 0), metric)
-    exact[~valid] = -np.inf
-    order = np.argsort(-exact, axis=1, kind="stable")
-    indices = np.take_along_axis(indices, order, axis=1)
-    exact = np.take_along_axis(exact, order, axis=1)
-    return _result(indices, exact, metric)
+        best[bad_query] = -np.inf
+    return _result(indices, best, metric)
 
 
 def _result(indices: np.ndarray, scores: np.ndarray, metric: str) -> Neighbours:
