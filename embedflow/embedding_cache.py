@@ -34,24 +34,29 @@ CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
 class EmbeddingCache:
     """Float32 vectors by (model key, content digest); safe to share between threads."""
 
-    def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                 busy_timeout: float = 10.0) -> None:
+        """Open (or create) the store; raises sqlite3.OperationalError when it cannot be opened at all."""
         self.path = Path(path) if path else cache_dir("embeddings") / "images.sqlite"
         self.max_bytes = max_bytes
+        self.busy_timeout = busy_timeout
         self.rebuilt = False
         self._lock = threading.Lock()
-        self._db = self._open()
+        self._db: sqlite3.Connection | None = self._open()
 
     def _open(self) -> sqlite3.Connection:
         try:
             db = self._connect()
             db.execute("SELECT count(*) FROM vectors").fetchone()
             return db
+        except sqlite3.OperationalError:
+            raise  # locked, read-only or unreachable: not a reason to delete anything
         except sqlite3.DatabaseError:
             return self._rebuild()
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=self.busy_timeout)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
@@ -60,7 +65,7 @@ class EmbeddingCache:
     def _rebuild(self) -> sqlite3.Connection:
         """Replace a corrupt store with an empty one (the cache only ever saves time)."""
         with contextlib.suppress(Exception):
-            self._db.close()
+            self._db.close()  # type: ignore[union-attr]
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(self.path) + suffix).unlink()
@@ -73,6 +78,8 @@ class EmbeddingCache:
         wanted = list(dict.fromkeys(digests))
         found: dict[str, np.ndarray] = {}
         with self._lock:
+            if self._db is None:
+                return found
             try:
                 for start in range(0, len(wanted), 500):
                     part = wanted[start:start + 500]
@@ -85,8 +92,10 @@ class EmbeddingCache:
                     self._db.executemany("UPDATE vectors SET used = ? WHERE model = ? AND digest = ?",
                                          [(time.time(), model, d) for d in found])
                     self._db.commit()
+            except sqlite3.OperationalError:
+                return {}  # busy with another process: this lookup misses
             except sqlite3.DatabaseError:
-                self._rebuild()
+                self._recover()
                 return {}
         return found
 
@@ -97,28 +106,44 @@ class EmbeddingCache:
         if not rows:
             return
         with self._lock:
+            if self._db is None:
+                return
             try:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
                 self._db.commit()
                 self._enforce_cap()
+            except sqlite3.OperationalError:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.rollback()  # busy or disk full: these vectors are simply not kept
             except sqlite3.DatabaseError:
-                self._rebuild()
+                self._recover()
+
+    def _recover(self) -> None:
+        """After corruption is found mid-run: rebuild, or stop using the cache if even that fails."""
+        try:
+            self._rebuild()
+        except (sqlite3.Error, OSError):
+            self._db = None
 
     def size_bytes(self) -> int:
         """Bytes of live data in the store."""
         with self._lock:
-            return self._live_bytes()
+            return self._live_bytes() if self._db is not None else 0
 
     def __len__(self) -> int:
         with self._lock:
+            if self._db is None:
+                return 0
             return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
 
     def _live_bytes(self) -> int:
+        assert self._db is not None
         page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
         pages = self._db.execute("PRAGMA page_count").fetchone()[0]
         free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
@@ -126,6 +151,7 @@ class EmbeddingCache:
 
     def _enforce_cap(self) -> None:
         """Drop the least recently used quarter of the rows until the store fits the cap."""
+        assert self._db is not None
         while self._live_bytes() > self.max_bytes:
             count = self._db.execute("SELECT count(*) FROM vectors").fetchone()[0]
             if count == 0:

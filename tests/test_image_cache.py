@@ -47,3 +47,28 @@ def test_size_cap_drops_least_recently_used_first(tmp_path: Path) -> None:
     assert "old" not in cache.get_many("m", ["old"])
     assert "k1" in cache.get_many("m", ["k1"])
     assert "k39" in cache.get_many("m", ["k39"])
+
+
+def test_a_store_busy_in_another_process_is_skipped_not_deleted(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "c.sqlite"
+    cache = EmbeddingCache(path, busy_timeout=0.1)
+    cache.put_many("m", [("aa", vec(1))])
+    other = sqlite3.connect(path)
+    other.execute("BEGIN EXCLUSIVE")
+    cache.put_many("m", [("bb", vec(2))])  # cannot write now: skipped quietly
+    other.rollback()
+    other.close()
+    assert not cache.rebuilt
+    assert set(cache.get_many("m", ["aa", "bb"])) == {"aa"}
+
+
+def test_an_unopenable_store_is_an_error_the_block_can_catch(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    (tmp_path / "c.sqlite").mkdir()  # a folder where the file should be
+    with pytest.raises(sqlite3.OperationalError):
+        EmbeddingCache(tmp_path / "c.sqlite")

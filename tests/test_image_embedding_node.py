@@ -190,3 +190,13 @@ def test_input_columns_called_row_and_reason_are_kept_beside_ours(tmp_path: Path
     skipped = result.outputs["skipped"].meta
     assert skipped.columns.tolist() == ["row_2", "image", "row", "reason", "reason_2"]
     assert skipped["reason"][0] == "holiday" and skipped["reason_2"][0].endswith("missing.jpg")
+
+
+def test_unusable_cache_is_a_warning_and_the_images_are_still_embedded(tmp_path: Path) -> None:
+    from embedflow.cache import cache_dir
+
+    (cache_dir("embeddings") / "images.sqlite").mkdir()  # a folder where the database should be
+    photo("chelsea").save(tmp_path / "cat.jpg")
+    _, _, result = embed(tmp_path)
+    assert result.state == "done" and result.summary == "1 of 1 images embedded"
+    assert any(m.code == "image-cache-unavailable" for m in result.messages)

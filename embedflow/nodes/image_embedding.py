@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -87,7 +88,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     else:
         backend, model_id = _local_backend(ctx)
         batch, start = DEFAULT_BATCH, 0.5 if ctx.settings["model"] not in ("squeezenet", catalog.OWN_MODEL) else 0.0
-    cache = EmbeddingCache() if ctx.settings["use_cache"] else None
+    cache = _open_cache(ctx) if ctx.settings["use_cache"] else None
     ctx.progress(start, f"Embedding {len(table):,} images")
     try:
         result = embed_sources(
@@ -122,6 +123,17 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    f"({table.meta[column].iloc[first_row]}): {first_reason}.",
                    "See the 'skipped' output for every row and its reason.")
     return {"embeddings": embeddings, "skipped": skipped}
+
+
+def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
+    """The embedding cache, or None (with a warning) when it cannot be opened."""
+    try:
+        return EmbeddingCache()
+    except (sqlite3.Error, OSError) as exc:
+        ctx.report("warning", "image-cache-unavailable",
+                   f"The embedding cache cannot be used ({exc}); every image is embedded afresh.",
+                   "Check that the cache folder (EMBEDFLOW_CACHE_DIR) is writable.")
+        return None
 
 
 def _skipped_table(table: Table, failed: list[tuple[int, str]]) -> Table:
