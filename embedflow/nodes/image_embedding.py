@@ -244,7 +244,7 @@ SPEC = registry.register(NodeSpec(
         Setting("column", "column", "", label="Image column",
                 help="The column with image paths or URLs; empty uses the input's feature."),
         Setting("timeout", "float", 10.0, label="URL timeout (s)", minimum=0.1, maximum=600.0,
-                help="How long to wait for an image URL or the server before giving up."),
+                help="How long to wait for an image URL; the server gets at least 60 s per batch."),
         Setting("fast_decoding", "bool", True, label="Fast decoding",
                 help="Decode large JPEGs at reduced scale and resize in two steps: several times faster, "
                      "embeddings within a few percent of exact decoding (see the Images help page)."),
