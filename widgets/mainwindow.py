@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
@@ -322,7 +323,7 @@ class MainWindow(QMainWindow):
             context = EditorContext(self.document, self.runs, node_id)
             context.set_diagnostics(self.diagnostics)
             dialog = EditorDialog(context, self.show_output, self)
-            dialog.destroyed.connect(lambda *_, n=node_id: self.editors.pop(n, None))
+            dialog.destroyed.connect(partial(self._forget_editor, node_id))
             self.editors[node_id] = dialog
         dialog.show()
         dialog.raise_()
@@ -340,9 +341,16 @@ class MainWindow(QMainWindow):
         viewer = DataViewer(value, f"{title} — {port}", self)
         viewer.show()
         self.viewers.append(viewer)
-        viewer.destroyed.connect(lambda *_: self.viewers.remove(viewer) if viewer in self.viewers else None)
+        viewer.destroyed.connect(partial(self._forget_viewer, viewer))
         viewer.setAttribute(Qt.WA_DeleteOnClose)
         return viewer
+
+    def _forget_editor(self, node_id: str, *_: object) -> None:
+        self.editors.pop(node_id, None)
+
+    def _forget_viewer(self, viewer: DataViewer, *_: object) -> None:
+        if viewer in self.viewers:
+            self.viewers.remove(viewer)
 
     def _context_menu(self, pos: QPoint) -> None:
         node = self.scene.node_at(self.view.mapToScene(pos))

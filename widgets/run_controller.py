@@ -17,6 +17,17 @@ COMPUTING_EVENTS = ("node-added", "settings-changed", "link-added", "link-remove
 PROGRESS_INTERVAL = 0.05  # seconds between progress updates per node, so a chatty node cannot flood the UI
 
 
+class _Relay(QObject):
+    """Carries reports from worker threads to the UI thread.
+
+    It has no parent, and the worker threads hold it, so it outlives a window that is closed and
+    deleted while a block is still finishing: a thread never emits on a deleted object.
+    """
+
+    event = pyqtSignal(object)
+    ended = pyqtSignal(object)
+
+
 @dataclass
 class NodeState:
     """What the canvas paints for a node: state, progress fraction and a short message."""
@@ -37,8 +48,6 @@ class RunController(QObject):
     runStarted = pyqtSignal()
     runFinished = pyqtSignal()
     runningChanged = pyqtSignal(bool)
-    _event = pyqtSignal(object)
-    _ended = pyqtSignal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,8 +58,9 @@ class RunController(QObject):
         self._last_progress: dict[str, float] = {}
         self._unsubscribe: Callable[[], None] | None = None
         # Queued: the worker thread emits, the UI thread handles.
-        self._event.connect(self._on_event, Qt.QueuedConnection)
-        self._ended.connect(self._on_ended, Qt.QueuedConnection)
+        self._relay = _Relay()
+        self._relay.event.connect(self._on_event, Qt.QueuedConnection)
+        self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
@@ -97,10 +107,10 @@ class RunController(QObject):
         self._timer.stop()
         if self.engine is None or not self.engine.workflow.nodes:
             return
-        engine = self.engine
-        handle = engine.start(node_ids, on_event=lambda event: self._from_worker(engine, event))
+        engine, relay, last_progress = self.engine, self._relay, self._last_progress
+        handle = engine.start(node_ids, on_event=lambda event: _report(relay, last_progress, engine, event))
         self.handle = handle
-        threading.Thread(target=self._wait, args=(handle,), name="embedflow-run-waiter", daemon=True).start()
+        threading.Thread(target=_wait, args=(relay, handle), name="embedflow-run-waiter", daemon=True).start()
         self.runStarted.emit()
         self.runningChanged.emit(True)
 
@@ -117,19 +127,6 @@ class RunController(QObject):
     def state(self, node_id: str) -> NodeState:
         """The painted state of a node."""
         return self.states.setdefault(node_id, NodeState())
-
-    # -- worker side ----------------------------------------------------------------------
-    def _wait(self, handle: RunHandle) -> None:
-        handle.wait()
-        self._ended.emit(handle)
-
-    def _from_worker(self, engine: Engine, event: NodeEvent) -> None:
-        if event.state == "running" and event.fraction not in (None, 0.0, 1.0):
-            now = time.monotonic()
-            if now - self._last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
-                return
-            self._last_progress[event.node_id] = now
-        self._event.emit((engine, event))
 
     # -- UI side ----------------------------------------------------------------------------
     def _on_event(self, payload: tuple[Engine, NodeEvent]) -> None:
@@ -165,3 +162,18 @@ class RunController(QObject):
             if node_id in workflow.nodes:
                 self.states[node_id] = NodeState()
                 self.nodeStateChanged.emit(node_id)
+
+
+# -- worker side: these run on the engine's threads and touch only the relay ------------------------
+def _wait(relay: _Relay, handle: RunHandle) -> None:
+    handle.wait()
+    relay.ended.emit(handle)
+
+
+def _report(relay: _Relay, last_progress: dict[str, float], engine: Engine, event: NodeEvent) -> None:
+    if event.state == "running" and event.fraction not in (None, 0.0, 1.0):
+        now = time.monotonic()
+        if now - last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
+            return
+        last_progress[event.node_id] = now
+    relay.event.emit((engine, event))
