@@ -45,7 +45,7 @@ def language_model_diagnostics(context: ValidationContext, node: Node) -> Iterab
 
 def _feature_problem(table: Table) -> str | None:
     """Why the table's feature cannot be encoded as text, or None."""
-    column = _feature_column(table)
+    column = feature_column(table)
     if column is None:
         return "the input has no text column to encode"
     try:
@@ -57,7 +57,8 @@ def _feature_problem(table: Table) -> str | None:
     return None
 
 
-def _feature_column(table: Table) -> str | None:
+def feature_column(table: Table) -> str | None:
+    """The column the block encodes: the table's feature, else its first text column."""
     if table.feature and table.feature in table.meta.columns:
         return table.feature
     for column in table.meta.columns:
@@ -97,7 +98,8 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     return f"{info.location}:{meta.stat().st_mtime_ns if meta.exists() else 0}:{info.size_bytes}"
 
 
-def _lowercase(choice: str) -> bool | None:
+def lowercase_choice(choice: str) -> bool | None:
+    """The lowercase setting as the tokenizer's override: None for auto."""
     return None if choice == "auto" else choice == "yes"
 
 
@@ -112,7 +114,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if len(table) == 0:
         raise NodeError(f"“{ctx.title}” got a table with no rows, so there is no text to encode.", "empty-input",
                         "Check the Input's file, or the block before this one.")
-    column = _feature_column(table)
+    column = feature_column(table)
     problem = _feature_problem(table)
     if problem or column is None:
         raise NodeError(f"“{ctx.title}” cannot encode this input: {problem}.", "feature-not-text",
@@ -128,7 +130,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    f"text (rows {row_list(numeric_rows)}).")
     model, key = _model(ctx, model_id, texts)
     ctx.check_cancelled()
-    encoding = encode(texts, model, length, _lowercase(ctx.settings["lowercase"]),
+    encoding = encode(texts, model, length, lowercase_choice(ctx.settings["lowercase"]),
                       progress=lambda f, m: ctx.progress(0.1 + 0.85 * f, m))
     if encoding.empty_rows.size:
         ctx.report("warning", "empty-rows",
@@ -163,7 +165,7 @@ def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel
         from ..text.training import train
 
         base = models.load(models.BUILTIN_ID)
-        corpus = tokenize_in_chunks(texts, base, _lowercase(ctx.settings["lowercase"]))
+        corpus = tokenize_in_chunks(texts, base, lowercase_choice(ctx.settings["lowercase"]))
         try:
             return train(model_id, corpus, progress=lambda f, m: ctx.progress(0.1 * f, m),
                          check_cancelled=ctx.check_cancelled)

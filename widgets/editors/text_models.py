@@ -37,13 +37,19 @@ class BackgroundTask(QObject):
         try:
             value = self._function(self)
         except Cancelled:
-            self.failed.emit("Cancelled")
+            self._emit("failed", "Cancelled")
         except EmbedflowError as exc:
-            self.failed.emit(str(exc))
+            self._emit("failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - shown in the editor instead of lost on a thread
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            self._emit("failed", f"{type(exc).__name__}: {exc}")
         else:
-            self.finished.emit(value)
+            self._emit("finished", value)
+
+    def _emit(self, signal: str, value: Any) -> None:
+        try:
+            getattr(self, signal).emit(value)
+        except RuntimeError:
+            pass  # the editor was closed while the work ran: nobody is left to tell
 
 
 def status_text(info: LanguageModelInfo) -> str:

@@ -1,0 +1,110 @@
+"""The Text Encoding and Text Embedding editors: model picker, download, preview, histogram, mismatch fix."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+
+from embedflow.text import gensim_data, models
+from tests.image_support import Served, http_server
+from tests.text_support import write_csv
+
+
+@pytest.fixture
+def blocks(qtbot, tmp_path):
+    from widgets.document.document import WorkflowDocument
+    from widgets.editors import editor_factory
+    from widgets.editors.context import EditorContext
+    from widgets.run_controller import RunController
+
+    path = write_csv(tmp_path, ["The King zzqxv rules", "", "queen " * 80])
+    document = WorkflowDocument()
+    runs = RunController()
+    workflow = document.workflow
+    source = workflow.add_node("input", node_id="texts", settings={"path": str(path), "feature": "text"})
+    encoder = workflow.add_node("text_encoding", node_id="enc")
+    embedder = workflow.add_node("text_embedding", node_id="emb")
+    workflow.connect(source.id, "data", encoder.id, "data")
+    workflow.connect(encoder.id, "encoded", embedder.id, "encoded")
+    runs.set_workflow(workflow, None)
+    qtbot.waitUntil(lambda: runs.result("emb") is not None and runs.result("emb").state == "done", timeout=20000)
+    editors = {}
+    for node_id, kind in (("enc", "text_encoding"), ("emb", "text_embedding")):
+        widget = editor_factory(kind)(EditorContext(document, runs, node_id))
+        qtbot.addWidget(widget)
+        editors[node_id] = widget
+    yield editors, workflow
+    runs.cancel()
+    if runs.handle is not None:
+        runs.handle.wait(10)
+
+
+def statuses(picker) -> dict[str, str]:
+    tree = picker.tree
+    return {tree.topLevelItem(i).data(0, 256): tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())}
+
+
+def test_picker_lists_installed_and_downloadable_models_with_sizes(blocks):
+    editors, _ = blocks
+    found = statuses(editors["enc"].picker)
+    assert found["glove-6b-50d"] == "built in"
+    assert found["word2vec-google-news-300"] == "download 1.7 GB"
+    assert found["trained-word2vec"] == "trained when run"
+    assert editors["enc"].picker.selected().id == "glove-6b-50d"
+
+
+def test_preview_marks_unknown_tokens_and_empty_rows(qtbot, blocks):
+    editor = blocks[0]["enc"]
+    qtbot.waitUntil(lambda: editor.preview is not None, timeout=10000)
+    first = editor.preview.rows[0]
+    assert first == [("the", True), ("king", True), ("zzqxv", False), ("rules", True)]
+    from widgets.editors.text_encoding import preview_html
+
+    assert '<span style="color:#c62828;text-decoration:line-through" title="unknown">zzqxv</span>' in preview_html(
+        editor.preview, 64)
+    assert "1  empty after tokenization" in editor.text.toPlainText()
+
+
+def test_histogram_shows_how_many_rows_the_sequence_length_cuts(qtbot, blocks):
+    editor = blocks[0]["enc"]
+    qtbot.waitUntil(lambda: editor.preview is not None, timeout=10000)
+    assert editor.preview.lengths.tolist() == [4, 0, 80]
+    assert editor.cut_line.value() == 64
+    assert editor.cut_label.text().startswith("1 of 3 rows have more than 64 tokens")
+
+
+def test_embedding_editor_offers_the_encoding_model_on_a_mismatch(blocks):
+    editors, workflow = blocks
+    editor = editors["emb"]
+    assert not editor.use_button.isVisibleTo(editor)
+    editor.context.apply({"language_model": "glove-wiki-gigaword-100"})
+    assert editor.use_button.isVisibleTo(editor) and editor.use_button.text() == "Use glove-6b-50d"
+    editor.use_button.click()
+    assert workflow.nodes["emb"].settings["language_model"] == "glove-6b-50d"
+
+
+def test_download_button_installs_a_catalogue_model_with_progress(qtbot, blocks, monkeypatch):
+    editors, workflow = blocks
+    picker = editors["enc"].picker
+    body = gzip.compress(b"2 3\nking 1 0 0\nqueen 0.9 0.1 0\n")
+    monkeypatch.setitem(gensim_data.CATALOGUE, "tiny-gui-vectors", gensim_data.CatalogueEntry(
+        "tiny-gui-vectors", "Tiny", 3, 2, len(body), hashlib.md5(body).hexdigest(), False,
+        models.GLOVE_TOKENIZER, "test"))
+    with http_server(Served(files={"/tiny-gui-vectors/tiny-gui-vectors.gz": body})) as url:
+        monkeypatch.setenv("EMBEDFLOW_GENSIM_DATA_URL", url)
+        picker.refresh()
+        item = next(picker.tree.topLevelItem(i) for i in range(picker.tree.topLevelItemCount())
+                    if picker.tree.topLevelItem(i).data(0, 256) == "tiny-gui-vectors")
+        picker.tree.setCurrentItem(item)
+        picker._clicked(item)
+        assert workflow.nodes["enc"].settings["language_model"] == "tiny-gui-vectors"
+        assert picker.download_button.isEnabled()
+        task = picker.download_selected()
+        with qtbot.waitSignal(task.finished, timeout=10000):
+            pass
+    qtbot.waitUntil(lambda: picker.task is None)
+    assert statuses(picker)["tiny-gui-vectors"] == "installed"
+    assert "2 words" in picker.status.text()
+    models.forget("tiny-gui-vectors")
