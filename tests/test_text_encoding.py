@@ -127,3 +127,19 @@ def test_fifty_thousand_rows_keep_their_order_across_chunks(tmp_path):
     assert (encoded.ids[:, 0] == glove_id("king")).all()
     assert np.array_equal(encoded.ids[:, 1], [glove_id(str(i)) if str(i) in models.load("glove-6b-50d").index()
                                               else -2 for i in range(50_000)])
+
+
+def test_cancelling_stops_encoding_between_chunks():
+    from embedflow.errors import Cancelled
+
+    cancel = threading.Event()
+    table = Table(pd.DataFrame({"text": [f"king {i} queen" for i in range(80_000)]}), feature="text")
+
+    def on_event(event):
+        if event.message.startswith("Tokenized"):
+            cancel.set()
+
+    node = Node("n2", "text_encoding", "Text Encoding")
+    ctx = NodeContext(node, text_encoding.SPEC.defaults(), {"data": table}, None, cancel, on_event)
+    with pytest.raises(Cancelled):
+        text_encoding.run(ctx)

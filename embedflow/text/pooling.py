@@ -55,7 +55,8 @@ def pool(ids: np.ndarray, vectors: np.ndarray, method: str, weights: np.ndarray 
         starts = np.concatenate([[0], np.cumsum(block_counts)[:-1]])[present]
         reduce = np.maximum if method == "max" else np.add
         out[start:stop][present] = reduce.reduceat(tokens, starts, axis=0)
-        if progress:
+        # Report about fifty times per run, not once per block.
+        if progress and (stop == rows or stop * 50 // rows != start * 50 // rows):
             progress(stop / rows)
     if method in ("mean", "sif"):
         np.divide(out, np.maximum(counts, 1)[:, None], out=out)
