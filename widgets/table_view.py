@@ -138,12 +138,12 @@ class DataViewer(QWidget):
         header.setSortIndicator(-1, Qt.AscendingOrder)  # rows start in their original order
         header.sortIndicatorChanged.connect(self.model.sort)
         header.setDefaultSectionSize(140)
-        header.setStretchLastSection(True)
         # Fixed row heights keep a million rows cheap: Qt never measures each row.
         vertical = self.table.verticalHeader()
         vertical.setSectionResizeMode(QHeaderView.Fixed)
         vertical.setDefaultSectionSize(22)
         self.table.setWordWrap(False)
+        self._fit_columns()
         info = QLabel(self._describe(value))
         info.setStyleSheet("color: #555; padding: 2px;")
         layout = QVBoxLayout(self)
@@ -151,6 +151,16 @@ class DataViewer(QWidget):
         layout.addWidget(info)
         layout.addWidget(self.table)
         self.resize(820, 520)
+
+    def _fit_columns(self, sample: int = 50, widest: int = 420) -> None:
+        """Size columns to their header and first rows (measuring every row would be slow on a million)."""
+        metrics = self.table.fontMetrics()
+        model = self.model
+        for column in range(model.columnCount()):
+            texts = [str(model.headerData(column, Qt.Horizontal))]
+            texts += [model.data(model.index(row, column)) or "" for row in range(min(sample, model.rowCount()))]
+            width = max(metrics.horizontalAdvance(text) for text in texts) + 24
+            self.table.setColumnWidth(column, min(max(width, 60), widest))
 
     @staticmethod
     def _describe(value: Any) -> str:

@@ -177,3 +177,15 @@ def test_the_help_button_shows_the_blocks_help_page(window):
     browser = dialog.show_help(Path(page.property("page")))
     assert "Input" in browser.toPlainText()
     browser.close()
+
+
+def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(window, tmp_path, monkeypatch, capsys):
+    import widgets.editors as editors
+
+    (tmp_path / "broken_editor_plugin.py").write_text("raise RuntimeError('half-written plugin')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(editors, "PLUGIN_MODULES", ("broken_editor_plugin",))
+    monkeypatch.setattr(editors, "_loaded", False)
+    node = window.document.add_node("t_numbers", (0.0, 0.0))
+    assert isinstance(window.open_editor(node).editor, SettingsForm)
+    assert "broken_editor_plugin failed to load" in capsys.readouterr().err

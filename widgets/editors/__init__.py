@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+import traceback
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -58,5 +60,13 @@ def load_editor_plugins() -> None:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:  # a plugin that is present but broken must not hide its error
-                raise
+            if exc.name != name:
+                _report_broken(name)
+        except Exception:  # a broken editor must not take every other editor down with it
+            _report_broken(name)
+
+
+def _report_broken(name: str) -> None:
+    print(f"embedflow: the editor module {name} failed to load; its blocks get the generated form.",
+          file=sys.stderr)
+    traceback.print_exc()
