@@ -14,6 +14,11 @@ from embedflow.resources import resource
 SPECS = registry.all_specs()
 SOURCE = "\n".join(path.read_text(encoding="utf-8") for path in Path(registry.__file__).parent.rglob("*.py"))
 PAGES = sorted(resource("help").glob("*.md"))
+# Codes a block module reports: error("code", ...), warning("code", ...), ctx.report("severity", "code", ...)
+# and NodeError(message, "code", ...).
+REPORTED = re.compile(r'(?:\berror|\bwarning)\(\s*"([a-z]+(?:-[a-z]+)+)"'
+                      r'|report\(\s*"\w+",\s*"([a-z]+(?:-[a-z]+)+)"'
+                      r'|NodeError\((?:[^()]|\([^()]*\))*?,\s*"([a-z]+(?:-[a-z]+)+)"', re.S)
 
 
 def page_text(spec) -> str:
@@ -48,6 +53,14 @@ def test_help_page_lists_only_codes_that_the_code_can_report(spec):
     codes = re.findall(r"`([a-z]+(?:-[a-z]+)+)`", messages_section(page_text(spec)))
     assert codes
     assert [code for code in codes if f'"{code}"' not in SOURCE] == []
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
+def test_help_page_lists_every_code_its_block_reports(spec):
+    module = Path(registry.__file__).parent / "nodes" / f"{spec.type}.py"
+    reported = {code for found in REPORTED.findall(module.read_text(encoding="utf-8")) for code in found if code}
+    assert reported
+    assert sorted(code for code in reported if f"`{code}`" not in messages_section(page_text(spec))) == []
 
 
 @pytest.mark.parametrize("name,title", help_pages.CONCEPTS)
