@@ -21,13 +21,13 @@ from PyQt5.QtWidgets import QApplication  # noqa: E402
 def main() -> int:
     """Open the example, wait for the run, select a block, and save the window as PNG."""
     app = QApplication.instance() or QApplication([])
-    from embedflow.resources import examples
+    from widgets.app import first_example
     from widgets.mainwindow import MainWindow
 
     window = MainWindow()
     window.resize(1280, 760)
     window.show()
-    window.open_example(examples()[0])
+    window.open_example(first_example())
     # Wait (up to a minute) for the auto-run to finish every block.
     for _ in range(600):
         QTest.qWait(100)
