@@ -147,3 +147,19 @@ def test_the_embedflow_command_opens_the_file_in_the_canvas_and_exits_cleanly(qa
     QTimer.singleShot(0, look_and_close)
     assert cli.main([str(path)]) == 0
     assert seen == [(str(path.resolve()), 2)]
+
+
+def test_save_as_into_another_folder_keeps_data_paths_pointing_at_the_same_file(window, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "data.csv").write_text("text\nhello\n", encoding="utf-8")
+    workflow = Workflow()
+    workflow.add_node("input", (0, 0), {"path": "data.csv", "feature": "", "format": "auto"})
+    write_workflow(workflow, first / "flow.embedflow")
+    window.open_file(str(first / "flow.embedflow"))
+    assert window.save_to(str(second / "flow.embedflow"))
+    moved, _ = read_workflow(second / "flow.embedflow")
+    assert Path(moved.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
+    window.revalidate()
+    assert not [d for d in window.diagnostics if d.code == "missing-file"]

@@ -56,6 +56,9 @@ class WorkflowDocument(QObject):
     def save(self, path: str) -> None:
         """Write the workflow atomically to `path` (raises WorkflowFileError) and mark it saved."""
         path = os.path.abspath(path)
+        if self.base_dir and self.base_dir != os.path.dirname(path):
+            # Saving into another folder: relative data paths must keep pointing at the same files.
+            absolute_settings(self.workflow, self.base_dir)
         write_workflow(self.workflow, path)
         changed = path != self.path
         self.path = path
