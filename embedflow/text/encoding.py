@@ -123,20 +123,34 @@ def tokenize_in_chunks(texts: pa.Array, model: LanguageModel, lowercase: bool | 
     return TokenizedCorpus(pa.concat_arrays([p.tokens for p in parts]), offsets)
 
 
+def token_ids_of(tokens: pa.Array, model: LanguageModel) -> tuple[np.ndarray, list[str]]:
+    """Each token's vocabulary id (UNKNOWN_ID if unknown), and the unknown words given extra ids.
+
+    The distinct tokens are looked up by probing the vocabulary against them (a hash of the few
+    distinct tokens rather than of the whole vocabulary). For models with sub-words, unknown
+    tokens get ids from the vocabulary size on, in `extra_words` order.
+    """
+    encoded = pc.dictionary_encode(tokens)
+    distinct = encoded.dictionary
+    position = pc.index_in(model.words, value_set=distinct)
+    present = np.asarray(position.is_valid(), dtype=bool)
+    mapping = np.full(len(distinct), UNKNOWN_ID, dtype=np.int64)
+    mapping[np.asarray(position.filter(position.is_valid()), dtype=np.int64)] = np.flatnonzero(present)
+    extra_words: list[str] = []
+    if model.oov_vector is not None:
+        unknown = np.flatnonzero(mapping == UNKNOWN_ID)
+        extra_words = distinct.take(pa.array(unknown)).to_pylist()
+        mapping[unknown] = len(model.words) + np.arange(len(unknown))
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return mapping[indices], extra_words
+
+
 def encode(texts: pa.Array, model: LanguageModel, sequence_length: int, lowercase: bool | None = None,
            progress: ProgressFunction | None = None) -> Encoding:
     """Tokenize every text, map tokens to the model's ids, truncate at the end and pad."""
     corpus = tokenize_in_chunks(texts, model, lowercase, progress)
     rows = len(corpus)
-    found = pc.index_in(corpus.tokens, value_set=model.words)
-    token_ids = np.asarray(found.fill_null(UNKNOWN_ID).to_numpy(zero_copy_only=False), dtype=np.int64)
-    extra_words: list[str] = []
-    if model.oov_vector is not None and (token_ids == UNKNOWN_ID).any():
-        unknown = corpus.tokens.filter(pa.array(token_ids == UNKNOWN_ID))
-        extra = pc.unique(unknown)
-        extra_words = extra.to_pylist()
-        extra_ids = np.asarray(pc.index_in(unknown, value_set=extra).to_numpy(zero_copy_only=False))
-        token_ids[token_ids == UNKNOWN_ID] = len(model.words) + extra_ids
+    token_ids, extra_words = token_ids_of(corpus.tokens, model)
     lengths_all = corpus.lengths
     known = token_ids != UNKNOWN_ID
     doc_of_token = np.repeat(np.arange(rows), lengths_all)
