@@ -189,3 +189,9 @@ def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(windo
     node = window.document.add_node("t_numbers", (0.0, 0.0))
     assert isinstance(window.open_editor(node).editor, SettingsForm)
     assert "broken_editor_plugin failed to load" in capsys.readouterr().err
+
+
+def test_list_settings_are_typed_as_comma_separated_values():
+    from widgets.editors.form import parse_list
+
+    assert parse_list("3, 1.5, cat, , 7") == [3, 1.5, "cat", 7]

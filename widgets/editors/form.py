@@ -69,7 +69,7 @@ class SettingField:
         line = QLineEdit()
         if s.kind == "list":
             line.setPlaceholderText("comma-separated")
-            line.editingFinished.connect(lambda: self.on_edit([v.strip() for v in line.text().split(",") if v.strip()]))
+            line.editingFinished.connect(lambda: self.on_edit(parse_list(line.text())))
         else:
             line.editingFinished.connect(lambda: self.on_edit(line.text().strip() if s.kind == "path" else line.text()))
         self.editor = line
@@ -122,6 +122,24 @@ class SettingField:
                 editor.setText("" if value is None else str(value))
         finally:
             editor.blockSignals(False)
+
+
+def parse_list(text: str) -> list[Any]:
+    """Comma-separated items; whole numbers and decimals become numbers, the rest stays text."""
+    items: list[Any] = []
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        for kind in (int, float):
+            try:
+                items.append(kind(item))
+                break
+            except ValueError:
+                continue
+        else:
+            items.append(item)
+    return items
 
 
 def _step(setting: Setting) -> float:
