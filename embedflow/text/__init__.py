@@ -1,0 +1,1 @@
+"""Text: tokenizers, the language-model registry and loaders, encoding, pooling, evaluation."""
