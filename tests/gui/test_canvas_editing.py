@@ -300,3 +300,13 @@ def test_dragging_a_note_moves_it(window):
     note = window.document.add_annotation("text", (0.0, 0.0, 200.0, 60.0), "Move me")
     drag(window.view.viewport(), view_point(window, QPointF(60, 10)), view_point(window, QPointF(110, 40)))
     assert window.document.workflow.annotations[note].rect == (50.0, 30.0, 200.0, 60.0)
+
+
+def test_quick_search_lists_blocks_whose_title_matches_before_those_whose_description_does(qtbot):
+    from widgets.document.quick_search import QuickSearch
+
+    popup = QuickSearch(None, "emb")
+    qtbot.addWidget(popup)
+    listed = popup.visible_types()
+    assert listed.index("text_embedding") < listed.index("nearest_neighbours")
+    assert listed.index("image_embedding") < listed.index("scatter")

@@ -17,6 +17,14 @@ def matches(spec: NodeSpec, text: str) -> bool:
     return all(word in haystack for word in text.lower().split())
 
 
+def rank(spec: NodeSpec, text: str) -> int:
+    """Lower is better: a title starting with the text, then containing it, then the rest."""
+    title, query = spec.title.lower(), text.lower().strip()
+    if not query or title.startswith(query) or any(w.startswith(query) for w in title.split()):
+        return 0
+    return 1 if query in title else 2
+
+
 class QuickSearch(QDialog):
     """A popup list of blocks filtered as the user types; Enter or a click picks one."""
 
@@ -29,7 +37,8 @@ class QuickSearch(QDialog):
         self.edit.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setIconSize(QSize(24, 24))
-        self.list.setMinimumSize(300, 240)
+        self.list.setMinimumSize(360, 240)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.edit)
@@ -44,12 +53,12 @@ class QuickSearch(QDialog):
 
     def _filter(self, text: str) -> None:
         self.list.clear()
-        for spec in self.specs:
-            if matches(spec, text):
-                item = QListWidgetItem(style.node_icon(spec.type), f"{spec.title}   ·  {spec.category}")
-                item.setData(Qt.UserRole, spec.type)
-                item.setToolTip(spec.description)
-                self.list.addItem(item)
+        found = [spec for spec in self.specs if matches(spec, text)]
+        for spec in sorted(found, key=lambda spec: rank(spec, text)):
+            item = QListWidgetItem(style.node_icon(spec.type), f"{spec.title}   ·  {spec.category}")
+            item.setData(Qt.UserRole, spec.type)
+            item.setToolTip(spec.description)
+            self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
 
