@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QFileDialog, QL
                              QMessageBox, QStyle, QToolBar)
 
 from embedflow import registry
-from embedflow.atomic import atomic_write
-from embedflow.cache import config_dir
 from embedflow.data import EncodedText, Table
 from embedflow.errors import EmbedflowError, WorkflowFileError
 from embedflow.resources import examples
@@ -29,13 +26,13 @@ from .document.document import CLIPBOARD_MIME, WorkflowDocument, absolute_settin
 from .document.interactions import CanvasInteractions
 from .editors.context import EditorContext
 from .editors.dialog import EditorDialog
+from . import recent
 from .messages import MessagesView
 from .run_controller import RunController
 from .table_view import DataViewer
 from .toolbox import Toolbox
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
-MAX_RECENT = 8
 
 
 class MainWindow(QMainWindow):
@@ -245,7 +242,7 @@ class MainWindow(QMainWindow):
         if path:
             self.display_name = Path(path).name
             self.runs.set_base_dir(self.document.base_dir)
-            self._remember_recent(path)
+            recent.remember(path)
         self._update_title()
 
     def _update_title(self) -> None:
@@ -463,7 +460,7 @@ class MainWindow(QMainWindow):
             return False
         path = str(Path(path).resolve())
         self._show(workflow, path, diagnostics, Path(path).name)
-        self._remember_recent(path)
+        recent.remember(path)
         return True
 
     def open_example(self, path: Path) -> bool:
@@ -557,25 +554,9 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # -- recent files --------------------------------------------------------------------------------
-    def recent_files(self) -> list[str]:
-        """Recently opened or saved workflows, newest first."""
-        try:
-            items = json.loads((config_dir() / "recent.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        return [p for p in items if isinstance(p, str)] if isinstance(items, list) else []
-
-    def _remember_recent(self, path: str) -> None:
-        items = [path, *[p for p in self.recent_files() if p != path]][:MAX_RECENT]
-        try:
-            with atomic_write(config_dir() / "recent.json", "w") as handle:
-                json.dump(items, handle, indent=1)
-        except OSError:
-            pass  # a read-only config folder only costs the recent list
-
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        for path in self.recent_files():
+        for path in recent.recent_files():
             action = self.recent_menu.addAction(Path(path).name)
             action.setToolTip(path)
             action.setEnabled(Path(path).exists())

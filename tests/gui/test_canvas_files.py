@@ -11,7 +11,7 @@ from embedflow.workflow import Workflow
 from embedflow.workflow_file import read_workflow, write_workflow
 from tests.gui.conftest import view_point
 from tests.gui.test_canvas_editing import drop_mime
-from widgets import app
+from widgets import app, recent
 from widgets.autosave import find_recoveries
 from widgets.mainwindow import MainWindow
 
@@ -44,7 +44,7 @@ def test_opening_a_file_shows_its_blocks_links_and_name(window, tmp_path):
     assert len(window.scene.nodes) == 2 and len(window.scene.links) == 1
     assert window.windowTitle() == "numbers.embedflow[*] — embedflow"
     assert not window.isWindowModified()
-    assert window.recent_files() == [str(path.resolve())]
+    assert recent.recent_files() == [str(path.resolve())]
 
 
 def test_an_edit_marks_the_title_unsaved_and_saving_clears_the_mark(window, tmp_path):

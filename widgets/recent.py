@@ -1,0 +1,29 @@
+"""The list of recently opened or saved workflows, kept in the config folder."""
+
+from __future__ import annotations
+
+import json
+
+from embedflow.atomic import atomic_write
+from embedflow.cache import config_dir
+
+MAX_RECENT = 8
+
+
+def recent_files() -> list[str]:
+    """Recently opened or saved workflows, newest first."""
+    try:
+        items = json.loads((config_dir() / "recent.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [p for p in items if isinstance(p, str)] if isinstance(items, list) else []
+
+
+def remember(path: str) -> None:
+    """Put `path` first in the list."""
+    items = [path, *[p for p in recent_files() if p != path]][:MAX_RECENT]
+    try:
+        with atomic_write(config_dir() / "recent.json", "w") as handle:
+            json.dump(items, handle, indent=1)
+    except OSError:
+        pass  # a read-only config folder only costs the recent list
