@@ -515,6 +515,9 @@ class MainWindow(QMainWindow):
             return False
         self.display_name = Path(path).name
         self._update_title()
+        # What reading the old file reported (parts left out, ...) no longer describes the saved file.
+        self.file_diagnostics = []
+        self._validate_timer.start()
         self.autosaver.clear()
         self._autosaved_index = self.document.undo_stack.index()
         self.statusBar().showMessage(f"Saved {path}", 4000)

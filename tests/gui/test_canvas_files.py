@@ -163,3 +163,14 @@ def test_save_as_into_another_folder_keeps_data_paths_pointing_at_the_same_file(
     assert Path(moved.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
     window.revalidate()
     assert not [d for d in window.diagnostics if d.code == "missing-file"]
+
+
+def test_what_reading_a_file_reported_is_listed_until_the_workflow_is_saved(window, tmp_path, qtbot):
+    path = tmp_path / "dangling.embedflow"
+    path.write_text('{"format": "embedflow-workflow", "version": 1, "nodes": [{"id": "n1", "type": "t_numbers"}],'
+                    ' "links": [{"id": "l1", "source": "n1", "source_port": "data", "target": "n9",'
+                    ' "target_port": "data"}]}', encoding="utf-8")
+    window.open_file(str(path))
+    assert [d.code for d, _ in window.messages.messages] == ["dangling-link"]
+    window.save_action.trigger()
+    qtbot.waitUntil(lambda: not window.messages.messages)
