@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PyQt5.QtCore import QPointF, Qt
 from PyQt5.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem
@@ -61,11 +63,11 @@ class LinkItem(QGraphicsPathItem):
         ends = (f"{self.source.node.title}.{self.source.port.name} → "
                 f"{self.target.node.title}.{self.target.port.name}")
         if diagnostics:
-            text = "<br>".join(f"<b>{d.message}</b>" + (f"<br><i>{d.hint}</i>" if d.hint else "")
+            text = "<br>".join(f"<b>{escape(d.message)}</b>" + (f"<br><i>{escape(d.hint)}</i>" if d.hint else "")
                                for d in diagnostics)
-            self.setToolTip(f"{ends}<br>{text}")
+            self.setToolTip(f"{escape(ends)}<br>{text}")
         else:
-            self.setToolTip(f"{ends} ({self.source.port.type})")
+            self.setToolTip(f"{escape(ends)} ({self.source.port.type})")
         self._restyle()
 
     def _restyle(self) -> None:

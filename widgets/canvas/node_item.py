@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Callable
 
 from PyQt5.QtCore import QPointF, QRectF, Qt
@@ -266,20 +267,21 @@ class NodeItem(QGraphicsObject):
 
     def _refresh_tooltip(self) -> None:
         spec = self.spec
-        lines = [f"<b>{self.title}</b> <span style='color:#777'>({spec.title if spec else self.type_name})</span>"]
+        kind = spec.title if spec else self.type_name
+        lines = [f"<b>{escape(self.title)}</b> <span style='color:#777'>({kind})</span>"]
         if spec:
-            lines.append(spec.description)
+            lines.append(escape(spec.description))
         lines.append(f"State: {self.state}" + (f" ({self.fraction:.0%})" if self.state == "running"
                                                 and self.fraction is not None else ""))
         if self.summary:
-            lines.append(self.summary)
+            lines.append(escape(self.summary))
         if self.state_text and self.state in ("failed", "blocked", "cancelled"):
-            lines.append(self.state_text)
+            lines.append(escape(self.state_text))
         for d in (*self.diagnostics, *self.run_messages):
             colour = style.SEVERITY_COLOURS[d.severity]
-            line = f"<span style='color:{colour}'>{d.severity}</span>: {_escape(d.message)}"
+            line = f"<span style='color:{colour}'>{d.severity}</span>: {escape(d.message)}"
             if d.hint:
-                line += f"<br><i>{_escape(d.hint)}</i>"
+                line += f"<br><i>{escape(d.hint)}</i>"
             lines.append(line)
         self.setToolTip("<br>".join(lines))
 
@@ -376,10 +378,6 @@ class NodeItem(QGraphicsObject):
         scene = self.scene()
         if scene is not None and hasattr(scene, "nodeActivated"):
             scene.nodeActivated.emit(self.node_id)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _small_font() -> QFont:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from html import escape
 from typing import Any, Callable
 
 from PyQt5.QtCore import Qt
@@ -204,8 +205,8 @@ class SettingsForm(QWidget):
 
     def show_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """List what is wrong with this block under the form."""
-        lines = [f"<span style='color:{style.SEVERITY_COLOURS[d.severity]}'>●</span> {d.message}"
-                 + (f"<br><i>{d.hint}</i>" if d.hint else "") for d in diagnostics]
+        lines = [f"<span style='color:{style.SEVERITY_COLOURS[d.severity]}'>●</span> {escape(d.message)}"
+                 + (f"<br><i>{escape(d.hint)}</i>" if d.hint else "") for d in diagnostics]
         self.problems.setText("<br>".join(lines))
         self.problems.setVisible(bool(lines))
 
