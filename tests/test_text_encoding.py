@@ -143,3 +143,9 @@ def test_cancelling_stops_encoding_between_chunks():
     ctx = NodeContext(node, text_encoding.SPEC.defaults(), {"data": table}, None, cancel, on_event)
     with pytest.raises(Cancelled):
         text_encoding.run(ctx)
+
+
+def test_a_categorical_text_column_is_text():
+    table = Table(pd.DataFrame({"text": pd.Categorical(["king", "queen", "king"])}), feature="text")
+    ids = run_block(table)["encoded"].ids
+    assert ids[:, 0].tolist() == [glove_id("king"), glove_id("queen"), glove_id("king")]

@@ -55,6 +55,8 @@ def text_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
     Missing values become empty texts; bytes are decoded as UTF-8 with replacement characters;
     a column that is numeric, boolean or dates as a whole raises NotText.
     """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object)
     if len(column) and not (pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)):
         raise NotText(_kind_of(column))
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
