@@ -99,11 +99,13 @@ def main() -> int:
     window.document.undo_stack.setClean()
     window.close()
 
-    print(f"load into the model alone (read_workflow):   {model_only * 1000:8.1f} ms   (baseline)")
-    print(f"validate the loaded model:                   {validation * 1000:8.1f} ms   "
-          f"({validation / model_only:.1f}x baseline)")
-    print(f"open in the canvas and paint (fit, grab):    {canvas * 1000:8.1f} ms   ({canvas / model_only:.1f}x baseline)")
-    print(f"repaint the whole window again:              {repaint * 1000:8.1f} ms   ({repaint / model_only:.1f}x baseline)")
+    def line(label: str, seconds: float, note: str) -> None:
+        print(f"{label:<46}{seconds * 1000:8.1f} ms   ({note})")
+
+    line("load into the model alone (read_workflow):", model_only, "baseline")
+    line("validate the loaded model:", validation, f"{validation / model_only:.1f}x baseline")
+    line("open in the canvas and paint (fit, grab):", canvas, f"{canvas / model_only:.1f}x baseline")
+    line("repaint the whole window again:", repaint, f"{repaint / model_only:.1f}x baseline")
 
     def viewer_figures(rows: int) -> tuple[float, float]:
         meta = pd.DataFrame({"score": np.random.default_rng(0).permutation(rows),
@@ -123,8 +125,8 @@ def main() -> int:
 
     small_show, small_sort = viewer_figures(1_000)
     big_show, big_sort = viewer_figures(1_000_000)
-    print(f"data viewer, 1,000 rows: show {small_show * 1000:7.1f} ms, sort by text + repaint {small_sort * 1000:7.1f} ms"
-          "   (baseline)")
+    print(f"data viewer, 1,000 rows: show {small_show * 1000:7.1f} ms, "
+          f"sort by text + repaint {small_sort * 1000:7.1f} ms   (baseline)")
     print(f"data viewer, 1,000,000 rows: show {big_show * 1000:7.1f} ms ({big_show / small_show:.1f}x), "
           f"sort by text + repaint {big_sort * 1000:7.1f} ms ({big_sort / max(small_sort, 1e-9):.0f}x)")
     return 0
