@@ -149,15 +149,47 @@ def test_export_writes_png_and_svg(qtbot, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png", "map.svg"]
 
 
-def test_million_points_load_into_one_item(qtbot):
+def test_many_points_are_drawn_as_one_image_in_their_colours(qtbot):
+    plot = ScatterPlot()
+    plot.raster_threshold = 50
+    qtbot.addWidget(plot)
+    plot.resize(600, 500)
+    plot.show()
+    qtbot.waitExposed(plot)
+    coords = np.array([(i % 10, i // 10) for i in range(100)], dtype=np.float32)
+    meta = pd.DataFrame({"group": [str(i % 3) for i in range(100)]})
+    colors = color_mapping(meta, "group")
+    plot.set_data(coords, colors, point_sizes(meta, ""))
+    QTest.qWait(20)
+    assert plot.raster_mode and len(plot.scatter.data) == 0
+    image = plot.raster.image  # indexed [x, y], y upwards
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    for row in (0, 37, 99):
+        px = int((coords[row, 0] - x0) / (x1 - x0) * image.shape[0])
+        py = int((coords[row, 1] - y0) / (y1 - y0) * image.shape[1])
+        assert tuple(image[px, py]) == tuple(colors.colors[colors.index[row]])
+    assert image[2, 2, 3] == 0  # transparent between points
+
+
+def test_rasterize_grows_each_point_into_a_disc_coloured_by_the_nearest_point():
+    from widgets.scatter_view import rasterize
+
+    canvas = rasterize(np.array([2, 3]), np.array([2, 2]), np.array([7, 8]), 6, 5, 1)
+    assert canvas[2, 2] == 7 and canvas[2, 3] == 8 and canvas[1, 2] == 7 and canvas[2, 4] == 8
+    assert canvas[0, 0] == -1 and (canvas >= 0).sum() == 12  # two overlapping 3 × 3 discs
+
+
+def test_million_points_load_without_a_symbol_per_point(qtbot):
     plot = ScatterPlot()
     qtbot.addWidget(plot)
+    plot.resize(600, 500)
+    plot.show()
     rng = np.random.default_rng(0)
     coords = rng.standard_normal((1_000_000, 2)).astype(np.float32)
     meta = pd.DataFrame({"c": rng.integers(0, 5, 1_000_000)})
     plot.set_data(coords, color_mapping(meta, "c"), point_sizes(meta, ""))
-    assert len(plot.scatter.data) == 1_000_000
-    assert len({id(b) for b in plot.scatter.data["brush"][:1000]}) <= 5
+    assert plot.raster_mode and len(plot.scatter.data) == 0
+    assert plot.raster.image is not None and (plot.raster.image[..., 3] > 0).mean() > 0.1
 
 
 # -- the editor on the canvas ---------------------------------------------------------------------

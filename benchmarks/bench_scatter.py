@@ -1,0 +1,126 @@
+"""Scatter: t-SNE time and quality against scikit-learn, and drawing/panning many points offscreen.
+
+1. t-SNE of N × 50 (default 10,000, 20 clusters): embedflow (openTSNE, FFT) vs scikit-learn's
+   TSNE (Barnes-Hut) in the same run; quality = share of each point's 10 nearest neighbours in
+   the original space that are also among its 10 nearest on the map.
+2. The Qt view offscreen: loading, first paint and panning of 1,000,000 points vs 10,000 points
+   (the baseline) in the same run; frames per second while panning.
+3. The headless PNG (Pillow) of 1,000,000 points vs 10,000.
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_scatter.py [--tsne-rows 10000] [--points 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from embedflow.neighbours import search  # noqa: E402
+from embedflow.projection import project  # noqa: E402
+from embedflow.scatter_png import render_scatter  # noqa: E402
+from embedflow.scatter_style import color_mapping, point_sizes  # noqa: E402
+
+
+def clusters(rows: int, dims: int, seed: int = 0) -> np.ndarray:
+    """20 Gaussian clusters: structure a good map must keep."""
+    rng = np.random.default_rng(seed)
+    centres = 4.0 * rng.standard_normal((20, dims))
+    return (centres[rng.integers(0, 20, rows)] + rng.standard_normal((rows, dims))).astype(np.float32)
+
+
+def neighbour_preservation(vectors: np.ndarray, coords: np.ndarray, k: int = 10) -> float:
+    """Mean share of the k original-space neighbours that stay among the k map neighbours."""
+    high = search(vectors, k=k, metric="euclidean").indices
+    low = search(coords.astype(np.float32), k=k, metric="euclidean").indices
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(high, low)]))
+
+
+def bench_tsne(rows: int) -> None:
+    """openTSNE through embedflow vs scikit-learn TSNE."""
+    from sklearn.manifold import TSNE
+
+    vectors = clusters(rows, 50)
+    print(f"t-SNE of {rows:,} x 50")
+    started = time.perf_counter()
+    ours = project(vectors, "tsne").coords
+    ours_time = time.perf_counter() - started
+    print(f"  embedflow (openTSNE):  {ours_time:7.1f} s   10-NN kept {neighbour_preservation(vectors, ours):.1%}")
+    started = time.perf_counter()
+    theirs = TSNE(n_components=2, perplexity=30, init="pca", random_state=0).fit_transform(vectors)
+    sklearn_time = time.perf_counter() - started
+    print(f"  scikit-learn TSNE:     {sklearn_time:7.1f} s   10-NN kept "
+          f"{neighbour_preservation(vectors, theirs):.1%}")
+    print(f"  speed-up: {sklearn_time / ours_time:.1f}x")
+
+
+def bench_view(points: int, pans: int = 20) -> None:
+    """Load, first paint and pan of the Qt view, `points` vs 10,000 points."""
+    from PyQt5.QtWidgets import QApplication
+
+    from widgets.scatter_view import ScatterPlot
+
+    app = QApplication.instance() or QApplication([])
+    results = {}
+    for count in (10_000, points):
+        rng = np.random.default_rng(1)
+        coords = rng.standard_normal((count, 2)).astype(np.float32)
+        meta = pd.DataFrame({"c": rng.integers(0, 8, count)})
+        plot = ScatterPlot()
+        plot.resize(1000, 700)
+        plot.show()
+        app.processEvents()
+        started = time.perf_counter()
+        plot.set_data(coords, color_mapping(meta, "c"), point_sizes(meta, ""))
+        load = time.perf_counter() - started
+        started = time.perf_counter()
+        plot.plot.grab()
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(pans):
+            plot.view_box.translateBy(x=0.05)
+            plot.plot.grab()
+        frame = (time.perf_counter() - started) / pans
+        results[count] = (load, first, frame)
+        print(f"  {count:>9,} points: load {load:6.2f} s, first paint {first:6.2f} s, "
+              f"pan frame {frame * 1000:7.1f} ms ({1 / frame:5.1f} fps)")
+        plot.close()
+    base, big = results[10_000], results[points]
+    print(f"  ratio {points:,} / 10,000 points: pan frame {big[2] / base[2]:.1f}x")
+
+
+def bench_png(points: int) -> None:
+    """The Pillow renderer used by `embedflow run`."""
+    for count in (10_000, points):
+        rng = np.random.default_rng(2)
+        coords = rng.standard_normal((count, 2))
+        meta = pd.DataFrame({"c": rng.integers(0, 8, count)})
+        started = time.perf_counter()
+        render_scatter(coords, color_mapping(meta, "c"), point_sizes(meta, ""), "bench", ("x", "y"))
+        print(f"  PNG of {count:>9,} points: {time.perf_counter() - started:6.2f} s")
+
+
+def main() -> None:
+    """Run the three measurements."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tsne-rows", type=int, default=10_000)
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--skip-tsne", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_tsne:
+        bench_tsne(args.tsne_rows)
+    print("Qt view (offscreen, 1000 x 700)")
+    bench_view(args.points)
+    print("headless PNG")
+    bench_png(args.points)
+
+
+if __name__ == "__main__":
+    main()
