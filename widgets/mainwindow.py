@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.messages.linkClicked.connect(self.focus_link)
         self.runs.nodeStateChanged.connect(self._paint_state)
         self.runs.runFinished.connect(self._validate_timer.start)
+        self.runs.runFinished.connect(self._report_run)
         self.runs.runningChanged.connect(self._running_changed)
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -292,6 +293,15 @@ class MainWindow(QMainWindow):
                            result.summary if fresh else "", list(result.messages) if fresh else [])
         if state.state in ("done", "failed", "blocked", "cancelled"):
             self._refresh_messages()
+
+    def _report_run(self) -> None:
+        states = [self.scene.nodes[n].state for n in self.document.workflow.nodes if n in self.scene.nodes]
+        troubles = {s: states.count(s) for s in ("failed", "blocked", "cancelled") if s in states}
+        if troubles:
+            text = ", ".join(f"{count} {state}" for state, count in troubles.items())
+            self.statusBar().showMessage(f"Run finished: {text} (see Messages)", 8000)
+        else:
+            self.statusBar().showMessage("Run finished: every block is up to date", 5000)
 
     def _running_changed(self, running: bool) -> None:
         self.cancel_action.setEnabled(running)

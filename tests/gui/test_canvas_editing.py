@@ -310,3 +310,11 @@ def test_quick_search_lists_blocks_whose_title_matches_before_those_whose_descri
     listed = popup.visible_types()
     assert listed.index("text_embedding") < listed.index("nearest_neighbours")
     assert listed.index("image_embedding") < listed.index("scatter")
+
+
+def test_enter_opens_the_settings_of_the_selected_block(window):
+    node_id = window.document.add_node("t_numbers", (0.0, 0.0))
+    window.scene.select_only([node_id])
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key_Return)
+    assert window.editors[node_id].isVisible()

@@ -195,3 +195,9 @@ def test_list_settings_are_typed_as_comma_separated_values():
     from widgets.editors.form import parse_list
 
     assert parse_list("3, 1.5, cat, , 7") == [3, 1.5, "cat", 7]
+
+
+def test_the_status_bar_says_how_the_run_ended(window, qtbot):
+    source, target = chain(window)
+    window.document.update_settings(target, {"fail": True})
+    qtbot.waitUntil(lambda: "1 failed" in window.statusBar().currentMessage(), timeout=5000)

@@ -138,10 +138,15 @@ class CanvasView(QGraphicsView):
         super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Typing on the canvas opens the quick search with what was typed; Space arms panning."""
+        """Typing opens the quick search; Enter opens the selected block's settings; Space arms panning."""
         if self.canvas.focusItem() is None:
             if event.key() == Qt.Key_Escape:
                 self.escapePressed.emit()
+                event.accept()
+                return
+            selected = self.canvas.selected_node_ids()
+            if event.key() in (Qt.Key_Return, Qt.Key_Enter) and len(selected) == 1:
+                self.canvas.nodeActivated.emit(selected[0])
                 event.accept()
                 return
             if event.key() == Qt.Key_Space and not event.isAutoRepeat():
