@@ -9,8 +9,8 @@ import numpy as np
 
 POOLINGS = ("mean", "max", "sum", "sif")
 SIF_A = 1e-3
-# Rows per block: the gathered token vectors of a block stay in the CPU cache.
-_BLOCK_TOKENS = 2048
+# Rows per block: a block of pooled vectors stays in the CPU cache.
+_BLOCK_ROWS = 2048
 
 
 def gather(vectors: np.ndarray, ids: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
@@ -32,35 +32,52 @@ def pool(ids: np.ndarray, vectors: np.ndarray, method: str, weights: np.ndarray 
     weights: per-vocabulary-id weight (SIF); extra: vectors of ids past the vocabulary.
     Returns (vectors float32 (rows, dims), number of known tokens per row); rows with no known
     token get zeros.
+
+    Rows are taken longest first in blocks; within a block each row's known ids are packed to the
+    left, so token position j is one gather of the first n rows' vectors and one in-place add (or
+    maximum) into a block that stays in the CPU cache.
     """
     if method not in POOLINGS:
         raise ValueError(f"unknown pooling {method!r}")
     rows, dims = ids.shape[0], vectors.shape[1]
+    counts = np.count_nonzero(ids >= 0, axis=1)
+    order = np.argsort(-counts, kind="stable")
     out = np.zeros((rows, dims), dtype=np.float32)
-    known = ids >= 0
-    counts = known.sum(axis=1)
-    per_row = max(1, int(counts.mean()) if rows else 1)
-    block = max(64, _BLOCK_TOKENS // per_row)
-    for start in range(0, rows, block):
-        stop = min(rows, start + block)
-        block_known = known[start:stop]
-        block_counts = counts[start:stop]
-        flat = ids[start:stop][block_known].astype(np.int64)
-        if not len(flat):
-            continue
-        tokens = gather(vectors, flat, extra)
-        if weights is not None:
-            tokens = tokens * weights[flat, None]
-        present = block_counts > 0
-        starts = np.concatenate([[0], np.cumsum(block_counts)[:-1]])[present]
-        reduce = np.maximum if method == "max" else np.add
-        out[start:stop][present] = reduce.reduceat(tokens, starts, axis=0)
+    for start in range(0, rows, _BLOCK_ROWS):
+        stop = min(rows, start + _BLOCK_ROWS)
+        block_counts = counts[order[start:stop]]
+        longest = int(block_counts[0])
+        if longest == 0:
+            break
+        block = ids[order[start:stop]]
+        known = block >= 0
+        packed = np.zeros((stop - start, longest), dtype=np.int64)
+        row_of_token = np.repeat(np.arange(stop - start), block_counts)
+        position = np.arange(len(row_of_token)) - np.repeat(np.cumsum(block_counts) - block_counts, block_counts)
+        packed[row_of_token, position] = block[known]
+        target = out[start:stop]
+        for j in range(longest):
+            n = int(np.count_nonzero(block_counts > j))
+            column = packed[:n, j]
+            tokens = gather(vectors, column, extra)
+            if weights is not None:
+                tokens *= weights[column, None]
+            if method != "max":
+                target[:n] += tokens
+            elif j == 0:
+                target[:n] = tokens
+            else:
+                np.maximum(target[:n], tokens, out=target[:n])
         # Report about fifty times per run, not once per block.
         if progress and (stop == rows or stop * 50 // rows != start * 50 // rows):
             progress(stop / rows)
+    result = np.empty_like(out)
+    result[order] = out
     if method in ("mean", "sif"):
-        np.divide(out, np.maximum(counts, 1)[:, None], out=out)
-    return out, counts
+        np.divide(result, np.maximum(counts, 1)[:, None], out=result)
+    if progress:
+        progress(1.0)
+    return result, counts
 
 
 def sif_weights(probabilities: np.ndarray, a: float = SIF_A) -> np.ndarray:
