@@ -97,22 +97,28 @@ def tokenize_corpus(texts: pa.Array | Iterable[str], spec: TokenizerSpec,
     array = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(list(texts), pa.large_string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    array = pc.fill_null(array.cast(pa.large_string()), "")
-    text = pc.replace_substring(array, "’", "'")
+    text = pc.fill_null(array.cast(pa.large_string()), "")
+    ascii_only = pc.all(pc.string_is_ascii(text)).as_py() is not False
+    if not ascii_only:
+        text = pc.replace_substring(text, "’", "'")
     if spec.lowercase if lowercase is None else lowercase:
-        text = pc.utf8_lower(text)
+        text = pc.ascii_lower(text) if ascii_only else pc.utf8_lower(text)
     if spec.numbers == "hash":
         text = pc.replace_substring_regex(text, r"\p{Nd}", "#")
+    if not ascii_only:
+        text = pc.replace_substring_regex(text, _CJK, r" \1 ")
     if spec.punctuation:
         text = pc.replace_substring_regex(text, _UNICODE_SPACE, " ")
         text = pc.replace_substring_regex(text, _ALWAYS_PUNCT, r" \1 ")
         text = pc.replace_substring_regex(text, _TRAILING_INNER, r" \1\2")
         text = pc.replace_substring_regex(text, _LEADING_INNER, r"\1\2 ")
+        text = pc.replace_substring_regex(text, _CLITIC, r"\1 \2")
     else:
-        # Doubled spaces let a mark ending one word and a mark starting the next each take a space.
-        text = pc.replace_substring_regex(pc.replace_substring(text, " ", "  "), _DROP_PUNCT, " ")
-    text = pc.replace_substring_regex(text, _CJK, r" \1 ")
-    text = pc.replace_substring_regex(text, _CLITIC, r"\1 \2")
+        # One pass splits clitics and drops punctuation: punctuation matches leave both groups
+        # empty, so the rewrite "\1 \2" turns them into a single space. Doubled spaces let a mark
+        # ending one word and a mark starting the next each take a space.
+        text = pc.replace_substring_regex(pc.replace_substring(text, " ", "  "), f"{_CLITIC}|{_DROP_PUNCT}",
+                                          r"\1 \2")
     lists = pc.ascii_split_whitespace(text)
     tokens = lists.flatten()
     offsets = np.asarray(lists.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
