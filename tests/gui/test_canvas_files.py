@@ -174,3 +174,20 @@ def test_what_reading_a_file_reported_is_listed_until_the_workflow_is_saved(wind
     assert [d.code for d, _ in window.messages.messages] == ["dangling-link"]
     window.save_action.trigger()
     qtbot.waitUntil(lambda: not window.messages.messages)
+
+
+def test_the_real_unsaved_changes_question_offers_save_discard_and_cancel(window):
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication, QMessageBox
+
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        seen.append((box.text(), [box.buttonRole(b) for b in box.buttons()]))
+        box.button(QMessageBox.Discard).click()
+
+    QTimer.singleShot(0, answer)
+    assert window.close()
+    assert "unsaved changes" in seen[0][0] and len(seen[0][1]) == 3
