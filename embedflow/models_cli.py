@@ -8,6 +8,7 @@ from typing import Any
 
 from .text import models
 from .text.models import LanguageModelError, human_size
+from .text.vectors_io import FORMATS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--evaluate", metavar="NAME",
                        help="report WordSim-353 and SimLex-999 Spearman and analogy accuracy of a language model")
     parser.add_argument("--name", help="the name of the model added with --add")
-    parser.add_argument("--format", default="auto",
+    parser.add_argument("--format", default="auto", choices=FORMATS,
                         help="the format of the file added with --add (default: guessed from its content)")
     parser.add_argument("--analogy-vocab", type=int, default=30_000,
                         help="with --evaluate: answers are searched among this many most frequent words")
