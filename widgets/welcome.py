@@ -1,0 +1,177 @@
+"""The welcome screen: the examples gallery with thumbnails, recent files, and how to build a first workflow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PyQt5.QtCore import QSize, Qt, pyqtSignal
+from PyQt5.QtGui import QIcon, QPixmap
+from PyQt5.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
+                             QPushButton, QVBoxLayout, QWidget)
+
+from embedflow.atomic import atomic_write
+from embedflow.cache import config_dir
+from embedflow.errors import WorkflowFileError
+from embedflow.resources import examples
+from embedflow.workflow_file import read_workflow
+
+from .thumbnails import SIZE, thumbnail
+
+SETTINGS_FILE = "welcome.json"
+# The example a new user should meet first, then the rest in file-name order.
+FIRST = ("documents-map", "word-similarity")
+
+FIRST_WORKFLOW = """<b>Build your first workflow</b> (word similarity, 2 minutes):
+<ol>
+<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it, choose
+<code>resources/data/words.csv</code>, Feature <code>word</code>.</li>
+<li>Drag <b>Text Encoding</b> next to it. Drag from the Input's right dot to the Text Encoding's left dot.</li>
+<li>Add <b>Text Embedding</b> after it the same way, then <b>Nearest Neighbours</b>.</li>
+<li>Double-click Nearest Neighbours and press <i>Show neighbours</i>: the 5 closest words of every word.</li>
+</ol>
+Stuck? A block with a red badge says what is wrong in <i>Messages</i>. Press <b>F1</b> for help on a block."""
+
+
+def example_title(path: Path) -> str:
+    """The name shown for an example: the first line of its title note when short, else from the file name."""
+    first_line = example_intro(path).split("\n", 1)[0].strip()
+    if first_line and len(first_line) <= 40:
+        return first_line
+    return path.stem.replace("_", " ").replace("-", " ").capitalize()
+
+
+def example_intro(path: Path) -> str:
+    """The example's title note (the first text annotation), for a tooltip; "" when there is none."""
+    try:
+        workflow, _ = read_workflow(path)
+    except WorkflowFileError:
+        return ""
+    return next((a.text for a in workflow.annotations.values() if a.kind == "text"), "")
+
+
+def ordered_examples() -> list[Path]:
+    """The shipped examples, the ones for a first session first."""
+    shipped = examples()
+    rank = {name: i for i, name in enumerate(FIRST)}
+    return sorted(shipped, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
+def show_at_startup() -> bool:
+    """Whether the welcome screen opens when embedflow starts without a file (default yes)."""
+    try:
+        return bool(json.loads((config_dir() / SETTINGS_FILE).read_text(encoding="utf-8"))["show_at_startup"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+
+
+def set_show_at_startup(on: bool) -> None:
+    """Remember the "Show at startup" choice."""
+    try:
+        with atomic_write(config_dir() / SETTINGS_FILE, "w") as handle:
+            json.dump({"show_at_startup": bool(on)}, handle)
+    except OSError:
+        pass  # a read-only config folder only means the screen shows again next time
+
+
+class WelcomeDialog(QDialog):
+    """Start here: open an example, a recent workflow, an empty canvas, or a file.
+
+    Signals: exampleChosen(path), recentChosen(path), newChosen(), openChosen(). The dialog closes
+    after any of them.
+    """
+
+    exampleChosen = pyqtSignal(Path)
+    recentChosen = pyqtSignal(str)
+    newChosen = pyqtSignal()
+    openChosen = pyqtSignal()
+
+    def __init__(self, recent: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to embedflow")
+        self.gallery = QListWidget()
+        self.gallery.setObjectName("examples")
+        self.gallery.setViewMode(QListView.IconMode)
+        self.gallery.setIconSize(SIZE)
+        self.gallery.setGridSize(QSize(SIZE.width() + 24, SIZE.height() + 44))
+        self.gallery.setResizeMode(QListView.Adjust)
+        self.gallery.setMovement(QListView.Static)
+        self.gallery.setWordWrap(True)
+        self.gallery.setMinimumWidth(3 * (SIZE.width() + 24) + 30)
+        for path in ordered_examples():
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path))), example_title(path))
+            item.setData(Qt.UserRole, str(path))
+            item.setToolTip(example_intro(path))
+            self.gallery.addItem(item)
+        self.gallery.itemActivated.connect(self._example_activated)
+        self.recent = QListWidget()
+        self.recent.setObjectName("recent")
+        for path in recent:
+            item = QListWidgetItem(Path(path).name)
+            item.setData(Qt.UserRole, path)
+            item.setToolTip(path)
+            if not Path(path).exists():
+                item.setFlags(Qt.NoItemFlags)
+                item.setToolTip(f"{path} (moved or deleted)")
+            self.recent.addItem(item)
+        if not recent:
+            placeholder = QListWidgetItem("No recent workflows yet")
+            placeholder.setFlags(Qt.NoItemFlags)
+            self.recent.addItem(placeholder)
+        self.recent.itemActivated.connect(self._recent_activated)
+        self.new_button = QPushButton("New workflow")
+        self.new_button.clicked.connect(lambda: self._choose(self.newChosen.emit))
+        self.open_button = QPushButton("Open…")
+        self.open_button.clicked.connect(lambda: self._choose(self.openChosen.emit))
+        self.startup = QCheckBox("Show this at startup")
+        self.startup.setChecked(show_at_startup())
+        self.startup.toggled.connect(set_show_at_startup)
+        guide = QLabel(FIRST_WORKFLOW)
+        guide.setWordWrap(True)
+        guide.setObjectName("first-workflow")
+
+        heading = QLabel("<h2>Welcome to embedflow</h2>Turn words, texts and images into vectors, find what is "
+                         "similar and draw maps. Open an example (double-click) to see how it works, or build "
+                         "your own.")
+        heading.setWordWrap(True)
+        side = QVBoxLayout()
+        side.addWidget(QLabel("<b>Recent workflows</b>"))
+        side.addWidget(self.recent, 1)
+        side.addWidget(self.new_button)
+        side.addWidget(self.open_button)
+        side.addSpacing(12)
+        side.addWidget(guide)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>Examples</b>"))
+        left.addWidget(self.gallery, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addLayout(side, 2)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.startup)
+        bottom.addStretch(1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(body, 1)
+        layout.addLayout(bottom)
+        self.recent.setMaximumHeight(140)
+        self.resize(1260, 720)
+
+    def example_paths(self) -> list[Path]:
+        """The examples in gallery order."""
+        return [Path(self.gallery.item(row).data(Qt.UserRole)) for row in range(self.gallery.count())]
+
+    def _choose(self, emit) -> None:
+        self.accept()
+        emit()
+
+    def _example_activated(self, item: QListWidgetItem) -> None:
+        self._choose(lambda: self.exampleChosen.emit(Path(item.data(Qt.UserRole))))
+
+    def _recent_activated(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.UserRole)
+        if path:
+            self._choose(lambda: self.recentChosen.emit(path))
