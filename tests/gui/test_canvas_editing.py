@@ -318,3 +318,23 @@ def test_enter_opens_the_settings_of_the_selected_block(window):
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Return)
     assert window.editors[node_id].isVisible()
+
+
+def test_dragging_a_linked_input_away_moves_the_link_to_another_block(window):
+    source, first = two_nodes(window)
+    second = window.document.add_node("t_scale", (150.0, 200.0))
+    window.document.connect(source, "data", first, "data")
+    drag(window.view.viewport(), port_point(window, first, "in", "data"), port_point(window, second, "in", "data"))
+    [link] = window.document.workflow.links.values()
+    assert (link.source, link.target) == (source, second)
+    assert window.scene.links[link.id].isVisible()
+    window.undo_action.trigger()
+    [link] = window.document.workflow.links.values()
+    assert link.target == first
+
+
+def test_dragging_a_linked_input_onto_empty_canvas_removes_the_link(window):
+    source, target = two_nodes(window)
+    window.document.connect(source, "data", target, "data")
+    drag(window.view.viewport(), port_point(window, target, "in", "data"), view_point(window, QPointF(0, 250)))
+    assert not window.document.workflow.links and not window.scene.links

@@ -26,8 +26,9 @@ class CanvasScene(QGraphicsScene):
 
     Signals: nodeActivated(node id) on double-click; linkRequested(source, source port, target,
     target port) when the user draws a link; linkDroppedOnEmpty(node id, port name, port kind,
-    scene position) when a link is let go over empty canvas; itemsMoved(); renameRequested(node id,
-    title); annotationEdited(annotation id, text).
+    scene position) when a link is let go over empty canvas; movesFinished(node moves, note rects);
+    renameRequested(node id, title); annotationEdited(annotation id, text); linkMoved(link id, source,
+    source port, target, target port) and unlinkRequested(link id) when an input end is dragged away.
     """
 
     nodeActivated = pyqtSignal(str)
@@ -36,6 +37,8 @@ class CanvasScene(QGraphicsScene):
     renameRequested = pyqtSignal(str, str)
     annotationEdited = pyqtSignal(str, str)
     movesFinished = pyqtSignal(dict, dict)
+    linkMoved = pyqtSignal(str, str, str, str, str)
+    unlinkRequested = pyqtSignal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -205,7 +208,9 @@ class CanvasScene(QGraphicsScene):
 
         port = self.port_at(event.scenePos()) if event.button() == Qt.LeftButton else None
         if port is not None:
-            self.link_drag = LinkDrag(self, port)
+            linked = next((link for link in self.links.values() if link.target is port), None)
+            # Grabbing a linked input picks up that link's end (as in Orange); otherwise draw a new link.
+            self.link_drag = LinkDrag(self, linked.source, linked) if linked else LinkDrag(self, port)
             event.accept()
             return
         super().mousePressEvent(event)

@@ -20,6 +20,7 @@ from ..canvas.link_item import curve
 from ..canvas.node_item import PortItem
 
 if TYPE_CHECKING:
+    from ..canvas.link_item import LinkItem
     from ..canvas.scene import CanvasScene
     from ..canvas.view import CanvasView
     from .document import WorkflowDocument
@@ -36,11 +37,18 @@ def port_problem(output: PortItem, input_: PortItem) -> str:
 
 
 class LinkDrag:
-    """A link being drawn from a port: a rubber curve, with the possible other ends highlighted."""
+    """A link being drawn from a port: a rubber curve, with the possible other ends highlighted.
 
-    def __init__(self, scene: "CanvasScene", origin: PortItem) -> None:
+    `detached` is an existing link whose input end the user grabbed: it follows the pointer and is
+    moved to the port where it is let go, or removed when let go over empty canvas.
+    """
+
+    def __init__(self, scene: "CanvasScene", origin: PortItem, detached: "LinkItem | None" = None) -> None:
         self.scene = scene
         self.origin = origin
+        self.detached = detached
+        if detached is not None:
+            detached.setVisible(False)
         self.path_item = QGraphicsPathItem()
         self.path_item.setPen(QPen(QColor("#2F7ED8"), 2.5, Qt.DashLine, Qt.RoundCap))
         self.path_item.setZValue(3)
@@ -87,12 +95,27 @@ class LinkDrag:
                 port.set_highlight(None)
         target = self.target_at(position)
         origin = self.origin
+        if self.detached is not None:
+            self._finish_detached(target, position)
+            return
         if target is not None:
             output, input_ = (origin, target) if origin.kind == "out" else (target, origin)
             self.scene.linkRequested.emit(output.node.node_id, output.port.name,
                                           input_.node.node_id, input_.port.name)
         elif self.scene.node_at(position) is None:
             self.scene.linkDroppedOnEmpty.emit(origin.node.node_id, origin.port.name, origin.kind, position)
+
+
+    def _finish_detached(self, target: PortItem | None, position: QPointF) -> None:
+        link = self.detached
+        assert link is not None
+        if target is not None and target is not link.target:
+            self.scene.linkMoved.emit(link.link_id, self.origin.node.node_id, self.origin.port.name,
+                                      target.node.node_id, target.port.name)
+        elif target is None and self.scene.node_at(position) is None:
+            self.scene.unlinkRequested.emit(link.link_id)
+        else:
+            link.setVisible(True)
 
 
 def compatible_port(spec: NodeSpec, node_spec: NodeSpec, port_name: str, kind: str) -> str | None:
@@ -135,6 +158,8 @@ class CanvasInteractions(QObject):
         scene.annotationEdited.connect(lambda a_id, text: document.update_annotation(a_id, text=text))
         scene.movesFinished.connect(self._moved)
         scene.linkDroppedOnEmpty.connect(self._link_dropped_on_empty)
+        scene.linkMoved.connect(self._move_link)
+        scene.unlinkRequested.connect(document.disconnect)
         view.blockDropped.connect(self.add_block)
         view.pathsDropped.connect(self.drop_paths)
         view.quickSearchRequested.connect(self.quick_search)
@@ -170,6 +195,13 @@ class CanvasInteractions(QObject):
 
     def _connect(self, source: str, source_port: str, target: str, target_port: str) -> None:
         self.document.connect(source, source_port, target, target_port)
+
+    def _move_link(self, link_id: str, source: str, source_port: str, target: str, target_port: str) -> None:
+        stack = self.document.undo_stack
+        stack.beginMacro("Move link")
+        self.document.disconnect(link_id)
+        self.document.connect(source, source_port, target, target_port)
+        stack.endMacro()
 
     def _moved(self, node_moves: dict, note_moves: dict) -> None:
         stack = self.document.undo_stack
