@@ -1,4 +1,4 @@
-"""A link: a curve from an output port to an input port; red and dashed when it breaks a rule."""
+"""A link: a curve from an output port to an input port; dashed red (or orange for a warning) when it breaks a rule."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ class LinkItem(QGraphicsPathItem):
     def _restyle(self) -> None:
         width = 3.5 if self.hovered else 2.5
         if self.invalid:
-            pen = QPen(QColor(style.SEVERITY_COLOURS["error"]), width, Qt.DashLine, Qt.RoundCap)
+            worst = "error" if any(d.severity == "error" for d in self.diagnostics) else "warning"
+            pen = QPen(QColor(style.SEVERITY_COLOURS[worst]), width, Qt.DashLine, Qt.RoundCap)
         else:
             pen = QPen(SELECTED if self.isSelected() else NORMAL, width, Qt.SolidLine, Qt.RoundCap)
         if self.isSelected():
