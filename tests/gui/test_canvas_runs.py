@@ -201,3 +201,15 @@ def test_the_status_bar_says_how_the_run_ended(window, qtbot):
     source, target = chain(window)
     window.document.update_settings(target, {"fail": True})
     qtbot.waitUntil(lambda: "1 failed" in window.statusBar().currentMessage(), timeout=5000)
+
+
+def test_editors_hear_of_state_changes_but_not_of_every_progress_tick(window, qtbot):
+    source, slow = chain(window, "t_slow")
+    dialog = window.open_editor(slow)
+    heard = []
+    dialog.context.resultChanged.connect(lambda: heard.append(window.runs.state(slow).state))
+    qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.05, timeout=10000)
+    window.runs.cancel()
+    qtbot.waitUntil(lambda: window.runs.state(slow).state == "cancelled", timeout=10000)
+    assert heard.count("running") <= 1 and heard[-1] == "cancelled"
+    assert dialog.status.text().startswith("State: cancelled")

@@ -21,8 +21,8 @@ class EditorContext(QObject):
     """The bridge between one block and its editor.
 
     Signals: settingsChanged(dict of effective settings) after any change (including undo);
-    resultChanged() when the block's run state or outputs change; diagnosticsChanged(list);
-    removed() when the block is deleted.
+    resultChanged() when the run state of the block or of a block feeding it changes (not on each
+    progress tick); diagnosticsChanged(list); titleChanged(str); removed() when the block is deleted.
     """
 
     settingsChanged = pyqtSignal(dict)
@@ -38,6 +38,7 @@ class EditorContext(QObject):
         self.runs = runs
         self.node_id = node_id
         self._diagnostics: list[Diagnostic] = []
+        self._last_states: dict[str, str] = {}
         self._unsubscribe: Callable[[], None] = document.workflow.subscribe(self._on_event)
         runs.nodeStateChanged.connect(self._on_state)
 
@@ -125,7 +126,12 @@ class EditorContext(QObject):
             self.removed.emit()
 
     def _on_state(self, node_id: str) -> None:
-        if node_id == self.node_id or node_id in self._upstream():
+        if node_id != self.node_id and node_id not in self._upstream():
+            return
+        # Progress ticks of a running block are not a new result: editors redraw on state changes only.
+        state = self.runs.state(node_id).state
+        if self._last_states.get(node_id) != state or state != "running":
+            self._last_states[node_id] = state
             self.resultChanged.emit()
 
     def _upstream(self) -> set[str]:

@@ -47,7 +47,7 @@ class EditorDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
         context.titleChanged.connect(self._retitle)
-        context.resultChanged.connect(self._show_status)
+        context.runs.nodeStateChanged.connect(self._state_changed)
         context.removed.connect(self.close)
         self._retitle(context.node.title)
         self._show_status()
@@ -55,6 +55,10 @@ class EditorDialog(QDialog):
 
     def _retitle(self, title: str) -> None:
         self.setWindowTitle(f"{title} — settings")
+
+    def _state_changed(self, node_id: str) -> None:
+        if node_id == self.context.node_id:
+            self._show_status()
 
     def _show_status(self) -> None:
         state = self.context.runs.state(self.context.node_id)
