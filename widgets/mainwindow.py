@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self.document.pathChanged.connect(self._path_changed)
         self.scene.nodeActivated.connect(self.open_editor)
         self.interactions.workflowFileDropped.connect(self.open_file)
+        self.interactions.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.toolbox.blockActivated.connect(
             lambda t: self.interactions.add_block(t, self.view.mapToScene(self.view.viewport().rect().center())))
         self.messages.nodeClicked.connect(self.focus_node)

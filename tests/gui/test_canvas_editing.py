@@ -338,3 +338,24 @@ def test_dragging_a_linked_input_onto_empty_canvas_removes_the_link(window):
     window.document.connect(source, "data", target, "data")
     drag(window.view.viewport(), port_point(window, target, "in", "data"), view_point(window, QPointF(0, 250)))
     assert not window.document.workflow.links and not window.scene.links
+
+
+def test_dropping_an_image_folder_creates_an_input_block_for_the_folder(window, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "photos" / "cats"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (8, 8), "red").save(folder / "one.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "photos"))])
+    drop_mime(window, mime, view_point(window, QPointF(0, 0)))
+    [node] = window.document.workflow.nodes.values()
+    assert node.type == "input" and Path(node.settings["path"]) == tmp_path / "photos"
+
+
+def test_dropping_a_folder_without_images_adds_nothing(window, tmp_path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
+    drop_mime(window, mime, view_point(window, QPointF(0, 0)))
+    assert not window.document.workflow.nodes
+    assert "neither a data file nor a folder with images" in window.statusBar().currentMessage()

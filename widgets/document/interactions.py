@@ -143,10 +143,12 @@ def is_data_path(path: str) -> bool:
 class CanvasInteractions(QObject):
     """Turns what the user does on the view and scene into document edits.
 
-    Signal workflowFileDropped(path): a workflow file was dropped (the window opens it).
+    Signals: workflowFileDropped(path), a workflow file was dropped (the window opens it);
+    notice(text), something the user should be told in passing (e.g. a drop that added nothing).
     """
 
     workflowFileDropped = pyqtSignal(str)
+    notice = pyqtSignal(str)
 
     def __init__(self, document: "WorkflowDocument", view: "CanvasView") -> None:
         super().__init__(view)
@@ -178,6 +180,9 @@ class CanvasInteractions(QObject):
         if workflow_files:
             self.workflowFileDropped.emit(workflow_files[0])
             return
+        ignored = [Path(p).name for p in paths if not is_data_path(p)]
+        if ignored:
+            self.notice.emit(f"Not added: {', '.join(ignored)} is neither a data file nor a folder with images.")
         added = []
         for i, path in enumerate(p for p in paths if is_data_path(p)):
             settings = {**registry.get("input").defaults(), "path": os.path.abspath(path)}
