@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
@@ -65,5 +67,18 @@ def main(path: str | None = None) -> int:
         print(f"embedflow: {path}: no such file", file=sys.stderr)
         return 1
     window = create_window(path)
+    install_error_hook(window)
     window.show()
     return app.exec_()
+
+
+def install_error_hook(window: MainWindow) -> None:
+    """Report a bug in a Qt callback instead of letting PyQt abort the process (and lose the work)."""
+
+    def hook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
+        traceback.print_exception(kind, value, trace)
+        window.autosave()
+        window.show_error("Unexpected error", f"{kind.__name__}: {value}\n\nembedflow keeps running and your "
+                                              "workflow was autosaved. Please report this as a bug.")
+
+    sys.excepthook = hook

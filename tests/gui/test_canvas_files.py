@@ -191,3 +191,19 @@ def test_the_real_unsaved_changes_question_offers_save_discard_and_cancel(window
     QTimer.singleShot(0, answer)
     assert window.close()
     assert "unsaved changes" in seen[0][0] and len(seen[0][1]) == 3
+
+
+def test_a_bug_in_a_callback_is_reported_and_the_work_autosaved(window, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    errors = []
+    window.show_error = lambda title, message: errors.append(message)
+    app.install_error_hook(window)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert "RuntimeError: boom" in errors[0]
+    assert window.autosaver.workflow_path.exists()
