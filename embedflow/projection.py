@@ -20,6 +20,8 @@ TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "none": "first two dime
 # Below this many rows t-SNE/UMAP have no neighbourhoods worth the name; PCA is shown instead.
 MIN_NEIGHBOUR_ROWS = 5
 
+PARALLEL_TSNE_ROWS = 20_000
+
 ProgressCallback = Callable[[float, str], None]
 
 
@@ -95,7 +97,10 @@ def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
 
     if progress is not None:
         progress(0.05, "finding t-SNE neighbourhoods")
-    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=2, random_state=seed,
+    # Below PARALLEL_TSNE_ROWS a second thread costs more than it gives: with the other core busy
+    # (a GUI, another run) openTSNE's threads wait on each other and 158 points took 20 s, not 1.
+    threads = 2 if n >= PARALLEL_TSNE_ROWS else 1
+    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=threads, random_state=seed,
                 callbacks=callback, callbacks_every_iters=50, verbose=False)
     return np.asarray(tsne.fit(np.asarray(vectors, dtype=np.float64)), dtype=np.float32)
 
