@@ -265,3 +265,38 @@ def test_editor_shows_a_project_all_choice_when_tsne_was_sampled(qtbot, editor):
     assert "random sample of 6 of 10 rows" in widget.notes.text()
     widget.project_all.click()
     assert workflow.nodes["map"].settings["large_data"] == "all"
+
+
+def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
+    from embedflow.resources import resource
+    from embedflow.workflow_file import read_workflow
+    from widgets.document.document import WorkflowDocument
+    from widgets.editors import editor_factory
+    from widgets.editors.context import EditorContext
+    from widgets.run_controller import RunController
+
+    path = resource("examples", "image-map.embedflow")
+    document = WorkflowDocument()
+    workflow, _ = read_workflow(path)
+    document.replace(workflow, str(path))
+    runs = RunController()
+    runs.set_workflow(workflow, document.base_dir)
+    try:
+        qtbot.waitUntil(lambda: runs.result("n3") is not None and runs.result("n3").state == "done", timeout=60000)
+        widget = editor_factory("scatter")(EditorContext(document, runs, "n3"))
+        qtbot.addWidget(widget)
+        widget.resize(900, 600)
+        widget.show()
+        qtbot.waitExposed(widget)
+        plot = widget.plot
+        row = plot._shown[0]
+        QTest.mouseMove(plot.plot.viewport(), screen(plot, *plot.coords[row]))
+        qtbot.waitUntil(plot.hover_label.isVisible, timeout=2000)
+        pixmap = plot.hover_label.pixmap()
+        assert pixmap is not None and not pixmap.isNull() and max(pixmap.width(), pixmap.height()) <= 128
+        name = runs.result("n3").outputs["view"].data.meta["name"].iloc[plot.hovered]
+        assert plot.hover_label.toolTip() == f"{name}  (row {plot.hovered})"
+    finally:
+        runs.cancel()
+        if runs.handle is not None:
+            runs.handle.wait(30)
