@@ -18,7 +18,7 @@ from ..engine import NodeContext
 from ..errors import NodeError
 from ..ports import EMBEDDINGS, TABLE
 from ..projection import LARGE_DATA, PROJECTIONS, SAMPLE_THRESHOLD, TITLES, Projection, ProjectionError, \
-    project, row_list, umap_available
+    project, umap_available
 from ..projector_export import export_projector
 from ..registry import NodeSpec, Port, Setting
 from ..scatter_png import render_scatter, save_png

@@ -8,7 +8,6 @@ from PyQt5.QtCore import QPoint, QPointF, Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
-from embedflow.data import Table
 from embedflow.neighbours import search
 from embedflow.scatter_style import color_mapping, point_sizes
 from tests import analysis_support
