@@ -51,7 +51,6 @@ class MainWindow(QMainWindow):
         self.diagnostics: list[Diagnostic] = []
         self.file_diagnostics: list[Diagnostic] = []
         self.editors: dict[str, EditorDialog] = {}
-        self.viewers: list[DataViewer] = []
         self.display_name = "Untitled"
         self._autosaved_index = 0
         self._unsubscribe = None
@@ -289,7 +288,7 @@ class MainWindow(QMainWindow):
         if shown == "failed" and fresh and any(d.node_id == node_id and d.severity == "error"
                                                and d.message == result.error for d in self.diagnostics):
             # Refused because of a problem the badge already shows: it did not fail, it never ran.
-            shown, text = "blocked", "see its problems"
+            shown, text = "invalid", ""
         item.set_run_state(shown, state.fraction, text,
                            result.summary if fresh else "", list(result.messages) if fresh else [])
         if state.state in ("done", "failed", "blocked", "cancelled"):
@@ -331,7 +330,8 @@ class MainWindow(QMainWindow):
             context = EditorContext(self.document, self.runs, node_id)
             context.set_diagnostics(self.diagnostics)
             dialog = EditorDialog(context, self.show_output, self)
-            dialog.destroyed.connect(partial(self._forget_editor, node_id))
+            # finished, not destroyed: PyQt may call a Python slot of `destroyed` after freeing it.
+            dialog.finished.connect(partial(self._forget_editor, node_id))
             self.editors[node_id] = dialog
         dialog.show()
         dialog.raise_()
@@ -347,18 +347,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"“{title}” has no '{port}' output yet: run it first.", 5000)
             return None
         viewer = DataViewer(value, f"{title} — {port}", self)
-        viewer.show()
-        self.viewers.append(viewer)
-        viewer.destroyed.connect(partial(self._forget_viewer, viewer))
         viewer.setAttribute(Qt.WA_DeleteOnClose)
+        viewer.show()
         return viewer
 
     def _forget_editor(self, node_id: str, *_: object) -> None:
         self.editors.pop(node_id, None)
-
-    def _forget_viewer(self, viewer: DataViewer, *_: object) -> None:
-        if viewer in self.viewers:
-            self.viewers.remove(viewer)
 
     def _context_menu(self, pos: QPoint) -> None:
         node = self.scene.node_at(self.view.mapToScene(pos))
@@ -563,7 +557,7 @@ class MainWindow(QMainWindow):
             return
         self.runs.cancel()
         self.autosaver.clear()
-        for widget in [*self.editors.values(), *self.viewers]:
+        for widget in [*self.editors.values(), *self.findChildren(DataViewer)]:
             widget.close()
         event.accept()
 

@@ -20,7 +20,7 @@ FALLBACK_COLOUR = "#D9D9D9"
 SEVERITY_COLOURS = {"error": "#D62728", "warning": "#F0A30A", "info": "#2F7ED8"}
 STATE_COLOURS = {
     "idle": "#9E9E9E", "queued": "#9E9E9E", "running": "#2F7ED8", "done": "#3A9D3A",
-    "failed": "#D62728", "blocked": "#B07A00", "cancelled": "#7F7F7F",
+    "failed": "#D62728", "blocked": "#B07A00", "cancelled": "#7F7F7F", "invalid": "#8A8A8A",
 }
 
 

@@ -151,8 +151,8 @@ def test_the_editor_window_closes_when_its_block_is_deleted(window, qtbot):
 
 def test_a_block_refused_for_a_validation_error_is_shown_as_not_run_rather_than_failed(window, qtbot):
     node = window.document.add_node("t_scale", (0.0, 0.0))
-    qtbot.waitUntil(lambda: window.scene.nodes[node].state == "blocked", timeout=5000)
-    assert window.scene.nodes[node].status_item.text() == "blocked: see its problems"
+    qtbot.waitUntil(lambda: window.scene.nodes[node].state == "invalid", timeout=5000)
+    assert window.scene.nodes[node].status_item.text() == "not run: see its problems"
     assert window.scene.nodes[node].severity == "error"
 
 
@@ -213,3 +213,12 @@ def test_editors_hear_of_state_changes_but_not_of_every_progress_tick(window, qt
     qtbot.waitUntil(lambda: window.runs.state(slow).state == "cancelled", timeout=10000)
     assert heard.count("running") <= 1 and heard[-1] == "cancelled"
     assert dialog.status.text().startswith("State: cancelled")
+
+
+def test_a_closed_editor_window_opens_again(window, qtbot):
+    node = window.document.add_node("t_numbers", (0.0, 0.0))
+    first = window.open_editor(node)
+    first.close()
+    assert node not in window.editors
+    second = window.open_editor(node)
+    assert second is not first and second.isVisible()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 RADIUS = 30.0
 PORT_RADIUS = 5.5
+TITLE_WIDTH = 150.0
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -109,8 +110,14 @@ class TitleItem(QGraphicsTextItem):
         self._before = ""
 
     def set_title(self, title: str) -> None:
-        """Show `title` centred under the circle."""
+        """Show `title` centred under the circle, wrapped when it is long."""
+        self.setTextWidth(-1)
         self.setPlainText(title)
+        if self.document().idealWidth() > TITLE_WIDTH:
+            self.setTextWidth(TITLE_WIDTH)
+            option = self.document().defaultTextOption()
+            option.setAlignment(Qt.AlignHCenter)
+            self.document().setDefaultTextOption(option)
         self.recentre()
 
     def recentre(self) -> None:
@@ -220,7 +227,7 @@ class NodeItem(QGraphicsObject):
     def set_title(self, title: str) -> None:
         """Show a new title."""
         self.title_item.set_title(title)
-        self._refresh_tooltip()
+        self._refresh_status()
 
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """Validation findings for this node (drawn as a badge)."""
@@ -230,7 +237,8 @@ class NodeItem(QGraphicsObject):
 
     def set_run_state(self, state: str, fraction: float | None = None, text: str = "",
                       summary: str = "", messages: list[Diagnostic] | None = None) -> None:
-        """Paint the run state: idle, queued, running (with progress), done, failed, blocked, cancelled."""
+        """Paint the run state: idle, queued, running (with progress), done, failed, blocked, cancelled,
+        or invalid (the engine refused to run it because of a validation error; the badge says why)."""
         self.state, self.fraction, self.state_text = state, fraction, text
         self.summary = summary
         if messages is not None:
@@ -255,6 +263,8 @@ class NodeItem(QGraphicsObject):
             text = f"{self.state}: {self.state_text}" if self.state_text else self.state
         elif self.state == "queued":
             text = "waiting"
+        elif self.state == "invalid":
+            text = "not run: see its problems"
         else:
             text = ""
         metrics = QFontMetrics(_small_font())
