@@ -23,7 +23,7 @@ from PyQt5.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFrame, QGrap
                              QWidget)
 
 from embedflow.neighbours import search
-from embedflow.nodes.scatter import ScatterView
+from embedflow.nodes.scatter import ScatterView, selection_rows
 from embedflow.projection import LARGE_DATA, PROJECTIONS
 from embedflow.projector_export import export_projector, image_paths
 from embedflow.scatter_style import ColorMapping, color_mapping, labels, point_sizes
@@ -538,7 +538,9 @@ class ScatterEditor(QWidget):
         elif (view.color, view.size, view.label) != (self._view.color, self._view.size, self._view.label):
             self.plot.set_styles(color_mapping(meta, view.color), point_sizes(meta, view.size),
                                  labels(meta, view.label or view.data.feature or ""))
-        self.plot.set_selection(view.selection)
+        # The saved setting, not the last result: right after a selection (or its undo) the
+        # block has not re-run yet, and the plot must not flash back to the old selection.
+        self.plot.set_selection(selection_rows(settings["selection"], len(view.data))[0])
         self._view = view
         notes = [note for _, note in view.projection.notes]
         self.notes.setText("\n".join(notes))

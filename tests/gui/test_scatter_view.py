@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from PyQt5.QtCore import QPoint, QPointF, Qt
+from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
@@ -299,3 +299,12 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
         runs.cancel()
         if runs.handle is not None:
             runs.handle.wait(30)
+
+
+def test_undoing_a_selection_restores_the_previous_one_in_the_view(qtbot, editor):
+    widget, runs, workflow = editor
+    widget.plot.select_rect(QRectF(-100, -100, 200, 200))
+    assert len(widget.plot.selection) == 10
+    widget.context.document.undo_stack.undo()
+    assert widget.context.settings()["selection"] == []
+    assert len(widget.plot.selection) == 0
