@@ -26,8 +26,10 @@ _ALWAYS_PUNCT = rf"([^{_WORDISH}\s{_INNER}])"
 _TRAILING_INNER = rf"([{_INNER}]+)(\s|$)"
 _LEADING_INNER = rf"(^|\s)([{_INNER}]+)"
 # When punctuation is dropped, one pass removes it all (RE2's \s is ASCII, so Unicode spaces go too):
-# runs of punctuation with the inner marks next to them, and inner marks at a word's edge.
-_DROP_PUNCT = rf"[{_INNER}]*[^{_WORDISH}\s{_INNER}]+[{_INNER}]*|(?:^|\s)[{_INNER}]+|[{_INNER}]+(?:\s|$)"
+# runs of punctuation with the inner marks next to them, and inner marks at a word's edge together
+# with the spaces beside them (so a mark ending one word and one starting the next go in one match).
+_DROP_PUNCT = (rf"[{_INNER}]*[^{_WORDISH}\s{_INNER}]+[{_INNER}]*|[{_INNER}]*\s+[{_INNER}]+|[{_INNER}]+\s+"
+               rf"|^[{_INNER}]+|[{_INNER}]+$")
 _UNICODE_SPACE = r"[\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
 _CLITIC = r"(?i)(\p{L})(n't|'(?:s|re|ve|m|ll|d))\b"
 _NUMBER_TOKEN = r"^[.,\-]*\p{N}[\p{N}.,\-#]*$|^#+$"
@@ -112,13 +114,9 @@ def tokenize_corpus(texts: pa.Array | Iterable[str], spec: TokenizerSpec,
         text = pc.replace_substring_regex(text, _ALWAYS_PUNCT, r" \1 ")
         text = pc.replace_substring_regex(text, _TRAILING_INNER, r" \1\2")
         text = pc.replace_substring_regex(text, _LEADING_INNER, r"\1\2 ")
-        text = pc.replace_substring_regex(text, _CLITIC, r"\1 \2")
     else:
-        # One pass splits clitics and drops punctuation: punctuation matches leave both groups
-        # empty, so the rewrite "\1 \2" turns them into a single space. Doubled spaces let a mark
-        # ending one word and a mark starting the next each take a space.
-        text = pc.replace_substring_regex(pc.replace_substring(text, " ", "  "), f"{_CLITIC}|{_DROP_PUNCT}",
-                                          r"\1 \2")
+        text = pc.replace_substring_regex(text, _DROP_PUNCT, " ")
+    text = pc.replace_substring_regex(text, _CLITIC, r"\1 \2")
     lists = pc.ascii_split_whitespace(text)
     tokens = lists.flatten()
     offsets = np.asarray(lists.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
