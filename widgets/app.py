@@ -16,6 +16,7 @@ from embedflow.resources import examples
 
 from .autosave import find_recoveries
 from .mainwindow import MainWindow, window_icon
+from .welcome import show_at_startup
 
 FIRST_RUN_MARKER = "first-run-done"
 # The example a new user sees first: the text pipeline the README's main command opens.
@@ -69,6 +70,8 @@ def main(path: str | None = None) -> int:
     window = create_window(path)
     install_error_hook(window)
     window.show()
+    if not path and not window.document.modified and show_at_startup():
+        window.teaching.show_welcome()
     return app.exec_()
 
 

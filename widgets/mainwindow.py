@@ -30,6 +30,7 @@ from . import recent
 from .messages import MessagesView
 from .run_controller import RunController
 from .table_view import DataViewer
+from .teaching import Teaching
 from .toolbox import Toolbox
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_actions()
         self._build_menus_and_toolbar()
+        self.teaching = Teaching(self)
         self._connect()
         self._show(Workflow(), None, [], "Untitled")
 
