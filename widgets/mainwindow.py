@@ -13,7 +13,6 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QFileDialog, QL
 from embedflow import registry
 from embedflow.data import EncodedText, Table
 from embedflow.errors import EmbedflowError, WorkflowFileError
-from embedflow.resources import examples
 from embedflow.validation import Diagnostic, validate
 from embedflow.workflow import Workflow, WorkflowEvent
 from embedflow.workflow_file import SUFFIX, read_workflow
@@ -31,6 +30,7 @@ from .messages import MessagesView
 from .run_controller import RunController
 from .table_view import DataViewer
 from .teaching import Teaching
+from .welcome import example_intro, example_title, ordered_examples
 from .toolbox import Toolbox
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
@@ -164,8 +164,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        for path in examples():
-            action = self.examples_menu.addAction(example_name(path))
+        for path in ordered_examples():
+            action = self.examples_menu.addAction(example_title(path))
+            action.setToolTip(example_intro(path))
             action.triggered.connect(lambda _=False, p=path: self.open_example(p))
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo_action, self.redo_action])
@@ -620,7 +621,7 @@ class MainWindow(QMainWindow):
 
 
 def example_name(path: Path) -> str:
-    """A menu name for an example file: "image-map.embedflow" → "Image map"."""
+    """The window-title name of an example file: "image-map.embedflow" → "Image map"."""
     return path.stem.replace("_", " ").replace("-", " ").capitalize()
 
 
