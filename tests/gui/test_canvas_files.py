@@ -207,3 +207,17 @@ def test_a_bug_in_a_callback_is_reported_and_the_work_autosaved(window, monkeypa
         sys.excepthook(*sys.exc_info())
     assert "RuntimeError: boom" in errors[0]
     assert window.autosaver.workflow_path.exists()
+
+
+def test_a_block_of_unknown_type_keeps_its_links_visible_and_is_marked(window, tmp_path, qtbot):
+    path = tmp_path / "future.embedflow"
+    path.write_text('{"format": "embedflow-workflow", "version": 1, "nodes": ['
+                    '{"id": "n1", "type": "t_numbers"}, {"id": "n2", "type": "from_the_future",'
+                    ' "settings": {"depth": 3}}], "links": [{"id": "l1", "source": "n1", "source_port": "data",'
+                    ' "target": "n2", "target_port": "stuff"}]}', encoding="utf-8")
+    assert window.open_file(str(path))
+    assert "l1" in window.scene.links
+    assert window.scene.nodes["n2"].port("in", "stuff") is window.scene.links["l1"].target
+    qtbot.waitUntil(lambda: window.scene.nodes["n2"].severity == "error")
+    window.save_action.trigger()
+    assert '"depth": 3' in path.read_text(encoding="utf-8")

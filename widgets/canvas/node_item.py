@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import (QGraphicsItem, QGraphicsObject, QGraphicsSimpleText
                              QStyleOptionGraphicsItem, QWidget)
 
 from embedflow import registry
+from embedflow.ports import PortType
 from embedflow.registry import Port
 from embedflow.validation import Diagnostic
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 RADIUS = 30.0
 PORT_RADIUS = 5.5
 TITLE_WIDTH = 150.0
+UNKNOWN = PortType("unknown")
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -199,16 +201,18 @@ class NodeItem(QGraphicsObject):
 
     # -- ports ------------------------------------------------------------------------
     def _make_ports(self, ports: tuple[Port, ...], kind: str) -> dict[str, PortItem]:
-        items = {}
-        count = len(ports)
-        for i, port in enumerate(ports):
-            item = PortItem(self, port, kind)
-            # Spread ports over an arc on the circle's side, like Orange's anchors.
-            offset = (i - (count - 1) / 2) * 16.0
-            x = (RADIUS * RADIUS - offset * offset) ** 0.5
-            item.setPos(-x if kind == "in" else x, offset)
-            items[port.name] = item
+        items = {port.name: PortItem(self, port, kind) for port in ports}
+        _spread(list(items.values()), kind)
         return items
+
+    def placeholder_port(self, kind: str, name: str) -> PortItem:
+        """A port of a block of unknown type, made for a link the file names, so the link stays visible."""
+        ports = self.inputs if kind == "in" else self.outputs
+        if name not in ports:
+            ports[name] = PortItem(self, Port(name, UNKNOWN, description="of a block type this embedflow does "
+                                                                          "not know"), kind)
+            _spread(list(ports.values()), kind)
+        return ports[name]
 
     def port(self, kind: str, name: str) -> PortItem | None:
         """The input ("in") or output ("out") port item called `name`."""
@@ -388,6 +392,15 @@ class NodeItem(QGraphicsObject):
         scene = self.scene()
         if scene is not None and hasattr(scene, "nodeActivated"):
             scene.nodeActivated.emit(self.node_id)
+
+
+def _spread(ports: list[PortItem], kind: str) -> None:
+    """Place ports on an arc of the circle's left (inputs) or right (outputs) side, like Orange's anchors."""
+    count = len(ports)
+    for i, item in enumerate(ports):
+        offset = (i - (count - 1) / 2) * 16.0
+        x = (RADIUS * RADIUS - offset * offset) ** 0.5
+        item.setPos(-x if kind == "in" else x, offset)
 
 
 def _small_font() -> QFont:

@@ -119,10 +119,16 @@ class CanvasScene(QGraphicsScene):
 
     def _add_link(self, link: Link) -> None:
         source, target = self.nodes.get(link.source), self.nodes.get(link.target)
-        source_port = source.port("out", link.source_port) if source else None
-        target_port = target.port("in", link.target_port) if target else None
+        if source is None or target is None:
+            return
+        source_port = source.port("out", link.source_port)
+        target_port = target.port("in", link.target_port)
+        if source_port is None and source.spec is None:
+            source_port = source.placeholder_port("out", link.source_port)
+        if target_port is None and target.spec is None:
+            target_port = target.placeholder_port("in", link.target_port)
         if source_port is None or target_port is None:
-            return  # a link to an unknown block type's port has nothing to attach to
+            return
         item = LinkItem(link.id, source_port, target_port)
         self.addItem(item)
         self.links[link.id] = item
