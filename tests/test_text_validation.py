@@ -108,3 +108,13 @@ def test_embedflow_validate_prints_the_codes_and_fails(tmp_path, capsys):
     assert cli_main(["validate", str(tmp_path / "w.embedflow")]) == 1
     out = capsys.readouterr().out
     assert "error unknown-language-model" in out and "error language-model-mismatch" in out
+
+
+def test_feature_not_text_for_a_column_of_image_paths(tmp_path):
+    path = write_csv(tmp_path, ["cat.jpg", "dog.png", "bird.JPEG"], column="picture")
+    workflow, source, encoder, _ = text_workflow(path, feature="picture")
+    engine = Engine(workflow)
+    engine.run([source])
+    found = [d for d in validate(workflow, outputs=engine.outputs()) if d.code == "feature-not-text"]
+    assert len(found) == 1 and "image files" in found[0].message
+    assert engine.run()[encoder].state == "failed"

@@ -14,6 +14,7 @@ from ..errors import NodeError
 from ..ports import ENCODED_TEXT, TABLE
 from ..projection import row_list
 from ..registry import NodeSpec, Port, Setting
+from ..tabular import IMAGE_SUFFIXES
 from ..text import models
 from ..text.encoding import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH, PAD_ID, UNKNOWN_ID, NotText, encode, text_values
 from ..text.models import LanguageModelError
@@ -49,11 +50,12 @@ def _feature_problem(table: Table) -> str | None:
     if column is None:
         return "the input has no text column to encode"
     try:
-        text_values(table.meta[column].head(200))
+        sample, _ = text_values(table.meta[column].head(200))
     except NotText as exc:
         return f"its feature column '{column}' holds {exc}, not text"
-    if table.base_dir and column == "image":
-        return f"its feature column '{column}' holds images, not text"
+    values = [value.lower() for value in sample.to_pylist() if value]
+    if values and sum(value.endswith(IMAGE_SUFFIXES) for value in values) > len(values) / 2:
+        return f"its feature column '{column}' holds image files, not text"
     return None
 
 
