@@ -40,12 +40,11 @@ class NodeState:
 class RunController(QObject):
     """Owns the Engine of the open workflow, starts runs off the UI thread and tracks node states.
 
-    Signals: nodeStateChanged(node id); runStarted(); runFinished() when the latest run ends;
+    Signals: nodeStateChanged(node id); runFinished() when the latest run ends;
     runningChanged(bool).
     """
 
     nodeStateChanged = pyqtSignal(str)
-    runStarted = pyqtSignal()
     runFinished = pyqtSignal()
     runningChanged = pyqtSignal(bool)
 
@@ -111,7 +110,6 @@ class RunController(QObject):
         handle = engine.start(node_ids, on_event=lambda event: _report(relay, last_progress, engine, event))
         self.handle = handle
         threading.Thread(target=_wait, args=(relay, handle), name="embedflow-run-waiter", daemon=True).start()
-        self.runStarted.emit()
         self.runningChanged.emit(True)
 
     def cancel(self) -> None:
