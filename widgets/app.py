@@ -20,7 +20,7 @@ from .welcome import show_at_startup
 
 FIRST_RUN_MARKER = "first-run-done"
 # The example a new user sees first: the text pipeline the README's main command opens.
-FIRST_RUN_EXAMPLES = ("documents-map", "text_pipeline")
+FIRST_RUN_EXAMPLES = ("documents-map",)
 
 
 def create_window(path: str | None = None) -> MainWindow:
