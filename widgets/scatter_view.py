@@ -352,7 +352,7 @@ class ScatterPlot(QWidget):
 
     # -- hover and neighbours -------------------------------------------------------------------
     def point_at(self, position: QPointF) -> int | None:
-        """The row whose point is within HOVER_RADIUS pixels of `position` (data coordinates)."""
+        """The row whose point is closest to `position` (data coordinates) within HOVER_RADIUS pixels."""
         if len(self._shown) == 0:
             return None
         from scipy.spatial import cKDTree
@@ -361,13 +361,22 @@ class ScatterPlot(QWidget):
         if not all(np.isfinite(pixel)) or min(pixel) <= 0:
             return None
         scale = np.array(pixel, dtype=np.float64)
-        if self._tree is None or not np.allclose(self._tree_scale, scale):
-            # The tree lives in pixel units of the current zoom; rebuilt only after zooming.
+        change = scale / self._tree_scale if self._tree is not None else np.array([np.inf, np.inf])
+        if not (0.25 <= change.min() and change.max() <= 4.0):
+            # The tree lives in pixel units of the zoom it was built at; it is rebuilt only after
+            # the zoom changed more than 4x (a 1M-point tree takes about a second to build).
             self._tree = cKDTree(self.coords[self._shown] / scale)
             self._tree_scale = scale
-        distance, index = self._tree.query([position.x() / scale[0], position.y() / scale[1]],
-                                           distance_upper_bound=HOVER_RADIUS)
-        return int(self._shown[index]) if np.isfinite(distance) else None
+            change = np.ones(2)
+        # A point within HOVER_RADIUS screen pixels is within HOVER_RADIUS·max(change) tree units.
+        centre = np.array([position.x(), position.y()])
+        candidates = self._tree.query_ball_point(centre / self._tree_scale, HOVER_RADIUS * float(change.max()))
+        if not candidates:
+            return None
+        offsets = (self.coords[self._shown[candidates]] - centre) / scale
+        distances = np.hypot(offsets[:, 0], offsets[:, 1])
+        best = int(np.argmin(distances))
+        return int(self._shown[candidates[best]]) if distances[best] <= HOVER_RADIUS else None
 
     def hover_text(self, row: int) -> str:
         """What the hover label says about `row`."""

@@ -308,3 +308,15 @@ def test_undoing_a_selection_restores_the_previous_one_in_the_view(qtbot, editor
     widget.context.document.undo_stack.undo()
     assert widget.context.settings()["selection"] == []
     assert len(widget.plot.selection) == 0
+
+
+def test_hover_lookup_stays_exact_after_zooming_without_rebuilding_its_index(qtbot):
+    plot, _ = grid_plot(qtbot)
+    assert plot.point_at(QPointF(4, 2)) == 24
+    tree = plot._tree
+    plot.view_box.scaleBy((0.5, 0.5), center=QPointF(4, 2))
+    QTest.qWait(20)
+    pixel_x = plot.view_box.viewPixelSize()[0]
+    assert plot.point_at(QPointF(4 + 8 * pixel_x, 2)) == 24
+    assert plot.point_at(QPointF(4 + 12 * pixel_x, 2)) is None
+    assert plot._tree is tree
