@@ -103,3 +103,17 @@ def test_glove_king_has_queen_among_its_nearest_words():
     words = list(lookup)[:20000]
     found = search(np.asarray(vectors[:20000]), np.asarray(vectors[[lookup["king"]]]), k=6)
     assert "queen" in [words[i] for i in found.indices[0]]
+
+
+def test_an_exception_from_progress_stops_the_search():
+    from embedflow.errors import Cancelled
+
+    calls = []
+
+    def cancel(fraction):
+        calls.append(fraction)
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        search(random_vectors(1000, 4), k=3, memory_bytes=4 * 1024 * 100, progress=cancel)
+    assert len(calls) == 1 and calls[0] < 1.0
