@@ -137,13 +137,15 @@ def help_window(owner: QWidget) -> HelpViewer:
     return viewer
 
 
-def show_help(owner: QWidget, type_name: str | None = None) -> HelpViewer:
-    """Open the help window of `owner` on a block's page, or on the start page."""
+def show_help(owner: QWidget, type_name: str | None = None, page: str | None = None) -> HelpViewer:
+    """Open the help window of `owner` on a page, a block's page, or the start page."""
     viewer = help_window(owner)
-    if type_name is None:
-        viewer.show_page(START_PAGE)
-    else:
+    if page is not None:
+        viewer.show_page(page)
+    elif type_name is not None:
         viewer.show_block(type_name)
+    else:
+        viewer.show_page(START_PAGE)
     viewer.show()
     viewer.raise_()
     viewer.activateWindow()

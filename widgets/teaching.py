@@ -33,7 +33,6 @@ class Teaching(QObject):
         self.welcome: WelcomeDialog | None = None
         self.help_action = self._action("&Help", self.show_help, QKeySequence.HelpContents,
                                         "Help on the selected block, or on embeddings (F1)")
-        self.help_action.setShortcutContext(Qt.ApplicationShortcut)
         self.welcome_action = self._action("&Welcome Screen…", self.show_welcome, None,
                                            "Examples, recent workflows and how to build a first one")
         self.presentation_action = self._action("&Presentation Mode", self.presentation.set_active, "F5",

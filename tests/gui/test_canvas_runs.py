@@ -174,9 +174,9 @@ def test_the_help_button_shows_the_blocks_help_page(window):
     node = window.document.add_node("input", (0.0, 0.0))
     dialog = window.open_editor(node)
     page = dialog.findChild(QPushButton, "help")
-    browser = dialog.show_help(Path(page.property("page")))
-    assert "Input" in browser.toPlainText()
-    browser.close()
+    viewer = dialog.show_help(Path(page.property("page")))
+    assert "Input" in viewer.browser.toPlainText()
+    viewer.close()
 
 
 def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(window, tmp_path, monkeypatch, capsys):

@@ -41,6 +41,18 @@ def test_f1_opens_the_help_page_of_the_selected_block(window, teaching, qtbot):
     assert "Nearest Neighbours" in viewer.browser.toPlainText()
 
 
+def test_f1_in_a_blocks_settings_window_opens_that_blocks_help(window, teaching, qtbot):
+    window.scene.select_only([node_of_type(window, "input")])
+    dialog = window.open_editor(node_of_type(window, "text_embedding"))
+    qtbot.waitExposed(dialog)
+    QApplication.setActiveWindow(dialog)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    QTest.keyClick(dialog, Qt.Key_F1)
+    viewer = window._help_viewer
+    qtbot.waitUntil(viewer.isVisible)
+    assert viewer.page == "text_embedding"
+
+
 def test_f1_with_nothing_selected_opens_what_an_embedding_is(window, teaching, qtbot):
     window.scene.clearSelection()
     viewer = teaching.show_help()

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Callable
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QShortcut, QVBoxLayout, QWidget
 
 from embedflow.resources import resource
 
+from ..help_viewer import HelpViewer, show_help
 from . import editor_factory
 from .context import EditorContext
 
@@ -40,8 +42,10 @@ class EditorDialog(QDialog):
             button = QPushButton("Help")
             button.setObjectName("help")
             button.setProperty("page", str(help_page))
+            button.setToolTip("What this block does, its settings and messages (F1)")
             button.clicked.connect(lambda: self.show_help(help_page))
             self.output_buttons.addWidget(button)
+            QShortcut(QKeySequence.HelpContents, self, lambda: self.show_help(help_page))
         layout = QVBoxLayout(self)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.status)
@@ -72,17 +76,9 @@ class EditorDialog(QDialog):
             text += f": {result.error}"
         self.status.setText(f"State: {text}")
 
-    def show_help(self, page: Path) -> QTextBrowser:
-        """Show the block's help page (Markdown from resources/help/)."""
-        browser = QTextBrowser(self)
-        browser.setWindowFlags(Qt.Window)
-        browser.setWindowTitle(f"{self.context.spec.title} — help")
-        browser.setOpenExternalLinks(True)
-        browser.setMarkdown(page.read_text(encoding="utf-8"))
-        browser.setAttribute(Qt.WA_DeleteOnClose)
-        browser.resize(620, 560)
-        browser.show()
-        return browser
+    def show_help(self, page: Path) -> HelpViewer:
+        """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
+        return show_help(self.parentWidget() or self, page=page.stem)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Stop following the model."""
