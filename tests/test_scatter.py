@@ -177,3 +177,16 @@ def test_projector_export_of_images_writes_a_sprite(tmp_path):
     assert tuple(pixels[side // 2, side // 2]) == (255, 0, 0)
     assert tuple(pixels[side // 2, side + side // 2]) == (0, 128, 0)
     assert tuple(pixels[side + side // 2, side + side // 2]) == (200, 200, 200)
+
+
+def test_cancelling_a_running_tsne_leaves_the_block_cancelled():
+    import threading
+
+    workflow, node = scatter_workflow(rows=3000, projection="tsne")
+    engine = Engine(workflow)
+    optimising = threading.Event()
+    handle = engine.start(on_event=lambda e: optimising.set() if e.node_id == node and "optimising" in e.message else None)
+    assert optimising.wait(60)
+    handle.cancel()
+    assert handle.wait(60)
+    assert handle.results[node].state == "cancelled"
