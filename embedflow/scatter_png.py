@@ -23,6 +23,8 @@ LEGEND_WIDTH = 210
 AXIS_COLOR = (60, 60, 60)
 GRID_COLOR = (232, 232, 232)
 SELECTED_RING = (0, 0, 0)
+LABEL_COLOR = (70, 70, 70)
+MAX_LABELLED = 300  # beyond this, labels only hide the points
 
 
 @lru_cache(maxsize=8)
@@ -83,8 +85,12 @@ def _data_range(values: np.ndarray) -> tuple[float, float]:
 
 def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
                    title: str = "", axes: tuple[str, str] = ("x", "y"), notes: tuple[str, ...] = (),
-                   selected: np.ndarray | None = None, width: int = 1000, height: int = 720) -> Image.Image:
-    """The plot as an RGB image: points, axes with ticks, axis titles, legend and notes."""
+                   selected: np.ndarray | None = None, width: int = 1000, height: int = 720,
+                   point_labels: np.ndarray | None = None) -> Image.Image:
+    """The plot as an RGB image: points, axes with ticks, axis titles, legend and notes.
+
+    point_labels: text written beside each point when there are at most MAX_LABELLED points.
+    """
     has_legend = colors.kind != "none"
     note_lines = [line for note in notes for line in textwrap.wrap(note, 120)]
     total_height = height + 18 * len(note_lines)
@@ -134,6 +140,14 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
             _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
     plot = Image.fromarray(canvas).resize((plot_w, plot_h), Image.LANCZOS)
     image.paste(plot, (left, top))
+    if point_labels is not None and len(shown) <= MAX_LABELLED:
+        label_font = font(10)
+        for row, x, y in zip(shown, px, py):
+            text, x, y = str(point_labels[row])[:20], left + x / SUPERSAMPLE, top + y / SUPERSAMPLE
+            fits = x + 5 + draw.textlength(text, font=label_font) <= right
+            # A label that would cross the frame goes on the point's left side instead.
+            draw.text((x + 5, y) if fits else (x - 5, y), text, fill=LABEL_COLOR, font=label_font,
+                      anchor="lm" if fits else "rm")
 
     small, normal, large = font(12), font(14), font(17)
     draw.rectangle([left, top, right, bottom], outline=AXIS_COLOR)

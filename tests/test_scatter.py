@@ -190,3 +190,11 @@ def test_cancelling_a_running_tsne_leaves_the_block_cancelled():
     handle.cancel()
     assert handle.wait(60)
     assert handle.results[node].state == "cancelled"
+
+
+def test_png_of_a_small_map_writes_each_label_beside_its_point():
+    data = Table(pd.DataFrame({"w": ["left", "right"]}), np.array([[0, 0], [1, 0]], dtype=np.float32))
+    with_labels = ScatterView(data, project(data.vectors, "none"), "S", label="w")
+    without = ScatterView(data, project(data.vectors, "none"), "S")
+    dark = [(np.asarray(render(view).convert("L")) < 120).sum() for view in (with_labels, without)]
+    assert dark[0] > dark[1] + 50

@@ -22,7 +22,7 @@ from ..projection import LARGE_DATA, PROJECTIONS, SAMPLE_THRESHOLD, TITLES, Proj
 from ..projector_export import export_projector
 from ..registry import NodeSpec, Port, Setting
 from ..scatter_png import render_scatter, save_png
-from ..scatter_style import color_mapping, point_sizes
+from ..scatter_style import color_mapping, labels, point_sizes
 from ..validation import Diagnostic, ValidationContext, error, warning
 from ..workflow import Node
 
@@ -155,7 +155,8 @@ def render(view: ScatterView, width: int = 1000, height: int = 720):
         view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
         title=f"{view.title} — {TITLES[view.projection.method]}", axes=view.projection.axes,
         notes=tuple(note for _, note in view.projection.notes),
-        selected=np.array(view.selection, dtype=np.int64), width=width, height=height)
+        selected=np.array(view.selection, dtype=np.int64), width=width, height=height,
+        point_labels=labels(meta, view.label))
 
 
 def export(outputs: Mapping[str, Any], out_dir: str, node_id: str) -> list[str]:
