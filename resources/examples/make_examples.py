@@ -49,10 +49,10 @@ class Example:
         # A note grows to fit its text on the canvas: size it for ~16 characters a line (long words wrap early), so that
         # its bottom edge (and the arrow) stays clear of the block.
         height = 15.0 * (math.ceil(len(text) / 16) + 1)
-        top = y + 95 if below else y - 85 - height
+        top = y + 112 if below else y - 85 - height
         self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, top, NOTE_WIDTH, height), text)
         if below:
-            self.workflow.add_annotation("arrow", (x, top - 4, x, y + 58))
+            self.workflow.add_annotation("arrow", (x, top - 4, x, y + 74))
         else:
             self.workflow.add_annotation("arrow", (x, top + height + 6, x, y - 38))
 
