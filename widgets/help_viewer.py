@@ -24,7 +24,9 @@ class HelpViewer(QWidget):
         self.pages = QListWidget()
         self.pages.setObjectName("help-pages")
         self._fill_page_list()
-        self.pages.currentItemChanged.connect(self._page_chosen)
+        # Only clicks and Enter open a page: the list also moves its current item by itself (on focus).
+        self.pages.itemClicked.connect(self._page_chosen)
+        self.pages.itemActivated.connect(self._page_chosen)
         self.browser = QTextBrowser()
         self.browser.setObjectName("help-text")
         self.browser.setOpenLinks(False)
@@ -122,7 +124,7 @@ class HelpViewer(QWidget):
                 break
         self.setWindowTitle(f"{title} — embedflow help")
 
-    def _page_chosen(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None = None) -> None:
+    def _page_chosen(self, item: QListWidgetItem | None) -> None:
         name = item.data(Qt.UserRole) if item is not None else None
         if name and name != self.page:
             self.show_page(name)

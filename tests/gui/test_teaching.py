@@ -74,8 +74,16 @@ def test_the_help_page_list_opens_a_concept_page(window, teaching):
     viewer = teaching.show_help()
     item = next(viewer.pages.item(r) for r in range(viewer.pages.count())
                 if viewer.pages.item(r).data(Qt.UserRole) == "distances")
-    viewer.pages.setCurrentItem(item)
+    QTest.mouseClick(viewer.pages.viewport(), Qt.LeftButton, Qt.NoModifier, viewer.pages.visualItemRect(item).center())
     assert viewer.page == "distances"
+
+
+def test_the_help_window_stays_on_the_page_it_was_opened_on(window, teaching, qtbot):
+    window.scene.clearSelection()
+    viewer = teaching.show_help()
+    qtbot.waitExposed(viewer)
+    QTest.qWait(50)
+    assert viewer.page == "embeddings" and not viewer.back_button.isEnabled()
 
 
 # -- welcome screen -------------------------------------------------------------------------------
