@@ -24,8 +24,9 @@ FIRST = ("documents-map", "word-similarity")
 
 FIRST_WORKFLOW = """<b>Build your first workflow</b> (word similarity, 2 minutes):
 <ol>
-<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it, choose
-<code>resources/data/words.csv</code>, Feature <code>word</code>.</li>
+<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it and choose
+<code>resources/data/words.csv</code> (or drop that file on the canvas); its Feature becomes
+<code>word</code> by itself.</li>
 <li>Drag <b>Text Encoding</b> next to it. Drag from the Input's right dot to the Text Encoding's left dot.</li>
 <li>Add <b>Text Embedding</b> after it the same way, then <b>Nearest Neighbours</b>.</li>
 <li>Double-click Nearest Neighbours and press <i>Show neighbours</i>: the 5 closest words of every word.</li>
