@@ -55,8 +55,23 @@ def _first_run() -> bool:
     return True
 
 
+def no_screen_message(path: str | None) -> str | None:
+    """Why the canvas cannot open here (Linux without a display), or None when it can."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    target = path or "resources/examples/documents-map.embedflow"
+    return ("embedflow: no screen found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the canvas "
+            f"cannot open.\nTo run the workflow in this terminal: embedflow run {target} --out out")
+
+
 def main(path: str | None = None) -> int:
     """Run the canvas until its window closes; returns the exit code."""
+    problem = no_screen_message(path) if QApplication.instance() is None else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = QApplication.instance()
     if app is None:
         QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
