@@ -207,3 +207,38 @@ def test_export_to_an_unwritable_place_says_so(window, teaching, tmp_path):
     teaching.choose_export_path = lambda kind: str(tmp_path / "file" / "slide.png")
     assert teaching.export("png") is None
     assert errors and "slide.png" in errors[0]
+
+
+# -- start-up -----------------------------------------------------------------------------------------
+def visible(qapp, kind):
+    return [w for w in qapp.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+def start_without_a_file(qapp):
+    """Run `embedflow` with no FILE; returns the gallery sizes of the welcome screens that were showing."""
+    from PyQt5.QtCore import QTimer
+
+    from embedflow import cli
+    from widgets.mainwindow import MainWindow
+
+    seen = []
+
+    def look_and_close():
+        seen.extend(dialog.gallery.count() for dialog in visible(qapp, WelcomeDialog))
+        for window in visible(qapp, MainWindow):
+            window.document.undo_stack.setClean()
+            window.close()
+        qapp.quit()
+
+    QTimer.singleShot(0, look_and_close)
+    assert cli.main([]) == 0
+    return seen
+
+
+def test_starting_without_a_file_shows_the_welcome_screen(qapp):
+    assert start_without_a_file(qapp) == [len(resources.examples())]
+
+
+def test_the_welcome_screen_stays_away_when_switched_off(qapp):
+    set_show_at_startup(False)
+    assert start_without_a_file(qapp) == []
