@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter
@@ -85,18 +87,14 @@ def _write(path: str | Path, data: bytes) -> Path:
     return path
 
 
-class _unselected:
+@contextmanager
+def _unselected(scene: QGraphicsScene) -> Iterator[None]:
     """Hide the selection while rendering (a slide should not show what happened to be selected)."""
-
-    def __init__(self, scene: QGraphicsScene) -> None:
-        self.scene = scene
-        self.selected = []
-
-    def __enter__(self) -> None:
-        self.selected = self.scene.selectedItems()
-        for item in self.selected:
-            item.setSelected(False)
-
-    def __exit__(self, *_exc) -> None:
-        for item in self.selected:
+    selected = scene.selectedItems()
+    for item in selected:
+        item.setSelected(False)
+    try:
+        yield
+    finally:
+        for item in selected:
             item.setSelected(True)
