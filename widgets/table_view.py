@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt
 from PyQt5.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from embedflow.data import EncodedText, Table
+
+from .screen_fit import fit_to_screen
 
 VECTOR_PREVIEW = 4
 
@@ -146,11 +148,12 @@ class DataViewer(QWidget):
         self._fit_columns()
         info = QLabel(self._describe(value))
         info.setStyleSheet("color: #555; padding: 2px;")
+        info.setWordWrap(True)  # a long column list must not widen the window past the screen
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(info)
         layout.addWidget(self.table)
-        self.resize(820, 520)
+        self.resize(fit_to_screen(self, QSize(820, 520)))
 
     def _fit_columns(self, sample: int = 50, widest: int = 420) -> None:
         """Size columns to their header and first rows (measuring every row would be slow on a million)."""

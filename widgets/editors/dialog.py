@@ -5,15 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QShortcut, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import (QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QShortcut, QVBoxLayout,
+                             QWidget)
 
 from embedflow.resources import resource
 
 from ..help_viewer import HelpViewer, show_help
+from ..screen_fit import fit_to_screen
 from . import editor_factory
 from .context import EditorContext
+
+
+class _EditorScroll(QScrollArea):
+    """Scrolls an editor taller than the screen; its size hint is the whole editor's, not Qt's capped guess."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """The editor's own size hint plus room for a vertical scroll bar."""
+        return self.widget().sizeHint() + QSize(self.verticalScrollBar().sizeHint().width(), 0)
 
 
 class EditorDialog(QDialog):
@@ -47,7 +57,11 @@ class EditorDialog(QDialog):
             self.output_buttons.addWidget(button)
             QShortcut(QKeySequence.HelpContents, self, lambda: self.show_help(help_page))
         layout = QVBoxLayout(self)
-        layout.addWidget(self.editor, 1)
+        scroll = _EditorScroll()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(self.editor)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
         context.titleChanged.connect(self._retitle)
@@ -55,7 +69,7 @@ class EditorDialog(QDialog):
         context.removed.connect(self.close)
         self._retitle(context.node.title)
         self._show_status()
-        self.resize(max(self.sizeHint().width(), 420), self.sizeHint().height())
+        self.resize(fit_to_screen(self, QSize(max(self.sizeHint().width(), 420), self.sizeHint().height())))
 
     def _retitle(self, title: str) -> None:
         self.setWindowTitle(f"{title} — settings")

@@ -1,0 +1,34 @@
+"""Windows a user opens (block editors, data viewers) fit on the screen they open on."""
+
+from __future__ import annotations
+
+from PyQt5.QtWidgets import QApplication, QScrollArea
+
+
+def available_size():
+    return QApplication.primaryScreen().availableGeometry().size()
+
+
+def test_an_editor_taller_than_the_screen_opens_within_it_and_scrolls(window, qtbot):
+    node = window.document.workflow.add_node("image_embedding", node_id="embed")
+    dialog = window.open_editor(node.id)
+    qtbot.waitExposed(dialog)
+    assert dialog.editor.sizeHint().height() > available_size().height()  # the case under test
+    assert dialog.height() <= available_size().height() and dialog.width() <= available_size().width()
+    scroll = dialog.findChild(QScrollArea)
+    assert scroll is not None and scroll.widget() is dialog.editor
+    assert scroll.verticalScrollBar().maximum() > 0
+
+
+def test_the_data_viewer_of_a_table_with_many_columns_fits_on_the_screen(window, qtbot):
+    import pandas as pd
+
+    from embedflow.data import Table
+    from widgets.table_view import DataViewer
+
+    columns = {f"a_rather_long_column_name_{i}": ["x"] for i in range(40)}
+    viewer = DataViewer(Table(pd.DataFrame(columns)), "many columns")
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    assert viewer.width() <= available_size().width()
