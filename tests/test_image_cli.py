@@ -32,5 +32,5 @@ def test_run_writes_embeddings_with_1000_columns_and_skipped_rows(tmp_path: Path
     skipped = pd.read_csv(tmp_path / "out" / "n2-skipped.csv")
     assert embeddings["image"].tolist() == ["cats/chelsea.jpg", "coffee.png"]
     assert [c for c in embeddings.columns if c.startswith("dim_")] == [f"dim_{i}" for i in range(1000)]
-    assert skipped[["row", "image", "reason"]].values.tolist() == [[3, "empty.jpg", "empty file (0 bytes)"]]
+    assert skipped[["row", "image", "reason"]].values.tolist() == [[2, "empty.jpg", "empty file (0 bytes)"]]
     assert "2 of 3 images embedded" in capsys.readouterr().err

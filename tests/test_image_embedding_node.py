@@ -59,7 +59,7 @@ def test_skipped_rows_carry_their_input_row_number(odd_folder) -> None:
     skipped = results[node.id].outputs["skipped"].meta
     assert len(skipped) == 4
     for row, image in zip(skipped["row"], skipped["image"]):
-        assert inputs[row - 1] == image
+        assert inputs[row] == image
 
 
 def test_exif_rotated_photo_embeds_like_the_upright_one(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_csv_with_relative_absolute_and_missing_paths(tmp_path: Path) -> None:
     _, _, result = embed(tmp_path / "data.csv")
     assert result.outputs["embeddings"].meta["label"].tolist() == ["cat", "coffee"]
     skipped = result.outputs["skipped"].meta
-    assert skipped["label"].tolist() == ["ghost"] and skipped["row"].tolist() == [3]
+    assert skipped["label"].tolist() == ["ghost"] and skipped["row"].tolist() == [2]
     assert "file not found" in skipped["reason"][0]
 
 

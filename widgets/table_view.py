@@ -51,12 +51,12 @@ class TableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.names) + (self.block is not None)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:  # noqa: N802
-        """Column names; row numbers (of the original order) down the side."""
+        """Column names; row numbers of the original order down the side, from 0 as in messages and `query_row`."""
         if role != Qt.DisplayRole:
             return None
         if orientation == Qt.Horizontal:
             return self.names[section] if section < len(self.names) else self.block_name
-        return str(self._row(section) + 1)
+        return str(self._row(section))
 
     # -- cells -----------------------------------------------------------------------------
     def _row(self, row: int) -> int:

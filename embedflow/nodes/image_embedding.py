@@ -119,7 +119,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if result.failed:
         first_row, first_reason = min(result.failed)
         ctx.report("warning", "images-skipped",
-                   f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row + 1} "
+                   f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row} "
                    f"({table.meta[column].iloc[first_row]}): {first_reason}.",
                    "See the 'skipped' output for every row and its reason.")
     return {"embeddings": embeddings, "skipped": skipped}
@@ -137,11 +137,11 @@ def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
 
 
 def _skipped_table(table: Table, failed: list[tuple[int, str]]) -> Table:
-    """The failed rows with their 1-based row number in the input and the reason."""
+    """The failed rows with their row number in the input (from 0, as everywhere) and the reason."""
     failed = sorted(failed)
     rows = [row for row, _ in failed]
     meta = table.meta.iloc[rows].reset_index(drop=True).copy()
-    meta.insert(0, _free_name(meta, "row"), pd.Series([row + 1 for row in rows], dtype="int64"))
+    meta.insert(0, _free_name(meta, "row"), pd.Series(rows, dtype="int64"))
     meta[_free_name(meta, "reason")] = pd.Series([reason for _, reason in failed], dtype="object")
     return Table(meta, feature=table.feature, base_dir=table.base_dir, provenance=dict(table.provenance))
 

@@ -69,7 +69,7 @@ def test_skipped_images_are_shown_with_their_reasons(editor) -> None:
     widget, _ = editor
     assert widget.skipped.count() == 1
     item = widget.skipped.item(0)
-    assert item.text() == "row 1" and "not an image" in item.toolTip()
+    assert item.text() == "row 0" and "not an image" in item.toolTip()
 
 
 def test_download_button_fetches_the_model_with_progress(qtbot, editor, monkeypatch) -> None:

@@ -1,0 +1,25 @@
+"""Row numbers agree everywhere: the data viewer counts rows from 0, like messages, `query_row` and `skipped.row`."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+
+from embedflow.engine import Engine
+from embedflow.workflow import Workflow
+from tests.image_support import photo
+
+
+def test_a_skipped_images_row_number_finds_it_in_the_data_viewer(tmp_path):
+    from widgets.table_view import TableModel
+
+    photo("chelsea").save(tmp_path / "a-cat.jpg")
+    (tmp_path / "b-broken.jpg").write_bytes(b"not a picture")
+    workflow = Workflow()
+    source = workflow.add_node("input", settings={"path": str(tmp_path)})
+    node = workflow.add_node("image_embedding")
+    workflow.connect(source.id, "data", node.id, "data")
+    results = Engine(workflow).run()
+    skipped = results[node.id].outputs["skipped"].meta
+    viewer = TableModel(results[source.id].outputs["data"])
+    shown_as = {viewer.headerData(r, Qt.Vertical): viewer.data(viewer.index(r, 0)) for r in range(viewer.rowCount())}
+    assert shown_as[str(skipped["row"][0])] == skipped["image"][0] == "b-broken.jpg"
