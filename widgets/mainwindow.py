@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.messages)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         self.messages_dock = dock
-        self.resizeDocks([self.toolbox_dock], [210], Qt.Horizontal)
+        self.resizeDocks([self.toolbox_dock], [max(210, self.toolbox.preferred_width())], Qt.Horizontal)
         self.resizeDocks([self.messages_dock], [150], Qt.Vertical)
         self.run_label = QLabel()
         self.statusBar().addPermanentWidget(self.run_label)

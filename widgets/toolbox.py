@@ -98,6 +98,13 @@ class Toolbox(QWidget):
         self.tree.expandAll()
         self.apply_filter(self.filter.text())
 
+    def preferred_width(self) -> int:
+        """The width that shows every block's title whole (icon, indentation, frame and margins included)."""
+        margins = self.layout().contentsMargins()
+        scroll_bar = self.tree.verticalScrollBar().sizeHint().width()
+        return (self.tree.sizeHintForColumn(0) + self.tree.indentation() + 2 * self.tree.frameWidth() + scroll_bar
+                + margins.left() + margins.right())
+
     def apply_filter(self, text: str) -> None:
         """Show only blocks matching `text` (and categories that still have some)."""
         for i in range(self.tree.topLevelItemCount()):
