@@ -223,10 +223,12 @@ class Engine:
         for link in step.links:
             upstream = finished.get(link.source)
             if upstream is None or upstream.state != "done" or link.source_port not in upstream.outputs:
-                source_title = upstream.node_id if upstream else link.source
+                # Users know blocks by their titles on the canvas, not by their ids.
+                source = self.workflow.nodes.get(link.source)
+                source_title = source.title if source is not None else link.source
                 return NodeResult(node.id, "blocked",
                                   error=f"Not run: its input '{link.target_port}' comes from "
-                                        f"{source_title}, which did not finish")
+                                        f"“{source_title}”, which did not finish")
             inputs[link.target_port] = upstream.outputs[link.source_port]
             input_keys[link.target_port] = [upstream.key, link.source_port]
         settings = spec.resolve_settings(node.settings)
