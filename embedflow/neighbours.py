@@ -102,10 +102,12 @@ def _block_scores(out: np.ndarray, top: np.ndarray, data: np.ndarray, query: np.
 
 def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric: str = "cosine",
            memory_bytes: int = DEFAULT_MEMORY_BYTES,
-           progress: ProgressCallback | None = None) -> Neighbours:
+           progress: ProgressCallback | None = None, exclude: np.ndarray | None = None) -> Neighbours:
     """The exact k nearest rows of `data` for each row of `query`.
 
     Without `query` every data row is a query and is excluded from its own neighbours.
+    `exclude` (one data row number per query row, -1 for none) is never that query's neighbour:
+    a sample of data rows queried as `query` then gets the same answer as in a self-query.
     Rows holding NaN/inf are never neighbours, and such query rows get no neighbours (-1).
     `progress(fraction)` is called after each block; it may raise to cancel.
     """
@@ -132,6 +134,12 @@ def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric
         if not self_query:
             query_unit[bad_query] = 0.0
     query_side, data_side = _score_operands(data_unit, query_unit, metric)
+    if self_query:
+        exclude = np.arange(len(query_side))
+    elif exclude is not None:
+        exclude = np.asarray(exclude, dtype=np.int64)
+        if exclude.shape != (len(query_side),):
+            raise ValueError("exclude needs one data row number per query row")
 
     n, n_queries = len(data_side), len(query_side)
     padded = -(-n // GROUP) * GROUP
@@ -151,8 +159,9 @@ def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric
         out[:, n:] = -np.inf
         if len(bad_data):
             out[:, bad_data] = -np.inf
-        if self_query:
-            out[np.arange(rows), np.arange(start, stop)] = -np.inf
+        if exclude is not None:
+            own = exclude[start:stop]
+            out[np.flatnonzero(own >= 0), own[own >= 0]] = -np.inf
         top = _top_k(out, k_eff)
         found = np.isfinite(np.take_along_axis(out, top, axis=1))
         top[~found] = -1

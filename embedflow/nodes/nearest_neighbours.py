@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .. import registry
+from ..ann import AUTO_MIN_QUERIES, AUTO_MIN_ROWS, INSTALL_HINT, METHODS, approximate_search, choose_method, \
+    faiss_available, recall_at_k
 from ..data import Table
 from ..engine import NodeContext
 from ..errors import NodeError
@@ -90,6 +92,13 @@ def _prefixed(meta: pd.DataFrame, rows: np.ndarray, prefix: str, taken: set[str]
     return frame
 
 
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """Approximate search needs faiss-cpu installed."""
+    if context.settings(node).get("method") == "approximate" and not faiss_available():
+        yield error("ann-not-installed", f"“{node.title}”: approximate search needs the optional package "
+                    "faiss-cpu, which is not installed.", f"{INSTALL_HINT} Or set Search to exact.", node_id=node.id)
+
+
 def neighbours_table(data: Table, query: Table, indices: np.ndarray, distances: np.ndarray,
                      similarities: np.ndarray | None, metric: str) -> Table:
     """One row per (query, neighbour): row numbers, rank, distance, similarity, then both metadata."""
@@ -161,13 +170,40 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if query is not None:
         _report_rows(ctx, query, "query", metric)
 
-    found = search(data.vectors, None if query is None else query.vectors, k=min(k, candidates),
-                   metric=metric, progress=lambda fraction: ctx.progress(fraction, "searching"))
+    queries = len(query) if query is not None else len(data)
+    method = _search_method(ctx, len(data), queries)
+    query_vectors = None if query is None else query.vectors
+    how = metric
+    if method == "exact":
+        found = search(data.vectors, query_vectors, k=min(k, candidates), metric=metric,
+                       progress=lambda fraction: ctx.progress(fraction, "searching"))
+    else:
+        found = approximate_search(data.vectors, query_vectors, k=min(k, candidates), metric=metric,
+                                   progress=lambda fraction: ctx.progress(0.9 * fraction, "approximate search"))
+        ctx.progress(0.9, "measuring recall against exact search")
+        recall = recall_at_k(data.vectors, query_vectors, found, metric)
+        how = f"{metric}, approximate, recall@{recall.k} {recall.value:.3f}"
+        ctx.report("info", "approximate-recall",
+                   f"Approximate search (faiss HNSW) found {recall.value:.1%} of the exact {recall.k} nearest "
+                   f"neighbours (recall@{recall.k}, measured with exact search on {recall.queries:,} sampled queries).",
+                   "" if recall.value >= 0.9 else "Set Search to exact if every true neighbour matters.")
     table = neighbours_table(data, query if query is not None else data, found.indices, found.distances,
                              found.similarities, metric)
-    queries = len(query) if query is not None else len(data)
-    ctx.summary = f"{queries:,} queries × {min(k, candidates)} neighbours ({metric}): {len(table):,} rows"
+    ctx.summary = f"{queries:,} queries × {min(k, candidates)} neighbours ({how}): {len(table):,} rows"
     return {"neighbours": table}
+
+
+def _search_method(ctx: NodeContext, rows: int, queries: int) -> str:
+    """'exact' or 'approximate' for the block's Search setting, with a message when faiss is missing."""
+    setting, available = ctx.settings["method"], faiss_available()
+    if setting == "approximate" and not available:
+        raise NodeError(f"{ctx.title}: approximate search needs the optional package faiss-cpu, which is not "
+                        "installed.", "ann-not-installed", f"{INSTALL_HINT} Or set Search to exact.")
+    if setting == "auto" and not available and rows >= AUTO_MIN_ROWS and queries >= AUTO_MIN_QUERIES:
+        ctx.report("info", "ann-not-installed",
+                   f"Exact search of {queries:,} queries among {rows:,} rows can take many minutes; approximate "
+                   "search would be much faster but needs the optional package faiss-cpu.", INSTALL_HINT)
+    return choose_method(setting, rows, queries, available)
 
 
 SPEC = registry.register(NodeSpec(
@@ -189,7 +225,12 @@ SPEC = registry.register(NodeSpec(
         Setting("metric", "choice", "cosine", label="Metric", choices=METRICS,
                 help="cosine: angle between vectors (usual for embeddings); euclidean: straight-line "
                      "distance; dot: unnormalised dot product (distance is its negative)."),
+        Setting("method", "choice", "auto", label="Search", choices=METHODS,
+                help=f"exact: every distance is computed; approximate: a faiss HNSW index (needs faiss-cpu), "
+                     f"much faster on large data, its recall is measured and shown; auto: approximate from "
+                     f"{AUTO_MIN_ROWS:,} rows and {AUTO_MIN_QUERIES:,} queries when faiss-cpu is installed."),
     ),
     run=run,
+    check=check,
     help_page="nearest_neighbours",
 ))
