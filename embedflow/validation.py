@@ -7,6 +7,7 @@ a `check` for diagnostics about one node of its type.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -57,7 +58,7 @@ class ValidationContext:
         """A path setting made absolute against the workflow's folder."""
         candidate = Path(path).expanduser()
         if not candidate.is_absolute() and self.base_dir:
-            candidate = Path(self.base_dir) / candidate
+            candidate = Path(os.path.normpath(Path(self.base_dir) / candidate))
         return candidate
 
     def source_of(self, node: Node, port: str) -> tuple[Node, str] | None:

@@ -14,3 +14,19 @@ def test_a_blocked_block_names_the_upstream_block_by_its_title(tmp_path):
     result = Engine(workflow).run()[encoding.id]
     assert result.state == "blocked"
     assert "comes from “My reviews”, which did not finish" in result.error
+
+
+def test_paths_relative_to_the_workflow_are_shown_without_dot_dot(tmp_path):
+    from embedflow.validation import validate
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "words.csv").write_text("word\nking\n", encoding="utf-8")
+    (tmp_path / "examples").mkdir()
+    workflow = Workflow()
+    found = workflow.add_node("input", settings={"path": "../data/words.csv"})
+    missing = workflow.add_node("input", settings={"path": "../data/gone.csv"})
+    base = str(tmp_path / "examples")
+    table = Engine(workflow, base).run()[found.id].outputs["data"]
+    assert table.provenance["source"] == str(tmp_path / "data" / "words.csv")
+    message = next(d.message for d in validate(workflow, base) if d.node_id == missing.id)
+    assert str(tmp_path / "data" / "gone.csv") in message and ".." not in message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -17,7 +18,8 @@ from ..workflow import Node
 def _resolve(path: str, base_dir: str | None) -> Path:
     candidate = Path(path).expanduser()
     if not candidate.is_absolute() and base_dir:
-        candidate = Path(base_dir) / candidate
+        # Normalised so messages and the data viewer show data/words.csv, not examples/../data/words.csv.
+        candidate = Path(os.path.normpath(Path(base_dir) / candidate))
     return candidate
 
 
