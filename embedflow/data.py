@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# Columns named in a one-line summary; the rest are counted.
+SUMMARY_COLUMNS = 12
+
 
 @dataclass(frozen=True)
 class Table:
@@ -69,7 +72,11 @@ class Table:
 
     def summary(self) -> str:
         """One line: rows, columns and vector size."""
-        text = f"{len(self):,} rows; columns: {', '.join(self.columns) or 'none'}"
+        columns = list(self.columns)
+        shown = ", ".join(columns[:SUMMARY_COLUMNS]) or "none"
+        if len(columns) > SUMMARY_COLUMNS:  # a wide spreadsheet must not flood the canvas and the terminal
+            shown += f" and {len(columns) - SUMMARY_COLUMNS:,} more"
+        text = f"{len(self):,} rows; columns: {shown}"
         if self.vectors is not None:
             text += f"; {self.dims}-d vectors"
         return text

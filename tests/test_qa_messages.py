@@ -30,3 +30,12 @@ def test_paths_relative_to_the_workflow_are_shown_without_dot_dot(tmp_path):
     assert table.provenance["source"] == str(tmp_path / "data" / "words.csv")
     message = next(d.message for d in validate(workflow, base) if d.node_id == missing.id)
     assert str(tmp_path / "data" / "gone.csv") in message and ".." not in message
+
+
+def test_a_table_summary_names_the_first_columns_and_counts_the_rest():
+    import pandas as pd
+
+    from embedflow.data import Table
+
+    table = Table(pd.DataFrame({f"c{i}": [1] for i in range(40)}))
+    assert table.summary() == "1 rows; columns: " + ", ".join(f"c{i}" for i in range(12)) + " and 28 more"

@@ -113,6 +113,10 @@ class TableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
 
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _text(value: Any, full: bool) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
@@ -146,12 +150,12 @@ class DataViewer(QWidget):
         vertical.setDefaultSectionSize(22)
         self.table.setWordWrap(False)
         self._fit_columns()
-        info = QLabel(self._describe(value))
-        info.setStyleSheet("color: #555; padding: 2px;")
-        info.setWordWrap(True)  # a long column list must not widen the window past the screen
+        self.info = QLabel(self._describe(value))
+        self.info.setStyleSheet("color: #555; padding: 2px;")
+        self.info.setWordWrap(True)  # a long column list must not widen the window past the screen
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(info)
+        layout.addWidget(self.info)
         layout.addWidget(self.table)
         self.resize(fit_to_screen(self, QSize(820, 520)))
 
@@ -169,6 +173,7 @@ class DataViewer(QWidget):
     def _describe(value: Any) -> str:
         summary = value.summary() if hasattr(value, "summary") else f"{len(value):,} rows"
         provenance = getattr(value, "provenance", None)
-        if provenance:
-            summary += " · " + ", ".join(f"{k}: {v}" for k, v in provenance.items())
-        return summary
+        # Lists (e.g. a fastText model's out-of-vocabulary words) could fill the window: scalars only, shortened.
+        shown = [f"{key}: {_shorten(str(item))}" for key, item in (provenance or {}).items()
+                 if isinstance(item, (str, int, float, bool))]
+        return summary + (" · " + ", ".join(shown) if shown else "")

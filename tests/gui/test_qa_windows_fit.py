@@ -32,3 +32,16 @@ def test_the_data_viewer_of_a_table_with_many_columns_fits_on_the_screen(window,
     viewer.show()
     qtbot.waitExposed(viewer)
     assert viewer.width() <= available_size().width()
+
+
+def test_the_data_viewer_summary_leaves_out_long_lists_in_the_provenance(qtbot):
+    import pandas as pd
+
+    from embedflow.data import Table
+    from widgets.table_view import DataViewer
+
+    words = [f"word{i}" for i in range(5000)]
+    table = Table(pd.DataFrame({"text": ["a"]}), provenance={"model": "my-fasttext", "extra_words": words})
+    viewer = DataViewer(table, "encoded")
+    qtbot.addWidget(viewer)
+    assert "model: my-fasttext" in viewer.info.text() and "word4999" not in viewer.info.text()
