@@ -14,8 +14,10 @@ from ..ports import EMBEDDINGS, ENCODED_TEXT
 from ..projection import row_list
 from ..registry import NodeSpec, Port, Setting
 from ..text import models
+from ..text.arithmetic import arithmetic_pool, signed_tokens
+from ..text.encoding import text_values
 from ..text.models import LanguageModel, LanguageModelError
-from ..text.pooling import POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
+from ..text.pooling import BLOCK_POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
 from ..validation import Diagnostic, ValidationContext, error, rule
 from ..workflow import Node
 from .text_encoding import TYPE as ENCODING_TYPE, fingerprint, language_model_diagnostics
@@ -89,6 +91,25 @@ def _sif_weights(ctx: NodeContext, encoded: EncodedText, model: LanguageModel, e
     return weights
 
 
+def _arithmetic(ctx: NodeContext, encoded: EncodedText, model: LanguageModel) -> tuple[np.ndarray, np.ndarray]:
+    """Signed sums of unit word vectors ("king - man + woman"), read from the encoded rows' text.
+
+    The text is tokenized again, with the encoding's tokenizer and lower-casing, because the
+    operators are punctuation that the encoding dropped (see embedflow/text/arithmetic.py).
+    """
+    column = encoded.provenance.get("column") or encoded.table.feature
+    if column not in encoded.table.meta.columns:
+        raise NodeError(f"“{ctx.title}”: arithmetic pooling reads the encoded text, but the column "
+                        f"'{column}' is not in the Text Encoding's rows.", "feature-not-text",
+                        "Run the Text Encoding again, or choose another pooling.")
+    texts, _ = text_values(encoded.table.meta[column])
+    signed = signed_tokens(texts, model, encoded.sequence_length, encoded.provenance.get("lowercase"))
+    extra = (np.array([model.oov_vector(w) for w in signed.extra_words], dtype=np.float32)
+             .reshape(-1, model.vectors.shape[1]) if signed.extra_words and model.oov_vector is not None else None)
+    return arithmetic_pool(signed.ids, signed.signs, model.vectors, extra,
+                           progress=lambda f: ctx.progress(0.05 + 0.9 * f))
+
+
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Pool each row's token vectors into one vector."""
     encoded = ctx.inputs["encoded"]
@@ -106,8 +127,11 @@ def run(ctx: NodeContext) -> dict[str, Any]:
              if extra_words and model.oov_vector is not None else None)
     weights = _sif_weights(ctx, encoded, model, extra_words) if method == "sif" else None
     ctx.progress(0.05, f"Pooling ({method}) {len(encoded):,} rows")
-    vectors, counts = pool(encoded.ids, model.vectors, method, weights, extra,
-                           progress=lambda f: ctx.progress(0.05 + 0.9 * f))
+    if method == "arithmetic":
+        vectors, counts = _arithmetic(ctx, encoded, model)
+    else:
+        vectors, counts = pool(encoded.ids, model.vectors, method, weights, extra,
+                               progress=lambda f: ctx.progress(0.05 + 0.9 * f))
     without = np.flatnonzero(counts == 0)
     with_words = np.flatnonzero(counts > 0)
     if method == "sif":
@@ -141,16 +165,19 @@ SPEC = registry.register(NodeSpec(
     type=TYPE,
     title="Text Embedding",
     category="Text",
-    description="One vector per row: the word vectors of its encoded tokens, pooled (mean, max, sum or SIF).",
+    description="One vector per row: the word vectors of its encoded tokens, pooled (mean, max, sum, SIF "
+                "or arithmetic such as king - man + woman).",
     icon="text_embedding",
     inputs=(Port("encoded", ENCODED_TEXT, description="Tokens from a Text Encoding block."),),
     outputs=(Port("embeddings", EMBEDDINGS, description="The input rows with their vectors (dim_0 …)."),),
     settings=(
         Setting("language_model", "str", models.BUILTIN_ID, label="Language model",
                 help="Must be the language model the Text Encoding used."),
-        Setting("pooling", "choice", "mean", label="Pooling", choices=POOLINGS,
+        Setting("pooling", "choice", "mean", label="Pooling", choices=BLOCK_POOLINGS,
                 help="mean: average of the word vectors; max: largest value per dimension; sum; "
-                     "sif: frequency-weighted average with the common direction removed (Arora et al. 2017)."),
+                     "sif: frequency-weighted average with the common direction removed (Arora et al. 2017); "
+                     "arithmetic: reads a row such as “king - man + woman” as a sum of unit word vectors, "
+                     "a word after “-” subtracted (for analogies)."),
         Setting("empty_rows", "choice", "drop", label="Rows without known words", choices=EMPTY_ROWS,
                 help="drop: leave them out of the output; zeros: keep them with all-zero vectors."),
         Setting("sif_frequencies", "choice", "wordfreq", label="SIF word frequencies", choices=FREQUENCIES,

@@ -153,7 +153,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         vocabulary=model.words, pad_id=PAD_ID,
         provenance={"model": model_id, "model_key": key, "column": column, "unknown_id": UNKNOWN_ID,
                     "extra_words": encoding.extra_words, "coverage": encoding.coverage,
-                    "total_tokens": encoding.total_tokens, "known_tokens": encoding.known_tokens})
+                    "total_tokens": encoding.total_tokens, "known_tokens": encoding.known_tokens,
+                    "lowercase": lowercase_choice(ctx.settings["lowercase"])})
     return {"encoded": encoded}
 
 

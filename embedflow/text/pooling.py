@@ -8,6 +8,8 @@ from typing import Callable
 import numpy as np
 
 POOLINGS = ("mean", "max", "sum", "sif")
+# Choices of the Text Embedding block: the poolings above, and word arithmetic (embedflow/text/arithmetic.py).
+BLOCK_POOLINGS = (*POOLINGS, "arithmetic")
 SIF_A = 1e-3
 # Rows per block: a block of pooled vectors stays in the CPU cache.
 _BLOCK_ROWS = 2048

@@ -1,0 +1,72 @@
+"""Arithmetic pooling: "king - man + woman" as a signed sum of unit GloVe vectors."""
+
+import numpy as np
+import pyarrow as pa
+
+from embedflow.text import models
+from embedflow.text.arithmetic import arithmetic_pool, signed_tokens
+from tests.text_support import run_all, text_workflow, write_csv
+
+
+def unit(word):
+    vector = models.load("glove-6b-50d").vector(word).astype(np.float64)
+    return vector / np.linalg.norm(vector)
+
+
+def embed(tmp_path, texts, encoding=None, **settings):
+    workflow, _, _, embedder = text_workflow(write_csv(tmp_path, texts), encoding=encoding,
+                                             embedding={"pooling": "arithmetic", **settings})
+    return run_all(workflow)[embedder]
+
+
+def test_arithmetic_pooling_adds_and_subtracts_unit_word_vectors(tmp_path):
+    vectors = embed(tmp_path, ["king - man + woman", "paris"]).outputs["embeddings"].vectors
+    np.testing.assert_allclose(vectors[0], unit("king") - unit("man") + unit("woman"), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(vectors[1], unit("paris"), rtol=1e-5, atol=1e-6)
+
+
+def test_operators_without_spaces_and_the_unicode_minus_are_read_too(tmp_path):
+    vectors = embed(tmp_path, ["King-man+woman", "king − man + woman", "king - man + woman"]).outputs[
+        "embeddings"].vectors
+    np.testing.assert_allclose(vectors[0], vectors[2], rtol=1e-6)
+    np.testing.assert_allclose(vectors[1], vectors[2], rtol=1e-6)
+
+
+def test_every_word_of_a_term_takes_its_sign(tmp_path):
+    vectors = embed(tmp_path, ["- new york + london"]).outputs["embeddings"].vectors
+    np.testing.assert_allclose(vectors[0], -unit("new") - unit("york") + unit("london"), rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_words_in_an_analogy_are_left_out(tmp_path):
+    vectors = embed(tmp_path, ["king - zzqxv + woman"]).outputs["embeddings"].vectors
+    np.testing.assert_allclose(vectors[0], unit("king") + unit("woman"), rtol=1e-5, atol=1e-6)
+
+
+def test_rows_with_operators_but_no_known_word_are_dropped_like_empty_rows(tmp_path):
+    result = embed(tmp_path, ["king - man", "+ -", "zzqxv - qqzzx", "queen"])
+    assert result.outputs["embeddings"].meta["id"].tolist() == [0, 3]
+    warning = next(m for m in result.messages if m.code == "rows-without-known-words")
+    assert "rows 1, 2" in warning.message
+
+
+def test_the_encodings_lowercase_setting_applies_to_the_terms(tmp_path):
+    vectors = embed(tmp_path, ["King - man"], encoding={"lowercase": "no"}, empty_rows="zeros").outputs[
+        "embeddings"].vectors
+    # GloVe has no capitalised words: without lower-casing only "man" is known.
+    np.testing.assert_allclose(vectors[0], -unit("man"), rtol=1e-5, atol=1e-6)
+
+
+def test_terms_are_cut_at_the_encodings_sequence_length():
+    model = models.load("glove-6b-50d")
+    signed = signed_tokens(pa.array(["a - b + c - d", None]), model, 3)
+    assert signed.signs.tolist() == [[1, -1, 1], [0, 0, 0]]
+    assert (signed.ids[1] < 0).all()
+
+
+def test_arithmetic_pool_skips_negative_ids_and_keeps_zero_vectors_zero():
+    table = np.array([[3.0, 4.0], [0.0, 0.0], [0.0, 2.0]], dtype=np.float32)
+    ids = np.array([[0, -2, 2], [1, -1, -1], [-1, -1, -1]])
+    signs = np.array([[1, 1, -1], [1, 0, 0], [0, 0, 0]], dtype=np.int8)
+    vectors, counts = arithmetic_pool(ids, signs, table)
+    np.testing.assert_allclose(vectors, [[0.6, 0.8 - 1.0], [0.0, 0.0], [0.0, 0.0]], rtol=1e-6)
+    assert counts.tolist() == [2, 1, 0]
