@@ -105,7 +105,30 @@ def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
     return np.asarray(tsne.fit(np.asarray(vectors, dtype=np.float64)), dtype=np.float32)
 
 
-def _umap(vectors: np.ndarray, seed: int, progress: ProgressCallback | None) -> np.ndarray:
+class _EpochProgress:
+    """A file for the tqdm bar of umap-learn's epoch loop: each "done/total" it writes becomes a
+    progress call, so the block shows the optimisation and a cancel raised there stops it."""
+
+    def __init__(self, progress: ProgressCallback) -> None:
+        self._progress = progress
+        self._stopped = False
+
+    def write(self, text: str) -> None:
+        """Report the epochs done; after a cancel stay silent (tqdm writes once more on close)."""
+        done, _, total = text.strip().partition("/")
+        if self._stopped or not (done.isdigit() and total.isdigit() and int(total)):
+            return
+        try:
+            self._progress(0.3 + 0.7 * int(done) / int(total), "optimising UMAP")
+        except BaseException:
+            self._stopped = True
+            raise
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+
+def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: ProgressCallback | None) -> np.ndarray:
     try:
         import umap
     except ImportError:
@@ -113,15 +136,23 @@ def _umap(vectors: np.ndarray, seed: int, progress: ProgressCallback | None) -> 
             "UMAP needs the optional package umap-learn, which is not installed. "
             "Install it with `pip install umap-learn`, or choose PCA or t-SNE.") from None
     if progress is not None:
-        progress(0.05, "computing UMAP")
-    reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(vectors) - 1), random_state=seed)
+        progress(0.05, "finding UMAP neighbourhoods")
+    # The bar is the only hook umap-learn offers into its epoch loop; it fires every ~2% of the epochs.
+    epoch_file = {"disable": False, "file": _EpochProgress(progress), "bar_format": "{n}/{total}",
+                  "mininterval": 0, "miniters": max(1, (epochs or 200) // 50)} if progress is not None else None
+    # A seeded UMAP runs on one thread anyway; saying so avoids umap-learn's warning about it.
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(vectors) - 1), random_state=seed, n_jobs=1,
+                        n_epochs=epochs, tqdm_kwds=epoch_file)
     return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
 
 
 def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
             sample_size: int = SAMPLE_THRESHOLD, perplexity: float = 30.0, seed: int = 0,
-            progress: ProgressCallback | None = None) -> Projection:
-    """Project every row of `vectors` to 2-D with `method`; see the module docstring for sampling."""
+            progress: ProgressCallback | None = None, umap_epochs: int | None = None) -> Projection:
+    """Project every row of `vectors` to 2-D with `method`; see the module docstring for sampling.
+
+    `umap_epochs` overrides umap-learn's number of optimisation epochs (500 below 10,000 rows, else 200).
+    """
     if method not in PROJECTIONS:
         raise ProjectionError(f"Unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}.")
     if large not in LARGE_DATA:
@@ -165,7 +196,7 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
     elif method == "tsne":
         result, axes = _tsne(subset, perplexity, seed, progress), ("t-SNE 1", "t-SNE 2")
     elif method == "umap":
-        result, axes = _umap(subset, seed, progress), ("UMAP 1", "UMAP 2")
+        result, axes = _umap(subset, seed, umap_epochs, progress), ("UMAP 1", "UMAP 2")
     else:
         result = np.zeros((len(subset), 2), dtype=np.float32)
         result[:, : min(2, x.shape[1])] = subset[:, :2]
