@@ -97,8 +97,7 @@ def run_command(args: argparse.Namespace) -> int:
     if has_errors(diagnostics):
         print(f"embedflow run: {args.file} has errors; nothing was run.", file=sys.stderr)
         return 1
-    out_dir = Path(args.out or f"{Path(args.file).stem}-out")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
     titles = {node.id: node.title for node in workflow.nodes.values()}
     reporter = _ProgressPrinter(titles)
     results = Engine(workflow, base_dir).run(on_event=reporter)
@@ -112,18 +111,34 @@ def run_command(args: argparse.Namespace) -> int:
             failed = True
             print(f"{name}: {result.state}: {result.error}", file=sys.stderr)
             continue
-        written = []
-        for port, value in result.outputs.items():
-            if hasattr(value, "to_frame"):
-                target = out_dir / f"{node_id}-{port}.csv"
-                write_frame_csv(value.to_frame(), target)
-                written.append(str(target))
-        spec = _spec(workflow, node_id)
-        if spec is not None and spec.export is not None:
-            written.extend(spec.export(result.outputs, str(out_dir), node_id))
+        written: list[str] = []
+        try:
+            for port, value in result.outputs.items():
+                if hasattr(value, "to_frame"):
+                    target = out_dir / f"{node_id}-{port}.csv"
+                    write_frame_csv(value.to_frame(), target)
+                    written.append(str(target))
+            spec = _spec(workflow, node_id)
+            if spec is not None and spec.export is not None:
+                written.extend(spec.export(result.outputs, str(out_dir), node_id))
+        except OSError as exc:  # disk full, no permission: say which node's outputs are missing
+            failed = True
+            print(f"{name}: its outputs could not be written to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
+            continue
         print(f"{name}: {result.summary}" + (f" -> {', '.join(written)}" if written else ""),
               file=sys.stderr)
     return 1 if failed else 0
+
+
+def _output_folder(path: Path) -> Path:
+    """The --out folder, created if needed; a clear error when it cannot be."""
+    if path.exists() and not path.is_dir():
+        raise EmbedflowError(f"cannot write the outputs to {path}: it is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EmbedflowError(f"cannot create the output folder {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def _spec(workflow: Workflow, node_id: str):

@@ -1,0 +1,31 @@
+"""`embedflow run` with an output folder it cannot use: a clear message naming it, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import json
+
+from embedflow.cli import main
+
+
+def one_input_workflow(tmp_path) -> str:
+    (tmp_path / "docs.csv").write_text("text\none doc\n", encoding="utf-8")
+    path = tmp_path / "w.embedflow"
+    path.write_text(json.dumps({"format": "embedflow-workflow", "version": 1, "annotations": [], "links": [],
+                                "nodes": [{"id": "n1", "type": "input", "title": "Docs", "position": [0, 0],
+                                           "settings": {"path": "docs.csv"}, "node_version": 1}]}))
+    return str(path)
+
+
+def test_run_into_an_out_path_that_is_a_file_says_so(tmp_path, capsys):
+    (tmp_path / "taken").write_text("mine", encoding="utf-8")
+    assert main(["run", one_input_workflow(tmp_path), "--out", str(tmp_path / "taken")]) == 1
+    assert "it is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_output_that_cannot_be_written_names_its_node_and_fails_the_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "n1-data.csv").mkdir(parents=True)  # a folder where the CSV should go: the write fails
+    assert main(["run", one_input_workflow(tmp_path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "n1 (Docs): its outputs could not be written to" in err and "Traceback" not in err
