@@ -16,6 +16,7 @@ from ..errors import NodeError
 from ..neighbours import METRICS, invalid_rows, search, zero_rows
 from ..ports import EMBEDDINGS, NEIGHBOURS
 from ..projection import row_list
+from ..query_words import feature_texts, most_words, without_query_words
 from ..registry import NodeSpec, Port, Setting
 from ..validation import Diagnostic, ValidationContext, error, rule
 from ..workflow import Node
@@ -174,11 +175,15 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     method = _search_method(ctx, len(data), queries)
     query_vectors = None if query is None else query.vectors
     how = metric
+    asking = query if query is not None else data
+    exclude = bool(ctx.settings["exclude_query_words"])
+    # Fetch enough extra neighbours that k remain after the query's own words are left out.
+    fetch = min(candidates, k + most_words(feature_texts(asking))) if exclude else min(k, candidates)
     if method == "exact":
-        found = search(data.vectors, query_vectors, k=min(k, candidates), metric=metric,
+        found = search(data.vectors, query_vectors, k=fetch, metric=metric,
                        progress=lambda fraction: ctx.progress(fraction, "searching"))
     else:
-        found = approximate_search(data.vectors, query_vectors, k=min(k, candidates), metric=metric,
+        found = approximate_search(data.vectors, query_vectors, k=fetch, metric=metric,
                                    progress=lambda fraction: ctx.progress(0.9 * fraction, "approximate search"))
         ctx.progress(0.9, "measuring recall against exact search")
         recall = recall_at_k(data.vectors, query_vectors, found, metric)
@@ -187,7 +192,10 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    f"Approximate search (faiss HNSW) found {recall.value:.1%} of the exact {recall.k} nearest "
                    f"neighbours (recall@{recall.k}, measured with exact search on {recall.queries:,} sampled queries).",
                    "" if recall.value >= 0.9 else "Set Search to exact if every true neighbour matters.")
-    table = neighbours_table(data, query if query is not None else data, found.indices, found.distances,
+    if exclude:
+        found = without_query_words(found, feature_texts(asking), feature_texts(data), min(k, candidates))
+        how += "; the query's own words left out"
+    table = neighbours_table(data, asking, found.indices, found.distances,
                              found.similarities, metric)
     ctx.summary = f"{queries:,} queries × {min(k, candidates)} neighbours ({how}): {len(table):,} rows"
     return {"neighbours": table}
@@ -229,6 +237,9 @@ SPEC = registry.register(NodeSpec(
                 help=f"exact: every distance is computed; approximate: a faiss HNSW index (needs faiss-cpu), "
                      f"much faster on large data, its recall is measured and shown; auto: approximate from "
                      f"{AUTO_MIN_ROWS:,} rows and {AUTO_MIN_QUERIES:,} queries when faiss-cpu is installed."),
+        Setting("exclude_query_words", "bool", False, label="Leave out the query's words",
+                help="Skip neighbours whose text is one of the query row's own words (for analogies: "
+                     "“king - man + woman” lists no king, man or woman)."),
     ),
     run=run,
     check=check,
