@@ -29,3 +29,11 @@ def test_an_output_that_cannot_be_written_names_its_node_and_fails_the_run(tmp_p
     assert main(["run", one_input_workflow(tmp_path), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "n1 (Docs): its outputs could not be written to" in err and "Traceback" not in err
+
+
+def test_adding_a_word_list_as_a_language_model_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EMBEDFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "words.txt").write_text("king\nqueen\n", encoding="utf-8")
+    assert main(["models", "--add", str(tmp_path / "words.txt"), "--name", "mine"]) == 1
+    assert "words.txt has words but no numbers after them" in capsys.readouterr().err
+    assert main(["models"]) == 0 and "mine" not in capsys.readouterr().out

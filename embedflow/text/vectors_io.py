@@ -54,6 +54,8 @@ def read_word2vec(path: Path, binary: bool, no_header: bool = False) -> tuple[li
     if len(keyed.index_to_key) == 0:
         raise LanguageModelError(f"{path.name} holds no word vectors.")
     vectors = np.asarray(keyed.vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[1] == 0:  # e.g. a word list: words with no numbers after them
+        raise LanguageModelError(f"{path.name} has words but no numbers after them: it is not a word-vector file.")
     if not np.isfinite(vectors).all():
         raise LanguageModelError(f"{path.name} has vectors with NaN or infinite values.")
     return list(keyed.index_to_key), vectors
