@@ -65,6 +65,7 @@ class EditorDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
         context.titleChanged.connect(self._retitle)
+        context.diagnosticsChanged.connect(lambda _diagnostics: self._show_status())
         context.runs.nodeStateChanged.connect(self._state_changed)
         context.removed.connect(self.close)
         self._retitle(context.node.title)
@@ -87,7 +88,10 @@ class EditorDialog(QDialog):
         if result is not None and state.state == "done" and result.summary:
             text += f": {result.summary}"
         elif result is not None and result.error and state.state in ("failed", "blocked", "cancelled"):
-            text += f": {result.error}"
+            refused = state.state == "failed" and any(d.severity == "error" and d.message == result.error
+                                                      for d in self.context.diagnostics())
+            # Refused for a problem the editor already lists: like the canvas, say it never ran.
+            text = "not run: see its problems above" if refused else f"{text}: {result.error}"
         self.status.setText(f"State: {text}")
 
     def show_help(self, page: Path) -> HelpViewer:

@@ -1,0 +1,13 @@
+"""A block refused for a validation error says in its editor, as on the canvas, that it never ran."""
+
+from __future__ import annotations
+
+from embedflow.resources import resource
+
+
+def test_a_refused_block_says_not_run_in_its_editor_not_failed(window, qtbot):
+    assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
+    qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
+    dialog = window.open_editor("n3")
+    assert dialog.status.text() == "State: not run: see its problems above"
+    assert window.scene.nodes["n3"].status_item.text().startswith("not run")
