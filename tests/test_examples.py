@@ -97,11 +97,28 @@ def test_why_invalid_is_fixed_by_the_hint(tmp_path):
     assert validate(workflow, str(by_name(INVALID).parent)) == []
 
 
+def neighbours_of(path: Path, out: Path, title: str) -> pd.DataFrame:
+    """The neighbours table `embedflow run` wrote for the Nearest Neighbours block called `title`."""
+    workflow, _ = read_workflow(path)
+    (node,) = [n for n in workflow.nodes.values() if n.title == title]
+    return pd.read_csv(out / f"{node.id}-neighbours.csv")
+
+
 def test_word_similarity_finds_queen_among_the_neighbours_of_king(tmp_path):
     assert run(by_name("word-similarity"), tmp_path) == 0
-    (table,) = tmp_path.glob("*-neighbours.csv")
-    neighbours = pd.read_csv(table)
+    neighbours = neighbours_of(by_name("word-similarity"), tmp_path, "Nearest Neighbours")
     assert "queen" in set(neighbours.loc[neighbours.query_word == "king", "neighbour_word"])
+
+
+def test_word_similarity_answers_king_minus_man_plus_woman_with_queen_first(tmp_path):
+    assert run(by_name("word-similarity"), tmp_path) == 0
+    answers = neighbours_of(by_name("word-similarity"), tmp_path, "Analogy answers")
+    first = dict(answers.loc[answers["rank"] == 1, ["query_analogy", "neighbour_word"]].values)
+    assert first["king - man + woman"] == "queen"
+    # Every expected answer is among the first two (uncle - man + woman gives daughter, then aunt).
+    top_two = answers[answers["rank"] <= 2].groupby("query_analogy")["neighbour_word"].agg(set)
+    expected = answers.groupby("query_analogy")["query_expected"].first()
+    assert all(expected[analogy] in words for analogy, words in top_two.items())
 
 
 def test_image_search_finds_the_source_photo_of_each_query_first(tmp_path):

@@ -23,6 +23,7 @@ from embedflow.workflow_file import dumps  # noqa: E402
 STEP = 180.0
 ROW = 350.0
 BRANCH_ROW = 520.0
+ANALOGY_ROW = 800.0
 NOTE_WIDTH = 165.0
 
 
@@ -69,12 +70,13 @@ def word_similarity() -> Example:
     ex = Example("word-similarity", "Word similarity with GloVe",
                  "Which words does GloVe put close together? Each word becomes a vector of 50 numbers; "
                  "words used in similar contexts get similar vectors. Open Nearest Neighbours to see "
-                 "each word's 5 closest words, and Scatter to see the whole map.")
+                 "each word's 5 closest words, Scatter to see the whole map, and Analogy answers for "
+                 "king - man + woman.")
     words = ex.block("input", 0, "Words", {"path": "../data/words.csv", "feature": "word", "format": "auto"})
     encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
     embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "glove-6b-50d", "pooling": "mean"})
     near = ex.block("nearest_neighbours", 3, "Nearest Neighbours", {"k": 5, "metric": "cosine"})
-    plot = ex.block("scatter", 3, "Word map", {"projection": "tsne", "color": "group", "label": "word"},
+    plot = ex.block("scatter", 4, "Word map", {"projection": "tsne", "color": "group", "label": "word"},
                     row=BRANCH_ROW)
     ex.link(words, "data", encode, "data")
     ex.link(encode, "encoded", embed, "encoded")
@@ -89,10 +91,29 @@ def word_similarity() -> Example:
     ex.note(plot, "5. t-SNE squeezes 50 dimensions into 2. Do the groups form islands? Which words sit "
                   "between two groups?", below=True)
     ex.workflow.add_annotation(
-        "text", (20, 610, 500, 90),
-        "Analogies (king - man + woman = queen) need vector arithmetic, which these blocks do not do: "
-        "adding 'king woman' in one row averages the vectors and finds 'father', not 'queen'. "
-        "`embedflow models --evaluate glove-6b-50d` measures GloVe on 14,877 analogy questions.")
+        "text", (20, 610, 460, 90),
+        "Analogies (bottom row): is king - man + woman near queen? Pooling 'arithmetic' adds and subtracts "
+        "word vectors; a second Nearest Neighbours looks for the closest of the 158 words. "
+        "`embedflow models --evaluate glove-6b-50d` tries GloVe on 14,877 analogy questions.")
+    analogies = ex.block("input", 0, "Analogies", {"path": "../data/analogies.csv", "feature": "analogy",
+                                                    "format": "auto"}, row=ANALOGY_ROW)
+    analogy_encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"},
+                              row=ANALOGY_ROW)
+    arithmetic = ex.block("text_embedding", 2, "Word arithmetic",
+                          {"language_model": "glove-6b-50d", "pooling": "arithmetic"}, row=ANALOGY_ROW)
+    answers = ex.block("nearest_neighbours", 3, "Analogy answers",
+                       {"k": 3, "metric": "cosine", "exclude_query_words": True}, row=ANALOGY_ROW)
+    ex.link(analogies, "data", analogy_encode, "data")
+    ex.link(analogy_encode, "encoded", arithmetic, "encoded")
+    ex.link(embed, "embeddings", answers, "data")
+    ex.link(arithmetic, "embeddings", answers, "query")
+    ex.note(analogies, "6. Seven analogies such as 'king - man + woman', and the answer we expect.", below=True)
+    ex.note(analogy_encode, "7. The same GloVe vocabulary. '-' and '+' are punctuation: GloVe's tokenizer "
+                            "drops them.", below=True)
+    ex.note(arithmetic, "8. Pooling 'arithmetic' reads the signs in the text: king's vector minus man's plus "
+                        "woman's (each of length 1).", below=True)
+    ex.note(answers, "9. The 3 listed words closest to each result, leaving out its own words (king, man, "
+                     "woman). Switch that off: which word comes first?", below=True)
     return ex
 
 
