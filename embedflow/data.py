@@ -12,6 +12,10 @@ import pandas as pd
 SUMMARY_COLUMNS = 12
 
 
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
 @dataclass(frozen=True)
 class Table:
     """Rows of metadata with an optional float32 vector block of shape (rows, dims).
@@ -76,7 +80,7 @@ class Table:
         shown = ", ".join(columns[:SUMMARY_COLUMNS]) or "none"
         if len(columns) > SUMMARY_COLUMNS:  # a wide spreadsheet must not flood the canvas and the terminal
             shown += f" and {len(columns) - SUMMARY_COLUMNS:,} more"
-        text = f"{len(self):,} rows; columns: {shown}"
+        text = f"{_rows(len(self))}; columns: {shown}"
         if self.vectors is not None:
             text += f"; {self.dims}-d vectors"
         return text
@@ -117,4 +121,4 @@ class EncodedText:
 
     def summary(self) -> str:
         """One line: rows, sequence length and model."""
-        return f"{len(self):,} rows encoded to {self.sequence_length} tokens with {self.language_model}"
+        return f"{_rows(len(self))} encoded to {self.sequence_length} tokens with {self.language_model}"

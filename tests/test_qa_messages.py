@@ -38,4 +38,4 @@ def test_a_table_summary_names_the_first_columns_and_counts_the_rest():
     from embedflow.data import Table
 
     table = Table(pd.DataFrame({f"c{i}": [1] for i in range(40)}))
-    assert table.summary() == "1 rows; columns: " + ", ".join(f"c{i}" for i in range(12)) + " and 28 more"
+    assert table.summary() == "1 row; columns: " + ", ".join(f"c{i}" for i in range(12)) + " and 28 more"
