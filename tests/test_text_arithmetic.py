@@ -70,3 +70,19 @@ def test_arithmetic_pool_skips_negative_ids_and_keeps_zero_vectors_zero():
     vectors, counts = arithmetic_pool(ids, signs, table)
     np.testing.assert_allclose(vectors, [[0.6, 0.8 - 1.0], [0.0, 0.0], [0.0, 0.0]], rtol=1e-6)
     assert counts.tolist() == [2, 1, 0]
+
+
+def test_arithmetic_pool_gives_the_same_sums_block_by_block(monkeypatch):
+    import embedflow.text.arithmetic as arithmetic
+
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(30, 4)).astype(np.float32)
+    ids = np.where(rng.random((7, 5)) < 0.7, rng.integers(0, 30, (7, 5)), -1)
+    signs = rng.choice([-1, 1], size=(7, 5)).astype(np.int8)
+    whole, _ = arithmetic_pool(ids, signs, table)
+    monkeypatch.setattr(arithmetic, "_BLOCK_ROWS", 2)
+    blocked, _ = arithmetic_pool(ids, signs, table)
+    units = table / np.linalg.norm(table, axis=1, keepdims=True)
+    expected = [(units[row[row >= 0]] * sign[row >= 0, None]).sum(axis=0) for row, sign in zip(ids, signs)]
+    np.testing.assert_allclose(blocked, whole, rtol=1e-6)
+    np.testing.assert_allclose(whole, expected, rtol=1e-5, atol=1e-6)

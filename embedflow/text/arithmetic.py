@@ -4,7 +4,7 @@ The tokenizers of the built-in and catalogue models drop punctuation, so "+" and
 the token ids, and "king-man" would even stay one hyphenated token. The operators are therefore
 read from the text before tokenizing: a separator goes in front of every operator, each row is
 split into terms there, every term is tokenized with the model's own tokenizer, and each token
-takes its term's sign. All of it runs as Arrow kernels over the whole column.
+takes its term's sign. All of it runs as Arrow kernels over the whole column (two threads).
 
 Word vectors are scaled to unit length before they are added (3CosAdd, Mikolov et al. 2013, and
 gensim's most_similar): otherwise a frequent word with a long vector would outweigh the others.
@@ -19,10 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .encoding import PAD_ID, token_ids_of
+from .encoding import PAD_ID, token_ids_of, tokenize_in_chunks
 from .models import LanguageModel
 from .pooling import gather
-from .tokenizer import tokenize_corpus
 
 # "−" is the Unicode minus sign, which teachers' slides and word processors produce.
 _OPERATOR = r"([+\-−])"
@@ -48,7 +47,7 @@ def signed_tokens(texts: pa.Array, model: LanguageModel, sequence_length: int,
     terms = terms_per_row.flatten()
     term_counts = np.diff(np.asarray(terms_per_row.offsets.to_numpy(zero_copy_only=False), dtype=np.int64))
     negative = np.asarray(pc.match_substring_regex(terms, r"^[\-−]"), dtype=bool)
-    corpus = tokenize_corpus(pc.replace_substring_regex(terms, r"^[+\-−]", " "), model.tokenizer, lowercase)
+    corpus = tokenize_in_chunks(pc.replace_substring_regex(terms, r"^[+\-−]", " "), model, lowercase)
     tokens_per_term = corpus.lengths
     rows = len(text)
     row_of_term = np.repeat(np.arange(rows), term_counts)
@@ -78,7 +77,9 @@ def arithmetic_pool(ids: np.ndarray, signs: np.ndarray, vectors: np.ndarray, ext
     for start in range(0, rows, _BLOCK_ROWS):
         stop = min(rows, start + _BLOCK_ROWS)
         block_ids, block_signs, target = ids[start:stop], signs[start:stop], out[start:stop]
-        for j in range(ids.shape[1]):
+        # Positions after the block's longest row hold only padding.
+        used = np.flatnonzero((block_ids >= 0).any(axis=0))
+        for j in range(int(used[-1]) + 1 if len(used) else 0):
             present = np.flatnonzero(block_ids[:, j] >= 0)
             if not len(present):
                 continue
