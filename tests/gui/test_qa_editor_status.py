@@ -11,3 +11,11 @@ def test_a_refused_block_says_not_run_in_its_editor_not_failed(window, qtbot):
     dialog = window.open_editor("n3")
     assert dialog.status.text() == "State: not run: see its problems above"
     assert window.scene.nodes["n3"].status_item.text().startswith("not run")
+
+
+def test_a_decimal_setting_shows_the_places_it_needs_not_four(window):
+    from PyQt5.QtWidgets import QDoubleSpinBox
+
+    node = window.document.workflow.add_node("image_embedding", node_id="embed")
+    dialog = window.open_editor(node.id)
+    assert [spin.text() for spin in dialog.findChildren(QDoubleSpinBox)] == ["10.0"]

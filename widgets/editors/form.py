@@ -45,7 +45,7 @@ class SettingField:
             return spin
         if s.kind == "float":
             spin = QDoubleSpinBox()
-            spin.setDecimals(4)
+            spin.setDecimals(_decimals(s))
             spin.setRange(s.minimum if s.minimum is not None else -1e12, s.maximum if s.maximum is not None else 1e12)
             spin.setSingleStep(_step(s))
             spin.setKeyboardTracking(False)
@@ -141,6 +141,13 @@ def parse_list(text: str) -> list[Any]:
         else:
             items.append(item)
     return items
+
+
+def _decimals(setting: Setting) -> int:
+    """Places the setting's bounds and default need (1 to 4): a timeout shows 10.0, not 10.0000."""
+    values = [v for v in (setting.minimum, setting.maximum, setting.default) if isinstance(v, float)]
+    places = [len(f"{v:.4f}".rstrip("0").split(".")[1]) for v in values]
+    return min(max(places + [1]), 4)
 
 
 def _step(setting: Setting) -> float:
