@@ -39,3 +39,13 @@ def test_a_table_summary_names_the_first_columns_and_counts_the_rest():
 
     table = Table(pd.DataFrame({f"c{i}": [1] for i in range(40)}))
     assert table.summary() == "1 row; columns: " + ", ".join(f"c{i}" for i in range(12)) + " and 28 more"
+
+
+def test_a_first_headless_run_warns_when_image_embedding_gets_a_text_column(tmp_path):
+    (tmp_path / "words.csv").write_text("text\nking\nqueen\n", encoding="utf-8")
+    workflow = Workflow()
+    source = workflow.add_node("input", settings={"path": str(tmp_path / "words.csv")})
+    node = workflow.add_node("image_embedding")
+    workflow.connect(source.id, "data", node.id, "data")
+    result = Engine(workflow).run()[node.id]
+    assert "feature-not-image" in [message.code for message in result.messages]

@@ -270,7 +270,8 @@ class MainWindow(QMainWindow):
         for node_id in workflow.nodes:
             result = self.runs.result(node_id)
             if result is not None and self.runs.state(node_id).state == result.state:
-                shown.extend(result.messages)
+                # A block may report at run time what the validator also says once the input is known: once.
+                shown.extend(m for m in result.messages if m not in self.diagnostics)
         shown.extend(self.file_diagnostics)
         titles = {node_id: node.title for node_id, node in workflow.nodes.items()}
         self.messages.set_messages(shown, titles)

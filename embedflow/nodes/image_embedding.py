@@ -79,6 +79,11 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     """Embed every image of the input table."""
     table: Table = ctx.inputs["data"]
     column = image_column(table, ctx.settings["column"])
+    if len(table) and not _looks_like_images(table.meta[column]):
+        # The static rule needs the input's last output, which a first (headless) run does not have yet.
+        ctx.report("warning", "feature-not-image",
+                   f"“{ctx.title}”: the column '{column}' does not look like image paths or URLs.",
+                   "Choose the column that holds image file names, paths or URLs.")
     server_url = ctx.settings["server_url"].strip()
     if server_url:
         token = ctx.settings["server_token"] or os.environ.get(TOKEN_ENV, "")

@@ -1,0 +1,16 @@
+"""The Messages panel lists a problem once, even when the validator and the running block both report it."""
+
+from __future__ import annotations
+
+
+def test_an_image_embedding_of_a_text_column_warns_once(window, qtbot, tmp_path):
+    (tmp_path / "words.csv").write_text("text\nking\nqueen\n", encoding="utf-8")
+    workflow = window.document.workflow
+    source = workflow.add_node("input", node_id="words", settings={"path": str(tmp_path / "words.csv")})
+    workflow.add_node("image_embedding", node_id="embed")
+    workflow.connect(source.id, "data", "embed", "data")
+    qtbot.waitUntil(lambda: window.runs.result("embed") is not None
+                    and window.runs.result("embed").state == "done", timeout=20000)
+    window.revalidate()  # the validator now knows the input's columns, as after any edit
+    codes = [diagnostic.code for diagnostic, _ in window.messages.messages]
+    assert codes.count("feature-not-image") == 1
