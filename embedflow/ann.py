@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .neighbours import METRICS, Neighbours, ProgressCallback, invalid_rows, search
+from .neighbours import METRICS, Neighbours, ProgressCallback, _result, invalid_rows, search
 
 METHODS = ("auto", "exact", "approximate")
 # auto uses the index only where it pays: building it costs about as much as exact search of
@@ -109,12 +109,13 @@ def approximate_search(data: np.ndarray, query: np.ndarray | None = None, k: int
         index.add(indexed[start:start + ADD_CHUNK])
         if progress is not None:
             progress(0.5 * min(1.0, (start + ADD_CHUNK) / len(indexed)))
+    del indexed  # the index holds its own copy; dropping ours halves the peak memory of large searches
 
     indices = np.full((len(query), k), -1, dtype=np.int64)
     scores = np.full((len(query), k), -np.inf, dtype=np.float64)
-    asked = min(k + (1 if self_query else 0), len(indexed))
+    asked = min(k + (1 if self_query else 0), len(good))
     if asked == 0:
-        return _as_neighbours(indices, scores, metric)
+        return _result(indices, scores, metric)
     index.hnsw.efSearch = max(64, 2 * asked)
     for start in range(0, len(query), SEARCH_CHUNK):
         stop = min(start + SEARCH_CHUNK, len(query))
@@ -133,7 +134,7 @@ def approximate_search(data: np.ndarray, query: np.ndarray | None = None, k: int
     bad_query = invalid_rows(query)
     indices[bad_query] = -1
     scores[bad_query] = -np.inf
-    return _as_neighbours(indices, scores, metric)
+    return _result(indices, scores, metric)
 
 
 def _without_own_row(found: np.ndarray, scores: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,21 +145,6 @@ def _without_own_row(found: np.ndarray, scores: np.ndarray, own: np.ndarray) -> 
     keep = np.ones_like(found, dtype=bool)
     keep[np.arange(rows), drop] = False
     return found[keep].reshape(rows, width - 1), scores[keep].reshape(rows, width - 1)
-
-
-def _as_neighbours(indices: np.ndarray, scores: np.ndarray, metric: str) -> Neighbours:
-    """Scores ("largest wins") into distances and similarities as exact search reports them."""
-    missing = indices < 0
-    scores = np.where(missing, np.nan, scores)
-    if metric == "cosine":
-        similarities = np.clip(scores, -1.0, 1.0)
-        distances = 1.0 - similarities
-    elif metric == "euclidean":
-        similarities, distances = None, -scores
-    else:
-        similarities, distances = scores, -scores
-    return Neighbours(indices, distances.astype(np.float32),
-                      None if similarities is None else similarities.astype(np.float32))
 
 
 def _distances(data: np.ndarray, query: np.ndarray, rows: np.ndarray, metric: str) -> np.ndarray:
