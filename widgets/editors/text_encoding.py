@@ -96,7 +96,7 @@ class TextEncodingEditor(QWidget):
         middle = QHBoxLayout()
         self.form = SettingsForm(context)
         middle.addWidget(self.form, 1)
-        self.histogram = pg.PlotWidget()
+        self.histogram = pg.PlotWidget(background="w")  # light, like the scatter view and the rest of the window
         self.histogram.setMinimumSize(240, 150)
         self.histogram.setLabel("bottom", "tokens per row")
         self.histogram.setLabel("left", "rows")
