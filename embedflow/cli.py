@@ -109,7 +109,8 @@ def run_command(args: argparse.Namespace) -> int:
                 print(message.line(), file=sys.stderr)
         if result.state != "done":
             failed = True
-            print(f"{name}: {result.state}: {result.error}", file=sys.stderr)
+            hints = [m.hint for m in result.messages if m.severity == "error" and m.message == result.error and m.hint]
+            print(f"{name}: {result.state}: {result.error}" + (f" Hint: {hints[0]}" if hints else ""), file=sys.stderr)
             continue
         written: list[str] = []
         try:

@@ -37,6 +37,9 @@ def detect_format(path: Path, requested: str = "auto") -> str:
     if path.is_dir():
         return "images"
     guessed = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if guessed is None and path.suffix.lower() in IMAGE_SUFFIXES:
+        raise NodeError(f"{path.name} is a single image; the Input reads a folder of images.", "unreadable-file",
+                        f"Choose the folder that holds it ({path.parent.name or path.parent}) with Folder….")
     if guessed is None:
         raise NodeError(f"{path.name}: embedflow cannot tell the format of '{path.suffix or 'no suffix'}' files.",
                         "unreadable-file",

@@ -37,3 +37,27 @@ def test_adding_a_word_list_as_a_language_model_is_refused(tmp_path, monkeypatch
     assert main(["models", "--add", str(tmp_path / "words.txt"), "--name", "mine"]) == 1
     assert "words.txt has words but no numbers after them" in capsys.readouterr().err
     assert main(["models"]) == 0 and "mine" not in capsys.readouterr().out
+
+
+def test_a_failed_block_prints_its_hint_too(tmp_path, capsys):
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4")
+    path = tmp_path / "w.embedflow"
+    path.write_text(json.dumps({"format": "embedflow-workflow", "version": 1, "annotations": [], "links": [],
+                                "nodes": [{"id": "n1", "type": "input", "title": "Docs", "position": [0, 0],
+                                           "settings": {"path": "report.pdf"}, "node_version": 1}]}))
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 1
+    assert "Hint: Use CSV, TSV, Excel (.xlsx), Parquet, JSON lines or .txt" in capsys.readouterr().err
+
+
+def test_choosing_one_image_as_the_input_file_points_to_its_folder(tmp_path):
+    from embedflow.engine import Engine
+    from embedflow.workflow import Workflow
+    from tests.image_support import photo
+
+    (tmp_path / "pics").mkdir()
+    photo("chelsea").save(tmp_path / "pics" / "cat.jpg")
+    workflow = Workflow()
+    node = workflow.add_node("input", settings={"path": str(tmp_path / "pics" / "cat.jpg")})
+    result = Engine(workflow).run()[node.id]
+    assert result.state == "failed" and "cat.jpg is a single image" in result.error
+    assert "Choose the folder that holds it (pics)" in result.messages[-1].hint
