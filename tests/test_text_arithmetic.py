@@ -1,7 +1,16 @@
 """Arithmetic pooling: "king - man + woman" as a signed sum of unit GloVe vectors."""
 
+import dataclasses
+import threading
+
 import numpy as np
 import pyarrow as pa
+import pytest
+
+from embedflow.engine import NodeContext
+from embedflow.errors import NodeError
+from embedflow.nodes import text_embedding
+from embedflow.workflow import Node
 
 from embedflow.text import models
 from embedflow.text.arithmetic import arithmetic_pool, signed_tokens
@@ -86,3 +95,15 @@ def test_arithmetic_pool_gives_the_same_sums_block_by_block(monkeypatch):
     expected = [(units[row[row >= 0]] * sign[row >= 0, None]).sum(axis=0) for row, sign in zip(ids, signs)]
     np.testing.assert_allclose(blocked, whole, rtol=1e-6)
     np.testing.assert_allclose(whole, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_arithmetic_without_the_encoded_text_column_is_a_clear_error(tmp_path):
+    workflow, _, encoder, _ = text_workflow(write_csv(tmp_path, ["king - man"]))
+    encoded = run_all(workflow)[encoder].outputs["encoded"]
+    table = dataclasses.replace(encoded.table, meta=encoded.table.meta.drop(columns=["text"]))
+    settings = {**text_embedding.SPEC.defaults(), "pooling": "arithmetic"}
+    ctx = NodeContext(Node("n3", "text_embedding", "Word arithmetic"), settings,
+                      {"encoded": dataclasses.replace(encoded, table=table)}, None, threading.Event(), lambda e: None)
+    with pytest.raises(NodeError) as caught:
+        text_embedding.run(ctx)
+    assert caught.value.code == "feature-not-text" and "'text'" in str(caught.value)
