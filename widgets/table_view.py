@@ -90,7 +90,7 @@ class TableModel(QAbstractTableModel):
             values = values[: int(self.lengths[row])]
             shown = values if full else values[:VECTOR_PREVIEW * 2]
             text = " ".join(str(int(v)) for v in shown)
-            return text + (" …" if len(shown) < len(values) else "") + f"  ({len(values)} tokens)"
+            return text + (" …" if len(shown) < len(values) else "") + f"  ({len(values)} token{'' if len(values) == 1 else 's'})"
         shown = values if full else values[:VECTOR_PREVIEW]
         text = ", ".join(f"{v:.3f}" for v in shown)
         if len(shown) < len(values):

@@ -23,3 +23,15 @@ def test_a_skipped_images_row_number_finds_it_in_the_data_viewer(tmp_path):
     viewer = TableModel(results[source.id].outputs["data"])
     shown_as = {viewer.headerData(r, Qt.Vertical): viewer.data(viewer.index(r, 0)) for r in range(viewer.rowCount())}
     assert shown_as[str(skipped["row"][0])] == skipped["image"][0] == "b-broken.jpg"
+
+
+def test_a_one_token_row_says_1_token():
+    import numpy as np
+    import pandas as pd
+
+    from embedflow.data import EncodedText, Table
+    from widgets.table_view import TableModel
+
+    source = Table(pd.DataFrame({"text": ["king"]}))
+    model = TableModel(EncodedText(np.array([[691, -1]], dtype=np.int32), np.array([1]), "m", source))
+    assert model.data(model.index(0, 1)) == "691  (1 token)"
