@@ -270,7 +270,10 @@ class ScatterPlot(QWidget):
             return
         shown = self.coords[self._shown]
         low, high = shown.min(axis=0), shown.max(axis=0)
-        span = np.maximum(high - low, 1e-9)
+        centre, span = (low + high) / 2, high - low
+        # One point (or all at one place): a unit square around it, not a 1e-9 range with the point in a corner.
+        span = np.where(span > 1e-6 * np.maximum(np.abs(centre), 1.0), span, 1.0)
+        low = centre - span / 2
         self.view_box.setRange(xRange=(low[0], low[0] + span[0]), yRange=(low[1], low[1] + span[1]), padding=0.05)
 
     def _update_raster(self) -> None:
