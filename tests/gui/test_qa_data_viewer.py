@@ -1,4 +1,4 @@
-"""Row numbers agree everywhere: the data viewer counts rows from 0, like messages, `query_row` and `skipped.row`."""
+"""The data viewer as users read it: row numbers from 0 like messages, `query_row` and `skipped.row`; plain counts."""
 
 from __future__ import annotations
 
