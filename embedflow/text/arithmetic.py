@@ -2,9 +2,10 @@
 
 The tokenizers of the built-in and catalogue models drop punctuation, so "+" and "-" never reach
 the token ids, and "king-man" would even stay one hyphenated token. The operators are therefore
-read from the text before tokenizing: a separator goes in front of every operator, each row is
-split into terms there, every term is tokenized with the model's own tokenizer, and each token
-takes its term's sign. All of it runs as Arrow kernels over the whole column (two threads).
+turned into marker words before tokenizing ("king - man" → "king <minus> man"), the rows are
+tokenized once with the model's own tokenizer, each word takes the sign of the last marker before
+it in its row, and the markers are dropped. All of it runs as Arrow kernels and numpy over the
+whole column.
 
 Word vectors are scaled to unit length before they are added (3CosAdd, Mikolov et al. 2013, and
 gensim's most_similar): otherwise a frequent word with a long vector would outweigh the others.
@@ -23,9 +24,9 @@ from .encoding import PAD_ID, token_ids_of, tokenize_in_chunks
 from .models import LanguageModel
 from .pooling import gather
 
-# "−" is the Unicode minus sign, which teachers' slides and word processors produce.
-_OPERATOR = r"([+\-−])"
-_SEPARATOR = "\x1f"
+# "−" is the Unicode minus sign, which teachers' slides and word processors produce. The markers
+# are lower-case letters only, so every tokenizer keeps them whole whatever its case and number rules.
+_MINUS, _PLUS = "qqembedflowminusqq", "qqembedflowplusqq"
 _BLOCK_ROWS = 2048
 
 
@@ -42,18 +43,20 @@ def signed_tokens(texts: pa.Array, model: LanguageModel, sequence_length: int,
                   lowercase: bool | None = None) -> SignedTokens:
     """Each row's tokens with +1 or -1: a token after a "-" is subtracted, every other one added."""
     text = pc.fill_null(texts.cast(pa.large_string()), "")
-    marked = pc.replace_substring_regex(text, _OPERATOR, _SEPARATOR + r"\1")
-    terms_per_row = pc.split_pattern(marked, _SEPARATOR)
-    terms = terms_per_row.flatten()
-    term_counts = np.diff(np.asarray(terms_per_row.offsets.to_numpy(zero_copy_only=False), dtype=np.int64))
-    negative = np.asarray(pc.match_substring_regex(terms, r"^[\-−]"), dtype=bool)
-    corpus = tokenize_in_chunks(pc.replace_substring_regex(terms, r"^[+\-−]", " "), model, lowercase)
-    tokens_per_term = corpus.lengths
+    text = pc.replace_substring_regex(text, r"[\-−]", f" {_MINUS} ")
+    text = pc.replace_substring_regex(text, r"\+", f" {_PLUS} ")
+    corpus = tokenize_in_chunks(text, model, lowercase)
     rows = len(text)
-    row_of_term = np.repeat(np.arange(rows), term_counts)
-    row_of_token = np.repeat(row_of_term, tokens_per_term)
-    sign_of_token = np.repeat(np.where(negative, -1, 1).astype(np.int8), tokens_per_term)
-    token_ids, extra_words = token_ids_of(corpus.tokens, model)
+    minus = np.asarray(pc.equal(corpus.tokens, _MINUS), dtype=bool)
+    operator = minus | np.asarray(pc.equal(corpus.tokens, _PLUS), dtype=bool)
+    row_of_token = np.repeat(np.arange(rows), corpus.lengths)
+    last_operator = np.maximum.accumulate(np.where(operator, np.arange(len(operator)), -1))
+    # A word is subtracted when the last operator before it, in its own row, is a minus.
+    negative = (last_operator >= corpus.offsets[:-1][row_of_token]) & minus[np.maximum(last_operator, 0)]
+    words = ~operator
+    row_of_token = row_of_token[words]
+    sign_of_token = np.where(negative[words], -1, 1).astype(np.int8)
+    token_ids, extra_words = token_ids_of(corpus.tokens.filter(pa.array(words)), model)
     row_lengths = np.bincount(row_of_token, minlength=rows)
     position = np.arange(len(token_ids)) - np.repeat(np.cumsum(row_lengths) - row_lengths, row_lengths)
     kept = position < sequence_length
