@@ -104,10 +104,15 @@ def _arithmetic(ctx: NodeContext, encoded: EncodedText, model: LanguageModel) ->
                         "Run the Text Encoding again, or choose another pooling.")
     texts, _ = text_values(encoded.table.meta[column])
     signed = signed_tokens(texts, model, encoded.sequence_length, encoded.provenance.get("lowercase"))
-    extra = (np.array([model.oov_vector(w) for w in signed.extra_words], dtype=np.float32)
-             .reshape(-1, model.vectors.shape[1]) if signed.extra_words and model.oov_vector is not None else None)
-    return arithmetic_pool(signed.ids, signed.signs, model.vectors, extra,
+    return arithmetic_pool(signed.ids, signed.signs, model.vectors, _extra_vectors(model, signed.extra_words),
                            progress=lambda f: ctx.progress(0.05 + 0.9 * f))
+
+
+def _extra_vectors(model: LanguageModel, words: list[str]) -> np.ndarray | None:
+    """Vectors built from sub-words for the words past the vocabulary (fastText), or None."""
+    if not words or model.oov_vector is None:
+        return None
+    return np.array([model.oov_vector(w) for w in words], dtype=np.float32).reshape(-1, model.vectors.shape[1])
 
 
 def run(ctx: NodeContext) -> dict[str, Any]:
@@ -123,14 +128,12 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                         f"Set its language model to {encoded.language_model}, or re-encode with {model_id}.")
     model = _model(encoded)
     extra_words = list(encoded.provenance.get("extra_words", []))
-    extra = (np.array([model.oov_vector(w) for w in extra_words], dtype=np.float32).reshape(-1, model.vectors.shape[1])
-             if extra_words and model.oov_vector is not None else None)
-    weights = _sif_weights(ctx, encoded, model, extra_words) if method == "sif" else None
     ctx.progress(0.05, f"Pooling ({method}) {len(encoded):,} rows")
     if method == "arithmetic":
         vectors, counts = _arithmetic(ctx, encoded, model)
     else:
-        vectors, counts = pool(encoded.ids, model.vectors, method, weights, extra,
+        weights = _sif_weights(ctx, encoded, model, extra_words) if method == "sif" else None
+        vectors, counts = pool(encoded.ids, model.vectors, method, weights, _extra_vectors(model, extra_words),
                                progress=lambda f: ctx.progress(0.05 + 0.9 * f))
     without = np.flatnonzero(counts == 0)
     with_words = np.flatnonzero(counts > 0)
