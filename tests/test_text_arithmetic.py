@@ -107,3 +107,22 @@ def test_arithmetic_without_the_encoded_text_column_is_a_clear_error(tmp_path):
     with pytest.raises(NodeError) as caught:
         text_embedding.run(ctx)
     assert caught.value.code == "feature-not-text" and "'text'" in str(caught.value)
+
+
+def test_words_unknown_to_a_fasttext_model_get_sub_word_vectors_in_arithmetic(tmp_path):
+    from gensim.models import FastText
+    from gensim.models.fasttext import save_facebook_model
+
+    from embedflow.text.vectors_io import add_model
+
+    sentences = [["the", "king", "and", "the", "queen"], ["an", "apple", "and", "a", "pear"]] * 30
+    trained = FastText(sentences=sentences, vector_size=8, min_count=1, epochs=2, seed=1, workers=1)
+    save_facebook_model(trained, str(tmp_path / "ft.bin"))
+    add_model(tmp_path / "ft.bin", "ft-arithmetic")
+    workflow, _, _, embedder = text_workflow(write_csv(tmp_path, ["kings - queen"]),
+                                             encoding={"language_model": "ft-arithmetic"},
+                                             embedding={"language_model": "ft-arithmetic", "pooling": "arithmetic"})
+    vector = run_all(workflow)[embedder].outputs["embeddings"].vectors[0]
+    kings, queen = trained.wv["kings"], trained.wv["queen"]
+    np.testing.assert_allclose(vector, kings / np.linalg.norm(kings) - queen / np.linalg.norm(queen),
+                               rtol=1e-4, atol=1e-6)
