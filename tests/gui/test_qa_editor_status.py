@@ -9,7 +9,7 @@ def test_a_refused_block_says_not_run_in_its_editor_not_failed(window, qtbot):
     assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
     qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
     dialog = window.open_editor("n3")
-    assert dialog.status.text() == "State: not run: see its problems above"
+    qtbot.waitUntil(lambda: dialog.status.text() == "State: not run: see its problems above", timeout=10000)
     assert window.scene.nodes["n3"].status_item.text().startswith("not run")
 
 
@@ -19,3 +19,18 @@ def test_a_decimal_setting_shows_the_places_it_needs_not_four(window):
     node = window.document.workflow.add_node("image_embedding", node_id="embed")
     dialog = window.open_editor(node.id)
     assert [spin.text() for spin in dialog.findChildren(QDoubleSpinBox)] == ["10.0"]
+
+
+def test_every_help_text_under_a_setting_is_shown_whole(window, qtbot):
+    from PyQt5.QtWidgets import QLabel
+
+    from widgets.editors.form import SettingsForm
+
+    node = window.document.workflow.add_node("image_embedding", node_id="embed")
+    dialog = window.open_editor(node.id)
+    qtbot.waitExposed(dialog)
+    form = dialog.findChild(SettingsForm)
+    helps = [label for label in form.findChildren(QLabel) if "font-size: 8pt" in label.styleSheet()]
+    assert len(helps) == sum(1 for field in form.fields.values() if field.setting.help)
+    cut = [label.text() for label in helps if label.height() < label.heightForWidth(label.width())]
+    assert cut == []

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                             QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                             QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from embedflow.registry import Setting
 from embedflow.validation import Diagnostic
@@ -181,10 +181,14 @@ class SettingsForm(QWidget):
                 label.setToolTip(setting.help)
                 field.widget.setToolTip(setting.help)
             column = QWidget()
+            # The whole field width for the help text: squeezed under a narrow combo box it wrapped into more
+            # lines than the form made room for, and its last lines were cut off.
+            column.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
             column_layout = QVBoxLayout(column)
             column_layout.setContentsMargins(0, 0, 0, 0)
             column_layout.setSpacing(1)
-            column_layout.addWidget(field.widget)
+            stretches = isinstance(field.widget, QLineEdit) or setting.kind in ("path", "column")
+            column_layout.addWidget(field.widget, 0, Qt.Alignment() if stretches else Qt.AlignLeft)
             if setting.help:
                 help_label = QLabel(setting.help)
                 help_label.setWordWrap(True)
