@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 from PyQt5.QtCore import QObject, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QImage, QPixmap
-from PyQt5.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-                             QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QApplication, QGroupBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
+                             QProgressBar, QPushButton, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from embedflow.data import Table
 from embedflow.errors import EmbedflowError
@@ -260,7 +260,8 @@ def thumbnail(source: str, base_dir: str | None) -> QIcon:
             raise ImageLoadError("not local")
         image = open_rgb(read_source(source, base_dir), min_size=THUMB)
     except ImageLoadError:
-        return QIcon.fromTheme("image-missing", QIcon())
+        # Without an icon theme (Windows, macOS, many desktops) the fallback must still be visible.
+        return QIcon.fromTheme("image-missing", QApplication.style().standardIcon(QStyle.SP_MessageBoxWarning))
     image.thumbnail((THUMB, THUMB))
     data = image.tobytes("raw", "RGB")
     qimage = QImage(data, image.width, image.height, 3 * image.width, QImage.Format_RGB888)
