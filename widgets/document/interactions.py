@@ -137,7 +137,8 @@ def is_data_path(path: str) -> bool:
     candidate = Path(path)
     if candidate.is_dir():
         return any(p.suffix.lower() in IMAGE_SUFFIXES for p in candidate.rglob("*") if p.is_file())
-    return candidate.is_file() and not is_workflow_file(path)
+    # A single image is not a table: the Input reads images as a folder.
+    return candidate.is_file() and not is_workflow_file(path) and candidate.suffix.lower() not in IMAGE_SUFFIXES
 
 
 class CanvasInteractions(QObject):
@@ -180,7 +181,11 @@ class CanvasInteractions(QObject):
         if workflow_files:
             self.workflowFileDropped.emit(workflow_files[0])
             return
-        ignored = [Path(p).name for p in paths if not is_data_path(p)]
+        images = [Path(p).name for p in paths if Path(p).is_file() and Path(p).suffix.lower() in IMAGE_SUFFIXES]
+        ignored = [Path(p).name for p in paths if not is_data_path(p) and Path(p).name not in images]
+        if images:
+            self.notice.emit(f"Not added: {', '.join(images[:3])}{' …' if len(images) > 3 else ''}: "
+                             "drop the folder that holds the images instead; it becomes one Input.")
         if ignored:
             self.notice.emit(f"Not added: {', '.join(ignored)} is neither a data file nor a folder with images.")
         added = []
