@@ -144,6 +144,9 @@ def _evaluate(name: str, analogy_vocab: int) -> int:
         raise LanguageModelError(f"{name} is trained inside a workflow; there is no fixed model to evaluate.")
     model = models.load(name, progress=_progress_printer())
     print(f"Loaded {name} in {model.load_seconds:.2f} s", file=sys.stderr)
+    # The analogy test is gensim's loop over 14,877 questions: say so rather than sit silent for a minute.
+    print(f"Evaluating: word pairs, then analogies among the {analogy_vocab:,} most frequent words "
+          "(about a minute; a smaller --analogy-vocab is faster) …", file=sys.stderr)
     for line in evaluate(model, analogy_vocab).lines():
         print(line)
     return 0

@@ -62,7 +62,9 @@ def test_evaluate_reports_wordsim_simlex_and_analogies_of_glove(capsys):
     args = argparse.Namespace(download=None, add=None, evaluate="glove-6b-50d", name=None, format="auto",
                               analogy_vocab=5_000)
     assert models_main(args) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Evaluating: word pairs, then analogies among the 5,000 most frequent words" in captured.err
+    out = captured.out
     figures = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
     assert 0.45 < float(figures["WordSim-353 Spearman"].split()[0]) < 0.6
     assert 0.2 < float(figures["SimLex-999 Spearman"].split()[0]) < 0.35
