@@ -34,3 +34,11 @@ def test_every_help_text_under_a_setting_is_shown_whole(window, qtbot):
     assert len(helps) == sum(1 for field in form.fields.values() if field.setting.help)
     cut = [label.text() for label in helps if label.height() < label.heightForWidth(label.width())]
     assert cut == []
+
+
+def test_show_output_buttons_are_enabled_only_for_outputs_that_exist(window, qtbot):
+    assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
+    qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
+    refused, loaded = window.open_editor("n3"), window.open_editor("n1")
+    qtbot.waitUntil(lambda: loaded.show_buttons["data"].isEnabled(), timeout=10000)
+    assert not refused.show_buttons["embeddings"].isEnabled()

@@ -40,12 +40,13 @@ class EditorDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555;")
         self.output_buttons = QHBoxLayout()
+        self.show_buttons: dict[str, QPushButton] = {}
         spec = context.spec
         for port in spec.outputs if spec else ():
             button = QPushButton(f"Show {port.name}")
-            button.setToolTip(f"Open the '{port.name}' output as a table")
             button.clicked.connect(lambda _=False, name=port.name: show_output(context.node_id, name))
             self.output_buttons.addWidget(button)
+            self.show_buttons[port.name] = button
         self.output_buttons.addStretch(1)
         help_page = resource("help", f"{(spec.help_page or spec.type) if spec else ''}.md")
         if spec is not None and help_page.is_file():
@@ -93,6 +94,12 @@ class EditorDialog(QDialog):
             # Refused for a problem the editor already lists: like the canvas, say it never ran.
             text = "not run: see its problems above" if refused else f"{text}: {result.error}"
         self.status.setText(f"State: {text}")
+        # Only an output that exists can be shown (the main window's status-bar note is behind this window).
+        outputs = result.outputs if result is not None and state.state == "done" else {}
+        for name, button in self.show_buttons.items():
+            button.setEnabled(outputs.get(name) is not None)
+            button.setToolTip(f"Open the '{name}' output as a table" if button.isEnabled()
+                              else f"No '{name}' output: the block has not run, or did not finish")
 
     def show_help(self, page: Path) -> HelpViewer:
         """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
