@@ -348,7 +348,9 @@ class MainWindow(QMainWindow):
         value = result.outputs.get(port) if result is not None and result.state == "done" else None
         title = self.document.workflow.nodes[node_id].title
         if not isinstance(value, (Table, EncodedText)):
-            self.statusBar().showMessage(f"“{title}” has no '{port}' output yet: run it first.", 5000)
+            unfinished = result is not None and result.state in ("failed", "blocked", "cancelled")
+            why = "it did not finish (see Messages)" if unfinished else "run it first"
+            self.statusBar().showMessage(f"“{title}” has no '{port}' output: {why}.", 5000)
             return None
         viewer = DataViewer(value, f"{title} — {port}", self)
         viewer.setAttribute(Qt.WA_DeleteOnClose)

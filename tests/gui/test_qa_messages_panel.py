@@ -1,4 +1,4 @@
-"""The Messages panel lists a problem once, even when the validator and the running block both report it."""
+"""The Messages panel and status bar: a problem listed once, and why an output is missing."""
 
 from __future__ import annotations
 
@@ -14,3 +14,11 @@ def test_an_image_embedding_of_a_text_column_warns_once(window, qtbot, tmp_path)
     window.revalidate()  # the validator now knows the input's columns, as after any edit
     codes = [diagnostic.code for diagnostic, _ in window.messages.messages]
     assert codes.count("feature-not-image") == 1
+
+
+def test_asking_for_the_output_of_a_failed_block_says_it_did_not_finish(window, qtbot, tmp_path):
+    workflow = window.document.workflow
+    workflow.add_node("input", node_id="gone", settings={"path": str(tmp_path / "gone.csv")})
+    qtbot.waitUntil(lambda: window.runs.result("gone") is not None, timeout=20000)
+    assert window.show_output("gone", "data") is None
+    assert window.statusBar().currentMessage().endswith("has no 'data' output: it did not finish (see Messages).")
