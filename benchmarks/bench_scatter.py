@@ -7,7 +7,10 @@
    view does (a raster image above 200,000 points) vs one symbol per point and vs 10,000 points
    (baselines) in the same run; frames per second while panning.
 3. The headless PNG (Pillow) of 1,000,000 points vs 10,000.
+4. UMAP (umap-learn, if installed) of the same N × 50 clusters vs embedflow's t-SNE in the same run,
+   with the same quality measure; umap-learn's one-off numba compilation is timed separately.
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_scatter.py [--tsne-rows 10000] [--points 1000000]
+     [--skip-tsne] [--skip-umap]
 """
 
 from __future__ import annotations
@@ -112,15 +115,44 @@ def bench_png(points: int) -> None:
         print(f"  PNG of {count:>9,} points: {time.perf_counter() - started:6.2f} s")
 
 
+def bench_umap(rows: int) -> None:
+    """UMAP through embedflow vs openTSNE through embedflow, same data, same run."""
+    from embedflow.projection import umap_available
+
+    if not umap_available():
+        print("UMAP: umap-learn is not installed (pip install umap-learn); skipped")
+        return
+    vectors = clusters(rows, 50)
+    print(f"UMAP of {rows:,} x 50")
+    started = time.perf_counter()
+    # 5,000 rows: above 4,096 umap-learn switches to pynndescent, whose numba code compiles too.
+    project(clusters(5_000, 50), "umap", umap_epochs=10)
+    print(f"  first UMAP in the process (import + numba compile, 5,000 rows, 10 epochs): "
+          f"{time.perf_counter() - started:5.1f} s")
+    started = time.perf_counter()
+    ours = project(vectors, "umap").coords
+    umap_time = time.perf_counter() - started
+    print(f"  embedflow (umap-learn):   {umap_time:7.1f} s   10-NN kept {neighbour_preservation(vectors, ours):.1%}")
+    started = time.perf_counter()
+    baseline = project(vectors, "tsne").coords
+    tsne_time = time.perf_counter() - started
+    print(f"  embedflow t-SNE (baseline): {tsne_time:5.1f} s   10-NN kept "
+          f"{neighbour_preservation(vectors, baseline):.1%}")
+    print(f"  UMAP takes {umap_time / tsne_time:.2f}x the t-SNE time")
+
+
 def main() -> None:
-    """Run the three measurements."""
+    """Run the measurements."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tsne-rows", type=int, default=10_000)
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--skip-tsne", action="store_true")
+    parser.add_argument("--skip-umap", action="store_true")
     args = parser.parse_args()
     if not args.skip_tsne:
         bench_tsne(args.tsne_rows)
+    if not args.skip_umap:
+        bench_umap(args.tsne_rows)
     print("Qt view (offscreen, 1000 x 700)")
     bench_view(args.points)
     print("headless PNG")

@@ -136,7 +136,8 @@ def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: Progress
             "UMAP needs the optional package umap-learn, which is not installed. "
             "Install it with `pip install umap-learn`, or choose PCA or t-SNE.") from None
     if progress is not None:
-        progress(0.05, "finding UMAP neighbourhoods")
+        progress(0.05, "finding UMAP neighbourhoods (the first UMAP of a session also compiles "
+                       "umap-learn's code, up to ~30 s)")
     # The bar is the only hook umap-learn offers into its epoch loop; it fires every ~2% of the epochs.
     epoch_file = {"disable": False, "file": _EpochProgress(progress), "bar_format": "{n}/{total}",
                   "mininterval": 0, "miniters": max(1, (epochs or 200) // 50)} if progress is not None else None
