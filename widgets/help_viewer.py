@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import QUrl, Qt
+from PyQt5.QtCore import QSize, QUrl, Qt
 from PyQt5.QtGui import QDesktopServices, QKeySequence, QTextDocument
 from PyQt5.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QShortcut, QSplitter,
                              QTextBrowser, QVBoxLayout, QWidget)
 
 from embedflow import help as help_pages
 from embedflow import registry
+
+from .screen_fit import fit_to_screen
 
 START_PAGE = "embeddings"
 
@@ -53,13 +55,18 @@ class HelpViewer(QWidget):
         splitter.addWidget(self.pages)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([250, 630])
+        # The page list as wide as its longest title ("Pooling: from word vectors …" was cut at 250 px).
+        list_width = max(250, self.pages.sizeHintForColumn(0) + 2 * self.pages.frameWidth()
+                         + self.pages.verticalScrollBar().sizeHint().width())
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         QShortcut(QKeySequence.Back, self, self.browser.backward)
         QShortcut(QKeySequence.Forward, self, self.browser.forward)
         QShortcut(QKeySequence(Qt.Key_Escape), self, self.close)
-        self.resize(920, 660)
+        size = fit_to_screen(self, QSize(list_width + 640, 660))
+        self.resize(size)
+        list_width = min(list_width, size.width() // 3)  # on a small screen the page text comes first
+        splitter.setSizes([list_width, size.width() - list_width])
 
     def _fill_page_list(self) -> None:
         def heading(text: str) -> None:
@@ -112,7 +119,8 @@ class HelpViewer(QWidget):
             QDesktopServices.openUrl(target)
 
     def _source_changed(self, url: QUrl) -> None:
-        name = self.page
+        # From `url`: while this signal is delivered, browser.source() can still be the previous page.
+        name = Path(url.toLocalFile()).stem if url.isLocalFile() else ""
         title = name
         for row in range(self.pages.count()):
             item = self.pages.item(row)

@@ -16,6 +16,7 @@ from embedflow.errors import WorkflowFileError
 from embedflow.resources import examples
 from embedflow.workflow_file import read_workflow
 
+from .screen_fit import fit_to_screen
 from .thumbnails import SIZE, thumbnail
 
 SETTINGS_FILE = "welcome.json"
@@ -98,7 +99,8 @@ class WelcomeDialog(QDialog):
         self.gallery.setResizeMode(QListView.Adjust)
         self.gallery.setMovement(QListView.Static)
         self.gallery.setWordWrap(True)
-        self.gallery.setMinimumWidth(3 * (SIZE.width() + 24) + 30)
+        # One column at least: the grid wraps, so a 1024-pixel projector still shows the whole dialog.
+        self.gallery.setMinimumWidth(SIZE.width() + 24 + 30)
         for path in ordered_examples():
             item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path))), example_title(path))
             item.setData(Qt.UserRole, str(path))
@@ -159,7 +161,7 @@ class WelcomeDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
         self.recent.setMaximumHeight(140)
-        self.resize(1260, 720)
+        self.resize(fit_to_screen(self, QSize(1260, 720)))
 
     def example_paths(self) -> list[Path]:
         """The examples in gallery order."""
