@@ -226,9 +226,10 @@ class Engine:
                 # Users know blocks by their titles on the canvas, not by their ids.
                 source = self.workflow.nodes.get(link.source)
                 source_title = source.title if source is not None else link.source
+                # The block's name first: the canvas shows only the start of this under the block.
                 return NodeResult(node.id, "blocked",
-                                  error=f"Not run: its input '{link.target_port}' comes from "
-                                        f"“{source_title}”, which did not finish")
+                                  error=f"waits for “{source_title}”, which did not finish "
+                                        f"(its input '{link.target_port}' comes from there)")
             inputs[link.target_port] = upstream.outputs[link.source_port]
             input_keys[link.target_port] = [upstream.key, link.source_port]
         settings = spec.resolve_settings(node.settings)
