@@ -88,10 +88,14 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.messages)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         self.messages_dock = dock
-        self.resizeDocks([self.toolbox_dock], [max(210, self.toolbox.preferred_width())], Qt.Horizontal)
+        self.fit_toolbox()
         self.resizeDocks([self.messages_dock], [150], Qt.Vertical)
         self.run_label = QLabel()
         self.statusBar().addPermanentWidget(self.run_label)
+
+    def fit_toolbox(self) -> None:
+        """Make the toolbox dock wide enough for every block title (again after a font change)."""
+        self.resizeDocks([self.toolbox_dock], [max(210, self.toolbox.preferred_width())], Qt.Horizontal)
 
     def _action(self, text: str, slot, shortcut=None, icon: QStyle.StandardPixmap | None = None,
                 tip: str = "", checkable: bool = False) -> QAction:

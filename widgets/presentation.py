@@ -55,6 +55,7 @@ class PresentationMode:
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
             view.set_zoom(saved.zoom)
+        self.window.fit_toolbox()  # block titles in the larger (or restored) font
 
     def _presentation_zoom(self) -> float:
         """ZOOM, or less (not below MIN_ZOOM) so that the whole workflow stays on screen."""

@@ -14,3 +14,13 @@ def test_the_toolbox_is_wide_enough_for_every_block_title(qtbot):
     assert tree.viewport().width() >= tree.sizeHintForColumn(0) + tree.indentation()
     assert tree.horizontalScrollBar().maximum() == 0
     window.close()
+
+
+def test_presentation_mode_keeps_every_block_title_whole(window, qtbot):
+    tree = window.toolbox.tree
+    window.teaching.presentation.set_active(True)
+    try:
+        qtbot.waitUntil(lambda: tree.viewport().width() >= tree.sizeHintForColumn(0) + tree.indentation(),
+                        timeout=3000)
+    finally:
+        window.teaching.presentation.set_active(False)
