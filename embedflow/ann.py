@@ -149,7 +149,7 @@ def _without_own_row(found: np.ndarray, scores: np.ndarray, own: np.ndarray) -> 
 
 def _distances(data: np.ndarray, query: np.ndarray, rows: np.ndarray, metric: str) -> np.ndarray:
     """float64 distances from each query row to the data rows named in `rows` (NaN where -1)."""
-    chosen = np.asarray(data, dtype=np.float64)[np.maximum(rows, 0)]
+    chosen = np.asarray(data)[np.maximum(rows, 0)].astype(np.float64)  # only the sampled rows in float64
     q = np.asarray(query, dtype=np.float64)[:, None, :]
     if metric == "euclidean":
         out = np.sqrt(((chosen - q) ** 2).sum(axis=2))
