@@ -49,3 +49,17 @@ def test_a_first_headless_run_warns_when_image_embedding_gets_a_text_column(tmp_
     workflow.connect(source.id, "data", node.id, "data")
     result = Engine(workflow).run()[node.id]
     assert "feature-not-image" in [message.code for message in result.messages]
+
+
+def test_one_candidate_row_is_counted_in_the_singular(tmp_path):
+    (tmp_path / "two.csv").write_text("text\nking\nqueen\n", encoding="utf-8")
+    workflow = Workflow()
+    source = workflow.add_node("input", settings={"path": str(tmp_path / "two.csv")})
+    encoding = workflow.add_node("text_encoding")
+    embedding = workflow.add_node("text_embedding")
+    neighbours = workflow.add_node("nearest_neighbours", settings={"k": 5})
+    workflow.connect(source.id, "data", encoding.id, "data")
+    workflow.connect(encoding.id, "encoded", embedding.id, "encoded")
+    workflow.connect(embedding.id, "embeddings", neighbours.id, "data")
+    [warning] = [m for m in Engine(workflow).run()[neighbours.id].messages if m.code == "k-larger-than-rows"]
+    assert "there is only 1 row to choose from, so each query gets 1 neighbour." in warning.message

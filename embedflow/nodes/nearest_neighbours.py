@@ -165,8 +165,9 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     candidates = len(data) - (1 if query is None else 0)
     if k > candidates:
         ctx.report("warning", "k-larger-than-rows",
-                   f"k is {k} but there are only {candidates:,} rows to choose from, so each query gets "
-                   f"{candidates:,} neighbours.", f"Set k to {candidates} or less.")
+                   f"k is {k} but there {'is only 1 row' if candidates == 1 else f'are only {candidates:,} rows'} "
+                   f"to choose from, so each query gets {candidates:,} "
+                   f"neighbour{'' if candidates == 1 else 's'}.", f"Set k to {candidates} or less.")
     _report_rows(ctx, data, "data", metric)
     if query is not None:
         _report_rows(ctx, query, "query", metric)

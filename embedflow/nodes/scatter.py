@@ -143,7 +143,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    "The data may have changed since the selection was made; select again.")
     size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
     view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, tuple(rows))
-    ctx.summary = (f"{len(projection.projected):,} points ({TITLES[projection.method]}); "
+    points = len(projection.projected)
+    ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
     return {"selected": data.take(rows), "view": view}
 
