@@ -111,17 +111,17 @@ class _EpochProgress:
 
     def __init__(self, progress: ProgressCallback) -> None:
         self._progress = progress
-        self._stopped = False
+        self.raised = False
 
     def write(self, text: str) -> None:
         """Report the epochs done; after a cancel stay silent (tqdm writes once more on close)."""
         done, _, total = text.strip().partition("/")
-        if self._stopped or not (done.isdigit() and total.isdigit() and int(total)):
+        if self.raised or not (done.isdigit() and total.isdigit() and int(total)):
             return
         try:
             self._progress(0.3 + 0.7 * int(done) / int(total), "optimising UMAP")
         except BaseException:
-            self._stopped = True
+            self.raised = True
             raise
 
     def flush(self) -> None:
@@ -138,13 +138,24 @@ def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: Progress
     if progress is not None:
         progress(0.05, "finding UMAP neighbourhoods (the first UMAP of a session also compiles "
                        "umap-learn's code, up to ~30 s)")
+    from tqdm.auto import tqdm  # the bar class of umap-learn's epoch loop (a dependency of umap-learn)
+
     # The bar is the only hook umap-learn offers into its epoch loop; it fires every ~2% of the epochs.
-    epoch_file = {"disable": False, "file": _EpochProgress(progress), "bar_format": "{n}/{total}",
-                  "mininterval": 0, "miniters": max(1, (epochs or 200) // 50)} if progress is not None else None
+    epoch_file = _EpochProgress(progress) if progress is not None else None
+    bar = {"disable": False, "file": epoch_file, "bar_format": "{n}/{total}", "mininterval": 0,
+           "miniters": max(1, (epochs or 200) // 50)} if epoch_file is not None else None
     # A seeded UMAP runs on one thread anyway; saying so avoids umap-learn's warning about it.
     reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(vectors) - 1), random_state=seed, n_jobs=1,
-                        n_epochs=epochs, tqdm_kwds=epoch_file)
-    return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
+                        n_epochs=epochs, tqdm_kwds=bar)
+    try:
+        return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
+    except BaseException:
+        if epoch_file is not None and epoch_file.raised:
+            # tqdm's refresh() holds its class-wide lock while the bar writes and does not release it
+            # when the write raises (a cancel): release it, or every later bar on another thread (the
+            # next UMAP the engine runs) would wait for it forever.
+            tqdm.get_lock().release()
+        raise
 
 
 def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",

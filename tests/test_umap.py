@@ -76,6 +76,24 @@ def test_umap_stops_when_progress_raises_cancelled():
     assert calls.count("optimising UMAP") == 1
 
 
+def test_after_a_cancelled_umap_another_thread_can_run_umap():
+    import threading
+
+    def cancel(fraction, message):
+        if message == "optimising UMAP":
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        project(clusters(60)[0], "umap", umap_epochs=EPOCHS, progress=cancel)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(
+        project(clusters(60)[0], "umap", umap_epochs=EPOCHS, progress=lambda fraction, message: None)),
+        daemon=True)  # if it hangs, it must not keep the test process alive
+    worker.start()
+    worker.join(60)
+    assert done and done[0].method == "umap"
+
+
 def test_above_the_threshold_umap_runs_on_a_sample_with_a_note():
     result = project(clusters(120)[0], "umap", sample_size=50, umap_epochs=EPOCHS)
     assert len(result.projected) == 50
@@ -111,3 +129,16 @@ def test_without_umap_learn_a_umap_scatter_is_a_validation_error(monkeypatch, so
     workflow, node = scatter_of_random_vectors()
     assert any(d.code == "umap-not-installed" and d.severity == "error" and d.node_id == node
                for d in validate(workflow))
+
+
+def test_cancelling_a_running_umap_leaves_the_block_cancelled(source_blocks):
+    import threading
+
+    workflow, node = scatter_of_random_vectors(rows=3000)
+    optimising = threading.Event()
+    handle = Engine(workflow).start(
+        on_event=lambda e: optimising.set() if e.node_id == node and e.message == "optimising UMAP" else None)
+    assert optimising.wait(60)
+    handle.cancel()
+    assert handle.wait(60)
+    assert handle.results[node].state == "cancelled"
