@@ -8,6 +8,8 @@ note says so, so the user never waits without knowing why.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -50,12 +52,14 @@ class Projection:
 
 
 def umap_available() -> bool:
-    """True when the optional umap-learn package can be imported."""
-    try:
-        import umap  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True when the optional umap-learn package is installed.
+
+    Looked up without importing it: importing umap-learn loads numba (seconds), and the
+    validator calls this on the UI thread after every edit.
+    """
+    if "umap" in sys.modules:
+        return sys.modules["umap"] is not None
+    return importlib.util.find_spec("umap") is not None
 
 
 def pca(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from embedflow.errors import Cancelled
-from embedflow.projection import ProjectionError, pca, project, umap_available
+from embedflow.projection import ProjectionError, pca, project
 
 
 def clusters(rows=90, dims=10, seed=0):
@@ -133,12 +133,6 @@ def test_one_dimensional_vectors_project_with_a_flat_second_axis():
 def test_none_uses_the_first_two_dimensions():
     vectors, _ = clusters(10)
     np.testing.assert_array_equal(project(vectors, "none").coords, vectors[:, :2])
-
-
-@pytest.mark.skipif(umap_available(), reason="umap-learn is installed")
-def test_umap_without_umap_learn_says_how_to_install_it():
-    with pytest.raises(ProjectionError, match="pip install umap-learn"):
-        project(clusters()[0], "umap")
 
 
 def test_unknown_projection_is_refused():

@@ -94,14 +94,6 @@ def test_text_size_column_warns_and_uses_one_size():
     assert any(m.code == "size-not-numeric" for m in result.messages)
 
 
-@pytest.mark.skipif(__import__("embedflow.projection").projection.umap_available(), reason="umap installed")
-def test_umap_without_the_extra_is_a_validation_error_and_a_clear_run_error():
-    workflow, node = scatter_workflow(projection="umap")
-    assert any(d.code == "umap-not-installed" for d in validate(workflow))
-    result = Engine(workflow).run()[node]
-    assert result.state == "failed" and "pip install umap-learn" in result.error
-
-
 def test_one_row_plots_and_projection_of_two_points_works():
     for rows in (1, 2):
         workflow, node = scatter_workflow(rows=rows, projection="tsne")
