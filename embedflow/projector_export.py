@@ -17,6 +17,7 @@ from PIL import Image
 
 from .atomic import atomic_write
 from .data import Table
+from .paths import resolve_path
 
 # The Projector accepts sprites up to 8192 × 8192 pixels.
 MAX_SPRITE_SIDE = 8192
@@ -34,12 +35,7 @@ def image_paths(table: Table) -> list[Path] | None:
     """Absolute image paths of the feature column when the table holds images, else None."""
     if table.provenance.get("kind") != "image" or not table.feature or table.feature not in table.meta:
         return None
-    base = Path(table.base_dir) if table.base_dir else None
-    paths = []
-    for value in table.meta[table.feature].astype(str):
-        path = Path(value).expanduser()
-        paths.append(base / path if base is not None and not path.is_absolute() else path)
-    return paths
+    return [resolve_path(value, table.base_dir) for value in table.meta[table.feature].astype(str)]
 
 
 def make_sprite(paths: list[Path]) -> tuple[Image.Image, int, int]:

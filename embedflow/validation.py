@@ -7,12 +7,12 @@ a `check` for diagnostics about one node of its type.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from . import registry
+from .paths import resolve_path
 from .ports import accepts
 from .workflow import Node, Workflow
 
@@ -56,10 +56,7 @@ class ValidationContext:
 
     def resolve_path(self, path: str) -> Path:
         """A path setting made absolute against the workflow's folder."""
-        candidate = Path(path).expanduser()
-        if not candidate.is_absolute() and self.base_dir:
-            candidate = Path(os.path.normpath(Path(self.base_dir) / candidate))
-        return candidate
+        return resolve_path(path, self.base_dir)
 
     def source_of(self, node: Node, port: str) -> tuple[Node, str] | None:
         """The (upstream node, its output port) linked into input `port` of `node`."""

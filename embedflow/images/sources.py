@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import requests
 
+from ..paths import resolve_path
 from .loading import ImageLoadError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -17,14 +17,6 @@ URL_RETRIES = 2
 def is_url(value: str) -> bool:
     """True for http:// and https:// addresses."""
     return value.lower().startswith(("http://", "https://"))
-
-
-def resolve_path(value: str, base_dir: str | None) -> Path:
-    """The file a table cell names: absolute, or relative to the table's base folder."""
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base_dir:
-        path = Path(base_dir) / path
-    return path
 
 
 def read_source(value: object, base_dir: str | None, *, session: requests.Session | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -20,8 +19,10 @@ from ..errors import Cancelled, EmbedflowError, NodeError
 from ..images import catalog
 from ..images.client import RemoteBackend, ServerClient
 from ..images.pipeline import DEFAULT_BATCH, Backend, LocalBackend, embed_sources
+from ..paths import resolve_path
 from ..ports import EMBEDDINGS, TABLE
 from ..registry import NodeSpec, Port, Setting
+from ..tabular import fingerprint_path
 from ..validation import Diagnostic, ValidationContext, error, warning
 from ..workflow import Node
 
@@ -45,9 +46,7 @@ def _local_backend(ctx: NodeContext) -> tuple[Backend, str]:
     """The ONNX model the settings ask for, downloaded or built first if need be."""
     settings = ctx.settings
     if settings["model"] == catalog.OWN_MODEL:
-        path = Path(settings["model_path"]).expanduser()
-        if not path.is_absolute() and ctx.base_dir:
-            path = Path(ctx.base_dir) / path
+        path = resolve_path(settings["model_path"], ctx.base_dir)
         model = catalog.own_model(
             path, input_size=settings["input_size"], resize=settings["resize"],
             normalisation=settings["normalisation"],
@@ -216,14 +215,7 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     """Changes when the own model file changes, so the block runs again."""
     if settings.get("model") != catalog.OWN_MODEL or not settings.get("model_path"):
         return ""
-    path = Path(settings["model_path"]).expanduser()
-    if not path.is_absolute() and base_dir:
-        path = Path(base_dir) / path
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    return fingerprint_path(resolve_path(settings["model_path"], base_dir))
 
 
 SPEC = registry.register(NodeSpec(

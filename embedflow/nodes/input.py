@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .. import registry
 from ..engine import NodeContext
+from ..paths import resolve_path
 from ..ports import TABLE
 from ..registry import NodeSpec, Port, Setting
 from ..tabular import FORMATS, fingerprint_path, load_table
@@ -15,17 +14,9 @@ from ..validation import Diagnostic, ValidationContext, error
 from ..workflow import Node
 
 
-def _resolve(path: str, base_dir: str | None) -> Path:
-    candidate = Path(path).expanduser()
-    if not candidate.is_absolute() and base_dir:
-        # Normalised so messages and the data viewer show data/words.csv, not examples/../data/words.csv.
-        candidate = Path(os.path.normpath(Path(base_dir) / candidate))
-    return candidate
-
-
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Read the file or folder into a Table."""
-    path = _resolve(ctx.settings["path"], ctx.base_dir)
+    path = resolve_path(ctx.settings["path"], ctx.base_dir)
     ctx.progress(0.0, f"Reading {path.name}")
     loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"])
     for message in loaded.warnings:
@@ -49,7 +40,7 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
 
 def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     """Changes when the file's content changes, so an edited file is read again."""
-    return fingerprint_path(_resolve(settings.get("path", ""), base_dir))
+    return fingerprint_path(resolve_path(settings.get("path", ""), base_dir))
 
 
 SPEC = registry.register(NodeSpec(
