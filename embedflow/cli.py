@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from . import __version__, registry
 from .atomic import write_frame_csv
 from .engine import Engine, NodeEvent
 from .errors import EmbedflowError
@@ -119,7 +119,7 @@ def run_command(args: argparse.Namespace) -> int:
                     target = out_dir / f"{node_id}-{port}.csv"
                     write_frame_csv(value.to_frame(), target)
                     written.append(str(target))
-            spec = _spec(workflow, node_id)
+            spec = registry.get(workflow.nodes[node_id].type)
             if spec is not None and spec.export is not None:
                 written.extend(spec.export(result.outputs, str(out_dir), node_id))
         except OSError as exc:  # disk full, no permission: say which node's outputs are missing
@@ -140,12 +140,6 @@ def _output_folder(path: Path) -> Path:
     except OSError as exc:
         raise EmbedflowError(f"cannot create the output folder {path}: {exc.strerror or exc}") from None
     return path
-
-
-def _spec(workflow: Workflow, node_id: str):
-    from . import registry
-
-    return registry.get(workflow.nodes[node_id].type)
 
 
 class _ProgressPrinter:
