@@ -21,17 +21,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PyQt5.QtWidgets import QApplication  # noqa: E402
 
-from embedflow.data import Table  # noqa: E402
-from embedflow.validation import validate  # noqa: E402
-from embedflow.workflow import Workflow  # noqa: E402
-from embedflow.workflow_file import read_workflow, write_workflow  # noqa: E402
+from embedflow.core.table import Table
+from embedflow.core.workflow import Workflow
+from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.registry import default_registry
+from embedflow.validation import validate
 
 GROUPS = 50  # each: Input → Text Encoding → Text Embedding → 3 × Nearest Neighbours = 6 nodes, 8 links
 
 
 def big_workflow() -> Workflow:
     """300 real blocks and 400 links (each neighbours block also queries the previous group's embeddings)."""
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     embeddings = []
     searches = []
     for g in range(GROUPS):
@@ -68,8 +69,8 @@ def timed(function, repeats: int) -> float:
 def main() -> int:
     """Print the figures."""
     app = QApplication.instance() or QApplication([])
-    from widgets.mainwindow import MainWindow
-    from widgets.table_view import DataViewer
+    from embedflow_canvas.mainwindow import MainWindow
+    from embedflow_canvas.table_view import DataViewer
 
     folder = Path(tempfile.mkdtemp(prefix="embedflow-bench-"))
     path = folder / "big.embedflow"

@@ -28,9 +28,9 @@ from skimage import data as samples
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.embedding_cache import EmbeddingCache  # noqa: E402
-from embedflow.images import catalog  # noqa: E402
-from embedflow.images.pipeline import LocalBackend, default_workers, embed_sources  # noqa: E402
+from embedflow.images import catalog
+from embedflow.images.embedding_cache import EmbeddingCache
+from embedflow.images.pipeline import LocalBackend, default_workers, embed_sources
 
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",
            "retina", "camera", "moon", "brick", "grass", "gravel", "coins")

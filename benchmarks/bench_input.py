@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
+from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import read_workflow, write_workflow
 
 
 def best_of(function, repeats: int = 3) -> float:
@@ -42,7 +43,7 @@ def make_csv(path: Path, rows: int) -> None:
 def bench_csv(folder: Path, rows: int) -> None:
     path = folder / "big.csv"
     make_csv(path, rows)
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("input", settings={"path": str(path)})
 
     def through_block() -> None:
@@ -57,7 +58,7 @@ def bench_csv(folder: Path, rows: int) -> None:
 
 def bench_workflow(folder: Path, nodes: int = 300) -> None:
     path = folder / "big.embedflow"
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     previous = None
     for i in range(nodes):
         node = workflow.add_node("input", (i * 10 % 3000, i * 7 % 2000), settings={"path": f"data/{i}.csv"})

@@ -30,8 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.ann import approximate_search, recall_at_k  # noqa: E402
-from embedflow.neighbours import DEFAULT_MEMORY_BYTES, search  # noqa: E402
+from embedflow.analysis.ann import approximate_search, recall_at_k
+from embedflow.analysis.neighbours import DEFAULT_MEMORY_BYTES, search
 
 
 def clustered(rows: int, dims: int, seed: int = 0) -> np.ndarray:

@@ -27,10 +27,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from embedflow.neighbours import search  # noqa: E402
-from embedflow.projection import project  # noqa: E402
-from embedflow.scatter_png import render_scatter  # noqa: E402
-from embedflow.scatter_style import color_mapping, point_sizes  # noqa: E402
+from embedflow.analysis.neighbours import search
+from embedflow.analysis.projection import project
+from embedflow.blocks.scatter.png import render_scatter
+from embedflow.blocks.scatter.style import color_mapping, point_sizes
 
 
 def clusters(rows: int, dims: int, seed: int = 0) -> np.ndarray:
@@ -68,9 +68,8 @@ def bench_tsne(rows: int) -> None:
 def bench_view(points: int, pans: int = 20) -> None:
     """Load, first paint and pan of the Qt view: 10,000 points, then `points` drawn as one symbol
     each (the baseline) and as the raster image the view uses above its threshold."""
+    from embedflow_canvas.scatter_view import ScatterPlot
     from PyQt5.QtWidgets import QApplication
-
-    from widgets.scatter_view import ScatterPlot
 
     app = QApplication.instance() or QApplication([])
     results = {}
@@ -117,7 +116,7 @@ def bench_png(points: int) -> None:
 
 def bench_umap(rows: int) -> None:
     """UMAP through embedflow vs openTSNE through embedflow, same data, same run."""
-    from embedflow.projection import umap_available
+    from embedflow.analysis.projection import umap_available
 
     if not umap_available():
         print("UMAP: umap-learn is not installed (pip install umap-learn); skipped")

@@ -21,8 +21,8 @@ from PyQt5.QtWidgets import QApplication  # noqa: E402
 def main() -> int:
     """Open the example, wait for the run, select a block, and save the window as PNG."""
     app = QApplication.instance() or QApplication([])
-    from widgets.app import first_example
-    from widgets.mainwindow import MainWindow
+    from embedflow_canvas.app import first_example
+    from embedflow_canvas.mainwindow import MainWindow
 
     window = MainWindow()
     window.resize(1280, 760)

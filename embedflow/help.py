@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import registry
-from .resources import resource
+from .io.resources import resource
+from .registry import default_registry
 
 # Concept pages a student may want next to the block pages, in reading order.
 CONCEPTS = (
@@ -21,7 +21,7 @@ CONCEPTS = (
 
 def page_name(type_name: str) -> str:
     """The help page name of a block type: its NodeSpec.help_page, else the type itself."""
-    spec = registry.get(type_name)
+    spec = default_registry().get(type_name)
     return (spec.help_page if spec is not None and spec.help_page else type_name)
 
 

@@ -1,174 +1,164 @@
-"""The block registry: one NodeSpec per node type, with ports, settings schema and run function."""
+"""The block registry: built-in blocks and add-ons found through entry points, failures isolated.
+
+A `Registry` maps block types to NodeSpecs and remembers where each came from. The default one
+(`default_registry()`) loads the built-in blocks, then every `embedflow.blocks` entry point; a
+module or add-on that fails to load is recorded once in `failures` and harms nothing else.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import importlib
-import pkgutil
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+import inspect
+import threading
+import traceback
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Callable, Iterable
 
-from .ports import PortType
+from .core.specs import CATEGORIES, NodeSpec
 
-if TYPE_CHECKING:
-    from .engine import NodeContext
-    from .validation import Diagnostic, ValidationContext
-    from .workflow import Node
-
-SETTING_KINDS = ("str", "int", "float", "bool", "choice", "path", "column", "list")
-
-
-@dataclass(frozen=True)
-class Port:
-    """A named, typed input or output of a block."""
-
-    name: str
-    type: PortType
-    required: bool = True
-    description: str = ""
+BLOCKS_GROUP = "embedflow.blocks"
+BUILTIN_MODULES = (
+    "embedflow.blocks.input",
+    "embedflow.blocks.text_encoding",
+    "embedflow.blocks.text_embedding",
+    "embedflow.blocks.image_embedding",
+    "embedflow.blocks.nearest_neighbours",
+    "embedflow.blocks.scatter.block",
+)
 
 
 @dataclass(frozen=True)
-class Setting:
-    """One entry of a block's settings schema: kind, default, bounds or choices and help."""
+class Origin:
+    """Where a block type comes from: built in, an add-on package (with its entry point), or a script."""
 
-    name: str
-    kind: str
-    default: Any
-    label: str = ""
-    help: str = ""
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple[str, ...] = ()
-    # The diagnostic code the validator uses when the value is not acceptable.
-    code: str = "invalid-setting"
+    kind: str = "built-in"
+    package: str = ""
+    version: str = ""
+    entry_point: str = ""
 
-    def __post_init__(self) -> None:
-        if self.kind not in SETTING_KINDS:
-            raise ValueError(f"unknown setting kind {self.kind!r}")
-
-    @property
-    def display_name(self) -> str:
-        """The label shown in editors and messages."""
-        return self.label or self.name.replace("_", " ").capitalize()
-
-    def problem(self, value: Any) -> str | None:
-        """Why `value` is not acceptable for this setting, or None when it is."""
-        name = self.display_name
-        if self.kind == "bool":
-            return None if isinstance(value, bool) else f"{name} must be true or false, not {value!r}"
-        if self.kind in ("int", "float"):
-            numeric = (int,) if self.kind == "int" else (int, float)
-            if isinstance(value, bool) or not isinstance(value, numeric):
-                return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {value!r}"
-            if self.minimum is not None and value < self.minimum:
-                return f"{name} must be at least {self.minimum:g}, not {value:g}"
-            if self.maximum is not None and value > self.maximum:
-                return f"{name} must be at most {self.maximum:g}, not {value:g}"
-            return None
-        if self.kind == "list":
-            return None if isinstance(value, list) else f"{name} must be a list, not {value!r}"
-        if not isinstance(value, str):
-            return f"{name} must be text, not {value!r}"
-        if self.kind == "choice" and self.choices and value not in self.choices:
-            return f"{name} must be one of {', '.join(self.choices)}, not {value!r}"
-        return None
+    def __str__(self) -> str:
+        if self.kind != "add-on":
+            return self.kind
+        return f"add-on {self.package} {self.version} (entry point {self.entry_point})".replace("  ", " ")
 
 
-RunFunction = Callable[["NodeContext"], Mapping[str, Any]]
-CheckFunction = Callable[["ValidationContext", "Node"], Iterable["Diagnostic"]]
-FingerprintFunction = Callable[[Mapping[str, Any], "str | None"], str]
-ExportFunction = Callable[[Mapping[str, Any], str, str], list[str]]
-MigrateFunction = Callable[[dict[str, Any], int], dict[str, Any]]
+BUILT_IN = Origin()
+SCRIPT = Origin("script")
 
 
 @dataclass(frozen=True)
-class NodeSpec:
-    """Everything the engine, validator, file reader and GUI need to know about a block type.
+class LoadFailure:
+    """A built-in module or an add-on entry point that could not be loaded, and why."""
 
-    run: computes outputs from ctx.inputs and ctx.settings.
-    check: static per-node diagnostics (e.g. a missing file) run by the validator.
-    fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
-    export: writes extra files for `embedflow run --out` (returns their paths).
-    migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
-    """
+    source: str
+    origin: Origin
+    error: str
 
-    type: str
-    title: str
-    category: str
-    description: str
-    icon: str
-    inputs: tuple[Port, ...]
-    outputs: tuple[Port, ...]
-    settings: tuple[Setting, ...]
-    run: RunFunction
-    version: int = 1
-    check: CheckFunction | None = None
-    fingerprint: FingerprintFunction | None = None
-    export: ExportFunction | None = None
-    migrate: MigrateFunction | None = None
-    help_page: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def input(self, name: str) -> Port | None:
-        """The input port called `name`, if any."""
-        return next((p for p in self.inputs if p.name == name), None)
-
-    def output(self, name: str) -> Port | None:
-        """The output port called `name`, if any."""
-        return next((p for p in self.outputs if p.name == name), None)
-
-    def setting(self, name: str) -> Setting | None:
-        """The schema entry for setting `name`, if any."""
-        return next((s for s in self.settings if s.name == name), None)
-
-    def defaults(self) -> dict[str, Any]:
-        """A fresh dict of every setting's default."""
-        return {s.name: s.default for s in self.settings}
-
-    def resolve_settings(self, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """Defaults overlaid with the stored settings (unknown keys are kept)."""
-        return {**self.defaults(), **stored}
+    def message(self) -> str:
+        """One line for users: which entry point failed and its error."""
+        return f"{self.source} ({self.origin}) failed to load: {self.error}"
 
 
-CATEGORIES = ("Data", "Text", "Image", "Analysis", "Visualise")
+# While a module is imported by the loader, blocks it registers land in this registry with this origin.
+_loading: contextvars.ContextVar[tuple["Registry", Origin] | None] = contextvars.ContextVar("loading", default=None)
 
-_SPECS: dict[str, NodeSpec] = {}
+
+class Registry:
+    """Block types by name, with their origin, plus the load failures met on the way."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, NodeSpec] = {}
+        self._origins: dict[str, Origin] = {}
+        self.failures: list[LoadFailure] = []
+
+    def register(self, spec: NodeSpec, origin: Origin = SCRIPT) -> NodeSpec:
+        """Add a block type after checking the spec; an add-on may not replace another origin's block."""
+        spec.self_check()
+        known = self._origins.get(spec.type)
+        if known is not None and known != origin and origin.kind == "add-on":
+            raise ValueError(f"block type {spec.type!r} is already provided by {known}")
+        self._specs[spec.type] = spec
+        self._origins[spec.type] = origin
+        return spec
+
+    def unregister(self, type_name: str) -> None:
+        """Remove a block type (tests and scripts that define their own types use it)."""
+        self._specs.pop(type_name, None)
+        self._origins.pop(type_name, None)
+
+    def get(self, type_name: str) -> NodeSpec | None:
+        """The spec of a block type, or None for an unknown type."""
+        return self._specs.get(type_name)
+
+    def origin(self, type_name: str) -> Origin | None:
+        """Where a block type comes from, or None for an unknown type."""
+        return self._origins.get(type_name)
+
+    def specs(self) -> list[NodeSpec]:
+        """All block types in category, then title order."""
+        order = {c: i for i, c in enumerate(CATEGORIES)}
+        return sorted(self._specs.values(), key=lambda s: (order.get(s.category, len(order)), s.title))
+
+    def load_module(self, module: str, origin: Origin = BUILT_IN) -> None:
+        """Import `module` and register the NodeSpec it declares as `SPEC`; a failure is recorded, not raised."""
+        def load() -> None:
+            spec = getattr(importlib.import_module(module), "SPEC", None)
+            if isinstance(spec, NodeSpec):
+                self.register(spec, origin)
+
+        self._guarded(module, origin, load)
+
+    def load_entry_points(self, entry_points: Iterable[metadata.EntryPoint] | None = None) -> None:
+        """Load add-ons: each `embedflow.blocks` entry point names a module, or a callable that registers."""
+        found = metadata.entry_points(group=BLOCKS_GROUP) if entry_points is None else entry_points
+        for entry_point in found:
+            dist = entry_point.dist
+            origin = Origin("add-on", dist.name if dist else "?", dist.version if dist else "", entry_point.name)
+            self._guarded(f"{entry_point.name} = {entry_point.value}", origin,
+                          lambda ep=entry_point: self._load_entry_point(ep))
+
+    def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+        loaded = entry_point.load()
+        if entry_point.attr and callable(loaded):
+            takes_registry = len(inspect.signature(loaded).parameters) > 0
+            loaded(self) if takes_registry else loaded()
+
+    def _guarded(self, source: str, origin: Origin, load: Callable[[], None]) -> None:
+        before = dict(self._specs), dict(self._origins)
+        token = _loading.set((self, origin))
+        try:
+            load()
+        except Exception as exc:  # an add-on's bug must not take embedflow down
+            self._specs, self._origins = before
+            last = traceback.extract_tb(exc.__traceback__)[-1:]
+            where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
+            self.failures.append(LoadFailure(source, origin, f"{type(exc).__name__}: {exc}{where}"))
+        finally:
+            _loading.reset(token)
+
+
+_default: Registry | None = None
+_default_lock = threading.RLock()
+
+
+def default_registry() -> Registry:
+    """The process's registry: built-in blocks, then add-ons, loaded once on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Registry()
+            for module in BUILTIN_MODULES:
+                _default.load_module(module)
+            _default.load_entry_points()
+        return _default
 
 
 def register(spec: NodeSpec) -> NodeSpec:
-    """Add a block type to the registry (re-registering a type replaces it)."""
-    _SPECS[spec.type] = spec
-    return spec
-
-
-def unregister(type_name: str) -> None:
-    """Remove a block type (used by tests that define their own types)."""
-    _SPECS.pop(type_name, None)
-
-
-def get(type_name: str) -> NodeSpec | None:
-    """The spec of a block type, or None for an unknown type."""
-    load_builtin_nodes()
-    return _SPECS.get(type_name)
-
-
-def all_specs() -> list[NodeSpec]:
-    """All registered block types in category, then title order."""
-    load_builtin_nodes()
-    order = {c: i for i, c in enumerate(CATEGORIES)}
-    return sorted(_SPECS.values(), key=lambda s: (order.get(s.category, len(order)), s.title))
-
-
-_loaded = False
-
-
-def load_builtin_nodes() -> None:
-    """Import every module in embedflow.nodes once; each registers its block."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from . import nodes
-
-    for module in pkgutil.iter_modules(nodes.__path__):
-        importlib.import_module(f"{nodes.__name__}.{module.name}")
+    """Register a block: into the registry loading the current module, else the default registry."""
+    loading = _loading.get()
+    if loading is not None:
+        registry, origin = loading
+        return registry.register(spec, origin)
+    return default_registry().register(spec, SCRIPT)

@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .errors import EmbedflowError
+from .core.errors import EmbedflowError
 from .images import catalog
 from .images.loading import MAX_PIXELS, ImageLoadError
 from .images.pipeline import LocalBackend

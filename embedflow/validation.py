@@ -1,89 +1,33 @@
 """The validator: rules that explain, in the user's words, what is wrong with a workflow.
 
 One function, `validate`, serves the canvas (badges, red links, the Messages dock) and
-`embedflow validate`. Rules are registered per concern with @rule; a NodeSpec may also carry
-a `check` for diagnostics about one node of its type.
+`embedflow validate`. The general rules are listed in RULES; each NodeSpec's `check` adds the
+diagnostics of its own block (its links, settings and model checks, asked through capabilities).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from . import registry
-from .paths import resolve_path
-from .ports import accepts
-from .workflow import Node, Workflow
-
-SEVERITIES = ("error", "warning", "info")
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """One finding: a stable code, its severity, where it is, what is wrong and what to do."""
-
-    code: str
-    severity: str
-    node_id: str | None
-    link_id: str | None
-    message: str
-    hint: str = ""
-
-    def line(self) -> str:
-        """The `embedflow validate` form: `node_id: severity code: message (hint)`."""
-        where = self.node_id or self.link_id or "workflow"
-        text = f"{where}: {self.severity} {self.code}: {self.message}"
-        return f"{text} Hint: {self.hint}" if self.hint else text
-
-
-@dataclass
-class ValidationContext:
-    """What rules may look at: the workflow, its folder, and results of nodes already run."""
-
-    workflow: Workflow
-    base_dir: str | None = None
-    outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def spec(self, node: Node) -> registry.NodeSpec | None:
-        """The NodeSpec of a node (None for unknown types)."""
-        return registry.get(node.type)
-
-    def settings(self, node: Node) -> dict[str, Any]:
-        """A node's effective settings (defaults overlaid with what is stored)."""
-        spec = self.spec(node)
-        return spec.resolve_settings(node.settings) if spec else dict(node.settings)
-
-    def resolve_path(self, path: str) -> Path:
-        """A path setting made absolute against the workflow's folder."""
-        return resolve_path(path, self.base_dir)
-
-    def source_of(self, node: Node, port: str) -> tuple[Node, str] | None:
-        """The (upstream node, its output port) linked into input `port` of `node`."""
-        return self.workflow.upstream_of(node.id, port)
-
-    def output_of(self, node: Node, port: str) -> Any:
-        """The last computed value of output `port` of `node`, if the engine has one."""
-        return self.outputs.get(node.id, {}).get(port)
-
+from .core.diagnostics import SEVERITIES, Diagnostic, ValidationContext, error, warning
+from .core.ports import accepts
+from .core.specs import SpecSource
+from .core.workflow import Workflow
+from .registry import Registry
 
 Rule = Callable[[ValidationContext], Iterable[Diagnostic]]
-_RULES: list[Rule] = []
-
-
-def rule(function: Rule) -> Rule:
-    """Register a workflow-wide validation rule."""
-    _RULES.append(function)
-    return function
 
 
 def validate(workflow: Workflow, base_dir: str | None = None,
-             outputs: Mapping[str, Mapping[str, Any]] | None = None) -> list[Diagnostic]:
-    """Every diagnostic for the workflow: general rules, registered rules and per-node checks."""
-    registry.load_builtin_nodes()
-    context = ValidationContext(workflow, base_dir, outputs or {})
+             outputs: Mapping[str, Mapping[str, Any]] | None = None,
+             specs: SpecSource | None = None) -> list[Diagnostic]:
+    """Every diagnostic for the workflow: the general rules, then each block's own check.
+
+    specs: where block types are looked up; by default the workflow's own.
+    """
+    context = ValidationContext(workflow, specs if specs is not None else workflow.specs, base_dir, outputs or {})
     found: list[Diagnostic] = []
-    for function in _RULES:
+    for function in RULES:
         found.extend(function(context))
     for node in workflow.nodes.values():
         spec = context.spec(node)
@@ -98,37 +42,33 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     return sorted(found, key=lambda d: (order.get(d.node_id or "", len(order)), rank[d.severity]))
 
 
-def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    """True when any diagnostic is an error."""
-    return any(d.severity == "error" for d in diagnostics)
-
-
-def error(code: str, message: str, hint: str = "", node_id: str | None = None,
-          link_id: str | None = None) -> Diagnostic:
-    """Shorthand for an error diagnostic."""
-    return Diagnostic(code, "error", node_id, link_id, message, hint)
-
-
-def warning(code: str, message: str, hint: str = "", node_id: str | None = None,
-            link_id: str | None = None) -> Diagnostic:
-    """Shorthand for a warning diagnostic."""
-    return Diagnostic(code, "warning", node_id, link_id, message, hint)
-
-
 # -- general rules --------------------------------------------------------------------
 
-@rule
+def _failures(context: ValidationContext) -> list[str]:
+    specs = context.specs
+    return [failure.message() for failure in specs.failures] if isinstance(specs, Registry) else []
+
+
+def add_on_failures(context: ValidationContext) -> Iterable[Diagnostic]:
+    """An add-on (or built-in block module) that failed to load is named once, with its error."""
+    for message in _failures(context):
+        yield warning("add-on-failed", f"Blocks could not be loaded: {message}",
+                      "Reinstall or update that add-on; the other blocks work as usual.")
+
+
 def unknown_node_types(context: ValidationContext) -> Iterable[Diagnostic]:
     """A node whose type this embedflow does not know cannot run (its settings are kept)."""
+    failed = _failures(context)
     for node in context.workflow.nodes.values():
         if context.spec(node) is None:
+            cause = (f" It may come from an add-on that failed to load ({'; '.join(failed)})."
+                     if failed else "")
             yield error("unknown-node-type",
-                        f"“{node.title}” is a block of type '{node.type}', which this embedflow does not know.",
-                        "Install the version or add-on that provides it, or replace the block; "
-                        "its settings are kept when you save.", node_id=node.id)
+                        f"“{node.title}” is a block of type '{node.type}', which this embedflow does not know.{cause}",
+                        "Install the version or add-on that provides it (`embedflow blocks` lists what is "
+                        "installed), or replace the block; its settings are kept when you save.", node_id=node.id)
 
 
-@rule
 def missing_inputs(context: ValidationContext) -> Iterable[Diagnostic]:
     """Every required input port needs a link."""
     for node in context.workflow.nodes.values():
@@ -142,7 +82,6 @@ def missing_inputs(context: ValidationContext) -> Iterable[Diagnostic]:
                             f"Link an output that gives {port.type} to '{port.name}'.", node_id=node.id)
 
 
-@rule
 def port_type_mismatches(context: ValidationContext) -> Iterable[Diagnostic]:
     """A link must carry a type that the input port accepts."""
     workflow = context.workflow
@@ -163,7 +102,6 @@ def port_type_mismatches(context: ValidationContext) -> Iterable[Diagnostic]:
                     node_id=target.id, link_id=link.id)
 
 
-@rule
 def cycles(context: ValidationContext) -> Iterable[Diagnostic]:
     """Links may not form a loop: data must flow one way."""
     workflow = context.workflow
@@ -177,7 +115,6 @@ def cycles(context: ValidationContext) -> Iterable[Diagnostic]:
                         "Remove one link of the loop.", node_id=target.id, link_id=link.id)
 
 
-@rule
 def invalid_settings(context: ValidationContext) -> Iterable[Diagnostic]:
     """Settings must have the schema's type and lie within its bounds or choices."""
     for node in context.workflow.nodes.values():
@@ -191,3 +128,7 @@ def invalid_settings(context: ValidationContext) -> Iterable[Diagnostic]:
                 yield error(setting.code, f"“{node.title}”: {problem}.",
                             f"Open the block's settings and choose a valid {setting.display_name.lower()}"
                             f" (default: {setting.default!r}).", node_id=node.id)
+
+
+RULES: tuple[Rule, ...] = (add_on_failures, unknown_node_types, missing_inputs, port_type_mismatches,
+                          cycles, invalid_settings)

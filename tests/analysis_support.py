@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from embedflow import registry
-from embedflow.data import Table
-from embedflow.ports import EMBEDDINGS, TABLE
-from embedflow.registry import NodeSpec, Port, Setting
+from embedflow.core.ports import EMBEDDINGS, TABLE
+from embedflow.core.specs import NodeSpec, Port, Setting
+from embedflow.core.table import Table
+from embedflow.registry import default_registry
 
 
 @lru_cache(maxsize=1)
@@ -66,10 +66,10 @@ SPECS = [
 def register() -> None:
     """Register the test-only source blocks."""
     for spec in SPECS:
-        registry.register(spec)
+        default_registry().register(spec)
 
 
 def unregister() -> None:
     """Remove the test-only source blocks."""
     for spec in SPECS:
-        registry.unregister(spec.type)
+        default_registry().unregister(spec.type)

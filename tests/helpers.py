@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from embedflow import registry
-from embedflow.data import Table
-from embedflow.errors import NodeError
-from embedflow.ports import EMBEDDINGS, TABLE
-from embedflow.registry import NodeSpec, Port, Setting
+from embedflow.core.errors import NodeError
+from embedflow.core.ports import EMBEDDINGS, TABLE
+from embedflow.core.specs import NodeSpec, Port, Setting
+from embedflow.core.table import Table
+from embedflow.registry import default_registry
 
 
 def _numbers(ctx) -> dict[str, Any]:
@@ -56,10 +56,10 @@ TEST_SPECS = [
 def register_test_nodes() -> None:
     """Register the test-only node types."""
     for spec in TEST_SPECS:
-        registry.register(spec)
+        default_registry().register(spec)
 
 
 def unregister_test_nodes() -> None:
     """Remove the test-only node types."""
     for spec in TEST_SPECS:
-        registry.unregister(spec.type)
+        default_registry().unregister(spec.type)

@@ -5,10 +5,16 @@ import sys
 import numpy as np
 import pytest
 
-from embedflow.ann import AUTO_MIN_QUERIES, AUTO_MIN_ROWS, ApproximateUnavailable, approximate_search, \
-    choose_method, recall_at_k
-from embedflow.errors import Cancelled
-from embedflow.neighbours import Neighbours, brute_force, search
+from embedflow.analysis.ann import (
+    AUTO_MIN_QUERIES,
+    AUTO_MIN_ROWS,
+    ApproximateUnavailable,
+    approximate_search,
+    choose_method,
+    recall_at_k,
+)
+from embedflow.analysis.neighbours import Neighbours, brute_force, search
+from embedflow.core.errors import Cancelled
 
 
 def clustered(rows=2000, dims=16, seed=0):

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from embedflow.resources import resource
+from embedflow.io.resources import resource
 
 
 def test_canvas_without_a_screen_points_to_embedflow_run():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from embedflow.downloads import ChecksumError, DownloadCancelled, DownloadError, download, remote_size
+from embedflow.io.downloads import ChecksumError, DownloadCancelled, DownloadError, download, remote_size
 from tests.image_support import Served, http_server
 
 BODY = os.urandom(300_000) + b"tail"

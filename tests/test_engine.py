@@ -4,8 +4,9 @@ import threading
 
 import pytest
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.workflow import Workflow
+from embedflow.registry import default_registry
 from tests import helpers
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
@@ -18,7 +19,7 @@ def test_nodes():
 
 
 def chain():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("t_numbers")
     left, right = workflow.add_node("t_scale"), workflow.add_node("t_scale")
     workflow.connect(source.id, "data", left.id, "data")
@@ -75,11 +76,13 @@ def test_failing_node_blocks_downstream_but_the_rest_runs():
 
 
 def test_node_with_validation_error_is_not_run():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("t_scale")
     engine = Engine(workflow)
     results = engine.run()
-    assert results[node.id].state == "failed" and "needs something" in results[node.id].error
+    result = results[node.id]
+    assert result.state == "refused" and "needs something" in result.error
+    assert result.diagnostic is not None and result.diagnostic.code == "missing-input"
     assert engine.executions == {}
 
 

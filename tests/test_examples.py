@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from embedflow import resources
 from embedflow.cli import main
+from embedflow.io import resources
+from embedflow.io.workflow_file import dumps, read_workflow
 from embedflow.validation import validate
-from embedflow.workflow_file import dumps, read_workflow
 
 EXAMPLES = resources.examples()
 INVALID = "why-invalid"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from embedflow import help as help_pages
 from embedflow import registry
-from embedflow.resources import resource
+from embedflow.io.resources import resource
+from embedflow.registry import default_registry
 
-SPECS = registry.all_specs()
+SPECS = default_registry().specs()
 SOURCE = "\n".join(path.read_text(encoding="utf-8") for path in Path(registry.__file__).parent.rglob("*.py"))
 PAGES = sorted(resource("help").glob("*.md"))
 # Codes a block module reports: error("code", ...), warning("code", ...), ctx.report("severity", "code", ...)
@@ -57,7 +59,7 @@ def test_help_page_lists_only_codes_that_the_code_can_report(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
 def test_help_page_lists_every_code_its_block_reports(spec):
-    module = Path(registry.__file__).parent / "nodes" / f"{spec.type}.py"
+    module = Path(sys.modules[spec.run.__module__].__file__)
     reported = {code for found in REPORTED.findall(module.read_text(encoding="utf-8")) for code in found if code}
     assert reported
     assert sorted(code for code in reported if f"`{code}`" not in messages_section(page_text(spec))) == []

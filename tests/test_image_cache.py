@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedflow.embedding_cache import EmbeddingCache
+from embedflow.images.embedding_cache import EmbeddingCache
 
 
 def vec(seed: int, dims: int = 1000) -> np.ndarray:

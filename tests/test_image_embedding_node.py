@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
 from tests.image_support import Served, bad_and_odd_images, http_server, photo
 
 
 def embed(path: Path, **settings) -> tuple[Workflow, str, object]:
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(path), "feature": "", "format": "auto"})
     node = workflow.add_node("image_embedding", settings=settings)
     workflow.connect(source.id, "data", node.id, "data")
@@ -50,7 +51,7 @@ def test_folder_with_bad_files_embeds_the_good_ones_and_skips_the_rest_with_reas
 
 def test_skipped_rows_carry_their_input_row_number(odd_folder) -> None:
     folder, _ = odd_folder
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(folder)})
     node = workflow.add_node("image_embedding")
     workflow.connect(source.id, "data", node.id, "data")
@@ -133,7 +134,7 @@ def test_cancel_stops_between_batches(tmp_path: Path) -> None:
     image = photo("chelsea", (300, 200))
     for i in range(40):
         image.save(tmp_path / f"{i:03}.png")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(tmp_path)})
     node = workflow.add_node("image_embedding", settings={"use_cache": False})
     workflow.connect(source.id, "data", node.id, "data")
@@ -148,21 +149,21 @@ def test_cancel_stops_between_batches(tmp_path: Path) -> None:
 
 
 def test_own_model_file_that_is_missing_is_a_validation_error(tmp_path: Path) -> None:
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("image_embedding", settings={"model": "onnx-file", "model_path": "nope.onnx"})
     codes = {d.code for d in validate(workflow, str(tmp_path)) if d.node_id == node.id}
     assert "image-model-file-missing" in codes
 
 
 def test_server_url_without_scheme_is_a_validation_error() -> None:
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("image_embedding", settings={"server_url": "localhost:8765"})
     codes = {d.code for d in validate(workflow) if d.node_id == node.id}
     assert "image-server-url-invalid" in codes
 
 
 def test_downloadable_model_not_yet_downloaded_is_announced() -> None:
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("image_embedding", settings={"model": "shufflenet-v2"})
     found = [d for d in validate(workflow) if d.node_id == node.id and d.code == "image-model-not-downloaded"]
     assert found and found[0].severity == "info" and "9 MB" in found[0].message
@@ -193,7 +194,7 @@ def test_input_columns_called_row_and_reason_are_kept_beside_ours(tmp_path: Path
 
 
 def test_unusable_cache_is_a_warning_and_the_images_are_still_embedded(tmp_path: Path) -> None:
-    from embedflow.cache import cache_dir
+    from embedflow.io.user_dirs import cache_dir
 
     (cache_dir("embeddings") / "images.sqlite").mkdir()  # a folder where the database should be
     photo("chelsea").save(tmp_path / "cat.jpg")

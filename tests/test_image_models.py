@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from embedflow.downloads import ChecksumError
+from embedflow.core.errors import EmbedflowError
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.errors import EmbedflowError
 from embedflow.images import catalog
 from embedflow.images.catalog import ImageModel, describe_models, model_file, own_model
 from embedflow.images.pipeline import LocalBackend, embed_sources
 from embedflow.images.preprocess import Preprocess
 from embedflow.images.runtime import OnnxEmbedder
-from embedflow.workflow import Workflow
+from embedflow.io.downloads import ChecksumError
+from embedflow.registry import default_registry
 from tests.image_support import Served, channel_mean_model, http_server, photo
 
 
@@ -104,7 +105,7 @@ def test_own_model_runs_in_the_block_with_its_preprocessing(tmp_path: Path) -> N
     (tmp_path / "means.onnx").write_bytes(channel_mean_model())
     (tmp_path / "pics").mkdir()
     photo("coffee").save(tmp_path / "pics" / "coffee.png")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(tmp_path / "pics")})
     node = workflow.add_node("image_embedding", settings={
         "model": "onnx-file", "model_path": str(tmp_path / "means.onnx"), "input_size": 8,

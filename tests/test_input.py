@@ -5,16 +5,17 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
 
 DOCS = pd.DataFrame({"id": [1, 2, 3], "topic": ["cats", "dogs", "cats"],
                      "text": ["the cat sat on the mat", "a dog barked at night", "cats purr when happy"]})
 
 
 def run_input(path, **settings):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("input", settings={"path": str(path), "feature": "", "format": "auto", **settings})
     result = Engine(workflow).run()[node.id]
     return result
@@ -105,16 +106,16 @@ def test_unknown_feature_lists_the_columns(tmp_path):
 
 
 def test_missing_file_is_a_validation_error_not_a_crash(tmp_path):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("input", settings={"path": "gone.csv"})
     found = validate(workflow, str(tmp_path))
     assert [(d.code, d.severity) for d in found] == [("missing-file", "error")]
     assert str(tmp_path / "gone.csv") in found[0].message
-    assert Engine(workflow, str(tmp_path)).run()[node.id].state == "failed"
+    assert Engine(workflow, str(tmp_path)).run()[node.id].state == "refused"
 
 
 def test_no_file_chosen_is_reported():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     workflow.add_node("input")
     assert "no data file chosen" in validate(workflow)[0].message
 
@@ -122,7 +123,7 @@ def test_no_file_chosen_is_reported():
 def test_edited_file_is_read_again_but_unchanged_file_is_cached(tmp_path):
     path = tmp_path / "d.csv"
     DOCS.to_csv(path, index=False)
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("input", settings={"path": str(path)})
     engine = Engine(workflow)
     engine.run()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from embedflow.neighbours import METRICS, brute_force, search
+from embedflow.analysis.neighbours import METRICS, brute_force, search
 
 
 def random_vectors(rows, dims, seed=0):
@@ -106,7 +106,7 @@ def test_glove_king_has_queen_among_its_nearest_words():
 
 
 def test_an_exception_from_progress_stops_the_search():
-    from embedflow.errors import Cancelled
+    from embedflow.core.errors import Cancelled
 
     calls = []
 

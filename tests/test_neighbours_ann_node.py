@@ -5,10 +5,11 @@ import sys
 import numpy as np
 import pytest
 
+from embedflow.blocks import nearest_neighbours
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.nodes import nearest_neighbours
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
 from tests import analysis_support
 
 
@@ -20,7 +21,7 @@ def source_blocks():
 
 
 def neighbours_block(method, rows=300, k=5):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("t_random_vectors", settings={"rows": rows, "dims": 8})
     block = workflow.add_node("nearest_neighbours", settings={"k": k, "method": method})
     workflow.connect(source.id, "embeddings", block.id, "data")
@@ -32,7 +33,7 @@ def without_faiss(monkeypatch):
 
 
 def test_search_defaults_to_auto():
-    assert Workflow().add_node("nearest_neighbours").settings["method"] == "auto"
+    assert Workflow(default_registry()).add_node("nearest_neighbours").settings["method"] == "auto"
 
 
 def test_approximate_search_reports_its_recall_on_the_node():
@@ -65,8 +66,8 @@ def test_auto_below_the_threshold_searches_exactly():
 def test_auto_above_the_threshold_searches_approximately(monkeypatch):
     monkeypatch.setattr(nearest_neighbours, "AUTO_MIN_ROWS", 100)
     monkeypatch.setattr(nearest_neighbours, "AUTO_MIN_QUERIES", 100)
-    monkeypatch.setattr("embedflow.ann.AUTO_MIN_ROWS", 100)
-    monkeypatch.setattr("embedflow.ann.AUTO_MIN_QUERIES", 100)
+    monkeypatch.setattr("embedflow.analysis.ann.AUTO_MIN_ROWS", 100)
+    monkeypatch.setattr("embedflow.analysis.ann.AUTO_MIN_QUERIES", 100)
     workflow, node = neighbours_block("auto")
     assert any(m.code == "approximate-recall" for m in Engine(workflow).run()[node].messages)
 
@@ -75,7 +76,7 @@ def test_approximate_without_faiss_fails_the_run_naming_faiss(monkeypatch):
     without_faiss(monkeypatch)
     workflow, node = neighbours_block("approximate")
     result = Engine(workflow).run()[node]
-    assert result.state == "failed" and "faiss-cpu" in result.error
+    assert result.state == "refused" and "faiss-cpu" in result.error
 
 
 def test_approximate_without_faiss_is_a_validation_error(monkeypatch):

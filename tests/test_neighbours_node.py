@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from embedflow.analysis.neighbours import brute_force
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.neighbours import brute_force
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
 from tests import analysis_support
 
 
@@ -18,7 +19,7 @@ def source_blocks():
 
 
 def neighbours_of(words, k=3, metric="cosine", query_words=None, query_model="glove-6b-50d"):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("t_glove_words", settings={"words": words})
     block = workflow.add_node("nearest_neighbours", settings={"k": k, "metric": metric})
     workflow.connect(source.id, "embeddings", block.id, "data")
@@ -69,9 +70,10 @@ def test_query_rows_search_the_data_rows():
 
 
 def test_metadata_columns_named_like_fixed_columns_do_not_clash():
-    from embedflow.data import Table
-    from embedflow.nodes.nearest_neighbours import neighbours_table
     import pandas as pd
+
+    from embedflow.blocks.nearest_neighbours import neighbours_table
+    from embedflow.core.table import Table
 
     table = Table(pd.DataFrame({"row": [5, 6]}), np.eye(2, dtype=np.float32))
     out = neighbours_table(table, table, np.array([[1], [0]]), np.zeros((2, 1)), None, "euclidean")
@@ -90,7 +92,7 @@ def test_different_models_fail_the_run_with_embedding_model_mismatch():
 
 
 def test_embedding_model_mismatch_is_found_from_block_settings_before_anything_runs():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     block = workflow.add_node("nearest_neighbours")
     for port, model in (("data", "squeezenet"), ("query", "resnet18-v2")):
         images = workflow.add_node("image_embedding", settings={"model": model})
@@ -100,7 +102,7 @@ def test_embedding_model_mismatch_is_found_from_block_settings_before_anything_r
 
 
 def test_vectors_of_different_length_are_a_dimension_mismatch():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     data = workflow.add_node("t_random_vectors", settings={"dims": 8, "model": ""})
     query = workflow.add_node("t_random_vectors", settings={"dims": 5, "model": ""})
     block = workflow.add_node("nearest_neighbours")
@@ -128,24 +130,25 @@ def test_fewer_rows_than_k_warns_and_returns_all_others():
 
 
 def test_nan_and_zero_vectors_are_reported_with_row_numbers():
-    from embedflow import registry
-    from embedflow.data import Table
-    from embedflow.registry import NodeSpec, Port
-    from embedflow.ports import EMBEDDINGS
     import pandas as pd
+
+    from embedflow import registry
+    from embedflow.core.ports import EMBEDDINGS
+    from embedflow.core.specs import NodeSpec, Port
+    from embedflow.core.table import Table
 
     vectors = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
     vectors[2] = np.nan
     vectors[4] = 0.0
-    registry.register(NodeSpec("t_bad_vectors", "Bad", "Data", "", "input", (), (Port("embeddings", EMBEDDINGS),),
+    default_registry().register(NodeSpec("t_bad_vectors", "Bad", "Data", "", "input", (), (Port("embeddings", EMBEDDINGS),),
                                (), lambda ctx: {"embeddings": Table(pd.DataFrame({"i": range(6)}), vectors)}))
     try:
-        workflow = Workflow()
+        workflow = Workflow(default_registry())
         source, block = workflow.add_node("t_bad_vectors"), workflow.add_node("nearest_neighbours")
         workflow.connect(source.id, "embeddings", block.id, "data")
         result = Engine(workflow).run()[block.id]
     finally:
-        registry.unregister("t_bad_vectors")
+        default_registry().unregister("t_bad_vectors")
     messages = {m.code: m.message for m in result.messages}
     assert "rows 2" in messages["nan-vectors"] and "rows 4" in messages["zero-vectors"]
     table = result.outputs["neighbours"].meta
@@ -159,7 +162,7 @@ def test_duplicate_vectors_are_noted():
 
 
 def test_table_without_vectors_on_the_data_port_is_a_type_error():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source, block = workflow.add_node("t_plain_table"), workflow.add_node("nearest_neighbours")
     workflow.connect(source.id, "data", block.id, "data")
     assert any(d.code == "port-type-mismatch" for d in validate(workflow))

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from embedflow.cli import main as cli_main
-from embedflow.resources import resource
+from embedflow.io.resources import resource
 
 
 def test_word_similarity_example_lists_queen_among_kings_neighbours(tmp_path):

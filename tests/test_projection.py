@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from embedflow.errors import Cancelled
-from embedflow.projection import ProjectionError, pca, project
+from embedflow.analysis.projection import ProjectionError, pca, project
+from embedflow.core.errors import Cancelled
 
 
 def clusters(rows=90, dims=10, seed=0):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from embedflow.cli import main
+from embedflow.registry import default_registry
 
 
 def one_input_workflow(tmp_path) -> str:
@@ -50,13 +51,13 @@ def test_a_failed_block_prints_its_hint_too(tmp_path, capsys):
 
 
 def test_choosing_one_image_as_the_input_file_points_to_its_folder(tmp_path):
+    from embedflow.core.workflow import Workflow
     from embedflow.engine import Engine
-    from embedflow.workflow import Workflow
     from tests.image_support import photo
 
     (tmp_path / "pics").mkdir()
     photo("chelsea").save(tmp_path / "pics" / "cat.jpg")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     node = workflow.add_node("input", settings={"path": str(tmp_path / "pics" / "cat.jpg")})
     result = Engine(workflow).run()[node.id]
     assert result.state == "failed" and "cat.jpg is a single image" in result.error

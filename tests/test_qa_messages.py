@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.workflow import Workflow
+from embedflow.registry import default_registry
 
 
 def test_a_blocked_block_names_the_upstream_block_by_its_title(tmp_path):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", title="My reviews", settings={"path": str(tmp_path / "missing.csv")})
     encoding = workflow.add_node("text_encoding")
     workflow.connect(source.id, "data", encoding.id, "data")
@@ -22,7 +23,7 @@ def test_paths_relative_to_the_workflow_are_shown_without_dot_dot(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "words.csv").write_text("word\nking\n", encoding="utf-8")
     (tmp_path / "examples").mkdir()
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     found = workflow.add_node("input", settings={"path": "../data/words.csv"})
     missing = workflow.add_node("input", settings={"path": "../data/gone.csv"})
     base = str(tmp_path / "examples")
@@ -35,7 +36,7 @@ def test_paths_relative_to_the_workflow_are_shown_without_dot_dot(tmp_path):
 def test_a_table_summary_names_the_first_columns_and_counts_the_rest():
     import pandas as pd
 
-    from embedflow.data import Table
+    from embedflow.core.table import Table
 
     table = Table(pd.DataFrame({f"c{i}": [1] for i in range(40)}))
     assert table.summary() == "1 row; columns: " + ", ".join(f"c{i}" for i in range(12)) + " and 28 more"
@@ -43,7 +44,7 @@ def test_a_table_summary_names_the_first_columns_and_counts_the_rest():
 
 def test_a_first_headless_run_warns_when_image_embedding_gets_a_text_column(tmp_path):
     (tmp_path / "words.csv").write_text("text\nking\nqueen\n", encoding="utf-8")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(tmp_path / "words.csv")})
     node = workflow.add_node("image_embedding")
     workflow.connect(source.id, "data", node.id, "data")
@@ -53,7 +54,7 @@ def test_a_first_headless_run_warns_when_image_embedding_gets_a_text_column(tmp_
 
 def test_one_candidate_row_is_counted_in_the_singular(tmp_path):
     (tmp_path / "two.csv").write_text("text\nking\nqueen\n", encoding="utf-8")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(tmp_path / "two.csv")})
     encoding = workflow.add_node("text_encoding")
     embedding = workflow.add_node("text_embedding")

@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from embedflow.neighbours import Neighbours
-from embedflow.query_words import most_words, without_query_words
-from embedflow.workflow import Workflow
+from embedflow.analysis.neighbours import Neighbours
+from embedflow.analysis.query_words import most_words, without_query_words
+from embedflow.core.workflow import Workflow
+from embedflow.registry import default_registry
 from tests.text_support import run_all, write_csv
 
 WORDS = ["king", "queen", "man", "woman", "prince", "paris", "rome", "italy", "france", "apple"]
@@ -22,7 +23,7 @@ def embedded(workflow, path, pooling):
 
 def analogy_neighbours(tmp_path, exclude, k=2):
     (tmp_path / "words").mkdir()
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     words = embedded(workflow, write_csv(tmp_path / "words", WORDS), "mean")
     analogies = embedded(workflow, write_csv(tmp_path, ["king - man + woman", "Paris-France+Italy"]), "arithmetic")
     near = workflow.add_node("nearest_neighbours", settings={"k": k, "exclude_query_words": exclude})

@@ -7,16 +7,17 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from embedflow.analysis.projection import project
+from embedflow.blocks.scatter.block import ScatterView, render, selection_rows
+from embedflow.blocks.scatter.projector_export import export_projector
+from embedflow.blocks.scatter.style import PALETTE
 from embedflow.cli import main as cli_main
-from embedflow.data import Table
+from embedflow.core.table import Table
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.nodes.scatter import ScatterView, render, selection_rows
-from embedflow.projection import project
-from embedflow.projector_export import export_projector
-from embedflow.scatter_style import PALETTE
+from embedflow.io.workflow_file import loads, write_workflow
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import loads, write_workflow
 from tests import analysis_support
 
 
@@ -28,7 +29,7 @@ def source_blocks():
 
 
 def scatter_workflow(rows=30, **settings):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("t_random_vectors", settings={"rows": rows})
     block = workflow.add_node("scatter")
     workflow.update_settings(block.id, settings)
@@ -46,7 +47,7 @@ def test_selected_output_holds_the_selected_rows_with_vectors():
 
 def test_selection_survives_save_and_load():
     workflow, node = scatter_workflow(selection=[3, 4])
-    from embedflow.workflow_file import dumps
+    from embedflow.io.workflow_file import dumps
 
     loaded, _ = loads(dumps(workflow))
     assert loaded.nodes[node].settings["selection"] == [3, 4]
@@ -57,10 +58,10 @@ def test_selection_survives_save_and_load():
 def test_changing_the_selection_reuses_the_projection():
     workflow, node = scatter_workflow(projection="tsne")
     engine = Engine(workflow)
-    first = engine.run()[node].outputs["view"].projection
+    first = engine.run()[node].view.projection
     workflow.update_settings(node, {"selection": [0]})
     second = engine.run()[node]
-    assert second.outputs["view"].projection is first
+    assert second.view.projection is first
     assert len(second.outputs["selected"]) == 1
 
 
@@ -90,7 +91,7 @@ def test_unknown_column_is_a_validation_error_once_the_input_is_known():
 def test_text_size_column_warns_and_uses_one_size():
     workflow, node = scatter_workflow(size="name")
     result = Engine(workflow).run()[node]
-    assert result.state == "done" and result.outputs["view"].size == ""
+    assert result.state == "done" and result.view.size == ""
     assert any(m.code == "size-not-numeric" for m in result.messages)
 
 
@@ -99,7 +100,7 @@ def test_one_row_plots_and_projection_of_two_points_works():
         workflow, node = scatter_workflow(rows=rows, projection="tsne")
         result = Engine(workflow).run()[node]
         assert result.state == "done"
-        assert np.isfinite(result.outputs["view"].projection.coords).all()
+        assert np.isfinite(result.view.projection.coords).all()
 
 
 def test_nan_rows_are_reported_and_left_out_of_the_plot():
@@ -122,7 +123,7 @@ def test_rendered_png_shows_points_in_the_palette_colours_and_a_legend():
 
 
 def test_run_with_out_writes_png_projection_csv_and_projector_folder(tmp_path):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     words = workflow.add_node("t_glove_words", node_id="words",
                               settings={"words": "king queen prince apple banana cherry car truck bus"})
     scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "selection": [0, 1]})

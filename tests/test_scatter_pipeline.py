@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.analysis.neighbours import search
+from embedflow.blocks.scatter.projector_export import image_paths
 from embedflow.engine import Engine
-from embedflow.neighbours import search
-from embedflow.projector_export import image_paths
-from embedflow.resources import resource
-from embedflow.workflow_file import read_workflow
+from embedflow.io.resources import resource
+from embedflow.io.workflow_file import read_workflow
 
 PAIRS = [("cat", "cat-face"), ("coffee", "coffee-cup"), ("brick", "brick-2"), ("grass", "grass-2"),
          ("gravel", "gravel-2"), ("galaxies", "galaxies-2"), ("tissue", "tissue-2")]
@@ -19,7 +19,7 @@ def image_map():
     path = resource("examples", "image-map.embedflow")
     workflow, _ = read_workflow(path)
     results = Engine(workflow, str(Path(path).parent)).run()
-    return results["n3"].outputs["view"]
+    return results["n3"].view
 
 
 def test_crops_of_the_same_photo_are_nearest_neighbours_on_the_map(image_map):

@@ -14,7 +14,7 @@ import requests
 from embedflow.images import catalog
 from embedflow.images.pipeline import LocalBackend, embed_sources
 from embedflow.server import ServerConfig, create_app
-from tests.image_support import png_header, photo, running_server
+from tests.image_support import photo, png_header, running_server
 
 TOKEN = "s3cret-token"
 

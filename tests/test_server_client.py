@@ -8,11 +8,12 @@ from typing import Iterator
 import numpy as np
 import pytest
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
 from embedflow.images.client import RemoteBackend, ServerClient, ServerError
+from embedflow.registry import default_registry
 from embedflow.server import ServerConfig, create_app
-from embedflow.workflow import Workflow
-from tests.image_support import http_server, photo, running_server, Served
+from tests.image_support import Served, http_server, photo, running_server
 
 TOKEN = "class-token"
 
@@ -32,7 +33,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def run(folder: Path, **settings):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(folder)})
     node = workflow.add_node("image_embedding", settings=settings)
     workflow.connect(source.id, "data", node.id, "data")

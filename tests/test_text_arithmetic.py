@@ -7,11 +7,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from embedflow.engine import NodeContext
-from embedflow.errors import NodeError
-from embedflow.nodes import text_embedding
-from embedflow.workflow import Node
-
+from embedflow.blocks import text_embedding
+from embedflow.core.context import NodeContext
+from embedflow.core.errors import NodeError
+from embedflow.core.workflow import Node
 from embedflow.text import models
 from embedflow.text.arithmetic import arithmetic_pool, signed_tokens
 from tests.text_support import run_all, text_workflow, write_csv

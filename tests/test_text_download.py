@@ -7,10 +7,10 @@ import threading
 import numpy as np
 import pytest
 
-from embedflow.cache import cache_dir
+from embedflow.cli.models import main as models_main
+from embedflow.core.errors import Cancelled
 from embedflow.engine import Engine
-from embedflow.errors import Cancelled
-from embedflow.models_cli import main as models_main
+from embedflow.io.user_dirs import cache_dir
 from embedflow.text import gensim_data, models
 from embedflow.text.models import LanguageModelError
 from embedflow.validation import validate

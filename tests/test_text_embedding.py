@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 
 from embedflow.cli import main as cli_main
+from embedflow.io.workflow_file import write_workflow
 from embedflow.text import models
-from embedflow.workflow_file import write_workflow
 from tests.text_support import run_all, text_workflow, write_csv
 
 

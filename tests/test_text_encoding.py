@@ -1,17 +1,16 @@
 """The Text Encoding block: token ids, coverage report, sequence length and bad input."""
 
-import numpy as np
-import pandas as pd
-
 import threading
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from embedflow.data import EncodedText, Table
-from embedflow.engine import NodeContext
-from embedflow.errors import NodeError
-from embedflow.nodes import text_encoding
-from embedflow.workflow import Node
+from embedflow.blocks import text_encoding
+from embedflow.core.context import NodeContext
+from embedflow.core.errors import NodeError
+from embedflow.core.table import EncodedText, Table
+from embedflow.core.workflow import Node
 from embedflow.text import models
 from tests.text_support import run_all, text_workflow, write_csv
 
@@ -130,7 +129,7 @@ def test_fifty_thousand_rows_keep_their_order_across_chunks(tmp_path):
 
 
 def test_cancelling_stops_encoding_between_chunks():
-    from embedflow.errors import Cancelled
+    from embedflow.core.errors import Cancelled
 
     cancel = threading.Event()
     table = Table(pd.DataFrame({"text": [f"king {i} queen" for i in range(80_000)]}), feature="text")

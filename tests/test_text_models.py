@@ -57,7 +57,7 @@ def test_catalogue_urls_follow_the_override_base_url(monkeypatch):
 def test_evaluate_reports_wordsim_simlex_and_analogies_of_glove(capsys):
     import argparse
 
-    from embedflow.models_cli import main as models_main
+    from embedflow.cli.models import main as models_main
 
     args = argparse.Namespace(download=None, add=None, evaluate="glove-6b-50d", name=None, format="auto",
                               analogy_vocab=5_000)

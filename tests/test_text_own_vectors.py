@@ -7,8 +7,8 @@ import pytest
 from gensim.models import FastText, KeyedVectors
 from gensim.models.fasttext import save_facebook_model
 
+from embedflow.cli.models import main as models_main
 from embedflow.engine import Engine
-from embedflow.models_cli import main as models_main
 from embedflow.text import models
 from embedflow.text.models import LanguageModelError
 from embedflow.text.vectors_io import add_model, detect_format

@@ -5,11 +5,12 @@ import threading
 import numpy as np
 import pytest
 
-from embedflow.data import Table
-from embedflow.engine import Engine, NodeContext
-from embedflow.errors import Cancelled
-from embedflow.nodes import text_encoding
-from embedflow.workflow import Node
+from embedflow.blocks import text_encoding
+from embedflow.core.context import NodeContext
+from embedflow.core.errors import Cancelled
+from embedflow.core.table import Table
+from embedflow.core.workflow import Node
+from embedflow.engine import Engine
 from tests.text_support import text_workflow, write_csv
 
 ANIMALS = ["the cat chased the mouse", "a dog chased the cat", "the mouse ate cheese", "a dog ate meat"]

@@ -3,10 +3,11 @@
 import pandas as pd
 
 from embedflow.cli import main as cli_main
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
+from embedflow.io.workflow_file import write_workflow
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import write_workflow
 from tests.text_support import text_workflow, write_csv
 
 
@@ -20,7 +21,7 @@ def test_a_correct_text_workflow_has_no_diagnostics(tmp_path):
 
 
 def test_text_embedding_fed_by_an_input_needs_a_text_encoding(tmp_path):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(write_csv(tmp_path, ["king"])), "feature": "text"})
     embedder = workflow.add_node("text_embedding")
     link = workflow.connect(source.id, "data", embedder.id, "encoded")
@@ -32,7 +33,7 @@ def test_text_embedding_fed_by_an_input_needs_a_text_encoding(tmp_path):
 
 
 def test_text_embedding_without_any_input_is_a_missing_input_not_a_wrong_one():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     workflow.add_node("text_embedding")
     assert codes(workflow) == ["missing-input"]
 
@@ -117,4 +118,4 @@ def test_feature_not_text_for_a_column_of_image_paths(tmp_path):
     engine.run([source])
     found = [d for d in validate(workflow, outputs=engine.outputs()) if d.code == "feature-not-text"]
     assert len(found) == 1 and "image files" in found[0].message
-    assert engine.run()[encoder].state == "failed"
+    assert engine.run()[encoder].state == "refused"

@@ -9,11 +9,12 @@ import sys
 import numpy as np
 import pytest
 
+from embedflow.analysis.projection import ProjectionError, project
+from embedflow.core.errors import Cancelled
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.errors import Cancelled
-from embedflow.projection import ProjectionError, project
+from embedflow.registry import default_registry
 from embedflow.validation import validate
-from embedflow.workflow import Workflow
 from tests import analysis_support
 
 EPOCHS = 60
@@ -26,7 +27,7 @@ def clusters(rows=90, dims=10, seed=0):
 
 
 def scatter_of_random_vectors(rows=45, **settings):
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("t_random_vectors", settings={"rows": rows})
     block = workflow.add_node("scatter", settings={"projection": "umap", **settings})
     workflow.connect(source.id, "embeddings", block.id, "data")
@@ -113,7 +114,7 @@ def test_umap_of_five_rows_gives_finite_coordinates():
 def test_scatter_block_draws_a_umap_map(source_blocks):
     workflow, node = scatter_of_random_vectors()
     result = Engine(workflow).run()[node]
-    view = result.outputs["view"]
+    view = result.view
     assert result.state == "done" and view.projection.method == "umap"
     assert np.isfinite(view.projection.coords).all() and "UMAP" in result.summary
 

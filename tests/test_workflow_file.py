@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from embedflow import registry, workflow_file
-from embedflow.errors import WorkflowFileError
-from embedflow.registry import NodeSpec, Setting
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import dumps, loads, read_workflow, write_workflow
+from embedflow.core.errors import WorkflowFileError
+from embedflow.core.specs import NodeSpec, Setting
+from embedflow.core.workflow import Workflow
+from embedflow.io import workflow_file
+from embedflow.io.workflow_file import dumps, loads, read_workflow, write_workflow
+from embedflow.registry import default_registry
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
 
@@ -22,7 +23,7 @@ def test_nodes():
 
 
 def sample_workflow() -> Workflow:
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     a = workflow.add_node("t_numbers", (80, 120.5), title="Zahlen – ünïcode")
     b = workflow.add_node("t_scale", (300, 120))
     workflow.connect(a.id, "data", b.id, "data")
@@ -57,7 +58,7 @@ def test_file_matches_the_documented_shape(tmp_path):
 def test_data_paths_below_the_workflow_are_stored_relative(tmp_path):
     (tmp_path / "data").mkdir()
     inside, outside = tmp_path / "data" / "r.csv", Path("/elsewhere/r.csv")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     workflow.add_node("input", settings={"path": str(inside)})
     workflow.add_node("input", settings={"path": str(outside)})
     write_workflow(workflow, tmp_path / "w.embedflow")
@@ -185,13 +186,13 @@ def test_node_version_migration_upgrades_old_settings():
 
     spec = NodeSpec("t_versioned", "Versioned", "Data", "", "input", (), (),
                     (Setting("rows", "int", 1),), lambda ctx: {}, version=2, migrate=migrate)
-    registry.register(spec)
+    default_registry().register(spec)
     try:
         workflow, diagnostics = loads(doc([node("n1", "t_versioned", settings={"count": 4})]))
         assert workflow.nodes["n1"].settings == {"rows": 4} and workflow.nodes["n1"].node_version == 2
         assert diagnostics == []
     finally:
-        registry.unregister("t_versioned")
+        default_registry().unregister("t_versioned")
 
 
 def test_node_saved_by_newer_block_version_warns():

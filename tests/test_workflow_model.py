@@ -2,8 +2,9 @@
 
 import pytest
 
-from embedflow.errors import EmbedflowError
-from embedflow.workflow import Workflow
+from embedflow.core.errors import EmbedflowError
+from embedflow.core.workflow import Workflow
+from embedflow.registry import default_registry
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
 
@@ -15,7 +16,7 @@ def test_nodes():
 
 
 def test_add_node_fills_defaults_and_emits_event():
-    workflow, events = Workflow(), []
+    workflow, events = Workflow(default_registry()), []
     workflow.subscribe(events.append)
     node = workflow.add_node("t_numbers", (10, 20))
     assert node.id == "n1" and node.settings == {"rows": 3} and node.title == "Numbers"
@@ -23,7 +24,7 @@ def test_add_node_fills_defaults_and_emits_event():
 
 
 def test_remove_node_removes_its_links_first():
-    workflow, events = Workflow(), []
+    workflow, events = Workflow(default_registry()), []
     a, b = workflow.add_node("t_numbers"), workflow.add_node("t_scale")
     workflow.connect(a.id, "data", b.id, "data")
     workflow.subscribe(events.append)
@@ -33,7 +34,7 @@ def test_remove_node_removes_its_links_first():
 
 
 def test_connect_replaces_existing_link_into_same_input():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     a, b, c = workflow.add_node("t_numbers"), workflow.add_node("t_numbers"), workflow.add_node("t_scale")
     workflow.connect(a.id, "data", c.id, "data")
     workflow.connect(b.id, "data", c.id, "data")
@@ -41,14 +42,14 @@ def test_connect_replaces_existing_link_into_same_input():
 
 
 def test_connect_rejects_unknown_port_with_message():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     a, b = workflow.add_node("t_numbers"), workflow.add_node("t_scale")
     with pytest.raises(EmbedflowError, match="no output called 'nope'"):
         workflow.connect(a.id, "nope", b.id, "data")
 
 
 def test_settings_move_title_annotation_events_carry_old_and_new():
-    workflow, events = Workflow(), []
+    workflow, events = Workflow(default_registry()), []
     node = workflow.add_node("t_numbers")
     workflow.subscribe(events.append)
     workflow.update_settings(node.id, {"rows": 7})
@@ -64,14 +65,14 @@ def test_settings_move_title_annotation_events_carry_old_and_new():
 
 
 def test_new_ids_never_reuse_existing_ones():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     workflow.add_node("t_numbers", node_id="n2")
     assert workflow.add_node("t_numbers").id == "n1"
     assert workflow.add_node("t_numbers").id == "n3"
 
 
 def test_topological_order_and_cycle_detection():
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     a, b, c = (workflow.add_node("t_slow") for _ in range(3))
     workflow.connect(a.id, "data", b.id, "data")
     workflow.connect(b.id, "data", c.id, "data")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine, NodeResult
-from embedflow.workflow import Workflow
+from embedflow.registry import default_registry
 
 
 def write_csv(folder: Path, texts: list[Any], name: str = "texts.csv", column: str = "text") -> Path:
@@ -21,7 +22,7 @@ def write_csv(folder: Path, texts: list[Any], name: str = "texts.csv", column: s
 def text_workflow(path: Path, encoding: dict[str, Any] | None = None, embedding: dict[str, Any] | None = None,
                   feature: str = "text") -> tuple[Workflow, str, str, str]:
     """Input → Text Encoding → Text Embedding; returns the workflow and the three node ids."""
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(path), "feature": feature, "format": "auto"})
     encoder = workflow.add_node("text_encoding")
     embedder = workflow.add_node("text_embedding")

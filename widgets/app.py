@@ -11,8 +11,8 @@ from types import TracebackType
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
 
-from embedflow.cache import config_dir
-from embedflow.resources import examples
+from embedflow.io.resources import examples
+from embedflow.io.user_dirs import config_dir
 
 from .autosave import find_recoveries
 from .mainwindow import MainWindow, window_icon

@@ -9,10 +9,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from embedflow.atomic import atomic_write
-from embedflow.cache import config_dir
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import dumps
+from embedflow.core.workflow import Workflow
+from embedflow.io.atomic import atomic_write
+from embedflow.io.user_dirs import config_dir
+from embedflow.io.workflow_file import dumps
 
 INTERVAL_MS = 30_000
 

@@ -11,8 +11,8 @@ from PyQt5.QtGui import QColor, QImage, QPainter
 from PyQt5.QtSvg import QSvgGenerator
 from PyQt5.QtWidgets import QGraphicsScene
 
-from embedflow.atomic import atomic_write
-from embedflow.errors import EmbedflowError
+from embedflow.core.errors import EmbedflowError
+from embedflow.io.atomic import atomic_write
 
 PNG_SCALE = 2.0
 MARGIN = 24.0

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import QSize, QUrl, Qt
+from PyQt5.QtCore import QSize, Qt, QUrl
 from PyQt5.QtGui import QDesktopServices, QKeySequence, QTextDocument
-from PyQt5.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QShortcut, QSplitter,
-                             QTextBrowser, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedflow import help as help_pages
-from embedflow import registry
+from embedflow.registry import default_registry
 
 from .screen_fit import fit_to_screen
 
@@ -78,7 +87,7 @@ class HelpViewer(QWidget):
             self.pages.addItem(item)
 
         heading("Blocks")
-        for spec in registry.all_specs():
+        for spec in default_registry().specs():
             if help_pages.block_page(spec.type) is not None:
                 self._page_item(spec.title, help_pages.page_name(spec.type))
         heading("Ideas")

@@ -7,16 +7,28 @@ from pathlib import Path
 
 from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
-from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu,
-                             QMessageBox, QStyle, QToolBar)
+from PyQt5.QtWidgets import (
+    QAction,
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStyle,
+    QToolBar,
+)
 
-from embedflow import registry
-from embedflow.data import EncodedText, Table
-from embedflow.errors import EmbedflowError, WorkflowFileError
-from embedflow.validation import Diagnostic, validate
-from embedflow.workflow import Workflow, WorkflowEvent
-from embedflow.workflow_file import SUFFIX, read_workflow
+from embedflow.core.diagnostics import Diagnostic
+from embedflow.core.errors import EmbedflowError, WorkflowFileError
+from embedflow.core.table import EncodedText, Table
+from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.io.workflow_file import SUFFIX, read_workflow
+from embedflow.registry import default_registry
+from embedflow.validation import validate
 
+from . import recent
 from .autosave import INTERVAL_MS, Autosaver, Recovery
 from .canvas.node_item import NodeItem
 from .canvas.scene import CanvasScene
@@ -25,13 +37,12 @@ from .document.document import CLIPBOARD_MIME, WorkflowDocument, absolute_settin
 from .document.interactions import CanvasInteractions
 from .editors.context import EditorContext
 from .editors.dialog import EditorDialog
-from . import recent
 from .messages import MessagesView
 from .run_controller import RunController
 from .table_view import DataViewer
 from .teaching import Teaching
-from .welcome import example_intro, example_title, ordered_examples
 from .toolbox import Toolbox
+from .welcome import example_intro, example_title, ordered_examples
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
 
@@ -42,7 +53,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
-        registry.load_builtin_nodes()
+        default_registry()
         self.document = WorkflowDocument(self)
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
@@ -71,7 +82,7 @@ class MainWindow(QMainWindow):
         self._build_menus_and_toolbar()
         self.teaching = Teaching(self)
         self._connect()
-        self._show(Workflow(), None, [], "Untitled")
+        self._show(Workflow(default_registry()), None, [], "Untitled")
 
     # -- construction ------------------------------------------------------------------------
     def _build_docks(self) -> None:
@@ -293,13 +304,12 @@ class MainWindow(QMainWindow):
         text, shown = state.message, state.state
         if state.state in ("failed", "blocked", "cancelled") and fresh and result.error:
             text = result.error
-        if shown == "failed" and fresh and any(d.node_id == node_id and d.severity == "error"
-                                               and d.message == result.error for d in self.diagnostics):
+        if shown == "refused":
             # Refused because of a problem the badge already shows: it did not fail, it never ran.
             shown, text = "invalid", ""
         item.set_run_state(shown, state.fraction, text,
                            result.summary if fresh else "", list(result.messages) if fresh else [])
-        if state.state in ("done", "failed", "blocked", "cancelled"):
+        if state.state in ("done", "failed", "refused", "blocked", "cancelled"):
             self._refresh_messages()
 
     def _report_run(self) -> None:
@@ -352,7 +362,7 @@ class MainWindow(QMainWindow):
         value = result.outputs.get(port) if result is not None and result.state == "done" else None
         title = self.document.workflow.nodes[node_id].title
         if not isinstance(value, (Table, EncodedText)):
-            unfinished = result is not None and result.state in ("failed", "blocked", "cancelled")
+            unfinished = result is not None and result.state in ("failed", "refused", "blocked", "cancelled")
             why = "it did not finish (see Messages)" if unfinished else "run it first"
             self.statusBar().showMessage(f"“{title}” has no '{port}' output: {why}.", 5000)
             return None
@@ -456,7 +466,7 @@ class MainWindow(QMainWindow):
     def new(self) -> None:
         """Start an empty workflow (asking about unsaved changes first)."""
         if self.maybe_save():
-            self._show(Workflow(), None, [], "Untitled")
+            self._show(Workflow(default_registry()), None, [], "Untitled")
 
     def open_dialog(self) -> None:
         """Ask for a workflow file and open it."""

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QModelIndex, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import (QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget,
-                             QTreeWidgetItem, QWidget)
+from PyQt5.QtWidgets import (
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
-from embedflow.validation import SEVERITIES, Diagnostic
+from embedflow.core.diagnostics import SEVERITIES, Diagnostic
 
 from . import style
 

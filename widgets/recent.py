@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from embedflow.atomic import atomic_write
-from embedflow.cache import config_dir
+from embedflow.io.atomic import atomic_write
+from embedflow.io.user_dirs import config_dir
 
 MAX_RECENT = 8
 

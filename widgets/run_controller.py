@@ -9,8 +9,9 @@ from typing import Callable
 
 from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal
 
-from embedflow.engine import Engine, NodeEvent, NodeResult, RunHandle
-from embedflow.workflow import Workflow, WorkflowEvent
+from embedflow.core.context import NodeEvent
+from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.engine import Engine, NodeResult, RunHandle
 
 # Model changes that can change what a node computes (moves, titles and notes cannot).
 COMPUTING_EVENTS = ("node-added", "settings-changed", "link-added", "link-removed", "reset")

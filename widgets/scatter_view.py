@@ -18,15 +18,28 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QImageReader, QPainterPath, QPixmap
-from PyQt5.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFrame, QGraphicsPathItem, QGraphicsRectItem,
-                             QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
-                             QWidget)
+from PyQt5.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedflow.neighbours import search
-from embedflow.nodes.scatter import ScatterView, selection_rows
-from embedflow.projection import LARGE_DATA, PROJECTIONS
-from embedflow.projector_export import export_projector, image_paths
-from embedflow.scatter_style import ColorMapping, color_mapping, labels, point_sizes
+from embedflow.analysis.neighbours import search
+from embedflow.analysis.projection import LARGE_DATA, PROJECTIONS
+from embedflow.blocks.scatter.block import ScatterView, selection_rows
+from embedflow.blocks.scatter.projector_export import export_projector, image_paths
+from embedflow.blocks.scatter.style import ColorMapping, color_mapping, labels, point_sizes
 
 from .editors import register_editor
 from .editors.context import EditorContext
@@ -537,7 +550,7 @@ class ScatterEditor(QWidget):
         self._fill_columns()
         for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
             combo.setCurrentText(value)
-        view = self.context.output("view")
+        view = self.context.view()
         if not isinstance(view, ScatterView):
             result = self.context.result()
             self.status.setText(result.error or result.state if result is not None else "Not run yet")

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 
-from embedflow import registry
-from embedflow.resources import resource
+from embedflow.io.resources import resource
+from embedflow.registry import default_registry
 
 CATEGORY_COLOURS = {
     "Data": "#FFD39F",
@@ -31,7 +31,7 @@ def category_colour(category: str) -> QColor:
 
 def node_colour(type_name: str) -> QColor:
     """The colour of a block type (from its category; grey for unknown types)."""
-    spec = registry.get(type_name)
+    spec = default_registry().get(type_name)
     return category_colour(spec.category if spec else "")
 
 
@@ -44,7 +44,7 @@ def icon_path(name: str) -> str:
 
 def node_icon(type_name: str) -> QIcon:
     """The icon of a block type (NodeSpec.icon), or the fallback icon."""
-    spec = registry.get(type_name)
+    spec = default_registry().get(type_name)
     return _icon(icon_path(spec.icon if spec else ""))
 
 
@@ -61,5 +61,5 @@ def _pixmap(path: str, size: int) -> QPixmap:
 
 def node_pixmap(type_name: str, size: int) -> QPixmap:
     """The block's icon rendered once at `size` pixels (painting 300 nodes reuses it)."""
-    spec = registry.get(type_name)
+    spec = default_registry().get(type_name)
     return _pixmap(icon_path(spec.icon if spec else ""), size)

@@ -13,7 +13,7 @@ import pandas as pd
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt
 from PyQt5.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from embedflow.data import EncodedText, Table
+from embedflow.core.table import EncodedText, Table
 
 from .screen_fit import fit_to_screen
 

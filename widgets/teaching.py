@@ -12,7 +12,7 @@ from PyQt5.QtCore import QObject, Qt
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QFileDialog, QMainWindow, QMenu
 
-from embedflow.errors import EmbedflowError
+from embedflow.core.errors import EmbedflowError
 
 from .export import export_png, export_svg
 from .help_viewer import HelpViewer, show_help

@@ -8,10 +8,10 @@ from pathlib import Path
 from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter
 
-from embedflow.atomic import atomic_write
-from embedflow.cache import cache_dir
-from embedflow.errors import WorkflowFileError
-from embedflow.workflow_file import read_workflow
+from embedflow.core.errors import WorkflowFileError
+from embedflow.io.atomic import atomic_write
+from embedflow.io.user_dirs import cache_dir
+from embedflow.io.workflow_file import read_workflow
 
 from .canvas.scene import CanvasScene
 from .export import render_image

@@ -6,9 +6,9 @@ from PyQt5.QtCore import QMimeData, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush
 from PyQt5.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from embedflow import registry
-from embedflow.ports import accepts
-from embedflow.registry import NodeSpec
+from embedflow.core.ports import accepts
+from embedflow.core.specs import CATEGORIES, NodeSpec
+from embedflow.registry import default_registry
 
 from . import style
 from .canvas.view import BLOCK_MIME
@@ -35,7 +35,7 @@ def pipeline_order(specs: list[NodeSpec]) -> list[NodeSpec]:
                 depth[spec.type] = max(depth[p.type] for p in frontier) + 1
                 reached.append(spec)
         frontier = reached
-    category = {c: i for i, c in enumerate(registry.CATEGORIES)}
+    category = {c: i for i, c in enumerate(CATEGORIES)}
     return sorted(specs, key=lambda s: (category.get(s.category, len(category)), depth.get(s.type, 99), s.title))
 
 
@@ -80,7 +80,7 @@ class Toolbox(QWidget):
         """List every registered block (call again after registering new types)."""
         self.tree.clear()
         categories: dict[str, QTreeWidgetItem] = {}
-        for spec in pipeline_order(registry.all_specs()):
+        for spec in pipeline_order(default_registry().specs()):
             parent = categories.get(spec.category)
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [spec.category])
@@ -112,7 +112,7 @@ class Toolbox(QWidget):
             shown = 0
             for j in range(category.childCount()):
                 item = category.child(j)
-                spec = registry.get(item.data(0, Qt.UserRole))
+                spec = default_registry().get(item.data(0, Qt.UserRole))
                 visible = spec is not None and matches(spec, text)
                 item.setHidden(not visible)
                 shown += visible

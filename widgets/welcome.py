@@ -7,14 +7,24 @@ from pathlib import Path
 
 from PyQt5.QtCore import QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QPixmap
-from PyQt5.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-                             QPushButton, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedflow.atomic import atomic_write
-from embedflow.cache import config_dir
-from embedflow.errors import WorkflowFileError
-from embedflow.resources import examples
-from embedflow.workflow_file import read_workflow
+from embedflow.core.errors import WorkflowFileError
+from embedflow.io.atomic import atomic_write
+from embedflow.io.resources import examples
+from embedflow.io.user_dirs import config_dir
+from embedflow.io.workflow_file import read_workflow
 
 from .screen_fit import fit_to_screen
 from .thumbnails import SIZE, thumbnail

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..cache import cache_dir
-from ..downloads import download
-from ..errors import EmbedflowError
+from ..core.errors import EmbedflowError
+from ..io.downloads import download
+from ..io.user_dirs import cache_dir
 from . import squeezenet
 from .preprocess import Preprocess
 

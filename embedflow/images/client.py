@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import requests
 
-from ..errors import EmbedflowError
+from ..core.errors import EmbedflowError
 
 TOKEN_HEADER = "Authorization"
 

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import EmbedflowError
+from ..core.errors import EmbedflowError
 
 # 100 megapixels: a 12000x8000 camera image fits, a 30000x30000 "bomb" header does not.
 MAX_PIXELS = 100_000_000

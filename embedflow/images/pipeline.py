@@ -13,8 +13,8 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 import requests
 
-from ..embedding_cache import EmbeddingCache
 from .catalog import ImageModel
+from .embedding_cache import EmbeddingCache
 from .loading import ImageLoadError
 from .preprocess import Preprocess
 from .runtime import OnnxEmbedder

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from ..errors import EmbedflowError
+from ..core.errors import EmbedflowError
 
 
 def default_threads() -> int:

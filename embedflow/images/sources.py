@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from ..paths import resolve_path
+from ..core.paths import resolve_path
 from .loading import ImageLoadError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024

@@ -18,9 +18,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..atomic import atomic_write
-from ..cache import cache_dir
-from ..errors import EmbedflowError
+from ..core.errors import EmbedflowError
+from ..io.atomic import atomic_write
+from ..io.user_dirs import cache_dir
 
 INPUT_SIZE = 227
 INPUT_NAME = "image"

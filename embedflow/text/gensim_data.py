@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..cache import cache_dir
-from ..downloads import DownloadError, download as fetch
-from ..errors import Cancelled
+from ..core.errors import Cancelled
+from ..io.downloads import DownloadError
+from ..io.downloads import download as fetch
+from ..io.user_dirs import cache_dir
 from .tokenizer import TokenizerSpec
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 
-from ..cache import cache_dir
-from ..errors import EmbedflowError
+from ..core.errors import EmbedflowError
+from ..io.user_dirs import cache_dir
 from . import gensim_data
 from .tokenizer import TokenizerSpec
 

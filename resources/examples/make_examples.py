@@ -16,9 +16,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from embedflow.atomic import atomic_write  # noqa: E402 - after the path set-up above
-from embedflow.workflow import Node, Workflow  # noqa: E402
-from embedflow.workflow_file import dumps  # noqa: E402
+from embedflow.core.workflow import Node, Workflow
+from embedflow.io.atomic import atomic_write
+from embedflow.io.workflow_file import dumps
+from embedflow.registry import default_registry
 
 STEP = 180.0
 ROW = 350.0
@@ -32,7 +33,7 @@ class Example:
 
     def __init__(self, name: str, title: str, intro: str) -> None:
         self.name = name
-        self.workflow = Workflow()
+        self.workflow = Workflow(default_registry())
         self.workflow.add_annotation("text", (20, 10, 760, 90), f"{title}\n{intro}")
 
     def block(self, type_name: str, column: float, title: str, settings: dict[str, Any] | None = None,

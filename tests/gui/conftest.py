@@ -26,7 +26,7 @@ def test_nodes():
 @pytest.fixture
 def window(qtbot):
     """A shown main window on an empty workflow; it closes without asking at the end."""
-    from widgets.mainwindow import MainWindow
+    from embedflow_canvas.mainwindow import MainWindow
 
     main = MainWindow()
     main.toolbox.reload()

@@ -9,7 +9,7 @@ from PyQt5.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
-from embedflow.workflow_file import write_workflow
+from embedflow.io.workflow_file import write_workflow
 from tests.gui.conftest import drag, port_point, view_point
 
 
@@ -303,7 +303,7 @@ def test_dragging_a_note_moves_it(window):
 
 
 def test_quick_search_lists_blocks_whose_title_matches_before_those_whose_description_does(qtbot):
-    from widgets.document.quick_search import QuickSearch
+    from embedflow_canvas.document.quick_search import QuickSearch
 
     popup = QuickSearch(None, "emb")
     qtbot.addWidget(popup)

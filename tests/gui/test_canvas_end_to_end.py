@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QMimeData, QPointF, QUrl
 
-from embedflow.resources import resource
+from embedflow.io.resources import resource
 from tests.gui.conftest import drag, port_point, view_point
 from tests.gui.test_canvas_editing import drop_mime
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from embedflow_canvas import app, recent
+from embedflow_canvas.autosave import find_recoveries
+from embedflow_canvas.mainwindow import MainWindow
 from PyQt5.QtCore import QMimeData, QPointF, QUrl
 
-from embedflow.resources import examples
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import read_workflow, write_workflow
+from embedflow.core.workflow import Workflow
+from embedflow.io.resources import examples
+from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.registry import default_registry
 from tests.gui.conftest import view_point
 from tests.gui.test_canvas_editing import drop_mime
-from widgets import app, recent
-from widgets.autosave import find_recoveries
-from widgets.mainwindow import MainWindow
 
 
 def saved_workflow(path: Path) -> Path:
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("t_numbers", (0, 0))
     target = workflow.add_node("t_scale", (200, 0))
     workflow.connect(source.id, "data", target.id, "data")
@@ -154,7 +155,7 @@ def test_save_as_into_another_folder_keeps_data_paths_pointing_at_the_same_file(
     first.mkdir()
     second.mkdir()
     (first / "data.csv").write_text("text\nhello\n", encoding="utf-8")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     workflow.add_node("input", (0, 0), {"path": "data.csv", "feature": "", "format": "auto"})
     write_workflow(workflow, first / "flow.embedflow")
     window.open_file(str(first / "flow.embedflow"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from embedflow_canvas.editors import register_editor, unregister_editor
+from embedflow_canvas.editors.form import SettingsForm
 from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 
 from tests import helpers
-from widgets.editors import register_editor, unregister_editor
-from widgets.editors.form import SettingsForm
 
 
 def chain(window, second: str = "t_scale"):
@@ -180,7 +180,7 @@ def test_the_help_button_shows_the_blocks_help_page(window):
 
 
 def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(window, tmp_path, monkeypatch, capsys):
-    import widgets.editors as editors
+    import embedflow_canvas.editors as editors
 
     (tmp_path / "broken_editor_plugin.py").write_text("raise RuntimeError('half-written plugin')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -192,7 +192,7 @@ def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(windo
 
 
 def test_list_settings_are_typed_as_comma_separated_values():
-    from widgets.editors.form import parse_list
+    from embedflow_canvas.editors.form import parse_list
 
     assert parse_list("3, 1.5, cat, , 7") == [3, 1.5, "cat", 7]
 

@@ -16,10 +16,10 @@ from tests.image_support import Served, channel_mean_model, http_server, photo, 
 
 @pytest.fixture
 def editor(qtbot, tmp_path: Path):
-    from widgets.document.document import WorkflowDocument
-    from widgets.editors import editor_factory
-    from widgets.editors.context import EditorContext
-    from widgets.run_controller import RunController
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.run_controller import RunController
 
     photo("chelsea").save(tmp_path / "cat.jpg")
     (tmp_path / "broken.jpg").write_bytes(b"not a picture")

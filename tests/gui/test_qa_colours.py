@@ -10,7 +10,7 @@ def test_the_tokens_per_row_histogram_has_a_light_background(window):
 
 
 def test_a_skipped_image_without_a_picture_still_gets_a_visible_icon(qtbot, tmp_path):
-    from widgets.editors.image_embedding import thumbnail
+    from embedflow_canvas.editors.image_embedding import thumbnail
 
     (tmp_path / "broken.jpg").write_bytes(b"not a picture")
     assert not thumbnail("broken.jpg", str(tmp_path)).isNull()

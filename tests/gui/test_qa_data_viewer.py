@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from PyQt5.QtCore import Qt
 
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.workflow import Workflow
+from embedflow.registry import default_registry
 from tests.image_support import photo
 
 
 def test_a_skipped_images_row_number_finds_it_in_the_data_viewer(tmp_path):
-    from widgets.table_view import TableModel
+    from embedflow_canvas.table_view import TableModel
 
     photo("chelsea").save(tmp_path / "a-cat.jpg")
     (tmp_path / "b-broken.jpg").write_bytes(b"not a picture")
-    workflow = Workflow()
+    workflow = Workflow(default_registry())
     source = workflow.add_node("input", settings={"path": str(tmp_path)})
     node = workflow.add_node("image_embedding")
     workflow.connect(source.id, "data", node.id, "data")
@@ -28,9 +29,9 @@ def test_a_skipped_images_row_number_finds_it_in_the_data_viewer(tmp_path):
 def test_a_one_token_row_says_1_token():
     import numpy as np
     import pandas as pd
+    from embedflow_canvas.table_view import TableModel
 
-    from embedflow.data import EncodedText, Table
-    from widgets.table_view import TableModel
+    from embedflow.core.table import EncodedText, Table
 
     source = Table(pd.DataFrame({"text": ["king"]}))
     model = TableModel(EncodedText(np.array([[691, -1]], dtype=np.int32), np.array([1]), "m", source))

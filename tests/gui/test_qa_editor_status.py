@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embedflow.resources import resource
+from embedflow.io.resources import resource
 
 
 def test_a_refused_block_says_not_run_in_its_editor_not_failed(window, qtbot):
@@ -22,9 +22,8 @@ def test_a_decimal_setting_shows_the_places_it_needs_not_four(window):
 
 
 def test_every_help_text_under_a_setting_is_shown_whole(window, qtbot):
+    from embedflow_canvas.editors.form import SettingsForm
     from PyQt5.QtWidgets import QLabel
-
-    from widgets.editors.form import SettingsForm
 
     node = window.document.workflow.add_node("image_embedding", node_id="embed")
     dialog = window.open_editor(node.id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from embedflow_canvas.scatter_view import ScatterPlot
 
-from embedflow.scatter_style import color_mapping, point_sizes
-from widgets.scatter_view import ScatterPlot
+from embedflow.blocks.scatter.style import color_mapping, point_sizes
 
 
 def test_a_single_point_is_centred_in_a_unit_range(qtbot):

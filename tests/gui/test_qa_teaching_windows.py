@@ -10,7 +10,7 @@ def available_size():
 
 
 def test_the_help_page_list_marks_the_page_shown(window):
-    from widgets.help_viewer import show_help
+    from embedflow_canvas.help_viewer import show_help
 
     viewer = show_help(window, type_name="text_encoding")
     assert viewer.page == "text_encoding"
@@ -19,8 +19,8 @@ def test_the_help_page_list_marks_the_page_shown(window):
 
 
 def test_the_help_window_and_the_welcome_screen_fit_on_the_screen(window, qtbot):
-    from widgets.help_viewer import show_help
-    from widgets.welcome import WelcomeDialog
+    from embedflow_canvas.help_viewer import show_help
+    from embedflow_canvas.welcome import WelcomeDialog
 
     viewer = show_help(window)
     welcome = WelcomeDialog([], window)

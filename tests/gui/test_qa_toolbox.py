@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_the_toolbox_is_wide_enough_for_every_block_title(qtbot):
-    from widgets.mainwindow import MainWindow
+    from embedflow_canvas.mainwindow import MainWindow
 
     window = MainWindow()
     window.resize(1280, 800)

@@ -22,9 +22,9 @@ def test_an_editor_taller_than_the_screen_opens_within_it_and_scrolls(window, qt
 
 def test_the_data_viewer_of_a_table_with_many_columns_fits_on_the_screen(window, qtbot):
     import pandas as pd
+    from embedflow_canvas.table_view import DataViewer
 
-    from embedflow.data import Table
-    from widgets.table_view import DataViewer
+    from embedflow.core.table import Table
 
     columns = {f"a_rather_long_column_name_{i}": ["x"] for i in range(40)}
     viewer = DataViewer(Table(pd.DataFrame(columns)), "many columns")
@@ -36,9 +36,9 @@ def test_the_data_viewer_of_a_table_with_many_columns_fits_on_the_screen(window,
 
 def test_the_data_viewer_summary_leaves_out_long_lists_in_the_provenance(qtbot):
     import pandas as pd
+    from embedflow_canvas.table_view import DataViewer
 
-    from embedflow.data import Table
-    from widgets.table_view import DataViewer
+    from embedflow.core.table import Table
 
     words = [f"word{i}" for i in range(5000)]
     table = Table(pd.DataFrame({"text": ["a"]}), provenance={"model": "my-fasttext", "extra_words": words})

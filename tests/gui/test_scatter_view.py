@@ -3,16 +3,16 @@
 import numpy as np
 import pandas as pd
 import pytest
+from embedflow_canvas.scatter_view import ScatterPlot, points_in_polygon
 from PIL import Image
 from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
-from embedflow.neighbours import search
-from embedflow.scatter_style import color_mapping, point_sizes
+from embedflow.analysis.neighbours import search
+from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from tests import analysis_support
 from tests.gui.conftest import drag, mouse_move
-from widgets.scatter_view import ScatterPlot, points_in_polygon
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +171,7 @@ def test_many_points_are_drawn_as_one_image_in_their_colours(qtbot):
 
 
 def test_rasterize_grows_each_point_into_a_disc_coloured_by_the_nearest_point():
-    from widgets.scatter_view import rasterize
+    from embedflow_canvas.scatter_view import rasterize
 
     canvas = rasterize(np.array([2, 3]), np.array([2, 2]), np.array([7, 8]), 6, 5, 1)
     assert canvas[2, 2] == 7 and canvas[2, 3] == 8 and canvas[1, 2] == 7 and canvas[2, 4] == 8
@@ -195,10 +195,10 @@ def test_million_points_load_without_a_symbol_per_point(qtbot):
 
 @pytest.fixture
 def editor(qtbot):
-    from widgets.document.document import WorkflowDocument
-    from widgets.editors import editor_factory
-    from widgets.editors.context import EditorContext
-    from widgets.run_controller import RunController
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.run_controller import RunController
 
     document = WorkflowDocument()
     runs = RunController()
@@ -248,7 +248,7 @@ def test_selection_in_the_view_reaches_the_selected_output(qtbot, editor):
 def test_editor_shows_a_project_all_choice_when_tsne_was_sampled(qtbot, editor):
     widget, runs, workflow = editor
     assert widget.project_all.isHidden()
-    import embedflow.nodes.scatter as scatter_module
+    import embedflow.blocks.scatter.block as scatter_module
 
     original = scatter_module.project
 
@@ -267,12 +267,13 @@ def test_editor_shows_a_project_all_choice_when_tsne_was_sampled(qtbot, editor):
 
 
 def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
-    from embedflow.resources import resource
-    from embedflow.workflow_file import read_workflow
-    from widgets.document.document import WorkflowDocument
-    from widgets.editors import editor_factory
-    from widgets.editors.context import EditorContext
-    from widgets.run_controller import RunController
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.run_controller import RunController
+
+    from embedflow.io.resources import resource
+    from embedflow.io.workflow_file import read_workflow
 
     path = resource("examples", "image-map.embedflow")
     document = WorkflowDocument()
@@ -293,7 +294,7 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
         qtbot.waitUntil(plot.hover_label.isVisible, timeout=2000)
         pixmap = plot.hover_label.pixmap()
         assert pixmap is not None and not pixmap.isNull() and max(pixmap.width(), pixmap.height()) <= 128
-        name = runs.result("n3").outputs["view"].data.meta["name"].iloc[plot.hovered]
+        name = runs.result("n3").view.data.meta["name"].iloc[plot.hovered]
         assert plot.hover_label.toolTip() == f"{name}  (row {plot.hovered})"
     finally:
         runs.cancel()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from embedflow_canvas.table_view import DataViewer, TableModel
 from PyQt5.QtCore import Qt
 
-from embedflow.data import EncodedText, Table
-from widgets.table_view import DataViewer, TableModel
+from embedflow.core.table import EncodedText, Table
 
 
 def test_a_million_rows_are_shown_lazily_and_sorted_by_a_column(qtbot):

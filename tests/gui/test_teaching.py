@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from PyQt5.QtCore import QUrl, Qt
+from embedflow_canvas import thumbnails
+from embedflow_canvas.export import content_rect
+from embedflow_canvas.teaching import Teaching
+from embedflow_canvas.welcome import WelcomeDialog, set_show_at_startup, show_at_startup
+from PyQt5.QtCore import Qt, QUrl
 from PyQt5.QtGui import QImage
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
-from embedflow import resources
-from widgets import thumbnails
-from widgets.export import content_rect
-from widgets.teaching import Teaching
-from widgets.welcome import WelcomeDialog, set_show_at_startup, show_at_startup
+from embedflow.io import resources
 
 WORDS = resources.resource("examples", "word-similarity.embedflow")
 
@@ -216,10 +216,10 @@ def visible(qapp, kind):
 
 def start_without_a_file(qapp):
     """Run `embedflow` with no FILE; returns the gallery sizes of the welcome screens that were showing."""
+    from embedflow_canvas.mainwindow import MainWindow
     from PyQt5.QtCore import QTimer
 
     from embedflow import cli
-    from widgets.mainwindow import MainWindow
 
     seen = []
 

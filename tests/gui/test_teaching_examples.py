@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embedflow import resources
+from embedflow.io import resources
 
 EXAMPLES = resources.examples()
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from embedflow_canvas.table_view import DataViewer
+from embedflow_canvas.welcome import FIRST_WORKFLOW
 from PyQt5.QtCore import QPointF, Qt
 from PyQt5.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PyQt5.QtWidgets import QApplication, QLineEdit, QPushButton
 
-from embedflow import resources
+from embedflow.io import resources
 from tests.gui.conftest import drag, port_point, view_point
-from widgets.table_view import DataViewer
-from widgets.welcome import FIRST_WORKFLOW
 
 WORDS = resources.resource("data", "words.csv")
 

@@ -14,10 +14,10 @@ from tests.text_support import write_csv
 
 @pytest.fixture
 def blocks(qtbot, tmp_path):
-    from widgets.document.document import WorkflowDocument
-    from widgets.editors import editor_factory
-    from widgets.editors.context import EditorContext
-    from widgets.run_controller import RunController
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.run_controller import RunController
 
     path = write_csv(tmp_path, ["The King zzqxv rules", "", "queen " * 80])
     document = WorkflowDocument()
@@ -60,7 +60,7 @@ def test_preview_marks_unknown_tokens_and_empty_rows(qtbot, blocks):
     qtbot.waitUntil(lambda: editor.preview is not None, timeout=10000)
     first = editor.preview.rows[0]
     assert first == [("the", True), ("king", True), ("zzqxv", False), ("rules", True)]
-    from widgets.editors.text_encoding import preview_html
+    from embedflow_canvas.editors.text_encoding import preview_html
 
     assert '<span style="color:#c62828;text-decoration:line-through" title="unknown">zzqxv</span>' in preview_html(
         editor.preview, 64)

@@ -8,7 +8,7 @@ from PyQt5.QtCore import QPointF, Qt
 from PyQt5.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
-from embedflow.validation import Diagnostic
+from embedflow.core.diagnostics import Diagnostic
 
 from .. import style
 from .node_item import PortItem

@@ -7,13 +7,19 @@ from typing import TYPE_CHECKING, Callable
 
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPainterPath, QPen, QRadialGradient
-from PyQt5.QtWidgets import (QGraphicsItem, QGraphicsObject, QGraphicsSimpleTextItem, QGraphicsTextItem,
-                             QStyleOptionGraphicsItem, QWidget)
+from PyQt5.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
-from embedflow import registry
-from embedflow.ports import PortType
-from embedflow.registry import Port
-from embedflow.validation import Diagnostic
+from embedflow.core.diagnostics import Diagnostic
+from embedflow.core.ports import PortType
+from embedflow.core.specs import Port
+from embedflow.registry import default_registry
 
 from .. import style
 
@@ -173,7 +179,7 @@ class NodeItem(QGraphicsObject):
         super().__init__()
         self.node_id = node_id
         self.type_name = type_name
-        self.spec = registry.get(type_name)
+        self.spec = default_registry().get(type_name)
         self.links: set[LinkItem] = set()
         self.on_rename: Callable[[str, str], None] | None = None
         self.on_moved: Callable[[NodeItem], None] | None = None

@@ -8,8 +8,8 @@ from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from embedflow.validation import Diagnostic
-from embedflow.workflow import Annotation, Link, Node, Workflow, WorkflowEvent
+from embedflow.core.diagnostics import Diagnostic
+from embedflow.core.workflow import Annotation, Link, Node, Workflow, WorkflowEvent
 
 from .annotation_item import AnnotationItem, ArrowAnnotationItem, TextAnnotationItem
 from .link_item import LinkItem

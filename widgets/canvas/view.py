@@ -5,8 +5,17 @@ from __future__ import annotations
 import math
 
 from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import (QColor, QDragEnterEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QPen, QPolygonF,
-                         QWheelEvent)
+from PyQt5.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
 from PyQt5.QtWidgets import QGraphicsView, QWidget
 
 from .scene import GRID, CanvasScene

@@ -7,7 +7,7 @@ from typing import Any
 
 from PyQt5.QtWidgets import QUndoCommand
 
-from embedflow.workflow import Annotation, Link, Node, Workflow
+from embedflow.core.workflow import Annotation, Link, Node, Workflow
 
 
 def _order(workflow: Workflow) -> tuple[list[str], list[str], list[str]]:

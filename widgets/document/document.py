@@ -9,9 +9,9 @@ from typing import Any, Iterable
 from PyQt5.QtCore import QObject, pyqtSignal
 from PyQt5.QtWidgets import QUndoStack
 
-from embedflow import registry
-from embedflow.workflow import Workflow
-from embedflow.workflow_file import dumps, loads, write_workflow
+from embedflow.core.workflow import Workflow
+from embedflow.io.workflow_file import dumps, loads, write_workflow
+from embedflow.registry import default_registry
 
 from . import commands
 
@@ -28,7 +28,7 @@ class WorkflowDocument(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.workflow = Workflow()
+        self.workflow = Workflow(default_registry())
         self.path: str | None = None
         self.undo_stack = QUndoStack(self)
 
@@ -144,7 +144,7 @@ class WorkflowDocument(QObject):
     def copy_text(self, node_ids: Iterable[str], annotation_ids: Iterable[str] = ()) -> str:
         """The selected blocks, the links among them and annotations, as workflow-file text."""
         chosen = set(node_ids)
-        part = Workflow()
+        part = Workflow(default_registry())
         for node_id in self.workflow.nodes:
             if node_id in chosen:
                 node = self.workflow.nodes[node_id]
@@ -191,7 +191,7 @@ def absolute_settings(workflow: Workflow, base_dir: str | None) -> None:
     if not base_dir:
         return
     for node in workflow.nodes.values():
-        spec = registry.get(node.type)
+        spec = default_registry().get(node.type)
         for name, value in list(node.settings.items()):
             setting = spec.setting(name) if spec else None
             if setting is not None and setting.kind == "path" and isinstance(value, str) and value \

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PyQt5.QtCore import QPoint, QSize, Qt
 from PyQt5.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from embedflow import registry
-from embedflow.registry import NodeSpec
+from embedflow.core.specs import NodeSpec
+from embedflow.registry import default_registry
 
 from .. import style
 
@@ -30,7 +30,7 @@ class QuickSearch(QDialog):
 
     def __init__(self, parent: QWidget | None, text: str = "", specs: list[NodeSpec] | None = None) -> None:
         super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
-        self.specs = specs if specs is not None else registry.all_specs()
+        self.specs = specs if specs is not None else default_registry().specs()
         self.chosen: str | None = None
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Search blocks…")

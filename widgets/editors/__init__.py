@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .context import EditorContext
 
 EditorFactory = Callable[["EditorContext"], "QWidget"]
-PLUGIN_MODULES = ("widgets.scatter_view",)
+PLUGIN_MODULES = ("embedflow_canvas.scatter_view",)
 
 _EDITORS: dict[str, EditorFactory] = {}
 _loaded = False

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from embedflow import registry
+from embedflow.core.diagnostics import Diagnostic
+from embedflow.core.specs import NodeSpec
+from embedflow.core.workflow import Node, WorkflowEvent
 from embedflow.engine import NodeResult
-from embedflow.registry import NodeSpec
-from embedflow.validation import Diagnostic
-from embedflow.workflow import Node, WorkflowEvent
+from embedflow.registry import default_registry
 
 if TYPE_CHECKING:
     from ..document.document import WorkflowDocument
@@ -51,7 +51,7 @@ class EditorContext(QObject):
     @property
     def spec(self) -> NodeSpec | None:
         """The block type's spec (None for unknown types)."""
-        return registry.get(self.node.type)
+        return default_registry().get(self.node.type)
 
     @property
     def base_dir(self) -> str | None:
@@ -76,6 +76,11 @@ class EditorContext(QObject):
         """The block's last computed value on output `port`, or None."""
         result = self.result()
         return result.outputs.get(port) if result is not None and result.state == "done" else None
+
+    def view(self) -> Any:
+        """The block's last view data (e.g. the Scatter's projected points), or None."""
+        result = self.result()
+        return result.view if result is not None and result.state == "done" else None
 
     def input(self, port: str) -> Any:
         """The value arriving on input `port` (the upstream block's last output), or None."""

@@ -7,10 +7,19 @@ from typing import Callable
 
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QShortcut, QVBoxLayout,
-                             QWidget)
+from PyQt5.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QShortcut,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedflow.resources import resource
+from embedflow.io.resources import resource
 
 from ..help_viewer import HelpViewer, show_help
 from ..screen_fit import fit_to_screen
@@ -88,11 +97,11 @@ class EditorDialog(QDialog):
             text += f" {state.fraction:.0%}"
         if result is not None and state.state == "done" and result.summary:
             text += f": {result.summary}"
-        elif result is not None and result.error and state.state in ("failed", "blocked", "cancelled"):
-            refused = state.state == "failed" and any(d.severity == "error" and d.message == result.error
-                                                      for d in self.context.diagnostics())
+        elif state.state == "refused":
             # Refused for a problem the editor already lists: like the canvas, say it never ran.
-            text = "not run: see its problems above" if refused else f"{text}: {result.error}"
+            text = "not run: see its problems above"
+        elif result is not None and result.error and state.state in ("failed", "blocked", "cancelled"):
+            text = f"{text}: {result.error}"
         self.status.setText(f"State: {text}")
         # Only an output that exists can be shown (the main window's status-bar note is behind this window).
         outputs = result.outputs if result is not None and state.state == "done" else {}

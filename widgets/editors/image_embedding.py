@@ -8,11 +8,25 @@ from typing import Any, Callable
 
 from PyQt5.QtCore import QObject, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QImage, QPixmap
-from PyQt5.QtWidgets import (QApplication, QGroupBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-                             QProgressBar, QPushButton, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QApplication,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedflow.data import Table
-from embedflow.errors import EmbedflowError
+from embedflow.core.errors import EmbedflowError
+from embedflow.core.table import Table
 from embedflow.images import catalog
 from embedflow.images.client import ServerClient
 from embedflow.images.loading import ImageLoadError, open_rgb

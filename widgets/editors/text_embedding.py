@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from embedflow.nodes.text_encoding import TYPE as ENCODING_TYPE
+from embedflow.blocks.text_encoding import TYPE as ENCODING_TYPE
 
 from . import register_editor
 from .context import EditorContext

@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from embedflow.data import Table
-from embedflow.nodes.text_encoding import feature_column, lowercase_choice
+from embedflow.blocks.text_encoding import feature_column, lowercase_choice
+from embedflow.core.table import Table
 from embedflow.text import models
 from embedflow.text.encoding import NotText, text_values
 from embedflow.text.tokenizer import tokenize_corpus

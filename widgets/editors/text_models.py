@@ -6,10 +6,19 @@ import threading
 from typing import Any, Callable
 
 from PyQt5.QtCore import QObject, Qt, pyqtSignal
-from PyQt5.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem,
-                             QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedflow.errors import Cancelled, EmbedflowError
+from embedflow.core.errors import Cancelled, EmbedflowError
 from embedflow.text import gensim_data, models
 from embedflow.text.models import LanguageModelInfo
 

@@ -8,13 +8,16 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__, registry
-from .atomic import write_frame_csv
-from .engine import Engine, NodeEvent
-from .errors import EmbedflowError
-from .validation import Diagnostic, has_errors, validate
-from .workflow import Workflow
-from .workflow_file import read_workflow
+from .. import __version__
+from ..core.context import NodeEvent
+from ..core.diagnostics import Diagnostic, has_errors
+from ..core.errors import EmbedflowError
+from ..core.workflow import Workflow
+from ..engine import Engine
+from ..io.atomic import write_frame_csv
+from ..io.workflow_file import read_workflow
+from ..registry import default_registry
+from ..validation import validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models")
 
@@ -40,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas")
     args = parser.parse_args(argv)
-    from widgets.app import main as gui_main  # the GUI is imported only when asked for
+    from embedflow_canvas.app import main as gui_main
 
     return gui_main(args.file)
 
@@ -58,13 +61,13 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("file", help="the workflow file (.embedflow)")
         parser.set_defaults(handler=validate_command)
     elif name == "serve":
-        from . import server
+        from .. import server
 
         parser.description = "Run the image embedding server."
         server.add_arguments(parser)
         parser.set_defaults(handler=server.main)
     else:
-        from . import models_cli
+        from . import models as models_cli
 
         parser.description = "List language and image models; download or evaluate them."
         models_cli.add_arguments(parser)
@@ -119,9 +122,9 @@ def run_command(args: argparse.Namespace) -> int:
                     target = out_dir / f"{node_id}-{port}.csv"
                     write_frame_csv(value.to_frame(), target)
                     written.append(str(target))
-            spec = registry.get(workflow.nodes[node_id].type)
+            spec = default_registry().get(workflow.nodes[node_id].type)
             if spec is not None and spec.export is not None:
-                written.extend(spec.export(result.outputs, str(out_dir), node_id))
+                written.extend(spec.export(result.outputs, result.view, str(out_dir), node_id))
         except OSError as exc:  # disk full, no permission: say which node's outputs are missing
             failed = True
             print(f"{name}: its outputs could not be written to {out_dir}: {exc.strerror or exc}", file=sys.stderr)

@@ -12,11 +12,12 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from . import registry
+from ..core.diagnostics import Diagnostic, error, warning
+from ..core.errors import EmbedflowError, WorkflowFileError
+from ..core.specs import NodeSpec, SpecSource
+from ..core.workflow import Workflow
+from ..registry import default_registry
 from .atomic import atomic_write
-from .errors import EmbedflowError, WorkflowFileError
-from .validation import Diagnostic, error, warning
-from .workflow import Workflow
 
 FORMAT = "embedflow-workflow"
 VERSION = 1
@@ -26,8 +27,10 @@ SUFFIX = ".embedflow"
 FORMAT_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def read_workflow(path: str | os.PathLike[str]) -> tuple[Workflow, list[Diagnostic]]:
-    """Load a workflow file; raises WorkflowFileError when it cannot be read as a workflow."""
+def read_workflow(path: str | os.PathLike[str], specs: SpecSource | None = None) -> tuple[Workflow, list[Diagnostic]]:
+    """Load a workflow file (block types from `specs`, by default the default registry).
+
+    Raises WorkflowFileError when the file cannot be read as a workflow."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -37,14 +40,15 @@ def read_workflow(path: str | os.PathLike[str]) -> tuple[Workflow, list[Diagnost
         raise WorkflowFileError(f"{path} is a folder, not a workflow file") from None
     except OSError as exc:
         raise WorkflowFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    return loads(raw, str(path))
+    return loads(raw, str(path), specs)
 
 
-def loads(raw: bytes | str, name: str = "workflow") -> tuple[Workflow, list[Diagnostic]]:
+def loads(raw: bytes | str, name: str = "workflow",
+          specs: SpecSource | None = None) -> tuple[Workflow, list[Diagnostic]]:
     """Parse the bytes or text of a workflow file (`name` is used in messages)."""
     data = _parse_json(raw, name)
     data = _migrate_format(data, name)
-    return _build(data, name)
+    return _build(data, name, specs if specs is not None else default_registry())
 
 
 def dumps(workflow: Workflow, base_dir: str | os.PathLike[str] | None = None) -> str:
@@ -55,7 +59,7 @@ def dumps(workflow: Workflow, base_dir: str | os.PathLike[str] | None = None) ->
         "nodes": [
             {"id": node.id, "type": node.type, "title": node.title,
              "position": [_number(node.position[0]), _number(node.position[1])],
-             "settings": _portable_settings(node.type, node.settings, base_dir),
+             "settings": _portable_settings(workflow.specs.get(node.type), node.settings, base_dir),
              "node_version": node.node_version}
             for node in workflow.nodes.values()
         ],
@@ -125,8 +129,8 @@ def _migrate_format(data: dict[str, Any], name: str) -> dict[str, Any]:
     return data
 
 
-def _build(data: dict[str, Any], name: str) -> tuple[Workflow, list[Diagnostic]]:
-    workflow = Workflow()
+def _build(data: dict[str, Any], name: str, specs: SpecSource) -> tuple[Workflow, list[Diagnostic]]:
+    workflow = Workflow(specs)
     found: list[Diagnostic] = []
     for key in ("nodes", "links", "annotations"):
         if not isinstance(data.get(key, []), list):
@@ -155,7 +159,7 @@ def _add_node(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
                              "Links that named this id now go to the first node; check them.",
                              node_id=new_id))
         node_id = new_id
-    spec = registry.get(item["type"])
+    spec = workflow.specs.get(item["type"])
     settings = item.get("settings", {})
     if not isinstance(settings, dict):
         found.append(error("invalid-setting", f"The settings of node '{node_id}' are not a mapping; "
@@ -235,9 +239,8 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _portable_settings(type_name: str, settings: dict[str, Any],
+def _portable_settings(spec: NodeSpec | None, settings: dict[str, Any],
                        base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
-    spec = registry.get(type_name)
     if spec is None or base_dir is None:
         return settings
     result = dict(settings)

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .atomic import atomic_write
-from .data import Table
-from .paths import resolve_path
+from ...core.paths import resolve_path
+from ...core.table import Table
+from ...io.atomic import atomic_write
 
 # The Projector accepts sprites up to 8192 × 8192 pixels.
 MAX_SPRITE_SIDE = 8192

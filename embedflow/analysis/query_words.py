@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import Table
+from ..core.table import Table
 from .neighbours import Neighbours
 
 # Words as the user reads them: runs of letters, digits and inner apostrophes, lower-cased.

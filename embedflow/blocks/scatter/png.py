@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .atomic import atomic_write
-from .scatter_style import ColorMapping
+from ...io.atomic import atomic_write
+from .style import ColorMapping
 
 SUPERSAMPLE = 2
 MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_RIGHT = 80, 48, 64, 24

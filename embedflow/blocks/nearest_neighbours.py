@@ -7,23 +7,28 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from .. import registry
-from ..ann import AUTO_MIN_QUERIES, AUTO_MIN_ROWS, INSTALL_HINT, METHODS, approximate_search, choose_method, \
-    faiss_available, recall_at_k
-from ..data import Table
-from ..engine import NodeContext
-from ..errors import NodeError
-from ..neighbours import METRICS, invalid_rows, search, zero_rows
-from ..ports import EMBEDDINGS, NEIGHBOURS
-from ..projection import row_list
-from ..query_words import feature_texts, most_words, without_query_words
-from ..registry import NodeSpec, Port, Setting
-from ..validation import Diagnostic, ValidationContext, error, rule
-from ..workflow import Node
+from ..analysis.ann import (
+    AUTO_MIN_QUERIES,
+    AUTO_MIN_ROWS,
+    INSTALL_HINT,
+    METHODS,
+    approximate_search,
+    choose_method,
+    faiss_available,
+    recall_at_k,
+)
+from ..analysis.neighbours import METRICS, invalid_rows, search, zero_rows
+from ..analysis.projection import row_list
+from ..analysis.query_words import feature_texts, most_words, without_query_words
+from ..core.context import NodeContext
+from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.errors import NodeError
+from ..core.ports import EMBEDDINGS, NEIGHBOURS
+from ..core.specs import NodeSpec, Port, Setting
+from ..core.table import Table
+from ..core.workflow import Node
 
 TYPE = "nearest_neighbours"
-# Where upstream blocks keep the model id in their settings, for checks before anything has run.
-MODEL_SETTINGS = {"text_embedding": ("language_model", "text"), "image_embedding": ("model", "image")}
 
 
 def duplicate_rows(vectors: np.ndarray) -> np.ndarray:
@@ -43,10 +48,10 @@ def upstream_embeddings(context: ValidationContext, node: Node, port: str) -> tu
     value = context.output_of(upstream, upstream_port)
     if isinstance(value, Table) and value.vectors is not None:
         return value.dims, value.provenance.get("model"), value.provenance.get("kind")
-    if upstream.type in MODEL_SETTINGS:
-        setting, kind = MODEL_SETTINGS[upstream.type]
-        model = context.settings(upstream).get(setting)
-        return None, model if isinstance(model, str) and model else None, kind
+    description = context.describe(upstream, upstream_port)
+    if description is not None:
+        model = description.model
+        return None, model if isinstance(model, str) and model else None, description.kind
     return None, None, None
 
 
@@ -67,16 +72,14 @@ def mismatch(data: tuple[int | None, str | None, str | None],
     return None
 
 
-@rule
-def neighbour_inputs_match(context: ValidationContext) -> Iterable[Diagnostic]:
+def inputs_match(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Data and query of a Nearest Neighbours block must come from one embedding space."""
-    for node in context.workflow.nodes.values():
-        if node.type != TYPE or context.source_of(node, "query") is None:
-            continue
-        found = mismatch(upstream_embeddings(context, node, "data"), upstream_embeddings(context, node, "query"))
-        if found:
-            code, message, hint = found
-            yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id)
+    if context.source_of(node, "query") is None:
+        return
+    found = mismatch(upstream_embeddings(context, node, "data"), upstream_embeddings(context, node, "query"))
+    if found:
+        code, message, hint = found
+        yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id)
 
 
 def _prefixed(meta: pd.DataFrame, rows: np.ndarray, prefix: str, taken: set[str]) -> pd.DataFrame:
@@ -94,7 +97,8 @@ def _prefixed(meta: pd.DataFrame, rows: np.ndarray, prefix: str, taken: set[str]
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
-    """Approximate search needs faiss-cpu installed."""
+    """Data and query from one embedding space; approximate search needs faiss-cpu installed."""
+    yield from inputs_match(context, node)
     if context.settings(node).get("method") == "approximate" and not faiss_available():
         yield error("ann-not-installed", f"“{node.title}”: approximate search needs the optional package "
                     "faiss-cpu, which is not installed.", f"{INSTALL_HINT} Or set Search to exact.", node_id=node.id)
@@ -215,7 +219,7 @@ def _search_method(ctx: NodeContext, rows: int, queries: int) -> str:
     return choose_method(setting, rows, queries, available)
 
 
-SPEC = registry.register(NodeSpec(
+SPEC = NodeSpec(
     type=TYPE,
     title="Nearest Neighbours",
     category="Analysis",
@@ -245,4 +249,4 @@ SPEC = registry.register(NodeSpec(
     run=run,
     check=check,
     help_page="nearest_neighbours",
-))
+)

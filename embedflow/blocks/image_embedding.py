@@ -10,21 +10,20 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import registry
-from ..data import Table
-from ..downloads import DownloadError
-from ..embedding_cache import EmbeddingCache
-from ..engine import NodeContext
-from ..errors import Cancelled, EmbedflowError, NodeError
+from ..core.context import NodeContext
+from ..core.diagnostics import Diagnostic, ValidationContext, error, warning
+from ..core.errors import Cancelled, EmbedflowError, NodeError
+from ..core.paths import resolve_path
+from ..core.ports import EMBEDDINGS, TABLE
+from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.table import Table
+from ..core.workflow import Node
 from ..images import catalog
 from ..images.client import RemoteBackend, ServerClient
+from ..images.embedding_cache import EmbeddingCache
 from ..images.pipeline import DEFAULT_BATCH, Backend, LocalBackend, embed_sources
-from ..paths import resolve_path
-from ..ports import EMBEDDINGS, TABLE
-from ..registry import NodeSpec, Port, Setting
-from ..tabular import fingerprint_path
-from ..validation import Diagnostic, ValidationContext, error, warning
-from ..workflow import Node
+from ..io.downloads import DownloadError
+from ..io.tables import fingerprint_path
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
 REMOTE_BATCH = 16
@@ -218,7 +217,12 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     return fingerprint_path(resolve_path(settings["model_path"], base_dir))
 
 
-SPEC = registry.register(NodeSpec(
+def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
+    """The embeddings live in the space of the chosen image model; skipped rows have no vectors."""
+    return OutputDescription(model=settings.get("model"), kind="image") if port == "embeddings" else None
+
+
+SPEC = NodeSpec(
     type="image_embedding",
     title="Image Embedding",
     category="Image",
@@ -262,6 +266,7 @@ SPEC = registry.register(NodeSpec(
     ),
     run=run,
     check=check,
+    describes_output=describe,
     fingerprint=fingerprint,
     help_page="image_embedding",
-))
+)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .. import registry
-from ..engine import NodeContext
-from ..paths import resolve_path
-from ..ports import TABLE
-from ..registry import NodeSpec, Port, Setting
-from ..tabular import FORMATS, fingerprint_path, load_table
-from ..validation import Diagnostic, ValidationContext, error
-from ..workflow import Node
+from ..core.context import NodeContext
+from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.paths import resolve_path
+from ..core.ports import TABLE
+from ..core.specs import NodeSpec, Port, Setting
+from ..core.workflow import Node
+from ..io.tables import FORMATS, fingerprint_path, load_table
 
 
 def run(ctx: NodeContext) -> dict[str, Any]:
@@ -43,7 +42,7 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     return fingerprint_path(resolve_path(settings.get("path", ""), base_dir))
 
 
-SPEC = registry.register(NodeSpec(
+SPEC = NodeSpec(
     type="input",
     title="Input",
     category="Data",
@@ -63,4 +62,4 @@ SPEC = registry.register(NodeSpec(
     check=check,
     fingerprint=fingerprint,
     help_page="input",
-))
+)

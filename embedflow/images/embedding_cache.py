@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .cache import cache_dir
+from ..io.user_dirs import cache_dir
 
 DEFAULT_MAX_BYTES = 1 << 30
 SCHEMA = """

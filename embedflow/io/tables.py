@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import Table
-from .errors import NodeError
+from ..core.errors import NodeError
+from ..core.table import Table
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 FORMATS = ("auto", "csv", "tsv", "excel", "parquet", "jsonl", "txt", "images")

@@ -12,7 +12,7 @@ from typing import Callable
 
 import requests
 
-from .errors import Cancelled, EmbedflowError
+from ..core.errors import Cancelled, EmbedflowError
 
 CHUNK = 64 * 1024
 ProgressFunction = Callable[[int, "int | None"], None]

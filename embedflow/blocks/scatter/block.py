@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -11,20 +9,27 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import registry
-from ..atomic import write_frame_csv
-from ..data import Table
-from ..engine import NodeContext
-from ..errors import NodeError
-from ..ports import EMBEDDINGS, TABLE
-from ..projection import LARGE_DATA, PROJECTIONS, SAMPLE_THRESHOLD, TITLES, Projection, ProjectionError, \
-    project, umap_available
-from ..projector_export import export_projector
-from ..registry import NodeSpec, Port, Setting
-from ..scatter_png import render_scatter, save_png
-from ..scatter_style import color_mapping, labels, point_sizes
-from ..validation import Diagnostic, ValidationContext, error, warning
-from ..workflow import Node
+from ...analysis.projection import (
+    LARGE_DATA,
+    PROJECTIONS,
+    SAMPLE_THRESHOLD,
+    TITLES,
+    Projection,
+    ProjectionError,
+    project,
+    umap_available,
+)
+from ...core.context import NodeContext
+from ...core.diagnostics import Diagnostic, ValidationContext, error, warning
+from ...core.errors import NodeError
+from ...core.ports import EMBEDDINGS, TABLE
+from ...core.specs import NodeSpec, OutputDescription, Port, Setting
+from ...core.table import Table
+from ...core.workflow import Node
+from ...io.atomic import write_frame_csv
+from .png import render_scatter, save_png
+from .projector_export import export_projector
+from .style import color_mapping, labels, point_sizes
 
 TYPE = "scatter"
 COLUMN_SETTINGS = ("color", "label", "size")
@@ -35,7 +40,7 @@ WARNING_NOTES = ("projection-sampled", "projection-large", "nan-vectors")
 class ScatterView:
     """What the Scatter shows: the input rows, their 2-D coordinates and the view settings.
 
-    Carried in the node's outputs under "view" (not a port) for the canvas view and exports.
+    Carried in the node result's view slot (beside the outputs) for the canvas view and exports.
     """
 
     data: Table
@@ -54,30 +59,6 @@ class ScatterView:
                              "y": self.projection.coords[:, 1], "selected": selected})
         meta = self.data.meta.reset_index(drop=True)
         return pd.concat([head, meta.drop(columns=[c for c in meta.columns if c in head.columns])], axis=1)
-
-
-class _ProjectionMemo:
-    """The last few projections by (vector array, settings), so changing only the selection or the
-    colours does not recompute a t-SNE. Entries die with their array (weak references)."""
-
-    def __init__(self, size: int = 4) -> None:
-        self._size = size
-        self._entries: list[tuple[weakref.ref, tuple, Projection]] = []
-        self._lock = threading.Lock()
-
-    def get(self, vectors: np.ndarray, key: tuple) -> Projection | None:
-        """The stored projection of this very array with these settings, if any."""
-        with self._lock:
-            return next((p for ref, k, p in self._entries if ref() is vectors and k == key), None)
-
-    def put(self, vectors: np.ndarray, key: tuple, projection: Projection) -> None:
-        """Remember a projection, forgetting the oldest beyond the size limit."""
-        with self._lock:
-            self._entries = [e for e in self._entries if e[0]() is not None][-(self._size - 1):]
-            self._entries.append((weakref.ref(vectors), key, projection))
-
-
-_memo = _ProjectionMemo()
 
 
 def selection_rows(selection: Iterable[Any], rows: int) -> tuple[list[int], list[Any]]:
@@ -121,17 +102,18 @@ def run(ctx: NodeContext) -> dict[str, Any]:
             raise NodeError(f"{ctx.title}: {message}", code, hint)
         ctx.report(severity, code, f"{ctx.title}: {message}", hint)
 
-    key = (settings["projection"], settings["large_data"], float(settings["perplexity"]))
-    projection = _memo.get(data.vectors, key)
-    if projection is None:
+    def compute() -> Projection:
         try:
-            projection = project(data.vectors, settings["projection"], large=settings["large_data"],
-                                 perplexity=float(settings["perplexity"]),
-                                 progress=lambda fraction, message: ctx.progress(fraction, message))
+            return project(data.vectors, settings["projection"], large=settings["large_data"],
+                           perplexity=float(settings["perplexity"]),
+                           progress=lambda fraction, message: ctx.progress(fraction, message))
         except ProjectionError as exc:
             code = "umap-not-installed" if settings["projection"] == "umap" else "projection-failed"
             raise NodeError(f"{ctx.title}: {exc}", code) from None
-        _memo.put(data.vectors, key, projection)
+
+    # Through the engine's cache: changing only colours, labels or the selection reuses the projection.
+    projection = ctx.memo(("projection", settings["projection"], settings["large_data"],
+                           float(settings["perplexity"])), compute)
     for code, note in projection.notes:
         ctx.report("warning" if code in WARNING_NOTES else "info", code, note)
 
@@ -146,7 +128,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     points = len(projection.projected)
     ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
-    return {"selected": data.take(rows), "view": view}
+    ctx.view = view
+    return {"selected": data.take(rows)}
 
 
 def render(view: ScatterView, width: int = 1000, height: int = 720):
@@ -160,9 +143,8 @@ def render(view: ScatterView, width: int = 1000, height: int = 720):
         point_labels=labels(meta, view.label))
 
 
-def export(outputs: Mapping[str, Any], out_dir: str, node_id: str) -> list[str]:
+def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) -> list[str]:
     """`embedflow run --out`: OUT/<node>.png, OUT/<node>-projection.csv and OUT/<node>-projector/."""
-    view = outputs.get("view")
     if not isinstance(view, ScatterView):
         return []
     folder = Path(out_dir)
@@ -195,7 +177,12 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
                       "Set Large data to 'sample' to stay responsive or 'all' to see every row.", node_id=node.id)
 
 
-SPEC = registry.register(NodeSpec(
+def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
+    """The selected rows keep the vectors (and so the model) of the input."""
+    return upstream("data") if callable(upstream) else None
+
+
+SPEC = NodeSpec(
     type=TYPE,
     title="Scatter",
     category="Visualise",
@@ -219,6 +206,7 @@ SPEC = registry.register(NodeSpec(
     ),
     run=run,
     check=check,
+    describes_output=describe,
     export=export,
     help_page="scatter",
-))
+)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable, Iterable
 
-from . import registry
 from .errors import EmbedflowError
+from .specs import NodeSpec, SpecSource
 
 
 @dataclass
@@ -44,34 +45,54 @@ class Annotation:
     text: str = ""
 
 
+class EventKind(StrEnum):
+    """What changed in the model."""
+
+    NODE_ADDED = "node-added"
+    NODE_REMOVED = "node-removed"
+    NODE_MOVED = "node-moved"
+    TITLE_CHANGED = "title-changed"
+    SETTINGS_CHANGED = "settings-changed"
+    LINK_ADDED = "link-added"
+    LINK_REMOVED = "link-removed"
+    ANNOTATION_ADDED = "annotation-added"
+    ANNOTATION_REMOVED = "annotation-removed"
+    ANNOTATION_CHANGED = "annotation-changed"
+    RESET = "reset"
+
+
 @dataclass(frozen=True)
 class WorkflowEvent:
-    """A change to the model. kind is one of EVENT_KINDS; `item` is the node, link or annotation."""
+    """A change to the model; `item` is the node, link or annotation (the workflow for a reset)."""
 
-    kind: str
+    kind: EventKind
     item: Any
     old: Any = None
     new: Any = None
 
 
-EVENT_KINDS = (
-    "node-added", "node-removed", "node-moved", "title-changed", "settings-changed",
-    "link-added", "link-removed",
-    "annotation-added", "annotation-removed", "annotation-changed",
-    "reset",
-)
+class _NoSpecs:
+    """A workflow built without block specs knows no block types (every node is a placeholder)."""
+
+    def get(self, type_name: str) -> NodeSpec | None:
+        return None
 
 Listener = Callable[[WorkflowEvent], None]
 
 
 class Workflow:
-    """Nodes, links and annotations, edited only through methods that emit WorkflowEvents."""
+    """Nodes, links and annotations, edited only through methods that emit WorkflowEvents.
 
-    def __init__(self) -> None:
+    specs: where block types are looked up (defaults, port names, titles); usually the Registry.
+    """
+
+    def __init__(self, specs: SpecSource | None = None) -> None:
+        self.specs: SpecSource = specs if specs is not None else _NoSpecs()
         self.nodes: dict[str, Node] = {}
         self.links: dict[str, Link] = {}
         self.annotations: dict[str, Annotation] = {}
         self._listeners: list[Listener] = []
+        self._next_id: dict[str, int] = {}
 
     # -- events -----------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -79,7 +100,7 @@ class Workflow:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def _emit(self, kind: str, item: Any, old: Any = None, new: Any = None) -> None:
+    def _emit(self, kind: EventKind, item: Any, old: Any = None, new: Any = None) -> None:
         event = WorkflowEvent(kind, item, old, new)
         for listener in list(self._listeners):
             listener(event)
@@ -87,15 +108,21 @@ class Workflow:
     # -- ids --------------------------------------------------------------------
     def new_id(self, prefix: str) -> str:
         """A fresh id like n3, l7 or a2 that no node, link or annotation uses."""
-        used = self.nodes.keys() | self.links.keys() | self.annotations.keys()
-        return next(f"{prefix}{i}" for i in itertools.count(1) if f"{prefix}{i}" not in used)
+        # Counting on from the last id handed out keeps opening a file of many id-less nodes linear.
+        start = self._next_id.get(prefix, 1)
+        for i in itertools.count(start):
+            candidate = f"{prefix}{i}"
+            if candidate not in self.nodes and candidate not in self.links and candidate not in self.annotations:
+                self._next_id[prefix] = i + 1
+                return candidate
+        raise AssertionError("unreachable")
 
     # -- nodes ------------------------------------------------------------------
     def add_node(self, type_name: str, position: tuple[float, float] = (0.0, 0.0),
                  settings: dict[str, Any] | None = None, title: str | None = None,
                  node_id: str | None = None, node_version: int | None = None) -> Node:
         """Add a block; unset settings take the block's defaults. Unknown types become placeholders."""
-        spec = registry.get(type_name)
+        spec = self.specs.get(type_name)
         if node_id is not None and node_id in self.nodes:
             raise EmbedflowError(f"A node with id {node_id!r} already exists")
         stored = dict(settings or {})
@@ -110,7 +137,7 @@ class Workflow:
             node_version=node_version if node_version is not None else (spec.version if spec else 1),
         )
         self.nodes[node.id] = node
-        self._emit("node-added", node)
+        self._emit(EventKind.NODE_ADDED, node)
         return node
 
     def remove_node(self, node_id: str) -> list[Link]:
@@ -120,34 +147,34 @@ class Workflow:
         for link in removed:
             self.disconnect(link.id)
         del self.nodes[node_id]
-        self._emit("node-removed", node)
+        self._emit(EventKind.NODE_REMOVED, node)
         return removed
 
     def move_node(self, node_id: str, position: tuple[float, float]) -> None:
         """Place a node at `position`."""
         node = self._node(node_id)
         old, node.position = node.position, (float(position[0]), float(position[1]))
-        self._emit("node-moved", node, old, node.position)
+        self._emit(EventKind.NODE_MOVED, node, old, node.position)
 
     def set_title(self, node_id: str, title: str) -> None:
         """Rename a node."""
         node = self._node(node_id)
         old, node.title = node.title, title
-        self._emit("title-changed", node, old, title)
+        self._emit(EventKind.TITLE_CHANGED, node, old, title)
 
     def update_settings(self, node_id: str, changes: dict[str, Any]) -> None:
         """Set some settings of a node (others keep their values)."""
         node = self._node(node_id)
         old = copy.deepcopy(node.settings)
         node.settings.update(copy.deepcopy(changes))
-        self._emit("settings-changed", node, old, copy.deepcopy(node.settings))
+        self._emit(EventKind.SETTINGS_CHANGED, node, old, copy.deepcopy(node.settings))
 
     def replace_settings(self, node_id: str, settings: dict[str, Any]) -> None:
         """Replace all stored settings of a node (used by undo)."""
         node = self._node(node_id)
         old = node.settings
         node.settings = copy.deepcopy(settings)
-        self._emit("settings-changed", node, old, copy.deepcopy(node.settings))
+        self._emit(EventKind.SETTINGS_CHANGED, node, old, copy.deepcopy(node.settings))
 
     # -- links ------------------------------------------------------------------
     def connect(self, source: str, source_port: str, target: str, target_port: str,
@@ -161,7 +188,7 @@ class Workflow:
             self._node(node_id)
         if source == target:
             raise EmbedflowError("A node cannot be linked to itself")
-        source_spec, target_spec = registry.get(self.nodes[source].type), registry.get(self.nodes[target].type)
+        source_spec, target_spec = self.specs.get(self.nodes[source].type), self.specs.get(self.nodes[target].type)
         if source_spec and source_spec.output(source_port) is None:
             raise EmbedflowError(f"{self.nodes[source].title} has no output called {source_port!r}")
         if target_spec and target_spec.input(target_port) is None:
@@ -175,7 +202,7 @@ class Workflow:
                 self.disconnect(link.id)
         link = Link(link_id or self.new_id("l"), source, source_port, target, target_port)
         self.links[link.id] = link
-        self._emit("link-added", link)
+        self._emit(EventKind.LINK_ADDED, link)
         return link
 
     def disconnect(self, link_id: str) -> Link:
@@ -183,7 +210,7 @@ class Workflow:
         if link_id not in self.links:
             raise EmbedflowError(f"No link with id {link_id!r}")
         link = self.links.pop(link_id)
-        self._emit("link-removed", link)
+        self._emit(EventKind.LINK_REMOVED, link)
         return link
 
     def links_into(self, node_id: str) -> list[Link]:
@@ -210,7 +237,7 @@ class Workflow:
         annotation = Annotation(annotation_id or self.new_id("a"), kind,
                                 tuple(float(v) for v in rect), text)  # type: ignore[arg-type]
         self.annotations[annotation.id] = annotation
-        self._emit("annotation-added", annotation)
+        self._emit(EventKind.ANNOTATION_ADDED, annotation)
         return annotation
 
     def update_annotation(self, annotation_id: str, rect: Iterable[float] | None = None,
@@ -222,12 +249,12 @@ class Workflow:
             annotation.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
         if text is not None:
             annotation.text = text
-        self._emit("annotation-changed", annotation, old, copy.copy(annotation))
+        self._emit(EventKind.ANNOTATION_CHANGED, annotation, old, copy.copy(annotation))
 
     def remove_annotation(self, annotation_id: str) -> Annotation:
         """Remove an annotation; returns it."""
         annotation = self.annotations.pop(annotation_id)
-        self._emit("annotation-removed", annotation)
+        self._emit(EventKind.ANNOTATION_REMOVED, annotation)
         return annotation
 
     # -- whole workflow -------------------------------------------------------------
@@ -248,7 +275,8 @@ class Workflow:
         self.nodes.clear()
         self.links.clear()
         self.annotations.clear()
-        self._emit("reset", self)
+        self._next_id.clear()
+        self._emit(EventKind.RESET, self)
 
     def topological_order(self, partial: bool = False) -> list[str] | None:
         """Node ids with every node after its sources, or None when the links form a cycle.

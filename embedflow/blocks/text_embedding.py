@@ -2,62 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .. import registry
-from ..data import EncodedText, Table
-from ..engine import NodeContext
-from ..errors import NodeError
-from ..ports import EMBEDDINGS, ENCODED_TEXT
-from ..projection import row_list
-from ..registry import NodeSpec, Port, Setting
+from ..analysis.projection import row_list
+from ..core.context import NodeContext
+from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.errors import NodeError
+from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
+from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.table import EncodedText, Table
+from ..core.workflow import Node
 from ..text import models
 from ..text.arithmetic import arithmetic_pool, signed_tokens
 from ..text.encoding import text_values
+from ..text.model_checks import language_model_diagnostics, model_fingerprint
 from ..text.models import LanguageModel, LanguageModelError
 from ..text.pooling import BLOCK_POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
-from ..validation import Diagnostic, ValidationContext, error, rule
-from ..workflow import Node
-from .text_encoding import TYPE as ENCODING_TYPE, fingerprint, language_model_diagnostics
 
 TYPE = "text_embedding"
 EMPTY_ROWS = ("drop", "zeros")
 FREQUENCIES = ("wordfreq", "corpus")
 
 
-@rule
-def encoded_input_rules(context: ValidationContext) -> Iterable[Diagnostic]:
-    """Text Embedding must follow a Text Encoding directly, and use the language model it encoded with."""
-    workflow = context.workflow
-    for node in workflow.nodes.values():
-        if node.type != TYPE:
-            continue
-        link = next((l for l in workflow.links_into(node.id) if l.target_port == "encoded"), None)
-        if link is None or link.source not in workflow.nodes:
-            continue
-        upstream = workflow.nodes[link.source]
-        if upstream.type != ENCODING_TYPE:
-            yield error("text-embedding-needs-encoded-input",
-                        f"“{node.title}” needs text encoded by a Text Encoding block, but it is fed by "
-                        f"“{upstream.title}”.",
-                        f"Insert a Text Encoding block between “{upstream.title}” and “{node.title}”.",
-                        node_id=node.id, link_id=link.id)
-            continue
-        ours = context.settings(node).get("language_model")
-        theirs = context.settings(upstream).get("language_model")
-        if ours != theirs:
-            yield error("language-model-mismatch",
-                        f"“{node.title}” uses the language model {ours}, but its input was encoded by "
-                        f"“{upstream.title}” with {theirs}: the token ids of one model mean nothing to another.",
-                        f"Set the language model of “{node.title}” to {theirs}, or set the language model of "
-                        f"“{upstream.title}” to {ours}.", node_id=node.id, link_id=link.id)
+def encoded_input_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """Text Embedding must be fed encoded text, encoded with the language model it uses itself."""
+    link = context.link_into(node, "encoded")
+    if link is None or link.source not in context.workflow.nodes:
+        return
+    upstream = context.workflow.nodes[link.source]
+    upstream_spec = context.spec(upstream)
+    out_port = upstream_spec.output(link.source_port) if upstream_spec else None
+    if out_port is None:
+        return
+    if not accepts(ENCODED_TEXT, out_port.type):
+        yield error("text-embedding-needs-encoded-input",
+                    f"“{node.title}” needs text encoded by a Text Encoding block, but it is fed by "
+                    f"“{upstream.title}”.",
+                    f"Insert a Text Encoding block between “{upstream.title}” and “{node.title}”.",
+                    node_id=node.id, link_id=link.id)
+        return
+    ours = context.settings(node).get("language_model")
+    description = context.describe(upstream, link.source_port)
+    theirs = description.model if description is not None else None
+    if theirs and ours != theirs:
+        yield error("language-model-mismatch",
+                    f"“{node.title}” uses the language model {ours}, but its input was encoded by "
+                    f"“{upstream.title}” with {theirs}: the token ids of one model mean nothing to another.",
+                    f"Set the language model of “{node.title}” to {theirs}, or set the language model of "
+                    f"“{upstream.title}” to {ours}.", node_id=node.id, link_id=link.id)
+
+
+def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:
+    """The vectors live in the space of the chosen language model."""
+    return OutputDescription(model=settings.get("language_model"), kind="text")
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
-    """The language model must be one embedflow knows."""
+    """The language model must be one embedflow knows and match the encoding's."""
     yield from language_model_diagnostics(context, node)
+    yield from encoded_input_diagnostics(context, node)
 
 
 def _model(encoded: EncodedText) -> LanguageModel:
@@ -164,7 +169,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"embeddings": output}
 
 
-SPEC = registry.register(NodeSpec(
+SPEC = NodeSpec(
     type=TYPE,
     title="Text Embedding",
     category="Text",
@@ -188,6 +193,7 @@ SPEC = registry.register(NodeSpec(
     ),
     run=run,
     check=check,
-    fingerprint=fingerprint,
+    fingerprint=model_fingerprint,
+    describes_output=describe,
     help_page=TYPE,
-))
+)

@@ -7,41 +7,22 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from .. import registry
-from ..data import EncodedText, Table
-from ..engine import NodeContext
-from ..errors import NodeError
-from ..ports import ENCODED_TEXT, TABLE
-from ..projection import row_list
-from ..registry import NodeSpec, Port, Setting
-from ..tabular import IMAGE_SUFFIXES
+from ..analysis.projection import row_list
+from ..core.context import NodeContext
+from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.errors import NodeError
+from ..core.ports import ENCODED_TEXT, TABLE
+from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.table import EncodedText, Table
+from ..core.workflow import Node
+from ..io.tables import IMAGE_SUFFIXES
 from ..text import models
 from ..text.encoding import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH, PAD_ID, UNKNOWN_ID, NotText, encode, text_values
+from ..text.model_checks import language_model_diagnostics, model_fingerprint
 from ..text.models import LanguageModelError
-from ..validation import Diagnostic, ValidationContext, error, warning
-from ..workflow import Node
 
 TYPE = "text_encoding"
 LOWERCASE = ("auto", "yes", "no")
-
-
-def language_model_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
-    """unknown-language-model and language-model-not-downloaded for a block's language_model setting."""
-    model_id = context.settings(node).get("language_model")
-    if not isinstance(model_id, str):
-        return
-    info = models.get_info(model_id)
-    if info is None:
-        yield error("unknown-language-model",
-                    f"“{node.title}” uses the language model '{model_id}', which embedflow does not know.",
-                    f"Choose one of: {', '.join(models.known_ids())} (see `embedflow models`), or add your "
-                    f"own vectors with `embedflow models --add FILE --name {model_id}`.", node_id=node.id)
-    elif info.source == "gensim-data" and not info.available and node.type == TYPE:
-        yield warning("language-model-not-downloaded",
-                      f"“{node.title}”: the language model {model_id} is not downloaded yet; running the "
-                      f"block downloads it ({info.size_text()}).",
-                      f"Download it first with `embedflow models --download {model_id}`, or pick "
-                      f"{models.BUILTIN_ID}, which is built in.", node_id=node.id)
 
 
 def _feature_problem(table: Table) -> str | None:
@@ -71,7 +52,7 @@ def feature_column(table: Table) -> str | None:
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Static checks: the model must be known (and is it downloaded?), the feature must be text."""
-    yield from language_model_diagnostics(context, node)
+    yield from language_model_diagnostics(context, node, warn_download=True)
     source = context.source_of(node, "data")
     if source is None:
         return
@@ -88,16 +69,6 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
         yield error("feature-not-text", f"“{node.title}” cannot encode the output of “{upstream.title}”: {problem}.",
                     "Choose a text column as the Input's feature, or use Image Embedding for images.",
                     node_id=node.id)
-
-
-def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
-    """Changes when a stored model is replaced (added again or downloaded), so rows are encoded again."""
-    model_id = settings.get("language_model")
-    info = models.get_info(model_id) if isinstance(model_id, str) else None
-    if info is None or not info.available or info.source in ("built-in", "trained"):
-        return ""
-    meta = Path(info.location) / "model.json"
-    return f"{info.location}:{meta.stat().st_mtime_ns if meta.exists() else 0}:{info.size_bytes}"
 
 
 def lowercase_choice(choice: str) -> bool | None:
@@ -183,7 +154,12 @@ def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel
     return model, model_id
 
 
-SPEC = registry.register(NodeSpec(
+def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:
+    """The encoded tokens belong to the chosen language model."""
+    return OutputDescription(model=settings.get("language_model"), kind="text")
+
+
+SPEC = NodeSpec(
     type=TYPE,
     title="Text Encoding",
     category="Text",
@@ -204,6 +180,7 @@ SPEC = registry.register(NodeSpec(
     ),
     run=run,
     check=check,
-    fingerprint=fingerprint,
+    fingerprint=model_fingerprint,
+    describes_output=describe,
     help_page=TYPE,
-))
+)

@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from .text import models
-from .text.models import LanguageModelError, human_size
-from .text.vectors_io import FORMATS
+from ..text import models
+from ..text.models import LanguageModelError, human_size
+from ..text.vectors_io import FORMATS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +49,7 @@ def describe_all() -> list[dict[str, Any]]:
              "tokenizer": m.tokenizer.describe(), "vocab_size": m.vocab_size}
             for m in models.list_models()]
     try:
-        from .images.catalog import describe_models
+        from ..images.catalog import describe_models
     except ImportError:
         return rows
     for row in describe_models():
@@ -85,8 +85,8 @@ def _progress_printer():
 
 
 def _download(name: str) -> int:
-    from .images import catalog as image_catalog
-    from .text import gensim_data
+    from ..images import catalog as image_catalog
+    from ..text import gensim_data
 
     if name in image_catalog.CATALOG:
         return _download_image_model(image_catalog.CATALOG[name])
@@ -107,7 +107,7 @@ def _download(name: str) -> int:
 
 def _download_image_model(model: Any) -> int:
     """Fetch (or, for SqueezeNet, build) an image model of embedflow.images.catalog."""
-    from .images.catalog import model_file
+    from ..images.catalog import model_file
 
     if model.available and not model.builtin:
         print(f"{model.id} is already available ({model.location}).")
@@ -123,7 +123,7 @@ def _download_image_model(model: Any) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from .text.vectors_io import add_model
+    from ..text.vectors_io import add_model
 
     if not args.name:
         raise LanguageModelError("Give the new model a name with --name NAME.")
@@ -134,7 +134,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _evaluate(name: str, analogy_vocab: int) -> int:
-    from .text.evaluate import evaluate
+    from ..text.evaluate import evaluate
 
     info = models.get_info(name)
     if info is None:

@@ -1,0 +1,1 @@
+"""The built-in blocks: one module (or package) per block; each registers its NodeSpec."""

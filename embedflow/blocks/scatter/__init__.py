@@ -1,0 +1,1 @@
+"""The Scatter block with its styling, PNG rendering and Projector export beside it."""

@@ -1,0 +1,190 @@
+"""Block specifications: a NodeSpec names a block's ports, settings schema, run function and capabilities."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
+
+from .ports import PortType
+
+if TYPE_CHECKING:
+    from .context import NodeContext
+    from .diagnostics import Diagnostic, ValidationContext
+    from .workflow import Node
+
+
+class SettingKind(StrEnum):
+    """What a setting holds; editors and the validator act on it."""
+
+    STR = "str"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    CHOICE = "choice"
+    PATH = "path"
+    COLUMN = "column"
+    LIST = "list"
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named, typed input or output of a block."""
+
+    name: str
+    type: PortType
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One entry of a block's settings schema: kind, default, bounds or choices and help."""
+
+    name: str
+    kind: SettingKind | str
+    default: Any
+    label: str = ""
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    # The diagnostic code the validator uses when the value is not acceptable.
+    code: str = "invalid-setting"
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "kind", SettingKind(self.kind))
+        except ValueError:
+            raise ValueError(f"unknown setting kind {self.kind!r}") from None
+
+    @property
+    def display_name(self) -> str:
+        """The label shown in editors and messages."""
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not acceptable for this setting, or None when it is."""
+        name = self.display_name
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else f"{name} must be true or false, not {value!r}"
+        if self.kind in ("int", "float"):
+            numeric = (int,) if self.kind == "int" else (int, float)
+            if isinstance(value, bool) or not isinstance(value, numeric):
+                return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {value!r}"
+            if isinstance(value, float) and not math.isfinite(value):
+                return f"{name} must be a finite number, not {value!r}"
+            if self.minimum is not None and value < self.minimum:
+                return f"{name} must be at least {self.minimum:g}, not {value:g}"
+            if self.maximum is not None and value > self.maximum:
+                return f"{name} must be at most {self.maximum:g}, not {value:g}"
+            return None
+        if self.kind == "list":
+            return None if isinstance(value, list) else f"{name} must be a list, not {value!r}"
+        if not isinstance(value, str):
+            return f"{name} must be text, not {value!r}"
+        if self.kind == "choice" and self.choices and value not in self.choices:
+            return f"{name} must be one of {', '.join(self.choices)}, not {value!r}"
+        return None
+
+
+RunFunction = Callable[["NodeContext"], Mapping[str, Any]]
+CheckFunction = Callable[["ValidationContext", "Node"], Iterable["Diagnostic"]]
+FingerprintFunction = Callable[[Mapping[str, Any], "str | None"], str]
+# export(outputs, view, out_dir, node_id) -> the paths written
+ExportFunction = Callable[[Mapping[str, Any], Any, str, str], list[str]]
+MigrateFunction = Callable[[dict[str, Any], int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OutputDescription:
+    """What a block says an output holds before anything has run: the embedding model and its kind.
+
+    model: the language or image model id whose space the vectors (or tokens) belong to.
+    kind: "text" or "image" (or an add-on's own word).
+    """
+
+    model: str | None = None
+    kind: str | None = None
+
+
+# describes_output(settings, port, upstream) -> the description of output `port`; `upstream(port)`
+# describes what feeds one of the block's own inputs, so pass-through blocks can forward it.
+DescribeFunction = Callable[[Mapping[str, Any], str, Callable[[str], "OutputDescription | None"]],
+                            "OutputDescription | None"]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """Everything the engine, validator, file reader and GUI need to know about a block type.
+
+    run: computes outputs from ctx.inputs and ctx.settings.
+    check: static per-node diagnostics (e.g. a missing file or a model mismatch) run by the validator.
+    describes_output: the capability other blocks and the validator ask instead of type names.
+    fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
+    export: writes extra files for `embedflow run --out` (returns their paths).
+    migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
+    """
+
+    type: str
+    title: str
+    category: str
+    description: str
+    icon: str
+    inputs: tuple[Port, ...]
+    outputs: tuple[Port, ...]
+    settings: tuple[Setting, ...]
+    run: RunFunction
+    version: int = 1
+    check: CheckFunction | None = None
+    describes_output: DescribeFunction | None = None
+    fingerprint: FingerprintFunction | None = None
+    export: ExportFunction | None = None
+    migrate: MigrateFunction | None = None
+    help_page: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def input(self, name: str) -> Port | None:
+        """The input port called `name`, if any."""
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Port | None:
+        """The output port called `name`, if any."""
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def setting(self, name: str) -> Setting | None:
+        """The schema entry for setting `name`, if any."""
+        return next((s for s in self.settings if s.name == name), None)
+
+    def defaults(self) -> dict[str, Any]:
+        """A fresh dict of every setting's default."""
+        return {s.name: s.default for s in self.settings}
+
+    def resolve_settings(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with the stored settings (unknown keys are kept)."""
+        return {**self.defaults(), **stored}
+
+    def self_check(self) -> None:
+        """Raise ValueError when the spec contradicts itself (run when it is registered)."""
+        for label, names in (("port", [p.name for p in self.inputs]), ("port", [p.name for p in self.outputs]),
+                             ("setting", [s.name for s in self.settings])):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"block {self.type!r}: {label} names used twice: {', '.join(duplicates)}")
+        for setting in self.settings:
+            problem = setting.problem(setting.default)
+            if problem:
+                raise ValueError(f"block {self.type!r}: the default of {setting.name!r} fails its own check: {problem}")
+        if not self.type or not self.type.replace("_", "").replace("-", "").replace(".", "").isalnum():
+            raise ValueError(f"block type {self.type!r} must be letters, digits, '_', '-' or '.'")
+
+
+class SpecSource(Protocol):
+    """Where the model looks up block specs (the Registry is one)."""
+
+    def get(self, type_name: str) -> NodeSpec | None:
+        """The spec of a block type, or None for an unknown type."""
+
+
+CATEGORIES = ("Data", "Text", "Image", "Analysis", "Visualise")

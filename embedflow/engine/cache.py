@@ -1,0 +1,110 @@
+"""The result cache: block results and block memos keyed by an input signature, LRU within a memory budget.
+
+A signature (`key`) hashes the block's type, version, settings, fingerprint and its inputs' keys, so
+going back to earlier settings finds the earlier result. Entries past the budget are dropped,
+least recently used first; the newest entry is kept even when it alone exceeds the budget.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, TypeVar
+
+from ..core.diagnostics import Diagnostic
+
+T = TypeVar("T")
+DEFAULT_BUDGET = int(os.environ.get("EMBEDFLOW_CACHE_MB", "2048")) * 1_000_000
+
+
+@dataclass
+class CacheEntry:
+    """What a block produced for one signature: outputs, the view data beside them, its summary and messages."""
+
+    outputs: dict[str, Any]
+    view: Any = None
+    summary: str = ""
+    messages: list[Diagnostic] = field(default_factory=list)
+    duration: float = 0.0
+
+
+def size_of(value: Any, _depth: int = 0) -> int:
+    """A cheap estimate of the memory a value holds: array buffers, frames, and containers of them."""
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):
+        return nbytes
+    memory_usage = getattr(value, "memory_usage", None)
+    if callable(memory_usage) and hasattr(value, "columns"):
+        return int(memory_usage(index=True, deep=False).sum())
+    if _depth > 3:
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return sum(size_of(v, _depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(size_of(v, _depth + 1) for v in value[:1000])
+    if hasattr(value, "__dict__"):
+        return sum(size_of(v, _depth + 1) for v in vars(value).values())
+    return sys.getsizeof(value)
+
+
+class ResultCache:
+    """Signature → entry (or memo value), least recently used dropped first past `budget` bytes."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.RLock()
+        self.used = 0
+
+    def get(self, key: Hashable) -> Any | None:
+        """The value stored under `key` (marking it recently used), or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Store `value` under `key`, then drop the least recently used entries beyond the budget."""
+        size = size_of(value)
+        with self._lock:
+            if key in self._items:
+                self.used -= self._items.pop(key)[1]
+            self._items[key] = (value, size)
+            self.used += size
+            while self.used > self.budget and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.used -= dropped
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value under `key`, computed (outside the lock) and stored when absent."""
+        found = self.get(("memo", key))
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        value = compute()
+        self.put(("memo", key), value)
+        return value
+
+    def discard(self, key: Hashable) -> None:
+        """Forget `key` if it is stored."""
+        with self._lock:
+            item = self._items.pop(key, None)
+            if item is not None:
+                self.used -= item[1]
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        """Drop everything."""
+        with self._lock:
+            self._items.clear()
+            self.used = 0

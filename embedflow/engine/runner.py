@@ -1,0 +1,264 @@
+"""Incremental execution: topological order, results cached by input signature, failure isolation,
+progress and cooperative cancellation, steps handed to an executor. No Qt here."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Mapping
+
+from ..core.context import EventCallback, NodeContext, NodeEvent, NodeState
+from ..core.diagnostics import Diagnostic, Severity
+from ..core.errors import Cancelled, EmbedflowError, NodeError
+from ..core.specs import NodeSpec, SpecSource
+from ..core.workflow import Link, Node, Workflow
+from ..validation import validate
+from .cache import CacheEntry, ResultCache
+from .executors import Executor, Task, ThreadExecutor
+
+
+@dataclass
+class NodeResult:
+    """The outcome of one node in the latest run.
+
+    state: done, failed, refused (validation found an error in the block: `diagnostic` says which),
+    blocked (an upstream node did not finish), cancelled.
+    summary: one line for the node (e.g. "1,000 rows; columns: text").
+    view: data for the block's interactive view (the Scatter's points), beside the outputs.
+    messages: diagnostics the node reported while running (warnings, skipped rows, …).
+    """
+
+    node_id: str
+    state: NodeState
+    outputs: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    messages: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None
+    duration: float = 0.0
+    cached: bool = False
+    key: str = ""
+    view: Any = None
+    diagnostic: Diagnostic | None = None
+
+
+@dataclass
+class _Step:
+    node: Node
+    spec: NodeSpec | None
+    links: list[Link]
+
+
+@dataclass
+class _Plan:
+    steps: dict[str, _Step]
+    tasks: list[Task]
+    errors: dict[str, Diagnostic]
+    titles: dict[str, str]
+
+
+class RunHandle:
+    """A run on a worker thread: wait for it or cancel it."""
+
+    def __init__(self, thread: threading.Thread, cancel_event: threading.Event) -> None:
+        self._thread = thread
+        self._cancel = cancel_event
+        self.results: dict[str, NodeResult] = {}
+
+    def cancel(self) -> None:
+        """Ask the running nodes to stop at their next cancellation point."""
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends; False if it is still going after `timeout` seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        """True while the worker thread is alive."""
+        return self._thread.is_alive()
+
+
+class Engine:
+    """Runs a workflow, reusing a node's earlier result while its settings and inputs are unchanged.
+
+    specs: block types (by default the workflow's own); cache: where results and memos live;
+    executor: where steps run (by default a few threads, so independent branches run side by side).
+    """
+
+    def __init__(self, workflow: Workflow, base_dir: str | None = None, specs: SpecSource | None = None,
+                 cache: ResultCache | None = None, executor: Executor | None = None) -> None:
+        self.workflow = workflow
+        self.base_dir = base_dir
+        self.specs = specs if specs is not None else workflow.specs
+        self.cache = cache if cache is not None else ResultCache()
+        self.executor = executor if executor is not None else ThreadExecutor()
+        self.results: dict[str, NodeResult] = {}
+        self.executions: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._current: RunHandle | None = None
+
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        """The outputs of every node that finished, by node id."""
+        # list() copies in one step: a worker thread may add results while the UI thread reads
+        return {nid: r.outputs for nid, r in list(self.results.items()) if r.state == NodeState.DONE}
+
+    def forget(self, node_id: str) -> None:
+        """Drop a node's latest result so the next run computes it again."""
+        result = self.results.pop(node_id, None)
+        if result is not None and result.key:
+            self.cache.discard(result.key)
+
+    def run(self, node_ids: list[str] | None = None, on_event: EventCallback | None = None,
+            cancel: threading.Event | None = None) -> dict[str, NodeResult]:
+        """Run the workflow (or only `node_ids` and what they need) and wait for it."""
+        plan = self._snapshot(node_ids)
+        return self._execute(plan, on_event or (lambda event: None), cancel or threading.Event())
+
+    def start(self, node_ids: list[str] | None = None,
+              on_event: EventCallback | None = None) -> RunHandle:
+        """Run on a worker thread; a run already going is cancelled first. Returns its handle."""
+        previous = self._current
+        if previous is not None:
+            previous.cancel()
+        plan = self._snapshot(node_ids)
+        cancel_event = threading.Event()
+
+        def work() -> None:
+            if previous is not None:
+                previous.wait()
+            handle.results = self._execute(plan, on_event or (lambda event: None), cancel_event)
+
+        thread = threading.Thread(target=work, name="embedflow-run", daemon=True)
+        handle = RunHandle(thread, cancel_event)
+        self._current = handle
+        thread.start()
+        return handle
+
+    def cancel(self) -> None:
+        """Cancel the run started last, if it is still going."""
+        if self._current is not None:
+            self._current.cancel()
+
+    # -- internals -----------------------------------------------------------------
+    def _snapshot(self, node_ids: list[str] | None) -> _Plan:
+        """Copy what the run needs so the model may change while the run goes on."""
+        workflow = self.workflow
+        diagnostics = validate(workflow, self.base_dir, self.outputs(), self.specs)
+        order = workflow.topological_order(partial=True) or []
+        wanted = set(order)
+        if node_ids is not None:
+            wanted = set(node_ids)
+            stack = list(node_ids)
+            while stack:
+                for link in workflow.links_into(stack.pop()):
+                    if link.source not in wanted:
+                        wanted.add(link.source)
+                        stack.append(link.source)
+        steps = {
+            nid: _Step(copy.deepcopy(workflow.nodes[nid]), self.specs.get(workflow.nodes[nid].type),
+                       [copy.copy(link) for link in workflow.links_into(nid)])
+            for nid in order if nid in wanted
+        }
+        tasks = [Task(nid, frozenset(link.source for link in step.links if link.source in steps))
+                 for nid, step in steps.items()]
+        errors: dict[str, Diagnostic] = {}
+        for diagnostic in diagnostics:
+            if diagnostic.severity == Severity.ERROR and diagnostic.node_id and diagnostic.node_id not in errors:
+                errors[diagnostic.node_id] = diagnostic
+        titles = {nid: node.title for nid, node in workflow.nodes.items()}
+        return _Plan(steps, tasks, errors, titles)
+
+    def _execute(self, plan: _Plan, on_event: EventCallback, cancel: threading.Event) -> dict[str, NodeResult]:
+        for node_id in plan.steps:
+            on_event(NodeEvent(node_id, NodeState.QUEUED))
+        finished: dict[str, NodeResult] = {}
+
+        def run_task(node_id: str) -> None:
+            result = self._run_step(plan, plan.steps[node_id], finished, on_event, cancel)
+            finished[node_id] = result
+            self.results[node_id] = result
+            on_event(NodeEvent(node_id, result.state, 1.0 if result.state == NodeState.DONE else None,
+                               result.error or result.summary))
+
+        with self._lock:
+            self.executor.execute(plan.tasks, run_task)
+        return {nid: finished[nid] for nid in plan.steps if nid in finished}
+
+    def _run_step(self, plan: _Plan, step: _Step, finished: dict[str, NodeResult],
+                  on_event: EventCallback, cancel: threading.Event) -> NodeResult:
+        node, spec = step.node, step.spec
+        if cancel.is_set():
+            return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled before it ran")
+        static_error = plan.errors.get(node.id)
+        if static_error is not None or spec is None:
+            message = static_error.message if static_error else f"Unknown block type '{node.type}'"
+            return NodeResult(node.id, NodeState.REFUSED, error=message, diagnostic=static_error)
+        inputs: dict[str, Any] = {port.name: None for port in spec.inputs}
+        input_keys: dict[str, list[str]] = {}
+        for link in step.links:
+            upstream = finished.get(link.source)
+            if upstream is None or upstream.state != NodeState.DONE or link.source_port not in upstream.outputs:
+                # Users know blocks by their titles on the canvas, not by their ids.
+                source_title = plan.titles.get(link.source, link.source)
+                # The block's name first: the canvas shows only the start of this under the block.
+                return NodeResult(node.id, NodeState.BLOCKED,
+                                  error=f"waits for “{source_title}”, which did not finish "
+                                        f"(its input '{link.target_port}' comes from there)")
+            inputs[link.target_port] = upstream.outputs[link.source_port]
+            input_keys[link.target_port] = [upstream.key, link.source_port]
+        settings = spec.resolve_settings(node.settings)
+        key = self._key(node, spec, settings, input_keys)
+        entry = self.cache.get(key)
+        if isinstance(entry, CacheEntry):
+            return NodeResult(node.id, NodeState.DONE, entry.outputs, entry.summary, entry.messages,
+                              duration=entry.duration, cached=True, key=key, view=entry.view)
+        on_event(NodeEvent(node.id, NodeState.RUNNING, 0.0, ""))
+        inputs_signature = json.dumps(input_keys, sort_keys=True)
+
+        def memo(memo_key: Hashable, compute: Any) -> Any:
+            return self.cache.memo((node.type, spec.version, inputs_signature, memo_key), compute)
+
+        context = NodeContext(node, settings, inputs, self.base_dir, cancel, on_event, memo)
+        self.executions[node.id] = self.executions.get(node.id, 0) + 1
+        started = time.perf_counter()
+        try:
+            outputs = dict(spec.run(context))
+        except Cancelled:
+            return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled", messages=context.messages)
+        except EmbedflowError as exc:
+            if cancel.is_set():  # a block that turned a cancel into its own error was still cancelled
+                return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled", messages=context.messages)
+            code, hint = (exc.code, exc.hint) if isinstance(exc, NodeError) else ("node-failed", "")
+            context.report(Severity.ERROR, code, str(exc), hint)
+            return NodeResult(node.id, NodeState.FAILED, error=str(exc), messages=context.messages,
+                              duration=time.perf_counter() - started)
+        except Exception as exc:  # a bug in a block must not take the workflow down
+            traceback.print_exc()
+            message = f"Internal error in {node.title}: {type(exc).__name__}: {exc}"
+            context.report(Severity.ERROR, "internal-error", message, "Please report this as a bug.")
+            return NodeResult(node.id, NodeState.FAILED, error=message, messages=context.messages,
+                              duration=time.perf_counter() - started)
+        summary = context.summary or _default_summary(outputs)
+        duration = time.perf_counter() - started
+        self.cache.put(key, CacheEntry(outputs, context.view, summary, context.messages, duration))
+        return NodeResult(node.id, NodeState.DONE, outputs, summary, context.messages,
+                          duration=duration, key=key, view=context.view)
+
+    def _key(self, node: Node, spec: NodeSpec, settings: Mapping[str, Any],
+             input_keys: Mapping[str, list[str]]) -> str:
+        extra = spec.fingerprint(settings, self.base_dir) if spec.fingerprint else ""
+        text = json.dumps({"node": node.id, "type": node.type, "version": spec.version, "settings": settings,
+                           "inputs": input_keys, "extra": extra, "base": self.base_dir},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _default_summary(outputs: Mapping[str, Any]) -> str:
+    parts = [f"{name}: {value.summary()}" for name, value in outputs.items() if hasattr(value, "summary")]
+    return "; ".join(parts)

@@ -1,1 +1,0 @@
-"""Built-in blocks: each module registers one NodeSpec (and its validation rules)."""

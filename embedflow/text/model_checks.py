@@ -1,0 +1,40 @@
+"""Checks and cache fingerprints about a block's language_model setting, shared by the text blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..core.diagnostics import Diagnostic, ValidationContext, error, warning
+from ..core.workflow import Node
+from . import models
+
+
+def language_model_diagnostics(context: ValidationContext, node: Node,
+                               warn_download: bool = False) -> Iterable[Diagnostic]:
+    """unknown-language-model (and, with warn_download, language-model-not-downloaded) for a block's language_model."""
+    model_id = context.settings(node).get("language_model")
+    if not isinstance(model_id, str):
+        return
+    info = models.get_info(model_id)
+    if info is None:
+        yield error("unknown-language-model",
+                    f"“{node.title}” uses the language model '{model_id}', which embedflow does not know.",
+                    f"Choose one of: {', '.join(models.known_ids())} (see `embedflow models`), or add your "
+                    f"own vectors with `embedflow models --add FILE --name {model_id}`.", node_id=node.id)
+    elif info.source == "gensim-data" and not info.available and warn_download:
+        yield warning("language-model-not-downloaded",
+                      f"“{node.title}”: the language model {model_id} is not downloaded yet; running the "
+                      f"block downloads it ({info.size_text()}).",
+                      f"Download it first with `embedflow models --download {model_id}`, or pick "
+                      f"{models.BUILTIN_ID}, which is built in.", node_id=node.id)
+
+
+def model_fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
+    """Changes when a stored model is replaced (added again or downloaded), so rows are encoded again."""
+    model_id = settings.get("language_model")
+    info = models.get_info(model_id) if isinstance(model_id, str) else None
+    if info is None or not info.available or info.source in ("built-in", "trained"):
+        return ""
+    meta = Path(info.location) / "model.json"
+    return f"{info.location}:{meta.stat().st_mtime_ns if meta.exists() else 0}:{info.size_bytes}"

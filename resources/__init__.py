@@ -1,0 +1,1 @@
+"""embedflow's shipped files: icons, help pages, example workflows and sample data (read with importlib.resources)."""
