@@ -23,6 +23,11 @@ TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "none": "first two dime
 MIN_NEIGHBOUR_ROWS = 5
 
 PARALLEL_TSNE_ROWS = 20_000
+# PCA is computed exactly (eigenvectors of the d×d covariance, or of the n×n Gram matrix when
+# there are fewer rows than features) when that side is at most this long: n·d² flops is then
+# about what randomized SVD costs, and the two axes capture the optimal variance.
+EXACT_PCA_SIZE = 512
+RANDOMIZED_PCA_ITERATIONS = 7
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -63,24 +68,43 @@ def umap_available() -> bool:
 
 
 def pca(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """First two principal components (randomized SVD for large inputs) and their variance ratios."""
-    from sklearn.utils.extmath import randomized_svd, svd_flip
-
+    """First two principal components and their variance ratios (exact unless both sides are large)."""
     x = np.asarray(vectors, dtype=np.float32)
     centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
-    total = float((centred.astype(np.float64) ** 2).sum())
     n_components = min(2, *centred.shape)
-    if min(centred.shape) <= 64:
-        u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    if min(centred.shape) <= EXACT_PCA_SIZE:
+        scores, variances, total = _exact_pca(centred, n_components)
     else:
-        u, s, vt = randomized_svd(centred, n_components=n_components, n_iter=4, random_state=seed)
-    u, vt = svd_flip(u[:, :n_components], vt[:n_components])
+        scores, variances, total = _randomized_pca(centred, n_components, seed)
+    # The sign of an axis is arbitrary; fix it (largest score positive) so reruns draw the same picture.
+    flip = np.sign(scores[np.abs(scores).argmax(axis=0), np.arange(n_components)])
     coords = np.zeros((len(x), 2), dtype=np.float32)
-    coords[:, :n_components] = u * s[:n_components]
+    coords[:, :n_components] = scores * np.where(flip == 0, 1, flip)
     ratios = np.zeros(2)
     if total > 0:
-        ratios[:n_components] = s[:n_components] ** 2 / total
+        ratios[:n_components] = variances / total
     return coords, ratios
+
+
+def _exact_pca(centred: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scores, their sums of squares and the total from the eigenvectors of the smaller Gram matrix."""
+    wide = centred.shape[1] > centred.shape[0]
+    gram = (centred @ centred.T if wide else centred.T @ centred).astype(np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)  # ascending
+    top = eigenvectors[:, ::-1][:, :n_components]
+    variances = np.clip(eigenvalues[::-1][:n_components], 0.0, None)
+    scores = top * np.sqrt(variances) if wide else centred @ top.astype(np.float32)
+    return np.asarray(scores, dtype=np.float32), variances, float(np.trace(gram))
+
+
+def _randomized_pca(centred: np.ndarray, n_components: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scores, their sums of squares and the total by randomized SVD (both sides above EXACT_PCA_SIZE)."""
+    from sklearn.utils.extmath import randomized_svd
+
+    u, s, _ = randomized_svd(centred, n_components=n_components, n_iter=RANDOMIZED_PCA_ITERATIONS,
+                             random_state=seed)
+    total = float(np.einsum("ij,ij->", centred, centred, dtype=np.float64))
+    return (u * s).astype(np.float32), s.astype(np.float64) ** 2, total
 
 
 def _tsne(vectors: np.ndarray, perplexity: float, seed: int,

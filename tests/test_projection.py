@@ -36,6 +36,39 @@ def test_randomized_pca_of_wide_data_matches_exact_pca():
         assert abs(np.corrcoef(coords[:, axis], u[:, axis] * s[axis])[0, 1]) > 0.999
 
 
+def optimal_variance(vectors):
+    """The sum of squares of the best two axes, from numpy's SVD in float64."""
+    centred = vectors.astype(np.float64) - vectors.mean(axis=0, dtype=np.float64)
+    s = np.linalg.svd(centred, compute_uv=False)
+    return s[0] ** 2 + s[1] ** 2, (s ** 2).sum()
+
+
+@pytest.mark.parametrize("shape", [(3000, 128), (60, 700)], ids=["more-rows", "more-features"])
+def test_pca_captures_the_optimal_variance(shape):
+    # No dominant direction: the hardest case for an approximate solver.
+    vectors = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    coords, ratios = pca(vectors)
+    best, total = optimal_variance(vectors)
+    assert (coords.astype(np.float64) ** 2).sum() == pytest.approx(best, rel=1e-5)
+    assert ratios.sum() == pytest.approx(best / total, rel=1e-5)
+
+
+def test_pca_of_data_large_on_both_sides_is_near_optimal_when_two_directions_stand_out():
+    vectors = np.random.default_rng(3).standard_normal((700, 600)).astype(np.float32)
+    vectors[:, :2] *= [3.0, 2.0]
+    coords, _ = pca(vectors)
+    best, _ = optimal_variance(vectors)
+    assert (coords.astype(np.float64) ** 2).sum() >= 0.999 * best
+
+
+def test_pca_axes_have_a_fixed_sign():
+    vectors, _ = clusters(200, 6)
+    coords, _ = pca(vectors)
+    largest = coords[np.abs(coords).argmax(axis=0), [0, 1]]
+    assert (largest > 0).all()
+    assert np.array_equal(coords, pca(-vectors)[0])
+
+
 def test_pca_axes_name_the_explained_variance():
     result = project(clusters()[0], "pca")
     assert result.axes[0].startswith("PC1 (") and result.axes[0].endswith("%)")
