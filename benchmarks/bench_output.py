@@ -6,7 +6,9 @@ in the same run and in-process:
   2. embedflow CSV: io.outputs.write_output(table, "csv");
   3. embedflow Parquet: io.outputs.write_output(table, "parquet");
   4. pandas: DataFrame.to_parquet on the frame built beforehand (what a script holding a frame does);
-  5. numpy: np.save of the vectors alone (the floor: raw bytes, no text, no format).
+  5. numpy: np.save of the vectors alone (the floor: raw bytes, no text, no format);
+  6. the Parquet layout not chosen: the vectors as one fixed-size list column (pyarrow directly),
+     and pandas.read_parquet of both layouts.
 Every leg ends with the file fsynced (ours fsync before the rename; the baselines get one after), so
 none is timed against the page cache alone. Checks that both of our files read back float32-exact.
 Run: python benchmarks/bench_output.py [--rows 100000] [--dims 1000] [--quick] [--skip-today] [--dir DIR]
@@ -73,6 +75,24 @@ def check_exact(table: Table, csv_path: Path, parquet_path: Path) -> None:
     print("  both files read back float32-exact (pandas.read_csv / pandas.read_parquet)")
 
 
+def list_column_layout(table: Table, out: Path, dim_columns: Path, repeats: int) -> None:
+    """Write the vectors as one fixed-size list column; time pandas reading both Parquet layouts."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write() -> Path:
+        vectors = pa.FixedSizeListArray.from_arrays(pa.array(table.vectors.reshape(-1)), table.dims)
+        path = out / "list.parquet"
+        pq.write_table(pa.table({"text": pa.array(table.meta["text"]), "vector": vectors}), path,
+                       use_dictionary=["text"], write_statistics=["text"])
+        fsynced(path)
+        return path
+
+    _, list_path = timed("Parquet, vectors as one list column", write, repeats)
+    for label, path in (("dim_* columns", dim_columns), ("one list column", list_path)):
+        timed(f"pandas.read_parquet, {label}", lambda path=path: (pd.read_parquet(path), path)[1], repeats)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -108,6 +128,7 @@ def main() -> None:
         if not args.skip_today:
             today, _ = timed("today's CSV (atomic.write_frame_csv)",
                              lambda: (write_frame_csv(table.to_frame(), out / "t.csv"), out / "t.csv")[1], repeats)
+        list_column_layout(table, out, parquet_path, repeats)
         check_exact(table, csv_path, parquet_path)
     print(f"ratios: embedflow Parquet / pandas.to_parquet = {parquet / pandas_parquet:.2f}x (aim <= 1.5x); "
           f"embedflow Parquet / np.save = {parquet / save:.1f}x; embedflow CSV / embedflow Parquet = "

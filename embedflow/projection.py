@@ -9,7 +9,10 @@ note says so, so the user never waits without knowing why.
 from __future__ import annotations
 
 import importlib.util
+import os
+import statistics
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,7 +25,13 @@ TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "none": "first two dime
 # Below this many rows t-SNE/UMAP have no neighbourhoods worth the name; PCA is shown instead.
 MIN_NEIGHBOUR_ROWS = 5
 
-PARALLEL_TSNE_ROWS = 20_000
+# Below this many rows t-SNE runs on one thread: a second one gains little there and costs most
+# when the load changes under it (2,000 rows: 21 s on one thread, 51 s on two with the other core
+# busy; 158 points once took 20 s instead of 1). From here on it takes the idle cores.
+PARALLEL_TSNE_ROWS = 5_000
+# Below this many rows openTSNE's Barnes-Hut gradient is faster than its FFT one.
+BARNES_HUT_ROWS = 10_000
+LOAD_SAMPLES = 5
 # PCA is computed exactly (eigenvectors of the d×d covariance, or of the n×n Gram matrix when
 # there are fewer rows than features) when that side is at most this long: n·d² flops is then
 # about what randomized SVD costs, and the two axes capture the optimal variance.
@@ -107,6 +116,38 @@ def _randomized_pca(centred: np.ndarray, n_components: int, seed: int) -> tuple[
     return (u * s).astype(np.float32), s.astype(np.float64) ** 2, total
 
 
+def tsne_threads(rows: int, cores: int | None = None, busy: float | None = None) -> int:
+    """openTSNE threads for `rows`: one for small inputs, else the cores other work leaves idle.
+
+    cores, busy: the usable cores and the threads of other work; measured when not given.
+    """
+    if rows < PARALLEL_TSNE_ROWS:
+        return 1
+    cores = _usable_cores() if cores is None else cores
+    busy = _busy_cores() if busy is None else busy
+    # A thread more than the idle cores is worse than one thread: openTSNE's threads wait on each
+    # other at every iteration, so one descheduled thread stalls them all.
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _busy_cores() -> float:
+    """Threads running or waiting to run besides this one: /proc/loadavg (sampled), else the 1-minute load."""
+    try:
+        samples = []
+        for _ in range(LOAD_SAMPLES):
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                samples.append(int(handle.read().split()[3].partition("/")[0]) - 1)
+            time.sleep(0.01)
+        return float(statistics.median(samples))
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
 def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
           progress: ProgressCallback | None) -> np.ndarray:
     from openTSNE import TSNE
@@ -125,11 +166,10 @@ def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
 
     if progress is not None:
         progress(0.05, "finding t-SNE neighbourhoods")
-    # Below PARALLEL_TSNE_ROWS a second thread costs more than it gives: with the other core busy
-    # (a GUI, another run) openTSNE's threads wait on each other and 158 points took 20 s, not 1.
-    threads = 2 if n >= PARALLEL_TSNE_ROWS else 1
-    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=threads, random_state=seed,
-                callbacks=callback, callbacks_every_iters=50, verbose=False)
+    threads = tsne_threads(n)
+    method = "bh" if n < BARNES_HUT_ROWS else "fft"
+    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=threads, negative_gradient_method=method,
+                random_state=seed, callbacks=callback, callbacks_every_iters=50, verbose=False)
     return np.asarray(tsne.fit(np.asarray(vectors, dtype=np.float64)), dtype=np.float32)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from embedflow.errors import Cancelled
-from embedflow.projection import ProjectionError, pca, project
+from embedflow.projection import BARNES_HUT_ROWS, PARALLEL_TSNE_ROWS, ProjectionError, pca, project, tsne_threads
 
 
 def clusters(rows=90, dims=10, seed=0):
@@ -81,6 +81,38 @@ def test_tsne_keeps_clusters_apart():
     spread = max(np.linalg.norm(coords[labels == c] - centres[c], axis=1).mean() for c in range(3))
     gaps = [np.linalg.norm(centres[a] - centres[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
     assert min(gaps) > 2 * spread
+
+
+def test_small_inputs_run_tsne_on_one_thread():
+    assert tsne_threads(PARALLEL_TSNE_ROWS - 1, cores=2, busy=0.0) == 1
+
+
+def test_large_inputs_run_tsne_on_every_idle_core():
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2, busy=0.0) == 2
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=4, busy=1.0) == 3
+
+
+def test_tsne_leaves_busy_cores_alone_but_keeps_one_thread():
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2, busy=1.0) == 1
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2, busy=6.0) == 1
+
+
+@pytest.mark.parametrize("rows, method", [(BARNES_HUT_ROWS - 1, "bh"), (BARNES_HUT_ROWS, "fft")])
+def test_tsne_uses_barnes_hut_for_small_inputs_and_fft_for_large(monkeypatch, rows, method):
+    import openTSNE
+
+    chosen = {}
+
+    class FakeTSNE:
+        def __init__(self, **options):
+            chosen.update(options)
+
+        def fit(self, vectors):
+            return np.zeros((len(vectors), 2))
+
+    monkeypatch.setattr(openTSNE, "TSNE", FakeTSNE)
+    project(np.random.default_rng(0).standard_normal((rows, 3)), "tsne", sample_size=rows)
+    assert chosen["negative_gradient_method"] == method
 
 
 def test_tsne_reports_progress_up_to_one():
