@@ -90,7 +90,7 @@ def write_output(value: object, path: str | os.PathLike[str], fmt: OutputFormat 
     return WrittenFile(target, target.stat().st_size)
 
 
-def to_arrow(value: object, fmt: OutputFormat = "parquet") -> pa.Table:
+def to_arrow(value: object, fmt: OutputFormat) -> pa.Table:
     """The columns of an output value (as in its to_frame()) as an Arrow table ready for `fmt`.
 
     For CSV, NaN becomes an empty field (as pandas writes it) and columns the CSV writer cannot
