@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from embedflow.analysis.projection import ProjectionError, pca, project
+from embedflow.analysis.projection import (
+    BARNES_HUT_ROWS,
+    PARALLEL_TSNE_ROWS,
+    ProjectionError,
+    pca,
+    project,
+    tsne_threads,
+)
 from embedflow.core.errors import Cancelled
 
 
@@ -36,6 +43,39 @@ def test_randomized_pca_of_wide_data_matches_exact_pca():
         assert abs(np.corrcoef(coords[:, axis], u[:, axis] * s[axis])[0, 1]) > 0.999
 
 
+def optimal_variance(vectors):
+    """The sum of squares of the best two axes, from numpy's SVD in float64."""
+    centred = vectors.astype(np.float64) - vectors.mean(axis=0, dtype=np.float64)
+    s = np.linalg.svd(centred, compute_uv=False)
+    return s[0] ** 2 + s[1] ** 2, (s ** 2).sum()
+
+
+@pytest.mark.parametrize("shape", [(3000, 128), (60, 700)], ids=["more-rows", "more-features"])
+def test_pca_captures_the_optimal_variance(shape):
+    # No dominant direction: the hardest case for an approximate solver.
+    vectors = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    coords, ratios = pca(vectors)
+    best, total = optimal_variance(vectors)
+    assert (coords.astype(np.float64) ** 2).sum() == pytest.approx(best, rel=1e-5)
+    assert ratios.sum() == pytest.approx(best / total, rel=1e-5)
+
+
+def test_pca_of_data_large_on_both_sides_is_near_optimal_when_two_directions_stand_out():
+    vectors = np.random.default_rng(3).standard_normal((700, 600)).astype(np.float32)
+    vectors[:, :2] *= [3.0, 2.0]
+    coords, _ = pca(vectors)
+    best, _ = optimal_variance(vectors)
+    assert (coords.astype(np.float64) ** 2).sum() >= 0.999 * best
+
+
+def test_pca_axes_have_a_fixed_sign():
+    vectors, _ = clusters(200, 6)
+    coords, _ = pca(vectors)
+    largest = coords[np.abs(coords).argmax(axis=0), [0, 1]]
+    assert (largest > 0).all()
+    assert np.array_equal(coords, pca(-vectors)[0])
+
+
 def test_pca_axes_name_the_explained_variance():
     result = project(clusters()[0], "pca")
     assert result.axes[0].startswith("PC1 (") and result.axes[0].endswith("%)")
@@ -48,6 +88,38 @@ def test_tsne_keeps_clusters_apart():
     spread = max(np.linalg.norm(coords[labels == c] - centres[c], axis=1).mean() for c in range(3))
     gaps = [np.linalg.norm(centres[a] - centres[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
     assert min(gaps) > 2 * spread
+
+
+def test_small_inputs_run_tsne_on_one_thread():
+    assert tsne_threads(PARALLEL_TSNE_ROWS - 1, cores=2, busy=0.0) == 1
+
+
+def test_large_inputs_run_tsne_on_every_idle_core():
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2, busy=0.0) == 2
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=4, busy=1.0) == 3
+
+
+def test_tsne_leaves_busy_cores_alone_but_keeps_one_thread():
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2, busy=1.0) == 1
+    assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2, busy=6.0) == 1
+
+
+@pytest.mark.parametrize("rows, method", [(BARNES_HUT_ROWS - 1, "bh"), (BARNES_HUT_ROWS, "fft")])
+def test_tsne_uses_barnes_hut_for_small_inputs_and_fft_for_large(monkeypatch, rows, method):
+    import openTSNE
+
+    chosen = {}
+
+    class FakeTSNE:
+        def __init__(self, **options):
+            chosen.update(options)
+
+        def fit(self, vectors):
+            return np.zeros((len(vectors), 2))
+
+    monkeypatch.setattr(openTSNE, "TSNE", FakeTSNE)
+    project(np.random.default_rng(0).standard_normal((rows, 3)), "tsne", sample_size=rows)
+    assert chosen["negative_gradient_method"] == method
 
 
 def test_tsne_reports_progress_up_to_one():

@@ -9,7 +9,10 @@ note says so, so the user never waits without knowing why.
 from __future__ import annotations
 
 import importlib.util
+import os
+import statistics
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,7 +25,18 @@ TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "none": "first two dime
 # Below this many rows t-SNE/UMAP have no neighbourhoods worth the name; PCA is shown instead.
 MIN_NEIGHBOUR_ROWS = 5
 
-PARALLEL_TSNE_ROWS = 20_000
+# Below this many rows t-SNE runs on one thread: a second one gains little there and costs most
+# when the load changes under it (2,000 rows: 21 s on one thread, 51 s on two with the other core
+# busy; 158 points once took 20 s instead of 1). From here on it takes the idle cores.
+PARALLEL_TSNE_ROWS = 5_000
+# Below this many rows openTSNE's Barnes-Hut gradient is faster than its FFT one.
+BARNES_HUT_ROWS = 10_000
+LOAD_SAMPLES = 5
+# PCA is computed exactly (eigenvectors of the d×d covariance, or of the n×n Gram matrix when
+# there are fewer rows than features) when that side is at most this long: n·d² flops is then
+# about what randomized SVD costs, and the two axes capture the optimal variance.
+EXACT_PCA_SIZE = 512
+RANDOMIZED_PCA_ITERATIONS = 7
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -63,24 +77,75 @@ def umap_available() -> bool:
 
 
 def pca(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """First two principal components (randomized SVD for large inputs) and their variance ratios."""
-    from sklearn.utils.extmath import randomized_svd, svd_flip
-
+    """First two principal components and their variance ratios (exact unless both sides are large)."""
     x = np.asarray(vectors, dtype=np.float32)
     centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
-    total = float((centred.astype(np.float64) ** 2).sum())
     n_components = min(2, *centred.shape)
-    if min(centred.shape) <= 64:
-        u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    if min(centred.shape) <= EXACT_PCA_SIZE:
+        scores, variances, total = _exact_pca(centred, n_components)
     else:
-        u, s, vt = randomized_svd(centred, n_components=n_components, n_iter=4, random_state=seed)
-    u, vt = svd_flip(u[:, :n_components], vt[:n_components])
+        scores, variances, total = _randomized_pca(centred, n_components, seed)
+    # The sign of an axis is arbitrary; fix it (largest score positive) so reruns draw the same picture.
+    flip = np.sign(scores[np.abs(scores).argmax(axis=0), np.arange(n_components)])
     coords = np.zeros((len(x), 2), dtype=np.float32)
-    coords[:, :n_components] = u * s[:n_components]
+    coords[:, :n_components] = scores * np.where(flip == 0, 1, flip)
     ratios = np.zeros(2)
     if total > 0:
-        ratios[:n_components] = s[:n_components] ** 2 / total
+        ratios[:n_components] = variances / total
     return coords, ratios
+
+
+def _exact_pca(centred: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scores, their sums of squares and the total from the eigenvectors of the smaller Gram matrix."""
+    wide = centred.shape[1] > centred.shape[0]
+    gram = (centred @ centred.T if wide else centred.T @ centred).astype(np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)  # ascending
+    top = eigenvectors[:, ::-1][:, :n_components]
+    variances = np.clip(eigenvalues[::-1][:n_components], 0.0, None)
+    scores = top * np.sqrt(variances) if wide else centred @ top.astype(np.float32)
+    return np.asarray(scores, dtype=np.float32), variances, float(np.trace(gram))
+
+
+def _randomized_pca(centred: np.ndarray, n_components: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scores, their sums of squares and the total by randomized SVD (both sides above EXACT_PCA_SIZE)."""
+    from sklearn.utils.extmath import randomized_svd
+
+    u, s, _ = randomized_svd(centred, n_components=n_components, n_iter=RANDOMIZED_PCA_ITERATIONS,
+                             random_state=seed)
+    total = float(np.einsum("ij,ij->", centred, centred, dtype=np.float64))
+    return (u * s).astype(np.float32), s.astype(np.float64) ** 2, total
+
+
+def tsne_threads(rows: int, cores: int | None = None, busy: float | None = None) -> int:
+    """openTSNE threads for `rows`: one for small inputs, else the cores other work leaves idle.
+
+    cores, busy: the usable cores and the threads of other work; measured when not given.
+    """
+    if rows < PARALLEL_TSNE_ROWS:
+        return 1
+    cores = _usable_cores() if cores is None else cores
+    busy = _busy_cores() if busy is None else busy
+    # A thread more than the idle cores is worse than one thread: openTSNE's threads wait on each
+    # other at every iteration, so one descheduled thread stalls them all.
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _busy_cores() -> float:
+    """Threads running or waiting to run besides this one: /proc/loadavg (sampled), else the 1-minute load."""
+    try:
+        samples = []
+        for _ in range(LOAD_SAMPLES):
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                samples.append(int(handle.read().split()[3].partition("/")[0]) - 1)
+            time.sleep(0.01)
+        return float(statistics.median(samples))
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
 
 
 def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
@@ -101,11 +166,10 @@ def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
 
     if progress is not None:
         progress(0.05, "finding t-SNE neighbourhoods")
-    # Below PARALLEL_TSNE_ROWS a second thread costs more than it gives: with the other core busy
-    # (a GUI, another run) openTSNE's threads wait on each other and 158 points took 20 s, not 1.
-    threads = 2 if n >= PARALLEL_TSNE_ROWS else 1
-    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=threads, random_state=seed,
-                callbacks=callback, callbacks_every_iters=50, verbose=False)
+    threads = tsne_threads(n)
+    method = "bh" if n < BARNES_HUT_ROWS else "fft"
+    tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=threads, negative_gradient_method=method,
+                random_state=seed, callbacks=callback, callbacks_every_iters=50, verbose=False)
     return np.asarray(tsne.fit(np.asarray(vectors, dtype=np.float64)), dtype=np.float32)
 
 
