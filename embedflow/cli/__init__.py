@@ -14,9 +14,8 @@ from ..core.diagnostics import Diagnostic, has_errors
 from ..core.errors import EmbedflowError
 from ..core.workflow import Workflow
 from ..engine import Engine
-from ..io.atomic import write_frame_csv
+from ..io.outputs import FORMATS, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
-from ..registry import default_registry
 from ..validation import validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models")
@@ -55,6 +54,11 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("file", help="the workflow file (.embedflow)")
         parser.add_argument("--out", default=None,
                             help="folder for the outputs (default: <workflow name>-out in the current folder)")
+        parser.add_argument("--format", choices=FORMATS, default="csv",
+                            help="csv (default) or parquet: OUT/<node>-<port>.csv or .parquet, vectors as dim_* columns")
+        parser.add_argument("--outputs", default="all", metavar="all|final|NODE[.PORT],...",
+                            help="what to write: all (default: every output port), final (the outputs no block "
+                                 "consumes, plus Scatter pictures), or a list such as n3,n5.neighbours")
         parser.set_defaults(handler=run_command)
     elif name == "validate":
         parser.description = "Print the workflow's diagnostics; exit 1 on any error."
@@ -101,6 +105,12 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"embedflow run: {args.file} has errors; nothing was run.", file=sys.stderr)
         return 1
     out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
+    specs = workflow.specs
+    declared = {nid: [p.name for p in spec.outputs] if (spec := specs.get(node.type)) else []
+                for nid, node in workflow.nodes.items()}
+    wanted = select_outputs([(link.source, link.source_port) for link in workflow.links.values()],
+                            declared, args.outputs)
+    exporting = _exporting_nodes(args.outputs, declared)
     titles = {node.id: node.title for node in workflow.nodes.values()}
     reporter = _ProgressPrinter(titles)
     results = Engine(workflow, base_dir).run(on_event=reporter)
@@ -112,26 +122,40 @@ def run_command(args: argparse.Namespace) -> int:
                 print(message.line(), file=sys.stderr)
         if result.state != "done":
             failed = True
-            hints = [m.hint for m in result.messages if m.severity == "error" and m.message == result.error and m.hint]
-            print(f"{name}: {result.state}: {result.error}" + (f" Hint: {hints[0]}" if hints else ""), file=sys.stderr)
+            errors = [m for m in result.messages if m.severity == "error" and m.message == result.error]
+            cause = result.diagnostic or (errors[0] if errors else None)
+            hint = f" Hint: {cause.hint}" if cause is not None and cause.hint else ""
+            print(f"{name}: {result.state}: {result.error}{hint}", file=sys.stderr)
             continue
         written: list[str] = []
         try:
             for port, value in result.outputs.items():
-                if hasattr(value, "to_frame"):
-                    target = out_dir / f"{node_id}-{port}.csv"
-                    write_frame_csv(value.to_frame(), target)
-                    written.append(str(target))
-            spec = default_registry().get(workflow.nodes[node_id].type)
-            if spec is not None and spec.export is not None:
-                written.extend(spec.export(result.outputs, result.view, str(out_dir), node_id))
+                if (node_id, port) in wanted and is_writable(value):
+                    done = write_output(value, output_path(out_dir, node_id, port, args.format), args.format)
+                    written.append(done.describe())
+            spec = specs.get(workflow.nodes[node_id].type)
+            if spec is not None and spec.export is not None and node_id in exporting:
+                for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
+                    written.append(_described(Path(path)))
         except OSError as exc:  # disk full, no permission: say which node's outputs are missing
             failed = True
             print(f"{name}: its outputs could not be written to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
             continue
-        print(f"{name}: {result.summary}" + (f" -> {', '.join(written)}" if written else ""),
+        print(f"{name}: {result.summary}" + (f" -> wrote {', '.join(written)}" if written else ""),
               file=sys.stderr)
     return 1 if failed else 0
+
+
+def _exporting_nodes(spec: str, declared: dict[str, list[str]]) -> set[str]:
+    """Nodes whose extra files (the Scatter's picture) are written: all for all/final, else the named ones."""
+    if spec.strip() in ("all", "final"):
+        return set(declared)
+    return {entry.strip().split(".", 1)[0] for entry in spec.split(",") if entry.strip()}
+
+
+def _described(path: Path) -> str:
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
+    return f"{path.name} ({format_size(size)})"
 
 
 def _output_folder(path: Path) -> Path:
