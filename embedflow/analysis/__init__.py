@@ -1,0 +1,1 @@
+"""Neighbours, approximate search, projections, clustering and classification."""
