@@ -77,7 +77,7 @@ def cluster(vectors: np.ndarray, method: Method = "kmeans", k: int | Literal["au
     _check_settings(method, k, metric, linkage, min_cluster_size)
     data = as_matrix(vectors)
     kept, skipped, notes = _usable_rows(data, metric)
-    points = data[kept]
+    points = data if len(kept) == len(data) else data[kept]
     if metric == "cosine":
         points = points / np.linalg.norm(points, axis=1, keepdims=True)
     if method == "agglomerative" and len(points) > AGGLOMERATIVE_MAX_ROWS:
@@ -180,7 +180,7 @@ def _hdbscan(points: np.ndarray, min_cluster_size: int) -> np.ndarray:
     if len(points) < min_cluster_size:
         raise AnalysisError(f"The minimum cluster size is {min_cluster_size} but there are only {len(points)} rows. "
                             "Lower the minimum cluster size.", "k-larger-than-rows")
-    # copy=False: `points` is already our own array (a row selection or the normalised copy).
+    # copy=False: with a feature matrix (not precomputed distances) HDBSCAN does not write to it.
     return HDBSCAN(min_cluster_size=min_cluster_size, copy=False).fit_predict(points)
 
 
