@@ -20,7 +20,6 @@ import pandas as pd
 from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
@@ -168,7 +167,10 @@ def _training_rows(vectors: np.ndarray, labels: pd.Series | Sequence
     if len(zero_rows(data[usable])) == len(usable):
         raise AnalysisError("Every vector is all zeros, so there is nothing to learn from (e.g. texts with no "
                             "known word). Check the block that made the vectors.", "zero-vectors")
-    return data[usable], y.to_numpy(dtype=object)[usable], usable, np.union1d(no_label, bad), notes
+    labels_kept = y.to_numpy(dtype=object)[usable]
+    if len(usable) == len(data):
+        return data, labels_kept, usable, np.zeros(0, dtype=np.int64), notes
+    return data[usable], labels_kept, usable, np.union1d(no_label, bad), notes
 
 
 def _classes(y: np.ndarray) -> tuple[list, np.ndarray]:
@@ -225,23 +227,23 @@ def _estimator(model: str, rows: int, seed: int):
 def _scores(y: np.ndarray, predicted: np.ndarray, baseline: np.ndarray, folds: np.ndarray,
             classes: list) -> pd.DataFrame:
     """One row per score: mean and std over folds of the model, and the baseline's mean."""
-    everyone = list(range(len(classes)))
+    model = np.array([_fold_scores(y[folds == f], predicted[folds == f], len(classes)) for f in np.unique(folds)])
+    majority = np.array([_fold_scores(y[folds == f], baseline[folds == f], len(classes)) for f in np.unique(folds)])
+    names = [str(c) for c in classes]
+    keys = [("accuracy", ""), ("macro F1", "")] + [("precision", c) for c in names] + [("recall", c) for c in names]
+    return pd.DataFrame({"metric": [k[0] for k in keys], "class": [k[1] for k in keys], "value": model.mean(axis=0),
+                         "std": model.std(axis=0), "baseline": majority.mean(axis=0)}, columns=list(SCORE_COLUMNS))
 
-    def per_fold(guess: np.ndarray) -> dict[tuple[str, str], list[float]]:
-        values: dict[tuple[str, str], list[float]] = {}
-        for fold in np.unique(folds):
-            truth, got = y[folds == fold], guess[folds == fold]
-            fold_scores = {("accuracy", ""): accuracy_score(truth, got),
-                           ("macro F1", ""): f1_score(truth, got, labels=everyone, average="macro", zero_division=0)}
-            precision = precision_score(truth, got, labels=everyone, average=None, zero_division=0)
-            recall = recall_score(truth, got, labels=everyone, average=None, zero_division=0)
-            fold_scores |= {("precision", str(name)): precision[i] for i, name in enumerate(classes)}
-            fold_scores |= {("recall", str(name)): recall[i] for i, name in enumerate(classes)}
-            for key, value in fold_scores.items():
-                values.setdefault(key, []).append(float(value))
-        return values
 
-    model, majority = per_fold(predicted), per_fold(baseline)
-    rows = [(metric, name, np.mean(v), np.std(v), np.mean(majority[(metric, name)]))
-            for (metric, name), v in model.items()]
-    return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+def _fold_scores(truth: np.ndarray, guess: np.ndarray, n_classes: int) -> np.ndarray:
+    """Accuracy, macro F1, then precision and recall of every class, from one fold's confusion counts.
+
+    As scikit-learn's with zero_division=0: a class never predicted has precision 0, one absent
+    from the fold recall 0, and macro F1 averages over every class."""
+    counts = np.bincount(truth * n_classes + guess, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    hits = np.diag(counts).astype(np.float64)
+    predicted, actual = counts.sum(axis=0), counts.sum(axis=1)
+    precision = np.divide(hits, predicted, out=np.zeros(n_classes), where=predicted > 0)
+    recall = np.divide(hits, actual, out=np.zeros(n_classes), where=actual > 0)
+    f1 = np.divide(2 * hits, predicted + actual, out=np.zeros(n_classes), where=predicted + actual > 0)
+    return np.concatenate([[hits.sum() / len(truth), f1.mean()], precision, recall])

@@ -241,3 +241,23 @@ def test_fit_predict_needs_two_classes(words):
     _, vectors, _ = words
     with pytest.raises(AnalysisError, match="at least two classes"):
         fit_predict(vectors, ["x"] * len(vectors), vectors[:2])
+
+
+def test_scores_are_scikit_learns_per_fold_metrics(words):
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    _, vectors, categories = words
+    labels = categories.where(np.arange(len(categories)) % 4 != 0, "colours")  # noisy labels: mistakes to score
+    result = cross_validate(vectors, labels, model="knn")
+    p = result.predictions
+    folds = [p[p["fold"] == f] for f in range(1, 6)]
+    classes = list(result.classes)
+    assert score(result, "macro F1")["value"] == pytest.approx(np.mean(
+        [f1_score(f["label"], f["predicted"], labels=classes, average="macro", zero_division=0) for f in folds]))
+    for i, name in enumerate(classes):
+        assert score(result, "precision", name)["value"] == pytest.approx(np.mean(
+            [precision_score(f["label"], f["predicted"], labels=classes, average=None, zero_division=0)[i]
+             for f in folds]))
+        assert score(result, "recall", name)["value"] == pytest.approx(np.mean(
+            [recall_score(f["label"], f["predicted"], labels=classes, average=None, zero_division=0)[i]
+             for f in folds]))

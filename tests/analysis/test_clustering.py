@@ -87,6 +87,18 @@ def test_silhouette_is_scikit_learns_cosine_silhouette(words):
     assert "silhouette-sampled" not in dict(result.notes)
 
 
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_silhouette_of_each_row_is_scikit_learns(words, metric):
+    from sklearn.metrics import silhouette_samples
+
+    _, vectors, categories = words
+    members = categories.factorize()[0]
+    members[0] = members.max() + 1  # a cluster of one row scores 0
+    # float32 distances: |a|² + |b|² - 2a·b rounds, most for close pairs, so agree to 1e-4
+    assert np.allclose(clustering.silhouette_samples(vectors, members, metric),
+                       silhouette_samples(vectors, members, metric=metric), atol=1e-4)
+
+
 def test_silhouette_is_sampled_above_the_threshold_and_says_so(words, monkeypatch):
     monkeypatch.setattr(clustering, "SILHOUETTE_SAMPLE", 20)
     _, vectors, _ = words
