@@ -1,0 +1,249 @@
+"""Classifiers on vectors: stratified cross-validation and fit-then-predict, with scores a class can read.
+
+Each row's prediction comes from the model trained on the other folds (it was held out of its own).
+`probability` is the model's probability of the class it predicted: predict_proba for logistic
+regression; for k-NN the share of the k neighbours that voted for it; for the linear SVM, which has
+no probabilities, a softmax of its decision values (a confidence, not calibrated). Scores are the
+mean over folds with their standard deviation, and beside each the same score of the majority-class
+baseline (always predict the most frequent class of the data), scored on the same folds.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.special import softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import LinearSVC
+
+from .checks import (AnalysisError, CancelledCallback, ProgressCallback, as_matrix, checkpoint, describe_rows,
+                     non_finite_rows, zero_rows)
+
+Model = Literal["logistic_regression", "knn", "linear_svm"]
+MODELS = ("logistic_regression", "knn", "linear_svm")
+PROBABILITY = {"logistic_regression": "predicted probability (predict_proba)",
+               "knn": "share of the k nearest neighbours voting for the class",
+               "linear_svm": "softmax of the decision values (not calibrated)"}
+MAX_CLASSES = 1_000
+KNN_NEIGHBOURS = 5
+MAX_ITERATIONS = 1_000
+SCORE_COLUMNS = ("metric", "class", "value", "std", "baseline")
+
+
+@dataclass(frozen=True)
+class ClassificationResult:
+    """Cross-validated predictions and their scores.
+
+    predictions: indexed by input row number (rows with a label only), columns `label`,
+    `predicted`, `probability`, `fold` (1..folds, the fold the row was held out in), `correct`.
+    scores: columns metric, class ("" for the whole), value (mean over folds), std (over folds),
+    baseline (the majority-class baseline's value). confusion: true classes (rows) × predicted.
+    dropped: rows left out (no label, or NaN/inf in the vector); notes: (code, sentence) pairs.
+    """
+
+    predictions: pd.DataFrame
+    scores: pd.DataFrame
+    confusion: pd.DataFrame
+    classes: tuple
+    model: str
+    probability: str
+    dropped: np.ndarray
+    notes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    """Predictions for test rows from a model fitted on every usable training row.
+
+    predictions: indexed by test row number (rows with a usable vector), columns `predicted`,
+    `probability`. skipped: test rows with NaN/inf vectors; dropped: training rows left out.
+    """
+
+    predictions: pd.DataFrame
+    classes: tuple
+    model: str
+    probability: str
+    skipped: np.ndarray
+    dropped: np.ndarray
+    notes: tuple[tuple[str, str], ...]
+
+
+def cross_validate(vectors: np.ndarray, labels: pd.Series | Sequence, model: Model = "logistic_regression",
+                   folds: int = 5, seed: int = 0, progress: ProgressCallback | None = None,
+                   cancelled: CancelledCallback | None = None) -> ClassificationResult:
+    """Stratified k-fold cross-validation of `model` predicting `labels` from `vectors`."""
+    _check_model(model)
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise AnalysisError(f"The number of folds must be a whole number of at least 2; it is {folds!r}.",
+                            "invalid-folds")
+    data, y, rows, dropped, notes = _training_rows(vectors, labels)
+    classes, codes = _classes(y)
+    _check_classes(classes, codes, folds)
+    held_out_in = np.zeros(len(y), dtype=np.int64)
+    predicted = np.zeros(len(y), dtype=np.int64)
+    probability = np.zeros(len(y))
+    # The majority-class baseline: always the most frequent class of the data (the first on a tie).
+    baseline = np.full(len(y), np.bincount(codes).argmax(), dtype=np.int64)
+    splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(data, codes)
+    for fold, (train, test) in enumerate(splits, start=1):
+        checkpoint(progress, cancelled, (fold - 1) / folds, f"fold {fold} of {folds}")
+        predicted[test], probability[test] = _fit_predict(model, data[train], codes[train], data[test], seed)
+        held_out_in[test] = fold
+    checkpoint(progress, cancelled, 1.0, "scoring")
+    names = np.asarray(classes, dtype=object)
+    predictions = pd.DataFrame({"label": names[codes], "predicted": names[predicted], "probability": probability,
+                                "fold": held_out_in, "correct": predicted == codes}, index=pd.Index(rows, name="row"))
+    scores = _scores(codes, predicted, baseline, held_out_in, classes)
+    confusion = pd.crosstab(pd.Categorical(names[codes], categories=classes),
+                            pd.Categorical(names[predicted], categories=classes),
+                            rownames=["true"], colnames=["predicted"], dropna=False)
+    return ClassificationResult(predictions, scores, confusion, tuple(classes), model, PROBABILITY[model],
+                                dropped, tuple(notes))
+
+
+def fit_predict(train_vectors: np.ndarray, train_labels: pd.Series | Sequence, test_vectors: np.ndarray,
+                model: Model = "logistic_regression", seed: int = 0, progress: ProgressCallback | None = None,
+                cancelled: CancelledCallback | None = None) -> PredictionResult:
+    """Fit `model` on every usable training row and predict the test rows."""
+    _check_model(model)
+    data, y, _, dropped, notes = _training_rows(train_vectors, train_labels)
+    classes, codes = _classes(y)
+    _check_classes(classes, codes, folds=1)
+    test = as_matrix(test_vectors)
+    if test.shape[1] != data.shape[1]:
+        raise AnalysisError(f"The test vectors have {test.shape[1]} numbers each but the training vectors "
+                            f"{data.shape[1]}: embed both with the same model.", "dimension-mismatch")
+    skipped = non_finite_rows(test)
+    if len(skipped):
+        notes.append(("nan-vectors", f"Did not predict {describe_rows(skipped)} of the test input whose vectors "
+                                     "hold NaN or infinite values."))
+    usable = np.setdiff1d(np.arange(len(test)), skipped)
+    checkpoint(progress, cancelled, 0.0, "training")
+    predicted, probability = (_fit_predict(model, data, codes, test[usable], seed) if len(usable)
+                              else (np.zeros(0, dtype=np.int64), np.zeros(0)))
+    checkpoint(progress, cancelled, 1.0, "done")
+    names = np.asarray(classes, dtype=object)
+    predictions = pd.DataFrame({"predicted": names[predicted], "probability": probability},
+                               index=pd.Index(usable, name="row"))
+    return PredictionResult(predictions, tuple(classes), model, PROBABILITY[model], skipped, dropped, tuple(notes))
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")
+
+
+def _training_rows(vectors: np.ndarray, labels: pd.Series | Sequence
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    """Vectors and labels of the usable rows, their row numbers, the rows dropped, and notes on them."""
+    data = as_matrix(vectors)
+    y = pd.Series(labels).reset_index(drop=True)
+    if len(y) != len(data):
+        raise AnalysisError(f"There are {len(data)} vectors but {len(y)} labels.", "label-length-mismatch")
+    if len(data) == 0:
+        raise AnalysisError("There are no rows to learn from.", "too-few-rows")
+    notes = []
+    no_label = np.flatnonzero(y.isna().to_numpy())
+    if len(no_label):
+        notes.append(("missing-labels", f"Left out {describe_rows(no_label)} with no label."))
+    bad = np.setdiff1d(non_finite_rows(data), no_label)
+    if len(bad):
+        notes.append(("nan-vectors", f"Left out {describe_rows(bad)} whose vectors hold NaN or infinite values."))
+    usable = np.setdiff1d(np.arange(len(data)), np.union1d(no_label, bad))
+    if len(usable) == 0:
+        raise AnalysisError(f"No row has both a label and a usable vector ({describe_rows(no_label)} have no "
+                            "label). Choose the label column with the classes to learn.", "too-few-rows")
+    if len(usable) == 1:
+        raise AnalysisError("There is only one labelled row; a classifier needs at least two classes with several "
+                            "rows each.", "too-few-rows")
+    if len(zero_rows(data[usable])) == len(usable):
+        raise AnalysisError("Every vector is all zeros, so there is nothing to learn from (e.g. texts with no "
+                            "known word). Check the block that made the vectors.", "zero-vectors")
+    labels_kept = y.to_numpy(dtype=object)[usable]
+    if len(usable) == len(data):
+        return data, labels_kept, usable, np.zeros(0, dtype=np.int64), notes
+    return data[usable], labels_kept, usable, np.union1d(no_label, bad), notes
+
+
+def _classes(y: np.ndarray) -> tuple[list, np.ndarray]:
+    """The sorted distinct labels (as text when they cannot be sorted) and each row's class number."""
+    try:
+        codes, classes = pd.factorize(y, sort=True)
+    except TypeError:  # mixed types such as 1 and "a"
+        codes, classes = pd.factorize(y.astype(str), sort=True)
+    return list(classes), codes.astype(np.int64)
+
+
+def _check_classes(classes: list, codes: np.ndarray, folds: int) -> None:
+    if len(classes) > MAX_CLASSES:
+        raise AnalysisError(f"The label column has {len(classes):,} different values; the classifier learns at "
+                            f"most {MAX_CLASSES:,} classes. Choose a column of categories, not of names or ids.",
+                            "too-many-classes")
+    if len(classes) < 2:
+        raise AnalysisError(f"Every labelled row has the same label ({classes[0]!r}); a classifier needs at least "
+                            "two classes.", "too-few-classes")
+    counts = np.bincount(codes, minlength=len(classes))
+    small = [f"{classes[i]!r} ({counts[i]})" for i in np.flatnonzero(counts < folds)]
+    if small:
+        shown = ", ".join(small[:10]) + (f" and {len(small) - 10} more" if len(small) > 10 else "")
+        raise AnalysisError(f"Each class needs at least as many rows as there are folds ({folds}); these have fewer: "
+                            f"{shown}. Add rows, lower the folds, or leave those classes out.", "class-too-small")
+
+
+def _fit_predict(model: str, train: np.ndarray, y: np.ndarray, test: np.ndarray, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Class numbers predicted for `test` and the probability of each prediction."""
+    with warnings.catch_warnings():
+        # A fit that stops at MAX_ITERATIONS still predicts well on embeddings; not the user's problem.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = _estimator(model, len(train), seed).fit(train, y)
+    if model == "linear_svm":
+        decision = fitted.decision_function(test)
+        if decision.ndim == 1:  # two classes: one value, positive for the second
+            decision = np.column_stack([np.zeros_like(decision), decision])
+        probabilities = softmax(decision, axis=1)
+    else:
+        probabilities = fitted.predict_proba(test)
+    best = probabilities.argmax(axis=1)
+    return fitted.classes_[best].astype(np.int64), probabilities[np.arange(len(test)), best]
+
+
+def _estimator(model: str, rows: int, seed: int):
+    if model == "logistic_regression":
+        return LogisticRegression(max_iter=MAX_ITERATIONS, random_state=seed)
+    if model == "knn":
+        return KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBOURS, rows), metric="cosine", algorithm="brute")
+    return LinearSVC(random_state=seed, max_iter=MAX_ITERATIONS)
+
+
+def _scores(y: np.ndarray, predicted: np.ndarray, baseline: np.ndarray, folds: np.ndarray,
+            classes: list) -> pd.DataFrame:
+    """One row per score: mean and std over folds of the model, and the baseline's mean."""
+    model = np.array([_fold_scores(y[folds == f], predicted[folds == f], len(classes)) for f in np.unique(folds)])
+    majority = np.array([_fold_scores(y[folds == f], baseline[folds == f], len(classes)) for f in np.unique(folds)])
+    names = [str(c) for c in classes]
+    keys = [("accuracy", ""), ("macro F1", "")] + [("precision", c) for c in names] + [("recall", c) for c in names]
+    return pd.DataFrame({"metric": [k[0] for k in keys], "class": [k[1] for k in keys], "value": model.mean(axis=0),
+                         "std": model.std(axis=0), "baseline": majority.mean(axis=0)}, columns=list(SCORE_COLUMNS))
+
+
+def _fold_scores(truth: np.ndarray, guess: np.ndarray, n_classes: int) -> np.ndarray:
+    """Accuracy, macro F1, then precision and recall of every class, from one fold's confusion counts.
+
+    As scikit-learn's with zero_division=0: a class never predicted has precision 0, one absent
+    from the fold recall 0, and macro F1 averages over every class."""
+    counts = np.bincount(truth * n_classes + guess, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    hits = np.diag(counts).astype(np.float64)
+    predicted, actual = counts.sum(axis=0), counts.sum(axis=1)
+    precision = np.divide(hits, predicted, out=np.zeros(n_classes), where=predicted > 0)
+    recall = np.divide(hits, actual, out=np.zeros(n_classes), where=actual > 0)
+    f1 = np.divide(2 * hits, predicted + actual, out=np.zeros(n_classes), where=predicted + actual > 0)
+    return np.concatenate([[hits.sum() / len(truth), f1.mean()], precision, recall])

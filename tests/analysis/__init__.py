@@ -1,0 +1,1 @@
+"""Tests of embedflow.analysis: clustering, cluster labels and classification."""
