@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import Cancelled, EmbedflowError
+from ..core.errors import Cancelled, EmbedflowError
 
 ProgressCallback = Callable[[float, str], None]
 CancelledCallback = Callable[[], bool]

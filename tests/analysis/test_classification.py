@@ -11,7 +11,7 @@ from sklearn.svm import LinearSVC
 from embedflow.analysis import classification
 from embedflow.analysis.checks import AnalysisError
 from embedflow.analysis.classification import cross_validate, fit_predict
-from embedflow.errors import Cancelled
+from embedflow.core.errors import Cancelled
 
 from .real_data import category_words, word_vectors
 

@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from embedflow.analysis import clustering
 from embedflow.analysis.checks import AnalysisError
 from embedflow.analysis.clustering import NOISE, SKIPPED, cluster
-from embedflow.errors import Cancelled, EmbedflowError
+from embedflow.core.errors import Cancelled, EmbedflowError
 
 from .real_data import category_words
 
