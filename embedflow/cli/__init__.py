@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .. import __version__
 from ..core.context import NodeEvent
@@ -20,6 +21,8 @@ from ..registry import default_registry
 from ..validation import validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models")
+# The canvas plugs in through this entry-point group (pyproject.toml): embedflow imports no Qt.
+CANVAS_GROUP = "embedflow.canvas"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,9 +46,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas")
     args = parser.parse_args(argv)
-    from embedflow_canvas.app import main as gui_main
+    try:
+        canvas_main = load_canvas()
+    except EmbedflowError as exc:
+        print(f"embedflow: {exc}", file=sys.stderr)
+        return 1
+    return int(canvas_main(args.file))
 
-    return gui_main(args.file)
+
+def load_canvas(group: str = CANVAS_GROUP) -> Callable[[str | None], int]:
+    """The canvas's `main(path)` found through the entry-point `group`; EmbedflowError when it cannot start."""
+    found = sorted(entry_points(group=group), key=lambda point: point.name)
+    if not found:
+        raise EmbedflowError("the canvas is not installed (no entry point in the group "
+                             f"{group!r}); reinstall embedflow, or run a workflow headless with "
+                             "`embedflow run FILE --out DIR`")
+    try:
+        canvas_main: Callable[[str | None], int] = found[0].load()
+    except ImportError as exc:
+        raise EmbedflowError(f"the canvas cannot start: {exc}. Install its dependencies (PyQt5, pyqtgraph), "
+                             "or run a workflow headless with `embedflow run FILE --out DIR`") from None
+    return canvas_main
 
 
 def _subcommand_parser(name: str) -> argparse.ArgumentParser:
