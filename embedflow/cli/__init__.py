@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..core.context import NodeEvent
-from ..core.diagnostics import Diagnostic, has_errors
+from ..core.context import NodeEvent, NodeState
+from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
 from ..core.workflow import Workflow
 from ..engine import Engine
@@ -129,11 +129,11 @@ def run_command(args: argparse.Namespace) -> int:
     for node_id, result in results.items():
         name = f"{node_id} ({titles[node_id]})"
         for message in result.messages:
-            if message.severity != "error":
+            if message.severity != Severity.ERROR:
                 print(message.line(), file=sys.stderr)
-        if result.state != "done":
+        if result.state != NodeState.DONE:
             failed = True
-            hints = [m.hint for m in result.messages if m.severity == "error" and m.message == result.error and m.hint]
+            hints = [m.hint for m in result.messages if m.severity == Severity.ERROR and m.message == result.error and m.hint]
             print(f"{name}: {result.state}: {result.error}" + (f" Hint: {hints[0]}" if hints else ""), file=sys.stderr)
             continue
         written: list[str] = []
@@ -175,7 +175,7 @@ class _ProgressPrinter:
 
     def __call__(self, event: NodeEvent) -> None:
         name = f"{event.node_id} ({self.titles.get(event.node_id, '?')})"
-        if event.state == "running" and event.fraction is not None:
+        if event.state == NodeState.RUNNING and event.fraction is not None:
             if event.fraction == 0.0 and not event.message:
                 return
             now = time.monotonic()
