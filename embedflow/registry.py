@@ -8,11 +8,13 @@ module or add-on that fails to load is recorded once in `failures` and harms not
 from __future__ import annotations
 
 import contextvars
+import functools
 import importlib
 import inspect
 import threading
 import traceback
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import metadata
 from typing import Callable, Iterable
 
@@ -29,23 +31,31 @@ BUILTIN_MODULES = (
 )
 
 
+class OriginKind(StrEnum):
+    """Who provides a block type."""
+
+    BUILT_IN = "built-in"
+    ADD_ON = "add-on"
+    SCRIPT = "script"
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a block type comes from: built in, an add-on package (with its entry point), or a script."""
 
-    kind: str = "built-in"
+    kind: OriginKind = OriginKind.BUILT_IN
     package: str = ""
     version: str = ""
     entry_point: str = ""
 
     def __str__(self) -> str:
-        if self.kind != "add-on":
-            return self.kind
+        if self.kind != OriginKind.ADD_ON:
+            return str(self.kind)
         return f"add-on {self.package} {self.version} (entry point {self.entry_point})".replace("  ", " ")
 
 
 BUILT_IN = Origin()
-SCRIPT = Origin("script")
+SCRIPT = Origin(OriginKind.SCRIPT)
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class Registry:
         """Add a block type after checking the spec; an add-on may not replace another origin's block."""
         spec.self_check()
         known = self._origins.get(spec.type)
-        if known is not None and known != origin and origin.kind == "add-on":
+        if known is not None and known != origin and origin.kind == OriginKind.ADD_ON:
             raise ValueError(f"block type {spec.type!r} is already provided by {known}")
         self._specs[spec.type] = spec
         self._origins[spec.type] = origin
@@ -115,9 +125,9 @@ class Registry:
         found = metadata.entry_points(group=BLOCKS_GROUP) if entry_points is None else entry_points
         for entry_point in found:
             dist = entry_point.dist
-            origin = Origin("add-on", dist.name if dist else "?", dist.version if dist else "", entry_point.name)
+            origin = Origin(OriginKind.ADD_ON, dist.name if dist else "?", dist.version if dist else "", entry_point.name)
             self._guarded(f"{entry_point.name} = {entry_point.value}", origin,
-                          lambda ep=entry_point: self._load_entry_point(ep))
+                          functools.partial(self._load_entry_point, entry_point))
 
     def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
         loaded = entry_point.load()

@@ -27,6 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
@@ -200,7 +201,7 @@ async def _read_images(request: Request, max_images: int) -> tuple[str, list[str
     if kind == "multipart/form-data":
         try:
             async with request.form(max_files=max_images, max_fields=16) as form:
-                files = [f for f in form.getlist("images") if hasattr(f, "read")]
+                files = [f for f in form.getlist("images") if isinstance(f, UploadFile)]
                 model = str(form.get("model") or "squeezenet")
                 names = [f.filename or f"image{i}" for i, f in enumerate(files)]
                 images = [await f.read() for f in files]
@@ -246,10 +247,11 @@ def _embed_all(backend: LocalBackend, images: list[bytes], max_pixels: int,
 
     prepared = list(decoders.map(prepare, images))
     results: list[np.ndarray | str] = list(prepared)
-    good = [i for i, p in enumerate(prepared) if not isinstance(p, str)]
+    arrays = {i: p for i, p in enumerate(prepared) if not isinstance(p, str)}
+    good = list(arrays)
     for start in range(0, len(good), BATCH):
         rows = good[start:start + BATCH]
-        for row, vector in zip(rows, backend.run([prepared[r] for r in rows])):
+        for row, vector in zip(rows, backend.run([arrays[r] for r in rows])):
             results[row] = vector
     return results
 

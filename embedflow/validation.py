@@ -38,7 +38,7 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     specific = {d.link_id for d in found if d.link_id and d.code not in ("port-type-mismatch", "cycle")}
     found = [d for d in found if not (d.code == "port-type-mismatch" and d.link_id in specific)]
     order = {node_id: i for i, node_id in enumerate(workflow.nodes)}
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(found, key=lambda d: (order.get(d.node_id or "", len(order)), rank[d.severity]))
 
 
@@ -123,8 +123,8 @@ def invalid_settings(context: ValidationContext) -> Iterable[Diagnostic]:
             continue
         for name, value in node.settings.items():
             setting = spec.setting(name)
-            problem = setting.problem(value) if setting else None
-            if problem:
+            problem = setting.problem(value) if setting is not None else None
+            if setting is not None and problem:
                 yield error(setting.code, f"“{node.title}”: {problem}.",
                             f"Open the block's settings and choose a valid {setting.display_name.lower()}"
                             f" (default: {setting.default!r}).", node_id=node.id)

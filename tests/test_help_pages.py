@@ -16,10 +16,10 @@ from embedflow.registry import default_registry
 SPECS = default_registry().specs()
 SOURCE = "\n".join(path.read_text(encoding="utf-8") for path in Path(registry.__file__).parent.rglob("*.py"))
 PAGES = sorted(resource("help").glob("*.md"))
-# Codes a block module reports: error("code", ...), warning("code", ...), ctx.report("severity", "code", ...)
+# Codes a block module reports: error("code", ...), warning("code", ...), ctx.report(Severity.X, "code", ...)
 # and NodeError(message, "code", ...).
 REPORTED = re.compile(r'(?:\berror|\bwarning)\(\s*"([a-z]+(?:-[a-z]+)+)"'
-                      r'|report\(\s*"\w+",\s*"([a-z]+(?:-[a-z]+)+)"'
+                      r'|report\(\s*(?:"\w+"|Severity\.[A-Z]+),\s*"([a-z]+(?:-[a-z]+)+)"'
                       r'|NodeError\((?:[^()]|\([^()]*\))*?,\s*"([a-z]+(?:-[a-z]+)+)"', re.S)
 
 

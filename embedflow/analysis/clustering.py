@@ -199,6 +199,7 @@ def _auto_k(points: np.ndarray, method: str, metric: str, linkage: str, seed: in
         if scores[-1] > best_score:
             best_labels, best_score = labels, scores[-1]
     chosen = tried[int(np.argmax(scores))]
+    assert best_labels is not None  # every score beats -inf, so the first k already set it
     return AutoK(tuple(tried), tuple(scores), chosen), best_labels
 
 

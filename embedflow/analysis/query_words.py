@@ -34,7 +34,8 @@ def without_query_words(found: Neighbours, query_texts: pd.Series, data_texts: p
     valid = found.indices >= 0
     data_words = data_texts.reset_index(drop=True).astype("string").fillna("").str.strip().str.lower().to_numpy(
         dtype=object)
-    neighbour_words = np.where(valid, data_words[np.where(valid, found.indices, 0)], None)
+    neighbour_words = data_words[np.where(valid, found.indices, 0)]
+    neighbour_words[~valid] = None
     own = words_of(query_texts)
     own_pairs = pd.MultiIndex.from_arrays([own.index.to_numpy(), own.to_numpy(dtype=object)])
     pairs = pd.MultiIndex.from_arrays([np.repeat(np.arange(queries), fetched), neighbour_words.ravel()])

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, ValidationContext, error, warning
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.paths import resolve_path
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..images import catalog
@@ -79,7 +79,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     column = image_column(table, ctx.settings["column"])
     if len(table) and not _looks_like_images(table.meta[column]):
         # The static rule needs the input's last output, which a first (headless) run does not have yet.
-        ctx.report("warning", "feature-not-image",
+        ctx.report(Severity.WARNING, "feature-not-image",
                    f"“{ctx.title}”: the column '{column}' does not look like image paths or URLs.",
                    "Choose the column that holds image file names, paths or URLs.")
     server_url = ctx.settings["server_url"].strip()
@@ -121,7 +121,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         ctx.summary += f" ({result.from_cache:,} from the cache)"
     if result.failed:
         first_row, first_reason = min(result.failed)
-        ctx.report("warning", "images-skipped",
+        ctx.report(Severity.WARNING, "images-skipped",
                    f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row} "
                    f"({table.meta[column].iloc[first_row]}): {first_reason}.",
                    "See the 'skipped' output for every row and its reason.")
@@ -133,7 +133,7 @@ def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
     try:
         return EmbeddingCache()
     except (sqlite3.Error, OSError) as exc:
-        ctx.report("warning", "image-cache-unavailable",
+        ctx.report(Severity.WARNING, "image-cache-unavailable",
                    f"The embedding cache cannot be used ({exc}); every image is embedded afresh.",
                    "Check that the cache folder (EMBEDFLOW_CACHE_DIR) is writable.")
         return None
@@ -180,7 +180,7 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     elif not server_url and model_id in catalog.CATALOG and not catalog.CATALOG[model_id].available:
         model = catalog.CATALOG[model_id]
         size = f" ({model.size_bytes / 1e6:.0f} MB)" if model.size_bytes else ""
-        yield Diagnostic("image-model-not-downloaded", "info", node.id, None,
+        yield Diagnostic("image-model-not-downloaded", Severity.INFO, node.id, None,
                          f"“{node.title}”: {model.name} will be downloaded{size} when the block runs.",
                          "Or download it now with `embedflow models --download "
                          f"{model.id}`.")
@@ -219,7 +219,7 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
     """The embeddings live in the space of the chosen image model; skipped rows have no vectors."""
-    return OutputDescription(model=settings.get("model"), kind="image") if port == "embeddings" else None
+    return OutputDescription(model=settings.get("model"), kind=EmbeddingKind.IMAGE) if port == "embeddings" else None
 
 
 SPEC = NodeSpec(

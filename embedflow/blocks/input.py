@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.paths import resolve_path
 from ..core.ports import TABLE
 from ..core.specs import NodeSpec, Port, Setting
@@ -19,7 +19,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     ctx.progress(0.0, f"Reading {path.name}")
     loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"])
     for message in loaded.warnings:
-        ctx.report("warning", "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
+        ctx.report(Severity.WARNING, "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
     ctx.summary = f"{loaded.table.summary()}; feature: {loaded.table.feature}"
     return {"data": loaded.table}
 

@@ -21,7 +21,7 @@ from ..analysis.neighbours import METRICS, invalid_rows, search, zero_rows
 from ..analysis.projection import row_list
 from ..analysis.query_words import feature_texts, most_words, without_query_words
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, NEIGHBOURS
 from ..core.specs import NodeSpec, Port, Setting
@@ -126,21 +126,29 @@ def neighbours_table(data: Table, query: Table, indices: np.ndarray, distances: 
     return Table(meta, provenance={**data.provenance, "metric": metric})
 
 
-def _report_rows(ctx: NodeContext, table: Table, name: str, metric: str) -> None:
-    bad = invalid_rows(table.vectors)
+def _vectors(ctx: NodeContext, table: Table, name: str) -> np.ndarray:
+    """The vectors of input `name`; a NodeError when the table has none."""
+    if table.vectors is None:
+        raise NodeError(f"{ctx.title}: its {name} input has no vectors.", "no-vectors",
+                        "Link the output of an embedding block (Text Embedding or Image Embedding).")
+    return table.vectors
+
+
+def _report_rows(ctx: NodeContext, vectors: np.ndarray, name: str, metric: str) -> None:
+    bad = invalid_rows(vectors)
     if len(bad):
-        ctx.report("warning", "nan-vectors",
+        ctx.report(Severity.WARNING, "nan-vectors",
                    f"{len(bad):,} {name} row(s) hold NaN or infinite values and were skipped (rows {row_list(bad)}).",
                    "Check the upstream block: an empty text or unreadable image may have produced them.")
-    zeros = zero_rows(table.vectors)
+    zeros = zero_rows(vectors)
     if len(zeros) and metric == "cosine":
-        ctx.report("warning", "zero-vectors",
+        ctx.report(Severity.WARNING, "zero-vectors",
                    f"{len(zeros):,} {name} row(s) have all-zero vectors, so cosine similarity is 0 for "
                    f"them (rows {row_list(zeros)}).",
                    "Such rows usually had no known words; check the text or the language model.")
-    duplicates = duplicate_rows(table.vectors)
+    duplicates = duplicate_rows(vectors)
     if len(duplicates):
-        ctx.report("info", "duplicate-vectors",
+        ctx.report(Severity.INFO, "duplicate-vectors",
                    f"{len(duplicates):,} {name} row(s) repeat an earlier row's vector exactly "
                    f"(rows {row_list(duplicates)}); duplicates are each other's neighbours at distance 0.")
 
@@ -150,15 +158,13 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     data: Table = ctx.inputs["data"]
     query: Table | None = ctx.inputs.get("query")
     k, metric = int(ctx.settings["k"]), ctx.settings["metric"]
-    for name, table in (("data", data), ("query", query)):
-        if table is not None and table.vectors is None:
-            raise NodeError(f"{ctx.title}: its {name} input has no vectors.", "no-vectors",
-                            "Link the output of an embedding block (Text Embedding or Image Embedding).")
+    data_vectors = _vectors(ctx, data, "data")
+    query_vectors = None if query is None else _vectors(ctx, query, "query")
     if query is not None:
-        found = mismatch((data.dims, data.provenance.get("model"), data.provenance.get("kind")),
+        problem = mismatch((data.dims, data.provenance.get("model"), data.provenance.get("kind")),
                          (query.dims, query.provenance.get("model"), query.provenance.get("kind")))
-        if found:
-            code, message, hint = found
+        if problem:
+            code, message, hint = problem
             raise NodeError(f"{ctx.title}: {message}", code, hint)
     if len(data) == 0 or (query is not None and len(query) == 0):
         raise NodeError(f"{ctx.title}: its {'data' if len(data) == 0 else 'query'} input has no rows.",
@@ -168,32 +174,31 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                         "too-few-rows", "Give it at least two rows, or link a query.")
     candidates = len(data) - (1 if query is None else 0)
     if k > candidates:
-        ctx.report("warning", "k-larger-than-rows",
+        ctx.report(Severity.WARNING, "k-larger-than-rows",
                    f"k is {k} but there {'is only 1 row' if candidates == 1 else f'are only {candidates:,} rows'} "
                    f"to choose from, so each query gets {candidates:,} "
                    f"neighbour{'' if candidates == 1 else 's'}.", f"Set k to {candidates} or less.")
-    _report_rows(ctx, data, "data", metric)
-    if query is not None:
-        _report_rows(ctx, query, "query", metric)
+    _report_rows(ctx, data_vectors, "data", metric)
+    if query_vectors is not None:
+        _report_rows(ctx, query_vectors, "query", metric)
 
     queries = len(query) if query is not None else len(data)
     method = _search_method(ctx, len(data), queries)
-    query_vectors = None if query is None else query.vectors
     how = metric
     asking = query if query is not None else data
     exclude = bool(ctx.settings["exclude_query_words"])
     # Fetch enough extra neighbours that k remain after the query's own words are left out.
     fetch = min(candidates, k + most_words(feature_texts(asking))) if exclude else min(k, candidates)
     if method == "exact":
-        found = search(data.vectors, query_vectors, k=fetch, metric=metric,
+        found = search(data_vectors, query_vectors, k=fetch, metric=metric,
                        progress=lambda fraction: ctx.progress(fraction, "searching"))
     else:
-        found = approximate_search(data.vectors, query_vectors, k=fetch, metric=metric,
+        found = approximate_search(data_vectors, query_vectors, k=fetch, metric=metric,
                                    progress=lambda fraction: ctx.progress(0.9 * fraction, "approximate search"))
         ctx.progress(0.9, "measuring recall against exact search")
-        recall = recall_at_k(data.vectors, query_vectors, found, metric)
+        recall = recall_at_k(data_vectors, query_vectors, found, metric)
         how = f"{metric}, approximate, recall@{recall.k} {recall.value:.3f}"
-        ctx.report("info", "approximate-recall",
+        ctx.report(Severity.INFO, "approximate-recall",
                    f"Approximate search (faiss HNSW) found {recall.value:.1%} of the exact {recall.k} nearest "
                    f"neighbours (recall@{recall.k}, measured with exact search on {recall.queries:,} sampled queries).",
                    "" if recall.value >= 0.9 else "Set Search to exact if every true neighbour matters.")
@@ -213,7 +218,7 @@ def _search_method(ctx: NodeContext, rows: int, queries: int) -> str:
         raise NodeError(f"{ctx.title}: approximate search needs the optional package faiss-cpu, which is not "
                         "installed.", "ann-not-installed", f"{INSTALL_HINT} Or set Search to exact.")
     if setting == "auto" and not available and rows >= AUTO_MIN_ROWS and queries >= AUTO_MIN_QUERIES:
-        ctx.report("info", "ann-not-installed",
+        ctx.report(Severity.INFO, "ann-not-installed",
                    f"Exact search of {queries:,} queries among {rows:,} rows can take many minutes; approximate "
                    "search would be much faster but needs the optional package faiss-cpu.", INSTALL_HINT)
     return choose_method(setting, rows, queries, available)

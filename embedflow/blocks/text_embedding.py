@@ -8,10 +8,10 @@ import numpy as np
 
 from ..analysis.projection import row_list
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..text import models
@@ -56,7 +56,7 @@ def encoded_input_diagnostics(context: ValidationContext, node: Node) -> Iterabl
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:
     """The vectors live in the space of the chosen language model."""
-    return OutputDescription(model=settings.get("language_model"), kind="text")
+    return OutputDescription(model=settings.get("language_model"), kind=EmbeddingKind.TEXT)
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
@@ -152,7 +152,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     keep_zeros = ctx.settings["empty_rows"] == "zeros"
     if len(without):
         fate = "kept as zero vectors" if keep_zeros else "left out of the output"
-        ctx.report("warning", "rows-without-known-words",
+        ctx.report(Severity.WARNING, "rows-without-known-words",
                    f"{len(without):,} row(s) have no word that {model_id} knows and were {fate}: "
                    f"rows {row_list(without)}.",
                    "Set 'Rows without known words' to keep them as zero vectors, or check their text."

@@ -9,10 +9,10 @@ import pandas as pd
 
 from ..analysis.projection import row_list
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, ValidationContext, error
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
@@ -98,7 +98,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         raise NodeError(f"“{ctx.title}”: the column '{column}' holds {exc}, not text.", "feature-not-text",
                         "Choose a text column as the Input's feature.") from None
     if len(numeric_rows):
-        ctx.report("warning", "numbers-as-text",
+        ctx.report(Severity.WARNING, "numbers-as-text",
                    f"{len(numeric_rows):,} row(s) of '{column}' hold numbers, not text; they were encoded as "
                    f"text (rows {row_list(numeric_rows)}).")
     model, key = _model(ctx, model_id, texts)
@@ -106,12 +106,12 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     encoding = encode(texts, model, length, lowercase_choice(ctx.settings["lowercase"]),
                       progress=lambda f, m: ctx.progress(0.1 + 0.85 * f, m))
     if encoding.empty_rows.size:
-        ctx.report("warning", "empty-rows",
+        ctx.report(Severity.WARNING, "empty-rows",
                    f"{len(encoding.empty_rows):,} row(s) are empty after tokenization (no words in them): "
                    f"rows {row_list(encoding.empty_rows)}.",
                    "Text Embedding drops them, or gives them zero vectors if you choose so.")
     if encoding.truncated_rows.size:
-        ctx.report("info", "text-truncated",
+        ctx.report(Severity.INFO, "text-truncated",
                    f"{len(encoding.truncated_rows):,} row(s) have more than {length} tokens and were cut at "
                    f"{length} (rows {row_list(encoding.truncated_rows)}).",
                    "Raise the sequence length to use more of each text.")
@@ -156,7 +156,7 @@ def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:
     """The encoded tokens belong to the chosen language model."""
-    return OutputDescription(model=settings.get("language_model"), kind="text")
+    return OutputDescription(model=settings.get("language_model"), kind=EmbeddingKind.TEXT)
 
 
 SPEC = NodeSpec(

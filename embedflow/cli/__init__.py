@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .. import __version__
-from ..core.context import NodeEvent
-from ..core.diagnostics import Diagnostic, has_errors
+from ..core.context import NodeEvent, NodeState
+from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
 from ..core.workflow import Workflow
 from ..engine import Engine
@@ -19,6 +20,8 @@ from ..io.workflow_file import read_workflow
 from ..validation import validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models")
+# The canvas plugs in through this entry-point group (pyproject.toml): embedflow imports no Qt.
+CANVAS_GROUP = "embedflow.canvas"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,9 +45,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas")
     args = parser.parse_args(argv)
-    from embedflow_canvas.app import main as gui_main
+    try:
+        canvas_main = load_canvas()
+    except EmbedflowError as exc:
+        print(f"embedflow: {exc}", file=sys.stderr)
+        return 1
+    return int(canvas_main(args.file))
 
-    return gui_main(args.file)
+
+def load_canvas(group: str = CANVAS_GROUP) -> Callable[[str | None], int]:
+    """The canvas's `main(path)` found through the entry-point `group`; EmbedflowError when it cannot start."""
+    found = sorted(entry_points(group=group), key=lambda point: point.name)
+    if not found:
+        raise EmbedflowError("the canvas is not installed (no entry point in the group "
+                             f"{group!r}); reinstall embedflow, or run a workflow headless with "
+                             "`embedflow run FILE --out DIR`")
+    try:
+        canvas_main: Callable[[str | None], int] = found[0].load()
+    except ImportError as exc:
+        raise EmbedflowError(f"the canvas cannot start: {exc}. Install its dependencies (PyQt5, pyqtgraph), "
+                             "or run a workflow headless with `embedflow run FILE --out DIR`") from None
+    return canvas_main
 
 
 def _subcommand_parser(name: str) -> argparse.ArgumentParser:
@@ -118,11 +139,11 @@ def run_command(args: argparse.Namespace) -> int:
     for node_id, result in results.items():
         name = f"{node_id} ({titles[node_id]})"
         for message in result.messages:
-            if message.severity != "error":
+            if message.severity != Severity.ERROR:
                 print(message.line(), file=sys.stderr)
-        if result.state != "done":
+        if result.state != NodeState.DONE:
             failed = True
-            errors = [m for m in result.messages if m.severity == "error" and m.message == result.error]
+            errors = [m for m in result.messages if m.severity == Severity.ERROR and m.message == result.error]
             cause = result.diagnostic or (errors[0] if errors else None)
             hint = f" Hint: {cause.hint}" if cause is not None and cause.hint else ""
             print(f"{name}: {result.state}: {result.error}{hint}", file=sys.stderr)
@@ -178,7 +199,7 @@ class _ProgressPrinter:
 
     def __call__(self, event: NodeEvent) -> None:
         name = f"{event.node_id} ({self.titles.get(event.node_id, '?')})"
-        if event.state == "running" and event.fraction is not None:
+        if event.state == NodeState.RUNNING and event.fraction is not None:
             if event.fraction == 0.0 and not event.message:
                 return
             now = time.monotonic()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable, Hashable, TypeVar
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, SeverityName
 from .errors import Cancelled
 from .workflow import Node
 
@@ -32,7 +32,7 @@ class NodeEvent:
     """Progress of a run: a node changed state, or reported progress while running."""
 
     node_id: str
-    state: NodeState | str
+    state: NodeState
     fraction: float | None = None
     message: str = ""
 
@@ -83,10 +83,10 @@ class NodeContext:
         self.check_cancelled()
         self._on_event(NodeEvent(self.node_id, NodeState.RUNNING, max(0.0, min(1.0, fraction)), message))
 
-    def report(self, severity: str, code: str, message: str, hint: str = "") -> None:
+    def report(self, severity: SeverityName, code: str, message: str, hint: str = "") -> None:
         """Attach a diagnostic to this node's result (e.g. rows that were skipped)."""
         self.messages.append(Diagnostic(code, severity, self.node_id, None, message, hint))
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """compute()'s value, reused across runs through the engine's result cache while `key` is unchanged."""
-        return self._memo(key, compute)  # type: ignore[no-any-return]
+        return self._memo(key, compute)

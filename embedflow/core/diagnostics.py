@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 from .paths import resolve_path
 from .specs import NodeSpec, OutputDescription, SpecSource
@@ -21,6 +21,8 @@ class Severity(StrEnum):
 
 
 SEVERITIES = tuple(Severity)
+# What a severity may be written as: the enum, or its value (checked by mypy, converted on construction).
+SeverityName = Severity | Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,17 @@ class Diagnostic:
     """One finding: a stable code, its severity, where it is, what is wrong and what to do."""
 
     code: str
-    severity: str
+    severity: SeverityName
     node_id: str | None
     link_id: str | None
     message: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "severity", Severity(self.severity))
+        except ValueError:
+            raise ValueError(f"unknown severity {self.severity!r} (one of {', '.join(SEVERITIES)})") from None
 
     def line(self) -> str:
         """The `embedflow validate` form: `node_id: severity code: message (hint)`."""

@@ -97,16 +97,23 @@ ExportFunction = Callable[[Mapping[str, Any], Any, str, str], list[str]]
 MigrateFunction = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
+class EmbeddingKind(StrEnum):
+    """What the built-in embedding blocks embed; an add-on may describe its own kind with another word."""
+
+    TEXT = "text"
+    IMAGE = "image"
+
+
 @dataclass(frozen=True)
 class OutputDescription:
     """What a block says an output holds before anything has run: the embedding model and its kind.
 
     model: the language or image model id whose space the vectors (or tokens) belong to.
-    kind: "text" or "image" (or an add-on's own word).
+    kind: EmbeddingKind.TEXT or .IMAGE (or an add-on's own word).
     """
 
     model: str | None = None
-    kind: str | None = None
+    kind: EmbeddingKind | str | None = None
 
 
 # describes_output(settings, port, upstream) -> the description of output `port`; `upstream(port)`

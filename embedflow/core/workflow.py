@@ -6,7 +6,7 @@ import copy
 import itertools
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from .errors import EmbedflowError
 from .specs import NodeSpec, SpecSource
@@ -35,12 +35,19 @@ class Link:
     target_port: str
 
 
+class AnnotationKind(StrEnum):
+    """A teaching note's kind: text in a rectangle, or an arrow from (x1, y1) to (x2, y2)."""
+
+    TEXT = "text"
+    ARROW = "arrow"
+
+
 @dataclass
 class Annotation:
     """A teaching note on the canvas: kind "text" (rect + text) or "arrow" (rect = x1, y1, x2, y2)."""
 
     id: str
-    kind: str
+    kind: AnnotationKind
     rect: tuple[float, float, float, float]
     text: str = ""
 
@@ -78,6 +85,7 @@ class _NoSpecs:
         return None
 
 Listener = Callable[[WorkflowEvent], None]
+T = TypeVar("T")
 
 
 class Workflow:
@@ -229,13 +237,14 @@ class Workflow:
         return None
 
     # -- annotations ------------------------------------------------------------
-    def add_annotation(self, kind: str, rect: Iterable[float], text: str = "",
+    def add_annotation(self, kind: AnnotationKind | str, rect: Iterable[float], text: str = "",
                        annotation_id: str | None = None) -> Annotation:
         """Add a text note or an arrow."""
-        if kind not in ("text", "arrow"):
-            raise EmbedflowError(f"Unknown annotation kind {kind!r}")
-        annotation = Annotation(annotation_id or self.new_id("a"), kind,
-                                tuple(float(v) for v in rect), text)  # type: ignore[arg-type]
+        try:
+            checked = AnnotationKind(kind)
+        except ValueError:
+            raise EmbedflowError(f"Unknown annotation kind {kind!r}") from None
+        annotation = Annotation(annotation_id or self.new_id("a"), checked, _rect(rect), text)
         self.annotations[annotation.id] = annotation
         self._emit(EventKind.ANNOTATION_ADDED, annotation)
         return annotation
@@ -246,7 +255,7 @@ class Workflow:
         annotation = self.annotations[annotation_id]
         old = copy.copy(annotation)
         if rect is not None:
-            annotation.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
+            annotation.rect = _rect(rect)
         if text is not None:
             annotation.text = text
         self._emit(EventKind.ANNOTATION_CHANGED, annotation, old, copy.copy(annotation))
@@ -261,14 +270,9 @@ class Workflow:
     def reorder(self, node_ids: Iterable[str] = (), link_ids: Iterable[str] = (),
                 annotation_ids: Iterable[str] = ()) -> None:
         """Put the listed items first, in that order (undo uses it so a saved file comes back byte-identical)."""
-        for items, order in ((self.nodes, node_ids), (self.links, link_ids),
-                             (self.annotations, annotation_ids)):
-            listed = [key for key in order if key in items]
-            chosen = set(listed)
-            rest = [key for key in items if key not in chosen]
-            reordered = {key: items[key] for key in listed + rest}
-            items.clear()
-            items.update(reordered)
+        _put_first(self.nodes, node_ids)
+        _put_first(self.links, link_ids)
+        _put_first(self.annotations, annotation_ids)
 
     def clear(self) -> None:
         """Remove everything (one "reset" event)."""
@@ -316,3 +320,20 @@ class Workflow:
             return self.nodes[node_id]
         except KeyError:
             raise EmbedflowError(f"No node with id {node_id!r}") from None
+
+
+def _put_first(items: dict[str, T], order: Iterable[str]) -> None:
+    """Reorder `items` in place: the listed keys first, in that order, then the rest as they were."""
+    listed = [key for key in order if key in items]
+    chosen = set(listed)
+    reordered = {key: items[key] for key in listed + [key for key in items if key not in chosen]}
+    items.clear()
+    items.update(reordered)
+
+
+def _rect(values: Iterable[float]) -> tuple[float, float, float, float]:
+    """An annotation's rectangle (or arrow ends) as four floats."""
+    numbers = tuple(float(v) for v in values)
+    if len(numbers) != 4:
+        raise EmbedflowError(f"An annotation needs four numbers (x1, y1, x2, y2), not {len(numbers)}")
+    return numbers[0], numbers[1], numbers[2], numbers[3]

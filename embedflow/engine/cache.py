@@ -84,7 +84,7 @@ class ResultCache:
         """The value under `key`, computed (outside the lock) and stored when absent."""
         found = self.get(("memo", key))
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
         value = compute()
         self.put(("memo", key), value)
         return value

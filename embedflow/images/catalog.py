@@ -19,7 +19,7 @@ OWN_MODEL = "onnx-file"
 # under their own names; it replaces the upstream URLs.
 MIRROR_ENV = "EMBEDFLOW_MODEL_MIRROR"
 ZOO = "https://github.com/onnx/models/raw/main/validated/vision/classification"
-IMAGENET = dict(scale=1 / 255, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), channels="RGB")
+IMAGENET: dict[str, Any] = dict(scale=1 / 255, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), channels="RGB")
 NORMALISATIONS: dict[str, dict[str, Any]] = {
     "imagenet": IMAGENET,
     "caffe": dict(scale=1.0, mean=(104.006, 116.669, 122.679), std=(1.0, 1.0, 1.0), channels="BGR"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import AbstractSet, Any
 
 import numpy as np
 import requests
@@ -53,7 +53,7 @@ class ServerClient:
                               f"for {len(images)} images")
         return results
 
-    def _request(self, method: str, path: str, *, tolerate: set[int] = frozenset(),
+    def _request(self, method: str, path: str, *, tolerate: AbstractSet[int] = frozenset(),
                  timeout: float | None = None, **kwargs: Any) -> dict[str, Any]:
         """One call with retries and backoff on connection errors, timeouts and 5xx answers."""
         url = self.url + path
@@ -78,7 +78,7 @@ class ServerClient:
             time.sleep(0.5 * 2 ** attempt)
         raise AssertionError("unreachable")
 
-    def _answer(self, response: requests.Response, tolerate: set[int]) -> dict[str, Any]:
+    def _answer(self, response: requests.Response, tolerate: AbstractSet[int]) -> dict[str, Any]:
         """The JSON of a response, or a ServerError in the user's words."""
         try:
             body = response.json()

@@ -32,7 +32,7 @@ def open_rgb(data: bytes, *, min_size: int = 0, max_pixels: int = MAX_PIXELS) ->
         # Our own pixel limit below decides; Pillow's warning would only be noise.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
             raise ImageLoadError(_too_large_message(exc)) from None
         except UnidentifiedImageError:

@@ -69,7 +69,7 @@ class Preprocess:
 
     def to_array(self, image: Image.Image) -> np.ndarray:
         """A resized RGB image as the float32 array the model takes (no batch axis)."""
-        pixels = np.asarray(image, dtype=np.float32)
+        pixels: np.ndarray = np.asarray(image, dtype=np.float32)
         if self.channels == "BGR":
             pixels = pixels[:, :, ::-1]
         if self.scale != 1.0:

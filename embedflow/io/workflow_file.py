@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ..core.diagnostics import Diagnostic, error, warning
 from ..core.errors import EmbedflowError, WorkflowFileError
 from ..core.specs import NodeSpec, SpecSource
-from ..core.workflow import Workflow
+from ..core.workflow import AnnotationKind, Workflow
 from ..registry import default_registry
 from .atomic import atomic_write
 
@@ -220,7 +220,7 @@ def _add_link(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
 
 def _add_annotation(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
     rect = item.get("rect") if isinstance(item, dict) else None
-    if (not isinstance(item, dict) or item.get("kind") not in ("text", "arrow")
+    if (not isinstance(item, dict) or item.get("kind") not in tuple(AnnotationKind)
             or not isinstance(rect, list) or len(rect) != 4
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rect)):
         return [warning("invalid-annotation", f"Annotation #{index + 1} in the file is malformed "
@@ -228,7 +228,9 @@ def _add_annotation(workflow: Workflow, item: Any, index: int) -> list[Diagnosti
     annotation_id = item.get("id") if isinstance(item.get("id"), str) else None
     if annotation_id in workflow.annotations or annotation_id in workflow.nodes:
         annotation_id = None
-    text = item.get("text") if isinstance(item.get("text"), str) else ""
+    text = item.get("text")
+    if not isinstance(text, str):
+        text = ""
     workflow.add_annotation(item["kind"], rect, text, annotation_id)
     return []
 

@@ -165,7 +165,7 @@ def list_models() -> list[LanguageModelInfo]:
             stored[info.id] = info
     models = [_builtin_info()]
     for entry in gensim_data.CATALOGUE.values():
-        models.append(stored.pop(entry.id, None) or entry.info(available=False))
+        models.append(stored.pop(entry.id) if entry.id in stored else entry.info(available=False))
     models.extend(_trained_infos())
     models.extend(stored.values())
     return models

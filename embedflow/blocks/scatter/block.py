@@ -20,7 +20,7 @@ from ...analysis.projection import (
     umap_available,
 )
 from ...core.context import NodeContext
-from ...core.diagnostics import Diagnostic, ValidationContext, error, warning
+from ...core.diagnostics import Diagnostic, SeverityName, ValidationContext, error, warning
 from ...core.errors import NodeError
 from ...core.ports import EMBEDDINGS, TABLE
 from ...core.specs import NodeSpec, OutputDescription, Port, Setting
@@ -72,9 +72,9 @@ def selection_rows(selection: Iterable[Any], rows: int) -> tuple[list[int], list
     return sorted(valid), invalid
 
 
-def column_problems(meta: pd.DataFrame, settings: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+def column_problems(meta: pd.DataFrame, settings: Mapping[str, Any]) -> list[tuple[SeverityName, str, str, str]]:
     """(severity, code, message, hint) for colour/label/size settings that do not fit the table."""
-    problems = []
+    problems: list[tuple[SeverityName, str, str, str]] = []
     available = ", ".join(str(c) for c in meta.columns) or "none"
     for name in COLUMN_SETTINGS:
         column = settings.get(name) or ""
@@ -95,6 +95,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if data.vectors is None:
         raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors",
                         "Link the output of an embedding block (Text Embedding or Image Embedding).")
+    vectors = data.vectors
     if len(data) == 0:
         raise NodeError(f"{ctx.title}: its input has no rows to plot.", "too-few-rows")
     for severity, code, message, hint in column_problems(data.meta, settings):
@@ -104,7 +105,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
     def compute() -> Projection:
         try:
-            return project(data.vectors, settings["projection"], large=settings["large_data"],
+            return project(vectors, settings["projection"], large=settings["large_data"],
                            perplexity=float(settings["perplexity"]),
                            progress=lambda fraction, message: ctx.progress(fraction, message))
         except ProjectionError as exc:

@@ -111,14 +111,14 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
         return (values - low) / (high - low) * (size - 1)
 
     for tick in x_ticks:
-        x = left + to_px(np.array(tick), x_low, x_high, plot_w)
+        x = left + float(to_px(np.array(tick), x_low, x_high, plot_w))
         draw.line([(x, top), (x, bottom)], fill=GRID_COLOR)
     for tick in y_ticks:
-        y = bottom - to_px(np.array(tick), y_low, y_high, plot_h)
+        y = bottom - float(to_px(np.array(tick), y_low, y_high, plot_h))
         draw.line([(left, y), (right, y)], fill=GRID_COLOR)
 
     canvas = np.asarray(image.crop((left, top, right, bottom)).resize(
-        (plot_w * SUPERSAMPLE, plot_h * SUPERSAMPLE), Image.NEAREST)).copy()
+        (plot_w * SUPERSAMPLE, plot_h * SUPERSAMPLE), Image.Resampling.NEAREST)).copy()
     rgb = colors.rgba()[:, :3]
     px = to_px(coords[shown, 0], x_low, x_high, plot_w * SUPERSAMPLE).round().astype(np.int64)
     py = (plot_h * SUPERSAMPLE - 1 - to_px(coords[shown, 1], y_low, y_high, plot_h * SUPERSAMPLE)
@@ -138,7 +138,7 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
             _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
                    np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
             _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
-    plot = Image.fromarray(canvas).resize((plot_w, plot_h), Image.LANCZOS)
+    plot = Image.fromarray(canvas).resize((plot_w, plot_h), Image.Resampling.LANCZOS)
     image.paste(plot, (left, top))
     if point_labels is not None and len(shown) <= MAX_LABELLED:
         label_font = font(10)
@@ -173,7 +173,8 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
 
 
 def _legend(draw: ImageDraw.ImageDraw, image: Image.Image, colors: ColorMapping, x: int, y: int,
-            title_font: ImageFont.ImageFont, item_font: ImageFont.ImageFont) -> None:
+            title_font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+            item_font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> None:
     draw.text((x, y), colors.title, fill="black", font=title_font)
     y += 26
     if colors.kind == "categorical":

@@ -52,7 +52,7 @@ def make_sprite(paths: list[Path]) -> tuple[Image.Image, int, int]:
             with Image.open(path) as image:
                 image.draft("RGB", (side, side))  # JPEG decodes at a reduced scale: much faster
                 tile = image.convert("RGB")
-                tile.thumbnail((side, side), Image.LANCZOS, reducing_gap=2.0)
+                tile.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
         except (OSError, ValueError, Image.DecompressionBombError):
             unreadable += 1
             tile = Image.new("RGB", (side, side), (200, 200, 200))
