@@ -17,9 +17,10 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QImageReader, QPainterPath, QPixmap
+from PyQt5.QtGui import QFont, QImageReader, QPainterPath, QPixmap
 from PyQt5.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -212,6 +213,7 @@ class ScatterPlot(QWidget):
         self._tree: Any = None
         self._tree_scale = np.zeros(2)
         self._thumbnails = _Thumbnails()
+        self.cluster_texts: list[pg.TextItem] = []
 
         self.view_box = _SelectViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
@@ -329,6 +331,19 @@ class ScatterPlot(QWidget):
             self.legend.addItem(sample, name)
         if entries:
             self.legend.setLabelTextSize("9pt")
+
+    def set_cluster_labels(self, centres: tuple[tuple[str, float, float], ...]) -> None:
+        """Write each (label, x, y) on the map at its cluster's centre (an empty tuple removes them)."""
+        for item in self.cluster_texts:
+            self.plot.removeItem(item)
+        self.cluster_texts = []
+        for text, x, y in centres:
+            item = pg.TextItem(text, color=(20, 20, 20), anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 190))
+            item.setFont(QFont("Sans", 10, QFont.Bold))
+            item.setPos(x, y)
+            item.setZValue(1e6)
+            self.plot.addItem(item, ignoreBounds=True)
+            self.cluster_texts.append(item)
 
     # -- selection ------------------------------------------------------------------------------
     def set_selection(self, rows: Any) -> None:
@@ -491,6 +506,9 @@ class ScatterEditor(QWidget):
                              ("Size", self.size), ("Large data", self.large), ("k", self.k)):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
+        self.cluster_labels = QCheckBox("Cluster labels")
+        self.cluster_labels.setToolTip("Write each cluster's label at its centre (data from Clustering)")
+        bar.addWidget(self.cluster_labels)
         bar.addStretch(1)
 
         tools = QHBoxLayout()
@@ -533,6 +551,7 @@ class ScatterEditor(QWidget):
         for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
             combo.activated.connect(lambda _, n=name, c=combo: self.context.apply({n: c.currentData() or ""}))
         self.k.valueChanged.connect(lambda v: setattr(self.plot, "k", int(v)))
+        self.cluster_labels.clicked.connect(lambda on: self.context.apply({"cluster_labels": bool(on)}))
         self.project_all.clicked.connect(lambda: self.context.apply({"large_data": "all"}))
         self.plot.selectionChanged.connect(self._on_selection)
         self.plot.neighboursShown.connect(self._on_neighbours)
@@ -550,6 +569,7 @@ class ScatterEditor(QWidget):
         self._fill_columns()
         for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
             combo.setCurrentText(value)
+        self.cluster_labels.setChecked(bool(settings["cluster_labels"]))
         view = self.context.view()
         if not isinstance(view, ScatterView):
             result = self.context.result()
@@ -566,6 +586,8 @@ class ScatterEditor(QWidget):
         # The saved setting, not the last result: right after a selection (or its undo) the
         # block has not re-run yet, and the plot must not flash back to the old selection.
         self.plot.set_selection(selection_rows(settings["selection"], len(view.data))[0])
+        if self._view is None or view.centres != self._view.centres:
+            self.plot.set_cluster_labels(view.centres)
         self._view = view
         notes = [note for _, note in view.projection.notes]
         self.notes.setText("\n".join(notes))

@@ -136,6 +136,13 @@ def fit_predict(train_vectors: np.ndarray, train_labels: pd.Series | Sequence, t
     return PredictionResult(predictions, tuple(classes), model, PROBABILITY[model], skipped, dropped, tuple(notes))
 
 
+def check_labels(labels: pd.Series | Sequence, folds: int) -> None:
+    """Raise AnalysisError when the labels (missing ones ignored) cannot be learned with `folds` folds."""
+    present = pd.Series(labels).dropna().to_numpy(dtype=object)
+    if len(present):
+        _check_classes(*_classes(present), folds)
+
+
 def _check_model(model: str) -> None:
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")

@@ -20,6 +20,7 @@ from ..analysis.ann import (
 from ..analysis.neighbours import METRICS, invalid_rows, search, zero_rows
 from ..analysis.projection import row_list
 from ..analysis.query_words import feature_texts, most_words, without_query_words
+from ..analysis.spaces import space_mismatch, table_space, upstream_space
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -39,44 +40,11 @@ def duplicate_rows(vectors: np.ndarray) -> np.ndarray:
     return np.flatnonzero(pd.Series(rows.ravel()).duplicated().to_numpy())
 
 
-def upstream_embeddings(context: ValidationContext, node: Node, port: str) -> tuple[int | None, str | None, str | None]:
-    """(vector length, model id, kind) of what feeds `port`, from its last output or its settings."""
-    source = context.source_of(node, port)
-    if source is None:
-        return None, None, None
-    upstream, upstream_port = source
-    value = context.output_of(upstream, upstream_port)
-    if isinstance(value, Table) and value.vectors is not None:
-        return value.dims, value.provenance.get("model"), value.provenance.get("kind")
-    description = context.describe(upstream, upstream_port)
-    if description is not None:
-        model = description.model
-        return None, model if isinstance(model, str) and model else None, description.kind
-    return None, None, None
-
-
-def mismatch(data: tuple[int | None, str | None, str | None],
-             query: tuple[int | None, str | None, str | None]) -> tuple[str, str, str] | None:
-    """(code, message, hint) when data and query vectors cannot be compared, else None."""
-    (data_dims, data_model, data_kind), (query_dims, query_model, query_kind) = data, query
-    if data_model and query_model and data_model != query_model:
-        kinds = f" ({data_kind} vs {query_kind})" if data_kind and query_kind and data_kind != query_kind else ""
-        return ("embedding-model-mismatch",
-                f"the data was embedded with {data_model} but the query with {query_model}{kinds}; "
-                f"distances between different embedding spaces mean nothing.",
-                f"Embed the query with {data_model} too, or the data with {query_model}.")
-    if data_dims and query_dims and data_dims != query_dims:
-        return ("dimension-mismatch",
-                f"data vectors have {data_dims} values but query vectors have {query_dims}.",
-                "Embed data and query with the same model so their vectors have the same length.")
-    return None
-
-
 def inputs_match(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Data and query of a Nearest Neighbours block must come from one embedding space."""
     if context.source_of(node, "query") is None:
         return
-    found = mismatch(upstream_embeddings(context, node, "data"), upstream_embeddings(context, node, "query"))
+    found = space_mismatch(upstream_space(context, node, "data"), upstream_space(context, node, "query"))
     if found:
         code, message, hint = found
         yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id)
@@ -161,8 +129,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     data_vectors = _vectors(ctx, data, "data")
     query_vectors = None if query is None else _vectors(ctx, query, "query")
     if query is not None:
-        problem = mismatch((data.dims, data.provenance.get("model"), data.provenance.get("kind")),
-                         (query.dims, query.provenance.get("model"), query.provenance.get("kind")))
+        problem = space_mismatch(table_space(data), table_space(query))
         if problem:
             code, message, hint = problem
             raise NodeError(f"{ctx.title}: {message}", code, hint)

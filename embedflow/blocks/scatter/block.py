@@ -29,7 +29,7 @@ from ...core.workflow import Node
 from ...io.atomic import write_frame_csv
 from .png import render_scatter, save_png
 from .projector_export import export_projector
-from .style import color_mapping, labels, point_sizes
+from .style import cluster_centres, color_mapping, labels, point_sizes
 
 TYPE = "scatter"
 COLUMN_SETTINGS = ("color", "label", "size")
@@ -50,6 +50,8 @@ class ScatterView:
     label: str = ""
     size: str = ""
     selection: tuple[int, ...] = ()
+    # (label, x, y) written on the map at each cluster's centre (rows with a `cluster_label`).
+    centres: tuple[tuple[str, float, float], ...] = ()
 
     def frame(self) -> pd.DataFrame:
         """The projection as a table: row, x, y, selected, then the metadata."""
@@ -125,7 +127,9 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    f"of the current data ({', '.join(map(str, invalid[:10]))}); they were ignored.",
                    "The data may have changed since the selection was made; select again.")
     size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
-    view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, tuple(rows))
+    centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
+    view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, tuple(rows),
+                       centres)
     points = len(projection.projected)
     ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
@@ -141,7 +145,7 @@ def render(view: ScatterView, width: int = 1000, height: int = 720):
         title=f"{view.title} — {TITLES[view.projection.method]}", axes=view.projection.axes,
         notes=tuple(note for _, note in view.projection.notes),
         selected=np.array(view.selection, dtype=np.int64), width=width, height=height,
-        point_labels=labels(meta, view.label))
+        point_labels=labels(meta, view.label), cluster_labels=view.centres)
 
 
 def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) -> list[str]:
@@ -202,6 +206,9 @@ SPEC = NodeSpec(
                 help=f"Above {SAMPLE_THRESHOLD:,} rows t-SNE/UMAP run on a random sample, or on all rows."),
         Setting("perplexity", "float", 30.0, label="Perplexity", minimum=2.0, maximum=100.0,
                 help="t-SNE neighbourhood size (lowered automatically for small data)."),
+        Setting("cluster_labels", "bool", True, label="Cluster labels",
+                help="Write each cluster's label at its centre when the data has a cluster_label column "
+                     "(from Clustering)."),
         Setting("selection", "list", [], label="Selection",
                 help="Row numbers selected in the plot; saved with the workflow."),
     ),
