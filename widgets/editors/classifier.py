@@ -46,7 +46,7 @@ class ClassifierEditor(QWidget):
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.setMinimumSize(720, 640)
+        self.setMinimumSize(760, 820)
         self._view: ClassifierView | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(SettingsForm(context))
@@ -55,22 +55,24 @@ class ClassifierEditor(QWidget):
         layout.addWidget(self.headline)
 
         middle = QHBoxLayout()
-        confusion_box = QGroupBox("Confusion matrix (rows: true class, columns: predicted; click a cell)")
+        confusion_box = QGroupBox("Confusion matrix: true class × predicted (click a cell)")
         self.confusion = QTableWidget()
         self.confusion.setEditTriggers(QTableWidget.NoEditTriggers)
         self.confusion.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.confusion.cellClicked.connect(self.show_cell)
+        self.confusion.setMinimumHeight(220)
         QVBoxLayout(confusion_box).addWidget(self.confusion)
-        middle.addWidget(confusion_box, 3)
+        middle.addWidget(confusion_box, 1)
         scores_box = QGroupBox("Per class")
         self.per_class = QTableWidget(0, 3)
         self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall"])
         self.per_class.verticalHeader().setVisible(False)
         self.per_class.setEditTriggers(QTableWidget.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.per_class.setMinimumWidth(300)
         QVBoxLayout(scores_box).addWidget(self.per_class)
-        middle.addWidget(scores_box, 2)
-        layout.addLayout(middle, 2)
+        middle.addWidget(scores_box, 1)
+        layout.addLayout(middle, 3)
 
         rows_box = QGroupBox("Rows")
         rows_layout = QVBoxLayout(rows_box)
@@ -83,6 +85,8 @@ class ClassifierEditor(QWidget):
         rows_layout.addLayout(top)
         self.rows = QListWidget()
         self.rows.setIconSize(QSize(THUMB, THUMB))
+        self.rows.setWordWrap(True)
+        self.rows.setMinimumHeight(THUMB + 64)
         rows_layout.addWidget(self.rows)
         layout.addWidget(rows_box, 2)
         context.resultChanged.connect(self.refresh)
@@ -177,7 +181,7 @@ class ClassifierEditor(QWidget):
         self.rows.clear()
         self.rows.setViewMode(QListWidget.IconMode if images else QListWidget.ListMode)
         if images:
-            self.rows.setGridSize(QSize(THUMB + 60, THUMB + 44))
+            self.rows.setGridSize(QSize(THUMB + 90, THUMB + 56))
         for index, record in found.head(MAX_LISTED).iterrows():
             name = str(record[feature]) if feature else f"row {index}"
             text = (f"{name.rsplit('/', 1)[-1]}\n{record[self._view.label]} → {record['predicted']}"
@@ -185,6 +189,7 @@ class ClassifierEditor(QWidget):
             item = QListWidgetItem(thumbnail(name, table.base_dir), text) if images else QListWidgetItem(
                 f"row {index}: {name} — {record[self._view.label]} → {record['predicted']} "
                 f"(probability {record['probability']:.2f})")
+            item.setToolTip(item.text())
             item.setData(Qt.UserRole, int(index))
             self.rows.addItem(item)
 
