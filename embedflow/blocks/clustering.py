@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from ..core.table import Table
 from ..core.workflow import Node
 
 TYPE = "clustering"
-AUTO = "auto"
+AUTO: Literal["auto"] = "auto"
 CATEGORY_COLUMN = "category"  # what an Input of an image folder names the sub-folder column
 WARNING_NOTES = ("nan-vectors", "zero-vectors", "no-clusters", "fewer-clusters")
 HINTS = {
@@ -45,7 +45,7 @@ class KSetting(Setting):
             f"{self.display_name} must be a whole number of at least 2, or auto; not {value!r}")
 
 
-def parse_k(value: Any) -> int | str | None:
+def parse_k(value: Any) -> int | Literal["auto"] | None:
     """k as the clustering takes it (an int ≥ 2 or "auto"), or None when `value` is neither."""
     if isinstance(value, str):
         text = value.strip().lower()
