@@ -24,7 +24,7 @@ def block_lines(registry: Registry) -> list[str]:
         groups.setdefault(header, []).append(f"  {spec.type:<{width}}  {spec.title} ({spec.category})")
     lines: list[str] = []
     for header, rows in sorted(groups.items(), key=lambda item: item[0] != "built-in"):
-        lines.extend([f"{header}:", *rows])
+        lines.extend([f"{header[:1].upper()}{header[1:]}:", *rows])
     for add_on in registry.add_ons():
         if add_on.error is None and not add_on.blocks:
             lines.append(f"{add_on.origin.describe()}: no blocks")
