@@ -31,7 +31,8 @@ __all__ = [
     # what travels on links
     "PortType", "TABLE", "EMBEDDINGS", "ENCODED_TEXT", "NEIGHBOURS", "Table", "EncodedText",
     # workflows from scripts
-    "Workflow", "new_workflow", "read_workflow", "write_workflow", "run_workflow", "WorkflowRunError",
+    "Workflow", "new_workflow", "read_workflow", "write_workflow", "validate_workflow", "run_workflow",
+    "WorkflowRunError",
 ]
 
 
@@ -57,6 +58,17 @@ def new_workflow() -> Workflow:
     return Workflow(default_registry())
 
 
+def validate_workflow(workflow_or_path: Workflow | str | os.PathLike[str],
+                      base_dir: str | os.PathLike[str] | None = None) -> list[Diagnostic]:
+    """Every diagnostic `embedflow validate` would print (for a path: the file's own findings first).
+
+    Relative data paths resolve against `base_dir`, by default the file's folder (for a Workflow
+    object: the current folder).
+    """
+    workflow, found, folder = _load(workflow_or_path, base_dir)
+    return found + validate(workflow, str(folder))
+
+
 def run_workflow(workflow_or_path: Workflow | str | os.PathLike[str],
                  base_dir: str | os.PathLike[str] | None = None) -> dict[str, dict[str, Any]]:
     """Validate, then run a workflow headless; returns {node id: {output port: value}} for every node.
@@ -66,15 +78,8 @@ def run_workflow(workflow_or_path: Workflow | str | os.PathLike[str],
     WorkflowRunError naming the nodes when validation finds an error (nothing runs then) or
     when any node does not finish; warnings do not stop a run.
     """
-    if isinstance(workflow_or_path, Workflow):
-        workflow, found = workflow_or_path, []
-        folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    else:
-        path = Path(workflow_or_path)
-        workflow, found = read_workflow(path)
-        folder = Path(base_dir) if base_dir is not None else path.resolve().parent
-    found = found + validate(workflow, str(folder))
-    errors = [d for d in found if d.severity == "error"]
+    workflow, found, folder = _load(workflow_or_path, base_dir)
+    errors = [d for d in found + validate(workflow, str(folder)) if d.severity == "error"]
     if errors:
         lines = "\n".join(d.line() for d in errors)
         raise WorkflowRunError(f"The workflow has errors; nothing was run:\n{lines}", diagnostics=errors)
@@ -86,3 +91,13 @@ def run_workflow(workflow_or_path: Workflow | str | os.PathLike[str],
         lines = "\n".join(f"{node_id} ({workflow.nodes[node_id].title}): {why}" for node_id, why in failed.items())
         raise WorkflowRunError(f"{len(failed)} node(s) did not finish:\n{lines}", failed=failed, outputs=outputs)
     return outputs
+
+
+def _load(workflow_or_path: Workflow | str | os.PathLike[str],
+          base_dir: str | os.PathLike[str] | None) -> tuple[Workflow, list[Diagnostic], Path]:
+    """(workflow, the file's diagnostics, the folder data paths are relative to)."""
+    if isinstance(workflow_or_path, Workflow):
+        return workflow_or_path, [], Path(base_dir) if base_dir is not None else Path.cwd()
+    path = Path(workflow_or_path)
+    workflow, found = read_workflow(path)
+    return workflow, found, Path(base_dir) if base_dir is not None else path.resolve().parent

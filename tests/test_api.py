@@ -15,7 +15,8 @@ PROMISED = {
     "NodeSpec", "Port", "Setting", "SettingKind", "register", "NodeContext", "NodeError", "OutputDescription",
     "ValidationContext", "Node", "Diagnostic", "error", "warning",
     "PortType", "TABLE", "EMBEDDINGS", "ENCODED_TEXT", "NEIGHBOURS", "Table", "EncodedText",
-    "Workflow", "new_workflow", "read_workflow", "write_workflow", "run_workflow", "WorkflowRunError",
+    "Workflow", "new_workflow", "read_workflow", "write_workflow", "validate_workflow", "run_workflow",
+    "WorkflowRunError",
 }
 
 
@@ -84,6 +85,14 @@ def test_run_workflow_with_validation_errors_runs_nothing_and_names_the_node():
         api.run_workflow(workflow)
     assert "n1: error missing-file" in str(raised.value)
     assert [d.code for d in raised.value.diagnostics] == ["missing-file"]
+
+
+def test_validate_workflow_gives_the_files_and_the_validators_diagnostics(tmp_path):
+    (tmp_path / "w.embedflow").write_text(json.dumps({
+        "format": "embedflow-workflow", "version": 1, "annotations": [],
+        "nodes": [{"id": "n1", "type": "input", "settings": {"path": "docs.csv"}}, {"settings": {}}],
+        "links": []}))
+    assert [d.code for d in api.validate_workflow(tmp_path / "w.embedflow")] == ["invalid-node", "missing-file"]
 
 
 def test_run_workflow_raises_naming_the_node_that_failed_and_keeps_the_others_outputs():
