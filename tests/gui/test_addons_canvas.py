@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from embedflow_canvas import editors
+from embedflow_canvas import editors, style
 from embedflow_canvas.addons_dialog import AddOnsDialog
 
 from tests.addon_support import DISTRIBUTION
@@ -39,8 +39,11 @@ def tree_lines(dialog: AddOnsDialog) -> list[str]:
     return lines
 
 
-def test_the_add_on_block_is_in_the_toolbox_runs_and_opens_its_own_editor(addon_canvas, window, qtbot):
+def test_the_add_on_block_is_in_the_toolbox_with_its_own_icon_runs_and_opens_its_own_editor(addon_canvas, window,
+                                                                                             qtbot, addon_site):
     assert "Normalise" in toolbox_titles(window)
+    icon = addon_canvas.get("demo_normalise").icon
+    assert style.icon_path(icon) == icon == str(addon_site / "embedflow_demo_addon" / "normalise.svg")
     doc = window.document
     numbers, scale = doc.add_node("t_numbers", (-200.0, 0.0)), doc.add_node("t_scale", (0.0, 0.0))
     normalise = doc.add_node("demo_normalise", (200.0, 0.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -29,7 +30,7 @@ register(NodeSpec(
     title="Normalise",
     category="Analysis",
     description="Scale every vector to the same length, so only its direction counts.",
-    icon="block",
+    icon=str(Path(__file__).with_name("normalise.svg")),  # or the name of one of embedflow's icons
     inputs=(Port(name="data", type=EMBEDDINGS, description="The vectors to scale."),),
     outputs=(Port(name="embeddings", type=EMBEDDINGS, description="The same rows, vectors of one length."),),
     settings=(Setting(name="length", kind="float", default=1.0, minimum=0.001, maximum=1000.0,
