@@ -8,6 +8,7 @@ module or add-on that fails to load is recorded once in `failures` and harms not
 from __future__ import annotations
 
 import contextvars
+import functools
 import importlib
 import threading
 import traceback
@@ -141,7 +142,7 @@ class Registry:
                             entry_point.name, entry_point.value)
             self._entry_points.append(origin)
             self._guarded(f"{entry_point.name} = {entry_point.value}", origin,
-                          lambda ep=entry_point, o=origin: self._load_entry_point(ep, o))
+                          functools.partial(self._load_entry_point, entry_point, origin))
 
     def _load_entry_point(self, entry_point: metadata.EntryPoint, origin: Origin) -> None:
         loaded = entry_point.load()
