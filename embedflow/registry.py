@@ -182,7 +182,11 @@ _default_lock = threading.RLock()
 
 
 def installed_registry() -> Registry:
-    """A new registry holding the built-in blocks, then every installed add-on."""
+    """A new registry holding the built-in blocks, then every installed add-on.
+
+    An add-on module registers its blocks when it is first imported, so a module entry point
+    adds blocks to the first registry built in a process only: build one per process.
+    """
     registry = Registry()
     for module in BUILTIN_MODULES:
         registry.load_module(module)
