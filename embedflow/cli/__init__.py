@@ -1,4 +1,4 @@
-"""The `embedflow` command: the canvas, or headless `run`, `validate`, `serve` and `models`."""
+"""The `embedflow` command: the canvas, or headless `run`, `validate`, `serve`, `models`, `examples`, `blocks`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..io.outputs import FORMATS, format_size, is_writable, output_path, select_
 from ..io.workflow_file import read_workflow
 from ..validation import validate
 
-SUBCOMMANDS = ("run", "validate", "serve", "models")
+SUBCOMMANDS = ("run", "validate", "serve", "models", "examples", "blocks")
 # The canvas plugs in through this entry-point group (pyproject.toml): embedflow imports no Qt.
 CANVAS_GROUP = "embedflow.canvas"
 
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
     parser = argparse.ArgumentParser(
         prog="embedflow",
-        description="A visual-programming canvas for embeddings. Commands: run, validate, serve, models "
+        description="A visual-programming canvas for embeddings. Commands: run, validate, serve, models, examples, blocks "
                     "(see `embedflow COMMAND --help`).")
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas")
@@ -91,6 +91,17 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.description = "Run the image embedding server."
         server.add_arguments(parser)
         parser.set_defaults(handler=server.main)
+    elif name == "examples":
+        from . import examples
+
+        parser.description = "List the installed example workflows, or copy them with their sample data."
+        examples.add_arguments(parser)
+        parser.set_defaults(handler=examples.main)
+    elif name == "blocks":
+        from . import blocks
+
+        parser.description = "List every block type and where it comes from (built-in or add-on)."
+        parser.set_defaults(handler=blocks.main)
     else:
         from . import models as models_cli
 

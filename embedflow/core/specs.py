@@ -129,6 +129,8 @@ class NodeSpec:
     run: computes outputs from ctx.inputs and ctx.settings.
     check: static per-node diagnostics (e.g. a missing file or a model mismatch) run by the validator.
     describes_output: the capability other blocks and the validator ask instead of type names.
+    icon: the name of a shipped icon (resources/icons/<name>.svg), or the absolute path of an
+    add-on's own SVG or PNG file.
     fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
