@@ -61,13 +61,13 @@ def _local_backend(ctx: NodeContext) -> tuple[Backend, str]:
         ctx.progress(done / total * 0.5 if total else 0.0, f"Downloading {model.name}: {done / 1e6:.1f} MB{size}")
 
     try:
-        path = catalog.model_file(model, progress=downloading)
+        path = catalog.model_file(model, progress=downloading, cancel=ctx.cancel_event)
         return LocalBackend(model, path), model.id
+    except Cancelled:  # before DownloadError: a cancelled download is both
+        raise
     except DownloadError as exc:
         raise NodeError(str(exc), "image-model-download-failed",
                         "Check the internet connection, or set EMBEDFLOW_MODEL_MIRROR to a local copy.") from None
-    except Cancelled:
-        raise
     except EmbedflowError as exc:
         raise NodeError(str(exc), "image-model-unusable",
                         "Choose another model, or check the ONNX file and its preprocessing settings.") from None

@@ -148,7 +148,8 @@ def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel
                             "empty-input", "Give it a text column with words in it.") from None
     ctx.progress(0.0, f"Loading {model_id}")
     try:
-        model = models.load(model_id, progress=lambda f, m: ctx.progress(0.1 * f, m))
+        model = models.load(model_id, progress=lambda f, m: ctx.progress(0.1 * f, m),
+                            cancel=ctx.cancel_event)
     except LanguageModelError as exc:
         raise NodeError(str(exc), "language-model-unavailable") from None
     return model, model_id

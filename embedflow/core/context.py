@@ -73,6 +73,11 @@ class NodeContext:
         """True once the user asked to cancel."""
         return self._cancel.is_set()
 
+    @property
+    def cancel_event(self) -> threading.Event:
+        """The run's cancel flag, for library calls that wait on one (downloads and their retries)."""
+        return self._cancel
+
     def check_cancelled(self) -> None:
         """Raise Cancelled if the user asked to cancel; call it often in long loops."""
         if self._cancel.is_set():

@@ -26,6 +26,7 @@ class SettingKind(StrEnum):
     PATH = "path"
     COLUMN = "column"
     LIST = "list"
+    ROWS = "rows"  # a RowSet (e.g. the Scatter's selection); a script may give a list of row numbers
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class Setting:
             return None
         if self.kind == "list":
             return None if isinstance(value, list) else f"{name} must be a list, not {value!r}"
+        if self.kind == "rows":
+            from .rows import RowSet
+
+            return None if isinstance(value, (RowSet, list)) else f"{name} must be row numbers, not {value!r}"
         if not isinstance(value, str):
             return f"{name} must be text, not {value!r}"
         if self.kind == "choice" and self.choices and value not in self.choices:
