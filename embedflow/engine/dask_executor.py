@@ -94,7 +94,7 @@ class DaskExecutor(Executor):
                 raise ClusterError(f"'{address}' is not a local cluster size; write local or local:N with N ≥ 1")
             workers = int(count) if count else (os.cpu_count() or 1)
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             executor = cls(Client(cluster), partition_bytes, cluster)
         else:
             try:
@@ -112,7 +112,7 @@ class DaskExecutor(Executor):
             self.client.wait_for_workers(1, timeout=timeout)
         except (TimeoutError, OSError):
             self.close()
-            raise ClusterError(f"the Dask scheduler at {self.client.scheduler.address} has no workers; "
+            raise ClusterError(f"the Dask scheduler at {self.address} has no workers; "
                                "start some with `dask worker ADDRESS`") from None
         try:
             versions = self.client.run(_embedflow_version)
@@ -138,6 +138,11 @@ class DaskExecutor(Executor):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def address(self) -> str:
+        """The scheduler's address."""
+        return str(self.client.scheduler_info(n_workers=0).get("address", ""))
 
     @property
     def workers(self) -> int:
@@ -233,14 +238,23 @@ class DaskExecutor(Executor):
 
     def _cut(self, value: Partitioned) -> Partitioned:
         """Parts cut on their workers to about `partition_bytes` each (weighing images by their pixels)."""
-        parts, rows, sizes, weights = [], [], [], []
+        parts: list[Any] = []
+        rows: list[int] = []
+        sizes: list[int] = []
+        weights: list[int] = []
+        # A file read on one worker would keep every slice (and all the work after) there: each slice
+        # moves to the next worker in turn, so only the slices travel, never the whole piece.
+        addresses = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
         for part, count, size, weight in zip(value.parts, value.rows, value.sizes, value.weights):
             pieces = max(1, min(count, math.ceil(weight / self.partition_bytes)))
             lengths = [len(chunk) for chunk in np.array_split(np.arange(count), pieces)]
             start = 0
             for length in lengths:
-                parts.append(part if pieces == 1 else self.client.submit(_slice, part, start, start + length,
-                                                                          pure=False))
+                if pieces > 1:
+                    piece = self.client.submit(_slice, part, start, start + length, pure=False)
+                    part_here = self.client.submit(_same, piece, workers=[addresses[len(parts) % len(addresses)]],
+                                                   allow_other_workers=True, pure=False)
+                parts.append(part if pieces == 1 else part_here)
                 rows.append(length)
                 sizes.append(size * length // max(1, count))
                 weights.append(weight * length // max(1, count))
@@ -376,6 +390,10 @@ def _slice(value: Table | EncodedText, start: int, stop: int) -> Table | Encoded
         return EncodedText(value.ids[start:stop], value.lengths[start:stop], value.language_model,
                            value.table.take(rows), value.vocabulary, value.pad_id, dict(value.provenance))
     return value.take(rows)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _write_part(value: Any, path: str, fmt: str) -> int:
