@@ -9,13 +9,17 @@
 3. The headless PNG (Pillow) of 1,000,000 points vs 10,000.
 4. UMAP (umap-learn, if installed) of the same N × 50 clusters vs embedflow's t-SNE in the same run,
    with the same quality measure; umap-learn's one-off numba compilation is timed separately.
+5. A selection of 1,000,000 rows (one run of rows, and a lasso-like scattered half of 2,000,000):
+   the edit through the document's undo stack and the saved file, as a RowSet vs the same rows as
+   a list of row numbers (the format before node version 2) in the same run.
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_scatter.py [--tsne-rows 10000] [--points 1000000]
-     [--skip-tsne] [--skip-umap]
+     [--skip-tsne] [--skip-umap] [--only-selection]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -140,6 +144,31 @@ def bench_umap(rows: int) -> None:
     print(f"  UMAP takes {umap_time / tsne_time:.2f}x the t-SNE time")
 
 
+def bench_selection(points: int) -> None:
+    """A big selection as the view hands it to the model: RowSet vs a plain list, same document."""
+    from embedflow_canvas.document.document import WorkflowDocument
+
+    from embedflow.core.rows import RowSet
+    from embedflow.io.workflow_file import dumps
+
+    scattered = np.flatnonzero(np.random.default_rng(3).random(2 * points) < 0.5)
+    for name, rows in (("one run", np.arange(points)), ("scattered", scattered)):
+        for kind in ("RowSet", "list"):
+            document = WorkflowDocument()
+            node = document.add_node("scatter", (0.0, 0.0))
+            started = time.perf_counter()
+            value = RowSet.of(rows) if kind == "RowSet" else [int(r) for r in rows]
+            document.update_settings(node, {"selection": value})
+            edit = time.perf_counter() - started
+            started = time.perf_counter()
+            text = dumps(document.workflow)
+            if kind == "list":  # what version 1 wrote: the list itself, one row number a line
+                text = json.dumps({"settings": {"selection": value}}, indent=2)
+            size = len(text.encode())
+            print(f"  {name:>9} {len(rows):,} rows as {kind:6}: edit + undo step {edit * 1000:7.1f} ms, "
+                  f"save {(time.perf_counter() - started) * 1000:7.1f} ms, file {size / 1000:9.1f} kB")
+
+
 def main() -> None:
     """Run the measurements."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,7 +176,12 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--skip-tsne", action="store_true")
     parser.add_argument("--skip-umap", action="store_true")
+    parser.add_argument("--only-selection", action="store_true")
     args = parser.parse_args()
+    print("selection edit and file")
+    bench_selection(args.points)
+    if args.only_selection:
+        return
     if not args.skip_tsne:
         bench_tsne(args.tsne_rows)
     if not args.skip_umap:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import importlib
-import inspect
 import threading
 import traceback
 from dataclasses import dataclass
@@ -49,11 +48,18 @@ class Origin:
     package: str = ""
     version: str = ""
     entry_point: str = ""
+    value: str = ""
 
     def __str__(self) -> str:
         if self.kind != OriginKind.ADD_ON:
             return str(self.kind)
-        return f"add-on {self.package} {self.version} (entry point {self.entry_point})".replace("  ", " ")
+        return " ".join(part for part in ("add-on", self.package, self.version) if part)
+
+    def describe(self) -> str:
+        """The origin with its entry point, for messages: `add-on pkg 1.0, entry point 'x' (pkg.mod)`."""
+        if self.kind != OriginKind.ADD_ON:
+            return str(self)
+        return f"{self}, entry point '{self.entry_point}' ({self.value})"
 
 
 BUILT_IN = Origin()
@@ -69,8 +75,18 @@ class LoadFailure:
     error: str
 
     def message(self) -> str:
-        """One line for users: which entry point failed and its error."""
-        return f"{self.source} ({self.origin}) failed to load: {self.error}"
+        """One line for users: which entry point (or built-in module) failed, and its error."""
+        where = self.origin.describe() if self.origin.kind == "add-on" else f"built-in module {self.source}"
+        return f"{where} failed to load: {self.error}"
+
+
+@dataclass(frozen=True)
+class AddOn:
+    """One loaded `embedflow.blocks` entry point: its origin, the block types it added, or why it failed."""
+
+    origin: Origin
+    blocks: tuple[str, ...]
+    error: str | None = None
 
 
 # While a module is imported by the loader, blocks it registers land in this registry with this origin.
@@ -84,6 +100,7 @@ class Registry:
         self._specs: dict[str, NodeSpec] = {}
         self._origins: dict[str, Origin] = {}
         self.failures: list[LoadFailure] = []
+        self._entry_points: list[Origin] = []
 
     def register(self, spec: NodeSpec, origin: Origin = SCRIPT) -> NodeSpec:
         """Add a block type after checking the spec; an add-on may not replace another origin's block."""
@@ -123,19 +140,39 @@ class Registry:
         self._guarded(module, origin, load)
 
     def load_entry_points(self, entry_points: Iterable[metadata.EntryPoint] | None = None) -> None:
-        """Load add-ons: each `embedflow.blocks` entry point names a module, or a callable that registers."""
+        """Load add-ons from `embedflow.blocks` entry points (by default every installed one).
+
+        An entry point's value names a module whose import registers blocks (`pkg.module`), or a
+        callable (`pkg.module:function`) called without arguments that registers blocks or returns
+        the NodeSpec(s) to register. One that fails is recorded in `failures` and adds no block.
+        """
         found = metadata.entry_points(group=BLOCKS_GROUP) if entry_points is None else entry_points
         for entry_point in found:
             dist = entry_point.dist
-            origin = Origin(OriginKind.ADD_ON, dist.name if dist else "?", dist.version if dist else "", entry_point.name)
+            origin = Origin(OriginKind.ADD_ON, dist.name if dist else "", dist.version if dist else "",
+                            entry_point.name, entry_point.value)
+            self._entry_points.append(origin)
             self._guarded(f"{entry_point.name} = {entry_point.value}", origin,
-                          functools.partial(self._load_entry_point, entry_point))
+                          functools.partial(self._load_entry_point, entry_point, origin))
 
-    def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+    def _load_entry_point(self, entry_point: metadata.EntryPoint, origin: Origin) -> None:
         loaded = entry_point.load()
-        if entry_point.attr and callable(loaded):
-            takes_registry = len(inspect.signature(loaded).parameters) > 0
-            loaded(self) if takes_registry else loaded()
+        if not entry_point.attr:
+            return  # importing the module registered its blocks
+        if not callable(loaded):
+            raise TypeError(f"{entry_point.value} is neither a module nor a callable")
+        returned = loaded()
+        specs = [returned] if isinstance(returned, NodeSpec) else list(returned or ())
+        for spec in specs:
+            if not isinstance(spec, NodeSpec):
+                raise TypeError(f"{entry_point.value}() returned {type(spec).__name__}, not NodeSpecs")
+            self.register(spec, origin)
+
+    def add_ons(self) -> list[AddOn]:
+        """Every add-on entry point loaded, in load order, with the block types it added or its error."""
+        errors = {failure.origin: failure.error for failure in self.failures}
+        return [AddOn(origin, tuple(sorted(t for t, o in self._origins.items() if o == origin)), errors.get(origin))
+                for origin in self._entry_points]
 
     def _guarded(self, source: str, origin: Origin, load: Callable[[], None]) -> None:
         before = dict(self._specs), dict(self._origins)
@@ -155,15 +192,25 @@ _default: Registry | None = None
 _default_lock = threading.RLock()
 
 
+def installed_registry() -> Registry:
+    """A new registry holding the built-in blocks, then every installed add-on.
+
+    An add-on module registers its blocks when it is first imported, so a module entry point
+    adds blocks to the first registry built in a process only: build one per process.
+    """
+    registry = Registry()
+    for module in BUILTIN_MODULES:
+        registry.load_module(module)
+    registry.load_entry_points()
+    return registry
+
+
 def default_registry() -> Registry:
-    """The process's registry: built-in blocks, then add-ons, loaded once on first use."""
+    """The process's registry (`installed_registry()`), loaded once on first use."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = Registry()
-            for module in BUILTIN_MODULES:
-                _default.load_module(module)
-            _default.load_entry_points()
+            _default = installed_registry()
         return _default
 
 

@@ -3,6 +3,7 @@
 GET /health, GET /v1/models, POST /v1/embed (multipart `images` files and a `model` field, or
 JSON {"model": ..., "images": [base64 or {"name", "data"}]}). Every answer is JSON; each image
 gets a vector or its own error; bad requests get 4xx JSON and no traceback ever leaves.
+POST /v1/embeddings is the OpenAI-compatible endpoint for the built-in text models.
 """
 
 from __future__ import annotations
@@ -35,11 +36,15 @@ from .core.errors import EmbedflowError
 from .images import catalog
 from .images.loading import MAX_PIXELS, ImageLoadError
 from .images.pipeline import LocalBackend
+from .text.transformer import MINILM, sentence_model
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_IMAGES = 256
 BATCH = 32
+DEFAULT_MAX_TEXTS = 2048
+DEFAULT_MAX_TEXT_CHARS = 200_000
+TEXT_MODELS = {MINILM.id: MINILM.id, "sentence-transformers/all-minilm-l6-v2": MINILM.id}
 log = logging.getLogger("embedflow.server")
 
 
@@ -51,6 +56,8 @@ class ServerConfig:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_images: int = DEFAULT_MAX_IMAGES
     max_pixels: int = MAX_PIXELS
+    max_texts: int = DEFAULT_MAX_TEXTS
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
     threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
 
 
@@ -139,7 +146,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             given = request.headers.get("authorization", "")
             given = given[7:] if given.lower().startswith("bearer ") else request.headers.get("x-embedflow-token", "")
             if not hmac.compare_digest(given.encode(), config.token.encode()):
-                response = _json_error(401, "A valid token is required (Authorization: Bearer <token>).")
+                message = "A valid token is required (Authorization: Bearer <token>)."
+                response = (_openai_error(401, message) if request.url.path == "/v1/embeddings"
+                            else _json_error(401, message))
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
         return await call_next(request)
@@ -186,7 +195,67 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             return JSONResponse({"error": "None of the images could be embedded.", **body}, status_code=422)
         return JSONResponse(body)
 
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request) -> JSONResponse:
+        """OpenAI-compatible embeddings (float lists or base64 float32) of the built-in text models."""
+        try:
+            model_id, texts, encoding = await _read_texts(request, config)
+        except _BadRequest as exc:
+            return _openai_error(exc.status, str(exc))
+        try:
+            vectors, tokens = await run_in_threadpool(_embed_texts, texts, config.threads)
+        except EmbedflowError as exc:  # the model's packages are missing on this server
+            return _openai_error(409, str(exc))
+        data = [{"object": "embedding", "index": i,
+                 "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if encoding == "base64"
+                 else [float(x) for x in v]} for i, v in enumerate(vectors)]
+        return JSONResponse({"object": "list", "data": data, "model": model_id,
+                             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
     return LimitBody(app, config.max_request_bytes)  # type: ignore[return-value]
+
+
+def _openai_error(status: int, message: str) -> JSONResponse:
+    """An error in the shape OpenAI clients read: {"error": {"message", "type", "code"}}."""
+    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "param": None,
+                                   "code": None}}, status_code=status)
+
+
+async def _read_texts(request: Request, config: ServerConfig) -> tuple[str, list[str], str]:
+    """(model id, texts, encoding format) of an OpenAI embeddings request."""
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise _BadRequest("The body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise _BadRequest('The JSON body needs "model" and "input".')
+    model = payload.get("model")
+    if not isinstance(model, str) or model.lower() not in TEXT_MODELS:
+        raise _BadRequest(f"This server has no text model '{model}'; it serves {MINILM.id}.", 404)
+    encoding = payload.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise _BadRequest('"encoding_format" must be "float" or "base64".')
+    dimensions = payload.get("dimensions")
+    if dimensions is not None and dimensions != MINILM.dims:
+        raise _BadRequest(f"{MINILM.id} gives {MINILM.dims} dimensions only.")
+    texts = payload.get("input")
+    texts = [texts] if isinstance(texts, str) else texts
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise _BadRequest('"input" must be a string or a non-empty list of strings (token arrays are not '
+                          "accepted).")
+    if len(texts) > config.max_texts:
+        raise _BadRequest(f"At most {config.max_texts} inputs per request.", 413)
+    longest = max(range(len(texts)), key=lambda i: len(texts[i]))
+    if len(texts[longest]) > config.max_text_chars:
+        raise _BadRequest(f"Input {longest} is longer than {config.max_text_chars} characters.", 413)
+    return TEXT_MODELS[model.lower()], texts, encoding
+
+
+def _embed_texts(texts: list[str], threads: int) -> tuple[np.ndarray, int]:
+    """Vectors of texts at the model's trained length, and the number of word pieces read."""
+    model = sentence_model(MINILM.id, threads=threads)
+    tokens = model.tokenize(texts, MINILM.trained_length)
+    return model.embed(tokens.ids, tokens.attention_mask), int(tokens.lengths.sum())
 
 
 class _BadRequest(Exception):
@@ -292,7 +361,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"embedflow serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     config = ServerConfig(token=token, max_request_bytes=args.max_request_mb * 2**20, max_images=args.max_images)
-    print(f"embedflow serve: image embeddings on http://{args.host}:{args.port}"
+    print(f"embedflow serve: image and text embeddings on http://{args.host}:{args.port}"
           f"{' (token required)' if token else ''}; Ctrl+C stops it", file=sys.stderr)
     server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
     with sock:

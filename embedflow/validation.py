@@ -13,7 +13,7 @@ from .core.diagnostics import SEVERITIES, Diagnostic, ValidationContext, error, 
 from .core.ports import accepts
 from .core.specs import SpecSource
 from .core.workflow import Workflow
-from .registry import Registry
+from .registry import LoadFailure, Registry
 
 Rule = Callable[[ValidationContext], Iterable[Diagnostic]]
 
@@ -44,24 +44,26 @@ def validate(workflow: Workflow, base_dir: str | None = None,
 
 # -- general rules --------------------------------------------------------------------
 
-def _failures(context: ValidationContext) -> list[str]:
+def _failures(context: ValidationContext) -> list[LoadFailure]:
     specs = context.specs
-    return [failure.message() for failure in specs.failures] if isinstance(specs, Registry) else []
+    return list(specs.failures) if isinstance(specs, Registry) else []
 
 
 def add_on_failures(context: ValidationContext) -> Iterable[Diagnostic]:
     """An add-on (or built-in block module) that failed to load is named once, with its error."""
-    for message in _failures(context):
-        yield warning("add-on-failed", f"Blocks could not be loaded: {message}",
+    for failure in _failures(context):
+        yield warning("add-on-failed", f"Blocks could not be loaded: {failure.message()}",
                       "Reinstall or update that add-on; the other blocks work as usual.")
 
 
 def unknown_node_types(context: ValidationContext) -> Iterable[Diagnostic]:
     """A node whose type this embedflow does not know cannot run (its settings are kept)."""
-    failed = _failures(context)
+    # The failures' errors are in their own add-on-failed message; here they are only named.
+    failed = [failure.origin.describe() if failure.origin.kind == "add-on" else failure.source
+              for failure in _failures(context)]
     for node in context.workflow.nodes.values():
         if context.spec(node) is None:
-            cause = (f" It may come from an add-on that failed to load ({'; '.join(failed)})."
+            cause = (f" It may come from an add-on that failed to load: {'; '.join(failed)}."
                      if failed else "")
             yield error("unknown-node-type",
                         f"“{node.title}” is a block of type '{node.type}', which this embedflow does not know.{cause}",

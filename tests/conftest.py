@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.addon_support import addon, addon_registry, addon_site  # noqa: F401  (fixtures)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -15,3 +17,4 @@ def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     root = tmp_path_factory.mktemp("embedflow-home")
     monkeypatch.setenv("EMBEDFLOW_CACHE_DIR", str(root / "cache"))
     monkeypatch.setenv("EMBEDFLOW_CONFIG_DIR", str(root / "config"))
+

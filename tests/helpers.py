@@ -40,6 +40,18 @@ def _slow(ctx) -> dict[str, Any]:
     return {"data": ctx.inputs["data"]}
 
 
+gate_entered = threading.Event()
+gate_open = threading.Event()
+
+
+def _gate(ctx) -> dict[str, Any]:
+    """Holds the run until the test opens the gate (a handshake, no sleeping)."""
+    gate_entered.set()
+    if not gate_open.wait(30):
+        raise NodeError("the test never opened the gate", "test-failure")
+    return {"data": ctx.inputs["data"]}
+
+
 TEST_SPECS = [
     NodeSpec("t_numbers", "Numbers", "Data", "n rows", "input", (), (Port("data", TABLE),),
              (Setting("rows", "int", 3, minimum=1, maximum=1000),), _numbers),
@@ -48,6 +60,8 @@ TEST_SPECS = [
              (Setting("factor", "float", 1.0), Setting("fail", "bool", False)), _scale),
     NodeSpec("t_slow", "Slow", "Analysis", "slow", "input", (Port("data", TABLE),),
              (Port("data", TABLE),), (), _slow),
+    NodeSpec("t_gate", "Gate", "Analysis", "waits for the test", "input", (Port("data", TABLE),),
+             (Port("data", TABLE),), (), _gate),
     NodeSpec("t_needs_embeddings", "Needs embeddings", "Analysis", "x", "input",
              (Port("data", EMBEDDINGS),), (Port("data", TABLE),), (), lambda ctx: {"data": ctx.inputs["data"]}),
 ]

@@ -133,18 +133,22 @@ def test_starting_a_new_run_cancels_the_previous_one():
     assert slow.id not in second.results
 
 
-def test_model_edits_during_a_run_do_not_affect_it():
-    workflow, source, left, _ = chain()
-    engine = Engine(workflow)
-    helpers.started.clear()
-    slow = workflow.add_node("t_slow")
-    workflow.connect(left, "embeddings", slow.id, "data")
-    handle = engine.start()
-    assert helpers.started.wait(10)
-    workflow.update_settings(source, {"rows": 9})
-    handle.cancel()
-    handle.wait(5)
-    assert len(handle.results[source].outputs["data"]) == 3
+def test_model_edits_during_a_run_do_not_reach_blocks_that_have_not_run_yet():
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("t_numbers")
+    gate = workflow.add_node("t_gate")
+    scale = workflow.add_node("t_scale")
+    workflow.connect(source.id, "data", gate.id, "data")
+    workflow.connect(gate.id, "data", scale.id, "data")
+    helpers.gate_entered.clear()
+    helpers.gate_open.clear()
+    handle = Engine(workflow).start()
+    assert helpers.gate_entered.wait(10)
+    # The Scale block has not started: it waits behind the gate while its settings change.
+    workflow.update_settings(scale.id, {"factor": 5.0})
+    helpers.gate_open.set()
+    assert handle.wait(10)
+    assert handle.results[scale.id].outputs["embeddings"].vectors[:, 0].tolist() == [0.0, 1.0, 2.0]
 
 
 def test_nodes_outside_a_cycle_still_run():

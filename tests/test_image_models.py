@@ -7,11 +7,14 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
-from embedflow.core.errors import EmbedflowError
-from embedflow.core.workflow import Workflow
+from embedflow.core.context import NodeContext
+from embedflow.core.errors import Cancelled, EmbedflowError
+from embedflow.core.table import Table
+from embedflow.core.workflow import Node, Workflow
 from embedflow.engine import Engine
 from embedflow.images import catalog
 from embedflow.images.catalog import ImageModel, describe_models, model_file, own_model
@@ -157,3 +160,49 @@ def test_models_command_downloads_an_image_model(monkeypatch: pytest.MonkeyPatch
         assert main(["models", "--download", "tiny"]) == 0
     assert catalog.CATALOG["tiny"].available
     assert "tiny: 3-d image vectors in" in capsys.readouterr().out
+
+
+def test_cancel_while_a_model_download_is_retrying_ends_image_embedding_as_cancelled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = catalog.CATALOG["shufflenet-v2"]
+    served = Served(files={f"/{model.filename}": b"never sent"}, fail_times={f"/{model.filename}": 10})
+    photo("chelsea").save(tmp_path / "cat.png")
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(tmp_path)})
+    embedder = workflow.add_node("image_embedding", settings={"model": model.id, "use_cache": False})
+    workflow.connect(source.id, "data", embedder.id, "data")
+    cancel = threading.Event()
+
+    def on_event(event) -> None:
+        if event.message.startswith("Downloading"):
+            cancel.set()
+
+    with http_server(served) as url:
+        monkeypatch.setenv("EMBEDFLOW_MODEL_MIRROR", url)
+        results = Engine(workflow).run(on_event=on_event, cancel=cancel)
+    assert results[embedder.id].state == "cancelled"
+    # The block handed the cancel to the download, which stopped instead of retrying a failing server.
+    assert served.requests == []
+
+
+def test_image_embedding_passes_a_cancelled_download_on_as_a_cancel(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The engine would call a block's error after a cancel "cancelled" too; the block itself must not
+    # turn the download's cancel (a DownloadError as well as a Cancelled) into a download failure.
+    model = catalog.CATALOG["shufflenet-v2"]
+    spec = default_registry().get("image_embedding")
+    cancel = threading.Event()
+
+    def on_event(event) -> None:
+        if event.message.startswith("Downloading"):
+            cancel.set()
+
+    table = Table(pd.DataFrame({"image": [str(tmp_path / "cat.png")]}), feature="image")
+    context = NodeContext(Node("n1", "image_embedding", "Image Embedding"),
+                          spec.resolve_settings({"model": model.id, "use_cache": False}),
+                          {"data": table}, None, cancel, on_event)
+    served = Served(files={f"/{model.filename}": b"never sent"}, fail_times={f"/{model.filename}": 10})
+    with http_server(served) as url:
+        monkeypatch.setenv("EMBEDFLOW_MODEL_MIRROR", url)
+        with pytest.raises(Cancelled):
+            spec.run(context)

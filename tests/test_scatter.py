@@ -12,10 +12,11 @@ from embedflow.blocks.scatter.block import ScatterView, render, selection_rows
 from embedflow.blocks.scatter.projector_export import export_projector
 from embedflow.blocks.scatter.style import PALETTE, cluster_centres
 from embedflow.cli import main as cli_main
+from embedflow.core.rows import RowSet
 from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.io.workflow_file import loads, write_workflow
+from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
@@ -47,10 +48,8 @@ def test_selected_output_holds_the_selected_rows_with_vectors():
 
 def test_selection_survives_save_and_load():
     workflow, node = scatter_workflow(selection=[3, 4])
-    from embedflow.io.workflow_file import dumps
-
     loaded, _ = loads(dumps(workflow))
-    assert loaded.nodes[node].settings["selection"] == [3, 4]
+    assert loaded.nodes[node].settings["selection"] == RowSet.of([3, 4])
     analysis_support.register()
     assert Engine(loaded).run()[node].outputs["selected"].meta["name"].tolist() == ["item 3", "item 4"]
 
@@ -70,7 +69,8 @@ def test_selection_rows_outside_the_data_are_ignored_with_a_warning():
     result = Engine(workflow).run()[node]
     assert len(result.outputs["selected"]) == 1
     assert any(m.code == "selection-out-of-range" for m in result.messages)
-    assert selection_rows([2, True, -1, 2, np.int64(0)], 3) == ([0, 2], [True, -1])
+    rows, invalid = selection_rows([2, True, -1, 2, np.int64(0)], 3)
+    assert (rows.tolist(), invalid) == ([0, 2], [True, -1])
 
 
 def test_unknown_colour_column_fails_with_the_available_columns():
@@ -233,3 +233,44 @@ def test_the_cluster_labels_setting_switches_the_labels_off():
     labels = {frozenset(label.split(" · ")) for label, _, _ in centres(True)}
     assert labels == {frozenset({"king", "queen", "prince"}), frozenset({"apple", "pear", "plum"})}
     assert centres(False) == ()
+
+
+def test_a_million_row_selection_takes_a_few_bytes_in_the_file(tmp_path):
+    workflow, node = scatter_workflow(selection=RowSet.of(np.arange(1_000_000)))
+    assert len(dumps(workflow).encode()) < 2_000
+    # A lasso over a projection picks scattered rows: saved as a bitmap, 1/8 byte a row, not ~8 bytes.
+    scattered = np.flatnonzero(np.random.default_rng(0).random(2_000_000) < 0.5)
+    workflow.update_settings(node, {"selection": RowSet.of(scattered)})
+    write_workflow(workflow, tmp_path / "w.embedflow")
+    assert (tmp_path / "w.embedflow").stat().st_size < 400_000
+    loaded, diagnostics = loads((tmp_path / "w.embedflow").read_text(encoding="utf-8"))
+    assert not diagnostics and np.array_equal(loaded.nodes[node].settings["selection"].rows(), scattered)
+
+
+def test_a_selection_saved_as_a_list_by_version_1_is_read_as_rows():
+    workflow, node = scatter_workflow()
+    document = json.loads(dumps(workflow))
+    saved = next(n for n in document["nodes"] if n["id"] == node)
+    saved["settings"]["selection"], saved["node_version"] = [4, 2, 3, 9, -1, "x", True], 1
+    loaded, diagnostics = loads(json.dumps(document))
+    assert not diagnostics
+    assert loaded.nodes[node].settings["selection"] == RowSet.of([2, 3, 4, 9])
+    assert loaded.nodes[node].node_version == 2
+    assert json.loads(dumps(loaded))["nodes"][1]["settings"]["selection"] == {"ranges": [[2, 5], [9, 10]]}
+
+
+def test_a_damaged_saved_selection_is_cleared_with_a_message():
+    workflow, node = scatter_workflow()
+    document = json.loads(dumps(workflow))
+    next(n for n in document["nodes"] if n["id"] == node)["settings"]["selection"] = {"ranges": [[5, 1]]}
+    loaded, diagnostics = loads(json.dumps(document))
+    assert [d.code for d in diagnostics] == ["invalid-setting"]
+    assert "selection" not in loaded.nodes[node].settings
+    assert Engine(loaded).run()[node].state == "done"
+
+
+def test_selection_beyond_the_data_is_ignored_with_a_warning():
+    workflow, node = scatter_workflow(rows=5, selection=RowSet.of([1, 40, 41]))
+    result = Engine(workflow).run()[node]
+    assert len(result.outputs["selected"]) == 1
+    assert any(m.code == "selection-out-of-range" and "(40, 41)" in m.message for m in result.messages)

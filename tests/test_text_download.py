@@ -95,3 +95,20 @@ def test_models_command_downloads_by_name(catalogue, capsys):
     assert models_main(args) == 0
     assert "3 words × 3 dims" in capsys.readouterr().out
     assert models.get_info(NAME).available
+
+
+def test_cancel_while_the_download_is_retrying_ends_text_encoding_as_cancelled(catalogue, tmp_path):
+    served, entry = catalogue
+    served.fail_times[f"/{NAME}/{NAME}.gz"] = 10
+    workflow, _, encoder, _ = text_workflow(write_csv(tmp_path, ["king queen"]),
+                                            encoding={"language_model": NAME}, embedding={"language_model": NAME})
+    cancel = threading.Event()
+
+    def on_event(event):
+        if event.message.startswith("Downloading"):
+            cancel.set()
+
+    results = Engine(workflow).run(on_event=on_event, cancel=cancel)
+    assert results[encoder].state == "cancelled"
+    # The block handed the cancel to the download, which stopped instead of retrying a failing server.
+    assert served.requests == []

@@ -29,6 +29,7 @@ from embedflow.registry import default_registry
 from embedflow.validation import validate
 
 from . import recent
+from .addons_dialog import AddOnsDialog
 from .autosave import INTERVAL_MS, Autosaver, Recovery
 from .canvas.node_item import NodeItem
 from .canvas.scene import CanvasScene
@@ -81,6 +82,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus_and_toolbar()
         self.teaching = Teaching(self)
+        self.addons_action = self._action("&Add-ons…", self.show_add_ons,
+                                          tip="The installed add-ons, their blocks, and any that failed to load")
+        self.help_menu.addSeparator()
+        self.help_menu.addAction(self.addons_action)
         self._connect()
         self._show(Workflow(default_registry()), None, [], "Untitled")
 
@@ -197,6 +202,8 @@ class MainWindow(QMainWindow):
         view.addActions([self.toolbox_dock.toggleViewAction(), self.messages_dock.toggleViewAction()])
         run = bar.addMenu("&Run")
         run.addActions([self.run_action, self.autorun_action, self.cancel_action])
+        # Teaching adds Help and Welcome to this menu; Add-ons goes last (see __init__).
+        self.help_menu = bar.addMenu("&Help")
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("main-toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
@@ -227,6 +234,13 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(self._context_menu)
         # Esc reaches the view only when no title or note is being edited (there Esc cancels the edit).
         self.view.escapePressed.connect(self.runs.cancel)
+
+    def show_add_ons(self) -> AddOnsDialog:
+        """Help → Add-ons: every add-on with its blocks and failures (not modal)."""
+        dialog = AddOnsDialog(default_registry(), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     # -- showing a workflow ------------------------------------------------------------------
     def _show(self, workflow: Workflow, path: str | None, file_diagnostics: list[Diagnostic],

@@ -40,6 +40,7 @@ from embedflow.analysis.neighbours import search
 from embedflow.analysis.projection import LARGE_DATA, PROJECTIONS
 from embedflow.blocks.scatter.block import ScatterView, selection_rows
 from embedflow.blocks.scatter.projector_export import export_projector, image_paths
+from embedflow.core.rows import RowSet, sorted_unique
 from embedflow.blocks.scatter.style import ColorMapping, color_mapping, labels, point_sizes
 
 from .editors import register_editor
@@ -190,11 +191,11 @@ class ScatterPlot(QWidget):
     """A 2-D scatter of many points: colours/legend, hover label, rectangle/lasso selection,
     click-to-show nearest neighbours in the original space, PNG/SVG export.
 
-    Signals: selectionChanged(list of row numbers) after a user selection;
+    Signals: selectionChanged(RowSet) after a user selection;
     neighboursShown(row, list of neighbour rows) after a click (row -1 clears).
     """
 
-    selectionChanged = pyqtSignal(list)
+    selectionChanged = pyqtSignal(object)
     neighboursShown = pyqtSignal(int, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -348,16 +349,16 @@ class ScatterPlot(QWidget):
     # -- selection ------------------------------------------------------------------------------
     def set_selection(self, rows: Any) -> None:
         """Show `rows` as selected (no signal: used when the saved selection is loaded)."""
-        rows = np.unique(np.asarray(list(rows), dtype=np.int64))
+        rows = sorted_unique(np.asarray(rows, dtype=np.int64).ravel())
         self.selection = rows[(rows >= 0) & (rows < len(self.coords))]
         self._draw_selection()
 
     def _select(self, mask: np.ndarray, add: bool) -> None:
         rows = np.flatnonzero(mask)
         if add:
-            rows = np.union1d(self.selection, rows)
+            rows = np.concatenate([self.selection, rows])
         self.set_selection(rows)
-        self.selectionChanged.emit([int(r) for r in self.selection])
+        self.selectionChanged.emit(RowSet.of(self.selection))
 
     def select_rect(self, rect: QRectF, add: bool = False) -> None:
         """Select the points inside `rect` (data coordinates); add to the selection with `add`."""
@@ -608,7 +609,7 @@ class ScatterEditor(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
 
-    def _on_selection(self, rows: list[int]) -> None:
+    def _on_selection(self, rows: RowSet) -> None:
         self.context.apply({"selection": rows})
         self._update_status()
 

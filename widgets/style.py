@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 
@@ -37,7 +38,10 @@ def node_colour(type_name: str) -> QColor:
 
 @lru_cache(maxsize=None)
 def icon_path(name: str) -> str:
-    """The SVG file for an icon name, or the fallback icon when there is none."""
+    """The file of an icon: a shipped icon's name, or an add-on's own SVG/PNG path; else the fallback icon."""
+    own = Path(name)
+    if own.is_absolute() and own.suffix.lower() in (".svg", ".png") and own.is_file():
+        return str(own)
     path = resource("icons", f"{name}.svg")
     return str(path if name and path.exists() else resource("icons", "block.svg"))
 

@@ -15,7 +15,7 @@ from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, w
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.paths import resolve_path
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..images import catalog
@@ -61,13 +61,13 @@ def _local_backend(ctx: NodeContext) -> tuple[Backend, str]:
         ctx.progress(done / total * 0.5 if total else 0.0, f"Downloading {model.name}: {done / 1e6:.1f} MB{size}")
 
     try:
-        path = catalog.model_file(model, progress=downloading)
+        path = catalog.model_file(model, progress=downloading, cancel=ctx.cancel_event)
         return LocalBackend(model, path), model.id
+    except Cancelled:  # before DownloadError: a cancelled download is both
+        raise
     except DownloadError as exc:
         raise NodeError(str(exc), "image-model-download-failed",
                         "Check the internet connection, or set EMBEDFLOW_MODEL_MIRROR to a local copy.") from None
-    except Cancelled:
-        raise
     except EmbedflowError as exc:
         raise NodeError(str(exc), "image-model-unusable",
                         "Choose another model, or check the ONNX file and its preprocessing settings.") from None
@@ -115,14 +115,14 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     vectors = result.matrix()[order] if len(rows) else np.zeros((0, known.dims if known else 0), np.float32)
     embedded = table.take(rows)
     embeddings = embedded.with_vectors(vectors, model=model_id, kind="image")
-    skipped = _skipped_table(table, result.failed)
+    skipped = _skipped_table(table, result.failed, ctx.first_row)
     ctx.summary = f"{len(rows):,} of {len(table):,} images embedded"
     if result.from_cache:
         ctx.summary += f" ({result.from_cache:,} from the cache)"
     if result.failed:
         first_row, first_reason = min(result.failed)
         ctx.report(Severity.WARNING, "images-skipped",
-                   f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row} "
+                   f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row + ctx.first_row} "
                    f"({table.meta[column].iloc[first_row]}): {first_reason}.",
                    "See the 'skipped' output for every row and its reason.")
     return {"embeddings": embeddings, "skipped": skipped}
@@ -139,12 +139,12 @@ def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
         return None
 
 
-def _skipped_table(table: Table, failed: list[tuple[int, str]]) -> Table:
+def _skipped_table(table: Table, failed: list[tuple[int, str]], first_row: int = 0) -> Table:
     """The failed rows with their row number in the input (from 0, as everywhere) and the reason."""
     failed = sorted(failed)
     rows = [row for row, _ in failed]
     meta = table.meta.iloc[rows].reset_index(drop=True).copy()
-    meta.insert(0, _free_name(meta, "row"), pd.Series(rows, dtype="int64"))
+    meta.insert(0, _free_name(meta, "row"), pd.Series(rows, dtype="int64") + first_row)
     meta[_free_name(meta, "reason")] = pd.Series([reason for _, reason in failed], dtype="object")
     return Table(meta, feature=table.feature, base_dir=table.base_dir, provenance=dict(table.provenance))
 
@@ -268,5 +268,6 @@ SPEC = NodeSpec(
     check=check,
     describes_output=describe,
     fingerprint=fingerprint,
+    row_wise=RowWise(port="data"),
     help_page="image_embedding",
 )

@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
+import glob
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import pandas as pd
+
 from ..core.context import NodeContext
+from ..core.errors import NodeError
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.paths import resolve_path
 from ..core.ports import TABLE
-from ..core.specs import NodeSpec, Port, Setting
+from ..core.specs import NodeSpec, Port, RowWise, Setting
+from ..core.table import Table
 from ..core.workflow import Node
 from ..io.tables import FORMATS, fingerprint_path, load_table
 
 
+def is_pattern(path: str) -> bool:
+    """True when the path is a glob pattern such as data/*.parquet."""
+    return glob.has_magic(path)
+
+
+def matching_files(settings: Mapping[str, Any], base_dir: str | None) -> list[Path]:
+    """The files a path names: itself, or every file its pattern matches, sorted."""
+    path = resolve_path(settings.get("path", ""), base_dir)
+    if not is_pattern(str(settings.get("path", ""))):
+        return [path]
+    return [Path(p) for p in sorted(glob.glob(str(path), recursive=True)) if Path(p).is_file()]
+
+
 def run(ctx: NodeContext) -> dict[str, Any]:
-    """Read the file or folder into a Table."""
-    path = resolve_path(ctx.settings["path"], ctx.base_dir)
-    ctx.progress(0.0, f"Reading {path.name}")
-    loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"])
-    for message in loaded.warnings:
-        ctx.report(Severity.WARNING, "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
-    ctx.summary = f"{loaded.table.summary()}; feature: {loaded.table.feature}"
-    return {"data": loaded.table}
+    """Read the file, the files a pattern matches (rows in file-name order) or the folder into a Table."""
+    tables = []
+    paths = matching_files(ctx.settings, ctx.base_dir)
+    for number, path in enumerate(paths):
+        ctx.progress(number / len(paths), f"Reading {path.name}")
+        loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"])
+        for message in loaded.warnings:
+            ctx.report(Severity.WARNING, "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
+        tables.append(loaded.table)
+    if not tables:
+        raise NodeError(f"“{ctx.title}”: no file matches {ctx.settings['path']}.", "missing-file",
+                        "Check the pattern in its settings.")
+    table = tables[0]
+    if len(tables) > 1:
+        table = Table(pd.concat([t.meta for t in tables], ignore_index=True), feature=table.feature,
+                      base_dir=table.base_dir, provenance=table.provenance)
+    ctx.summary = f"{table.summary()}; feature: {table.feature}"
+    return {"data": table}
+
+
+def split(settings: Mapping[str, Any], base_dir: str | None) -> list[dict[str, Any]]:
+    """One piece per file a pattern matches (a plain path is one piece), each read on its own."""
+    return [{**settings, "path": str(path)} for path in matching_files(settings, base_dir)]
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
@@ -31,6 +65,10 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
         yield error("missing-file", f"“{node.title}” has no data file chosen.",
                     "Double-click it and choose a file or image folder, or drop a file on the canvas.",
                     node_id=node.id)
+    elif is_pattern(path):
+        if not matching_files({"path": path}, context.base_dir):
+            yield error("missing-file", f"“{node.title}”: no file matches {context.resolve_path(path)}.",
+                        "Check the pattern in its settings, e.g. data/*.parquet.", node_id=node.id)
     elif not context.resolve_path(path).exists():
         yield error("missing-file", f"“{node.title}”: the file {context.resolve_path(path)} does not exist.",
                     "Check the path in its settings: the file may have been moved or renamed.",
@@ -38,8 +76,8 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
 
 
 def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
-    """Changes when the file's content changes, so an edited file is read again."""
-    return fingerprint_path(resolve_path(settings.get("path", ""), base_dir))
+    """Changes when the file's content changes (or a pattern matches other files), so it is read again."""
+    return "|".join(f"{path}:{fingerprint_path(path)}" for path in matching_files(settings, base_dir))
 
 
 SPEC = NodeSpec(
@@ -52,7 +90,8 @@ SPEC = NodeSpec(
     outputs=(Port("data", TABLE, description="The rows of the file, with the chosen feature."),),
     settings=(
         Setting("path", "path", "", label="File or folder",
-                help="A data file or a folder of images (sub-folders become categories)."),
+                help="A data file, a pattern such as data/*.parquet (the files' rows in name order), "
+                     "or a folder of images (sub-folders become categories)."),
         Setting("feature", "column", "", label="Feature",
                 help="The column to embed; empty picks the first text column (or 'image' for folders)."),
         Setting("format", "choice", "auto", label="Format", choices=FORMATS,
@@ -61,5 +100,6 @@ SPEC = NodeSpec(
     run=run,
     check=check,
     fingerprint=fingerprint,
+    row_wise=RowWise(split=split),
     help_page="input",
 )

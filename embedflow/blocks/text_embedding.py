@@ -11,7 +11,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..text import models
@@ -145,7 +145,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if method == "sif":
         vectors = remove_first_component(vectors, with_words)
         vectors[without] = 0.0
-    if len(with_words) == 0:
+    if len(with_words) == 0 and ctx.whole:  # one partition without known words is no failure of the whole
         raise NodeError(f"“{ctx.title}”: none of the {len(encoded):,} rows has a word that {model_id} knows, "
                         "so there is nothing to embed.", "no-known-words",
                         "Check the text column and its language, or choose another language model.")
@@ -154,7 +154,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         fate = "kept as zero vectors" if keep_zeros else "left out of the output"
         ctx.report(Severity.WARNING, "rows-without-known-words",
                    f"{len(without):,} row(s) have no word that {model_id} knows and were {fate}: "
-                   f"rows {row_list(without)}.",
+                   f"rows {row_list(without + ctx.first_row)}.",
                    "Set 'Rows without known words' to keep them as zero vectors, or check their text."
                    if not keep_zeros else "Zero vectors have no direction: cosine neighbours ignore them.")
     table: Table = encoded.table
@@ -195,5 +195,7 @@ SPEC = NodeSpec(
     check=check,
     fingerprint=model_fingerprint,
     describes_output=describe,
+    # SIF removes the direction common to all rows, so it needs them all; the other poolings read one row each.
+    row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
     help_page=TYPE,
 )

@@ -12,7 +12,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
@@ -100,7 +100,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if len(numeric_rows):
         ctx.report(Severity.WARNING, "numbers-as-text",
                    f"{len(numeric_rows):,} row(s) of '{column}' hold numbers, not text; they were encoded as "
-                   f"text (rows {row_list(numeric_rows)}).")
+                   f"text (rows {row_list(numeric_rows + ctx.first_row)}).")
     model, key = _model(ctx, model_id, texts)
     ctx.check_cancelled()
     encoding = encode(texts, model, length, lowercase_choice(ctx.settings["lowercase"]),
@@ -108,12 +108,12 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if encoding.empty_rows.size:
         ctx.report(Severity.WARNING, "empty-rows",
                    f"{len(encoding.empty_rows):,} row(s) are empty after tokenization (no words in them): "
-                   f"rows {row_list(encoding.empty_rows)}.",
+                   f"rows {row_list(encoding.empty_rows + ctx.first_row)}.",
                    "Text Embedding drops them, or gives them zero vectors if you choose so.")
     if encoding.truncated_rows.size:
         ctx.report(Severity.INFO, "text-truncated",
                    f"{len(encoding.truncated_rows):,} row(s) have more than {length} tokens and were cut at "
-                   f"{length} (rows {row_list(encoding.truncated_rows)}).",
+                   f"{length} (rows {row_list(encoding.truncated_rows + ctx.first_row)}).",
                    "Raise the sequence length to use more of each text.")
     ctx.summary = (f"{encoding.coverage:.0%} of tokens known; {len(encoding.empty_rows):,} rows empty after "
                    f"tokenization; {len(encoding.unknown_only_rows):,} rows with no known word; "
@@ -148,7 +148,8 @@ def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel
                             "empty-input", "Give it a text column with words in it.") from None
     ctx.progress(0.0, f"Loading {model_id}")
     try:
-        model = models.load(model_id, progress=lambda f, m: ctx.progress(0.1 * f, m))
+        model = models.load(model_id, progress=lambda f, m: ctx.progress(0.1 * f, m),
+                            cancel=ctx.cancel_event)
     except LanguageModelError as exc:
         raise NodeError(str(exc), "language-model-unavailable") from None
     return model, model_id
@@ -182,5 +183,7 @@ SPEC = NodeSpec(
     check=check,
     fingerprint=model_fingerprint,
     describes_output=describe,
+    # A model trained on the corpus needs every row first; a stored model's tokenizer reads each row alone.
+    row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in models.TRAINED_IDS),
     help_page=TYPE,
 )

@@ -1,25 +1,31 @@
-"""The `embedflow` command: the canvas, or headless `run`, `validate`, `serve` and `models`."""
+"""The `embedflow` command: the canvas, or headless `run`, `validate`, `serve`, `models`, `examples`, `blocks`."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .. import __version__
 from ..core.context import NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
 from ..core.workflow import Workflow
-from ..engine import Engine
+from ..engine import Engine, NodeResult
+from ..engine.executors import Executor
+from ..engine.partitions import Partitioned
 from ..io.outputs import FORMATS, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
 from ..validation import validate
 
-SUBCOMMANDS = ("run", "validate", "serve", "models")
+SUBCOMMANDS = ("run", "validate", "serve", "models", "examples", "blocks")
+# Where `embedflow run` runs when neither --scheduler nor --cluster is given (tcp://HOST:PORT or local[:N]).
+SCHEDULER_ENV = "EMBEDFLOW_SCHEDULER"
 # The canvas plugs in through this entry-point group (pyproject.toml): embedflow imports no Qt.
 CANVAS_GROUP = "embedflow.canvas"
 
@@ -40,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
     parser = argparse.ArgumentParser(
         prog="embedflow",
-        description="A visual-programming canvas for embeddings. Commands: run, validate, serve, models "
+        description="A visual-programming canvas for embeddings. Commands: run, validate, serve, models, examples, blocks "
                     "(see `embedflow COMMAND --help`).")
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas")
@@ -80,6 +86,13 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("--outputs", default="all", metavar="all|final|NODE[.PORT],...",
                             help="what to write: all (default: every output port), final (the outputs no block "
                                  "consumes, plus Scatter pictures), or a list such as n3,n5.neighbours")
+        where = parser.add_mutually_exclusive_group()
+        where.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                           help="run on the Dask cluster of this scheduler (needs the dask extra); "
+                                f"also set by {SCHEDULER_ENV}")
+        where.add_argument("--cluster", metavar="local[:N]", default=None,
+                           help="start a local Dask cluster of N worker processes (default: one per core) "
+                                "for this run")
         parser.set_defaults(handler=run_command)
     elif name == "validate":
         parser.description = "Print the workflow's diagnostics; exit 1 on any error."
@@ -91,6 +104,17 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.description = "Run the image embedding server."
         server.add_arguments(parser)
         parser.set_defaults(handler=server.main)
+    elif name == "examples":
+        from . import examples
+
+        parser.description = "List the installed example workflows, or copy them with their sample data."
+        examples.add_arguments(parser)
+        parser.set_defaults(handler=examples.main)
+    elif name == "blocks":
+        from . import blocks
+
+        parser.description = "List every block type and where it comes from (built-in or add-on)."
+        parser.set_defaults(handler=blocks.main)
     else:
         from . import models as models_cli
 
@@ -134,7 +158,40 @@ def run_command(args: argparse.Namespace) -> int:
     exporting = _exporting_nodes(args.outputs, declared)
     titles = {node.id: node.title for node in workflow.nodes.values()}
     reporter = _ProgressPrinter(titles)
-    results = Engine(workflow, base_dir).run(on_event=reporter)
+    address = args.cluster or args.scheduler or os.environ.get(SCHEDULER_ENV, "").strip()
+    if address and args.format == "csv":
+        raise EmbedflowError("on a Dask cluster the workers write each output in parts; use --format parquet "
+                             "(OUT/<node>-<port>.parquet becomes a folder that pandas.read_parquet reads whole)")
+    with _executor(address) as executor:
+        results = Engine(workflow, base_dir, executor=executor).run(on_event=reporter)
+        return _write_results(args, workflow, results, out_dir, wanted, exporting, titles)
+
+
+@contextlib.contextmanager
+def _executor(address: str) -> Iterator[Executor | None]:
+    """The Dask executor for a scheduler address or local[:N], kept open while outputs are written; else None."""
+    if not address:
+        yield None
+        return
+    try:
+        from ..engine.dask_executor import DaskExecutor
+    except ImportError as exc:
+        raise EmbedflowError(f"running on a Dask cluster needs dask.distributed ({exc}); "
+                             'install it with pip install "embedflow[dask]"') from None
+    print(f"embedflow run: connecting to {address}", file=sys.stderr)
+    executor = DaskExecutor.connect(address)
+    try:
+        print(f"embedflow run: {executor.workers} Dask workers at {executor.address} "
+              f"(dashboard: {executor.client.dashboard_link})", file=sys.stderr)
+        yield executor
+    finally:
+        executor.close()
+
+
+def _write_results(args: argparse.Namespace, workflow: Workflow, results: dict[str, NodeResult], out_dir: Path,
+                   wanted: set[tuple[str, str]], exporting: set[str], titles: dict[str, str]) -> int:
+    """Report every node's result and write the chosen outputs; the exit code."""
+    specs = workflow.specs
     failed = False
     for node_id, result in results.items():
         name = f"{node_id} ({titles[node_id]})"
@@ -151,7 +208,12 @@ def run_command(args: argparse.Namespace) -> int:
         written: list[str] = []
         try:
             for port, value in result.outputs.items():
-                if (node_id, port) in wanted and is_writable(value):
+                if (node_id, port) in wanted and isinstance(value, Partitioned):
+                    target = output_path(out_dir, node_id, port, args.format)
+                    size = value.write(target, args.format)
+                    parts = f"{len(value.parts):,} part" + ("" if len(value.parts) == 1 else "s")
+                    written.append(f"{target.name} ({format_size(size)} in {parts})")
+                elif (node_id, port) in wanted and is_writable(value):
                     done = write_output(value, output_path(out_dir, node_id, port, args.format), args.format)
                     written.append(done.describe())
             spec = specs.get(workflow.nodes[node_id].type)

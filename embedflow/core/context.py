@@ -51,6 +51,8 @@ class NodeContext:
 
     A block may set `summary` (one line for the canvas) and `view` (data for its interactive view,
     e.g. the Scatter's projected points; it travels beside the outputs, not as an output).
+    When a row-wise block runs on one partition of a larger table, `whole` is False and `first_row` is the
+    row number of the partition's first row, so messages and outputs name rows as a local run would.
     """
 
     def __init__(self, node: Node, settings: dict[str, Any], inputs: dict[str, Any],
@@ -62,6 +64,8 @@ class NodeContext:
         self.inputs = inputs
         self.base_dir = base_dir
         self.summary = ""
+        self.first_row = 0
+        self.whole = True
         self.view: Any = None
         self.messages: list[Diagnostic] = []
         self._cancel = cancel
@@ -72,6 +76,11 @@ class NodeContext:
     def cancelled(self) -> bool:
         """True once the user asked to cancel."""
         return self._cancel.is_set()
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """The run's cancel flag, for library calls that wait on one (downloads and their retries)."""
+        return self._cancel
 
     def check_cancelled(self) -> None:
         """Raise Cancelled if the user asked to cancel; call it often in long loops."""

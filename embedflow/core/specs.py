@@ -26,6 +26,7 @@ class SettingKind(StrEnum):
     PATH = "path"
     COLUMN = "column"
     LIST = "list"
+    ROWS = "rows"  # a RowSet (e.g. the Scatter's selection); a script may give a list of row numbers
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class Setting:
             return None
         if self.kind == "list":
             return None if isinstance(value, list) else f"{name} must be a list, not {value!r}"
+        if self.kind == "rows":
+            from .rows import RowSet
+
+            return None if isinstance(value, (RowSet, list)) else f"{name} must be row numbers, not {value!r}"
         if not isinstance(value, str):
             return f"{name} must be text, not {value!r}"
         if self.kind == "choice" and self.choices and value not in self.choices:
@@ -116,6 +121,29 @@ class OutputDescription:
     kind: EmbeddingKind | str | None = None
 
 
+# split(settings, base_dir) -> the settings of each piece a source block can read on its own.
+SplitFunction = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class RowWise:
+    """A block's `run` may be applied to slices of rows independently; its outputs are the slices' outputs, in order.
+
+    port: the input whose rows are sliced (the others reach every slice whole); None for a source block,
+    whose `split` names the pieces it reads (e.g. one file of a glob each).
+    when: the settings under which this holds (e.g. not for SIF pooling, which looks at every row); None: always.
+    Executors that spread rows over machines (engine/dask_executor.py) use it; local runs ignore it.
+    """
+
+    port: str | None = None
+    when: Callable[[Mapping[str, Any]], bool] | None = None
+    split: SplitFunction | None = None
+
+    def applies(self, settings: Mapping[str, Any]) -> bool:
+        """True when the block is row-wise with these settings."""
+        return self.when is None or bool(self.when(settings))
+
+
 # describes_output(settings, port, upstream) -> the description of output `port`; `upstream(port)`
 # describes what feeds one of the block's own inputs, so pass-through blocks can forward it.
 DescribeFunction = Callable[[Mapping[str, Any], str, Callable[[str], "OutputDescription | None"]],
@@ -129,9 +157,12 @@ class NodeSpec:
     run: computes outputs from ctx.inputs and ctx.settings.
     check: static per-node diagnostics (e.g. a missing file or a model mismatch) run by the validator.
     describes_output: the capability other blocks and the validator ask instead of type names.
+    icon: the name of a shipped icon (resources/icons/<name>.svg), or the absolute path of an
+    add-on's own SVG or PNG file.
     fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
+    row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
     """
 
     type: str
@@ -149,6 +180,7 @@ class NodeSpec:
     fingerprint: FingerprintFunction | None = None
     export: ExportFunction | None = None
     migrate: MigrateFunction | None = None
+    row_wise: RowWise | None = None
     help_page: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -58,6 +58,10 @@ class Table:
         """The same rows with a new vector block and provenance entries added."""
         return replace(self, vectors=vectors, provenance={**self.provenance, **provenance})
 
+    def with_meta(self, meta: pd.DataFrame) -> "Table":
+        """The same vectors and provenance with new metadata (one row per vector)."""
+        return replace(self, meta=meta)
+
     def take(self, rows: np.ndarray | list[int]) -> "Table":
         """A table of the given row positions, in that order (index reset)."""
         rows = np.asarray(rows, dtype=np.intp)

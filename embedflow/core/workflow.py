@@ -170,19 +170,20 @@ class Workflow:
         old, node.title = node.title, title
         self._emit(EventKind.TITLE_CHANGED, node, old, title)
 
-    def update_settings(self, node_id: str, changes: dict[str, Any]) -> None:
-        """Set some settings of a node (others keep their values)."""
-        node = self._node(node_id)
-        old = copy.deepcopy(node.settings)
-        node.settings.update(copy.deepcopy(changes))
-        self._emit(EventKind.SETTINGS_CHANGED, node, old, copy.deepcopy(node.settings))
+    def update_settings(self, node_id: str, changes: dict[str, Any], remove: Iterable[str] = ()) -> None:
+        """Set some settings of a node and drop those named in `remove` (others keep their values).
 
-    def replace_settings(self, node_id: str, settings: dict[str, Any]) -> None:
-        """Replace all stored settings of a node (used by undo)."""
+        The event carries the old and new values of the touched keys only (a key not stored is absent),
+        so an edit costs what it changes, not a copy of every setting.
+        """
         node = self._node(node_id)
-        old = node.settings
-        node.settings = copy.deepcopy(settings)
-        self._emit(EventKind.SETTINGS_CHANGED, node, old, copy.deepcopy(node.settings))
+        keys = [*changes, *(key for key in remove if key not in changes)]
+        old = {key: node.settings[key] for key in keys if key in node.settings}
+        for key in remove:
+            node.settings.pop(key, None)
+        node.settings.update(copy.deepcopy(changes))
+        new = {key: node.settings[key] for key in keys if key in node.settings}
+        self._emit(EventKind.SETTINGS_CHANGED, node, old, new)
 
     # -- links ------------------------------------------------------------------
     def connect(self, source: str, source_port: str, target: str, target_port: str,

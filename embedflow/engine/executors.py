@@ -10,7 +10,13 @@ import os
 from abc import ABC, abstractmethod
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from .partitions import Partitioned
+
+if TYPE_CHECKING:
+    from ..core.context import NodeContext
+    from ..core.specs import NodeSpec
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,13 @@ class Executor(ABC):
     @abstractmethod
     def execute(self, tasks: Sequence[Task], run_task: RunTask) -> None:
         """Call run_task(node_id) for every task, respecting `needs`; tasks come in topological order."""
+
+    def run_block(self, spec: NodeSpec, context: NodeContext) -> Mapping[str, Any]:
+        """Compute one block's outputs; here, on this process, with any partitioned input joined first."""
+        for name, value in context.inputs.items():
+            if isinstance(value, Partitioned):
+                context.inputs[name] = value.gather()
+        return spec.run(context)
 
 
 class SerialExecutor(Executor):

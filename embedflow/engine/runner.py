@@ -228,7 +228,7 @@ class Engine:
         self.executions[node.id] = self.executions.get(node.id, 0) + 1
         started = time.perf_counter()
         try:
-            outputs = dict(spec.run(context))
+            outputs = dict(self.executor.run_block(spec, context))
         except Cancelled:
             return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled", messages=context.messages)
         except EmbedflowError as exc:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..core.diagnostics import Diagnostic, error, warning
 from ..core.errors import EmbedflowError, WorkflowFileError
+from ..core.rows import RowSet
 from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import AnnotationKind, Workflow
 from ..registry import default_registry
@@ -180,6 +181,9 @@ def _add_node(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
                              f"Node '{node_id}' was saved by a newer version of the {spec.title} block "
                              f"(version {node_version}; this embedflow has {spec.version}).",
                              "Update embedflow if its settings do not behave as expected.", node_id=node_id))
+    if spec is not None:
+        settings, problems = _read_rows(spec, dict(settings), node_id)
+        found.extend(problems)
     position = item.get("position", [0, 0])
     if not (isinstance(position, list) and len(position) == 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
@@ -243,14 +247,32 @@ def _number(value: float) -> float | int:
 
 def _portable_settings(spec: NodeSpec | None, settings: dict[str, Any],
                        base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
-    if spec is None or base_dir is None:
+    if spec is None:
         return settings
     result = dict(settings)
     for name, value in settings.items():
         setting = spec.setting(name)
-        if setting is not None and setting.kind == "path" and isinstance(value, str) and value:
+        if setting is None:
+            continue
+        if setting.kind == "path" and isinstance(value, str) and value and base_dir is not None:
             result[name] = relative_if_below(value, base_dir)
+        elif setting.kind == "rows" and isinstance(value, (RowSet, list)):
+            result[name] = RowSet.coerce(value).to_json()
     return result
+
+
+def _read_rows(spec: NodeSpec, settings: dict[str, Any], node_id: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Settings of kind rows (saved as ranges or a bitmap) as RowSets; a damaged one falls back to its default."""
+    found = []
+    for setting in spec.settings:
+        if setting.kind == "rows" and setting.name in settings:
+            try:
+                settings[setting.name] = RowSet.from_json(settings[setting.name])
+            except ValueError as exc:
+                del settings[setting.name]
+                found.append(error("invalid-setting", f"The {setting.display_name} of node '{node_id}' could not "
+                                   f"be read ({exc}); it was cleared.", node_id=node_id))
+    return settings, found
 
 
 def relative_if_below(path: str, base_dir: str | os.PathLike[str]) -> str:

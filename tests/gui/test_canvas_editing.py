@@ -359,3 +359,12 @@ def test_dropping_a_folder_without_images_adds_nothing(window, tmp_path):
     drop_mime(window, mime, view_point(window, QPointF(0, 0)))
     assert not window.document.workflow.nodes
     assert "neither a data file nor a folder with images" in window.statusBar().currentMessage()
+
+
+def test_a_settings_step_holds_only_the_settings_it_changes_and_undo_drops_keys_it_added(window):
+    node = window.document.add_node("t_scale", (0.0, 0.0), settings={"fail": False})
+    window.document.update_settings(node, {"factor": 2.0})
+    step = window.document.undo_stack.command(window.document.undo_stack.index() - 1)
+    assert (step.changes, step.old, step.absent) == ({"factor": 2.0}, {}, ("factor",))
+    window.undo_action.trigger()
+    assert window.document.workflow.nodes[node].settings == {"fail": False}

@@ -7,7 +7,8 @@ from pathlib import Path
 from embedflow_canvas import app, recent
 from embedflow_canvas.autosave import find_recoveries
 from embedflow_canvas.mainwindow import MainWindow
-from PyQt5.QtCore import QMimeData, QPointF, QUrl
+from PyQt5.QtCore import QMimeData, QPointF, Qt, QUrl
+from PyQt5.QtTest import QTest
 
 from embedflow.core.workflow import Workflow
 from embedflow.io.resources import examples
@@ -164,6 +165,61 @@ def test_save_as_into_another_folder_keeps_data_paths_pointing_at_the_same_file(
     assert Path(moved.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
     window.revalidate()
     assert not [d for d in window.diagnostics if d.code == "missing-file"]
+
+
+def folders_with_data(tmp_path: Path) -> tuple[Path, Path]:
+    """first/ holds flow.embedflow with an Input reading data.csv (relative) beside it; second/ is empty."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for name in ("data.csv", "older.csv"):
+        (first / name).write_text("text,label\nhello,a\n", encoding="utf-8")
+    workflow = Workflow(default_registry())
+    workflow.add_node("input", (0, 0), {"path": "data.csv", "feature": "", "format": "auto"})
+    write_workflow(workflow, first / "flow.embedflow")
+    return first, second
+
+
+def save_as_with_the_menu(window, path: Path) -> None:
+    window.choose_save_path = lambda: str(path)
+    window.save_as_action.trigger()
+    assert window.document.path == str(path)
+
+
+def test_undoing_an_earlier_change_after_save_as_into_another_folder_keeps_the_data_file(window, tmp_path):
+    first, second = folders_with_data(tmp_path)
+    window.open_file(str(first / "flow.embedflow"))
+    window.document.update_settings("n1", {"feature": "label"})
+    save_as_with_the_menu(window, second / "flow.embedflow")
+    QTest.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)
+    settings = window.document.workflow.nodes["n1"].settings
+    assert settings["feature"] == ""
+    assert Path(settings["path"]) == (first / "data.csv").resolve()
+    window.revalidate()
+    assert not [d for d in window.diagnostics if d.code == "missing-file"]
+
+
+def test_undoing_a_path_change_after_save_as_brings_back_the_same_file_as_before(window, tmp_path):
+    first, second = folders_with_data(tmp_path)
+    window.open_file(str(first / "flow.embedflow"))
+    window.document.update_settings("n1", {"path": "older.csv"})
+    save_as_with_the_menu(window, second / "flow.embedflow")
+    assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "older.csv").resolve()
+    window.undo_action.trigger()
+    assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
+    window.redo_action.trigger()
+    assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "older.csv").resolve()
+    window.revalidate()
+    assert not [d for d in window.diagnostics if d.code == "missing-file"]
+
+
+def test_a_block_deleted_before_save_as_comes_back_with_its_data_file(window, tmp_path):
+    first, second = folders_with_data(tmp_path)
+    window.open_file(str(first / "flow.embedflow"))
+    window.document.remove(["n1"])
+    save_as_with_the_menu(window, second / "flow.embedflow")
+    window.undo_action.trigger()
+    assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
 
 
 def test_what_reading_a_file_reported_is_listed_until_the_workflow_is_saved(window, tmp_path, qtbot):

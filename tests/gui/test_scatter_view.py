@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import QApplication
 
 from embedflow.analysis.neighbours import search
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
+from embedflow.core.rows import RowSet
 from tests import analysis_support
 from tests.gui.conftest import drag, mouse_move
 
@@ -58,7 +59,7 @@ def test_rectangle_drag_selects_the_points_inside(qtbot):
     with qtbot.waitSignal(plot.selectionChanged) as signal:
         drag(plot.plot.viewport(), screen(plot, 1.5, 1.5), screen(plot, 3.5, 4.5))
     expected = np.flatnonzero((coords[:, 0] > 1.5) & (coords[:, 0] < 3.5) & (coords[:, 1] > 1.5) & (coords[:, 1] < 4.5))
-    assert signal.args[0] == expected.tolist()
+    assert signal.args[0] == RowSet.of(expected)
     assert len(expected) == 6
 
 
@@ -83,7 +84,7 @@ def test_lasso_drag_selects_the_points_inside_the_drawn_shape(qtbot):
     with qtbot.waitSignal(plot.selectionChanged) as signal:
         QTest.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, screen(plot, *corners[0]))
     expected = np.flatnonzero((coords[:, 0] > 0.5) & (coords[:, 1] > 0.5) & (coords[:, 0] + coords[:, 1] < 7.2))
-    assert signal.args[0] == expected.tolist()
+    assert signal.args[0] == RowSet.of(expected)
 
 
 def test_points_in_polygon_matches_a_square():
@@ -238,7 +239,7 @@ def test_selection_in_the_view_reaches_the_selected_output(qtbot, editor):
     low, high = np.minimum(king, queen) - 0.02, np.maximum(king, queen) + 0.02
     drag(plot.plot.viewport(), screen(plot, low[0], low[1]), screen(plot, high[0], high[1]))
     inside = np.flatnonzero(((coords >= low) & (coords <= high)).all(axis=1)).tolist()
-    assert workflow.nodes["map"].settings["selection"] == inside
+    assert workflow.nodes["map"].settings["selection"] == RowSet.of(inside)
     qtbot.waitUntil(lambda: runs.result("map").state == "done"
                     and len(runs.result("map").outputs["selected"]) == len(inside), timeout=10000)
     words = runs.result("map").outputs["selected"].meta["word"].tolist()
@@ -307,7 +308,7 @@ def test_undoing_a_selection_restores_the_previous_one_in_the_view(qtbot, editor
     widget.plot.select_rect(QRectF(-100, -100, 200, 200))
     assert len(widget.plot.selection) == 10
     widget.context.document.undo_stack.undo()
-    assert widget.context.settings()["selection"] == []
+    assert widget.context.settings()["selection"] == RowSet()
     assert len(widget.plot.selection) == 0
 
 
@@ -321,3 +322,18 @@ def test_hover_lookup_stays_exact_after_zooming_without_rebuilding_its_index(qtb
     assert plot.point_at(QPointF(4 + 8 * pixel_x, 2)) == 24
     assert plot.point_at(QPointF(4 + 12 * pixel_x, 2)) is None
     assert plot._tree is tree
+
+
+def test_a_million_row_selection_is_an_undo_step_that_shares_its_compact_rows(qtbot):
+    from embedflow_canvas.document.document import WorkflowDocument
+
+    document = WorkflowDocument()
+    node = document.add_node("scatter", (0.0, 0.0))
+    rows = RowSet.of(np.arange(1_000_000))
+    document.update_settings(node, {"selection": rows})
+    step = document.undo_stack.command(document.undo_stack.count() - 1)
+    # Neither the model nor the undo step holds a copy of a million row numbers.
+    assert document.workflow.nodes[node].settings["selection"] is rows and step.changes["selection"] is rows
+    assert rows.ranges.tolist() == [[0, 1_000_000]]
+    document.undo_stack.undo()
+    assert document.workflow.nodes[node].settings["selection"] == RowSet()

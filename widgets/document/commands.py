@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Callable
 
-from PyQt5.QtWidgets import QUndoCommand
+from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
 from embedflow.core.workflow import Annotation, Link, Node, Workflow
+
+
+# fix(block type, settings) -> the settings it rewrites (e.g. relative data paths made absolute)
+SettingsFix = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def rewrite_history(stack: QUndoStack, fix: SettingsFix) -> None:
+    """Apply `fix` to the settings every step on `stack` would set or restore, done or undone.
+
+    Saving into another folder makes relative data paths absolute in the model; the history gets the
+    same rewrite, so undo and redo afterwards bring back values that name the same files.
+    """
+    def visit(command: QUndoCommand) -> None:
+        rewrite = getattr(command, "rewrite_settings", None)
+        if rewrite is not None:
+            rewrite(fix)
+        for index in range(command.childCount()):
+            visit(command.child(index))
+
+    for index in range(stack.count()):
+        visit(stack.command(index))
 
 
 def _order(workflow: Workflow) -> tuple[list[str], list[str], list[str]]:
@@ -36,6 +57,12 @@ class AddNode(QUndoCommand):
     def undo(self) -> None:
         self.workflow.remove_node(self.node_id)
 
+    def rewrite_settings(self, fix: SettingsFix) -> None:
+        """Apply `fix` to the settings the block is added with."""
+        type_name, position, settings, title = self.args
+        if settings is not None:
+            self.args = (type_name, position, {**settings, **fix(type_name, settings)}, title)
+
 
 class RemoveNode(QUndoCommand):
     """Remove a block with its links; undo puts both back in their former order."""
@@ -62,6 +89,11 @@ class RemoveNode(QUndoCommand):
         for link in self.links:
             self.workflow.connect(link.source, link.source_port, link.target, link.target_port, link.id)
         self.workflow.reorder(*self.order)
+
+    def rewrite_settings(self, fix: SettingsFix) -> None:
+        """Apply `fix` to the settings undo brings the block back with."""
+        if self.node is not None:
+            self.node.settings = {**self.node.settings, **fix(self.node.type, self.node.settings)}
 
 
 class MoveNodes(QUndoCommand):
@@ -144,7 +176,10 @@ class Rename(QUndoCommand):
 
 
 class ChangeSettings(QUndoCommand):
-    """Change some settings of a block; repeated changes of the same setting merge into one step."""
+    """Change some settings of a block; repeated changes of the same setting merge into one step.
+
+    Stores only the changed keys (their new and former values), never a copy of every setting.
+    """
 
     MERGE_ID = 7101
 
@@ -153,8 +188,10 @@ class ChangeSettings(QUndoCommand):
         super().__init__(f"Change {', '.join(changes)} of {node.title}")
         self.workflow = workflow
         self.node_id = node_id
+        self.type_name = node.type
         self.changes = copy.deepcopy(changes)
-        self.old = copy.deepcopy(node.settings)
+        self.old = {key: copy.deepcopy(node.settings[key]) for key in changes if key in node.settings}
+        self.absent = tuple(key for key in changes if key not in node.settings)
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         """Lets Qt merge consecutive changes of the same settings."""
@@ -172,7 +209,12 @@ class ChangeSettings(QUndoCommand):
         self.workflow.update_settings(self.node_id, self.changes)
 
     def undo(self) -> None:
-        self.workflow.replace_settings(self.node_id, self.old)
+        self.workflow.update_settings(self.node_id, self.old, remove=self.absent)
+
+    def rewrite_settings(self, fix: SettingsFix) -> None:
+        """Apply `fix` to the values this step sets and restores."""
+        self.changes = {**self.changes, **fix(self.type_name, self.changes)}
+        self.old = {**self.old, **fix(self.type_name, self.old)}
 
 
 class AddAnnotation(QUndoCommand):

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from PyQt5.QtCore import QObject, pyqtSignal
 from PyQt5.QtWidgets import QUndoStack
 
+from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
 from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
@@ -57,14 +58,28 @@ class WorkflowDocument(QObject):
         """Write the workflow atomically to `path` (raises WorkflowFileError) and mark it saved."""
         path = os.path.abspath(path)
         if self.base_dir and self.base_dir != os.path.dirname(path):
-            # Saving into another folder: relative data paths must keep pointing at the same files.
-            absolute_settings(self.workflow, self.base_dir)
+            self._keep_data_paths(self.base_dir)
         write_workflow(self.workflow, path)
         changed = path != self.path
         self.path = path
         self.undo_stack.setClean()
         if changed:
             self.pathChanged.emit(path)
+
+    def _keep_data_paths(self, base_dir: str) -> None:
+        """Saving into another folder: relative data paths keep naming the same files, now and in the history."""
+        specs = self.workflow.specs
+
+        def fix(type_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+            return absolute_paths(specs, type_name, settings, base_dir)
+
+        # Not an undo step of its own: undoing it would point the paths into the new folder. The
+        # history is rewritten the same way instead, so every step before and after stays right.
+        for node in self.workflow.nodes.values():
+            changes = fix(node.type, node.settings)
+            if changes:
+                self.workflow.update_settings(node.id, changes)
+        commands.rewrite_history(self.undo_stack, fix)
 
     # -- edits --------------------------------------------------------------------------
     def add_node(self, type_name: str, position: tuple[float, float],
@@ -186,17 +201,26 @@ class WorkflowDocument(QObject):
         return list(new_ids.values())
 
 
+def absolute_paths(specs: SpecSource, type_name: str, settings: dict[str, Any], base_dir: str) -> dict[str, Any]:
+    """The relative path settings of a block of `type_name`, made absolute against `base_dir`."""
+    spec = specs.get(type_name)
+    changes = {}
+    for name, value in settings.items():
+        setting = spec.setting(name) if spec else None
+        if setting is not None and setting.kind == "path" and isinstance(value, str) and value \
+                and not os.path.isabs(value):
+            changes[name] = os.path.normpath(os.path.join(base_dir, value))
+    return changes
+
+
 def absolute_settings(workflow: Workflow, base_dir: str | None) -> None:
-    """Make relative path settings absolute against `base_dir` (for examples opened as copies)."""
+    """Make relative path settings absolute against `base_dir` (examples, recoveries, the clipboard)."""
     if not base_dir:
         return
     for node in workflow.nodes.values():
-        spec = default_registry().get(node.type)
-        for name, value in list(node.settings.items()):
-            setting = spec.setting(name) if spec else None
-            if setting is not None and setting.kind == "path" and isinstance(value, str) and value \
-                    and not os.path.isabs(value):
-                workflow.update_settings(node.id, {name: os.path.normpath(os.path.join(base_dir, value))})
+        changes = absolute_paths(workflow.specs, node.type, node.settings, base_dir)
+        if changes:
+            workflow.update_settings(node.id, changes)
 
 
 class _Marker(commands.QUndoCommand):

@@ -2,11 +2,13 @@
 
 A block's engineer plugs in a custom editor or viewer with::
 
-    from widgets.editors import register_editor
+    from embedflow_canvas.editors import register_editor
     register_editor("scatter", lambda context: ScatterView(context))
 
-The factory gets an EditorContext (widgets.editors.context) and returns a QWidget. Modules in
-this package, and the modules named in PLUGIN_MODULES, are imported when the canvas starts.
+The factory gets an EditorContext (embedflow_canvas.editors.context) and returns a QWidget.
+Modules in this package, the modules named in PLUGIN_MODULES, and add-ons' `embedflow.editors`
+entry points (a module that registers on import, or a callable `module:function` called without
+arguments) are loaded when the first editor opens; one that fails is recorded in `failures()`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import importlib
 import pkgutil
 import sys
 import traceback
+from dataclasses import dataclass
+from importlib import metadata
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -24,8 +28,23 @@ if TYPE_CHECKING:
 
 EditorFactory = Callable[["EditorContext"], "QWidget"]
 PLUGIN_MODULES = ("embedflow_canvas.scatter_view",)
+EDITORS_GROUP = "embedflow.editors"
+
+
+@dataclass(frozen=True)
+class EditorFailure:
+    """An editor module or `embedflow.editors` entry point that failed to load, and why."""
+
+    source: str
+    error: str
+
+    def message(self) -> str:
+        """One line for users: what failed and its error."""
+        return f"{self.source} failed to load: {self.error}; its blocks get the generated form."
+
 
 _EDITORS: dict[str, EditorFactory] = {}
+_FAILURES: list[EditorFailure] = []
 _loaded = False
 
 
@@ -50,7 +69,7 @@ def editor_factory(node_type: str) -> EditorFactory:
 
 
 def load_editor_plugins() -> None:
-    """Import every editor module once (each registers its editors)."""
+    """Import every editor module and add-on editor entry point once (each registers its editors)."""
     global _loaded
     if _loaded:
         return
@@ -61,12 +80,26 @@ def load_editor_plugins() -> None:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name:
-                _report_broken(name)
-        except Exception:  # a broken editor must not take every other editor down with it
-            _report_broken(name)
+                _report_broken(f"editor module {name}", exc)
+        except Exception as exc:  # a broken editor must not take every other editor down with it
+            _report_broken(f"editor module {name}", exc)
+    for entry_point in metadata.entry_points(group=EDITORS_GROUP):
+        dist = entry_point.dist
+        package = f"add-on {dist.name} {dist.version}, " if dist else ""
+        try:
+            loaded = entry_point.load()
+            if entry_point.attr:
+                loaded()
+        except Exception as exc:  # an add-on's editor must not take the canvas down
+            _report_broken(f"{package}editor entry point '{entry_point.name}' ({entry_point.value})", exc)
 
 
-def _report_broken(name: str) -> None:
-    print(f"embedflow: the editor module {name} failed to load; its blocks get the generated form.",
-          file=sys.stderr)
+def failures() -> list[EditorFailure]:
+    """The editor modules and entry points that failed to load (after `load_editor_plugins`)."""
+    return list(_FAILURES)
+
+
+def _report_broken(source: str, exc: Exception) -> None:
+    _FAILURES.append(EditorFailure(source, f"{type(exc).__name__}: {exc}"))
+    print(f"embedflow: {_FAILURES[-1].message()}", file=sys.stderr)
     traceback.print_exc()

@@ -187,6 +187,8 @@ class SettingsForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
         outer.addLayout(form)
         for setting in spec.settings if spec else ():
+            if setting.kind == "rows":
+                continue  # row selections are made in a block's own view, not typed
             field = SettingField(setting, lambda value, name=setting.name: self._edited(name, value), context)
             self.fields[setting.name] = field
             label = QLabel(setting.display_name)

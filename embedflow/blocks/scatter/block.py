@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -23,6 +23,7 @@ from ...core.context import NodeContext
 from ...core.diagnostics import Diagnostic, SeverityName, ValidationContext, error, warning
 from ...core.errors import NodeError
 from ...core.ports import EMBEDDINGS, TABLE
+from ...core.rows import RowSet
 from ...core.specs import NodeSpec, OutputDescription, Port, Setting
 from ...core.table import Table
 from ...core.workflow import Node
@@ -49,29 +50,39 @@ class ScatterView:
     color: str = ""
     label: str = ""
     size: str = ""
-    selection: tuple[int, ...] = ()
+    selection: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted row numbers
     # (label, x, y) written on the map at each cluster's centre (rows with a `cluster_label`).
     centres: tuple[tuple[str, float, float], ...] = ()
 
     def frame(self) -> pd.DataFrame:
         """The projection as a table: row, x, y, selected, then the metadata."""
         selected = np.zeros(len(self.data), dtype=bool)
-        selected[list(self.selection)] = True
+        selected[self.selection] = True
         head = pd.DataFrame({"row": np.arange(len(self.data)), "x": self.projection.coords[:, 0],
                              "y": self.projection.coords[:, 1], "selected": selected})
         meta = self.data.meta.reset_index(drop=True)
         return pd.concat([head, meta.drop(columns=[c for c in meta.columns if c in head.columns])], axis=1)
 
 
-def selection_rows(selection: Iterable[Any], rows: int) -> tuple[list[int], list[Any]]:
-    """(valid sorted unique row numbers, entries that are not rows of a table of `rows` rows)."""
-    valid, invalid = set(), []
-    for value in selection:
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < rows:
-            valid.add(int(value))
-        else:
-            invalid.append(value)
-    return sorted(valid), invalid
+def selection_rows(selection: RowSet | Iterable[Any], rows: int) -> tuple[np.ndarray, np.ndarray | list[Any]]:
+    """(valid sorted unique row numbers, entries that are not rows of a table of `rows` rows).
+
+    `selection` is the saved RowSet, or a script's list of row numbers.
+    """
+    if isinstance(selection, RowSet):
+        everything = selection.rows()
+        return everything[everything < rows], everything[everything >= rows]
+    entries = list(selection)
+    is_row = [isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < rows for v in entries]
+    valid = RowSet.of(int(v) for v, ok in zip(entries, is_row) if ok).rows()
+    return valid, [v for v, ok in zip(entries, is_row) if not ok]
+
+
+def migrate(settings: dict[str, Any], from_version: int) -> dict[str, Any]:
+    """Version 1 saved the selection as a list of row numbers; version 2 saves a RowSet (ranges or a bitmap)."""
+    if from_version < 2 and isinstance(settings.get("selection"), list):
+        settings["selection"] = RowSet.coerce(settings["selection"]).to_json()
+    return settings
 
 
 def column_problems(meta: pd.DataFrame, settings: Mapping[str, Any]) -> list[tuple[SeverityName, str, str, str]]:
@@ -121,15 +132,14 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         ctx.report("warning" if code in WARNING_NOTES else "info", code, note)
 
     rows, invalid = selection_rows(settings["selection"], len(data))
-    if invalid:
+    if len(invalid):
         ctx.report("warning", "selection-out-of-range",
                    f"{len(invalid)} saved selection entr{'y is' if len(invalid) == 1 else 'ies are'} not a row "
                    f"of the current data ({', '.join(map(str, invalid[:10]))}); they were ignored.",
                    "The data may have changed since the selection was made; select again.")
     size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
     centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
-    view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, tuple(rows),
-                       centres)
+    view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows, centres)
     points = len(projection.projected)
     ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
@@ -144,7 +154,7 @@ def render(view: ScatterView, width: int = 1000, height: int = 720):
         view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
         title=f"{view.title} — {TITLES[view.projection.method]}", axes=view.projection.axes,
         notes=tuple(note for _, note in view.projection.notes),
-        selected=np.array(view.selection, dtype=np.int64), width=width, height=height,
+        selected=view.selection, width=width, height=height,
         point_labels=labels(meta, view.label), cluster_labels=view.centres)
 
 
@@ -209,10 +219,12 @@ SPEC = NodeSpec(
         Setting("cluster_labels", "bool", True, label="Cluster labels",
                 help="Write each cluster's label at its centre when the data has a cluster_label column "
                      "(from Clustering)."),
-        Setting("selection", "list", [], label="Selection",
-                help="Row numbers selected in the plot; saved with the workflow."),
+        Setting("selection", "rows", RowSet(), label="Selection",
+                help="Rows selected in the plot; saved with the workflow as row ranges (or a bitmap)."),
     ),
     run=run,
+    version=2,
+    migrate=migrate,
     check=check,
     describes_output=describe,
     export=export,

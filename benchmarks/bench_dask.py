@@ -1,0 +1,143 @@
+"""Scaling on a local Dask cluster: the local executor vs a cluster of 1 and of 2 worker processes.
+
+Run: python benchmarks/bench_dask.py [--docs 1000000] [--images 2000] [--partition-mb 100]
+Two workloads, each Input → … → Parquet outputs written by the workers:
+- text: short documents, Text Encoding (glove-6b-50d, 32 tokens) → Text Embedding (mean);
+- images: a folder of JPEGs (scikit-image samples, resized copies) → Image Embedding (SqueezeNet).
+Prints rows/s for each way of running, the speed-up of 2 workers over 1, the scaling efficiency
+(speed-up / 2) and the cluster run against the local one, plus the client's peak memory. Ratios,
+measured in the same run, are the figures to quote; the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from embedflow.core.workflow import Workflow
+from embedflow.engine import Engine
+from embedflow.engine.dask_executor import DaskExecutor
+from embedflow.engine.partitions import Partitioned
+from embedflow.io.outputs import output_path, write_output
+from embedflow.registry import default_registry
+from embedflow.text import models
+
+
+def text_corpus(folder: Path, docs: int) -> Path:
+    """A Parquet file of `docs` sentences of 8-24 frequent GloVe words."""
+    words = np.array([w for w in models.load(models.BUILTIN_ID).words.slice(0, 30_000).to_pylist() if w.isalpha()])
+    rng = np.random.default_rng(0)
+    picks = words[rng.integers(0, len(words), size=(docs, 24))]
+    lengths = rng.integers(8, 25, size=docs)
+    texts = [" ".join(row[:n]) for row, n in zip(picks, lengths)]
+    path = folder / "docs.parquet"
+    pd.DataFrame({"text": texts}).to_parquet(path)
+    return path
+
+
+def image_folder(folder: Path, count: int) -> Path:
+    """`count` JPEGs made from scikit-image's samples at a few sizes."""
+    from PIL import Image
+    from skimage import data
+
+    samples = [data.astronaut(), data.chelsea(), data.coffee(), data.rocket(), data.hubble_deep_field()]
+    images = folder / "images"
+    images.mkdir()
+    for number in range(count):
+        picture = Image.fromarray(samples[number % len(samples)])
+        side = 256 + 64 * (number % 4)
+        picture.resize((side, side * 3 // 4)).save(images / f"{number:05d}.jpg", quality=85)
+    return images
+
+
+def text_workflow(path: Path) -> tuple[Workflow, str]:
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(path), "feature": "text"})
+    encoder = workflow.add_node("text_encoding", settings={"sequence_length": 32})
+    embedder = workflow.add_node("text_embedding")
+    workflow.connect(source.id, "data", encoder.id, "data")
+    workflow.connect(encoder.id, "encoded", embedder.id, "encoded")
+    return workflow, embedder.id
+
+
+def image_workflow(path: Path) -> tuple[Workflow, str]:
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(path)})
+    embedder = workflow.add_node("image_embedding", settings={"use_cache": False})
+    workflow.connect(source.id, "data", embedder.id, "data")
+    return workflow, embedder.id
+
+
+def timed(run: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def run_and_write(workflow: Workflow, node: str, out: Path, executor: DaskExecutor | None) -> None:
+    """Run, then write the embeddings as Parquet (by the workers when on the cluster)."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = Engine(workflow, executor=executor).run()
+    value = results[node].outputs["embeddings"]
+    target = output_path(out, node, "embeddings", "parquet")
+    if isinstance(value, Partitioned):
+        value.write(target, "parquet")
+    else:
+        write_output(value, target, "parquet")
+
+
+def worker_peak_mb(executor: DaskExecutor) -> float:
+    """The largest peak resident memory among the workers, in MB."""
+    peaks = executor.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return max(peaks.values()) / 1024
+
+
+def measure(name: str, rows: int, workflow: Workflow, node: str, folder: Path, partition_bytes: int) -> None:
+    """Local, then 1 and 2 workers, each once after a warm-up that loads the models."""
+    seconds: dict[str, float] = {}
+    peaks: dict[str, float] = {}
+    run_and_write(workflow, node, folder / "warm", None)
+    seconds["local"] = timed(lambda: run_and_write(workflow, node, folder / "local", None))
+    for workers in (1, 2):
+        with DaskExecutor.connect(f"local:{workers}", partition_bytes=partition_bytes) as executor:
+            run_and_write(workflow, node, folder / f"warm{workers}", executor)  # models load once per worker
+            seconds[f"{workers}w"] = timed(lambda: run_and_write(workflow, node, folder / f"c{workers}", executor))
+            peaks[f"{workers}w"] = worker_peak_mb(executor)
+    speedup = seconds["1w"] / seconds["2w"]
+    print(f"{name}: {rows:,} rows")
+    for key, value in seconds.items():
+        peak = f", worker peak {peaks[key]:,.0f} MB" if key in peaks else ""
+        print(f"  {key:>5}: {value:7.2f} s  {rows / value:12,.0f} rows/s{peak}")
+    print(f"  2 workers / 1 worker speed-up {speedup:.2f}, scaling efficiency {speedup / 2:.0%}; "
+          f"2 workers / local {seconds['local'] / seconds['2w']:.2f}, 1 worker / local "
+          f"{seconds['local'] / seconds['1w']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--images", type=int, default=2_000)
+    parser.add_argument("--partition-mb", type=float, default=100)
+    args = parser.parse_args()
+    partition_bytes = int(args.partition_mb * 1e6)
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        if args.docs:
+            workflow, node = text_workflow(text_corpus(folder, args.docs))
+            measure("text (GloVe, mean)", args.docs, workflow, node, folder / "text", partition_bytes)
+        if args.images:
+            workflow, node = image_workflow(image_folder(folder, args.images))
+            measure("images (SqueezeNet)", args.images, workflow, node, folder / "img", partition_bytes)
+    client_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"client peak memory {client_peak:,.0f} MB (includes the local runs)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""A tiny embedflow add-on used by embedflow's own tests and shown in docs/api.md."""

@@ -1,0 +1,251 @@
+"""Running workflows on a real two-worker Dask cluster (distributed.LocalCluster with worker processes)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from embedflow.cli import main  # noqa: E402
+from embedflow.core.context import NodeEvent, NodeState  # noqa: E402
+from embedflow.core.errors import NodeError  # noqa: E402
+from embedflow.core.ports import TABLE  # noqa: E402
+from embedflow.core.specs import NodeSpec, Port, RowWise  # noqa: E402
+from embedflow.core.workflow import Workflow  # noqa: E402
+from embedflow.engine import Engine  # noqa: E402
+from embedflow.engine.dask_executor import ClusterError, DaskExecutor  # noqa: E402
+from embedflow.engine.partitions import Partitioned  # noqa: E402
+from embedflow.io.workflow_file import write_workflow  # noqa: E402
+from embedflow.registry import Registry, default_registry  # noqa: E402
+
+from .image_support import bad_and_odd_images  # noqa: E402
+from .text_support import text_workflow, write_csv  # noqa: E402
+
+WORDS = ("the cat sat on the mat", "stars and planets in space", "a goal in the last minute",
+         "bake the bread in the oven", "qwzx vbnm", "music with a guitar and drums")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One cluster for the module: two worker processes of one thread each, on 127.0.0.1."""
+    home = tmp_path_factory.mktemp("dask-home")
+    with pytest.MonkeyPatch.context() as patch:  # the workers inherit these: caches stay out of the user's folders
+        patch.setenv("EMBEDFLOW_CACHE_DIR", str(home / "cache"))
+        patch.setenv("EMBEDFLOW_CONFIG_DIR", str(home / "config"))
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                           dashboard_address=":0")
+    with cluster, distributed.Client(cluster) as connected:
+        yield connected
+
+
+def executor(client: Any, partition_bytes: int = 2_000) -> DaskExecutor:
+    """A DaskExecutor on the module's cluster, cutting small tables into several partitions."""
+    return DaskExecutor(client, partition_bytes=partition_bytes)
+
+
+def corpus(tmp_path: Path, rows: int = 120) -> Path:
+    """A CSV of short texts; every sixth has no word GloVe knows."""
+    return write_csv(tmp_path, [WORDS[i % len(WORDS)] + ("" if i % len(WORDS) == 4 else f" {i}")
+                                for i in range(rows)])
+
+
+def with_neighbours(workflow: Workflow, embedder: str) -> str:
+    """Add Nearest Neighbours after the embedder; its id."""
+    neighbours = workflow.add_node("nearest_neighbours", settings={"k": 4})
+    workflow.connect(embedder, "embeddings", neighbours.id, "data")
+    return neighbours.id
+
+
+def test_text_results_on_the_cluster_equal_the_local_run(client: Any, tmp_path: Path) -> None:
+    workflow, _, encoder, embedder = text_workflow(corpus(tmp_path))
+    neighbours = with_neighbours(workflow, embedder)
+    local = Engine(workflow).run()
+    remote = Engine(workflow, executor=executor(client)).run()
+    assert all(result.state == NodeState.DONE for result in remote.values()), remote
+    embeddings = remote[embedder].outputs["embeddings"]
+    assert isinstance(embeddings, Partitioned) and len(embeddings.parts) > 1
+    gathered, expected = embeddings.gather(), local[embedder].outputs["embeddings"]
+    assert np.array_equal(gathered.vectors, expected.vectors)  # exactly: a row's pooling never sees other rows
+    pd.testing.assert_frame_equal(gathered.meta, expected.meta)
+    encoded = remote[encoder].outputs["encoded"].gather()
+    assert np.array_equal(encoded.ids, local[encoder].outputs["encoded"].ids)
+    pd.testing.assert_frame_equal(remote[neighbours].outputs["neighbours"].meta,
+                                  local[neighbours].outputs["neighbours"].meta)
+
+
+def test_rows_without_known_words_are_named_by_their_row_in_the_whole_table(client: Any, tmp_path: Path) -> None:
+    workflow, _, _, embedder = text_workflow(corpus(tmp_path))
+    local = Engine(workflow).run()[embedder].messages
+    remote = Engine(workflow, executor=executor(client)).run()[embedder].messages
+
+    def rows(messages: list) -> set[str]:
+        found = [m.message.split("rows ", 1)[1] for m in messages if m.code == "rows-without-known-words"]
+        return {row.strip(" .") for text in found for row in text.split(",")}
+
+    expected = {str(row) for row in range(4, 120, len(WORDS))}  # the rows of "qwzx vbnm"
+    assert rows(remote) == expected  # each partition names its own (at most 10) rows
+    assert rows(local) - {row for row in rows(local) if "more" in row} <= expected
+
+
+def test_partitions_run_on_both_workers(client: Any, tmp_path: Path) -> None:
+    workflow, _, _, embedder = text_workflow(corpus(tmp_path))
+    embeddings = Engine(workflow, executor=executor(client)).run()[embedder].outputs["embeddings"]
+    distributed.wait(list(embeddings.parts))
+    holders = client.who_has(list(embeddings.parts))
+    assert len({worker for workers in holders.values() for worker in workers}) == 2
+
+
+_LOADS: list[str] = []
+
+
+def _count_loads() -> None:
+    """On a worker: forget loaded models and count each load from now on."""
+    from embedflow.text import models
+
+    original = models._load_builtin
+    if getattr(original, "counting", False):
+        original = original.__wrapped__
+
+    def counted(info: Any) -> Any:
+        _LOADS.append(info.id)
+        return original(info)
+
+    counted.counting = True  # type: ignore[attr-defined]
+    counted.__wrapped__ = original  # type: ignore[attr-defined]
+    models._load_builtin = counted
+    models._LOADED.clear()
+    _LOADS.clear()
+
+
+def _loads() -> list[str]:
+    return list(_LOADS)
+
+
+def test_a_language_model_loads_once_per_worker_not_per_partition(client: Any, tmp_path: Path) -> None:
+    client.run(_count_loads)
+    workflow, _, _, embedder = text_workflow(corpus(tmp_path, rows=300))
+    embeddings = Engine(workflow, executor=executor(client)).run()[embedder].outputs["embeddings"]
+    assert len(embeddings.parts) >= 4
+    loads = client.run(_loads)
+    assert sorted(loads.values()) == [["glove-6b-50d"], ["glove-6b-50d"]]
+
+
+def test_images_embed_on_the_cluster_with_skipped_rows_numbered_as_locally(client: Any, tmp_path: Path) -> None:
+    bad_and_odd_images(tmp_path / "images")
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(tmp_path / "images")})
+    embedder = workflow.add_node("image_embedding", settings={"use_cache": False})
+    workflow.connect(source.id, "data", embedder.id, "data")
+    local = Engine(workflow).run()[embedder.id].outputs
+    remote = Engine(workflow, executor=executor(client, partition_bytes=2_000_000)).run()[embedder.id].outputs
+    assert len(remote["embeddings"].parts) > 1
+    gathered = remote["embeddings"].gather()
+    pd.testing.assert_frame_equal(gathered.meta, local["embeddings"].meta)
+    np.testing.assert_allclose(gathered.vectors, local["embeddings"].vectors, rtol=1e-5, atol=1e-5)
+    pd.testing.assert_frame_equal(remote["skipped"].gather().meta, local["skipped"].meta)
+
+
+def _fail_on_row_13(ctx: Any) -> dict[str, Any]:
+    table = ctx.inputs["data"]
+    if 13 - ctx.first_row in range(len(table)):
+        raise NodeError("row 13 is unlucky", "unlucky-row", "Leave out row 13.")
+    return {"data": table}
+
+
+FAILING = NodeSpec(type="t_fail_on_row_13", title="Unlucky", category="Analysis", description="fails on row 13",
+                   icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),), settings=(),
+                   run=_fail_on_row_13, row_wise=RowWise(port="data"))
+
+
+def test_a_failing_partition_fails_its_block_naming_the_partition_and_rows(client: Any, tmp_path: Path) -> None:
+    specs = Registry()
+    for spec in default_registry().specs():
+        specs.register(spec)
+    specs.register(FAILING)
+    workflow = Workflow(specs)
+    source = workflow.add_node("input", settings={"path": str(corpus(tmp_path)), "feature": "text"})
+    unlucky = workflow.add_node("t_fail_on_row_13")
+    workflow.connect(source.id, "data", unlucky.id, "data")
+    result = Engine(workflow, executor=executor(client)).run()[unlucky.id]
+    assert result.state == NodeState.FAILED
+    assert "row 13 is unlucky" in result.error and "rows 0–" in result.error
+    assert [m.code for m in result.messages] == ["unlucky-row"]
+
+
+def test_cancel_stops_the_run_on_the_cluster(client: Any, tmp_path: Path) -> None:
+    workflow, _, encoder, embedder = text_workflow(corpus(tmp_path))
+    cancel = threading.Event()
+
+    def on_event(event: NodeEvent) -> None:
+        if event.node_id == encoder and event.state == NodeState.RUNNING:
+            cancel.set()
+
+    results = Engine(workflow, executor=executor(client)).run(on_event=on_event, cancel=cancel)
+    assert results[encoder].state == NodeState.CANCELLED
+    assert results[embedder].state == NodeState.CANCELLED
+
+
+def test_input_pattern_reads_each_file_as_a_partition_in_name_order(client: Any, tmp_path: Path) -> None:
+    for number in range(3):
+        write_csv(tmp_path, [f"text {number} {i}" for i in range(5)], name=f"part-{number}.csv")
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(tmp_path / "part-*.csv"), "feature": "text"})
+    local = Engine(workflow).run()[source.id].outputs["data"]
+    remote = Engine(workflow, executor=executor(client, partition_bytes=10**9)).run()[source.id].outputs["data"]
+    assert local.meta["text"].tolist()[::5] == ["text 0 0", "text 1 0", "text 2 0"]
+    assert remote.rows == (5, 5, 5)
+    pd.testing.assert_frame_equal(remote.gather().meta, local.meta)
+
+
+def _saved(tmp_path: Path) -> Path:
+    workflow, _, _, embedder = text_workflow(corpus(tmp_path))
+    with_neighbours(workflow, embedder)
+    path = tmp_path / "flow.embedflow"
+    write_workflow(workflow, path)
+    return path
+
+
+def test_cli_runs_on_a_scheduler_from_the_environment_writing_parquet_folders(
+        client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _saved(tmp_path)
+    assert main(["run", str(path), "--format", "parquet", "--out", str(tmp_path / "local")]) == 0
+    monkeypatch.setenv("EMBEDFLOW_SCHEDULER", client.scheduler.address)
+    assert main(["run", str(path), "--format", "parquet", "--out", str(tmp_path / "cluster")]) == 0
+    stderr = capsys.readouterr().err
+    assert "2 Dask workers" in stderr and "of" in stderr and "partitions" in stderr
+    for name in ("n3-embeddings.parquet", "n4-neighbours.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cluster" / name),
+                                      pd.read_parquet(tmp_path / "local" / name))
+    assert (tmp_path / "cluster" / "n3-embeddings.parquet").is_dir()
+
+
+def test_cli_refuses_csv_on_a_cluster(client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(_saved(tmp_path)), "--scheduler", client.scheduler.address]) == 1
+    assert "--format parquet" in capsys.readouterr().err
+
+
+def test_cli_starts_a_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _saved(tmp_path)
+    assert main(["run", str(path), "--cluster", "local:2", "--format", "parquet", "--out", str(tmp_path / "o")]) == 0
+    assert "2 Dask workers" in capsys.readouterr().err
+    assert len(pd.read_parquet(tmp_path / "o" / "n3-embeddings.parquet")) == 100
+
+
+def test_an_unreachable_scheduler_is_named_in_the_message() -> None:
+    with pytest.raises(ClusterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        DaskExecutor.connect("tcp://127.0.0.1:9", timeout=2)
+
+
+def test_a_bad_local_cluster_size_is_refused() -> None:
+    with pytest.raises(ClusterError, match="local:N"):
+        DaskExecutor.connect("local:many")
+
+
+def test_the_workers_run_the_clients_embedflow(client: Any) -> None:
+    executor(client).check_workers()
