@@ -137,7 +137,11 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.Undo)
         self.undo_action.setIcon(self.style().standardIcon(s.SP_ArrowBack))
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Y")])
+        # The platform's Redo may itself be Ctrl+Y: a shortcut listed twice is ambiguous and does nothing.
+        redo_keys = QKeySequence.keyBindings(QKeySequence.Redo)
+        if QKeySequence("Ctrl+Y") not in redo_keys:
+            redo_keys.append(QKeySequence("Ctrl+Y"))
+        self.redo_action.setShortcuts(redo_keys)
         self.redo_action.setIcon(self.style().standardIcon(s.SP_ArrowForward))
         self.cut_action = self._action("Cu&t", self.cut, QKeySequence.Cut)
         self.copy_action = self._action("&Copy", self.copy, QKeySequence.Copy)

@@ -114,6 +114,11 @@ class EditorDialog(QDialog):
         """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
         return show_help(self.parentWidget() or self, page=page.stem)
 
+    def done(self, result: int) -> None:
+        """Esc or a button: stop following the model before Qt deletes the window (no closeEvent then)."""
+        self.context.close()
+        super().done(result)
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Stop following the model."""
         self.context.close()
