@@ -22,11 +22,11 @@ def close_with_the_title_bar(dialog) -> None:
 @pytest.mark.parametrize("close", [close_with_escape, close_with_the_title_bar])
 def test_undo_and_redo_after_closing_a_settings_window_raise_nothing(window, qtbot, close):
     node = window.document.add_node("t_scale", (0.0, 0.0))
-    dialog = window.open_editor(node)
+    dialog = window.editor.open_editor(node)
     qtbot.waitExposed(dialog)
     dialog.context.apply({"factor": 3.0})
     close(dialog)
-    assert window.editors == {}
+    assert window.editor.editors == {}
     QTest.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)
     assert window.document.workflow.nodes[node].settings["factor"] == 1.0
     QTest.keyClick(window.view, Qt.Key_Y, Qt.ControlModifier)
