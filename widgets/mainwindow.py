@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import (
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.errors import EmbedflowError, WorkflowFileError
 from embedflow.core.workflow import Workflow
+from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
@@ -296,6 +297,9 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str) -> bool:
         """Open a workflow file; a bad file gets a clear message and the current workflow stays."""
+        if is_example(path):
+            # However it is opened (command line, recent files, a drop), a shipped example is never overwritten.
+            return self.open_example(Path(path))
         if not self.maybe_save():
             return False
         try:
@@ -338,7 +342,7 @@ class MainWindow(QMainWindow):
 
     def save(self) -> bool:
         """Save to the current file, or ask for one."""
-        if self.document.path is None:
+        if self.document.path is None or is_example(self.document.path):
             return self.save_as()
         return self.save_to(self.document.path)
 
@@ -349,6 +353,14 @@ class MainWindow(QMainWindow):
             return False
         if not path.endswith(SUFFIX):
             path += SUFFIX
+        folder = str(Path(path).resolve().parent)
+        outside = self.document.data_outside(folder)
+        if outside and self.ask_package(sorted(set(outside.values())), folder):
+            try:
+                self.document.package_data(folder, outside)
+            except OSError as exc:
+                self.show_error("Cannot copy the data", str(exc))
+                return False
         return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
@@ -441,6 +453,16 @@ class MainWindow(QMainWindow):
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
 
+    def ask_package(self, paths: list[str], folder: str) -> bool:
+        """Ask whether to copy data from outside the workflow's folder next to it ("package for sharing")."""
+        listed = "\n".join(f"  {p}" for p in paths[:8]) + ("\n  …" if len(paths) > 8 else "")
+        answer = QMessageBox.question(
+            self, "Package for sharing?",
+            f"The workflow reads data from outside {folder}:\n{listed}\n\nCopy it next to the workflow, so "
+            "the folder can be shared as it is? (Otherwise the workflow keeps pointing at these paths.)",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes
+
     def show_error(self, title: str, message: str) -> None:
         """Tell the user something went wrong."""
         QMessageBox.warning(self, title, message)
@@ -454,6 +476,11 @@ class MainWindow(QMainWindow):
         """Ask for a file name to save to ("" when cancelled)."""
         start = self.document.path or str(Path.home() / f"workflow{SUFFIX}")
         return QFileDialog.getSaveFileName(self, "Save workflow", start, FILE_FILTER)[0]
+
+
+def is_example(path: str | Path) -> bool:
+    """True for a file among the shipped examples."""
+    return Path(path).resolve().parent == resource("examples").resolve()
 
 
 def example_name(path: Path) -> str:
