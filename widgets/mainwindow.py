@@ -131,6 +131,13 @@ class MainWindow(QMainWindow):
             redo_keys.append(QKeySequence("Ctrl+Y"))
         self.redo_action.setShortcuts(redo_keys)
         self.redo_action.setIcon(self.style().standardIcon(s.SP_ArrowForward))
+        # The toolbar's Undo and Redo keep short fixed texts so no button moves; the step is in the tooltip.
+        self.undo_tool = self._step_tool("Undo", stack.undo, stack.canUndo(), stack.undoText(), s.SP_ArrowBack)
+        stack.canUndoChanged.connect(self.undo_tool.setEnabled)
+        stack.undoTextChanged.connect(lambda step: self.undo_tool.setToolTip(f"Undo {step}".strip()))
+        self.redo_tool = self._step_tool("Redo", stack.redo, stack.canRedo(), stack.redoText(), s.SP_ArrowForward)
+        stack.canRedoChanged.connect(self.redo_tool.setEnabled)
+        stack.redoTextChanged.connect(lambda step: self.redo_tool.setToolTip(f"Redo {step}".strip()))
         self.cut_action = self._action("Cu&t", self.editor.cut, QKeySequence.Cut)
         self.copy_action = self._action("&Copy", self.editor.copy, QKeySequence.Copy)
         self.paste_action = self._action("&Paste", self.editor.paste, QKeySequence.Paste)
@@ -164,6 +171,12 @@ class MainWindow(QMainWindow):
                        self.arrow_action, self.run_action, self.zoom_in_action, self.zoom_out_action,
                        self.fit_action, self.reset_zoom_action):
             self.addAction(action)
+
+    def _step_tool(self, verb: str, slot, enabled: bool, step: str, icon: QStyle.StandardPixmap) -> QAction:
+        """A toolbar Undo/Redo with a fixed text; the Edit menu's action holds the shortcut and the full text."""
+        tool = self._action(verb, slot, icon=icon, tip=f"{verb} {step}".strip())
+        tool.setEnabled(enabled)
+        return tool
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -201,7 +214,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         toolbar.addActions([self.new_action, self.open_action, self.save_action])
         toolbar.addSeparator()
-        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addActions([self.undo_tool, self.redo_tool])
         toolbar.addSeparator()
         toolbar.addActions([self.run_action, self.autorun_action, self.cancel_action])
         toolbar.addSeparator()
