@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtCore import QSize, Qt, QTimer
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PyQt5.QtWidgets import (
     QAction,
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe = None
         self.setCentralWidget(self.editor)
         self.setAcceptDrops(True)
-        self.resize(1200, 760)
+        self.resize(opening_size())
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(0)
@@ -489,6 +490,15 @@ class MainWindow(QMainWindow):
         """Ask for a file name to save to ("" when cancelled)."""
         start = self.document.path or str(Path.home() / f"workflow{SUFFIX}")
         return QFileDialog.getSaveFileName(self, "Save workflow", start, FILE_FILTER)[0]
+
+
+def opening_size() -> QSize:
+    """Most of the screen: a workflow fitted into 1200 × 760 on a large screen was too small to read."""
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return QSize(1200, 760)
+    area = screen.availableGeometry()
+    return QSize(max(1000, int(area.width() * 0.9)), max(700, int(area.height() * 0.9))).boundedTo(area.size())
 
 
 def is_example(path: str | Path) -> bool:
