@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.diagnostics: list[Diagnostic] = []
         self.file_diagnostics: list[Diagnostic] = []
         self.display_name = "Untitled"
+        self.file_stem = "workflow"  # the name a save dialog suggests
         self._autosaved_index = 0
         self._unsubscribe = None
         self.setCentralWidget(self.editor)
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
     def new(self) -> None:
         """Start an empty workflow (asking about unsaved changes first)."""
         if self.maybe_save():
+            self.file_stem = "workflow"
             self._show(Workflow(default_registry()), None, [], "Untitled")
 
     def open_dialog(self) -> None:
@@ -322,6 +324,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open workflow", str(exc))
             return False
         path = str(Path(path).resolve())
+        self.file_stem = Path(path).stem
         self._show(workflow, path, diagnostics, Path(path).name)
         recent.remember(path)
         return True
@@ -336,6 +339,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open example", str(exc))
             return False
         absolute_settings(workflow, str(Path(path).resolve().parent))
+        self.file_stem = Path(path).stem
         self._show(workflow, None, diagnostics, f"{example_name(path)} (example)")
         return True
 
@@ -349,6 +353,7 @@ class MainWindow(QMainWindow):
         if recovery.original is None:
             absolute_settings(workflow, recovery.base_dir)
         name = Path(recovery.original).name if recovery.original else "Untitled"
+        self.file_stem = Path(recovery.original).stem if recovery.original else "workflow"
         self._show(workflow, recovery.original, diagnostics, f"{name} (recovered)", modified=True)
         recovery.discard()
         self.autosave()
@@ -488,8 +493,15 @@ class MainWindow(QMainWindow):
 
     def choose_save_path(self) -> str:
         """Ask for a file name to save to ("" when cancelled)."""
-        start = self.document.path or str(Path.home() / f"workflow{SUFFIX}")
-        return QFileDialog.getSaveFileName(self, "Save workflow", start, FILE_FILTER)[0]
+        return QFileDialog.getSaveFileName(self, "Save workflow", str(self.save_suggestion(SUFFIX)), FILE_FILTER)[0]
+
+    def save_suggestion(self, suffix: str) -> Path:
+        """Where a save or export dialog starts: the workflow's own name, in its folder or the last one used."""
+        path = self.document.path
+        if path and not is_example(path):
+            return Path(path).with_suffix(suffix)
+        folders = [Path(p).parent for p in recent.recent_files() if not is_example(p) and Path(p).parent.is_dir()]
+        return (folders[0] if folders else Path.home()) / f"{self.file_stem}{suffix}"
 
 
 def opening_size() -> QSize:
