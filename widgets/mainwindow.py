@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import QSize, Qt, QTimer
+from PyQt5.QtCore import QSize, Qt, QTimer, pyqtSlot
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PyQt5.QtWidgets import (
     QAction,
@@ -37,6 +37,26 @@ from .toolbox import Toolbox
 from .welcome import example_intro, example_title, ordered_examples
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
+
+
+class StepAction(QAction):
+    """A toolbar Undo or Redo with a fixed text; the step it would take is in its tooltip.
+
+    Qt slots, not Python lambdas: the undo stack still signals while the window is being destroyed.
+    """
+
+    def follow(self, trigger, enabled: bool, step: str, enabled_changed, step_changed) -> None:
+        """Trigger `trigger` and follow the stack's state and step text."""
+        self.triggered.connect(trigger)
+        self.setEnabled(enabled)
+        self.show_step(step)
+        enabled_changed.connect(self.setEnabled)
+        step_changed.connect(self.show_step)
+
+    @pyqtSlot(str)
+    def show_step(self, step: str) -> None:
+        """Name the step in the tooltip."""
+        self.setToolTip(f"{self.text()} {step}".strip())
 
 
 class MainWindow(QMainWindow):
@@ -134,12 +154,12 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts(redo_keys)
         self.redo_action.setIcon(self.style().standardIcon(s.SP_ArrowForward))
         # The toolbar's Undo and Redo keep short fixed texts so no button moves; the step is in the tooltip.
-        self.undo_tool = self._step_tool("Undo", stack.undo, stack.canUndo(), stack.undoText(), s.SP_ArrowBack)
-        stack.canUndoChanged.connect(self.undo_tool.setEnabled)
-        stack.undoTextChanged.connect(lambda step: self.undo_tool.setToolTip(f"Undo {step}".strip()))
-        self.redo_tool = self._step_tool("Redo", stack.redo, stack.canRedo(), stack.redoText(), s.SP_ArrowForward)
-        stack.canRedoChanged.connect(self.redo_tool.setEnabled)
-        stack.redoTextChanged.connect(lambda step: self.redo_tool.setToolTip(f"Redo {step}".strip()))
+        self.undo_tool = StepAction(self.style().standardIcon(s.SP_ArrowBack), "Undo", self)
+        self.undo_tool.follow(stack.undo, stack.canUndo(), stack.undoText(), stack.canUndoChanged,
+                              stack.undoTextChanged)
+        self.redo_tool = StepAction(self.style().standardIcon(s.SP_ArrowForward), "Redo", self)
+        self.redo_tool.follow(stack.redo, stack.canRedo(), stack.redoText(), stack.canRedoChanged,
+                              stack.redoTextChanged)
         self.cut_action = self._action("Cu&t", self.editor.cut, QKeySequence.Cut)
         self.copy_action = self._action("&Copy", self.editor.copy, QKeySequence.Copy)
         self.paste_action = self._action("&Paste", self.editor.paste, QKeySequence.Paste)
@@ -173,12 +193,6 @@ class MainWindow(QMainWindow):
                        self.arrow_action, self.run_action, self.zoom_in_action, self.zoom_out_action,
                        self.fit_action, self.reset_zoom_action):
             self.addAction(action)
-
-    def _step_tool(self, verb: str, slot, enabled: bool, step: str, icon: QStyle.StandardPixmap) -> QAction:
-        """A toolbar Undo/Redo with a fixed text; the Edit menu's action holds the shortcut and the full text."""
-        tool = self._action(verb, slot, icon=icon, tip=f"{verb} {step}".strip())
-        tool.setEnabled(enabled)
-        return tool
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
