@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
 import numpy as np
 import pandas as pd
@@ -161,7 +161,7 @@ def _threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _write_csv(table: pa.Table, handle: BinaryIO) -> None:
+def _write_csv(table: pa.Table, handle: IO[bytes]) -> None:
     """Header and rows as UTF-8 CSV; large tables are formatted in row chunks on every core."""
     rows = max(1, CSV_CHUNK_CELLS // max(1, table.num_columns))
     threads = min(_threads(), 8)
@@ -186,7 +186,7 @@ def _csv_bytes(table: pa.Table, header: bool) -> pa.Buffer:
     return sink.getvalue()
 
 
-def _write_parquet(table: pa.Table, handle: BinaryIO) -> None:
+def _write_parquet(table: pa.Table, handle: IO[bytes]) -> None:
     """Snappy-compressed Parquet; vector columns skip dictionaries and statistics (useless for floats)."""
     import pyarrow.parquet as pq  # only runs that ask for Parquet pay for loading it
 

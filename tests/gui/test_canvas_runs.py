@@ -106,7 +106,7 @@ def test_a_setting_changed_in_the_form_is_undoable_and_the_form_follows_undo(win
     spin = window.editor.open_editor(node).editor.fields["rows"].editor
     spin.setValue(12)
     assert window.document.workflow.nodes[node].settings["rows"] == 12
-    assert window.document.undo_stack.undoText().startswith("Change rows")
+    assert window.document.undo_stack.undoText().startswith("Change Rows")
     window.undo_action.trigger()
     assert window.document.workflow.nodes[node].settings["rows"] == 3
     assert spin.value() == 3
