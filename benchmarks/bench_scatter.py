@@ -72,7 +72,7 @@ def bench_tsne(rows: int) -> None:
 def bench_view(points: int, pans: int = 20) -> None:
     """Load, first paint and pan of the Qt view: 10,000 points, then `points` drawn as one symbol
     each (the baseline) and as the raster image the view uses above its threshold."""
-    from embedflow_canvas.scatter_view import ScatterPlot
+    from embedflow_canvas.views.scatter_view import ScatterPlot
     from PyQt5.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])

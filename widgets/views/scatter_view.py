@@ -43,8 +43,8 @@ from embedflow.blocks.scatter.projector_export import export_projector, image_pa
 from embedflow.core.rows import RowSet, sorted_unique
 from embedflow.blocks.scatter.style import ColorMapping, color_mapping, labels, point_sizes
 
-from .editors import register_editor
-from .editors.context import EditorContext
+from ..editors import register_editor
+from ..editors.context import EditorContext
 
 MODES = ("select", "lasso", "pan")
 # Above this many points the view draws them as one image computed with numpy for the visible
