@@ -146,3 +146,13 @@ def test_train_word2vec_learns_vectors_from_the_corpus(tmp_path):
                   if n.type == "text_embedding" and n.settings["language_model"] == "trained-word2vec"]
     vectors = pd.read_csv(tmp_path / f"{trained}-embeddings.csv").filter(like="dim_")
     assert vectors.shape == (150, 50) and vectors.abs().to_numpy().sum() > 0
+
+
+def test_image_search_queries_name_the_category_each_should_find(tmp_path):
+    assert run(by_name("image-search"), tmp_path) == 0
+    (table,) = tmp_path.glob("*-neighbours.csv")
+    neighbours = pd.read_csv(table, keep_default_na=False)
+    first = neighbours[neighbours["rank"] == 1]
+    assert dict(first[["query_name", "query_category"]].values) == {
+        "which-cat": "photos", "which-rocket": "photos", "which-texture": "textures"}
+    assert (first["query_category"] == first["neighbour_category"]).all()
