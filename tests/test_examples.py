@@ -180,3 +180,13 @@ def test_teach_a_classifier_learns_the_image_categories_and_lists_its_mistakes(t
     # The accuracy is the mean over folds of 4 or 5 images, so it is close to the share right, not equal.
     assert len(wrong) > 0 and abs(len(wrong) / 23 - (1 - accuracy["value"])) < 0.05
     assert any(tmp_path.glob("*.png"))
+
+
+def test_image_search_queries_name_the_category_each_should_find(tmp_path):
+    assert run(by_name("image-search"), tmp_path) == 0
+    (table,) = tmp_path.glob("*-neighbours.csv")
+    neighbours = pd.read_csv(table, keep_default_na=False)
+    first = neighbours[neighbours["rank"] == 1]
+    assert dict(first[["query_name", "query_category"]].values) == {
+        "which-cat": "photos", "which-rocket": "photos", "which-texture": "textures"}
+    assert (first["query_category"] == first["neighbour_category"]).all()

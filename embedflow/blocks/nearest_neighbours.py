@@ -89,9 +89,21 @@ def neighbours_table(data: Table, query: Table, indices: np.ndarray, distances: 
         columns["similarity"] = similarities.ravel()[found]
     head = pd.DataFrame(columns)
     taken = set(head.columns)
-    meta = pd.concat([head, _prefixed(query.meta, query_rows, "query_", taken),
-                      _prefixed(data.meta, neighbour_rows, "neighbour_", taken)], axis=1)
-    return Table(meta, provenance={**data.provenance, "metric": metric})
+    query_meta = _prefixed(query.meta, query_rows, "query_", taken)
+    neighbour_meta = _prefixed(data.meta, neighbour_rows, "neighbour_", taken)
+    meta = pd.concat([head, query_meta, neighbour_meta], axis=1)
+    provenance = {**data.provenance, "metric": metric}
+    images = {**_image_column(query, query_meta), **_image_column(data, neighbour_meta)}
+    if images:
+        provenance["image_columns"] = images
+    return Table(meta, provenance=provenance)
+
+
+def _image_column(source: Table, prefixed: pd.DataFrame) -> dict[str, str | None]:
+    """{prefixed name of the image column: folder its relative paths start from} for a table of images."""
+    if source.provenance.get("kind") != "image" or source.feature not in source.meta:
+        return {}
+    return {str(prefixed.columns[list(source.meta.columns).index(source.feature)]): source.base_dir}
 
 
 def _vectors(ctx: NodeContext, table: Table, name: str) -> np.ndarray:

@@ -140,8 +140,9 @@ def image_search() -> Example:
                    "'skipped'.")
     ex.note(near, "3. For each query photo, the 3 closest photos of the collection. Open it: is the "
                   "mirrored cat closest to the cat?")
-    ex.note(queries, "New views of three photos: mirrored and cropped differently. Try adding your own "
-                     "photo to resources/data/image-queries.", below=True)
+    ex.note(queries, "New views of three photos: mirrored and cropped differently, in sub-folders named "
+                     "like the collection's, so query_category says what each should find. Try adding "
+                     "your own photo to a sub-folder of resources/data/image-queries.", below=True)
     return ex
 
 

@@ -71,11 +71,11 @@ def test_clustering_editor_follows_a_new_k(words, qtbot):
 
 def test_scatter_of_clusters_writes_their_labels_on_the_map(words, qtbot):
     editor = editor_of(words, qtbot, "Cluster map")
-    texts = sorted(item.toPlainText() for item in editor.plot.cluster_texts)
+    texts = sorted(editor.plot.label_layer.shown_texts("clusters"))
     assert len(texts) == 5 and "cat · dog · rabbit" in texts
     assert editor.cluster_labels.isChecked()
     editor.cluster_labels.click()
-    qtbot.waitUntil(lambda: editor.plot.cluster_texts == [], timeout=20000)
+    qtbot.waitUntil(lambda: editor.plot.label_layer.shown_texts("clusters") == [], timeout=20000)
     assert words.document.workflow.nodes[node_titled(words, "Cluster map")].settings["cluster_labels"] is False
 
 
