@@ -157,3 +157,10 @@ def test_models_command_downloads_an_image_model(monkeypatch: pytest.MonkeyPatch
         assert main(["models", "--download", "tiny"]) == 0
     assert catalog.CATALOG["tiny"].available
     assert "tiny: 3-d image vectors in" in capsys.readouterr().out
+
+
+def test_the_names_block_settings_list_match_the_catalogue():
+    from embedflow.images import names
+
+    assert catalog.MODEL_IDS == names.MODEL_IDS
+    assert tuple(catalog.NORMALISATIONS) == names.NORMALISATION_NAMES
