@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,7 +15,7 @@ from ..core.context import NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
 from ..core.workflow import Workflow
-from ..engine import Engine
+from ..engine import Engine, NodeResult
 from ..io.outputs import FORMATS, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
 from ..validation import validate
@@ -134,36 +135,56 @@ def run_command(args: argparse.Namespace) -> int:
     exporting = _exporting_nodes(args.outputs, declared)
     titles = {node.id: node.title for node in workflow.nodes.values()}
     reporter = _ProgressPrinter(titles)
-    results = Engine(workflow, base_dir).run(on_event=reporter)
-    failed = False
-    for node_id, result in results.items():
-        name = f"{node_id} ({titles[node_id]})"
-        for message in result.messages:
-            if message.severity != Severity.ERROR:
-                print(message.line(), file=sys.stderr)
-        if result.state != NodeState.DONE:
-            failed = True
-            errors = [m for m in result.messages if m.severity == Severity.ERROR and m.message == result.error]
-            cause = result.diagnostic or (errors[0] if errors else None)
-            hint = f" Hint: {cause.hint}" if cause is not None and cause.hint else ""
-            print(f"{name}: {result.state}: {result.error}{hint}", file=sys.stderr)
-            continue
+
+    def write_node(node_id: str, result: NodeResult) -> list[str]:
+        """Write one finished node's chosen outputs (and its extra files); what was written."""
         written: list[str] = []
-        try:
-            for port, value in result.outputs.items():
-                if (node_id, port) in wanted and is_writable(value):
-                    done = write_output(value, output_path(out_dir, node_id, port, args.format), args.format)
-                    written.append(done.describe())
-            spec = specs.get(workflow.nodes[node_id].type)
-            if spec is not None and spec.export is not None and node_id in exporting:
-                for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
-                    written.append(_described(Path(path)))
-        except OSError as exc:  # disk full, no permission: say which node's outputs are missing
-            failed = True
-            print(f"{name}: its outputs could not be written to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
-            continue
-        print(f"{name}: {result.summary}" + (f" -> wrote {', '.join(written)}" if written else ""),
-              file=sys.stderr)
+        for port, value in result.outputs.items():
+            if (node_id, port) in wanted and is_writable(value):
+                done = write_output(value, output_path(out_dir, node_id, port, args.format), args.format)
+                written.append(done.describe())
+        spec = specs.get(workflow.nodes[node_id].type)
+        if spec is not None and spec.export is not None and node_id in exporting:
+            for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
+                written.append(_described(Path(path)))
+        return written
+
+    engine = Engine(workflow, base_dir)
+    writes: dict[str, Future[list[str]]] = {}
+    # A node's files are written on their own thread as soon as it is done, while the nodes after
+    # it compute: Arrow formats and compresses without holding the GIL, so the disk work overlaps.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="embedflow-write")
+    failed = False
+    try:
+        def on_event(event: NodeEvent) -> None:
+            reporter(event)
+            if event.state == NodeState.DONE and event.node_id not in writes:
+                writes[event.node_id] = writer.submit(write_node, event.node_id, engine.results[event.node_id])
+
+        results = engine.run(on_event=on_event)
+        for node_id, result in results.items():
+            name = f"{node_id} ({titles[node_id]})"
+            for message in result.messages:
+                if message.severity != Severity.ERROR:
+                    print(message.line(), file=sys.stderr)
+            if result.state != NodeState.DONE:
+                failed = True
+                errors = [m for m in result.messages if m.severity == Severity.ERROR and m.message == result.error]
+                cause = result.diagnostic or (errors[0] if errors else None)
+                hint = f" Hint: {cause.hint}" if cause is not None and cause.hint else ""
+                print(f"{name}: {result.state}: {result.error}{hint}", file=sys.stderr)
+                continue
+            try:
+                written = writes[node_id].result()
+            except OSError as exc:  # disk full, no permission: say which node's outputs are missing
+                failed = True
+                print(f"{name}: its outputs could not be written to {out_dir}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                continue
+            print(f"{name}: {result.summary}" + (f" -> wrote {', '.join(written)}" if written else ""),
+                  file=sys.stderr)
+    finally:  # on Ctrl-C the file being written is finished (atomically), the queued ones are not
+        writer.shutdown(cancel_futures=True)
     return 1 if failed else 0
 
 
