@@ -1,4 +1,7 @@
-"""Checks and cache fingerprints about a block's language_model setting, shared by the text blocks."""
+"""Checks and cache fingerprints about a block's language_model setting, shared by the text blocks.
+
+The model registry is imported when a check runs, so registering the text blocks does not load it.
+"""
 
 from __future__ import annotations
 
