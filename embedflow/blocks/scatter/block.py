@@ -28,8 +28,6 @@ from ...core.specs import NodeSpec, OutputDescription, Port, Setting
 from ...core.table import Table
 from ...core.workflow import Node
 from ...io.atomic import write_frame_csv
-from .png import render_scatter, save_png
-from .projector_export import export_projector
 from .style import cluster_centres, color_mapping, labels, point_sizes
 
 TYPE = "scatter"
@@ -149,6 +147,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
 def render(view: ScatterView, width: int = 1000, height: int = 720):
     """The Scatter as a PIL image with axes, legend and the projection's notes."""
+    from .png import render_scatter  # Pillow loads when a picture is drawn, not with the block list
+
     meta = view.data.meta
     return render_scatter(
         view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
@@ -160,6 +160,9 @@ def render(view: ScatterView, width: int = 1000, height: int = 720):
 
 def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) -> list[str]:
     """`embedflow run --out`: OUT/<node>.png, OUT/<node>-projection.csv and OUT/<node>-projector/."""
+    from .png import save_png
+    from .projector_export import export_projector
+
     if not isinstance(view, ScatterView):
         return []
     folder = Path(out_dir)
