@@ -16,7 +16,7 @@ from embedflow.validation import validate
 EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
-OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec")
+OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "semantic-search")
 
 
 def by_name(name: str) -> Path:
