@@ -87,7 +87,8 @@ class SentenceModel:
     @property
     def unknown_id(self) -> int:
         """The id of [UNK], the piece for characters the vocabulary lacks (emoji, rare symbols)."""
-        return int(self._unknown_id)
+        assert self._unknown_id is not None, "a WordPiece vocabulary always has [UNK]"
+        return self._unknown_id
 
     def check_sequence_length(self, sequence_length: int) -> None:
         """Raise NodeError(code sequence-length-out-of-range) unless 3 <= length <= the model's positions."""
