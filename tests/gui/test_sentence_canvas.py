@@ -97,3 +97,13 @@ def test_the_histogram_counts_word_pieces_and_the_cut_leaves_room_for_cls_and_se
     qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=30_000)
     assert encoding_editor.preview.lengths.tolist() == [4, 510]
     assert encoding_editor.cut_label.text().startswith("1 of 2 rows have more than 6 word pieces")
+
+
+def test_the_model_picker_lists_the_sentence_model_and_remote_entries(qtbot, encoding_editor):
+    from embedflow.text import models
+
+    models.add_remote("classroom", "http://127.0.0.1:9", "all-minilm-l6-v2")
+    encoding_editor.picker.refresh()
+    tree = encoding_editor.picker.tree
+    found = {tree.topLevelItem(i).data(0, 256): tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())}
+    assert found["all-minilm-l6-v2"] == "built in" and found["classroom"] == "remote: http://127.0.0.1:9"
