@@ -10,6 +10,7 @@ from ..core.paths import resolve_path
 from ..core.ports import TABLE
 from ..core.specs import NodeSpec, Port, Setting
 from ..core.workflow import Node
+from ..io.regular_files import path_problem
 from ..io.tables import FORMATS, fingerprint_path, load_table
 
 
@@ -31,10 +32,13 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
         yield error("missing-file", f"“{node.title}” has no data file chosen.",
                     "Double-click it and choose a file or image folder, or drop a file on the canvas.",
                     node_id=node.id)
-    elif not context.resolve_path(path).exists():
+    elif (problem := path_problem(context.resolve_path(path))) is not None and problem.kind == "missing":
         yield error("missing-file", f"“{node.title}”: the file {context.resolve_path(path)} does not exist.",
                     "Check the path in its settings: the file may have been moved or renamed.",
                     node_id=node.id)
+    elif problem is not None and problem.kind != "folder":
+        yield error("unreadable-file", f"“{node.title}”: {context.resolve_path(path)} cannot be read: "
+                    f"{problem.reason}.", "Choose an ordinary data file or a folder of images.", node_id=node.id)
 
 
 def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
