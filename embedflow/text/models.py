@@ -213,15 +213,18 @@ def load(model_id: str, progress: Callable[[float, str], None] | None = None,
         if model_id in TRAINED_IDS:
             raise LanguageModelError(f"'{model_id}' is trained by a Text Encoding block when it runs; "
                                      "it cannot be loaded on its own.")
+    if info.source != "built-in" and not info.available:
+        # Outside _LOCK: a download takes minutes and other models must load meanwhile (the
+        # download itself is serialised per model in gensim_data).
+        gensim_data.download(model_id, progress=progress, cancel=cancel)
+    with _LOCK:
+        cached = _LOADED.get(model_id)
+        if cached is not None:
+            return cached
+        info = get_info(model_id)
+        assert info is not None and info.available
         started = time.perf_counter()
-        if info.source == "built-in":
-            model = _load_builtin(info)
-        else:
-            if not info.available:
-                gensim_data.download(model_id, progress=progress, cancel=cancel)
-                info = get_info(model_id)
-                assert info is not None and info.available
-            model = load_stored(Path(info.location), info)
+        model = _load_builtin(info) if info.source == "built-in" else load_stored(Path(info.location), info)
         model.load_seconds = time.perf_counter() - started
         _LOADED[model_id] = model
         return model
