@@ -159,11 +159,11 @@ def _supervised(url: str, part: Path, total: int | None, progress: ProgressFunct
     while not attempt.done.wait(CANCEL_LATENCY):
         if cancel is not None and cancel.is_set():
             attempt.abort()
-            attempt.done.wait(1.0)  # a streaming worker ends at once; one still connecting is left behind
+            attempt.done.wait(0.5)  # a streaming worker ends at once; one still connecting is left behind
             _check_cancel(cancel, part)
         if time.monotonic() - attempt.last_activity > timeout:
             attempt.abort()
-            attempt.done.wait(1.0)
+            attempt.done.wait(0.5)
             raise _Retryable(f"no data arrived for {timeout:g} s")
     if attempt.error is not None:
         raise attempt.error
