@@ -156,19 +156,15 @@ def _replace_lone_surrogates(data: Any) -> Any:
 
 def _coordinates(value: Any, count: int) -> tuple[float, ...] | None:
     """`count` finite numbers within ±MAX_COORDINATE, or None when `value` is not that."""
-    if not isinstance(value, list) or len(value) != count:
+    # type() rather than isinstance: true and false are ints to Python, not coordinates.
+    if type(value) is not list or len(value) != count or not all(type(v) in (int, float) for v in value):
         return None
-    result = []
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return None
-        if isinstance(v, int) and abs(v) > MAX_COORDINATE:
-            return None
-        number = float(v)
-        if not math.isfinite(number) or abs(number) > MAX_COORDINATE:
-            return None
-        result.append(number)
-    return tuple(result)
+    try:
+        numbers = tuple(map(float, value))
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    # NaN fails every comparison, so it is refused here with the infinities.
+    return numbers if all(-MAX_COORDINATE <= n <= MAX_COORDINATE for n in numbers) else None
 
 
 def _migrate_format(data: dict[str, Any], name: str) -> dict[str, Any]:
