@@ -341,7 +341,7 @@ def _json_depth(value: Any) -> int:
 
 def _embed_all(backend: LocalBackend, images: list[bytes], max_pixels: int,
                decoders: ThreadPoolExecutor, request_pixels: int = DEFAULT_REQUEST_PIXELS) -> list[np.ndarray | str]:
-    """Decode in parallel within the request's pixel budget, run the net in batches; an error string for each image that fails."""
+    """Decode in parallel within the request's pixel budget, run the net in batches; errors as strings."""
     over_budget = _over_budget(images, request_pixels)
 
     def prepare(index: int) -> np.ndarray | str:

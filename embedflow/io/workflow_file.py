@@ -8,7 +8,6 @@ for unknown block types, kept as placeholders so saving loses nothing).
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from pathlib import Path

@@ -21,7 +21,7 @@ def workflow_text(nodes: list | None = None, links: list | None = None, annotati
 
 
 def run_isolated(code: str, timeout: float = 120, memory_bytes: int = 4 * 2**30) -> subprocess.CompletedProcess:
-    """Run Python `code` in a child with a time and address-space limit (a regression hangs or bloats the child, not the suite)."""
+    """Run Python `code` in a child with a time and memory limit (a regression hangs the child, not the suite)."""
     limit = textwrap.dedent(f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, ({memory_bytes}, {memory_bytes}))

@@ -87,7 +87,7 @@ def test_a_lone_surrogate_in_an_id_prints_and_saves(tmp_path: Path) -> None:
     assert list(read_workflow(tmp_path / "again.embedflow")[0].nodes) == ["n\ufffd"]
 
 
-def test_a_workflow_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_workflow_file_larger_than_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import embedflow.io.workflow_file as workflow_file
 
     monkeypatch.setattr(workflow_file, "MAX_FILE_BYTES", 1000)

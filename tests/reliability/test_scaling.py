@@ -74,7 +74,7 @@ def test_links_on_a_loop_are_found_and_links_below_it_are_not() -> None:
     workflow.connect("b", "o", "c", "i")
     workflow.connect("c", "o", "a", "i")
     workflow.connect("c", "o2", "d", "i")
-    assert [(l.source, l.target) for l in workflow.links_in_cycles()] == [("a", "b"), ("b", "c"), ("c", "a")]
+    assert [(link.source, link.target) for link in workflow.links_in_cycles()] == [("a", "b"), ("b", "c"), ("c", "a")]
 
 
 def test_a_second_link_into_an_input_replaces_the_first_through_the_index() -> None:

@@ -68,7 +68,8 @@ def _cases() -> list[tuple[str, str]]:
             text = json.dumps(data, ensure_ascii=rng.random() < 0.5)
         else:
             position = rng.randrange(len(text))
-            text = text[:position] + rng.choice(["[" * 5000, "9" * 5000, "1e99999", "\"\\ud800\"", "NaN"]) + text[position:]
+            splice = rng.choice(["[" * 5000, "9" * 5000, "1e99999", "\"\\ud800\"", "NaN"])
+            text = text[:position] + splice + text[position:]
         cases.append((f"{index}-{kind}", text))
     return cases
 
