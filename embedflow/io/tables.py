@@ -257,11 +257,10 @@ def _without_binary_columns(meta: pd.DataFrame, path: Path, feature: str, warnin
         values = series.dropna()
         if values.empty or not values.map(lambda v: isinstance(v, (bytes, bytearray))).any():
             continue
-        try:
-            meta[column] = series.map(lambda v: v.decode("utf-8") if isinstance(v, (bytes, bytearray)) else v)
+        if _looks_like_text(values):
+            meta[column] = series.map(
+                lambda v: bytes(v).decode("utf-8", errors="replace") if isinstance(v, (bytes, bytearray)) else v)
             continue
-        except UnicodeDecodeError:
-            pass
         if str(column) == feature:
             raise NodeError(f"{path.name}: the column '{column}' holds binary data, not text or image paths.",
                             "binary-column", "Choose a column of text or image paths as the feature.")
@@ -271,6 +270,14 @@ def _without_binary_columns(meta: pd.DataFrame, path: Path, feature: str, warnin
             raise NodeError(f"{path.name} holds only binary data, no text or image paths.", "binary-column",
                             "Choose a file with a column of text or image paths.")
     return meta
+
+
+def _looks_like_text(values: pd.Series) -> bool:
+    """True when sampled byte values decode as UTF-8 with few errors or control characters (text with a stray byte)."""
+    sample = [bytes(v).decode("utf-8", errors="replace") for v in values.head(200) if isinstance(v, (bytes, bytearray))]
+    characters = sum(len(text) for text in sample)
+    bad = sum(text.count("\ufffd") + sum(1 for c in text if c < " " and c not in "\t\n\r") for text in sample)
+    return characters > 0 and bad <= 0.3 * characters
 
 
 def _image_folder(folder: Path) -> pd.DataFrame:
