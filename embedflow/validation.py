@@ -115,12 +115,10 @@ def cycles(context: ValidationContext) -> Iterable[Diagnostic]:
     workflow = context.workflow
     if workflow.topological_order() is not None:
         return
-    for link in workflow.links.values():
-        if link.source in workflow.downstream_of(link.target) or link.source == link.target:
-            target = workflow.nodes[link.target]
-            yield error("cycle",
-                        f"The link into “{target.title}” closes a loop: data would flow in a circle.",
-                        "Remove one link of the loop.", node_id=target.id, link_id=link.id)
+    for link in workflow.links_in_cycles():
+        target = workflow.nodes[link.target]
+        yield error("cycle", f"The link into “{target.title}” closes a loop: data would flow in a circle.",
+                    "Remove one link of the loop.", node_id=target.id, link_id=link.id)
 
 
 def invalid_settings(context: ValidationContext) -> Iterable[Diagnostic]:

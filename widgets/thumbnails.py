@@ -10,8 +10,9 @@ from PyQt5.QtGui import QColor, QImage, QPainter
 
 from embedflow.core.errors import WorkflowFileError
 from embedflow.io.atomic import atomic_write
+from embedflow.io.regular_files import FileRefused, read_regular
 from embedflow.io.user_dirs import cache_dir
-from embedflow.io.workflow_file import read_workflow
+from embedflow.io.workflow_file import MAX_FILE_BYTES, read_workflow
 
 from .canvas.scene import CanvasScene
 from .export import render_image
@@ -24,8 +25,8 @@ DRAWING_VERSION = "2"
 def thumbnail(path: Path, size: QSize = SIZE) -> QImage:
     """A picture of the workflow in `path` (its blocks and links), from the cache when the file is unchanged."""
     try:
-        content = path.read_bytes()
-    except OSError:
+        content = read_regular(path, MAX_FILE_BYTES)
+    except (FileRefused, OSError):
         return _blank(size)
     key = hashlib.sha1(content + f"{size.width()}x{size.height()}:{DRAWING_VERSION}".encode()).hexdigest()[:16]
     cached = cache_dir("thumbnails") / f"{path.stem}-{key}.png"

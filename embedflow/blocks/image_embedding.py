@@ -18,6 +18,7 @@ from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWi
 from ..core.table import Table
 from ..core.workflow import Node
 from ..images.names import MODEL_IDS, NORMALISATION_NAMES, OWN_MODEL
+from ..io.regular_files import path_problem
 from ..io.tables import fingerprint_path
 
 if TYPE_CHECKING:  # the image runtime, catalogue and downloads load when the block runs or checks a model
@@ -186,9 +187,10 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
         if not path:
             yield error("image-model-file-missing", f"“{node.title}” uses your own ONNX model but no file is chosen.",
                         "Choose the .onnx file in the block's settings.", node_id=node.id)
-        elif not context.resolve_path(path).is_file():
+        elif (problem := path_problem(context.resolve_path(path))) is not None:
+            what = "does not exist" if problem.kind == "missing" else f"cannot be read: {problem.reason}"
             yield error("image-model-file-missing",
-                        f"“{node.title}”: the ONNX model {context.resolve_path(path)} does not exist.",
+                        f"“{node.title}”: the ONNX model {context.resolve_path(path)} {what}.",
                         "Check the model path in the block's settings.", node_id=node.id)
     elif not server_url and model_id in catalog.CATALOG and not catalog.CATALOG[model_id].available:
         model = catalog.CATALOG[model_id]

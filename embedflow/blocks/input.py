@@ -16,6 +16,7 @@ from ..core.ports import TABLE
 from ..core.specs import NodeSpec, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
+from ..io.regular_files import path_problem
 from ..io.tables import FORMATS, fingerprint_path, load_table
 
 
@@ -69,10 +70,13 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
         if not matching_files({"path": path}, context.base_dir):
             yield error("missing-file", f"“{node.title}”: no file matches {context.resolve_path(path)}.",
                         "Check the pattern in its settings, e.g. data/*.parquet.", node_id=node.id)
-    elif not context.resolve_path(path).exists():
+    elif (problem := path_problem(context.resolve_path(path))) is not None and problem.kind == "missing":
         yield error("missing-file", f"“{node.title}”: the file {context.resolve_path(path)} does not exist.",
                     "Check the path in its settings: the file may have been moved or renamed.",
                     node_id=node.id)
+    elif problem is not None and problem.kind != "folder":
+        yield error("unreadable-file", f"“{node.title}”: {context.resolve_path(path)} cannot be read: "
+                    f"{problem.reason}.", "Choose an ordinary data file or a folder of images.", node_id=node.id)
 
 
 def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:

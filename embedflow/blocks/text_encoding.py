@@ -91,8 +91,9 @@ def _model_length_diagnostics(context: ValidationContext, node: Node) -> Iterabl
     """A transformer reads at most its number of positions: say which model and what its limit is."""
     from ..text import models
 
-    settings = context.settings(node)
-    model_id, length = settings.get("language_model"), settings.get("sequence_length")
+    # The stored length as the user typed it: context.settings puts the default in place of a bad one.
+    model_id = context.settings(node).get("language_model")
+    length = node.settings.get("sequence_length", context.settings(node).get("sequence_length"))
     info = models.get_info(model_id) if isinstance(model_id, str) else None
     if info is None or not info.max_positions or isinstance(length, bool) or not isinstance(length, int):
         return

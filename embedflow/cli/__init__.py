@@ -34,6 +34,10 @@ CANVAS_GROUP = "embedflow.canvas"
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A name from a file or the command line may hold characters the terminal cannot show.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if argv and argv[0] in SUBCOMMANDS:
         parser = _subcommand_parser(argv[0])
         args = parser.parse_args(argv[1:])

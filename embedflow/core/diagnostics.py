@@ -80,9 +80,19 @@ class ValidationContext:
         return self.specs.get(node.type)
 
     def settings(self, node: Node) -> dict[str, Any]:
-        """A node's effective settings (defaults overlaid with what is stored)."""
+        """A node's effective settings (defaults overlaid with what is stored).
+
+        A stored value that fails its setting's own check reads as the default here (the
+        invalid-setting rule reports it), so a block's check only ever sees well-formed values.
+        """
         spec = self.spec(node)
-        return spec.resolve_settings(node.settings) if spec else dict(node.settings)
+        if spec is None:
+            return dict(node.settings)
+        resolved = spec.resolve_settings(node.settings)
+        for setting in spec.settings:
+            if setting.problem(resolved[setting.name]) is not None:
+                resolved[setting.name] = setting.default
+        return resolved
 
     def resolve_path(self, path: str) -> Path:
         """A path setting made absolute against the workflow's folder."""

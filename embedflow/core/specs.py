@@ -69,29 +69,41 @@ class Setting:
         """Why `value` is not acceptable for this setting, or None when it is."""
         name = self.display_name
         if self.kind == "bool":
-            return None if isinstance(value, bool) else f"{name} must be true or false, not {value!r}"
+            return None if isinstance(value, bool) else f"{name} must be true or false, not {_shown(value)}"
         if self.kind in ("int", "float"):
             numeric = (int,) if self.kind == "int" else (int, float)
             if isinstance(value, bool) or not isinstance(value, numeric):
-                return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {value!r}"
+                return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {_shown(value)}"
             if isinstance(value, float) and not math.isfinite(value):
                 return f"{name} must be a finite number, not {value!r}"
+            if isinstance(value, int) and abs(value) > MAX_SETTING_INTEGER:
+                return f"{name} must be a number of ordinary size, not one of {len(str(abs(value)))} digits"
             if self.minimum is not None and value < self.minimum:
                 return f"{name} must be at least {self.minimum:g}, not {value:g}"
             if self.maximum is not None and value > self.maximum:
                 return f"{name} must be at most {self.maximum:g}, not {value:g}"
             return None
         if self.kind == "list":
-            return None if isinstance(value, list) else f"{name} must be a list, not {value!r}"
+            return None if isinstance(value, list) else f"{name} must be a list, not {_shown(value)}"
         if self.kind == "rows":
             from .rows import RowSet
 
             return None if isinstance(value, (RowSet, list)) else f"{name} must be row numbers, not {value!r}"
         if not isinstance(value, str):
-            return f"{name} must be text, not {value!r}"
+            return f"{name} must be text, not {_shown(value)}"
         if self.kind == "choice" and self.choices and value not in self.choices:
-            return f"{name} must be one of {', '.join(self.choices)}, not {value!r}"
+            return f"{name} must be one of {', '.join(self.choices)}, not {_shown(value)}"
         return None
+
+
+# Integers beyond 2**53 are not exact as floats; no setting needs them, and huge ones break formatting.
+MAX_SETTING_INTEGER = 2**53
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 RunFunction = Callable[["NodeContext"], Mapping[str, Any]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Callable, Iterable, TypeVar
@@ -101,6 +102,9 @@ class Workflow:
         self.annotations: dict[str, Annotation] = {}
         self._listeners: list[Listener] = []
         self._next_id: dict[str, int] = {}
+        # Indexes over `links`, so opening, validating and editing stay linear in the number of links.
+        self._into: dict[tuple[str, str], str] = {}
+        self._touching: dict[str, dict[str, None]] = {}
 
     # -- events -----------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -109,6 +113,8 @@ class Workflow:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _emit(self, kind: EventKind, item: Any, old: Any = None, new: Any = None) -> None:
+        if not self._listeners:  # opening a large file: no one to tell yet
+            return
         event = WorkflowEvent(kind, item, old, new)
         for listener in list(self._listeners):
             listener(event)
@@ -151,9 +157,10 @@ class Workflow:
     def remove_node(self, node_id: str) -> list[Link]:
         """Remove a node and its links (link-removed events come first); returns the removed links."""
         node = self._node(node_id)
-        removed = [link for link in self.links.values() if node_id in (link.source, link.target)]
+        removed = [self.links[link_id] for link_id in self._touching.get(node_id, {})]
         for link in removed:
             self.disconnect(link.id)
+        self._touching.pop(node_id, None)
         del self.nodes[node_id]
         self._emit(EventKind.NODE_REMOVED, node)
         return removed
@@ -204,13 +211,15 @@ class Workflow:
             raise EmbedflowError(f"{self.nodes[target].title} has no input called {target_port!r}")
         if link_id is not None and link_id in self.links:
             raise EmbedflowError(f"A link with id {link_id!r} already exists")
-        for link in list(self.links.values()):
-            if link.target == target and link.target_port == target_port:
-                if link.source == source and link.source_port == source_port:
-                    raise EmbedflowError("These ports are already linked")
-                self.disconnect(link.id)
+        existing = self._into.get((target, target_port))
+        if existing is not None:
+            old = self.links[existing]
+            if old.source == source and old.source_port == source_port:
+                raise EmbedflowError("These ports are already linked")
+            self.disconnect(existing)
         link = Link(link_id or self.new_id("l"), source, source_port, target, target_port)
         self.links[link.id] = link
+        self._index(link)
         self._emit(EventKind.LINK_ADDED, link)
         return link
 
@@ -219,23 +228,42 @@ class Workflow:
         if link_id not in self.links:
             raise EmbedflowError(f"No link with id {link_id!r}")
         link = self.links.pop(link_id)
+        if self._into.get((link.target, link.target_port)) == link_id:
+            del self._into[(link.target, link.target_port)]
+        for end in (link.source, link.target):
+            self._touching.get(end, {}).pop(link_id, None)
         self._emit(EventKind.LINK_REMOVED, link)
         return link
 
+    def _index(self, link: Link) -> None:
+        self._into[(link.target, link.target_port)] = link.id
+        for end in (link.source, link.target):
+            self._touching.setdefault(end, {})[link.id] = None
+
+    def _reindex(self) -> None:
+        """Rebuild the link indexes in the order of `links`."""
+        self._into.clear()
+        self._touching.clear()
+        for link in self.links.values():
+            self._index(link)
+
     def links_into(self, node_id: str) -> list[Link]:
         """Links whose target is `node_id`."""
-        return [link for link in self.links.values() if link.target == node_id]
+        return [link for link in map(self.links.__getitem__, self._touching.get(node_id, {}))
+                if link.target == node_id]
 
     def links_from(self, node_id: str) -> list[Link]:
         """Links whose source is `node_id`."""
-        return [link for link in self.links.values() if link.source == node_id]
+        return [link for link in map(self.links.__getitem__, self._touching.get(node_id, {}))
+                if link.source == node_id]
 
     def upstream_of(self, node_id: str, port: str) -> tuple[Node, str] | None:
         """The (node, output port) feeding input `port` of `node_id`, if linked."""
-        for link in self.links.values():
-            if link.target == node_id and link.target_port == port and link.source in self.nodes:
-                return self.nodes[link.source], link.source_port
-        return None
+        link_id = self._into.get((node_id, port))
+        if link_id is None or self.links[link_id].source not in self.nodes:
+            return None
+        link = self.links[link_id]
+        return self.nodes[link.source], link.source_port
 
     # -- annotations ------------------------------------------------------------
     def add_annotation(self, kind: AnnotationKind | str, rect: Iterable[float], text: str = "",
@@ -274,6 +302,7 @@ class Workflow:
         _put_first(self.nodes, node_ids)
         _put_first(self.links, link_ids)
         _put_first(self.annotations, annotation_ids)
+        self._reindex()
 
     def clear(self) -> None:
         """Remove everything (one "reset" event)."""
@@ -281,6 +310,7 @@ class Workflow:
         self.links.clear()
         self.annotations.clear()
         self._next_id.clear()
+        self._reindex()
         self._emit(EventKind.RESET, self)
 
     def topological_order(self, partial: bool = False) -> list[str] | None:
@@ -294,16 +324,66 @@ class Workflow:
             if link.source in self.nodes and link.target in self.nodes:
                 indegree[link.target] += 1
                 children[link.source].append(link.target)
-        ready = [node_id for node_id, count in indegree.items() if count == 0]
+        ready = deque(node_id for node_id, count in indegree.items() if count == 0)
         order: list[str] = []
         while ready:
-            node_id = ready.pop(0)
+            node_id = ready.popleft()
             order.append(node_id)
             for child in children[node_id]:
                 indegree[child] -= 1
                 if indegree[child] == 0:
                     ready.append(child)
         return order if partial or len(order) == len(self.nodes) else None
+
+    def links_in_cycles(self) -> list[Link]:
+        """The links that lie on a loop (both ends in one strongly connected component), in link order."""
+        component = self._components()
+        return [link for link in self.links.values()
+                if link.source in component and component.get(link.source) == component.get(link.target)]
+
+    def _components(self) -> dict[str, int]:
+        """Strongly connected component number of each node (Tarjan's algorithm, without recursion)."""
+        children: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
+        for link in self.links.values():
+            if link.source in self.nodes and link.target in self.nodes:
+                children[link.source].append(link.target)
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        on_stack: set[str] = set()
+        stack: list[str] = []
+        component: dict[str, int] = {}
+        count = 0
+        for root in self.nodes:
+            if root in index:
+                continue
+            work = [(root, 0)]
+            while work:
+                node_id, child_index = work.pop()
+                if child_index == 0:
+                    index[node_id] = low[node_id] = len(index)
+                    stack.append(node_id)
+                    on_stack.add(node_id)
+                elif child_index <= len(children[node_id]):
+                    child = children[node_id][child_index - 1]
+                    low[node_id] = min(low[node_id], low[child])
+                for position in range(child_index, len(children[node_id])):
+                    child = children[node_id][position]
+                    if child not in index:
+                        work.append((node_id, position + 1))
+                        work.append((child, 0))
+                        break
+                    if child in on_stack:
+                        low[node_id] = min(low[node_id], index[child])
+                else:
+                    if low[node_id] == index[node_id]:
+                        count += 1
+                        while True:
+                            member = stack.pop()
+                            on_stack.discard(member)
+                            component[member] = count
+                            if member == node_id:
+                                break
+        return component
 
     def downstream_of(self, node_id: str) -> set[str]:
         """Every node reachable from `node_id` along links (not including itself)."""

@@ -10,6 +10,10 @@ import numpy as np
 import onnxruntime as ort
 
 from ..core.errors import EmbedflowError
+from ..io.regular_files import path_problem
+
+# Protobuf, and so onnxruntime, cannot load a single ONNX file above 2 GB.
+MAX_MODEL_BYTES = 2 * 2**30
 
 
 def default_threads() -> int:
@@ -37,8 +41,14 @@ class OnnxEmbedder:
 
     def __init__(self, path: Path, output: str | None = None, threads: int | None = None) -> None:
         path = Path(path)
-        if not path.is_file():
+        problem = path_problem(path)
+        if problem is not None and problem.kind == "missing":
             raise EmbedflowError(f"The ONNX model file {path} does not exist")
+        if problem is not None:
+            raise EmbedflowError(f"The ONNX model file {path} cannot be read: {problem.reason}")
+        if path.stat().st_size > MAX_MODEL_BYTES:
+            raise EmbedflowError(f"The ONNX model file {path} is {path.stat().st_size / 2**30:.1f} GB, more than "
+                                 f"the {MAX_MODEL_BYTES // 2**30} GB an ONNX file can hold")
         self.path = path
         self.session = _session(str(path), path.stat().st_mtime_ns, threads or default_threads())
         inputs = self.session.get_inputs()

@@ -7,6 +7,7 @@ import time
 import requests
 
 from ..core.paths import resolve_path
+from ..io.regular_files import FileRefused, read_regular
 from .loading import ImageLoadError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -29,16 +30,11 @@ def read_source(value: object, base_dir: str | None, *, session: requests.Sessio
         return _read_url(value, session or requests.Session(), timeout, max_bytes)
     path = resolve_path(value, base_dir)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ImageLoadError(f"file is {size / 1e6:.0f} MB, more than the limit of {max_bytes / 1e6:.0f} MB")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImageLoadError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise ImageLoadError(f"{path} is a folder, not an image file") from None
-    except PermissionError:
-        raise ImageLoadError(f"no permission to read {path}") from None
+        return read_regular(path, max_bytes)
+    except FileRefused as exc:
+        if exc.kind == "missing":
+            raise ImageLoadError(f"file not found: {path}") from None
+        raise ImageLoadError(f"{path} cannot be read: {exc.reason}") from None
     except OSError as exc:
         raise ImageLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO, Callable
 
 import pandas as pd
 
 from ..core.errors import NodeError
 from ..core.table import Table
+from .regular_files import BoundedReader, FileRefused, open_regular, path_problem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 FORMATS = ("auto", "csv", "tsv", "excel", "parquet", "jsonl", "txt", "images")
@@ -20,6 +24,13 @@ _SUFFIX_FORMATS = {
     ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".txt": "txt",
 }
+# Limits on data files (docs/reliability.md). A header wider than MAX_COLUMNS is refused before
+# the parser sees it; MAX_TABLE_BYTES bounds the bytes read, after decompression for gzip files.
+MAX_COLUMNS = 10_000
+MAX_HEADER_BYTES = 4 * 2**20
+MAX_TABLE_BYTES = 4 * 2**30
+GZIP_MAGIC = b"\x1f\x8b"
+_STREAMABLE = ("csv", "tsv", "txt", "jsonl")
 
 
 @dataclass
@@ -34,9 +45,16 @@ def detect_format(path: Path, requested: str = "auto") -> str:
     """The format to read `path` with: the requested one, or guessed from the name."""
     if requested != "auto":
         return requested
-    if path.is_dir():
+    if os.path.isdir(path):
         return "images"
-    guessed = _SUFFIX_FORMATS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    if suffix == ".gz":  # reviews.csv.gz: the format of the file inside
+        inner = Path(path.stem).suffix.lower()
+        if _SUFFIX_FORMATS.get(inner) in _STREAMABLE:
+            return _SUFFIX_FORMATS[inner]
+        raise NodeError(f"{path.name} is compressed; embedflow reads gzip-compressed CSV, TSV, JSON lines "
+                        "and text files only.", "unreadable-file", "Decompress the file first.")
+    guessed = _SUFFIX_FORMATS.get(suffix)
     if guessed is None and path.suffix.lower() in IMAGE_SUFFIXES:
         raise NodeError(f"{path.name} is a single image; the Input reads a folder of images.", "unreadable-file",
                         f"Choose the folder that holds it ({path.parent.name or path.parent}) with Folder….")
@@ -50,23 +68,29 @@ def detect_format(path: Path, requested: str = "auto") -> str:
 def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "") -> LoadedTable:
     """Read a data file or image folder; raises NodeError with a user message for bad input."""
     path = Path(path)
-    if not path.exists():
+    problem = path_problem(path)
+    if problem is not None and problem.kind == "missing":
         raise NodeError(f"{path}: no such file or folder.", "missing-file",
                         "Check the path in the Input's settings; the file may have moved.")
+    if problem is not None and problem.kind != "folder":
+        raise NodeError(f"{path} cannot be read: {problem.reason}.", "unreadable-file",
+                        "Choose an ordinary data file or a folder of images.")
+    is_folder = problem is not None
     fmt = detect_format(path, fmt)
     warnings: list[str] = []
     if fmt == "images":
-        if not path.is_dir():
+        if not is_folder:
             raise NodeError(f"{path} is a file; the images format needs a folder.", "unreadable-file")
         meta = _image_folder(path)
         base_dir = str(path)
     else:
-        if path.is_dir():
+        if is_folder:
             raise NodeError(f"{path} is a folder; choose a data file, or a folder of images.",
                             "unreadable-file")
         if path.stat().st_size == 0:
             raise NodeError(f"{path.name} is empty.", "empty-file", "Choose a file with data in it.")
         meta = _read_file(path, fmt, warnings)
+        meta = _without_binary_columns(meta, path, feature, warnings)
         base_dir = str(path.parent)
     if len(meta) == 0:
         raise NodeError(f"{path.name} has no rows.", "empty-table", "Choose a file with data in it.")
@@ -104,17 +128,27 @@ def _is_text(series: pd.Series) -> bool:
 
 def _read_file(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     try:
+        with open_regular(path, MAX_TABLE_BYTES) as handle:
+            compressed = handle.read(2) == GZIP_MAGIC
+        if compressed and fmt not in _STREAMABLE:
+            raise NodeError(f"{path.name} is gzip-compressed; embedflow reads compressed CSV, TSV, JSON lines "
+                            f"and text files, not {fmt}.", "unreadable-file", "Decompress the file first.")
+        opener = _gzip_opener(path) if compressed else lambda: open_regular(path, MAX_TABLE_BYTES)
         if fmt in ("csv", "tsv"):
-            return _read_delimited(path, fmt, warnings)
+            return _read_delimited(path, fmt, opener, warnings)
         if fmt == "txt":
-            lines = _read_text(path, warnings).splitlines()
+            lines = _with_encoding(path, opener, warnings, lambda text: text.read()).splitlines()
             return pd.DataFrame({"text": [line for line in lines if line.strip()]})
         if fmt == "jsonl":
-            return _with_encoding(path, warnings, lambda enc: pd.read_json(path, lines=True, encoding=enc))
+            return _with_encoding(path, opener, warnings, lambda text: pd.read_json(text, lines=True))
         if fmt == "excel":
-            return pd.read_excel(path, engine="openpyxl")
+            with opener() as handle:
+                return pd.read_excel(handle, engine="openpyxl")
         if fmt == "parquet":
-            return pd.read_parquet(path)
+            return _read_parquet(path, opener)
+    except FileRefused as exc:
+        raise NodeError(f"{path.name} cannot be read: {exc.reason}.", "unreadable-file",
+                        "Choose an ordinary data file within the limits in docs/reliability.md.") from None
     except NodeError:
         raise
     except (ValueError, OSError, KeyError, IndexError, pd.errors.ParserError) as exc:
@@ -126,29 +160,124 @@ def _read_file(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
     raise NodeError(f"Unknown format {fmt!r}.", "unreadable-file")
 
 
-def _read_delimited(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
-    with open(path, "rb") as handle:
-        sample = handle.read(65536).decode("utf-8", errors="replace")
+Opener = Callable[[], BinaryIO]
+
+
+def _gzip_opener(path: Path) -> Opener:
+    """Opens the decompressed stream, bounded by MAX_TABLE_BYTES (a small file may unpack to terabytes)."""
+    def open_stream() -> BinaryIO:
+        inner = gzip.GzipFile(fileobj=open_regular(path, MAX_TABLE_BYTES), mode="rb")
+        return io.BufferedReader(BoundedReader(inner, MAX_TABLE_BYTES))  # type: ignore[arg-type]
+    return open_stream
+
+
+def _read_delimited(path: Path, fmt: str, opener: Opener, warnings: list[str]) -> pd.DataFrame:
+    with opener() as handle:
+        head = handle.read(MAX_HEADER_BYTES)
+    encoding = _bom_encoding(head)
+    sample = head.decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
     separator = "\t" if fmt == "tsv" else ","
     try:
-        separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        separator = csv.Sniffer().sniff(sample[:65536], delimiters=",;\t|").delimiter
     except csv.Error:
         pass
-    return _with_encoding(path, warnings, lambda enc: pd.read_csv(path, sep=separator, encoding=enc))
+    _check_header(path, sample, separator, complete="\n" in sample or len(head) < MAX_HEADER_BYTES)
+    return _with_encoding(path, opener, warnings, lambda text: pd.read_csv(text, sep=separator))
 
 
-def _read_text(path: Path, warnings: list[str]) -> str:
-    return _with_encoding(path, warnings, lambda enc: path.read_text(encoding=enc))
+def _check_header(path: Path, sample: str, separator: str, complete: bool) -> None:
+    """Refuse a header line wider than MAX_COLUMNS (or longer than MAX_HEADER_BYTES) before parsing."""
+    if not complete:
+        raise NodeError(f"{path.name}: its first line is longer than {MAX_HEADER_BYTES // 2**20} MB, so it "
+                        "is not a header embedflow can read.", "too-many-columns",
+                        f"embedflow reads tables of up to {MAX_COLUMNS:,} columns.")
+    first = sample.split("\n", 1)[0]
+    if first.count(separator) < MAX_COLUMNS:
+        return
+    columns = len(next(csv.reader([first], delimiter=separator), []))
+    if columns > MAX_COLUMNS:
+        raise NodeError(f"{path.name} has {columns:,} columns; embedflow reads tables of up to "
+                        f"{MAX_COLUMNS:,} columns.", "too-many-columns",
+                        "Keep the columns you need (the text or image column and labels) in a smaller file.")
 
 
-def _with_encoding(path: Path, warnings: list[str], read):
-    """Read as UTF-8 (with or without BOM); fall back to latin-1 with a warning."""
+def _read_parquet(path: Path, opener: Opener) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    with opener() as handle:
+        columns = pq.ParquetFile(handle).metadata.num_columns
+        if columns > MAX_COLUMNS:
+            raise NodeError(f"{path.name} has {columns:,} columns; embedflow reads tables of up to "
+                            f"{MAX_COLUMNS:,} columns.", "too-many-columns",
+                            "Keep the columns you need in a smaller file.")
+        handle.seek(0)
+        return pd.read_parquet(handle)
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    """The encoding a UTF-16/32 byte-order mark (or NUL-interleaved ASCII) shows, None for 8-bit text."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    probe = head[:4096]
+    if len(probe) >= 4 and probe.count(0) * 3 > len(probe):  # UTF-16 without a mark: every other byte is 0
+        return "utf-16-le" if probe[1::2].count(0) > probe[0::2].count(0) else "utf-16-be"
+    return None
+
+
+def _with_encoding(path: Path, opener: Opener, warnings: list[str], read: Callable[[io.TextIOWrapper], Any]) -> Any:
+    """Read as UTF-16/32 when a mark says so, else UTF-8 (with or without BOM); fall back to latin-1 with a warning."""
+    with opener() as handle:
+        encoding = _bom_encoding(handle.read(4096))
+    if encoding is not None:
+        with opener() as handle:
+            try:
+                return read(io.TextIOWrapper(handle, encoding=encoding, newline=""))
+            except UnicodeDecodeError as exc:
+                raise NodeError(f"{path.name} starts like {encoding.upper()} text but is not valid "
+                                f"{encoding.upper()} (position {exc.start}).", "unreadable-file",
+                                "Save the file as UTF-8.") from None
     try:
-        return read("utf-8-sig")
+        with opener() as handle:
+            return read(io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
     except UnicodeDecodeError as exc:
         warnings.append(f"{path.name} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
                         f"position {exc.start}); it was read as latin-1, so some characters may be wrong.")
-        return read("latin-1")
+    with opener() as handle:
+        return read(io.TextIOWrapper(handle, encoding="latin-1", newline=""))
+
+
+def _without_binary_columns(meta: pd.DataFrame, path: Path, feature: str, warnings: list[str]) -> pd.DataFrame:
+    """Decode columns of bytes (Parquet binary) as UTF-8 text; drop, with a warning, those that are not text."""
+    for column in list(meta.columns):
+        series = meta[column]
+        if not _is_text(series):
+            continue
+        values = series.dropna()
+        if values.empty or not values.map(lambda v: isinstance(v, (bytes, bytearray))).any():
+            continue
+        if _looks_like_text(values):
+            meta[column] = series.map(
+                lambda v: bytes(v).decode("utf-8", errors="replace") if isinstance(v, (bytes, bytearray)) else v)
+            continue
+        if str(column) == feature:
+            raise NodeError(f"{path.name}: the column '{column}' holds binary data, not text or image paths.",
+                            "binary-column", "Choose a column of text or image paths as the feature.")
+        meta = meta.drop(columns=[column])
+        warnings.append(f"{path.name}: the column '{column}' holds binary data and was left out.")
+        if len(meta.columns) == 0:
+            raise NodeError(f"{path.name} holds only binary data, no text or image paths.", "binary-column",
+                            "Choose a file with a column of text or image paths.")
+    return meta
+
+
+def _looks_like_text(values: pd.Series) -> bool:
+    """True when sampled byte values decode as UTF-8 with few errors or control characters (text with a stray byte)."""
+    sample = [bytes(v).decode("utf-8", errors="replace") for v in values.head(200) if isinstance(v, (bytes, bytearray))]
+    characters = sum(len(text) for text in sample)
+    bad = sum(text.count("\ufffd") + sum(1 for c in text if c < " " and c not in "\t\n\r") for text in sample)
+    return characters > 0 and bad <= 0.3 * characters
 
 
 def _image_folder(folder: Path) -> pd.DataFrame:
@@ -169,11 +298,14 @@ def _first_line(exc: BaseException) -> str:
 
 def fingerprint_path(path: Path) -> str:
     """A cheap token that changes when the file or folder content changes (sizes and mtimes)."""
-    if not path.exists():
+    problem = path_problem(path)
+    if problem is not None and problem.kind == "missing":
         return "missing"
-    if path.is_file():
+    if problem is None:
         stat = path.stat()
         return f"{stat.st_size}:{stat.st_mtime_ns}"
+    if problem.kind != "folder":
+        return f"unreadable:{problem.kind}"
     parts = []
     for child in sorted(path.rglob("*")):
         if child.is_file():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,10 +20,16 @@ from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import AnnotationKind, Workflow
 from ..registry import default_registry
 from .atomic import atomic_write
+from .regular_files import FileRefused, read_regular
 
 FORMAT = "embedflow-workflow"
 VERSION = 1
 SUFFIX = ".embedflow"
+# Limits of what a workflow file may hold (docs/reliability.md): a classroom workflow is a few KB.
+MAX_FILE_BYTES = 64 * 2**20
+MAX_DEPTH = 64
+MAX_COORDINATE = 1e9
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 # FORMAT_MIGRATIONS[v] upgrades the raw JSON of format version v to version v + 1.
 FORMAT_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -34,13 +41,15 @@ def read_workflow(path: str | os.PathLike[str], specs: SpecSource | None = None)
     Raises WorkflowFileError when the file cannot be read as a workflow."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise WorkflowFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise WorkflowFileError(f"{path} is a folder, not a workflow file") from None
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        if exc.kind == "missing":
+            raise WorkflowFileError(f"{path}: no such file") from None
+        if exc.kind == "folder":
+            raise WorkflowFileError(f"{path} is a folder, not a workflow file") from None
+        raise WorkflowFileError(f"{path} cannot be opened as a workflow: {exc.reason}") from None
     except OSError as exc:
-        raise WorkflowFileError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise WorkflowFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return loads(raw, str(path), specs)
 
 
@@ -110,9 +119,52 @@ def _parse_json(raw: bytes | str, name: str) -> dict[str, Any]:
                                     f"(line {exc.lineno}); try its .bak copy") from None
         raise WorkflowFileError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                 f"column {exc.colno}") from None
+    except RecursionError:
+        raise WorkflowFileError(f"{name} is nested too deeply to be a workflow "
+                                f"(more than {MAX_DEPTH} levels)") from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise WorkflowFileError(f"{name} holds a number too long to be read") from None
+    if _depth(data) > MAX_DEPTH:
+        raise WorkflowFileError(f"{name} is nested too deeply to be a workflow "
+                                f"(more than {MAX_DEPTH} levels)")
+    if _ESCAPED_SURROGATE.search(text):
+        data = _replace_lone_surrogates(data)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise WorkflowFileError(f"{name} is not an embedflow workflow (no \"format\": \"{FORMAT}\")")
     return data
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in parsed JSON, counted up to MAX_DEPTH + 1 (level by level)."""
+    level = 0
+    containers = [data] if isinstance(data, (dict, list)) else []
+    while containers and level <= MAX_DEPTH:
+        level += 1
+        inner: list[Any] = []
+        for container in containers:
+            inner.extend(v for v in (container.values() if isinstance(container, dict) else container)
+                         if isinstance(v, (dict, list)))
+        containers = inner
+    return level
+
+
+def _replace_lone_surrogates(data: Any) -> Any:
+    """The same JSON with unpaired UTF-16 surrogates (which no file or terminal can encode) as U+FFFD."""
+    text = json.dumps(data, ensure_ascii=False)
+    return json.loads(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+
+def _coordinates(value: Any, count: int) -> tuple[float, ...] | None:
+    """`count` finite numbers within ±MAX_COORDINATE, or None when `value` is not that."""
+    # type() rather than isinstance: true and false are ints to Python, not coordinates.
+    if type(value) is not list or len(value) != count or not all(type(v) in (int, float) for v in value):
+        return None
+    try:
+        numbers = tuple(map(float, value))
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    # NaN fails every comparison, so it is refused here with the infinities.
+    return numbers if all(-MAX_COORDINATE <= n <= MAX_COORDINATE for n in numbers) else None
 
 
 def _migrate_format(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -184,14 +236,13 @@ def _add_node(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
     if spec is not None:
         settings, problems = _read_rows(spec, dict(settings), node_id)
         found.extend(problems)
-    position = item.get("position", [0, 0])
-    if not (isinstance(position, list) and len(position) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
+    position = _coordinates(item.get("position", [0, 0]), 2)
+    if position is None:
         found.append(warning("invalid-position", f"Node '{node_id}' had no valid position; "
                              "it was placed at the origin.", node_id=node_id))
-        position = [0, 0]
+        position = (0.0, 0.0)
     title = item.get("title")
-    workflow.add_node(item["type"], tuple(position), settings,
+    workflow.add_node(item["type"], (position[0], position[1]), settings,
                       title if isinstance(title, str) else None, node_id, node_version)
     return found
 
@@ -211,7 +262,7 @@ def _add_link(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
         return [warning("dangling-link", f"The link {where} points to node '{missing}', which is not "
                         "in the file; it was left out.", "Draw the link again if you need it.",
                         node_id=target.id if target else None)]
-    if any(l.target == target.id and l.target_port == item["target_port"] for l in workflow.links.values()):
+    if workflow.upstream_of(target.id, item["target_port"]) is not None:
         return [warning("dangling-link", f"The link {where} is a second link into the same input; "
                         "it was left out.", "An input takes one link.", node_id=target.id)]
     try:
@@ -223,10 +274,8 @@ def _add_link(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
 
 
 def _add_annotation(workflow: Workflow, item: Any, index: int) -> list[Diagnostic]:
-    rect = item.get("rect") if isinstance(item, dict) else None
-    if (not isinstance(item, dict) or item.get("kind") not in tuple(AnnotationKind)
-            or not isinstance(rect, list) or len(rect) != 4
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rect)):
+    rect = _coordinates(item.get("rect"), 4) if isinstance(item, dict) else None
+    if not isinstance(item, dict) or item.get("kind") not in tuple(AnnotationKind) or rect is None:
         return [warning("invalid-annotation", f"Annotation #{index + 1} in the file is malformed "
                         "and was left out.")]
     annotation_id = item.get("id") if isinstance(item.get("id"), str) else None

@@ -98,15 +98,33 @@ ProgressFunction = Callable[[float, str], None]
 def download(model_id: str, progress: ProgressFunction | None = None,
              cancel: threading.Event | None = None) -> "LanguageModelInfo":
     """Download a catalogue model, check its size and md5, and store it as a ready-to-load model."""
-    from ..io.downloads import DownloadError
-    from ..io.downloads import download as fetch
-    from . import vectors_io
-    from .models import LanguageModelError, store_vectors
+    from .models import LanguageModelError, get_info
 
     entry = CATALOGUE.get(model_id)
     if entry is None:
         raise LanguageModelError(f"'{model_id}' is not in the gensim-data catalogue. "
                                  f"Downloadable models: {', '.join(CATALOGUE)}.")
+    # An editor's Download button and a run of the block may ask for the same model at once: the
+    # second waits, then finds it stored, instead of sharing (and deleting) the first one's archive.
+    with _DOWNLOAD_LOCKS.setdefault(entry.id, threading.Lock()):
+        stored = get_info(entry.id)
+        if stored is not None and stored.available:
+            if progress:
+                progress(1.0, f"{entry.id} is ready")
+            return stored
+        return _download_and_store(entry, progress, cancel)
+
+
+_DOWNLOAD_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _download_and_store(entry: CatalogueEntry, progress: ProgressFunction | None,
+                        cancel: threading.Event | None) -> "LanguageModelInfo":
+    from ..io.downloads import DownloadError
+    from ..io.downloads import download as fetch
+    from . import vectors_io
+    from .models import LanguageModelError, store_vectors
+
     archive = cache_dir("downloads") / f"{entry.id}.gz"
 
     def report(done: int, total: int | None) -> None:

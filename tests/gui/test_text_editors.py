@@ -103,7 +103,7 @@ def test_download_button_installs_a_catalogue_model_with_progress(qtbot, blocks,
         assert picker.download_button.isEnabled()
         assert picker.download_selected() is not None
         # The picker's own slot clears `task` when the finished signal arrives on the GUI thread.
-        qtbot.waitUntil(lambda: picker.task is None, timeout=15000)
-    assert statuses(picker)["tiny-gui-vectors"] == "installed"
+        qtbot.waitUntil(lambda: picker.task is None, timeout=60000)
+    assert statuses(picker)["tiny-gui-vectors"] == "installed", picker.status.text()
     assert "2 words" in picker.status.text()
     models.forget("tiny-gui-vectors")

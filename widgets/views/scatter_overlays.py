@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtCore import QPointF, QRectF
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from PyQt5.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 

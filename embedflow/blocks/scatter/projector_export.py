@@ -18,6 +18,7 @@ from PIL import Image
 from ...core.paths import resolve_path
 from ...core.table import Table
 from ...io.atomic import atomic_write
+from ...io.regular_files import path_problem
 
 # The Projector accepts sprites up to 8192 × 8192 pixels.
 MAX_SPRITE_SIDE = 8192
@@ -49,6 +50,8 @@ def make_sprite(paths: list[Path]) -> tuple[Image.Image, int, int]:
     unreadable = 0
     for i, path in enumerate(paths):
         try:
+            if path_problem(path) is not None:  # a FIFO or device would block Image.open
+                raise OSError("not a regular file")
             with Image.open(path) as image:
                 image.draft("RGB", (side, side))  # JPEG decodes at a reduced scale: much faster
                 tile = image.convert("RGB")

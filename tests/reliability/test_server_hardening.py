@@ -1,0 +1,144 @@
+"""The server checks the token before it reads a body, bounds requests, slow clients and JSON, and never echoes reprs."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import io
+import json
+import socket
+import threading
+import time
+from typing import Iterator
+
+import pytest
+import requests
+
+from embedflow import server as server_module
+from embedflow.server import ServerConfig, create_app, uvicorn_config
+from tests.image_support import photo
+
+TOKEN = "s3cret-token"
+
+
+@contextlib.contextmanager
+def serving(config: ServerConfig, header_timeout: float = 10.0) -> Iterator[tuple[str, int]]:
+    """The app with the protocol `embedflow serve` uses, on a free loopback port; yields (host, port)."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn_config(create_app(config), header_timeout, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+    try:
+        yield "127.0.0.1", sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def _raw(address: tuple[str, int], data: bytes, wait: float = 20) -> bytes:
+    """Send raw bytes and read the answer until the server closes or `wait` passes."""
+    with socket.create_connection(address, timeout=wait) as sock:
+        sock.sendall(data)
+        answer = b""
+        with contextlib.suppress(socket.timeout):
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        return answer
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    photo("chelsea", size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_unauthenticated_request_is_refused_before_its_body_is_sent() -> None:
+    with serving(ServerConfig(token=TOKEN)) as address:
+        # The headers announce 63 MB that never come: the answer must not wait for them.
+        answer = _raw(address, b"POST /v1/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 66060288\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 401")
+
+
+def test_a_token_in_the_headers_lets_the_request_through() -> None:
+    with serving(ServerConfig(token=TOKEN)) as (host, port):
+        answer = requests.post(f"http://{host}:{port}/v1/embed", json={"images": []},
+                               headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    assert answer.status_code == 400 and "no images" in answer.json()["error"]
+
+
+def test_requests_beyond_the_concurrency_bound_get_503() -> None:
+    with serving(ServerConfig(max_concurrent=2)) as address:
+        held = [socket.create_connection(address, timeout=20) for _ in range(2)]
+        try:
+            for sock in held:  # two bodies that never finish keep both slots busy
+                sock.sendall(b"POST /v1/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 1000\r\n\r\n{")
+            deadline = time.monotonic() + 30
+            answer = b""
+            while not answer.startswith(b"HTTP/1.1 503") and time.monotonic() < deadline:
+                answer = _raw(address, b"GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
+        finally:
+            for sock in held:
+                sock.close()
+    assert answer.startswith(b"HTTP/1.1 503") and b"retry-after" in answer.lower()
+
+
+def test_a_client_that_does_not_finish_its_headers_is_disconnected() -> None:
+    with serving(ServerConfig(), header_timeout=0.5) as address:
+        with socket.create_connection(address, timeout=30) as sock:
+            sock.sendall(b"POST /v1/embed HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+            assert sock.recv(100) == b"", "the server closed the half-open connection"
+
+
+def test_a_body_that_never_arrives_gets_408() -> None:
+    config = ServerConfig(body_timeout=0.5)
+    with serving(config) as address:
+        answer = _raw(address, b"POST /v1/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 100\r\n\r\n{")
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_deeply_nested_json_gets_400() -> None:
+    with serving(ServerConfig()) as (host, port):
+        for body in ("[" * 100_000 + "]" * 100_000, json.dumps({"images": [[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]})):
+            answer = requests.post(f"http://{host}:{port}/v1/embed", data=body,
+                                   headers={"Content-Type": "application/json"}, timeout=30)
+            assert answer.status_code == 400 and "nested too deeply" in answer.json()["error"]
+
+
+def test_a_model_sent_as_a_file_is_refused_without_echoing_it() -> None:
+    with serving(ServerConfig()) as (host, port):
+        answer = requests.post(f"http://{host}:{port}/v1/embed", timeout=30,
+                               files=[("model", ("m.txt", b"squeezenet")), ("images", ("a.png", _png((8, 8))))])
+    assert answer.status_code == 400 and "UploadFile" not in answer.text and "model id" in answer.json()["error"]
+
+
+def test_images_past_the_request_pixel_budget_get_their_own_error() -> None:
+    image = base64.b64encode(_png((100, 100))).decode()
+    with serving(ServerConfig(request_pixels=25_000)) as (host, port):
+        answer = requests.post(f"http://{host}:{port}/v1/embed", json={"images": [image, image, image]}, timeout=120)
+    results = answer.json()["results"]
+    assert answer.status_code == 200 and [("vector" in r) for r in results] == [True, True, False]
+    assert "budget of 0.025 megapixels" in results[2]["error"]
+
+
+@pytest.mark.parametrize("option", [["--max-request-mb", "-1"], ["--max-request-mb", "0"], ["--max-images", "0"],
+                                    ["--max-concurrent", "x"]])
+def test_serve_refuses_nonsense_limits_at_start(option: list[str], capsys: pytest.CaptureFixture) -> None:
+    parser = argparse.ArgumentParser(prog="embedflow serve")
+    server_module.add_arguments(parser)
+    with pytest.raises(SystemExit) as caught:
+        parser.parse_args(option)
+    assert caught.value.code == 2 and option[0] in capsys.readouterr().err
