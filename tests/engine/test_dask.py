@@ -24,8 +24,8 @@ from embedflow.engine.partitions import Partitioned  # noqa: E402
 from embedflow.io.workflow_file import write_workflow  # noqa: E402
 from embedflow.registry import Registry, default_registry  # noqa: E402
 
-from .image_support import bad_and_odd_images  # noqa: E402
-from .text_support import text_workflow, write_csv  # noqa: E402
+from tests.image_support import bad_and_odd_images  # noqa: E402
+from tests.text_support import text_workflow, write_csv  # noqa: E402
 
 WORDS = ("the cat sat on the mat", "stars and planets in space", "a goal in the last minute",
          "bake the bread in the oven", "qwzx vbnm", "music with a guitar and drums")
