@@ -153,6 +153,9 @@ def node_width_on_screen(window) -> int:
 
 
 def test_presentation_mode_enlarges_text_and_blocks(window, teaching):
+    window.resize(1800, 1200)  # room for the workflow at the larger size
+    assert window.open_example(resources.resource("examples", "documents-map.embedflow"))
+    window.view.fit()
     font, width = QApplication.font().pointSizeF(), node_width_on_screen(window)
     teaching.presentation_action.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(font * 1.5)
