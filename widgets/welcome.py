@@ -26,6 +26,7 @@ from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
 from embedflow.io.workflow_file import read_workflow
 
+from .recent import display_name
 from .screen_fit import fit_to_screen
 from .thumbnails import SIZE, thumbnail
 
@@ -120,7 +121,7 @@ class WelcomeDialog(QDialog):
         self.recent = QListWidget()
         self.recent.setObjectName("recent")
         for path in recent:
-            item = QListWidgetItem(Path(path).name)
+            item = QListWidgetItem(display_name(path))
             item.setData(Qt.UserRole, path)
             item.setToolTip(path)
             if not Path(path).exists():

@@ -44,7 +44,7 @@ def test_opening_a_file_shows_its_blocks_links_and_name(window, tmp_path):
     path = saved_workflow(tmp_path / "numbers.embedflow")
     assert window.open_file(str(path))
     assert len(window.scene.nodes) == 2 and len(window.scene.links) == 1
-    assert window.windowTitle() == "numbers.embedflow[*] — embedflow"
+    assert window.windowTitle() == "numbers[*] — embedflow"
     assert not window.isWindowModified()
     assert recent.recent_files() == [str(path.resolve())]
 

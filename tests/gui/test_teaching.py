@@ -120,7 +120,7 @@ def test_welcome_lists_recent_workflows_and_opens_one(window, teaching, qtbot, t
     assert window.save_to(str(saved))
     window.new()
     dialog = teaching.show_welcome()
-    assert dialog.recent.item(0).text() == "mine.embedflow"
+    assert dialog.recent.item(0).text() == "mine"
     dialog.recent.itemActivated.emit(dialog.recent.item(0))
     assert window.document.path == str(saved.resolve())
 
