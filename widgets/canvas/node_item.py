@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 RADIUS = 30.0
 PORT_RADIUS = 5.5
 TITLE_WIDTH = 150.0
-# The state line under the title wraps at this width, onto at most SUMMARY_LINES lines.
-SUMMARY_WIDTH = 260.0
-SUMMARY_LINES = 2
+# The state line under the title wraps at this width (about the space between two blocks), onto at most
+# SUMMARY_LINES lines.
+SUMMARY_WIDTH = 165.0
+SUMMARY_LINES = 3
 UNKNOWN = PortType("unknown")
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
