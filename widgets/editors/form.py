@@ -201,9 +201,12 @@ def _step(setting: Setting) -> float:
 
 
 class SettingsForm(QWidget):
-    """The editor every block gets: its settings as a form; edits are undoable and re-run the block."""
+    """The editor every block gets: its settings as a form; edits are undoable and re-run the block.
 
-    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+    `leave_out` names settings a custom editor shows its own way (e.g. a model list), so they are not
+    shown twice."""
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None, leave_out: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
         self.context = context
         self.fields: dict[str, SettingField] = {}
@@ -218,8 +221,8 @@ class SettingsForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
         outer.addLayout(form)
         for setting in spec.settings if spec else ():
-            if setting.kind == "rows":
-                continue  # row selections are made in a block's own view, not typed
+            if setting.kind == "rows" or setting.name in leave_out:
+                continue  # row selections are made in a block's own view, not typed; left-out ones elsewhere
             field = SettingField(setting, lambda value, name=setting.name: self._edited(name, value), context)
             self.fields[setting.name] = field
             label = QLabel(setting.display_name)
