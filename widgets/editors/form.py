@@ -210,6 +210,7 @@ class SettingsForm(QWidget):
         super().__init__(parent)
         self.context = context
         self.fields: dict[str, SettingField] = {}
+        self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         outer = QVBoxLayout(self)
         spec = context.spec
         if spec is not None and spec.description:
@@ -244,6 +245,7 @@ class SettingsForm(QWidget):
                 help_label.setStyleSheet("color: #777; font-size: 8pt;")
                 column_layout.addWidget(help_label)
             form.addRow(label, column)
+            self.rows[setting.name] = (label, column)
         if spec is None:
             outer.addWidget(QLabel(f"“{context.node.title}” is of an unknown block type; "
                                    "its settings are kept as they are."))
@@ -257,6 +259,11 @@ class SettingsForm(QWidget):
         context.diagnosticsChanged.connect(self.show_diagnostics)
         self.show_settings(context.settings())
         self.show_diagnostics(context.diagnostics())
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        """Show or hide one setting's row (label, field and help)."""
+        for widget in self.rows[name]:
+            widget.setVisible(visible)
 
     def show_settings(self, settings: dict[str, Any]) -> None:
         """Display the block's current settings (after edits, undo or a run)."""
