@@ -26,7 +26,10 @@ FIRST_RUN_EXAMPLES = ("documents-map",)
 
 
 def create_window(path: str | None = None) -> MainWindow:
-    """A main window showing FILE, a recovered session, or (on first run) the first example."""
+    """A main window showing FILE, a recovered session, or (on first run) the first example.
+
+    The example opens only when the welcome screen is off: otherwise the welcome screen offers it, and
+    nothing is opened behind it."""
     window = MainWindow()
     recoveries = find_recoveries()
     recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.recover(recoveries[0])
@@ -35,7 +38,7 @@ def create_window(path: str | None = None) -> MainWindow:
     if not recovered:
         if path:
             window.open_file(path)
-        elif examples() and _first_run():
+        elif examples() and not show_at_startup() and _first_run():
             window.open_example(first_example())
     return window
 

@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
 
     def _path_changed(self, path: str) -> None:
         if path:
-            self.display_name = Path(path).name
+            self.display_name = recent.display_name(path)
             self.runs.set_base_dir(self.document.base_dir)
             recent.remember(path)
         self._update_title()
@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
             return False
         path = str(Path(path).resolve())
         self.file_stem = Path(path).stem
-        self._show(workflow, path, diagnostics, Path(path).name)
+        self._show(workflow, path, diagnostics, recent.display_name(path))
         recent.remember(path)
         return True
 
@@ -403,7 +403,7 @@ class MainWindow(QMainWindow):
         except (WorkflowFileError, EmbedflowError) as exc:
             self.show_error("Cannot save", str(exc))
             return False
-        self.display_name = Path(path).name
+        self.display_name = recent.display_name(path)
         self._update_title()
         # What reading the old file reported (parts left out, ...) no longer describes the saved file.
         self.file_diagnostics = []
@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in recent.recent_files():
-            action = self.recent_menu.addAction(Path(path).name)
+            action = self.recent_menu.addAction(recent.display_name(path))
             action.setToolTip(path)
             action.setEnabled(Path(path).exists())
             action.triggered.connect(lambda _=False, p=path: self.open_file(p))

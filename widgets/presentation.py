@@ -1,4 +1,7 @@
-"""Presentation mode: larger fonts and a closer canvas for a projector, switched back exactly as it was."""
+"""Presentation mode: larger fonts and a closer canvas for a projector, switched back exactly as it was.
+
+The canvas is fitted (up to ZOOM) and kept fitted as the larger fonts grow the docks and toolbars, so the
+whole workflow stays on screen; Fit while presenting fits up to ZOOM too, not down to 100 %."""
 
 from __future__ import annotations
 
@@ -9,15 +12,15 @@ from PyQt5.QtGui import QFont
 from PyQt5.QtWidgets import QApplication, QMainWindow, QToolBar
 
 FONT_FACTOR = 1.5
-# Blocks drawn this much larger, unless the whole workflow would then not fit the window.
+# Blocks drawn up to this much larger, as long as the whole workflow fits the window.
 ZOOM = 1.6
-MIN_ZOOM = 1.2
 
 
 @dataclass
 class _Saved:
     font: QFont
     zoom: float
+    auto_fit: bool
     icon_sizes: list[tuple[QToolBar, QSize]]
 
 
@@ -41,28 +44,22 @@ class PresentationMode:
         view = self.window.view
         toolbars = self.window.findChildren(QToolBar)
         if on:
-            self._saved = _Saved(QFont(app.font()), view.zoom, [(bar, bar.iconSize()) for bar in toolbars])
+            self._saved = _Saved(QFont(app.font()), view.zoom, view.auto_fit,
+                                 [(bar, bar.iconSize()) for bar in toolbars])
             font = QFont(app.font())
             font.setPointSizeF(font.pointSizeF() * FONT_FACTOR)
             app.setFont(font)
             for bar, size in self._saved.icon_sizes:
                 bar.setIconSize(size * FONT_FACTOR)
-            view.set_zoom(self._presentation_zoom())
-            view.centerOn(view.canvas.items_rect().center())
+            view.fit_limit = ZOOM
+            # Fitted now and again when the larger fonts have resized the docks around the canvas.
+            view.fit()
         else:
             saved, self._saved = self._saved, None
             app.setFont(saved.font)
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
+            view.fit_limit = 1.0
             view.set_zoom(saved.zoom)
+            view.auto_fit = saved.auto_fit
         self.window.fit_toolbox()  # block titles in the larger (or restored) font
-
-    def _presentation_zoom(self) -> float:
-        """ZOOM, or less (not below MIN_ZOOM) so that the whole workflow stays on screen."""
-        view = self.window.view
-        rect = view.canvas.items_rect()
-        if rect.isEmpty():
-            return ZOOM
-        port = view.viewport().size()
-        fitting = min(port.width() / rect.width(), port.height() / rect.height())
-        return max(MIN_ZOOM, min(ZOOM, fitting))

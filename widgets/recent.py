@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from embedflow.io.atomic import atomic_write
 from embedflow.io.user_dirs import config_dir
 
 MAX_RECENT = 8
+
+
+def display_name(path: str | Path) -> str:
+    """How a workflow file is named in titles and lists: its file name as typed, without ".embedflow"."""
+    name = Path(path).name
+    return name[: -len(".embedflow")] if name.endswith(".embedflow") and len(name) > len(".embedflow") else name
 
 
 def recent_files() -> list[str]:

@@ -20,16 +20,20 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from embedflow.core.errors import WorkflowFileError
 from embedflow.io.atomic import atomic_write
+from embedflow.io.examples import example_note as example_intro
+from embedflow.io.examples import title_and_description
 from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
-from embedflow.io.workflow_file import read_workflow
 
+from .recent import display_name
 from .screen_fit import fit_to_screen
 from .thumbnails import SIZE, thumbnail
 
 SETTINGS_FILE = "welcome.json"
+COLUMNS = 3  # examples side by side at the dialog's usual size
+SIDE_WIDTH = 380
+TEXT_LINES = 5  # under each thumbnail: the title (up to two lines) and the description (up to three)
 # The example a new user should meet first, then the rest in file-name order.
 FIRST = ("documents-map", "word-similarity")
 
@@ -47,19 +51,7 @@ Stuck? A block with a red badge says what is wrong in <i>Messages</i>. Press <b>
 
 def example_title(path: Path) -> str:
     """The name shown for an example: the first line of its title note when short, else from the file name."""
-    first_line = example_intro(path).split("\n", 1)[0].strip()
-    if first_line and len(first_line) <= 40:
-        return first_line
-    return path.stem.replace("_", " ").replace("-", " ").capitalize()
-
-
-def example_intro(path: Path) -> str:
-    """The example's title note (the first text annotation), for a tooltip; "" when there is none."""
-    try:
-        workflow, _ = read_workflow(path)
-    except WorkflowFileError:
-        return ""
-    return next((a.text for a in workflow.annotations.values() if a.kind == "text"), "")
+    return title_and_description(path)[0]
 
 
 def ordered_examples() -> list[Path]:
@@ -105,22 +97,26 @@ class WelcomeDialog(QDialog):
         self.gallery.setObjectName("examples")
         self.gallery.setViewMode(QListView.IconMode)
         self.gallery.setIconSize(SIZE)
-        self.gallery.setGridSize(QSize(SIZE.width() + 24, SIZE.height() + 44))
+        self.gallery.setGridSize(QSize(SIZE.width() + 16, SIZE.height() + 12
+                                       + TEXT_LINES * self.gallery.fontMetrics().lineSpacing()))
         self.gallery.setResizeMode(QListView.Adjust)
         self.gallery.setMovement(QListView.Static)
         self.gallery.setWordWrap(True)
         # One column at least: the grid wraps, so a 1024-pixel projector still shows the whole dialog.
-        self.gallery.setMinimumWidth(SIZE.width() + 24 + 30)
+        self.gallery.setMinimumWidth(SIZE.width() + 16 + 30)
         for path in ordered_examples():
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path))), example_title(path))
+            note = example_intro(path)
+            title, description = title_and_description(path, note)
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path))),
+                                   f"{title}\n{description}" if description else title)
             item.setData(Qt.UserRole, str(path))
-            item.setToolTip(example_intro(path))
+            item.setToolTip(note)
             self.gallery.addItem(item)
         self.gallery.itemActivated.connect(self._example_activated)
         self.recent = QListWidget()
         self.recent.setObjectName("recent")
         for path in recent:
-            item = QListWidgetItem(Path(path).name)
+            item = QListWidgetItem(display_name(path))
             item.setData(Qt.UserRole, path)
             item.setToolTip(path)
             if not Path(path).exists():
@@ -157,9 +153,13 @@ class WelcomeDialog(QDialog):
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Examples</b>"))
         left.addWidget(self.gallery, 1)
+        side_panel = QWidget()
+        side_panel.setLayout(side)
+        side_panel.setMaximumWidth(SIDE_WIDTH)
+        side.setContentsMargins(0, 0, 0, 0)
         body = QHBoxLayout()
-        body.addLayout(left, 3)
-        body.addLayout(side, 2)
+        body.addLayout(left, 1)
+        body.addWidget(side_panel)
         bottom = QHBoxLayout()
         bottom.addWidget(self.startup)
         bottom.addStretch(1)
@@ -171,7 +171,12 @@ class WelcomeDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
         self.recent.setMaximumHeight(140)
-        self.resize(fit_to_screen(self, QSize(1260, 720)))
+        self.resize(fit_to_screen(self, self.usual_size()))
+
+    def usual_size(self) -> QSize:
+        """Wide enough for COLUMNS examples beside the side panel, tall enough for two rows of them."""
+        grid = self.gallery.gridSize()
+        return QSize(COLUMNS * grid.width() + 60 + SIDE_WIDTH, 2 * grid.height() + 260)
 
     def example_paths(self) -> list[Path]:
         """The examples in gallery order."""

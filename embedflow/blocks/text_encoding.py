@@ -156,8 +156,9 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    f"{len(encoding.truncated_rows):,} row(s) have more than {length} tokens and were cut at "
                    f"{length} (rows {row_list(encoding.truncated_rows + ctx.first_row)}).",
                    "Raise the sequence length to use more of each text.")
-    ctx.summary = (f"{encoding.coverage:.0%} of tokens known; {len(encoding.empty_rows):,} rows empty after "
-                   f"tokenization; {len(encoding.unknown_only_rows):,} rows with no known word; "
+    ctx.summary = (f"{known_share(encoding.known_tokens, encoding.total_tokens)}; {len(encoding.empty_rows):,} rows "
+                   f"empty after tokenization; {len(encoding.unknown_only_rows):,} rows had no word the model "
+                   "knows; "
                    f"{len(table):,} rows × {length} tokens with {model_id}"
                    + (f" (loaded in {model.load_seconds:.1f} s)" if model.load_seconds >= 0.05 else ""))
     encoded = EncodedText(
@@ -305,3 +306,10 @@ SPEC = NodeSpec(
     row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
     help_page=TYPE,
 )
+
+
+def known_share(known: int, total: int) -> str:
+    """How many tokens the model knows, never rounded up to "100%" while some are unknown."""
+    if total and known == total:
+        return "all tokens known"
+    return f"{known / total if total else 0.0:.1%} of tokens known"

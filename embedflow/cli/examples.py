@@ -10,12 +10,12 @@ from pathlib import Path
 from ..core.errors import EmbedflowError, WorkflowFileError
 from ..core.paths import resolve_path
 from ..io.atomic import atomic_write
+from ..io.examples import one_line
 from ..io.resources import examples, resource
 from ..io.workflow_file import read_workflow
 
 # Shown with the copied data: where the sample data come from and their licences.
 DATA_README = Path("data") / "README.md"
-DESCRIPTION_LENGTH = 90
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,7 @@ def _example(path: Path) -> Example:
                 resolved = resolve_path(value, str(path.parent)).resolve()
                 if resolved.is_relative_to(root) and resolved.exists():
                     data.append(resolved)
-    return Example(path.stem, _one_line(note), path, tuple(dict.fromkeys(data)))
-
-
-def _one_line(note: str) -> str:
-    """The note's first line; a long one cut after its first sentence."""
-    line = note.strip().split("\n", 1)[0].strip()
-    if len(line) > DESCRIPTION_LENGTH and ". " in line:
-        line = line.split(". ", 1)[0] + "."
-    return line
+    return Example(path.stem, one_line(note), path, tuple(dict.fromkeys(data)))
 
 
 def _files(paths: tuple[Path, ...]) -> list[Path]:

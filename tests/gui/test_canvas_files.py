@@ -7,6 +7,7 @@ from pathlib import Path
 from embedflow_canvas import app, recent
 from embedflow_canvas.autosave import find_recoveries
 from embedflow_canvas.mainwindow import MainWindow
+from embedflow_canvas.welcome import set_show_at_startup, show_at_startup
 from PyQt5.QtCore import QMimeData, QPointF, Qt, QUrl
 from PyQt5.QtTest import QTest
 
@@ -44,7 +45,7 @@ def test_opening_a_file_shows_its_blocks_links_and_name(window, tmp_path):
     path = saved_workflow(tmp_path / "numbers.embedflow")
     assert window.open_file(str(path))
     assert len(window.scene.nodes) == 2 and len(window.scene.links) == 1
-    assert window.windowTitle() == "numbers.embedflow[*] — embedflow"
+    assert window.windowTitle() == "numbers[*] — embedflow"
     assert not window.isWindowModified()
     assert recent.recent_files() == [str(path.resolve())]
 
@@ -107,7 +108,8 @@ def test_a_normal_close_leaves_nothing_to_recover(window):
     assert not window.autosaver.workflow_path.exists()
 
 
-def test_the_first_start_opens_the_example_and_later_starts_do_not(qtbot):
+def test_without_the_welcome_screen_the_first_start_opens_the_example_and_later_starts_do_not(qtbot):
+    set_show_at_startup(False)
     first = app.create_window(None)
     second = app.create_window(None)
     try:
@@ -278,3 +280,13 @@ def test_a_block_of_unknown_type_keeps_its_links_visible_and_is_marked(window, t
     qtbot.waitUntil(lambda: window.scene.nodes["n2"].severity == "error")
     window.save_action.trigger()
     assert '"depth": 3' in path.read_text(encoding="utf-8")
+
+
+def test_a_plain_start_with_the_welcome_screen_opens_nothing_behind_it(qtbot):
+    window = app.create_window(None)
+    try:
+        assert show_at_startup()
+        assert not window.document.workflow.nodes
+        assert window.display_name == "Untitled"
+    finally:
+        window.close()

@@ -28,3 +28,17 @@ def test_a_saved_workflow_suggests_its_own_file(window, tmp_path):
     window.document.add_node("t_numbers", (0.0, 0.0))
     window.save_action.trigger()
     assert window.save_suggestion(".svg") == Path(tmp_path / "lesson.svg")
+
+
+def test_a_workflow_is_named_as_its_file_is_spelled(window, tmp_path):
+    from embedflow_canvas.welcome import WelcomeDialog
+
+    window.choose_save_path = lambda: str(tmp_path / "my-words.embedflow")
+    window.document.add_node("t_numbers", (0.0, 0.0))
+    window.save_action.trigger()
+    assert window.windowTitle() == "my-words[*] — embedflow"
+    window.recent_menu.aboutToShow.emit()
+    assert window.recent_menu.actions()[0].text() == "my-words"
+    welcome = WelcomeDialog([str(tmp_path / "my-words.embedflow")])
+    assert welcome.recent.item(0).text() == "my-words"
+    welcome.deleteLater()

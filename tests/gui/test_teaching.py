@@ -99,7 +99,7 @@ def test_welcome_gallery_shows_every_example_with_a_drawn_thumbnail(window, teac
 
 def test_welcome_gallery_names_examples_by_their_title_note(window, teaching):
     dialog = teaching.show_welcome()
-    names = [dialog.gallery.item(r).text() for r in range(dialog.gallery.count())]
+    names = [dialog.gallery.item(r).text().split("\n")[0] for r in range(dialog.gallery.count())]
     assert "Why is this workflow invalid?" in names and "Word similarity with GloVe" in names
 
 
@@ -120,7 +120,7 @@ def test_welcome_lists_recent_workflows_and_opens_one(window, teaching, qtbot, t
     assert window.save_to(str(saved))
     window.new()
     dialog = teaching.show_welcome()
-    assert dialog.recent.item(0).text() == "mine.embedflow"
+    assert dialog.recent.item(0).text() == "mine"
     dialog.recent.itemActivated.emit(dialog.recent.item(0))
     assert window.document.path == str(saved.resolve())
 
@@ -153,6 +153,9 @@ def node_width_on_screen(window) -> int:
 
 
 def test_presentation_mode_enlarges_text_and_blocks(window, teaching):
+    window.resize(1800, 1200)  # room for the workflow at the larger size
+    assert window.open_example(resources.resource("examples", "documents-map.embedflow"))
+    window.view.fit()
     font, width = QApplication.font().pointSizeF(), node_width_on_screen(window)
     teaching.presentation_action.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(font * 1.5)
@@ -242,3 +245,23 @@ def test_starting_without_a_file_shows_the_welcome_screen(qapp):
 def test_the_welcome_screen_stays_away_when_switched_off(qapp):
     set_show_at_startup(False)
     assert start_without_a_file(qapp) == []
+
+
+def test_welcome_shows_three_columns_whole_titles_and_descriptions(window, teaching, qtbot):
+    from embedflow.io.examples import title_and_description
+
+    dialog = teaching.show_welcome()
+    dialog.resize(dialog.usual_size())
+    qtbot.waitUntil(lambda: dialog.gallery.viewport().width() > 0)
+    gallery = dialog.gallery
+    columns = {gallery.visualItemRect(gallery.item(r)).center().x() // gallery.gridSize().width()
+               for r in range(gallery.count())}
+    assert len(columns) == 3
+    text_room = gallery.gridSize().height() - thumbnails.SIZE.height() - 8
+    for row in range(gallery.count()):
+        item = gallery.item(row)
+        title, description = title_and_description(dialog.example_paths()[row])
+        assert description and item.text() == f"{title}\n{description}"
+        needed = gallery.fontMetrics().boundingRect(0, 0, gallery.gridSize().width() - 8, 10_000,
+                                                    Qt.TextWordWrap | Qt.AlignHCenter, item.text()).height()
+        assert needed <= text_room, item.text()

@@ -107,3 +107,13 @@ def test_download_button_installs_a_catalogue_model_with_progress(qtbot, blocks,
     assert statuses(picker)["tiny-gui-vectors"] == "installed", picker.status.text()
     assert "2 words" in picker.status.text()
     models.forget("tiny-gui-vectors")
+
+
+def test_the_model_is_chosen_in_one_place_only(blocks):
+    from PyQt5.QtWidgets import QLineEdit
+
+    editors, _workflow = blocks
+    for editor in editors.values():
+        assert editor.picker.isVisibleTo(editor)
+        shown = [line.text() for line in editor.findChildren(QLineEdit) if line.isVisibleTo(editor)]
+        assert "glove-6b-50d" not in shown

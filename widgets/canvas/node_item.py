@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 RADIUS = 30.0
 PORT_RADIUS = 5.5
 TITLE_WIDTH = 150.0
+# The state line under the title wraps at this width (about the space between two blocks), onto at most
+# SUMMARY_LINES lines.
+SUMMARY_WIDTH = 165.0
+SUMMARY_LINES = 3
 UNKNOWN = PortType("unknown")
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -277,8 +281,7 @@ class NodeItem(QGraphicsObject):
             text = "not run: see its problems"
         else:
             text = ""
-        metrics = QFontMetrics(_small_font())
-        self.status_item.setText(metrics.elidedText(text, Qt.ElideRight, 170))
+        self.status_item.setText(wrap_lines(text, QFontMetrics(_small_font()), SUMMARY_WIDTH, SUMMARY_LINES))
         self.status_item.setBrush(QColor(style.STATE_COLOURS.get(self.state, "#707070")
                                          if self.state != "done" else "#606060"))
         width = self.status_item.boundingRect().width()
@@ -400,6 +403,23 @@ class NodeItem(QGraphicsObject):
         scene = self.scene()
         if scene is not None and hasattr(scene, "nodeActivated"):
             scene.nodeActivated.emit(self.node_id)
+
+
+def wrap_lines(text: str, metrics: QFontMetrics, width: float, lines: int) -> str:
+    """`text` broken at spaces into lines no wider than `width`; only the last of `lines` lines is elided."""
+    words, out, current = text.split(" "), [], ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and metrics.horizontalAdvance(candidate) > width:
+            out.append(current)
+            current = word
+        else:
+            current = candidate
+    out.append(current)
+    if len(out) > lines:
+        out = [*out[:lines - 1], " ".join(out[lines - 1:])]
+    out[-1] = metrics.elidedText(out[-1], Qt.ElideRight, int(width))
+    return "\n".join(line for line in out if line)
 
 
 def _spread(ports: list[PortItem], kind: str) -> None:

@@ -50,6 +50,8 @@ class CanvasView(QGraphicsView):
         self._space_down = False
         # Fit again whenever the view is resized, until the user zooms by hand.
         self.auto_fit = False
+        # Fitting never brings the workflow closer than this (presentation mode raises it).
+        self.fit_limit = 1.0
 
     @property
     def canvas(self) -> CanvasScene:
@@ -83,15 +85,15 @@ class CanvasView(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Show the whole workflow (never closer than 100 %), and keep it fitted as the view is resized."""
+        """Show the whole workflow (never closer than `fit_limit`), and keep it fitted as the view is resized."""
         self.auto_fit = True
         rect = self.canvas.items_rect()
         if rect.isEmpty():
             self.centerOn(0, 0)
             return
         self.fitInView(rect, Qt.KeepAspectRatio)
-        if self.zoom > 1.0:
-            self.set_zoom(1.0)
+        if self.zoom > self.fit_limit:
+            self.set_zoom(self.fit_limit)
         self.centerOn(rect.center())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name

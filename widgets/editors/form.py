@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from pathlib import Path
 from typing import Any, Callable
 
 from PyQt5.QtCore import Qt
@@ -25,11 +26,13 @@ from PyQt5.QtWidgets import (
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.specs import Setting
+from embedflow.io.resources import resource
 
 from .. import style
 from .context import EditorContext
 
 INT_LIMIT = 2_000_000_000
+PATH_FIELD_WIDTH = 340  # room for a typical relative path such as data/short_documents.csv
 
 
 class SettingField:
@@ -89,6 +92,7 @@ class SettingField:
         self.editor = line
         if s.kind != "path":
             return line
+        line.setMinimumWidth(PATH_FIELD_WIDTH)
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -99,8 +103,21 @@ class SettingField:
             layout.addWidget(button)
         return row
 
+    def start_folder(self) -> str:
+        """Where the file dialog opens: the current value's folder, the workflow's, or the sample data."""
+        base = Path(self.context.base_dir) if self.context.base_dir else None
+        text = self.editor.text().strip()
+        if text:
+            current = Path(text).expanduser()
+            if not current.is_absolute() and base is not None:
+                current = base / current
+            for candidate in (current, current.parent):
+                if candidate.is_dir():
+                    return str(candidate)
+        return str(base if base is not None and base.is_dir() else resource("data"))
+
     def _browse(self, folder: bool) -> None:
-        start = self.editor.text() or (self.context.base_dir or "")
+        start = self.start_folder()
         if folder:
             chosen = QFileDialog.getExistingDirectory(self.widget, self.setting.display_name, start)
         else:
@@ -130,12 +147,26 @@ class SettingField:
                     editor.clear()
                     editor.addItems(columns)
                 editor.setCurrentText(str(value))
+                picked = self._picked_column()
+                editor.lineEdit().setPlaceholderText(f"(automatic: {picked})" if picked else "(automatic)")
             elif self.setting.kind == "list":
                 editor.setText(", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
             else:
                 editor.setText("" if value is None else str(value))
         finally:
             editor.blockSignals(False)
+
+
+    def _picked_column(self) -> str:
+        """The feature column the block's last run picked by itself (shown while the setting is automatic)."""
+        spec = self.context.spec
+        if self.setting.name != "feature" or spec is None:
+            return ""
+        for port in spec.outputs:
+            feature = getattr(self.context.output(port.name), "feature", None)
+            if isinstance(feature, str) and feature:
+                return feature
+        return ""
 
 
 def parse_list(text: str) -> list[Any]:
@@ -170,12 +201,16 @@ def _step(setting: Setting) -> float:
 
 
 class SettingsForm(QWidget):
-    """The editor every block gets: its settings as a form; edits are undoable and re-run the block."""
+    """The editor every block gets: its settings as a form; edits are undoable and re-run the block.
 
-    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+    `leave_out` names settings a custom editor shows its own way (e.g. a model list), so they are not
+    shown twice."""
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None, leave_out: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
         self.context = context
         self.fields: dict[str, SettingField] = {}
+        self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         outer = QVBoxLayout(self)
         spec = context.spec
         if spec is not None and spec.description:
@@ -187,8 +222,8 @@ class SettingsForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
         outer.addLayout(form)
         for setting in spec.settings if spec else ():
-            if setting.kind == "rows":
-                continue  # row selections are made in a block's own view, not typed
+            if setting.kind == "rows" or setting.name in leave_out:
+                continue  # row selections are made in a block's own view, not typed; left-out ones elsewhere
             field = SettingField(setting, lambda value, name=setting.name: self._edited(name, value), context)
             self.fields[setting.name] = field
             label = QLabel(setting.display_name)
@@ -210,6 +245,7 @@ class SettingsForm(QWidget):
                 help_label.setStyleSheet("color: #777; font-size: 8pt;")
                 column_layout.addWidget(help_label)
             form.addRow(label, column)
+            self.rows[setting.name] = (label, column)
         if spec is None:
             outer.addWidget(QLabel(f"“{context.node.title}” is of an unknown block type; "
                                    "its settings are kept as they are."))
@@ -223,6 +259,11 @@ class SettingsForm(QWidget):
         context.diagnosticsChanged.connect(self.show_diagnostics)
         self.show_settings(context.settings())
         self.show_diagnostics(context.diagnostics())
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        """Show or hide one setting's row (label, field and help)."""
+        for widget in self.rows[name]:
+            widget.setVisible(visible)
 
     def show_settings(self, settings: dict[str, Any]) -> None:
         """Display the block's current settings (after edits, undo or a run)."""

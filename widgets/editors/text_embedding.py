@@ -29,7 +29,7 @@ class TextEmbeddingEditor(QWidget):
         layout.addLayout(row)
         self.picker = LanguageModelPicker(context)
         layout.addWidget(self.picker, 1)
-        layout.addWidget(SettingsForm(context))
+        layout.addWidget(SettingsForm(context, leave_out=("language_model",)))  # the picker above shows it
         context.settingsChanged.connect(lambda _settings: self.refresh())
         context.resultChanged.connect(self.refresh)
         self.refresh()

@@ -116,7 +116,7 @@ class TextEncodingEditor(QWidget):
         self.picker = LanguageModelPicker(context)
         layout.addWidget(self.picker)
         middle = QHBoxLayout()
-        self.form = SettingsForm(context)
+        self.form = SettingsForm(context, leave_out=("language_model",))  # the picker above shows it
         middle.addWidget(self.form, 1)
         self.histogram = pg.PlotWidget(background="w")  # light, like the scatter view and the rest of the window
         self.histogram.setMinimumSize(240, 150)
