@@ -225,5 +225,7 @@ SPEC = NodeSpec(
     run=run,
     check=check,
     describes_output=describe,
+    preload=("sklearn.exceptions", "sklearn.linear_model", "sklearn.model_selection", "sklearn.neighbors",
+             "sklearn.svm", "scipy.special"),
     help_page="classifier",
 )

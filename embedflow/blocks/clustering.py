@@ -175,5 +175,6 @@ SPEC = NodeSpec(
     run=run,
     check=check,
     describes_output=describe,
+    preload=("sklearn.cluster", "sklearn.exceptions", "sklearn.feature_extraction.text", "scipy.sparse"),
     help_page="clustering",
 )

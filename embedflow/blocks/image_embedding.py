@@ -284,5 +284,7 @@ SPEC = NodeSpec(
     describes_output=describe,
     fingerprint=fingerprint,
     row_wise=RowWise(port="data"),
+    preload=("embedflow.images.catalog", "embedflow.images.pipeline", "embedflow.images.client",
+             "embedflow.images.embedding_cache"),
     help_page="image_embedding",
 )

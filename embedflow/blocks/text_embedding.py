@@ -336,5 +336,6 @@ SPEC = NodeSpec(
     describes_output=describe,
     # SIF removes the direction common to all rows, so it needs them all; the other poolings read one row each.
     row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
+    preload=("embedflow.text.models", "embedflow.text.transformer"),
     help_page=TYPE,
 )

@@ -304,6 +304,7 @@ SPEC = NodeSpec(
     describes_output=describe,
     # A model trained on the corpus needs every row first; a stored model's tokenizer reads each row alone.
     row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
+    preload=("embedflow.text.models", "embedflow.text.transformer"),
     help_page=TYPE,
 )
 

@@ -175,6 +175,8 @@ class NodeSpec:
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
     row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
+    preload: modules the block's run imports; the engine imports them one block at a time, because two
+    threads importing a package such as scikit-learn for the first time at once can see it half-made.
     """
 
     type: str
@@ -193,6 +195,7 @@ class NodeSpec:
     export: ExportFunction | None = None
     migrate: MigrateFunction | None = None
     row_wise: RowWise | None = None
+    preload: tuple[str, ...] = ()
     help_page: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

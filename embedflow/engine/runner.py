@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import json
+import sys
 import threading
 import time
 import traceback
@@ -228,6 +230,7 @@ class Engine:
         self.executions[node.id] = self.executions.get(node.id, 0) + 1
         started = time.perf_counter()
         try:
+            _preload(spec)
             outputs = dict(self.executor.run_block(spec, context))
         except Cancelled:
             return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled", messages=context.messages)
@@ -257,6 +260,17 @@ class Engine:
                            "inputs": input_keys, "extra": extra, "base": self.base_dir},
                           sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+_PRELOAD_LOCK = threading.Lock()
+
+
+def _preload(spec: NodeSpec) -> None:
+    """Import what the block's run needs, one thread at a time (first imports of a package must not overlap)."""
+    if spec.preload and not all(name in sys.modules for name in spec.preload):
+        with _PRELOAD_LOCK:
+            for name in spec.preload:
+                importlib.import_module(name)
 
 
 def _default_summary(outputs: Mapping[str, Any]) -> str:

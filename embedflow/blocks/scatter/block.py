@@ -231,5 +231,6 @@ SPEC = NodeSpec(
     check=check,
     describes_output=describe,
     export=export,
+    preload=("sklearn.utils.extmath", "openTSNE"),
     help_page="scatter",
 )
