@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
+from .cluster import ClusterRunFunction
 from .ports import PortType
 
 if TYPE_CHECKING:
@@ -163,6 +164,8 @@ class NodeSpec:
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
     row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
+    on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
+    (core/cluster.py); returns None to have them joined on this computer instead.
     """
 
     type: str
@@ -181,6 +184,7 @@ class NodeSpec:
     export: ExportFunction | None = None
     migrate: MigrateFunction | None = None
     row_wise: RowWise | None = None
+    on_cluster: ClusterRunFunction | None = None
     help_page: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
