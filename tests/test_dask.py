@@ -278,14 +278,14 @@ VECTORS = NodeSpec(type="t_vectors", title="Vectors", category="Analysis", descr
 
 
 def _vector_workflow(tmp_path: Path, rows: int, settings: dict[str, Any], query_rows: int = 0,
-                     odd: bool = False) -> tuple[Workflow, str]:
-    """Input → seeded vectors → Nearest Neighbours (and a second Input → vectors as its query); the search's id."""
+                     odd: bool = False, block: str = "nearest_neighbours") -> tuple[Workflow, str]:
+    """Input → seeded vectors → `block` (and a second Input → vectors as its query); the block's id."""
     specs = Registry()
     for spec in default_registry().specs():
         specs.register(spec)
     specs.register(VECTORS)
     workflow = Workflow(specs)
-    neighbours = workflow.add_node("nearest_neighbours", settings=settings)
+    neighbours = workflow.add_node(block, settings=settings)
     for port, count, name in (("data", rows, "data.csv"), ("query", query_rows, "query.csv")):
         if not count:
             continue
@@ -347,3 +347,36 @@ def test_approximate_neighbours_on_the_cluster_report_recall_measured_as_locally
     expected = recall_at_k(vectors, None, Neighbours(indices, distances, None), "cosine")
     assert f"found {expected.value:.1%} of the exact 5" in note.message
     assert f"on {expected.queries:,} sampled queries" in note.message
+
+
+def test_scatter_pca_on_the_cluster_equals_the_local_projection(client: Any, tmp_path: Path) -> None:
+    workflow, scatter = _vector_workflow(tmp_path, 400, {"projection": "pca", "color": "text",
+                                                         "selection": [3, 150, 399]}, block="scatter")
+    local = Engine(workflow).run()[scatter]
+    remote = Engine(workflow, executor=executor(client)).run()[scatter]
+    assert remote.state == NodeState.DONE, remote.error
+    np.testing.assert_allclose(remote.view.projection.coords, local.view.projection.coords, rtol=1e-4, atol=1e-5)
+    assert remote.view.projection.axes == local.view.projection.axes
+    assert remote.view.data.meta.columns.tolist() == ["text"]  # only the column the colours need came here
+    selected = remote.outputs["selected"]
+    assert isinstance(selected, Partitioned)
+    pd.testing.assert_frame_equal(selected.gather().meta, local.outputs["selected"].meta)
+    [note] = [m.message for m in remote.messages if m.code == "gathered-from-cluster"]
+    assert "400 coordinates and the column text" in note and "vectors stayed on the workers" in note
+
+
+def test_scatter_tsne_on_the_cluster_fits_a_sample_and_places_the_other_rows(client: Any, tmp_path: Path) -> None:
+    from embedflow.analysis.projection import project
+
+    workflow, scatter = _vector_workflow(tmp_path, 150, {"projection": "tsne", "perplexity": 10.0}, block="scatter")
+    cluster = DaskExecutor(client, partition_bytes=2_000, gather_rows=60)
+    remote = Engine(workflow, executor=cluster).run()[scatter]
+    assert remote.state == NodeState.DONE, remote.error
+    [note] = [m.message for m in remote.messages if m.code == "projection-sampled"]
+    assert "random sample of 60 of 150 rows" in note and "other 90 were placed by its transform" in note
+    data = next(r for r in Engine(workflow).run().values() if "embeddings" in r.outputs).outputs["embeddings"]
+    here = project(data.vectors, "tsne", sample_size=60, perplexity=10.0).coords  # the same sample, locally
+    fitted = np.isfinite(here).all(axis=1)
+    assert fitted.sum() == 60
+    np.testing.assert_allclose(remote.view.projection.coords[fitted], here[fitted], rtol=1e-4, atol=1e-4)
+    assert np.isfinite(remote.view.projection.coords).all()  # every other row placed too
