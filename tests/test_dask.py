@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -380,3 +382,59 @@ def test_scatter_tsne_on_the_cluster_fits_a_sample_and_places_the_other_rows(cli
     assert fitted.sum() == 60
     np.testing.assert_allclose(remote.view.projection.coords[fitted], here[fitted], rtol=1e-4, atol=1e-4)
     assert np.isfinite(remote.view.projection.coords).all()  # every other row placed too
+
+
+def _stall_first_partition_once(ctx: Any) -> dict[str, Any]:
+    """On a cluster, the first partition's first attempt says which worker runs it (its pid) and waits to be killed."""
+    folder = Path(ctx.settings["folder"])
+    if not ctx.whole and ctx.first_row == 0:
+        started = folder / "started"
+        if started.exists():
+            (folder / "retried").write_text(str(os.getpid()))
+        else:
+            temp = folder / "started.tmp"
+            temp.write_text(str(os.getpid()))
+            os.replace(temp, started)
+            for _ in range(1200):  # a bound, not a timing: the test kills this process long before
+                threading.Event().wait(0.1)
+    return {"data": ctx.inputs["data"]}
+
+
+STALLING = NodeSpec(type="t_stall", title="Stall", category="Analysis", description="waits to be killed once",
+                    icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),),
+                    settings=(Setting("folder", "str", ""),), run=_stall_first_partition_once,
+                    row_wise=RowWise(port="data"))
+
+
+def test_a_worker_killed_during_a_run_has_its_tasks_retried_and_the_output_is_identical(tmp_path: Path) -> None:
+    specs = Registry()
+    for spec in default_registry().specs():
+        specs.register(spec)
+    specs.register(STALLING)
+    workflow = Workflow(specs)
+    source = workflow.add_node("input", settings={"path": str(corpus(tmp_path)), "feature": "text"})
+    stall = workflow.add_node("t_stall", settings={"folder": str(tmp_path)})
+    encoder = workflow.add_node("text_encoding")
+    embedder = workflow.add_node("text_embedding")
+    for (a, port), (b, into) in (((source.id, "data"), (stall.id, "data")), ((stall.id, "data"), (encoder.id, "data")),
+                                 ((encoder.id, "encoded"), (embedder.id, "encoded"))):
+        workflow.connect(a, port, b, into)
+    expected = Engine(workflow).run()[embedder.id].outputs["embeddings"]
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=":0")
+    with cluster, distributed.Client(cluster) as own:
+        handle = Engine(workflow, executor=executor(own)).start()
+        started = tmp_path / "started"
+        for _ in range(1200):  # until the stalled task has begun (bounded so a broken run cannot hang the suite)
+            if started.exists() or not handle.running:
+                break
+            threading.Event().wait(0.1)
+        killed = int(started.read_text())
+        os.kill(killed, signal.SIGKILL)
+        assert handle.wait(300)
+        result = handle.results[embedder.id]
+        assert result.state == NodeState.DONE, result.error
+        assert int((tmp_path / "retried").read_text()) != killed  # the partition ran again, in another process
+        gathered = result.outputs["embeddings"].gather()
+    assert np.array_equal(gathered.vectors, expected.vectors)
+    pd.testing.assert_frame_equal(gathered.meta, expected.meta)
