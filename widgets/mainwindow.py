@@ -40,6 +40,7 @@ from .editors.context import EditorContext
 from .editors.dialog import EditorDialog
 from .messages import MessagesView
 from .run_controller import RunController
+from .run_on import add_run_on
 from .table_view import DataViewer
 from .teaching import Teaching
 from .toolbox import Toolbox
@@ -202,6 +203,7 @@ class MainWindow(QMainWindow):
         view.addActions([self.toolbox_dock.toggleViewAction(), self.messages_dock.toggleViewAction()])
         run = bar.addMenu("&Run")
         run.addActions([self.run_action, self.autorun_action, self.cancel_action])
+        self.run_on_action = add_run_on(run, self.runs, self)
         # Teaching adds Help and Welcome to this menu; Add-ons goes last (see __init__).
         self.help_menu = bar.addMenu("&Help")
         toolbar = QToolBar("Main", self)
@@ -373,7 +375,7 @@ class MainWindow(QMainWindow):
     def show_output(self, node_id: str, port: str) -> DataViewer | None:
         """Open a block's output as a table (a note in the status bar if it has not run yet)."""
         result = self.runs.result(node_id)
-        value = result.outputs.get(port) if result is not None and result.state == "done" else None
+        value = self.runs.output(node_id, port)
         title = self.document.workflow.nodes[node_id].title
         if not isinstance(value, (Table, EncodedText)):
             unfinished = result is not None and result.state in ("failed", "refused", "blocked", "cancelled")
