@@ -9,11 +9,14 @@
 3. The headless PNG (Pillow) of 1,000,000 points vs 10,000.
 4. UMAP (umap-learn, if installed) of the same N × 50 clusters vs embedflow's t-SNE in the same run,
    with the same quality measure; umap-learn's one-off numba compilation is timed separately.
+6. Labels and density in the Qt view at 20,000 and 1,000,000 points: load and pan frame with
+   labels on (the greedy non-overlap pass after every pan) vs labels off, and the density-graded
+   points vs the same points drawn opaque (DENSITY_FROM raised above the count), in the same run.
 5. A selection of 1,000,000 rows (one run of rows, and a lasso-like scattered half of 2,000,000):
    the edit through the document's undo stack and the saved file, as a RowSet vs the same rows as
    a list of row numbers (the format before node version 2) in the same run.
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_scatter.py [--tsne-rows 10000] [--points 1000000]
-     [--skip-tsne] [--skip-umap] [--only-selection]
+     [--skip-tsne] [--skip-umap] [--only-selection] [--only-labels]
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def bench_tsne(rows: int) -> None:
 def bench_view(points: int, pans: int = 20) -> None:
     """Load, first paint and pan of the Qt view: 10,000 points, then `points` drawn as one symbol
     each (the baseline) and as the raster image the view uses above its threshold."""
-    from embedflow_canvas.scatter_view import ScatterPlot
+    from embedflow_canvas.views.scatter_view import ScatterPlot
     from PyQt5.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -105,6 +108,45 @@ def bench_view(points: int, pans: int = 20) -> None:
     print(f"  {points:,} points: raster pans {results[(points, False)] / results[(points, True)]:.1f}x "
           f"faster than symbols; {results[(points, True)] / results[(10_000, False)]:.1f}x the "
           f"10,000-point frame")
+
+
+def bench_labels(points: int, pans: int = 10) -> None:
+    """Labels (greedy pass per pan) and density alpha vs none, at 20,000 and `points` points."""
+    import embedflow_canvas.views.scatter_view as scatter_view
+    from embedflow_canvas.views.scatter_view import ScatterPlot
+    from PyQt5.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    default_density = scatter_view.DENSITY_FROM
+    for count in (20_000, points):
+        rng = np.random.default_rng(2)
+        coords = rng.standard_normal((count, 2)).astype(np.float32)
+        meta = pd.DataFrame({"c": rng.integers(0, 8, count), "w": [f"word{i}" for i in range(count)]})
+        frames = {}
+        for labelled, density in ((False, False), (True, False), (False, True)):
+            scatter_view.DENSITY_FROM = default_density if density else count + 1
+            plot = ScatterPlot()
+            plot.resize(1000, 700)
+            plot.show()
+            app.processEvents()
+            started = time.perf_counter()
+            plot.set_data(coords, color_mapping(meta, "c"), point_sizes(meta, ""),
+                          meta["w"].to_numpy() if labelled else None, meta=meta)
+            load = time.perf_counter() - started
+            plot.plot.grab()
+            started = time.perf_counter()
+            for _ in range(pans):
+                plot.view_box.translateBy(x=0.05)
+                plot.plot.grab()
+            frames[(labelled, density)] = frame = (time.perf_counter() - started) / pans
+            what = "labels" if labelled else "density" if density else "plain (baseline)"
+            print(f"  {count:>9,} points, {what:<16}: load {load:6.2f} s, pan frame {frame * 1000:7.1f} ms, "
+                  f"{len(plot.label_layer.shown_texts('points'))} labels drawn")
+            plot.close()
+        base = frames[(False, False)]
+        print(f"  {count:,} points: labels {frames[(True, False)] / base:.2f}x, density "
+              f"{frames[(False, True)] / base:.2f}x the plain pan frame")
+    scatter_view.DENSITY_FROM = default_density
 
 
 def bench_png(points: int) -> None:
@@ -177,7 +219,12 @@ def main() -> None:
     parser.add_argument("--skip-tsne", action="store_true")
     parser.add_argument("--skip-umap", action="store_true")
     parser.add_argument("--only-selection", action="store_true")
+    parser.add_argument("--only-labels", action="store_true")
     args = parser.parse_args()
+    if args.only_labels:
+        print("Qt view: labels and density (offscreen, 1000 x 700)")
+        bench_labels(args.points)
+        return
     print("selection edit and file")
     bench_selection(args.points)
     if args.only_selection:
@@ -188,6 +235,8 @@ def main() -> None:
         bench_umap(args.tsne_rows)
     print("Qt view (offscreen, 1000 x 700)")
     bench_view(args.points)
+    print("Qt view: labels and density (offscreen, 1000 x 700)")
+    bench_labels(args.points)
     print("headless PNG")
     bench_png(args.points)
 

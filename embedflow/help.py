@@ -16,6 +16,10 @@ CONCEPTS = (
     ("image-descriptors", "SqueezeNet and image descriptors"),
     ("distances", "Cosine or euclidean distance?"),
     ("projections", "Maps: PCA, t-SNE and UMAP"),
+    ("silhouette", "Silhouette: how well apart are the clusters?"),
+    ("cross-validation", "Cross-validation: testing on rows the model never saw"),
+    ("overfitting", "Overfitting"),
+    ("linear-models-on-embeddings", "Why a linear model on embeddings works"),
 )
 
 

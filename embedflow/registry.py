@@ -27,6 +27,8 @@ BUILTIN_MODULES = (
     "embedflow.blocks.image_embedding",
     "embedflow.blocks.nearest_neighbours",
     "embedflow.blocks.scatter.block",
+    "embedflow.blocks.clustering",
+    "embedflow.blocks.classifier",
 )
 
 

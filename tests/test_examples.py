@@ -16,7 +16,8 @@ from embedflow.validation import validate
 EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
-OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec")
+OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
+        "teach-a-classifier")
 
 
 def by_name(name: str) -> Path:
@@ -146,3 +147,46 @@ def test_train_word2vec_learns_vectors_from_the_corpus(tmp_path):
                   if n.type == "text_embedding" and n.settings["language_model"] == "trained-word2vec"]
     vectors = pd.read_csv(tmp_path / f"{trained}-embeddings.csv").filter(like="dim_")
     assert vectors.shape == (150, 50) and vectors.abs().to_numpy().sum() > 0
+
+
+def output_of(path: Path, out: Path, title: str, port: str) -> pd.DataFrame:
+    """The table `embedflow run` wrote for output `port` of the block called `title`."""
+    workflow, _ = read_workflow(path)
+    (node,) = [n for n in workflow.nodes.values() if n.title == title]
+    return pd.read_csv(out / f"{node.id}-{port}.csv", keep_default_na=False)
+
+
+def test_word_clusters_recovers_the_five_categories_and_labels_the_map(tmp_path):
+    from sklearn.metrics import adjusted_rand_score
+
+    assert run(by_name("word-clusters"), tmp_path) == 0
+    clustered = output_of(by_name("word-clusters"), tmp_path, "Clustering", "clustered")
+    assert adjusted_rand_score(clustered["category"], clustered["cluster"]) >= 0.9
+    projection = output_of(by_name("word-clusters"), tmp_path, "Cluster map", "projection")
+    assert projection["cluster_label"].nunique() == 5
+    scores = output_of(by_name("word-clusters"), tmp_path, "Classifier", "scores")
+    accuracy = scores[scores["metric"] == "accuracy"].iloc[0]
+    assert accuracy["value"] >= 0.9 and accuracy["baseline"] == pytest.approx(0.2)
+
+
+def test_teach_a_classifier_learns_the_image_categories_and_lists_its_mistakes(tmp_path):
+    assert run(by_name("teach-a-classifier"), tmp_path) == 0
+    scores = output_of(by_name("teach-a-classifier"), tmp_path, "Classifier", "scores")
+    accuracy = scores[scores["metric"] == "accuracy"].iloc[0]
+    assert accuracy["value"] >= accuracy["baseline"] + 0.25
+    predictions = output_of(by_name("teach-a-classifier"), tmp_path, "Classifier", "predictions")
+    assert len(predictions) == 23 and set(predictions["category"]) == {"photos", "textures", "science"}
+    wrong = predictions[predictions["correct"].astype(str) == "False"]
+    # The accuracy is the mean over folds of 4 or 5 images, so it is close to the share right, not equal.
+    assert len(wrong) > 0 and abs(len(wrong) / 23 - (1 - accuracy["value"])) < 0.05
+    assert any(tmp_path.glob("*.png"))
+
+
+def test_image_search_queries_name_the_category_each_should_find(tmp_path):
+    assert run(by_name("image-search"), tmp_path) == 0
+    (table,) = tmp_path.glob("*-neighbours.csv")
+    neighbours = pd.read_csv(table, keep_default_na=False)
+    first = neighbours[neighbours["rank"] == 1]
+    assert dict(first[["query_name", "query_category"]].values) == {
+        "which-cat": "photos", "which-rocket": "photos", "which-texture": "textures"}
+    assert (first["query_category"] == first["neighbour_category"]).all()

@@ -206,3 +206,10 @@ def test_image_embedding_passes_a_cancelled_download_on_as_a_cancel(
         monkeypatch.setenv("EMBEDFLOW_MODEL_MIRROR", url)
         with pytest.raises(Cancelled):
             spec.run(context)
+
+
+def test_the_names_block_settings_list_match_the_catalogue():
+    from embedflow.images import names
+
+    assert catalog.MODEL_IDS == names.MODEL_IDS
+    assert tuple(catalog.NORMALISATIONS) == names.NORMALISATION_NAMES

@@ -10,7 +10,7 @@ from PIL import Image
 from embedflow.analysis.projection import project
 from embedflow.blocks.scatter.block import ScatterView, render, selection_rows
 from embedflow.blocks.scatter.projector_export import export_projector
-from embedflow.blocks.scatter.style import PALETTE
+from embedflow.blocks.scatter.style import PALETTE, cluster_centres
 from embedflow.cli import main as cli_main
 from embedflow.core.rows import RowSet
 from embedflow.core.table import Table
@@ -191,6 +191,48 @@ def test_png_of_a_small_map_writes_each_label_beside_its_point():
     without = ScatterView(data, project(data.vectors, "none"), "S")
     dark = [(np.asarray(render(view).convert("L")) < 120).sum() for view in (with_labels, without)]
     assert dark[0] > dark[1] + 50
+
+
+def clustered_table() -> Table:
+    """Six words in two clusters, as the Clustering block outputs them."""
+    table = analysis_support.glove_table("king queen prince apple pear plum".split())
+    meta = table.meta.assign(cluster=[0, 0, 0, 1, 1, 1], cluster_label=["royal"] * 3 + ["fruit"] * 3)
+    return Table(meta, table.vectors, feature="word", provenance=table.provenance)
+
+
+def test_cluster_centres_are_the_median_of_each_clusters_points_without_noise():
+    meta = pd.DataFrame({"cluster": [0, 0, 0, 1, -1], "cluster_label": ["a", "a", "a", "b", "noise"]})
+    coords = np.array([[0.0, 0.0], [1.0, 2.0], [5.0, 1.0], [9.0, 9.0], [3.0, 3.0]])
+    assert cluster_centres(meta, coords) == (("a", 1.0, 1.0), ("b", 9.0, 9.0))
+    assert cluster_centres(meta.drop(columns="cluster_label"), coords) == ()
+
+
+def test_scatter_of_clustered_rows_colours_by_cluster_label_and_writes_the_labels_at_the_centres():
+    plain = render(ScatterView(clustered_table(), project(clustered_table().vectors, "pca"), "map",
+                               color="cluster_label"))
+    view = ScatterView(clustered_table(), project(clustered_table().vectors, "pca"), "map", color="cluster_label",
+                       centres=cluster_centres(clustered_table().meta, project(clustered_table().vectors, "pca").coords))
+    labelled = render(view)
+    assert [label for label, _, _ in view.centres] == ["fruit", "royal"]
+    difference = np.abs(np.asarray(labelled, dtype=int) - np.asarray(plain, dtype=int)).sum(axis=2)
+    # Dark label text was added inside the plot, and nothing else changed.
+    rows, columns = np.nonzero(difference)
+    assert len(rows) > 200 and 48 <= rows.min() and columns.max() < 1000 - 24 - 210
+
+
+def test_the_cluster_labels_setting_switches_the_labels_off():
+    def centres(on: bool):
+        workflow = Workflow(default_registry())
+        source = workflow.add_node("t_glove_words", settings={"words": "king queen prince apple pear plum"})
+        groups = workflow.add_node("clustering", settings={"k": 2})
+        plot = workflow.add_node("scatter", settings={"color": "cluster_label", "cluster_labels": on})
+        workflow.connect(source.id, "embeddings", groups.id, "data")
+        workflow.connect(groups.id, "clustered", plot.id, "data")
+        return Engine(workflow).run()[plot.id].view.centres
+
+    labels = {frozenset(label.split(" · ")) for label, _, _ in centres(True)}
+    assert labels == {frozenset({"king", "queen", "prince"}), frozenset({"apple", "pear", "plum"})}
+    assert centres(False) == ()
 
 
 def test_a_million_row_selection_takes_a_few_bytes_in_the_file(tmp_path):

@@ -16,6 +16,7 @@ from embedflow.io.user_dirs import config_dir
 
 from .autosave import find_recoveries
 from .mainwindow import MainWindow, window_icon
+from .system_libraries import missing_libraries_message, missing_xcb_packages, uses_xcb
 from .welcome import show_at_startup
 
 FIRST_RUN_MARKER = "first-run-done"
@@ -71,6 +72,10 @@ def main(path: str | None = None) -> int:
     problem = no_screen_message(path) if QApplication.instance() is None else None
     if problem:
         print(problem, file=sys.stderr)
+        return 1
+    missing = missing_xcb_packages() if QApplication.instance() is None and uses_xcb() else {}
+    if missing:
+        print(missing_libraries_message(missing), file=sys.stderr)
         return 1
     app = QApplication.instance()
     if app is None:

@@ -1,11 +1,10 @@
-"""The main window: canvas, toolbox, messages, menus and toolbar, files, autosave and runs."""
+"""The main window: menus, toolbar and docks around the workflow editor, files, autosave and recovery."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
-from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
+from PyQt5.QtCore import QSize, Qt, QTimer, pyqtSlot
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PyQt5.QtWidgets import (
     QAction,
@@ -14,7 +13,6 @@ from PyQt5.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QStyle,
     QToolBar,
@@ -22,31 +20,44 @@ from PyQt5.QtWidgets import (
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.errors import EmbedflowError, WorkflowFileError
-from embedflow.core.table import EncodedText, Table
-from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.core.workflow import Workflow
+from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 
-from . import recent
+from . import recent, status
 from .addons_dialog import AddOnsDialog
 from .autosave import INTERVAL_MS, Autosaver, Recovery
-from .canvas.node_item import NodeItem
-from .canvas.scene import CanvasScene
-from .canvas.view import CanvasView
-from .document.document import CLIPBOARD_MIME, WorkflowDocument, absolute_settings
-from .document.interactions import CanvasInteractions
-from .editors.context import EditorContext
-from .editors.dialog import EditorDialog
+from .document.document import absolute_settings
+from .document.editor import WorkflowEditor
 from .messages import MessagesView
-from .run_controller import RunController
 from .run_on import add_run_on
-from .table_view import DataViewer
 from .teaching import Teaching
 from .toolbox import Toolbox
 from .welcome import example_intro, example_title, ordered_examples
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
+
+
+class StepAction(QAction):
+    """A toolbar Undo or Redo with a fixed text; the step it would take is in its tooltip.
+
+    Qt slots, not Python lambdas: the undo stack still signals while the window is being destroyed.
+    """
+
+    def follow(self, trigger, enabled: bool, step: str, enabled_changed, step_changed) -> None:
+        """Trigger `trigger` and follow the stack's state and step text."""
+        self.triggered.connect(trigger)
+        self.setEnabled(enabled)
+        self.show_step(step)
+        enabled_changed.connect(self.setEnabled)
+        step_changed.connect(self.show_step)
+
+    @pyqtSlot(str)
+    def show_step(self, step: str) -> None:
+        """Name the step in the tooltip."""
+        self.setToolTip(f"{self.text()} {step}".strip())
 
 
 class MainWindow(QMainWindow):
@@ -56,21 +67,20 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         default_registry()
-        self.document = WorkflowDocument(self)
-        self.scene = CanvasScene(self)
-        self.view = CanvasView(self.scene, self)
-        self.interactions = CanvasInteractions(self.document, self.view)
-        self.runs = RunController(self)
+        self.editor = WorkflowEditor(self)
+        # The editor's parts, named here too: the window's menus and files work on them.
+        self.document, self.scene, self.view = self.editor.document, self.editor.scene, self.editor.view
+        self.interactions, self.runs = self.editor.interactions, self.editor.runs
         self.autosaver = Autosaver()
         self.diagnostics: list[Diagnostic] = []
         self.file_diagnostics: list[Diagnostic] = []
-        self.editors: dict[str, EditorDialog] = {}
         self.display_name = "Untitled"
+        self.file_stem = "workflow"  # the name a save dialog suggests
         self._autosaved_index = 0
         self._unsubscribe = None
-        self.setCentralWidget(self.view)
+        self.setCentralWidget(self.editor)
         self.setAcceptDrops(True)
-        self.resize(1200, 760)
+        self.resize(opening_size())
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(0)
@@ -138,21 +148,32 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.Undo)
         self.undo_action.setIcon(self.style().standardIcon(s.SP_ArrowBack))
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence.Redo, QKeySequence("Ctrl+Y")])
+        # The platform's Redo may itself be Ctrl+Y: a shortcut listed twice is ambiguous and does nothing.
+        redo_keys = QKeySequence.keyBindings(QKeySequence.Redo)
+        if QKeySequence("Ctrl+Y") not in redo_keys:
+            redo_keys.append(QKeySequence("Ctrl+Y"))
+        self.redo_action.setShortcuts(redo_keys)
         self.redo_action.setIcon(self.style().standardIcon(s.SP_ArrowForward))
-        self.cut_action = self._action("Cu&t", self.cut, QKeySequence.Cut)
-        self.copy_action = self._action("&Copy", self.copy, QKeySequence.Copy)
-        self.paste_action = self._action("&Paste", self.paste, QKeySequence.Paste)
-        self.duplicate_action = self._action("D&uplicate", self.duplicate, "Ctrl+D")
-        self.delete_action = self._action("&Delete", self.delete_selection,
+        # The toolbar's Undo and Redo keep short fixed texts so no button moves; the step is in the tooltip.
+        self.undo_tool = StepAction(self.style().standardIcon(s.SP_ArrowBack), "Undo", self)
+        self.undo_tool.follow(stack.undo, stack.canUndo(), stack.undoText(), stack.canUndoChanged,
+                              stack.undoTextChanged)
+        self.redo_tool = StepAction(self.style().standardIcon(s.SP_ArrowForward), "Redo", self)
+        self.redo_tool.follow(stack.redo, stack.canRedo(), stack.redoText(), stack.canRedoChanged,
+                              stack.redoTextChanged)
+        self.cut_action = self._action("Cu&t", self.editor.cut, QKeySequence.Cut)
+        self.copy_action = self._action("&Copy", self.editor.copy, QKeySequence.Copy)
+        self.paste_action = self._action("&Paste", self.editor.paste, QKeySequence.Paste)
+        self.duplicate_action = self._action("D&uplicate", self.editor.duplicate, "Ctrl+D")
+        self.delete_action = self._action("&Delete", self.editor.delete_selection,
                                           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
         self.delete_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self.view.addAction(self.delete_action)
-        self.select_all_action = self._action("Select &All", self.select_all, QKeySequence.SelectAll)
-        self.rename_action = self._action("Re&name", self.rename_selected, "F2")
-        self.note_action = self._action("Add &Note", self.add_note, "Ctrl+Shift+N",
+        self.select_all_action = self._action("Select &All", self.editor.select_all, QKeySequence.SelectAll)
+        self.rename_action = self._action("Re&name", self.editor.rename_selected, "F2")
+        self.note_action = self._action("Add &Note", self.editor.add_note, "Ctrl+Shift+N",
                                         tip="Add a text note for your students")
-        self.arrow_action = self._action("Add A&rrow", self.add_arrow, "Ctrl+Shift+A",
+        self.arrow_action = self._action("Add A&rrow", self.editor.add_arrow, "Ctrl+Shift+A",
                                          tip="Add an arrow pointing at something")
         self.run_action = self._action("&Run", lambda: self.runs.run(), "Ctrl+R", s.SP_MediaPlay,
                                        tip="Run the workflow (Ctrl+R)")
@@ -167,7 +188,7 @@ class MainWindow(QMainWindow):
         self.zoom_out_action = self._action("Zoom &Out", self.view.zoom_out, QKeySequence.ZoomOut)
         self.fit_action = self._action("&Fit Workflow", self.view.fit, "Ctrl+0", tip="Show the whole workflow")
         self.reset_zoom_action = self._action("&Actual Size", self.view.reset_zoom, "Ctrl+1")
-        self.snap_action = self._action("&Snap to Grid", self._set_snap, checkable=True)
+        self.snap_action = self._action("&Snap to Grid", self.editor.set_snap, checkable=True)
         for action in (self.undo_action, self.redo_action, self.cut_action, self.copy_action, self.paste_action,
                        self.duplicate_action, self.select_all_action, self.rename_action, self.note_action,
                        self.arrow_action, self.run_action, self.zoom_in_action, self.zoom_out_action,
@@ -211,7 +232,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         toolbar.addActions([self.new_action, self.open_action, self.save_action])
         toolbar.addSeparator()
-        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addActions([self.undo_tool, self.redo_tool])
         toolbar.addSeparator()
         toolbar.addActions([self.run_action, self.autorun_action, self.cancel_action])
         toolbar.addSeparator()
@@ -221,21 +242,16 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.document.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
         self.document.pathChanged.connect(self._path_changed)
-        self.scene.nodeActivated.connect(self.open_editor)
         self.interactions.workflowFileDropped.connect(self.open_file)
-        self.interactions.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.editor.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.toolbox.blockActivated.connect(
             lambda t: self.interactions.add_block(t, self.view.mapToScene(self.view.viewport().rect().center())))
-        self.messages.nodeClicked.connect(self.focus_node)
-        self.messages.linkClicked.connect(self.focus_link)
-        self.runs.nodeStateChanged.connect(self._paint_state)
+        self.messages.nodeClicked.connect(self.editor.focus_node)
+        self.messages.linkClicked.connect(self.editor.focus_link)
+        self.editor.stateShown.connect(self._state_shown)
         self.runs.runFinished.connect(self._validate_timer.start)
         self.runs.runFinished.connect(self._report_run)
         self.runs.runningChanged.connect(self._running_changed)
-        self.view.setContextMenuPolicy(Qt.CustomContextMenu)
-        self.view.customContextMenuRequested.connect(self._context_menu)
-        # Esc reaches the view only when no title or note is being edited (there Esc cancels the edit).
-        self.view.escapePressed.connect(self.runs.cancel)
 
     def show_add_ons(self) -> AddOnsDialog:
         """Help → Add-ons: every add-on with its blocks and failures (not modal)."""
@@ -247,31 +263,17 @@ class MainWindow(QMainWindow):
     # -- showing a workflow ------------------------------------------------------------------
     def _show(self, workflow: Workflow, path: str | None, file_diagnostics: list[Diagnostic],
               display_name: str, modified: bool = False) -> None:
-        for dialog in list(self.editors.values()):
-            dialog.close()
-        self.editors.clear()
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.file_diagnostics = file_diagnostics
         self.display_name = display_name
-        self.scene.set_workflow(workflow)
-        self.document.replace(workflow, path, modified)
-        self._unsubscribe = workflow.subscribe(self._on_model_event)
-        self.runs.set_workflow(workflow, self.document.base_dir)
+        self.editor.set_workflow(workflow, path, modified)
+        self._unsubscribe = workflow.subscribe(lambda _event: self._validate_timer.start())
         self._autosaved_index = self.document.undo_stack.index()
         self._update_title()
         self.revalidate()
-        for node_id in workflow.nodes:
-            self._paint_state(node_id)
         QTimer.singleShot(0, self.view.fit)
         self.view.setFocus()
-
-    def _on_model_event(self, event: WorkflowEvent) -> None:
-        self._validate_timer.start()
-        if event.kind == "node-removed":
-            dialog = self.editors.pop(event.item.id, None)
-            if dialog is not None:
-                dialog.close()
 
     def _path_changed(self, path: str) -> None:
         if path:
@@ -290,198 +292,33 @@ class MainWindow(QMainWindow):
         engine = self.runs.engine
         outputs = engine.outputs() if engine is not None else {}
         self.diagnostics = validate(self.document.workflow, self.document.base_dir, outputs)
-        self.scene.set_diagnostics(self.diagnostics)
-        for dialog in self.editors.values():
-            dialog.context.set_diagnostics(self.diagnostics)
+        self.editor.set_diagnostics(self.diagnostics)
         self._refresh_messages()
 
     def _refresh_messages(self) -> None:
         workflow = self.document.workflow
-        shown = list(self.diagnostics)
-        for node_id in workflow.nodes:
-            result = self.runs.result(node_id)
-            if result is not None and self.runs.state(node_id).state == result.state:
-                # A block may report at run time what the validator also says once the input is known: once.
-                shown.extend(m for m in result.messages if m not in self.diagnostics)
-        shown.extend(self.file_diagnostics)
-        titles = {node_id: node.title for node_id, node in workflow.nodes.items()}
-        self.messages.set_messages(shown, titles)
-        counts = self.messages.counts()
-        parts = [f"{n} {severity}{'s' if n != 1 else ''}" for severity, n in counts.items() if n]
-        self.messages_dock.setWindowTitle(f"Messages — {', '.join(parts)}" if parts else "Messages")
+        runs = {node_id: (self.runs.state(node_id), self.runs.result(node_id)) for node_id in workflow.nodes}
+        shown = status.shown_messages(self.diagnostics, runs, self.file_diagnostics)
+        self.messages.set_messages(shown, {node_id: node.title for node_id, node in workflow.nodes.items()})
+        self.messages_dock.setWindowTitle(status.messages_title(d for d, _title in self.messages.messages or []))
 
-    def _paint_state(self, node_id: str) -> None:
-        item = self.scene.nodes.get(node_id)
-        if item is None:
-            return
-        state = self.runs.state(node_id)
-        result = self.runs.result(node_id)
-        fresh = result is not None and result.state == state.state
-        text, shown = state.message, state.state
-        if state.state in ("failed", "blocked", "cancelled") and fresh and result.error:
-            text = result.error
-        if shown == "refused":
-            # Refused because of a problem the badge already shows: it did not fail, it never ran.
-            shown, text = "invalid", ""
-        item.set_run_state(shown, state.fraction, text,
-                           result.summary if fresh else "", list(result.messages) if fresh else [])
-        if state.state in ("done", "failed", "refused", "blocked", "cancelled"):
+    def _state_shown(self, node_id: str) -> None:
+        if self.runs.state(node_id).state in ("done", *status.UNFINISHED):
             self._refresh_messages()
 
     def _report_run(self) -> None:
-        states = [self.scene.nodes[n].state for n in self.document.workflow.nodes if n in self.scene.nodes]
-        troubles = {s: states.count(s) for s in ("failed", "blocked", "cancelled") if s in states}
-        if troubles:
-            text = ", ".join(f"{count} {state}" for state, count in troubles.items())
-            self.statusBar().showMessage(f"Run finished: {text} (see Messages)", 8000)
-        else:
-            self.statusBar().showMessage("Run finished: every block is up to date", 5000)
+        states = [self.runs.state(n).state for n in self.document.workflow.nodes]
+        self.statusBar().showMessage(status.run_report(states), 8000)
 
     def _running_changed(self, running: bool) -> None:
         self.cancel_action.setEnabled(running)
         self.run_label.setText("Running…" if running else "")
 
-    def focus_node(self, node_id: str) -> None:
-        """Select a node and bring it into view."""
-        item = self.scene.nodes.get(node_id)
-        if item is not None:
-            self.scene.select_only([node_id])
-            self.view.ensureVisible(item, 80, 80)
-
-    def focus_link(self, link_id: str) -> None:
-        """Select a link and bring it into view."""
-        item = self.scene.links.get(link_id)
-        if item is not None:
-            self.scene.clearSelection()
-            item.setSelected(True)
-            self.view.ensureVisible(item, 80, 80)
-
-    # -- editors and viewers ------------------------------------------------------------------------
-    def open_editor(self, node_id: str) -> EditorDialog:
-        """Show the settings editor of a block (one window per block)."""
-        dialog = self.editors.get(node_id)
-        if dialog is None:
-            context = EditorContext(self.document, self.runs, node_id)
-            context.set_diagnostics(self.diagnostics)
-            dialog = EditorDialog(context, self.show_output, self)
-            # finished, not destroyed: PyQt may call a Python slot of `destroyed` after freeing it.
-            dialog.finished.connect(partial(self._forget_editor, node_id))
-            self.editors[node_id] = dialog
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-        return dialog
-
-    def show_output(self, node_id: str, port: str) -> DataViewer | None:
-        """Open a block's output as a table (a note in the status bar if it has not run yet)."""
-        result = self.runs.result(node_id)
-        value = self.runs.output(node_id, port)
-        title = self.document.workflow.nodes[node_id].title
-        if not isinstance(value, (Table, EncodedText)):
-            unfinished = result is not None and result.state in ("failed", "refused", "blocked", "cancelled")
-            why = "it did not finish (see Messages)" if unfinished else "run it first"
-            self.statusBar().showMessage(f"“{title}” has no '{port}' output: {why}.", 5000)
-            return None
-        viewer = DataViewer(value, f"{title} — {port}", self)
-        viewer.setAttribute(Qt.WA_DeleteOnClose)
-        viewer.show()
-        return viewer
-
-    def _forget_editor(self, node_id: str, *_: object) -> None:
-        self.editors.pop(node_id, None)
-
-    def _context_menu(self, pos: QPoint) -> None:
-        node = self.scene.node_at(self.view.mapToScene(pos))
-        menu = QMenu(self)
-        if isinstance(node, NodeItem):
-            if not node.isSelected():
-                self.scene.select_only([node.node_id])
-            menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))
-            menu.addAction("Rename", lambda: node.title_item.start_editing())
-            for port in node.outputs:
-                menu.addAction(f"Show output '{port}'", lambda p=port: self.show_output(node.node_id, p))
-            menu.addAction("Run up to here", lambda: self.runs.run([node.node_id]))
-            menu.addSeparator()
-            menu.addAction(self.duplicate_action)
-            menu.addAction(self.delete_action)
-        else:
-            position = self.view.mapToScene(pos)
-            menu.addAction("Add block…", lambda: self.interactions.quick_search(position, ""))
-            menu.addAction("Add note", lambda: self.add_note(position))
-            menu.addAction("Add arrow", lambda: self.add_arrow(position))
-            menu.addAction(self.paste_action)
-        menu.popup(self.view.mapToGlobal(pos))
-
-    # -- editing -----------------------------------------------------------------------------------
-    def delete_selection(self) -> None:
-        """Delete the selected blocks, links and notes (one undo step)."""
-        self.document.remove(self.scene.selected_node_ids(), self.scene.selected_link_ids(),
-                             self.scene.selected_annotation_ids())
-
-    def select_all(self) -> None:
-        """Select everything on the canvas."""
-        for item in self.scene.items():
-            if item.flags() & item.ItemIsSelectable:
-                item.setSelected(True)
-
-    def copy(self) -> bool:
-        """Copy the selected blocks (and the links between them) to the clipboard."""
-        nodes, notes = self.scene.selected_node_ids(), self.scene.selected_annotation_ids()
-        if not nodes and not notes:
-            return False
-        text = self.document.copy_text(nodes, notes)
-        mime = QMimeData()
-        mime.setData(CLIPBOARD_MIME, text.encode())
-        mime.setText(text)
-        QApplication.clipboard().setMimeData(mime)
-        return True
-
-    def cut(self) -> None:
-        """Copy, then delete the selection."""
-        if self.copy():
-            self.delete_selection()
-
-    def paste(self) -> None:
-        """Add the copied blocks next to the originals, selected."""
-        mime = QApplication.clipboard().mimeData()
-        data = mime.data(CLIPBOARD_MIME) if mime.hasFormat(CLIPBOARD_MIME) else None
-        text = bytes(data).decode() if data is not None else mime.text()
-        self.scene.select_only(self.document.paste_text(text))
-
-    def duplicate(self) -> None:
-        """Copy and paste the selection in one go (the clipboard is untouched)."""
-        nodes = self.scene.selected_node_ids()
-        notes = self.scene.selected_annotation_ids()
-        if nodes or notes:
-            self.scene.select_only(self.document.paste_text(self.document.copy_text(nodes, notes)))
-
-    def rename_selected(self) -> None:
-        """Edit the title of the selected block in place."""
-        selected = self.scene.selected_node_ids()
-        if len(selected) == 1:
-            self.scene.nodes[selected[0]].title_item.start_editing()
-
-    def add_note(self, position: QPointF | None = None) -> str:
-        """Add a text note (at `position` or the view's centre) and start editing it."""
-        position = position if isinstance(position, QPointF) else self.view.cursor_scene_pos()
-        note_id = self.document.add_annotation("text", (position.x(), position.y(), 220.0, 50.0),
-                                               "Double-click to write a note")
-        self.scene.annotations[note_id].start_editing()
-        return note_id
-
-    def add_arrow(self, position: QPointF | None = None) -> str:
-        """Add an arrow (at `position` or the view's centre)."""
-        position = position if isinstance(position, QPointF) else self.view.cursor_scene_pos()
-        return self.document.add_annotation("arrow", (position.x(), position.y(),
-                                                      position.x() + 100.0, position.y() + 40.0))
-
-    def _set_snap(self, on: bool) -> None:
-        self.scene.snap_to_grid = on
-
     # -- files ---------------------------------------------------------------------------------------
     def new(self) -> None:
         """Start an empty workflow (asking about unsaved changes first)."""
         if self.maybe_save():
+            self.file_stem = "workflow"
             self._show(Workflow(default_registry()), None, [], "Untitled")
 
     def open_dialog(self) -> None:
@@ -492,6 +329,9 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str) -> bool:
         """Open a workflow file; a bad file gets a clear message and the current workflow stays."""
+        if is_example(path):
+            # However it is opened (command line, recent files, a drop), a shipped example is never overwritten.
+            return self.open_example(Path(path))
         if not self.maybe_save():
             return False
         try:
@@ -500,6 +340,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open workflow", str(exc))
             return False
         path = str(Path(path).resolve())
+        self.file_stem = Path(path).stem
         self._show(workflow, path, diagnostics, Path(path).name)
         recent.remember(path)
         return True
@@ -514,6 +355,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open example", str(exc))
             return False
         absolute_settings(workflow, str(Path(path).resolve().parent))
+        self.file_stem = Path(path).stem
         self._show(workflow, None, diagnostics, f"{example_name(path)} (example)")
         return True
 
@@ -527,6 +369,7 @@ class MainWindow(QMainWindow):
         if recovery.original is None:
             absolute_settings(workflow, recovery.base_dir)
         name = Path(recovery.original).name if recovery.original else "Untitled"
+        self.file_stem = Path(recovery.original).stem if recovery.original else "workflow"
         self._show(workflow, recovery.original, diagnostics, f"{name} (recovered)", modified=True)
         recovery.discard()
         self.autosave()
@@ -534,7 +377,7 @@ class MainWindow(QMainWindow):
 
     def save(self) -> bool:
         """Save to the current file, or ask for one."""
-        if self.document.path is None:
+        if self.document.path is None or is_example(self.document.path):
             return self.save_as()
         return self.save_to(self.document.path)
 
@@ -545,6 +388,14 @@ class MainWindow(QMainWindow):
             return False
         if not path.endswith(SUFFIX):
             path += SUFFIX
+        folder = str(Path(path).resolve().parent)
+        outside = self.document.data_outside(folder)
+        if outside and self.ask_package(sorted(set(outside.values())), folder):
+            try:
+                self.document.package_data(folder, outside)
+            except OSError as exc:
+                self.show_error("Cannot copy the data", str(exc))
+                return False
         return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
@@ -593,8 +444,7 @@ class MainWindow(QMainWindow):
             return
         self.runs.cancel()
         self.autosaver.clear()
-        for widget in [*self.editors.values(), *self.findChildren(DataViewer)]:
-            widget.close()
+        self.editor.close_windows()
         event.accept()
 
     # -- recent files --------------------------------------------------------------------------------
@@ -638,6 +488,16 @@ class MainWindow(QMainWindow):
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
 
+    def ask_package(self, paths: list[str], folder: str) -> bool:
+        """Ask whether to copy data from outside the workflow's folder next to it ("package for sharing")."""
+        listed = "\n".join(f"  {p}" for p in paths[:8]) + ("\n  …" if len(paths) > 8 else "")
+        answer = QMessageBox.question(
+            self, "Package for sharing?",
+            f"The workflow reads data from outside {folder}:\n{listed}\n\nCopy it next to the workflow, so "
+            "the folder can be shared as it is? (Otherwise the workflow keeps pointing at these paths.)",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes
+
     def show_error(self, title: str, message: str) -> None:
         """Tell the user something went wrong."""
         QMessageBox.warning(self, title, message)
@@ -649,8 +509,29 @@ class MainWindow(QMainWindow):
 
     def choose_save_path(self) -> str:
         """Ask for a file name to save to ("" when cancelled)."""
-        start = self.document.path or str(Path.home() / f"workflow{SUFFIX}")
-        return QFileDialog.getSaveFileName(self, "Save workflow", start, FILE_FILTER)[0]
+        return QFileDialog.getSaveFileName(self, "Save workflow", str(self.save_suggestion(SUFFIX)), FILE_FILTER)[0]
+
+    def save_suggestion(self, suffix: str) -> Path:
+        """Where a save or export dialog starts: the workflow's own name, in its folder or the last one used."""
+        path = self.document.path
+        if path and not is_example(path):
+            return Path(path).with_suffix(suffix)
+        folders = [Path(p).parent for p in recent.recent_files() if not is_example(p) and Path(p).parent.is_dir()]
+        return (folders[0] if folders else Path.home()) / f"{self.file_stem}{suffix}"
+
+
+def opening_size() -> QSize:
+    """Most of the screen: a workflow fitted into 1200 × 760 on a large screen was too small to read."""
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return QSize(1200, 760)
+    area = screen.availableGeometry()
+    return QSize(max(1000, int(area.width() * 0.9)), max(700, int(area.height() * 0.9))).boundedTo(area.size())
+
+
+def is_example(path: str | Path) -> bool:
+    """True for a file among the shipped examples."""
+    return Path(path).resolve().parent == resource("examples").resolve()
 
 
 def example_name(path: Path) -> str:

@@ -36,15 +36,16 @@ class _WrappingDelegate(QStyledItemDelegate):
 
 
 class MessagesView(QTreeWidget):
-    """A list of diagnostics: severity, block, message (hint below); signal nodeClicked(node id)."""
+    """A list of diagnostics: severity, block, message, hint and code; signal nodeClicked(node id)."""
 
     nodeClicked = pyqtSignal(str)
     linkClicked = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setColumnCount(4)
-        self.setHeaderLabels(["", "Block", "Message", "What to do"])
+        self.setColumnCount(5)
+        # The code, as `embedflow validate` prints it: what the README, the help pages and a search name.
+        self.setHeaderLabels(["", "Block", "Message", "What to do", "Code"])
         self.setRootIsDecorated(False)
         self.setWordWrap(True)
         self.setUniformRowHeights(False)
@@ -54,6 +55,7 @@ class MessagesView(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeToContents)
         self.setTextElideMode(Qt.ElideNone)
         # Wrapped rows are measured at the column width: measure again when a column changes width.
         header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
@@ -75,7 +77,9 @@ class MessagesView(QTreeWidget):
             placeholder.setForeground(2, QColor("#3A9D3A"))
             placeholder.setFlags(Qt.ItemIsEnabled)
         for diagnostic, title in shown:
-            item = QTreeWidgetItem(self, ["", title or "Workflow", diagnostic.message, diagnostic.hint])
+            item = QTreeWidgetItem(self, ["", title or "Workflow", diagnostic.message, diagnostic.hint,
+                                          diagnostic.code])
+            item.setForeground(4, QColor("#777"))
             item.setIcon(0, self.style().standardIcon(_ICONS[diagnostic.severity]))
             item.setToolTip(2, f"{diagnostic.code}: {diagnostic.message}")
             item.setToolTip(3, diagnostic.hint)

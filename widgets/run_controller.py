@@ -14,7 +14,6 @@ from embedflow.core.workflow import Workflow, WorkflowEvent
 from embedflow.engine import Engine, NodeResult, RunHandle
 from embedflow.engine.cache import ResultCache
 from embedflow.engine.executors import Executor
-from embedflow.engine.partitions import Partitioned
 
 # Model changes that can change what a node computes (moves, titles and notes cannot).
 COMPUTING_EVENTS = ("node-added", "settings-changed", "link-added", "link-removed", "reset")
@@ -140,12 +139,6 @@ class RunController(QObject):
         self.executorChanged.emit(where)
         if self.auto_run:
             self.schedule()
-
-    def output(self, node_id: str, port: str) -> object:
-        """A node's latest output on `port`, brought here whole if it lives on a cluster (None if it has none)."""
-        result = self.result(node_id)
-        value = result.outputs.get(port) if result is not None and result.state == "done" else None
-        return value.gather() if isinstance(value, Partitioned) else value
 
     # -- running -------------------------------------------------------------------------
     @property

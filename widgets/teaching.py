@@ -119,6 +119,5 @@ class Teaching(QObject):
 
     def choose_export_path(self, kind: str) -> str:
         """Ask where to export ("" when cancelled)."""
-        document_path = self.window.document.path
-        start = Path(document_path).with_suffix(f".{kind}") if document_path else Path.home() / f"workflow.{kind}"
+        start = self.window.save_suggestion(f".{kind}")
         return QFileDialog.getSaveFileName(self.window, "Export canvas", str(start), EXPORTS[kind][0])[0]

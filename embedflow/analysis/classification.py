@@ -17,15 +17,17 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import softmax
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.svm import LinearSVC
 
-from .checks import (AnalysisError, CancelledCallback, ProgressCallback, as_matrix, checkpoint, describe_rows,
-                     non_finite_rows, zero_rows)
+from .checks import (
+    AnalysisError,
+    CancelledCallback,
+    ProgressCallback,
+    as_matrix,
+    checkpoint,
+    describe_rows,
+    non_finite_rows,
+    zero_rows,
+)
 
 Model = Literal["logistic_regression", "knn", "linear_svm"]
 MODELS = ("logistic_regression", "knn", "linear_svm")
@@ -80,6 +82,7 @@ def cross_validate(vectors: np.ndarray, labels: pd.Series | Sequence, model: Mod
                    folds: int = 5, seed: int = 0, progress: ProgressCallback | None = None,
                    cancelled: CancelledCallback | None = None) -> ClassificationResult:
     """Stratified k-fold cross-validation of `model` predicting `labels` from `vectors`."""
+    from sklearn.model_selection import StratifiedKFold
     _check_model(model)
     if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
         raise AnalysisError(f"The number of folds must be a whole number of at least 2; it is {folds!r}.",
@@ -134,6 +137,13 @@ def fit_predict(train_vectors: np.ndarray, train_labels: pd.Series | Sequence, t
     predictions = pd.DataFrame({"predicted": names[predicted], "probability": probability},
                                index=pd.Index(usable, name="row"))
     return PredictionResult(predictions, tuple(classes), model, PROBABILITY[model], skipped, dropped, tuple(notes))
+
+
+def check_labels(labels: pd.Series | Sequence, folds: int) -> None:
+    """Raise AnalysisError when the labels (missing ones ignored) cannot be learned with `folds` folds."""
+    present = pd.Series(labels).dropna().to_numpy(dtype=object)
+    if len(present):
+        _check_classes(*_classes(present), folds)
 
 
 def _check_model(model: str) -> None:
@@ -201,6 +211,8 @@ def _check_classes(classes: list, codes: np.ndarray, folds: int) -> None:
 def _fit_predict(model: str, train: np.ndarray, y: np.ndarray, test: np.ndarray, seed: int
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Class numbers predicted for `test` and the probability of each prediction."""
+    from scipy.special import softmax
+    from sklearn.exceptions import ConvergenceWarning
     with warnings.catch_warnings():
         # A fit that stops at MAX_ITERATIONS still predicts well on embeddings; not the user's problem.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -217,6 +229,9 @@ def _fit_predict(model: str, train: np.ndarray, y: np.ndarray, test: np.ndarray,
 
 
 def _estimator(model: str, rows: int, seed: int):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import LinearSVC
     if model == "logistic_regression":
         return LogisticRegression(max_iter=MAX_ITERATIONS, random_state=seed)
     if model == "knn":

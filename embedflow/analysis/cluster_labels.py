@@ -15,8 +15,6 @@ from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 from .clustering import NOISE, SKIPPED
 
@@ -73,6 +71,8 @@ def _central_words(texts: list[str], rows: np.ndarray, top: int) -> str:
 
 def _c_tf_idf(texts: list[str], labels: np.ndarray, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The vocabulary and a (cluster × word) score matrix, rows in the order of `ids`."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
     counter = CountVectorizer(stop_words="english", token_pattern=TOKENS)
     clustered = np.flatnonzero(labels >= 0)
     try:

@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
-from sklearn.exceptions import ConvergenceWarning
 
-from .checks import (AnalysisError, CancelledCallback, ProgressCallback, as_matrix, checkpoint, describe_rows,
-                     non_finite_rows, zero_rows)
+from .checks import (
+    AnalysisError,
+    CancelledCallback,
+    ProgressCallback,
+    as_matrix,
+    checkpoint,
+    describe_rows,
+    non_finite_rows,
+    zero_rows,
+)
 
 Method = Literal["kmeans", "hdbscan", "agglomerative"]
 Metric = Literal["cosine", "euclidean"]
@@ -164,6 +170,8 @@ def _check_k(k: int, rows: int, skipped: int) -> None:
 
 
 def _fit(points: np.ndarray, method: str, k: int, metric: str, linkage: str, seed: int) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.exceptions import ConvergenceWarning
     if method == "kmeans":
         with warnings.catch_warnings():
             # Fewer distinct points than k: reported as a note from the labels instead.
@@ -176,6 +184,7 @@ def _fit(points: np.ndarray, method: str, k: int, metric: str, linkage: str, see
 
 
 def _hdbscan(points: np.ndarray, min_cluster_size: int) -> np.ndarray:
+    from sklearn.cluster import HDBSCAN
     if len(points) < min_cluster_size:
         raise AnalysisError(f"The minimum cluster size is {min_cluster_size} but there are only {len(points)} rows. "
                             "Lower the minimum cluster size.", "k-larger-than-rows")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import replace
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,12 +17,12 @@ from ..core.ports import EMBEDDINGS, TABLE
 from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
-from ..images import catalog
-from ..images.client import RemoteBackend, ServerClient
-from ..images.embedding_cache import EmbeddingCache
-from ..images.pipeline import DEFAULT_BATCH, Backend, LocalBackend, embed_sources
-from ..io.downloads import DownloadError
+from ..images.names import MODEL_IDS, NORMALISATION_NAMES, OWN_MODEL
 from ..io.tables import fingerprint_path
+
+if TYPE_CHECKING:  # the image runtime, catalogue and downloads load when the block runs or checks a model
+    from ..images.embedding_cache import EmbeddingCache
+    from ..images.pipeline import Backend
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
 REMOTE_BATCH = 16
@@ -43,8 +42,12 @@ def image_column(table: Table, chosen: str) -> str:
 
 def _local_backend(ctx: NodeContext) -> tuple[Backend, str]:
     """The ONNX model the settings ask for, downloaded or built first if need be."""
+    from ..images import catalog
+    from ..images.pipeline import LocalBackend
+    from ..io.downloads import DownloadError
+
     settings = ctx.settings
-    if settings["model"] == catalog.OWN_MODEL:
+    if settings["model"] == OWN_MODEL:
         path = resolve_path(settings["model_path"], ctx.base_dir)
         model = catalog.own_model(
             path, input_size=settings["input_size"], resize=settings["resize"],
@@ -75,6 +78,10 @@ def _local_backend(ctx: NodeContext) -> tuple[Backend, str]:
 
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Embed every image of the input table."""
+    from ..images import catalog
+    from ..images.client import RemoteBackend, ServerClient
+    from ..images.pipeline import DEFAULT_BATCH, embed_sources
+
     table: Table = ctx.inputs["data"]
     column = image_column(table, ctx.settings["column"])
     if len(table) and not _looks_like_images(table.meta[column]):
@@ -90,7 +97,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         model_id, batch, start = ctx.settings["model"], REMOTE_BATCH, 0.0
     else:
         backend, model_id = _local_backend(ctx)
-        batch, start = DEFAULT_BATCH, 0.5 if ctx.settings["model"] not in ("squeezenet", catalog.OWN_MODEL) else 0.0
+        batch, start = DEFAULT_BATCH, 0.5 if ctx.settings["model"] not in ("squeezenet", OWN_MODEL) else 0.0
     cache = _open_cache(ctx) if ctx.settings["use_cache"] else None
     ctx.progress(start, f"Embedding {len(table):,} images")
     try:
@@ -130,6 +137,10 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
 def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
     """The embedding cache, or None (with a warning) when it cannot be opened."""
+    import sqlite3
+
+    from ..images.embedding_cache import EmbeddingCache
+
     try:
         return EmbeddingCache()
     except (sqlite3.Error, OSError) as exc:
@@ -160,6 +171,8 @@ def _free_name(meta: pd.DataFrame, name: str) -> str:
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Static problems: a missing own model file, a bad server URL, an unknown image column."""
+    from ..images import catalog
+
     settings = context.settings(node)
     server_url = str(settings.get("server_url", "")).strip()
     if server_url and not server_url.lower().startswith(("http://", "https://")):
@@ -168,7 +181,7 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
                     "Enter the address `embedflow serve` prints, e.g. http://127.0.0.1:8765, or clear it "
                     "to embed on this computer.", node_id=node.id)
     model_id = settings.get("model")
-    if not server_url and model_id == catalog.OWN_MODEL:
+    if not server_url and model_id == OWN_MODEL:
         path = str(settings.get("model_path", ""))
         if not path:
             yield error("image-model-file-missing", f"“{node.title}” uses your own ONNX model but no file is chosen.",
@@ -212,7 +225,7 @@ def _looks_like_images(values: pd.Series) -> bool:
 
 def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     """Changes when the own model file changes, so the block runs again."""
-    if settings.get("model") != catalog.OWN_MODEL or not settings.get("model_path"):
+    if settings.get("model") != OWN_MODEL or not settings.get("model_path"):
         return ""
     return fingerprint_path(resolve_path(settings["model_path"], base_dir))
 
@@ -236,7 +249,7 @@ SPEC = NodeSpec(
         Port("skipped", TABLE, description="The rows that failed, with their row number and the reason."),
     ),
     settings=(
-        Setting("model", "choice", "squeezenet", label="Model", choices=catalog.MODEL_IDS,
+        Setting("model", "choice", "squeezenet", label="Model", choices=MODEL_IDS,
                 help="SqueezeNet is built in; the others are downloaded once; 'onnx-file' is your own model."),
         Setting("server_url", "str", "", label="Server URL",
                 help="Empty embeds on this computer; otherwise the address of `embedflow serve`."),
@@ -256,7 +269,7 @@ SPEC = NodeSpec(
                 help="Width and height your model takes, in pixels."),
         Setting("resize", "choice", "center-crop", label="Resize", choices=("center-crop", "stretch"),
                 help="center-crop keeps the aspect ratio and cuts the edges; stretch squeezes the whole image."),
-        Setting("normalisation", "choice", "imagenet", label="Normalisation", choices=tuple(catalog.NORMALISATIONS),
+        Setting("normalisation", "choice", "imagenet", label="Normalisation", choices=NORMALISATION_NAMES,
                 help="imagenet: 0..1 then ImageNet mean/std (PyTorch); caffe: BGR minus means; "
                      "unit: 0..1; symmetric: -1..1; none: 0..255."),
         Setting("channels", "choice", "auto", label="Channel order", choices=("auto", "RGB", "BGR"),

@@ -25,6 +25,7 @@ from ..analysis.ann import (
 from ..analysis.neighbours import METRICS, Neighbours, invalid_rows, merge, search, shifted, zero_rows
 from ..analysis.projection import row_list
 from ..analysis.query_words import feature_texts, most_words, without_query_words
+from ..analysis.spaces import space_mismatch, table_space, upstream_space
 from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
@@ -47,44 +48,11 @@ def duplicate_rows(vectors: np.ndarray) -> np.ndarray:
     return np.flatnonzero(pd.Series(rows.ravel()).duplicated().to_numpy())
 
 
-def upstream_embeddings(context: ValidationContext, node: Node, port: str) -> tuple[int | None, str | None, str | None]:
-    """(vector length, model id, kind) of what feeds `port`, from its last output or its settings."""
-    source = context.source_of(node, port)
-    if source is None:
-        return None, None, None
-    upstream, upstream_port = source
-    value = context.output_of(upstream, upstream_port)
-    if isinstance(value, Table) and value.vectors is not None:
-        return value.dims, value.provenance.get("model"), value.provenance.get("kind")
-    description = context.describe(upstream, upstream_port)
-    if description is not None:
-        model = description.model
-        return None, model if isinstance(model, str) and model else None, description.kind
-    return None, None, None
-
-
-def mismatch(data: tuple[int | None, str | None, str | None],
-             query: tuple[int | None, str | None, str | None]) -> tuple[str, str, str] | None:
-    """(code, message, hint) when data and query vectors cannot be compared, else None."""
-    (data_dims, data_model, data_kind), (query_dims, query_model, query_kind) = data, query
-    if data_model and query_model and data_model != query_model:
-        kinds = f" ({data_kind} vs {query_kind})" if data_kind and query_kind and data_kind != query_kind else ""
-        return ("embedding-model-mismatch",
-                f"the data was embedded with {data_model} but the query with {query_model}{kinds}; "
-                f"distances between different embedding spaces mean nothing.",
-                f"Embed the query with {data_model} too, or the data with {query_model}.")
-    if data_dims and query_dims and data_dims != query_dims:
-        return ("dimension-mismatch",
-                f"data vectors have {data_dims} values but query vectors have {query_dims}.",
-                "Embed data and query with the same model so their vectors have the same length.")
-    return None
-
-
 def inputs_match(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Data and query of a Nearest Neighbours block must come from one embedding space."""
     if context.source_of(node, "query") is None:
         return
-    found = mismatch(upstream_embeddings(context, node, "data"), upstream_embeddings(context, node, "query"))
+    found = space_mismatch(upstream_space(context, node, "data"), upstream_space(context, node, "query"))
     if found:
         code, message, hint = found
         yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id)
@@ -116,8 +84,7 @@ def neighbours_table(data: Table, query: Table, indices: np.ndarray, distances: 
                      similarities: np.ndarray | None, metric: str) -> Table:
     """One row per (query, neighbour): row numbers, rank, distance, similarity, then both metadata."""
     head, query_rows, neighbour_rows = _head(indices, distances, similarities, 0)
-    return _assemble(head, query.meta.iloc[query_rows], data.meta.iloc[neighbour_rows],
-                     {**data.provenance, "metric": metric})
+    return _assemble(head, query, query.meta.iloc[query_rows], data, data.meta.iloc[neighbour_rows], metric)
 
 
 def _head(indices: np.ndarray, distances: np.ndarray, similarities: np.ndarray | None,
@@ -138,12 +105,28 @@ def _head(indices: np.ndarray, distances: np.ndarray, similarities: np.ndarray |
     return pd.DataFrame(columns), query_rows, neighbour_rows
 
 
-def _assemble(head: pd.DataFrame, query_meta: pd.DataFrame, neighbour_meta: pd.DataFrame,
-              provenance: dict[str, Any]) -> Table:
+def _assemble(head: pd.DataFrame, query: Table, query_rows: pd.DataFrame, data: Table,
+              neighbour_rows: pd.DataFrame, metric: str) -> Table:
+    """The neighbours table from its leading columns and the metadata rows of the queries and neighbours.
+
+    query, data: the tables those rows come from (only their columns and provenance are read).
+    """
     taken = set(head.columns)
-    meta = pd.concat([head, _prefixed(query_meta, "query_", taken), _prefixed(neighbour_meta, "neighbour_", taken)],
-                     axis=1)
+    query_meta = _prefixed(query_rows, "query_", taken)
+    neighbour_meta = _prefixed(neighbour_rows, "neighbour_", taken)
+    meta = pd.concat([head, query_meta, neighbour_meta], axis=1)
+    provenance = {**data.provenance, "metric": metric}
+    images = {**_image_column(query, query_meta), **_image_column(data, neighbour_meta)}
+    if images:
+        provenance["image_columns"] = images
     return Table(meta, provenance=provenance)
+
+
+def _image_column(source: Table, prefixed: pd.DataFrame) -> dict[str, str | None]:
+    """{prefixed name of the image column: folder its relative paths start from} for a table of images."""
+    if source.provenance.get("kind") != "image" or source.feature not in source.meta:
+        return {}
+    return {str(prefixed.columns[list(source.meta.columns).index(source.feature)]): source.base_dir}
 
 
 def _vectors(ctx: NodeContext, table: Table, name: str) -> np.ndarray:
@@ -214,8 +197,7 @@ def _check_sizes(ctx: NodeContext, rows: int, queries: int | None, k: int) -> in
 
 def _check_spaces(ctx: NodeContext, data: Table, query: Table | None) -> None:
     if query is not None:
-        problem = mismatch((data.dims, data.provenance.get("model"), data.provenance.get("kind")),
-                           (query.dims, query.provenance.get("model"), query.provenance.get("kind")))
+        problem = space_mismatch(table_space(data), table_space(query))
         if problem:
             code, message, hint = problem
             raise NodeError(f"{ctx.title}: {message}", code, hint)
@@ -286,18 +268,18 @@ class _PartFacts:
 
     rows: int
     dims: int | None
-    provenance: dict[str, Any]
+    empty: Table  # no rows: the part's columns, vector length, provenance, feature and folder
     invalid: np.ndarray
     zeros: np.ndarray
     zero_count: int
 
 
 def _part_facts(part: Table) -> _PartFacts:
+    empty = part.take(np.zeros(0, np.int64))
     if part.vectors is None:
-        return _PartFacts(len(part), None, dict(part.provenance), np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+        return _PartFacts(len(part), None, empty, np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     zeros = zero_rows(part.vectors)
-    return _PartFacts(len(part), part.dims, dict(part.provenance), invalid_rows(part.vectors), zeros[:ROWS_NAMED],
-                      len(zeros))
+    return _PartFacts(len(part), part.dims, empty, invalid_rows(part.vectors), zeros[:ROWS_NAMED], len(zeros))
 
 
 def _part_vectors(part: Table) -> np.ndarray:
@@ -373,12 +355,15 @@ def _neighbour_meta(part: Table, found: Neighbours, first: int) -> pd.DataFrame:
     return frame
 
 
-def _neighbour_part(query: Table, first_query: int, found: Neighbours, provenance: dict[str, Any],
+def _neighbour_part(query: Table, first_query: int, found: Neighbours, data: Table, metric: str,
                     *metas: pd.DataFrame) -> Table:
-    """The neighbours table of one part of the queries, as neighbours_table makes it for the whole."""
+    """The neighbours table of one part of the queries, as neighbours_table makes it for the whole.
+
+    data: a row-less table with the data's columns and provenance; metas: the rows `found` names, by part.
+    """
     head, query_rows, neighbour_rows = _head(found.indices, found.distances, found.similarities, first_query)
     lookup = pd.concat(metas) if len(metas) > 1 else metas[0]
-    return _assemble(head, query.meta.iloc[query_rows], lookup.loc[neighbour_rows], provenance)
+    return _assemble(head, query, query.meta.iloc[query_rows], data, lookup.loc[neighbour_rows], metric)
 
 
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
@@ -405,11 +390,8 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
         if any(f.dims is None for f in facts):
             raise NodeError(f"{ctx.title}: its {name} input has no vectors.", "no-vectors",
                             "Link the output of an embedding block (Text Embedding or Image Embedding).")
-    provenance = data_facts[0].provenance
     if not self_query:
-        problem = mismatch((data_facts[0].dims, provenance.get("model"), provenance.get("kind")),
-                           (query_facts[0].dims, query_facts[0].provenance.get("model"),
-                            query_facts[0].provenance.get("kind")))
+        problem = space_mismatch(table_space(data_facts[0].empty), table_space(query_facts[0].empty))
         if problem:
             code, message, hint = problem
             raise NodeError(f"{ctx.title}: {message}", code, hint)
@@ -450,8 +432,8 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     tables = []
     for i, part in enumerate(query_parts):
         metas = [cluster.submit(_neighbour_meta, data_parts[j], merged[i], int(data_first[j])) for j in live]
-        tables.append(cluster.submit(_neighbour_part, part, int(query_first[i]), merged[i],
-                                     {**provenance, "metric": metric}, *metas))
+        tables.append(cluster.submit(_neighbour_part, part, int(query_first[i]), merged[i], data_facts[0].empty,
+                                     metric, *metas))
     output = cluster.output(tables)
     ctx.summary = (f"{queries:,} queries × {fetch} neighbours ({how}): {len(output):,} rows, searched in "
                    f"{len(query_parts) * len(live):,} pairs of partitions on the cluster")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 
@@ -14,12 +14,14 @@ from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
 from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
-from ..text import models
 from ..text.arithmetic import arithmetic_pool, signed_tokens
 from ..text.encoding import text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
-from ..text.models import LanguageModel, LanguageModelError
+from ..text.model_ids import BUILTIN_ID
 from ..text.pooling import BLOCK_POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
+
+if TYPE_CHECKING:  # the model registry loads when the block runs, not with the block list
+    from ..text.models import LanguageModel
 
 TYPE = "text_embedding"
 EMPTY_ROWS = ("drop", "zeros")
@@ -66,6 +68,9 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
 
 
 def _model(encoded: EncodedText) -> LanguageModel:
+    from ..text import models
+    from ..text.models import LanguageModelError
+
     key = encoded.provenance.get("model_key", encoded.language_model)
     model = models.loaded(key)
     if model is not None:
@@ -179,7 +184,7 @@ SPEC = NodeSpec(
     inputs=(Port("encoded", ENCODED_TEXT, description="Tokens from a Text Encoding block."),),
     outputs=(Port("embeddings", EMBEDDINGS, description="The input rows with their vectors (dim_0 …)."),),
     settings=(
-        Setting("language_model", "str", models.BUILTIN_ID, label="Language model",
+        Setting("language_model", "str", BUILTIN_ID, label="Language model",
                 help="Must be the language model the Text Encoding used."),
         Setting("pooling", "choice", "mean", label="Pooling", choices=BLOCK_POOLINGS,
                 help="mean: average of the word vectors; max: largest value per dimension; sum; "

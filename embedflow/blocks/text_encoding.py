@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -16,10 +16,12 @@ from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWi
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
-from ..text import models
 from ..text.encoding import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH, PAD_ID, UNKNOWN_ID, NotText, encode, text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
-from ..text.models import LanguageModelError
+from ..text.model_ids import BUILTIN_ID, TRAINED_IDS
+
+if TYPE_CHECKING:  # the model registry loads when the block runs, not with the block list
+    from ..text import models
 
 TYPE = "text_encoding"
 LOWERCASE = ("auto", "yes", "no")
@@ -131,6 +133,9 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
 def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel, str]:
     """The language model (downloaded or trained first if need be) and the key it is kept under."""
+    from ..text import models
+    from ..text.models import LanguageModelError
+
     if models.get_info(model_id) is None:
         raise NodeError(f"There is no language model called '{model_id}'.", "unknown-language-model",
                         f"Choose one of: {', '.join(models.known_ids())}.")
@@ -170,7 +175,7 @@ SPEC = NodeSpec(
     inputs=(Port("data", TABLE, description="A table whose feature is a text column."),),
     outputs=(Port("encoded", ENCODED_TEXT, description="Token ids per row, the model id and the source rows."),),
     settings=(
-        Setting("language_model", "str", models.BUILTIN_ID, label="Language model",
+        Setting("language_model", "str", BUILTIN_ID, label="Language model",
                 help="The language model whose tokenizer and vocabulary to use (see `embedflow models`); "
                      "Text Embedding must use the same one."),
         Setting("sequence_length", "int", 64, label="Sequence length", minimum=MIN_SEQUENCE_LENGTH,
@@ -184,6 +189,6 @@ SPEC = NodeSpec(
     fingerprint=model_fingerprint,
     describes_output=describe,
     # A model trained on the corpus needs every row first; a stored model's tokenizer reads each row alone.
-    row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in models.TRAINED_IDS),
+    row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
     help_page=TYPE,
 )

@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -162,9 +163,29 @@ def run_command(args: argparse.Namespace) -> int:
     if address and args.format == "csv":
         raise EmbedflowError("on a Dask cluster the workers write each output in parts; use --format parquet "
                              "(OUT/<node>-<port>.parquet becomes a folder that pandas.read_parquet reads whole)")
+
+    def write_node(node_id: str, result: NodeResult) -> list[str]:
+        return _write_node(args.format, workflow, node_id, result, out_dir, wanted, exporting)
+
     with _executor(address) as executor:
-        results = Engine(workflow, base_dir, executor=executor).run(on_event=reporter)
-        return _write_results(args, workflow, results, out_dir, wanted, exporting, titles)
+        engine = Engine(workflow, base_dir, executor=executor)
+        writes: dict[str, Future[list[str]]] = {}
+        # Locally a node's files are written on their own thread as soon as it is done, while the nodes
+        # after it compute: Arrow formats and compresses without holding the GIL, so the disk work
+        # overlaps. On a cluster the workers write the parts once the run is over.
+        writer = ThreadPoolExecutor(1, thread_name_prefix="embedflow-write")
+        try:
+            def on_event(event: NodeEvent) -> None:
+                reporter(event)
+                if executor is None and event.state == NodeState.DONE and event.node_id not in writes:
+                    writes[event.node_id] = writer.submit(write_node, event.node_id, engine.results[event.node_id])
+
+            results = engine.run(on_event=on_event)
+            return _report_results(results, titles, out_dir,
+                                   lambda node_id, result: (writes[node_id].result() if node_id in writes
+                                                            else write_node(node_id, result)))
+        finally:  # on Ctrl-C the file being written is finished (atomically), the queued ones are not
+            writer.shutdown(cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -188,10 +209,30 @@ def _executor(address: str) -> Iterator[Executor | None]:
         executor.close()
 
 
-def _write_results(args: argparse.Namespace, workflow: Workflow, results: dict[str, NodeResult], out_dir: Path,
-                   wanted: set[tuple[str, str]], exporting: set[str], titles: dict[str, str]) -> int:
-    """Report every node's result and write the chosen outputs; the exit code."""
-    specs = workflow.specs
+def _write_node(fmt: str, workflow: Workflow, node_id: str, result: NodeResult, out_dir: Path,
+                wanted: set[tuple[str, str]], exporting: set[str]) -> list[str]:
+    """Write one finished node's chosen outputs (and its extra files); what was written."""
+    written: list[str] = []
+    for port, value in result.outputs.items():
+        if (node_id, port) not in wanted:
+            continue
+        target = output_path(out_dir, node_id, port, fmt)  # type: ignore[arg-type]
+        if isinstance(value, Partitioned):
+            size = value.write(target, fmt)
+            parts = f"{len(value.parts):,} part" + ("" if len(value.parts) == 1 else "s")
+            written.append(f"{target.name} ({format_size(size)} in {parts})")
+        elif is_writable(value):
+            written.append(write_output(value, target, fmt).describe())  # type: ignore[arg-type]
+    spec = workflow.specs.get(workflow.nodes[node_id].type)
+    if spec is not None and spec.export is not None and node_id in exporting:
+        for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
+            written.append(_described(Path(path)))
+    return written
+
+
+def _report_results(results: dict[str, NodeResult], titles: dict[str, str], out_dir: Path,
+                    written_by: Callable[[str, NodeResult], list[str]]) -> int:
+    """Report every node's result and what was written for it; the exit code."""
     failed = False
     for node_id, result in results.items():
         name = f"{node_id} ({titles[node_id]})"
@@ -205,21 +246,8 @@ def _write_results(args: argparse.Namespace, workflow: Workflow, results: dict[s
             hint = f" Hint: {cause.hint}" if cause is not None and cause.hint else ""
             print(f"{name}: {result.state}: {result.error}{hint}", file=sys.stderr)
             continue
-        written: list[str] = []
         try:
-            for port, value in result.outputs.items():
-                if (node_id, port) in wanted and isinstance(value, Partitioned):
-                    target = output_path(out_dir, node_id, port, args.format)
-                    size = value.write(target, args.format)
-                    parts = f"{len(value.parts):,} part" + ("" if len(value.parts) == 1 else "s")
-                    written.append(f"{target.name} ({format_size(size)} in {parts})")
-                elif (node_id, port) in wanted and is_writable(value):
-                    done = write_output(value, output_path(out_dir, node_id, port, args.format), args.format)
-                    written.append(done.describe())
-            spec = specs.get(workflow.nodes[node_id].type)
-            if spec is not None and spec.export is not None and node_id in exporting:
-                for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
-                    written.append(_described(Path(path)))
+            written = written_by(node_id, result)
         except OSError as exc:  # disk full, no permission: say which node's outputs are missing
             failed = True
             print(f"{name}: its outputs could not be written to {out_dir}: {exc.strerror or exc}", file=sys.stderr)

@@ -12,9 +12,9 @@ from ..core.errors import EmbedflowError
 from ..io.downloads import download
 from ..io.user_dirs import cache_dir
 from . import squeezenet
+from .names import OWN_MODEL
 from .preprocess import Preprocess
 
-OWN_MODEL = "onnx-file"
 # A folder URL (e.g. a teacher's server in a lab without internet) holding the catalogue's files
 # under their own names; it replaces the upstream URLs.
 MIRROR_ENV = "EMBEDFLOW_MODEL_MIRROR"

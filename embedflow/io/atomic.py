@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -19,7 +19,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", keep_backup: boo
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, temp_name = new_file_beside(target)
     binary = "b" in mode
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding,
@@ -34,6 +34,18 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", keep_backup: boo
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
+
+
+def new_file_beside(target: Path) -> tuple[int, Path]:
+    """Create a fresh temp file beside `target` (the user's umask applies); its descriptor and path."""
+    # os.open applies the umask to 0o666 as open() does; tempfile.mkstemp would make the file 0600.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
 
 
 def write_frame_csv(frame, path: str | os.PathLike[str]) -> None:

@@ -8,15 +8,13 @@ See docs/outputs.md for the choices and the measurements behind them.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +23,7 @@ import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 
 from ..core.table import EncodedText, Table
+from .atomic import atomic_write
 from ..core.errors import EmbedflowError
 
 OutputFormat = Literal["csv", "parquet"]
@@ -82,7 +81,7 @@ def write_output(value: object, path: str | os.PathLike[str], fmt: OutputFormat 
         raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     table = to_arrow(value, fmt)
     target = Path(path)
-    with _replacing(target) as handle:
+    with atomic_write(target, "wb") as handle:
         if fmt == "csv":
             _write_csv(table, handle)
         else:
@@ -162,7 +161,7 @@ def _threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _write_csv(table: pa.Table, handle: BinaryIO) -> None:
+def _write_csv(table: pa.Table, handle: IO[bytes]) -> None:
     """Header and rows as UTF-8 CSV; large tables are formatted in row chunks on every core."""
     rows = max(1, CSV_CHUNK_CELLS // max(1, table.num_columns))
     threads = min(_threads(), 8)
@@ -187,40 +186,13 @@ def _csv_bytes(table: pa.Table, header: bool) -> pa.Buffer:
     return sink.getvalue()
 
 
-def _write_parquet(table: pa.Table, handle: BinaryIO) -> None:
+def _write_parquet(table: pa.Table, handle: IO[bytes]) -> None:
     """Snappy-compressed Parquet; vector columns skip dictionaries and statistics (useless for floats)."""
     import pyarrow.parquet as pq  # only runs that ask for Parquet pay for loading it
 
     vector_prefixes = ("dim_", "token_")
     meta = [name for name in table.column_names if not name.startswith(vector_prefixes)]
     pq.write_table(table, handle, use_dictionary=meta, write_statistics=meta)
-
-
-@contextlib.contextmanager
-def _replacing(target: Path) -> Iterator[BinaryIO]:
-    """A new file beside `target` that replaces it when the block ends; removed on any error."""
-    handle, temp = _new_file_beside(target)
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def _new_file_beside(target: Path) -> tuple[BinaryIO, Path]:
-    # os.open applies the umask to 0o666 as open() does; tempfile.mkstemp would make the file 0600.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.fdopen(os.open(temp, flags, 0o666), "wb"), temp
-        except FileExistsError:
-            continue
 
 
 def select_outputs(workflow_links: Iterable[tuple[str, str]], node_outputs: Mapping[str, Sequence[str]],

@@ -14,15 +14,17 @@ gensim's most_similar): otherwise a frequent word with a long vector would outwe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .encoding import PAD_ID, token_ids_of, tokenize_in_chunks
-from .models import LanguageModel
 from .pooling import gather
+
+if TYPE_CHECKING:
+    from .models import LanguageModel
 
 # "−" is the Unicode minus sign, which teachers' slides and word processors produce. The markers
 # are lower-case letters only, so every tokenizer keeps them whole whatever its case and number rules.

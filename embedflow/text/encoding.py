@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .models import LanguageModel
 from .tokenizer import TokenizedCorpus, tokenize_corpus
+
+if TYPE_CHECKING:
+    from .models import LanguageModel
 
 PAD_ID = -1
 UNKNOWN_ID = -2

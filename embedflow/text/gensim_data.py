@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..core.errors import Cancelled
-from ..io.downloads import DownloadError
-from ..io.downloads import download as fetch
 from ..io.user_dirs import cache_dir
 from .tokenizer import TokenizerSpec
 
@@ -100,6 +98,8 @@ ProgressFunction = Callable[[float, str], None]
 def download(model_id: str, progress: ProgressFunction | None = None,
              cancel: threading.Event | None = None) -> "LanguageModelInfo":
     """Download a catalogue model, check its size and md5, and store it as a ready-to-load model."""
+    from ..io.downloads import DownloadError
+    from ..io.downloads import download as fetch
     from . import vectors_io
     from .models import LanguageModelError, store_vectors
 

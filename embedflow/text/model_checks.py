@@ -1,4 +1,7 @@
-"""Checks and cache fingerprints about a block's language_model setting, shared by the text blocks."""
+"""Checks and cache fingerprints about a block's language_model setting, shared by the text blocks.
+
+The model registry is imported when a check runs, so registering the text blocks does not load it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ from typing import Any, Iterable, Mapping
 
 from ..core.diagnostics import Diagnostic, ValidationContext, error, warning
 from ..core.workflow import Node
-from . import models
 
 
 def language_model_diagnostics(context: ValidationContext, node: Node,
                                warn_download: bool = False) -> Iterable[Diagnostic]:
     """unknown-language-model (and, with warn_download, language-model-not-downloaded) for a block's language_model."""
+    from . import models
+
     model_id = context.settings(node).get("language_model")
     if not isinstance(model_id, str):
         return
@@ -32,6 +36,8 @@ def language_model_diagnostics(context: ValidationContext, node: Node,
 
 def model_fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     """Changes when a stored model is replaced (added again or downloaded), so rows are encoded again."""
+    from . import models
+
     model_id = settings.get("language_model")
     info = models.get_info(model_id) if isinstance(model_id, str) else None
     if info is None or not info.available or info.source in ("built-in", "trained"):

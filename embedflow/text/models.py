@@ -21,10 +21,9 @@ import pyarrow as pa
 from ..core.errors import EmbedflowError
 from ..io.user_dirs import cache_dir
 from . import gensim_data
+from .model_ids import BUILTIN_ID, TRAINED_IDS
 from .tokenizer import TokenizerSpec
 
-BUILTIN_ID = "glove-6b-50d"
-TRAINED_IDS = ("trained-word2vec", "trained-fasttext")
 SOURCES = ("built-in", "gensim-data", "your file", "trained")
 GLOVE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=False, numbers="keep")
 MODELS_FOLDER = "language-models"

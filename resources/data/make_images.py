@@ -49,11 +49,16 @@ IMAGES: dict[str, dict[str, tuple[str, tuple[float, float, float, float]]]] = {
         "galaxies-2": ("hubble_deep_field", (0.5, 0.5, 1.0, 1.0)),
     },
 }
-# New views of some photos (mirrored, cropped differently) to search the collection with.
+# New views of some photos (mirrored, cropped differently) to search the collection with, in
+# sub-folders named like the collection's, so each query's category says which one it should find.
 QUERIES = {
-    "which-cat": ("chelsea", (0.1, 0.0, 0.9, 1.0), True),
-    "which-rocket": ("rocket", (0.2, 0.0, 0.8, 1.0), True),
-    "which-texture": ("gravel", (0.25, 0.25, 0.75, 0.75), True),
+    "photos": {
+        "which-cat": ("chelsea", (0.1, 0.0, 0.9, 1.0), True),
+        "which-rocket": ("rocket", (0.2, 0.0, 0.8, 1.0), True),
+    },
+    "textures": {
+        "which-texture": ("gravel", (0.25, 0.25, 0.75, 0.75), True),
+    },
 }
 
 
@@ -79,9 +84,10 @@ def main() -> None:
         (HERE / "images" / category).mkdir(parents=True)
         for stem, (name, box) in items.items():
             _picture(name, box).save(HERE / "images" / category / f"{stem}.jpg", quality=85)
-    (HERE / "image-queries").mkdir()
-    for stem, (name, box, mirror) in QUERIES.items():
-        _picture(name, box, mirror).save(HERE / "image-queries" / f"{stem}.jpg", quality=85)
+    for category, queries in QUERIES.items():
+        (HERE / "image-queries" / category).mkdir(parents=True)
+        for stem, (name, box, mirror) in queries.items():
+            _picture(name, box, mirror).save(HERE / "image-queries" / category / f"{stem}.jpg", quality=85)
 
 
 if __name__ == "__main__":

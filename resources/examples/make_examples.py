@@ -140,8 +140,9 @@ def image_search() -> Example:
                    "'skipped'.")
     ex.note(near, "3. For each query photo, the 3 closest photos of the collection. Open it: is the "
                   "mirrored cat closest to the cat?")
-    ex.note(queries, "New views of three photos: mirrored and cropped differently. Try adding your own "
-                     "photo to resources/data/image-queries.", below=True)
+    ex.note(queries, "New views of three photos: mirrored and cropped differently, in sub-folders named "
+                     "like the collection's, so query_category says what each should find. Try adding "
+                     "your own photo to a sub-folder of resources/data/image-queries.", below=True)
     return ex
 
 
@@ -215,7 +216,60 @@ def train_word2vec() -> Example:
     return ex
 
 
-EXAMPLES = (word_similarity, image_search, image_map, why_invalid, train_word2vec)
+def word_clusters() -> Example:
+    """Cluster words with GloVe, name the clusters, map them; and learn the categories with a classifier."""
+    ex = Example("word-clusters", "Word clusters",
+                 "Can the computer find the groups in a list of words by itself? Clustering puts words with "
+                 "similar GloVe vectors together and names each group by its most central words. Nobody tells "
+                 "it the categories; compare its clusters with them.")
+    words = ex.block("input", 0, "Words", {"path": "../data/word-categories.csv", "feature": "word",
+                                           "format": "auto"})
+    encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
+    embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "glove-6b-50d"})
+    groups = ex.block("clustering", 3, "Clustering", {"method": "kmeans", "k": 5})
+    plot = ex.block("scatter", 4, "Cluster map", {"projection": "pca", "color": "cluster_label", "label": "word"})
+    learn = ex.block("classifier", 3, "Classifier", {"label": "category"}, row=BRANCH_ROW)
+    ex.link(words, "data", encode, "data")
+    ex.link(encode, "encoded", embed, "encoded")
+    ex.link(embed, "embeddings", groups, "data")
+    ex.link(groups, "clustered", plot, "data")
+    ex.link(embed, "embeddings", learn, "data")
+    ex.note(words, "1. 60 words in five categories (countries, animals, colours, numbers, fruits): the "
+                   "column 'category'.")
+    ex.note(encode, "2. Each word is looked up in GloVe's vocabulary (lower-cased).")
+    ex.note(embed, "3. Each word gets its GloVe vector of 50 numbers.")
+    ex.note(groups, "4. k-means with k = 5 finds five clusters. Open it: sizes, silhouette and labels. "
+                    "Try k = auto.")
+    ex.note(plot, "5. Coloured by cluster, labels at the centres. Do clusters match the categories?")
+    ex.note(learn, "6. Supervised: learns 'category' from the vectors; accuracy beside the baseline "
+                   "(always one class).", below=True)
+    return ex
+
+
+def teach_a_classifier() -> Example:
+    """Images in category folders: SqueezeNet descriptors, a classifier, its mistakes."""
+    ex = Example("teach-a-classifier", "Teach a classifier",
+                 "Can a computer learn to tell photos, textures and science images apart from a few examples? "
+                 "SqueezeNet turns each image into 1000 numbers; a simple classifier learns which numbers go "
+                 "with which folder, and is tested on images it did not see.")
+    photos = ex.block("input", 0, "Images", {"path": "../data/images", "format": "auto"})
+    embed = ex.block("image_embedding", 1, "Image Embedding", {"model": "squeezenet"})
+    learn = ex.block("classifier", 2, "Classifier", {"label": "category", "folds": 5})
+    plot = ex.block("scatter", 3, "Right or wrong?", {"projection": "pca", "color": "correct", "label": "name"})
+    ex.link(photos, "data", embed, "data")
+    ex.link(embed, "embeddings", learn, "data")
+    ex.link(learn, "predictions", plot, "data")
+    ex.note(photos, "1. 23 images in three folders (photos, science, textures): the folder is the column "
+                    "'category', the label to learn.")
+    ex.note(embed, "2. SqueezeNet gives each image 1000 numbers: an image descriptor.")
+    ex.note(learn, "3. Logistic regression, 5 folds: each image is predicted by a model that never saw it. "
+                   "Open it: accuracy vs baseline, confusion matrix.")
+    ex.note(plot, "4. Coloured by 'correct'. Open the Classifier and press 'Show every mistake'.", below=True)
+    return ex
+
+
+EXAMPLES = (word_similarity, image_search, image_map, why_invalid, train_word2vec, word_clusters,
+            teach_a_classifier)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ def window(qtbot):
     from embedflow_canvas.mainwindow import MainWindow
 
     main = MainWindow()
+    main.ask_package = lambda paths, folder: False  # a test that wants the data copied says so
     main.toolbox.reload()
     # Not qtbot.addWidget: pytest-qt would close it before this fixture marks it saved.
     main.resize(1000, 700)

@@ -52,7 +52,7 @@ def test_the_add_on_block_is_in_the_toolbox_with_its_own_icon_runs_and_opens_its
     qtbot.waitUntil(lambda: window.runs.state(normalise).state == "done", timeout=10000)
     vectors = window.runs.result(normalise).outputs["embeddings"].vectors
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [0.0, 1.0, 1.0], rtol=1e-6)
-    dialog = window.open_editor(normalise)
+    dialog = window.editor.open_editor(normalise)
     assert type(dialog.editor).__name__ == "NormaliseEditor"  # from the add-on's embedflow.editors entry point
     dialog.close()
 

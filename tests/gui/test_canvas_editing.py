@@ -210,11 +210,11 @@ def test_ctrl_wheel_zooms_around_the_pointer(window):
 
 
 def test_notes_and_arrows_are_added_edited_and_undone(window):
-    note = window.add_note(QPointF(0, 0))
+    note = window.editor.add_note(QPointF(0, 0))
     QTest.keyClicks(window.view, "Look here")
     window.scene.annotations[note].text_item.clearFocus()
     assert window.document.workflow.annotations[note].text == "Look here"
-    arrow = window.add_arrow(QPointF(10, 10))
+    arrow = window.editor.add_arrow(QPointF(10, 10))
     assert window.document.workflow.annotations[arrow].rect == (10.0, 10.0, 110.0, 50.0)
     window.document.undo_stack.undo()
     window.document.undo_stack.undo()
@@ -247,9 +247,9 @@ def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, t
     doc.update_settings(target, {"factor": 2.5})
     doc.update_annotation(note, text="Step one")
     window.scene.select_only([source])
-    window.delete_selection()
+    window.editor.delete_selection()
     window.scene.select_only([third])
-    window.duplicate()
+    window.editor.duplicate()
     [copy] = window.scene.selected_node_ids()
     doc.connect(target, "embeddings", copy, "data")
     edited_index = doc.undo_stack.index()
@@ -317,7 +317,7 @@ def test_enter_opens_the_settings_of_the_selected_block(window):
     window.scene.select_only([node_id])
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Return)
-    assert window.editors[node_id].isVisible()
+    assert window.editor.editors[node_id].isVisible()
 
 
 def test_dragging_a_linked_input_away_moves_the_link_to_another_block(window):

@@ -89,7 +89,7 @@ def test_with_auto_run_off_an_edited_block_waits_until_run_is_pressed(window, qt
 
 def test_double_click_opens_a_form_generated_from_the_settings_schema(window, qtbot):
     node = window.document.add_node("input", (0.0, 0.0))
-    dialog = window.open_editor(node)
+    dialog = window.editor.open_editor(node)
     form = dialog.editor
     assert isinstance(form, SettingsForm)
     combo = form.fields["format"].editor
@@ -97,16 +97,16 @@ def test_double_click_opens_a_form_generated_from_the_settings_schema(window, qt
     helps = [label.text() for label in form.findChildren(QLabel)]
     assert any("folder of images" in text for text in helps)
     numbers = window.document.add_node("t_numbers", (0.0, 200.0))
-    spin = window.open_editor(numbers).editor.fields["rows"].editor
+    spin = window.editor.open_editor(numbers).editor.fields["rows"].editor
     assert isinstance(spin, QSpinBox) and (spin.minimum(), spin.maximum()) == (1, 1000)
 
 
 def test_a_setting_changed_in_the_form_is_undoable_and_the_form_follows_undo(window, qtbot):
     node = window.document.add_node("t_numbers", (0.0, 0.0))
-    spin = window.open_editor(node).editor.fields["rows"].editor
+    spin = window.editor.open_editor(node).editor.fields["rows"].editor
     spin.setValue(12)
     assert window.document.workflow.nodes[node].settings["rows"] == 12
-    assert window.document.undo_stack.undoText().startswith("Change rows")
+    assert window.document.undo_stack.undoText().startswith("Change Rows")
     window.undo_action.trigger()
     assert window.document.workflow.nodes[node].settings["rows"] == 3
     assert spin.value() == 3
@@ -123,7 +123,7 @@ def test_a_registered_editor_replaces_the_generated_form(window):
     register_editor("t_numbers", factory)
     try:
         node = window.document.add_node("t_numbers", (0.0, 0.0))
-        dialog = window.open_editor(node)
+        dialog = window.editor.open_editor(node)
         assert seen == [node] and dialog.editor.text() == "custom for Numbers"
     finally:
         unregister_editor("t_numbers")
@@ -132,21 +132,21 @@ def test_a_registered_editor_replaces_the_generated_form(window):
 def test_an_output_opens_as_a_table(window, qtbot):
     source, target = chain(window)
     qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
-    viewer = window.show_output(target, "embeddings")
-    model = viewer.model
+    shown = window.editor.show_output(target, "embeddings")
+    model = shown.viewer.model
     assert model.rowCount() == 3 and model.columnCount() == 2
     assert model.headerData(1, Qt.Horizontal) == "vector (2-d)"
     assert model.data(model.index(2, 1)).startswith("[2.000, 2.000]")
-    viewer.close()
+    shown.close()
 
 
 def test_the_editor_window_closes_when_its_block_is_deleted(window, qtbot):
     node = window.document.add_node("t_numbers", (0.0, 0.0))
-    dialog = window.open_editor(node)
+    dialog = window.editor.open_editor(node)
     window.scene.select_only([node])
-    window.delete_selection()
+    window.editor.delete_selection()
     assert not dialog.isVisible()
-    assert node not in window.editors
+    assert node not in window.editor.editors
 
 
 def test_a_block_refused_for_a_validation_error_is_shown_as_not_run_rather_than_failed(window, qtbot):
@@ -172,7 +172,7 @@ def test_reports_from_a_run_of_a_replaced_workflow_do_not_paint_the_new_one(wind
 
 def test_the_help_button_shows_the_blocks_help_page(window):
     node = window.document.add_node("input", (0.0, 0.0))
-    dialog = window.open_editor(node)
+    dialog = window.editor.open_editor(node)
     page = dialog.findChild(QPushButton, "help")
     viewer = dialog.show_help(Path(page.property("page")))
     assert "Input" in viewer.browser.toPlainText()
@@ -187,7 +187,7 @@ def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(windo
     monkeypatch.setattr(editors, "PLUGIN_MODULES", ("broken_editor_plugin",))
     monkeypatch.setattr(editors, "_loaded", False)
     node = window.document.add_node("t_numbers", (0.0, 0.0))
-    assert isinstance(window.open_editor(node).editor, SettingsForm)
+    assert isinstance(window.editor.open_editor(node).editor, SettingsForm)
     assert "broken_editor_plugin failed to load" in capsys.readouterr().err
 
 
@@ -205,7 +205,7 @@ def test_the_status_bar_says_how_the_run_ended(window, qtbot):
 
 def test_editors_hear_of_state_changes_but_not_of_every_progress_tick(window, qtbot):
     source, slow = chain(window, "t_slow")
-    dialog = window.open_editor(slow)
+    dialog = window.editor.open_editor(slow)
     heard = []
     dialog.context.resultChanged.connect(lambda: heard.append(window.runs.state(slow).state))
     qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.05, timeout=10000)
@@ -217,8 +217,8 @@ def test_editors_hear_of_state_changes_but_not_of_every_progress_tick(window, qt
 
 def test_a_closed_editor_window_opens_again(window, qtbot):
     node = window.document.add_node("t_numbers", (0.0, 0.0))
-    first = window.open_editor(node)
+    first = window.editor.open_editor(node)
     first.close()
-    assert node not in window.editors
-    second = window.open_editor(node)
+    assert node not in window.editor.editors
+    second = window.editor.open_editor(node)
     assert second is not first and second.isVisible()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def test_the_tokens_per_row_histogram_has_a_light_background(window):
     node = window.document.workflow.add_node("text_encoding", node_id="encode")
-    dialog = window.open_editor(node.id)
+    dialog = window.editor.open_editor(node.id)
     assert dialog.editor.histogram.backgroundBrush().color().lightness() > 200
 
 

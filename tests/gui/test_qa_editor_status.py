@@ -8,8 +8,9 @@ from embedflow.io.resources import resource
 def test_a_refused_block_says_not_run_in_its_editor_not_failed(window, qtbot):
     assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
     qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
-    dialog = window.open_editor("n3")
-    qtbot.waitUntil(lambda: dialog.status.text() == "State: not run: see its problems above", timeout=10000)
+    dialog = window.editor.open_editor("n3")
+    reason = window.runs.result("n3").diagnostic.message
+    qtbot.waitUntil(lambda: dialog.status.text() == f"State: not run: {reason}", timeout=10000)
     assert window.scene.nodes["n3"].status_item.text().startswith("not run")
 
 
@@ -17,7 +18,7 @@ def test_a_decimal_setting_shows_the_places_it_needs_not_four(window):
     from PyQt5.QtWidgets import QDoubleSpinBox
 
     node = window.document.workflow.add_node("image_embedding", node_id="embed")
-    dialog = window.open_editor(node.id)
+    dialog = window.editor.open_editor(node.id)
     assert [spin.text() for spin in dialog.findChildren(QDoubleSpinBox)] == ["10.0"]
 
 
@@ -26,7 +27,7 @@ def test_every_help_text_under_a_setting_is_shown_whole(window, qtbot):
     from PyQt5.QtWidgets import QLabel
 
     node = window.document.workflow.add_node("image_embedding", node_id="embed")
-    dialog = window.open_editor(node.id)
+    dialog = window.editor.open_editor(node.id)
     qtbot.waitExposed(dialog)
     form = dialog.findChild(SettingsForm)
     helps = [label for label in form.findChildren(QLabel) if "font-size: 8pt" in label.styleSheet()]
@@ -38,6 +39,6 @@ def test_every_help_text_under_a_setting_is_shown_whole(window, qtbot):
 def test_show_output_buttons_are_enabled_only_for_outputs_that_exist(window, qtbot):
     assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
     qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
-    refused, loaded = window.open_editor("n3"), window.open_editor("n1")
+    refused, loaded = window.editor.open_editor("n3"), window.editor.open_editor("n1")
     qtbot.waitUntil(lambda: loaded.show_buttons["data"].isEnabled(), timeout=10000)
     assert not refused.show_buttons["embeddings"].isEnabled()

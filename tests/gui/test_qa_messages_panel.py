@@ -20,5 +20,5 @@ def test_asking_for_the_output_of_a_failed_block_says_it_did_not_finish(window, 
     workflow = window.document.workflow
     workflow.add_node("input", node_id="gone", settings={"path": str(tmp_path / "gone.csv")})
     qtbot.waitUntil(lambda: window.runs.result("gone") is not None, timeout=20000)
-    assert window.show_output("gone", "data") is None
+    assert window.editor.show_output("gone", "data") is None
     assert window.statusBar().currentMessage().endswith("has no 'data' output: it did not finish (see Messages).")

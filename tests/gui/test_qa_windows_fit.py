@@ -11,7 +11,7 @@ def available_size():
 
 def test_an_editor_taller_than_the_screen_opens_within_it_and_scrolls(window, qtbot):
     node = window.document.workflow.add_node("image_embedding", node_id="embed")
-    dialog = window.open_editor(node.id)
+    dialog = window.editor.open_editor(node.id)
     qtbot.waitExposed(dialog)
     assert dialog.editor.sizeHint().height() > available_size().height()  # the case under test
     assert dialog.height() <= available_size().height() and dialog.width() <= available_size().width()

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from embedflow_canvas.scatter_view import ScatterPlot, points_in_polygon
+from embedflow_canvas.views.scatter_view import ScatterPlot, points_in_polygon
 from PIL import Image
 from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
 from PyQt5.QtTest import QTest
@@ -172,7 +172,7 @@ def test_many_points_are_drawn_as_one_image_in_their_colours(qtbot):
 
 
 def test_rasterize_grows_each_point_into_a_disc_coloured_by_the_nearest_point():
-    from embedflow_canvas.scatter_view import rasterize
+    from embedflow_canvas.views.scatter_view import rasterize
 
     canvas = rasterize(np.array([2, 3]), np.array([2, 2]), np.array([7, 8]), 6, 5, 1)
     assert canvas[2, 2] == 7 and canvas[2, 3] == 8 and canvas[1, 2] == 7 and canvas[2, 4] == 8

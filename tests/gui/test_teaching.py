@@ -43,7 +43,7 @@ def test_f1_opens_the_help_page_of_the_selected_block(window, teaching, qtbot):
 
 def test_f1_in_a_blocks_settings_window_opens_that_blocks_help(window, teaching, qtbot):
     window.scene.select_only([node_of_type(window, "input")])
-    dialog = window.open_editor(node_of_type(window, "text_embedding"))
+    dialog = window.editor.open_editor(node_of_type(window, "text_embedding"))
     qtbot.waitExposed(dialog)
     QApplication.setActiveWindow(dialog)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embedflow_canvas.table_view import DataViewer
+from embedflow_canvas.result_window import ResultWindow
 from embedflow_canvas.welcome import FIRST_WORKFLOW
 from PyQt5.QtCore import QPointF, Qt
 from PyQt5.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -40,7 +40,7 @@ def test_a_new_user_builds_word_similarity_from_scratch_and_finds_queen_near_kin
     window.view.set_zoom(0.8)
     window.view.centerOn(250, 0)
     words = drag_from_toolbox(window, "input", -100)
-    editor = window.open_editor(words)
+    editor = window.editor.open_editor(words)
     path_field = next(f for f in editor.findChildren(QLineEdit) if f.placeholderText() == "" and f.isVisible())
     path_field.setText(str(WORDS))
     path_field.editingFinished.emit()
@@ -55,11 +55,11 @@ def test_a_new_user_builds_word_similarity_from_scratch_and_finds_queen_near_kin
     assert len(window.document.workflow.links) == 3
     qtbot.waitUntil(lambda: window.runs.state(neighbours).state == "done", timeout=60000)
     assert window.diagnostics == []
-    dialog = window.open_editor(neighbours)
+    dialog = window.editor.open_editor(neighbours)
     show = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Show neighbours")
     show.click()
-    (viewer,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, DataViewer) and w.isVisible()]
+    (viewer,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, ResultWindow) and w.isVisible()]
     result = window.runs.result(neighbours).outputs["neighbours"].meta
-    assert viewer.model.rowCount() == len(result) == 158 * 5
+    assert viewer.viewer.model.rowCount() == len(result) == 158 * 5
     assert "queen" in set(result.loc[result.query_word == "king", "neighbour_word"])
     viewer.close()

@@ -1,10 +1,14 @@
-"""A link: a curve from an output port to an input port; dashed red (or orange for a warning) when it breaks a rule."""
+"""A link: a curve from an output port to an input port; dashed red (or orange for a warning) when it breaks a rule.
+
+A link that breaks a rule is routed above the blocks between its ends instead of through them,
+so it never hides behind (or on top of) the valid links of a straight row of blocks.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
@@ -25,6 +29,33 @@ def curve(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
+DETOUR_CLEARANCE = 24.0  # scene units kept free above the highest block in the way
+
+
+def blocks_in_the_way(start: QPointF, end: QPointF, obstacles: list[QRectF]) -> list[QRectF]:
+    """The rectangles that the straight curve from `start` to `end` would cross."""
+    band = curve(start, end).boundingRect().adjusted(0, -4, 0, 4)
+    return [rect for rect in obstacles if rect.intersects(band)]
+
+
+def detour(start: QPointF, end: QPointF, obstacles: list[QRectF]) -> QPainterPath:
+    """A path that leaves `start` to the right, runs above every obstacle in the way, and comes down into `end`.
+
+    Without an obstacle in the way it is the ordinary curve.
+    """
+    blocking = blocks_in_the_way(start, end, obstacles)
+    if not blocking:
+        return curve(start, end)
+    top = min([rect.top() for rect in blocking] + [start.y(), end.y()]) - DETOUR_CLEARANCE
+    out_x, in_x = start.x() + 30, end.x() - 30
+    path = QPainterPath(start)
+    # Rounded corners: up from the source, along above the blocks, down into the target.
+    path.cubicTo(QPointF(out_x + 20, start.y()), QPointF(out_x + 20, top), QPointF(out_x + 50, top))
+    path.lineTo(QPointF(in_x - 50, top))
+    path.cubicTo(QPointF(in_x - 20, top), QPointF(in_x - 20, end.y()), end)
+    return path
+
+
 class LinkItem(QGraphicsPathItem):
     """The drawn form of one Link; it follows its two ports when nodes move."""
 
@@ -41,7 +72,6 @@ class LinkItem(QGraphicsPathItem):
         source.node.links.add(self)
         target.node.links.add(self)
         self.set_diagnostics([])
-        self.update_path()
 
     def detach(self) -> None:
         """Forget the nodes (before the item leaves the scene)."""
@@ -54,8 +84,16 @@ class LinkItem(QGraphicsPathItem):
         return any(d.severity in ("error", "warning") for d in self.diagnostics)
 
     def update_path(self) -> None:
-        """Redraw between the ports' current positions."""
-        self.setPath(curve(self.source.scenePos(), self.target.scenePos()))
+        """Redraw between the ports' current positions (above the blocks in the way when invalid)."""
+        start, end = self.source.scenePos(), self.target.scenePos()
+        if not self.invalid:
+            self.setPath(curve(start, end))
+            return
+        nodes = getattr(self.scene(), "nodes", {})
+        ends = (self.source.node, self.target.node)
+        obstacles = [node.mapRectToScene(node.boundingRect() | node.childrenBoundingRect())
+                     for node in nodes.values() if node not in ends]
+        self.setPath(detour(start, end, obstacles))
 
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """Findings about this link: drawn red and dashed, explained on hover."""
@@ -69,6 +107,7 @@ class LinkItem(QGraphicsPathItem):
         else:
             self.setToolTip(f"{escape(ends)} ({self.source.port.type})")
         self._restyle()
+        self.update_path()
 
     def _restyle(self) -> None:
         width = 3.5 if self.hovered else 2.5

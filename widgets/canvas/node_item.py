@@ -372,7 +372,9 @@ class NodeItem(QGraphicsObject):
         if change == QGraphicsItem.ItemPositionChange and self.snap is not None:
             return self.snap(value)
         if change == QGraphicsItem.ItemPositionHasChanged:
-            for link in self.links:
+            # Invalid links elsewhere route around this node, so they follow it too.
+            detouring = {link for link in getattr(self.scene(), "links", {}).values() if link.invalid}
+            for link in self.links | detouring:
                 link.update_path()
         return super().itemChange(change, value)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
@@ -12,11 +12,10 @@ from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.workflow import Annotation, Link, Node, Workflow, WorkflowEvent
 
 from .annotation_item import AnnotationItem, ArrowAnnotationItem, TextAnnotationItem
+from .link_drag import LinkDrag
 from .link_item import LinkItem
 from .node_item import NodeItem, PortItem
 
-if TYPE_CHECKING:
-    from ..document.interactions import LinkDrag
 
 GRID = 20.0
 
@@ -210,8 +209,6 @@ class CanvasScene(QGraphicsScene):
     # -- mouse ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
         """A press on a port starts drawing a link; otherwise remember positions to detect moves."""
-        from ..document.interactions import LinkDrag
-
         port = self.port_at(event.scenePos()) if event.button() == Qt.LeftButton else None
         if port is not None:
             linked = next((link for link in self.links.values() if link.target is port), None)

@@ -14,6 +14,7 @@ from PyQt5.QtGui import (
     QPainter,
     QPen,
     QPolygonF,
+    QResizeEvent,
     QWheelEvent,
 )
 from PyQt5.QtWidgets import QGraphicsView, QWidget
@@ -47,6 +48,8 @@ class CanvasView(QGraphicsView):
         self.setFrameShape(QGraphicsView.NoFrame)
         self._pan_from: QPoint | None = None
         self._space_down = False
+        # Fit again whenever the view is resized, until the user zooms by hand.
+        self.auto_fit = False
 
     @property
     def canvas(self) -> CanvasScene:
@@ -65,31 +68,42 @@ class CanvasView(QGraphicsView):
         self.scale(factor / self.zoom, factor / self.zoom)
 
     def zoom_in(self) -> None:
-        """One step closer."""
+        """One step closer (the view stops refitting itself)."""
+        self.auto_fit = False
         self.set_zoom(self.zoom * 1.25)
 
     def zoom_out(self) -> None:
-        """One step further."""
+        """One step further (the view stops refitting itself)."""
+        self.auto_fit = False
         self.set_zoom(self.zoom / 1.25)
 
     def reset_zoom(self) -> None:
-        """Back to 100 %."""
+        """Back to 100 % (the view stops refitting itself)."""
+        self.auto_fit = False
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Show the whole workflow (never closer than 100 %)."""
+        """Show the whole workflow (never closer than 100 %), and keep it fitted as the view is resized."""
+        self.auto_fit = True
         rect = self.canvas.items_rect()
         if rect.isEmpty():
             self.centerOn(0, 0)
             return
         self.fitInView(rect, Qt.KeepAspectRatio)
         if self.zoom > 1.0:
-            self.reset_zoom()
+            self.set_zoom(1.0)
         self.centerOn(rect.center())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """Maximising or resizing the window refits the workflow until the user has zoomed."""
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self.fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
         """Ctrl+wheel (or a pinch) zooms around the pointer; the wheel alone scrolls."""
         if event.modifiers() & Qt.ControlModifier:
+            self.auto_fit = False
             self.set_zoom(self.zoom * math.pow(1.0015, event.angleDelta().y()))
             event.accept()
             return

@@ -185,7 +185,11 @@ class ChangeSettings(QUndoCommand):
 
     def __init__(self, workflow: Workflow, node_id: str, changes: dict[str, Any]) -> None:
         node = workflow.nodes[node_id]
-        super().__init__(f"Change {', '.join(changes)} of {node.title}")
+        spec = workflow.specs.get(node.type)
+        settings = [spec.setting(key) if spec else None for key in changes]
+        # The settings' labels, as the editor shows them: the internal keys mean nothing to a user.
+        names = [s.display_name if s is not None else key for s, key in zip(settings, changes)]
+        super().__init__(f"Change {', '.join(names)} of {node.title}")
         self.workflow = workflow
         self.node_id = node_id
         self.type_name = node.type

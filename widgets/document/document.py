@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -80,6 +81,35 @@ class WorkflowDocument(QObject):
             if changes:
                 self.workflow.update_settings(node.id, changes)
         commands.rewrite_history(self.undo_stack, fix)
+
+    def data_outside(self, folder: str) -> dict[tuple[str, str], str]:
+        """Data files and folders the workflow reads from outside `folder`: {(node id, setting): path}."""
+        found = {}
+        for node in self.workflow.nodes.values():
+            spec = self.workflow.specs.get(node.type)
+            for name, value in node.settings.items():
+                setting = spec.setting(name) if spec else None
+                if setting is None or setting.kind != "path" or not isinstance(value, str) or not value:
+                    continue
+                source = Path(self.base_dir or folder, value).resolve()
+                if source.exists() and not source.is_relative_to(Path(folder).resolve()):
+                    found[(node.id, name)] = str(source)
+        return found
+
+    def package_data(self, folder: str, found: dict[tuple[str, str], str]) -> None:
+        """Copy data next to the workflow in `folder` and point the blocks at the copies (one undo step)."""
+        copies: dict[str, str] = {}
+        for source in dict.fromkeys(found.values()):
+            target = _free_name(Path(folder) / Path(source).name)
+            if Path(source).is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+            copies[source] = str(target)
+        self.undo_stack.beginMacro("Copy data next to the workflow")
+        for (node_id, name), source in found.items():
+            self.update_settings(node_id, {name: copies[source]})
+        self.undo_stack.endMacro()
 
     # -- edits --------------------------------------------------------------------------
     def add_node(self, type_name: str, position: tuple[float, float],
@@ -221,6 +251,15 @@ def absolute_settings(workflow: Workflow, base_dir: str | None) -> None:
         changes = absolute_paths(workflow.specs, node.type, node.settings, base_dir)
         if changes:
             workflow.update_settings(node.id, changes)
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`, … when that exists."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 class _Marker(commands.QUndoCommand):

@@ -115,8 +115,12 @@ class EditorContext(QObject):
             self.diagnosticsChanged.emit(self.diagnostics())
 
     def close(self) -> None:
-        """Stop following the model."""
+        """Stop following the model and the runs (a closed editor listens to nothing)."""
         self._unsubscribe()
+        try:
+            self.runs.nodeStateChanged.disconnect(self._on_state)
+        except TypeError:  # already closed
+            pass
 
     # -- events ---------------------------------------------------------------------------------
     def _on_event(self, event: WorkflowEvent) -> None:

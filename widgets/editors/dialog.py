@@ -21,6 +21,7 @@ from PyQt5.QtWidgets import (
 
 from embedflow.io.resources import resource
 
+from .. import status
 from ..help_viewer import HelpViewer, show_help
 from ..screen_fit import fit_to_screen
 from . import editor_factory
@@ -92,27 +93,21 @@ class EditorDialog(QDialog):
     def _show_status(self) -> None:
         state = self.context.runs.state(self.context.node_id)
         result = self.context.result()
-        text = state.state
-        if state.state == "running" and state.fraction is not None:
-            text += f" {state.fraction:.0%}"
-        if result is not None and state.state == "done" and result.summary:
-            text += f": {result.summary}"
-        elif state.state == "refused":
-            # Refused for a problem the editor already lists: like the canvas, say it never ran.
-            text = "not run: see its problems above"
-        elif result is not None and result.error and state.state in ("failed", "blocked", "cancelled"):
-            text = f"{text}: {result.error}"
-        self.status.setText(f"State: {text}")
+        self.status.setText(status.editor_status(state, result))
         # Only an output that exists can be shown (the main window's status-bar note is behind this window).
-        outputs = result.outputs if result is not None and state.state == "done" else {}
         for name, button in self.show_buttons.items():
-            button.setEnabled(outputs.get(name) is not None)
+            button.setEnabled(status.output_value(state, result, name) is not None)
             button.setToolTip(f"Open the '{name}' output as a table" if button.isEnabled()
                               else f"No '{name}' output: the block has not run, or did not finish")
 
     def show_help(self, page: Path) -> HelpViewer:
         """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
         return show_help(self.parentWidget() or self, page=page.stem)
+
+    def done(self, result: int) -> None:
+        """Esc or a button: stop following the model before Qt deletes the window (no closeEvent then)."""
+        self.context.close()
+        super().done(result)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Stop following the model."""

@@ -29,9 +29,7 @@ from ...core.specs import NodeSpec, OutputDescription, Port, Setting
 from ...core.table import Table
 from ...core.workflow import Node
 from ...io.atomic import write_frame_csv
-from .png import render_scatter, save_png
-from .projector_export import export_projector
-from .style import color_mapping, labels, point_sizes
+from .style import cluster_centres, color_mapping, labels, point_sizes
 
 TYPE = "scatter"
 COLUMN_SETTINGS = ("color", "label", "size")
@@ -52,6 +50,8 @@ class ScatterView:
     label: str = ""
     size: str = ""
     selection: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted row numbers
+    # (label, x, y) written on the map at each cluster's centre (rows with a `cluster_label`).
+    centres: tuple[tuple[str, float, float], ...] = ()
 
     def frame(self) -> pd.DataFrame:
         """The projection as a table: row, x, y, selected, then the metadata."""
@@ -129,7 +129,8 @@ def show(ctx: NodeContext, data: Table, projection: Projection, rows: np.ndarray
     """Set the block's view (the points and their style) and summary."""
     settings = ctx.settings
     size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
-    ctx.view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows)
+    centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
+    ctx.view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows, centres)
     points = len(projection.projected)
     ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
@@ -174,17 +175,22 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
 
 def render(view: ScatterView, width: int = 1000, height: int = 720):
     """The Scatter as a PIL image with axes, legend and the projection's notes."""
+    from .png import render_scatter  # Pillow loads when a picture is drawn, not with the block list
+
     meta = view.data.meta
     return render_scatter(
         view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
         title=f"{view.title} — {TITLES[view.projection.method]}", axes=view.projection.axes,
         notes=tuple(note for _, note in view.projection.notes),
         selected=view.selection, width=width, height=height,
-        point_labels=labels(meta, view.label))
+        point_labels=labels(meta, view.label), cluster_labels=view.centres)
 
 
 def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) -> list[str]:
     """`embedflow run --out`: OUT/<node>.png, OUT/<node>-projection.csv and OUT/<node>-projector/."""
+    from .png import save_png
+    from .projector_export import export_projector
+
     if not isinstance(view, ScatterView):
         return []
     folder = Path(out_dir)
@@ -242,6 +248,9 @@ SPEC = NodeSpec(
                 help=f"Above {SAMPLE_THRESHOLD:,} rows t-SNE/UMAP run on a random sample, or on all rows."),
         Setting("perplexity", "float", 30.0, label="Perplexity", minimum=2.0, maximum=100.0,
                 help="t-SNE neighbourhood size (lowered automatically for small data)."),
+        Setting("cluster_labels", "bool", True, label="Cluster labels",
+                help="Write each cluster's label at its centre when the data has a cluster_label column "
+                     "(from Clustering)."),
         Setting("selection", "rows", RowSet(), label="Selection",
                 help="Rows selected in the plot; saved with the workflow as row ranges (or a bitmap)."),
     ),

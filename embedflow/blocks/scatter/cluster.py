@@ -33,6 +33,7 @@ from ...core.errors import NodeError
 from ...core.table import Table
 from ...io.outputs import format_size
 from .block import COLUMN_SETTINGS, report_columns, report_notes, selected_rows, show
+from .style import CLUSTER_LABEL_COLUMN
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,10 @@ def project_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | N
         raise NodeError(f"{ctx.title}: {exc}", code) from None
     report_notes(ctx, projection)
 
-    styled = sorted({settings[name] for name in COLUMN_SETTINGS if settings.get(name) and settings[name] in schema})
+    styled_names = {settings[name] for name in COLUMN_SETTINGS if settings.get(name)}
+    if settings["cluster_labels"]:
+        styled_names |= {"cluster", CLUSTER_LABEL_COLUMN}
+    styled = sorted(name for name in styled_names if name in schema.columns)
     meta = pd.concat(cluster.gather([cluster.submit(_columns, part, styled) for part in parts], "columns brought"),
                      ignore_index=True) if styled else pd.DataFrame(index=range(total))
     view_data = Table(meta, provenance=dict(facts[0].provenance))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ AXIS_COLOR = (60, 60, 60)
 GRID_COLOR = (232, 232, 232)
 SELECTED_RING = (0, 0, 0)
 LABEL_COLOR = (70, 70, 70)
+CLUSTER_LABEL_COLOR = (20, 20, 20)
 MAX_LABELLED = 300  # beyond this, labels only hide the points
 
 
@@ -86,10 +88,12 @@ def _data_range(values: np.ndarray) -> tuple[float, float]:
 def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
                    title: str = "", axes: tuple[str, str] = ("x", "y"), notes: tuple[str, ...] = (),
                    selected: np.ndarray | None = None, width: int = 1000, height: int = 720,
-                   point_labels: np.ndarray | None = None) -> Image.Image:
+                   point_labels: np.ndarray | None = None,
+                   cluster_labels: Sequence[tuple[str, float, float]] = ()) -> Image.Image:
     """The plot as an RGB image: points, axes with ticks, axis titles, legend and notes.
 
     point_labels: text written beside each point when there are at most MAX_LABELLED points.
+    cluster_labels: (text, x, y) in data coordinates, written large at each cluster's centre.
     """
     has_legend = colors.kind != "none"
     note_lines = [line for note in notes for line in textwrap.wrap(note, 120)]
@@ -148,6 +152,14 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
             # A label that would cross the frame goes on the point's left side instead.
             draw.text((x + 5, y) if fits else (x - 5, y), text, fill=LABEL_COLOR, font=label_font,
                       anchor="lm" if fits else "rm")
+
+    centre_font = font(15)
+    for text, x, y in cluster_labels:
+        cx = left + float(to_px(np.array(x), x_low, x_high, plot_w))
+        cy = bottom - float(to_px(np.array(y), y_low, y_high, plot_h))
+        # A white outline keeps the label readable over the points it sits on.
+        draw.text((cx, cy), text[:40], fill=CLUSTER_LABEL_COLOR, font=centre_font, anchor="mm",
+                  stroke_width=3, stroke_fill="white")
 
     small, normal, large = font(12), font(14), font(17)
     draw.rectangle([left, top, right, bottom], outline=AXIS_COLOR)

@@ -147,3 +147,21 @@ def labels(meta: pd.DataFrame, column: str) -> np.ndarray | None:
     if not column:
         return None
     return meta[column].astype(str).to_numpy()
+
+
+CLUSTER_LABEL_COLUMN = "cluster_label"  # written by the Clustering block, beside `cluster`
+
+
+def cluster_centres(meta: pd.DataFrame, coords: np.ndarray) -> tuple[tuple[str, float, float], ...]:
+    """(label, x, y) at the median position of each cluster's points, when the rows have a `cluster_label`.
+
+    Noise and left-out rows (cluster below 0) get no label; neither do points without coordinates."""
+    if CLUSTER_LABEL_COLUMN not in meta.columns or len(meta) != len(coords):
+        return ()
+    keep = np.isfinite(coords).all(axis=1)
+    if "cluster" in meta.columns:
+        keep &= pd.to_numeric(meta["cluster"], errors="coerce").fillna(-1).to_numpy() >= 0
+    frame = pd.DataFrame({"label": meta[CLUSTER_LABEL_COLUMN].astype(str).to_numpy()[keep],
+                          "x": coords[keep, 0], "y": coords[keep, 1]})
+    centres = frame.groupby("label", sort=True)[["x", "y"]].median()
+    return tuple((str(label), float(row.x), float(row.y)) for label, row in centres.iterrows())

@@ -1,25 +1,28 @@
 """The Scatter block's view: a pyqtgraph map of the projection with hover, selection and neighbours.
 
 ScatterPlot is a standalone widget fed arrays (one ScatterPlotItem, one shared brush per
-distinct colour, no per-point Python objects we create); ScatterEditor wraps it with the
-block's settings and plugs into the canvas through widgets.editors.register_editor.
+distinct colour and density level, no per-point Python objects we create), with the legend beside
+the plot, labels and images as points drawn by the overlays in scatter_overlays, and a search box;
+ScatterEditor wraps it with the block's settings and an image grid of the selection, and plugs
+into the canvas through widgets.editors.register_editor.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QImageReader, QPainterPath, QPixmap
+from PyQt5.QtGui import QPainterPath
 from PyQt5.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -27,9 +30,12 @@ from PyQt5.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
+    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -42,19 +48,64 @@ from embedflow.blocks.scatter.projector_export import export_projector, image_pa
 from embedflow.core.rows import RowSet, sorted_unique
 from embedflow.blocks.scatter.style import ColorMapping, color_mapping, labels, point_sizes
 
-from .editors import register_editor
-from .editors.context import EditorContext
+from ..editors import register_editor
+from ..editors.context import EditorContext
+from .image_grid import ImageGrid
+from .image_thumbnails import ThumbnailCache
+from .scatter_overlays import ImageLayer, LabelLayer, isolation_order
 
 MODES = ("select", "lasso", "pan")
 # Above this many points the view draws them as one image computed with numpy for the visible
 # range (≈25 frames/s for 1M points) instead of one symbol each (≈3 frames/s); see docs/analysis.md.
 RASTER_THRESHOLD = 200_000
+GRID_LIMIT = 5_000  # images listed beside the map; a selection can hold a million rows
 MAX_RINGS = 50_000  # selection rings drawn as symbols; more would make panning slow again
 HOVER_RADIUS = 10.0  # pixels
 THUMBNAIL_SIDE = 128
 SELECTED_PEN = pg.mkPen(20, 20, 20, width=2)
 NEIGHBOUR_PEN = pg.mkPen(230, 85, 13, width=2.5)
+MATCH_PEN = pg.mkPen(200, 0, 160, width=2.5)
 POINT_PEN = pg.mkPen(60, 60, 60, 90, width=0.6)
+NO_PEN = pg.mkPen(None)
+# From this many points each point's opacity follows the density around it (dense points are
+# faint, so overlaps add up and the structure inside a blob shows; isolated points stay solid).
+DENSITY_FROM = 5_000
+DENSITY_ALPHAS = (235, 160, 105, 70, 45, 30, 20, 12)  # by density level, sparse to dense (log steps)
+DENSITY_BINS = 96  # per axis, for the density estimate
+
+
+def density_levels(coords: np.ndarray, sizes: np.ndarray, view: tuple[float, float],
+                   bins: int = DENSITY_BINS) -> np.ndarray:
+    """Per point, 0 (sparse) … len(DENSITY_ALPHAS) - 1 (dense): how many dots overlap where it lies.
+
+    From a 2-D histogram over the points: a bin's overlap is the area of its dots over the bin's
+    area on a `view`-sized screen; the level is chosen so that opacity × overlap stays about 1.5,
+    which keeps the inside of a blob graded instead of one flat colour.
+    """
+    if len(coords) == 0:
+        return np.zeros(0, dtype=np.int64)
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    cells = np.minimum(((coords - low) / span * bins).astype(np.int64), bins - 1)
+    flat = cells[:, 0] * bins + cells[:, 1]
+    area = np.bincount(flat, weights=np.pi * (sizes.astype(np.float64) / 2) ** 2, minlength=bins * bins)
+    overlap = area[flat] / max(view[0] * view[1] / bins ** 2, 1.0)
+    wanted = 255 * 1.5 / np.maximum(overlap, 1e-9)
+    alphas = np.asarray(DENSITY_ALPHAS, dtype=np.float64)
+    return np.minimum(np.searchsorted(-alphas, -wanted, side="left"), len(alphas) - 1)
+
+
+def density_alpha(px: np.ndarray, py: np.ndarray, width: int, height: int, radius: int) -> np.ndarray:
+    """A (height, width) opacity image (60…255) growing with the log of the points' density around each pixel."""
+    from scipy.ndimage import uniform_filter
+
+    inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
+    counts = np.bincount(py[inside] * width + px[inside], minlength=width * height).reshape(height, width)
+    smooth = uniform_filter(counts.astype(np.float32), size=2 * radius + 1)
+    peak = float(smooth.max())
+    if peak <= 0:
+        return np.full((height, width), 255, dtype=np.uint8)
+    return (60 + 195 * np.log1p(smooth * 9 / peak) / np.log(10.0)).astype(np.uint8)
 
 
 def points_in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:
@@ -98,34 +149,6 @@ def rasterize(px: np.ndarray, py: np.ndarray, color_index: np.ndarray, width: in
         source = canvas[max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
         np.copyto(target, source, where=(target < 0) & (source >= 0))
     return grown
-
-
-class _Thumbnails:
-    """Hover thumbnails loaded on demand (scaled while decoding) and kept in a small LRU cache."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._cache: OrderedDict[str, QPixmap] = OrderedDict()
-        self._size = size
-
-    def get(self, path: Path) -> QPixmap | None:
-        """A thumbnail of the image at `path`, or None when it cannot be read."""
-        key = str(path)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        reader = QImageReader(key)
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if size.isValid() and max(size.width(), size.height()) > THUMBNAIL_SIDE:
-            reader.setScaledSize(size.scaled(THUMBNAIL_SIDE, THUMBNAIL_SIDE, Qt.KeepAspectRatio))
-        image = reader.read()
-        if image.isNull():
-            return None
-        pixmap = QPixmap.fromImage(image)
-        self._cache[key] = pixmap
-        if len(self._cache) > self._size:
-            self._cache.popitem(last=False)
-        return pixmap
 
 
 class _SelectViewBox(pg.ViewBox):
@@ -212,7 +235,14 @@ class ScatterPlot(QWidget):
         self._shown = np.zeros(0, dtype=np.int64)
         self._tree: Any = None
         self._tree_scale = np.zeros(2)
-        self._thumbnails = _Thumbnails()
+        self._thumbnails = ThumbnailCache(side=THUMBNAIL_SIDE)
+        self._meta: pd.DataFrame | None = None
+        self._searchable: dict[str, pd.Series] = {}
+        self.matches = np.zeros(0, dtype=np.int64)
+        self._search_span: np.ndarray | None = None  # the view's size when the search began
+        self._order = np.zeros(0, dtype=np.int64)
+        self._full_span = 1.0
+        self._last_scene_pos: QPointF | None = None
 
         self.view_box = _SelectViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
@@ -220,9 +250,13 @@ class ScatterPlot(QWidget):
         self.scatter = pg.ScatterPlotItem(pxMode=True, pen=POINT_PEN)
         self.selected_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=SELECTED_PEN)
         self.neighbour_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=NEIGHBOUR_PEN)
+        self.match_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=MATCH_PEN)
         self.neighbour_lines = pg.PlotCurveItem(pen=pg.mkPen(230, 85, 13, 160, width=1.2), connect="pairs")
-        for item in (self.scatter, self.selected_item, self.neighbour_lines, self.neighbour_item):
+        for item in (self.scatter, self.selected_item, self.neighbour_lines, self.neighbour_item, self.match_item):
             self.plot.addItem(item)
+        self.match_item.setZValue(30)
+        self.image_layer = ImageLayer(self.view_box, lambda: self._full_span)
+        self.label_layer = LabelLayer(self.view_box)
         self.raster = pg.ImageItem()
         self.raster.setZValue(-1)
         self.plot.addItem(self.raster, ignoreBounds=True)
@@ -230,8 +264,12 @@ class ScatterPlot(QWidget):
         self._colors: ColorMapping | None = None
         self.view_box.sigRangeChanged.connect(lambda *_: self._update_raster())
         self.view_box.sigResized.connect(lambda *_: self._update_raster())
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=(40, 40, 40))
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # The legend is a cell of the plot's layout right of the axes, never on the points.
+        self.legend = pg.LegendItem(labelTextColor=(40, 40, 40))
+        self.legend.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        self.plot.plotItem.layout.addItem(self.legend, 2, 3)
+        self.plot.plotItem.layout.setAlignment(self.legend, Qt.AlignTop)
+        self.plot.plotItem.layout.setColumnStretchFactor(3, 0)
 
         self.hover_label = QLabel(self.plot)
         self.hover_label.setFrameShape(QFrame.StyledPanel)
@@ -242,27 +280,43 @@ class ScatterPlot(QWidget):
         self.scatter.sigClicked.connect(
             lambda item, points, ev: self.show_neighbours(self.point_at(self.view_box.mapSceneToView(ev.scenePos()))))
 
+        self.search_box = QLineEdit()
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setPlaceholderText("Find: a word or any column value (Enter selects the matches)")
+        self.search_box.textChanged.connect(self.find)
+        self.search_box.returnPressed.connect(self.select_matches)
+        self.search_status = QLabel("")
+        self.search_status.setStyleSheet("color: #555;")
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_box, 1)
+        search_row.addWidget(self.search_status)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(search_row)
         layout.addWidget(self.plot)
 
     # -- data ---------------------------------------------------------------------------------
     def set_data(self, coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
                  point_labels: np.ndarray | None = None, images: list[Path] | None = None,
-                 vectors: np.ndarray | None = None, axes: tuple[str, str] = ("x", "y")) -> None:
-        """Show `coords` (rows × 2; NaN rows are left out) with per-row colours and sizes."""
+                 vectors: np.ndarray | None = None, axes: tuple[str, str] = ("x", "y"),
+                 meta: pd.DataFrame | None = None) -> None:
+        """Show `coords` (rows × 2; NaN rows are left out) with per-row colours and sizes.
+
+        `meta` (one row per point) is what the search box looks in; without it, the labels.
+        """
+        moved = not (len(coords) == len(self.coords) and np.array_equal(coords, self.coords, equal_nan=True))
         self.coords = np.asarray(coords, dtype=np.float64)
         self._shown = np.flatnonzero(np.isfinite(self.coords).all(axis=1))
         self._labels, self._images, self._vectors = point_labels, images, vectors
         self._sizes = np.asarray(sizes, dtype=np.float32)
-        self._tree = None
+        if meta is not None:
+            self._meta, self._searchable = meta, {}
         self._colors = colors
-        if self.raster_mode:
-            self.scatter.clear()
-        else:
-            shared = np.array([pg.mkBrush(*(int(c) for c in rgba)) for rgba in colors.colors], dtype=object)
-            self.scatter.setData(x=self.coords[self._shown, 0], y=self.coords[self._shown, 1],
-                                 size=self._sizes[self._shown], brush=shared[colors.index[self._shown]])
+        if moved:
+            self._tree = None
+            self._order = self._shown[isolation_order(self.coords[self._shown])]
+        self._draw_points(colors)
         self.raster.setVisible(self.raster_mode)
         self.plot.setLabel("bottom", axes[0])
         self.plot.setLabel("left", axes[1])
@@ -271,7 +325,49 @@ class ScatterPlot(QWidget):
         self.neighbours = []
         self._draw_selection()
         self._draw_neighbours(-1)
-        self.reset_range()
+        x, y = self.coords[:, 0], self.coords[:, 1]
+        texts = None if point_labels is None else [str(t) for t in point_labels]
+        self.label_layer.offset = 5.0
+        self.label_layer.set_group("points", x, y, texts, self._order)
+        self.image_layer.set_images(x, y, images, self._order)
+        if moved:
+            self.reset_range()
+        self.find(self.search_box.text())
+        self._refresh_hover()
+
+    def _draw_points(self, colors: ColorMapping) -> None:
+        """The points as symbols (shared brushes per colour and density level), or nothing in raster mode."""
+        if self.raster_mode:
+            self.scatter.clear()
+            return
+        shown = self._shown
+        rgba = np.asarray(colors.colors, dtype=np.int64)
+        if len(shown) >= DENSITY_FROM:
+            levels = density_levels(self.coords[shown], self._sizes[shown],
+                                    (max(self.view_box.width(), 100.0), max(self.view_box.height(), 100.0)))
+            table = np.array([pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b, _ in rgba
+                              for alpha in DENSITY_ALPHAS], dtype=object)
+            brushes = table[colors.index[shown] * len(DENSITY_ALPHAS) + levels]
+            pen = NO_PEN  # outlines of thousands of points merge into a grey blob
+        else:
+            shared = np.array([pg.mkBrush(*(int(c) for c in color)) for color in rgba], dtype=object)
+            brushes, pen = shared[colors.index[shown]], POINT_PEN
+        self.scatter.setData(x=self.coords[shown, 0], y=self.coords[shown, 1], size=self._sizes[shown],
+                             brush=brushes, pen=pen)
+
+    def set_cluster_labels(self, x: np.ndarray, y: np.ndarray, texts: list[str] | None) -> None:
+        """Write `texts` centred at (x, y) (cluster centres), bold; they take space before point labels."""
+        self.label_layer.set_group("clusters", x, y, texts, bold=True, point_size=11.0, centred=True)
+        if "points" in self.label_layer.groups:  # keep cluster labels first in the greedy pass
+            self.label_layer.groups["points"] = self.label_layer.groups.pop("points")
+            self.label_layer.relayout()
+
+    def show_images(self, on: bool) -> None:
+        """Draw each point's image (thumbnails sized by zoom) instead of only a dot."""
+        self.image_layer.setVisible(on and bool(self._images))
+        self.label_layer.offset = self.image_layer.side / 2 + 3 if self.image_layer.isVisible() else 5.0
+        self.image_layer.relayout()
+        self.label_layer.relayout()
 
     @property
     def raster_mode(self) -> bool:
@@ -288,6 +384,7 @@ class ScatterPlot(QWidget):
         # One point (or all at one place): a unit square around it, not a 1e-9 range with the point in a corner.
         span = np.where(span > 1e-6 * np.maximum(np.abs(centre), 1.0), span, 1.0)
         low = centre - span / 2
+        self._full_span = float(span[0]) * 1.1
         self.view_box.setRange(xRange=(low[0], low[0] + span[0]), yRange=(low[1], low[1] + span[1]), padding=0.05)
 
     def _update_raster(self) -> None:
@@ -304,15 +401,78 @@ class ScatterPlot(QWidget):
         radius = int(max(1, round(float(np.median(self._sizes[shown])) / 2 - 1)))
         canvas = rasterize(px, py, self._colors.index[shown], width, height, radius)
         lut = np.vstack([self._colors.colors, np.zeros((1, 4), np.uint8)])
-        canvas[canvas < 0] = len(lut) - 1
+        empty = canvas < 0
+        canvas[empty] = len(lut) - 1
+        image = lut[canvas]
+        # Opacity by density: a blob of 1M points shows where it is thick instead of one flat colour.
+        image[..., 3] = np.where(empty, 0, np.minimum(image[..., 3], density_alpha(px, py, width, height, radius)))
         # ImageItem indexes images [x, y] with y growing upwards, like the data.
-        self.raster.setImage(lut[canvas].transpose(1, 0, 2), autoLevels=False, levels=(0, 255))
+        self.raster.setImage(image.transpose(1, 0, 2), autoLevels=False, levels=(0, 255))
         self.raster.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def set_styles(self, colors: ColorMapping, sizes: np.ndarray, point_labels: np.ndarray | None) -> None:
-        """Change colours, sizes and labels without moving any point."""
+        """Change colours, sizes and labels without moving any point (or the view)."""
         self.set_data(self.coords, colors, sizes, point_labels, self._images, self._vectors,
                       (self.plot.getAxis("bottom").labelText, self.plot.getAxis("left").labelText))
+
+    # -- search -----------------------------------------------------------------------------------
+    def _search_columns(self) -> dict[str, pd.Series]:
+        if not self._searchable:
+            frame = self._meta if self._meta is not None else (
+                pd.DataFrame({"label": self._labels}) if self._labels is not None else pd.DataFrame())
+            for column in frame.columns:
+                values = frame[column].reset_index(drop=True)
+                self._searchable[str(column)] = values.astype(str).str.lower().where(values.notna(), "")
+        return self._searchable
+
+    def find(self, text: str) -> np.ndarray:
+        """Highlight the rows whose value in some column is `text` (ignoring case) — or, when none is,
+        contains it — and centre the view on them; '' clears. Returns the matching rows."""
+        needle = text.strip().lower()
+        if not needle:
+            self._search_span = None
+        elif self._search_span is None:
+            (x0, x1), (y0, y1) = self.view_box.viewRange()
+            self._search_span = np.array([x1 - x0, y1 - y0])
+        rows = np.zeros(0, dtype=np.int64)
+        if needle and len(self.coords):
+            columns = self._search_columns().values()
+            exact = np.zeros(len(self.coords), dtype=bool)
+            for values in columns:
+                exact |= (values == needle).to_numpy(dtype=bool)[: len(self.coords)]
+            if not exact.any():
+                for values in columns:
+                    exact |= values.str.contains(needle, regex=False).to_numpy(dtype=bool)[: len(self.coords)]
+            rows = np.flatnonzero(exact & np.isfinite(self.coords).all(axis=1))
+        self.matches = rows
+        if 0 < len(rows) <= MAX_RINGS:
+            self.match_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1], size=self._sizes[rows] + 9)
+        else:
+            self.match_item.clear()
+        self.search_status.setText("" if not needle else f"{len(rows):,} match" + ("" if len(rows) == 1 else "es"))
+        if len(rows):
+            self._centre_on(rows)
+        return rows
+
+    def _centre_on(self, rows: np.ndarray) -> None:
+        """Move the view so `rows` are in the middle; zoom out only if they do not fit."""
+        found = self.coords[rows]
+        low, high = found.min(axis=0), found.max(axis=0)
+        # Sized from the view before the search: typing "k", "ki", "kin" must not leave it zoomed out.
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        span = self._search_span if self._search_span is not None else np.array([x1 - x0, y1 - y0])
+        half = np.maximum(span / 2, (high - low) / 2 * 1.15)
+        centre = (low + high) / 2
+        self.view_box.setRange(xRange=(centre[0] - half[0], centre[0] + half[0]),
+                               yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0)
+
+    def select_matches(self) -> None:
+        """Make the search matches the selection (what Enter in the search box does)."""
+        if len(self.matches) == 0:
+            return
+        mask = np.zeros(len(self.coords), dtype=bool)
+        mask[self.matches] = True
+        self._select(mask, add=False)
 
     def _set_legend(self, colors: ColorMapping) -> None:
         self.legend.clear()
@@ -330,6 +490,7 @@ class ScatterPlot(QWidget):
             self.legend.addItem(sample, name)
         if entries:
             self.legend.setLabelTextSize("9pt")
+        self.plot.plotItem.layout.activate()  # place the legend column now, not at the next event
 
     # -- selection ------------------------------------------------------------------------------
     def set_selection(self, rows: Any) -> None:
@@ -400,7 +561,16 @@ class ScatterPlot(QWidget):
         text = self._labels[row] if self._labels is not None else ""
         return f"{text}  (row {row})" if text else f"row {row}"
 
+    def _refresh_hover(self) -> None:
+        """After the points changed, the hover label describes the point now under the pointer."""
+        if self.hover_label.isVisible() and self._last_scene_pos is not None:
+            self._on_mouse_moved(self._last_scene_pos)
+        else:
+            self.hover_label.hide()
+            self.hovered = None
+
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        self._last_scene_pos = scene_pos
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
             self.hover_label.hide()
             return
@@ -412,9 +582,9 @@ class ScatterPlot(QWidget):
         pixmap = self._thumbnails.get(self._images[row]) if self._images is not None else None
         if pixmap is not None:
             self.hover_label.setPixmap(pixmap)
-            self.hover_label.setToolTip(self.hover_text(row))
         else:
             self.hover_label.setText(self.hover_text(row))
+        self.hover_label.setToolTip(self.hover_text(row))
         self.hover_label.adjustSize()
         widget_pos = self.plot.mapFromScene(scene_pos)
         x = min(widget_pos.x() + 14, max(0, self.plot.width() - self.hover_label.width()))
@@ -492,6 +662,9 @@ class ScatterEditor(QWidget):
                              ("Size", self.size), ("Large data", self.large), ("k", self.k)):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
+        self.cluster_labels = QCheckBox("Cluster labels")
+        self.cluster_labels.setToolTip("Write each cluster's label at its centre (data from Clustering)")
+        bar.addWidget(self.cluster_labels)
         bar.addStretch(1)
 
         tools = QHBoxLayout()
@@ -504,6 +677,10 @@ class ScatterEditor(QWidget):
             self.modes.addButton(button, i)
             tools.addWidget(button)
         self.modes.buttonClicked[int].connect(lambda i: setattr(self.plot, "mode", MODES[i]))
+        self.images_as_points = QCheckBox("Images as points")
+        self.images_as_points.setToolTip("Draw each point as its image; thumbnails grow as you zoom in")
+        self.images_as_points.hide()
+        tools.addWidget(self.images_as_points)
         self.export_png, self.export_svg = QPushButton("Export PNG…"), QPushButton("Export SVG…")
         self.export_projector = QPushButton("Projector…")
         self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
@@ -523,19 +700,35 @@ class ScatterEditor(QWidget):
         notes_row.addWidget(self.project_all)
 
         self.plot = ScatterPlot()
+        self.grid = ImageGrid()
+        self.grid_title = QLabel("")
+        grid_panel = QWidget()
+        grid_layout = QVBoxLayout(grid_panel)
+        grid_layout.setContentsMargins(0, 0, 0, 0)
+        grid_layout.addWidget(self.grid_title)
+        grid_layout.addWidget(self.grid, 1)
+        self.grid_panel = grid_panel
+        self.grid_panel.hide()
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(self.plot)
+        split.addWidget(self.grid_panel)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(tools)
         layout.addLayout(notes_row)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(split, 1)
 
         self.projection.activated[str].connect(lambda v: self.context.apply({"projection": v}))
         self.large.activated[str].connect(lambda v: self.context.apply({"large_data": v}))
         for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
             combo.activated.connect(lambda _, n=name, c=combo: self.context.apply({n: c.currentData() or ""}))
         self.k.valueChanged.connect(lambda v: setattr(self.plot, "k", int(v)))
+        self.cluster_labels.clicked.connect(lambda on: self.context.apply({"cluster_labels": bool(on)}))
         self.project_all.clicked.connect(lambda: self.context.apply({"large_data": "all"}))
         self.plot.selectionChanged.connect(self._on_selection)
+        self.images_as_points.toggled.connect(self.plot.show_images)
         self.plot.neighboursShown.connect(self._on_neighbours)
         self.export_png.clicked.connect(lambda: self._export_image("PNG image (*.png)", ".png"))
         self.export_svg.clicked.connect(lambda: self._export_image("SVG drawing (*.svg)", ".svg"))
@@ -551,6 +744,7 @@ class ScatterEditor(QWidget):
         self._fill_columns()
         for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
             combo.setCurrentText(value)
+        self.cluster_labels.setChecked(bool(settings["cluster_labels"]))
         view = self.context.view()
         if not isinstance(view, ScatterView):
             result = self.context.result()
@@ -558,16 +752,25 @@ class ScatterEditor(QWidget):
             return
         meta = view.data.meta
         if self._view is None or view.projection is not self._view.projection or view.data is not self._view.data:
+            images = image_paths(view.data)
             self.plot.set_data(view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
-                               labels(meta, view.label or view.data.feature or ""), image_paths(view.data),
-                               view.data.vectors, view.projection.axes)
+                               labels(meta, view.label or view.data.feature or ""), images,
+                               view.data.vectors, view.projection.axes, meta)
+            self.images_as_points.setVisible(images is not None)
+            self.plot.show_images(images is not None and self.images_as_points.isChecked())
+            self.grid_panel.setVisible(images is not None)
         elif (view.color, view.size, view.label) != (self._view.color, self._view.size, self._view.label):
             self.plot.set_styles(color_mapping(meta, view.color), point_sizes(meta, view.size),
                                  labels(meta, view.label or view.data.feature or ""))
         # The saved setting, not the last result: right after a selection (or its undo) the
         # block has not re-run yet, and the plot must not flash back to the old selection.
         self.plot.set_selection(selection_rows(settings["selection"], len(view.data))[0])
+        if self._view is None or view.centres != self._view.centres:
+            self.plot.set_cluster_labels(np.array([c[1] for c in view.centres], dtype=float),
+                                         np.array([c[2] for c in view.centres], dtype=float),
+                                         [c[0] for c in view.centres] or None)
         self._view = view
+        self._fill_grid()
         notes = [note for _, note in view.projection.notes]
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
@@ -589,7 +792,20 @@ class ScatterEditor(QWidget):
 
     def _on_selection(self, rows: RowSet) -> None:
         self.context.apply({"selection": rows})
+        self._fill_grid()
         self._update_status()
+
+    def _fill_grid(self) -> None:
+        """The images of the selected points in the grid beside the map (of all points when none is selected)."""
+        images = self.plot._images
+        if images is None:
+            return
+        rows = self.plot.selection.tolist() if len(self.plot.selection) else list(range(len(images)))
+        shown = rows[:GRID_LIMIT]
+        self.grid.set_images(shown, [images[r] for r in shown], [self.plot.hover_text(r) for r in shown])
+        what = "selected" if len(self.plot.selection) else "all"
+        more = f" (first {GRID_LIMIT:,})" if len(rows) > GRID_LIMIT else ""
+        self.grid_title.setText(f"{len(rows):,} images, {what}{more}")
 
     def _on_neighbours(self, row: int, rows: list[int]) -> None:
         if row < 0:

@@ -1,0 +1,229 @@
+"""Classifier block: learns a label column from the vectors, scored honestly by stratified cross-validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.checks import AnalysisError
+from ..analysis.classification import MODELS, ClassificationResult, check_labels, cross_validate, fit_predict
+from ..analysis.spaces import space_mismatch, table_space, upstream_space
+from ..core.context import NodeContext
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
+from ..core.errors import NodeError
+from ..core.ports import EMBEDDINGS, TABLE
+from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.table import Table
+from ..core.workflow import Node
+
+TYPE = "classifier"
+
+
+@dataclass(frozen=True)
+class ClassifierView:
+    """What the editor shows beside the outputs: every data row with its cross-validated prediction."""
+
+    rows: Table
+    label: str
+    classes: tuple[str, ...]
+MISMATCH_USE = "a model trained on one embedding space cannot read vectors of another"
+HINTS = {
+    "too-few-rows": "Give it more rows that have a label.",
+    "too-few-classes": "Choose a column with at least two different values, or add rows of another class.",
+    "class-too-small": "Add rows to those classes, lower the folds, or leave those classes out.",
+    "too-many-classes": "Choose a column of categories, not of names or ids.",
+    "zero-vectors": "Check the block that made the vectors.",
+    "invalid-folds": "Set the folds to 2 or more.",
+    "dimension-mismatch": "Embed data and test with the same model.",
+    "label-length-mismatch": "",
+    "no-vectors": "Link the output of an embedding block (Text Embedding or Image Embedding).",
+}
+
+
+def columns_text(columns: Iterable[Any]) -> str:
+    """The column names as a user reads them in a message."""
+    return ", ".join(f"'{c}'" for c in columns) or "none"
+
+
+def label_problem(table: Table, label: str) -> tuple[str, str, str] | None:
+    """(code, message, hint) when `label` cannot be the column to learn in `table`, else None."""
+    if not label:
+        return ("label-not-set", f"no label column is chosen (the input's columns: {columns_text(table.columns)}).",
+                "Choose the column with the classes to learn in the block's settings.")
+    if label not in table.meta.columns:
+        return ("label-not-a-column", f"the label '{label}' is not a column of its data; the columns there are "
+                                      f"{columns_text(table.columns)}.", "Choose one of those columns as the label.")
+    return None
+
+
+def confusion_table(result: ClassificationResult) -> Table:
+    """The confusion matrix as a table: `true`, then one column of counts per predicted class."""
+    frame = result.confusion.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    frame.insert(0, "true", [str(c) for c in frame.index])
+    return Table(frame.reset_index(drop=True), feature="true")
+
+
+def cross_validated_rows(data: Table, result: ClassificationResult) -> Table:
+    """The data rows with `predicted`, `probability`, `fold` and `correct` (empty for rows left out)."""
+    meta = data.meta.copy()
+    rows = result.predictions.index.to_numpy()
+    predicted = np.full(len(meta), None, dtype=object)
+    predicted[rows] = result.predictions["predicted"].to_numpy(dtype=object)
+    probability = np.full(len(meta), np.nan)
+    probability[rows] = result.predictions["probability"].to_numpy()
+    fold = pd.array([pd.NA] * len(meta), dtype="Int64")
+    fold[rows] = result.predictions["fold"].to_numpy()
+    correct = pd.array([pd.NA] * len(meta), dtype="boolean")
+    correct[rows] = result.predictions["correct"].to_numpy()
+    for name, values in (("predicted", predicted), ("probability", probability), ("fold", fold),
+                         ("correct", correct)):
+        meta[name] = pd.Series(values, index=meta.index)
+    return replace(data, meta=meta)
+
+
+def score_sentence(scores: pd.DataFrame, folds: int) -> str:
+    """'accuracy 0.95 ± 0.03 (baseline 0.20), macro F1 …' from the scores table."""
+    parts = []
+    for metric in ("accuracy", "macro F1"):
+        row = scores[(scores["metric"] == metric) & (scores["class"] == "")].iloc[0]
+        parts.append(f"{metric} {row['value']:.2f} ± {row['std']:.2f} (baseline {row['baseline']:.2f})")
+    return f"{', '.join(parts)}, over {folds} folds"
+
+
+def _analysis_error(ctx: NodeContext, exc: AnalysisError, label: str) -> NodeError:
+    return NodeError(f"{ctx.title}: {exc} (label column '{label}')", exc.code, HINTS.get(exc.code, ""))
+
+
+def _vectors(ctx: NodeContext, table: Table, name: str) -> np.ndarray:
+    if table.vectors is None:
+        raise NodeError(f"{ctx.title}: its {name} input has no vectors.", "no-vectors", HINTS["no-vectors"])
+    return table.vectors
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Cross-validate the classifier on `data`; with `test`, also fit on all of `data` and predict `test`."""
+    data: Table = ctx.inputs["data"]
+    test: Table | None = ctx.inputs.get("test")
+    label, model, folds, seed = (ctx.settings["label"], ctx.settings["model"], int(ctx.settings["folds"]),
+                                 int(ctx.settings["seed"]))
+    vectors = _vectors(ctx, data, "data")
+    problem = label_problem(data, label)
+    if problem:
+        code, message, hint = problem
+        raise NodeError(f"{ctx.title}: {message}", code, hint)
+    if test is not None:
+        test_vectors = _vectors(ctx, test, "test")
+        mismatch = space_mismatch(table_space(data), table_space(test), "data", "test", MISMATCH_USE)
+        if mismatch:
+            code, message, hint = mismatch
+            raise NodeError(f"{ctx.title}: {message}", code, hint)
+    share = 0.8 if test is not None else 1.0
+    try:
+        result = cross_validate(vectors, data.meta[label], model, folds, seed,
+                                progress=lambda f, m: ctx.progress(share * f, m), cancelled=lambda: ctx.cancelled)
+        predicted = None if test is None else fit_predict(
+            vectors, data.meta[label], test_vectors, model, seed,
+            progress=lambda f, m: ctx.progress(share + (1 - share) * f, f"test: {m}"), cancelled=lambda: ctx.cancelled)
+    except AnalysisError as exc:
+        raise _analysis_error(ctx, exc, label) from None
+    for code, note in result.notes:
+        ctx.report(Severity.WARNING, code, note, "Rows without a label can be predicted through the test input."
+                   if code == "missing-labels" else "")
+    if predicted is not None:
+        for code, note in predicted.notes:
+            if code == "nan-vectors" and len(predicted.skipped):
+                ctx.report(Severity.WARNING, code, note)
+    ctx.summary = f"{len(result.classes)} classes: {score_sentence(result.scores, folds)}"
+    cross_validated = cross_validated_rows(data, result)
+    ctx.view = ClassifierView(cross_validated, label, tuple(str(c) for c in result.classes))
+    if predicted is None or test is None:
+        predictions = cross_validated
+    else:
+        meta = test.meta.copy()
+        rows = range(len(meta))
+        meta["predicted"] = predicted.predictions["predicted"].reindex(rows).to_numpy(dtype=object)
+        meta["probability"] = predicted.predictions["probability"].reindex(rows).to_numpy()
+        predictions = replace(test, meta=meta)
+        ctx.summary += f"; {len(predicted.predictions):,} test rows predicted"
+    scores = Table(result.scores, provenance={"model": model, "probability": result.probability})
+    return {"predictions": predictions, "scores": scores, "confusion": confusion_table(result)}
+
+
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """Data and test from one model; once the data is known, `label` is one of its columns with learnable classes."""
+    settings = context.settings(node)
+    if context.source_of(node, "test") is not None:
+        found = space_mismatch(upstream_space(context, node, "data"), upstream_space(context, node, "test"),
+                               "data", "test", MISMATCH_USE)
+        if found:
+            code, message, hint = found
+            link = context.link_into(node, "test")
+            yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id,
+                        link_id=link.id if link is not None else None)
+    source = context.source_of(node, "data")
+    value = context.output_of(*source) if source else None
+    label = str(settings.get("label") or "")
+    if not isinstance(value, Table):
+        if not label:
+            yield error("label-not-set", f"“{node.title}”: no label column is chosen.",
+                        "Choose the column with the classes to learn in the block's settings.", node_id=node.id)
+        return
+    problem = label_problem(value, label)
+    if problem:
+        code, message, hint = problem
+        yield error(code, f"“{node.title}”: {message}", hint, node_id=node.id)
+        return
+    folds = settings.get("folds")
+    try:
+        check_labels(value.meta[label], folds if isinstance(folds, int) and folds >= 2 else 2)
+    except AnalysisError as exc:
+        yield error(exc.code, f"“{node.title}”: {exc} (label column '{label}')", HINTS.get(exc.code, ""),
+                    node_id=node.id)
+
+
+def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
+    """Predictions keep the vectors of the rows they predict (test when linked, else data)."""
+    if port != "predictions":
+        return None
+    return upstream("test") or upstream("data")
+
+
+SPEC = NodeSpec(
+    type=TYPE,
+    title="Classifier",
+    category="Analysis",
+    description="Learn a label column from the vectors (logistic regression, k-NN or a linear SVM), tested by "
+                "cross-validation against the majority-class baseline; optionally predict new rows.",
+    icon="classifier",
+    inputs=(
+        Port("data", EMBEDDINGS, description="The rows to learn from, with a label column."),
+        Port("test", EMBEDDINGS, required=False,
+             description="Rows to predict with a model fitted on all of data (same embedding model)."),
+    ),
+    outputs=(
+        Port("predictions", EMBEDDINGS, description="Every row with predicted, probability, fold and correct "
+                                                    "(with test: the test rows with predicted and probability)."),
+        Port("scores", TABLE, description="metric, class, value, std, baseline: accuracy, macro F1, per-class "
+                                          "precision and recall."),
+        Port("confusion", TABLE, description="The confusion matrix: one row per true class, one column per "
+                                             "predicted class."),
+    ),
+    settings=(
+        Setting("label", "column", "", label="Label", help="The column to learn (required)."),
+        Setting("model", "choice", "logistic_regression", label="Model", choices=MODELS,
+                help="logistic_regression: linear, with probabilities; knn: the label of most of the 5 nearest "
+                     "rows (cosine); linear_svm: a linear support vector machine."),
+        Setting("folds", "int", 5, label="Folds", minimum=2, maximum=100, code="invalid-folds",
+                help="Stratified cross-validation: each row is predicted by a model trained on the other folds."),
+        Setting("seed", "int", 0, label="Seed", minimum=0, maximum=2**31 - 1,
+                help="How the rows are shuffled into folds; the same seed gives the same folds."),
+    ),
+    run=run,
+    check=check,
+    describes_output=describe,
+    help_page="classifier",
+)

@@ -1,0 +1,119 @@
+"""The Clustering and Classifier editors and the cluster labels on the Scatter, on real GloVe and image runs."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt5.QtCore import Qt
+
+from embedflow.io import resources
+from embedflow.io.workflow_file import read_workflow
+
+WORD_CLUSTERS = resources.resource("examples", "word-clusters.embedflow")
+TEACH = resources.resource("examples", "teach-a-classifier.embedflow")
+
+
+def node_titled(window, title: str) -> str:
+    return next(node.id for node in window.document.workflow.nodes.values() if node.title == title)
+
+
+def open_and_run(window, qtbot, path):
+    assert window.open_example(path)
+    nodes = list(window.document.workflow.nodes)
+    qtbot.waitUntil(lambda: not window.runs.running and all(window.runs.state(n).state == "done" for n in nodes),
+                    timeout=60000)
+
+
+def editor_of(window, qtbot, title: str):
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+
+    node_id = node_titled(window, title)
+    context = EditorContext(window.document, window.runs, node_id)
+    widget = editor_factory(window.document.workflow.nodes[node_id].type)(context)
+    qtbot.addWidget(widget)
+    widget.resize(860, 880)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def words(window, qtbot):
+    open_and_run(window, qtbot, WORD_CLUSTERS)
+    return window
+
+
+def test_word_clusters_on_the_canvas_recover_the_categories_and_learn_them(words):
+    from sklearn.metrics import adjusted_rand_score
+
+    clustered = words.runs.result(node_titled(words, "Clustering")).outputs["clustered"].meta
+    assert adjusted_rand_score(clustered["category"], clustered["cluster"]) >= 0.9
+    summary = words.runs.result(node_titled(words, "Classifier")).summary
+    assert "accuracy 1.00" in summary and "baseline 0.20" in summary
+    assert sum(words.messages.counts().values()) == 0
+
+
+def test_clustering_editor_shows_the_sizes_silhouette_and_labels(words, qtbot, tmp_path):
+    editor = editor_of(words, qtbot, "Clustering")
+    assert editor.table.rowCount() == 5
+    assert [editor.table.item(r, 2).text() for r in range(5)] == ["12"] * 5
+    assert "silhouette <b>0.469</b>" in editor.quality.text()
+    labels = editor.labels()
+    assert "cat · dog · rabbit" in labels and "four · three · five" in labels
+    editor.grab().save(str(tmp_path / "clustering-editor.png"))
+
+
+def test_clustering_editor_follows_a_new_k(words, qtbot):
+    editor = editor_of(words, qtbot, "Clustering")
+    words.document.update_settings(node_titled(words, "Clustering"), {"k": 3})
+    qtbot.waitUntil(lambda: editor.table.rowCount() == 3, timeout=20000)
+
+
+def test_scatter_of_clusters_writes_their_labels_on_the_map(words, qtbot):
+    editor = editor_of(words, qtbot, "Cluster map")
+    texts = sorted(editor.plot.label_layer.shown_texts("clusters"))
+    assert len(texts) == 5 and "cat · dog · rabbit" in texts
+    assert editor.cluster_labels.isChecked()
+    editor.cluster_labels.click()
+    qtbot.waitUntil(lambda: editor.plot.label_layer.shown_texts("clusters") == [], timeout=20000)
+    assert words.document.workflow.nodes[node_titled(words, "Cluster map")].settings["cluster_labels"] is False
+
+
+def test_classifier_editor_shows_accuracy_beside_the_baseline_and_a_coloured_confusion_matrix(words, qtbot, tmp_path):
+    editor = editor_of(words, qtbot, "Classifier")
+    assert "accuracy <b>1.00</b>" in editor.headline.text() and "<b>0.20</b>" in editor.headline.text()
+    assert editor.confusion.rowCount() == editor.confusion.columnCount() == 5
+    diagonal = editor.confusion.item(0, 0)
+    off = editor.confusion.item(0, 1)
+    assert diagonal.text() == "12" and off.text() == "0"
+    assert diagonal.background().color().lightness() < off.background().color().lightness()
+    assert editor.per_class.rowCount() == 5
+    editor.grab().save(str(tmp_path / "classifier-editor-words.png"))
+
+
+def test_clicking_a_confusion_cell_lists_its_rows(words, qtbot):
+    editor = editor_of(words, qtbot, "Classifier")
+    rect = editor.confusion.visualItemRect(editor.confusion.item(0, 0))
+    qtbot.mouseClick(editor.confusion.viewport(), Qt.LeftButton, pos=rect.center())
+    assert editor.rows.count() == 12
+    assert "12 'animals' row(s) predicted as 'animals'" in editor.rows_title.text()
+    assert all("animals → animals" in editor.rows.item(i).text() for i in range(12))
+
+
+def test_teach_a_classifier_lists_the_misclassified_images_with_thumbnails(window, qtbot, tmp_path):
+    open_and_run(window, qtbot, TEACH)
+    editor = editor_of(window, qtbot, "Classifier")
+    predictions = editor._view.rows.meta
+    wrong = predictions.index[predictions["correct"] == False].tolist()  # noqa: E712 - a nullable column
+    assert 0 < len(wrong) < 23 / 2
+    qtbot.mouseClick(editor.mistakes_button, Qt.LeftButton)
+    assert editor.listed_rows() == wrong
+    assert all(not editor.rows.item(i).icon().isNull() for i in range(editor.rows.count()))
+    assert editor.rows.viewMode() == editor.rows.IconMode
+    editor.grab().save(str(tmp_path / "classifier-editor-images.png"))
+
+
+def test_the_examples_read_back_with_the_new_blocks():
+    for path in (WORD_CLUSTERS, TEACH):
+        workflow, diagnostics = read_workflow(path)
+        assert diagnostics == [] and {"clustering", "classifier"} & {n.type for n in workflow.nodes.values()}

@@ -1,0 +1,78 @@
+"""A result window shows its block's current output: it follows re-runs, says when it is updating or
+failed, and each output has one window."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication, QCheckBox, QDoubleSpinBox, QSpinBox
+
+from embedflow_canvas.result_window import ResultWindow
+from tests import helpers
+
+
+def open_windows() -> list[ResultWindow]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, ResultWindow) and w.isVisible()]
+
+
+def numbers_into(window, qtbot, second: str) -> tuple[str, str]:
+    doc = window.document
+    source = doc.add_node("t_numbers", (-150.0, 0.0))
+    target = doc.add_node(second, (150.0, 0.0))
+    doc.connect(source, "data", target, "data")
+    return source, target
+
+
+def test_an_open_result_follows_a_settings_change_and_show_again_raises_the_same_window(window, qtbot):
+    _source, scale = numbers_into(window, qtbot, "t_scale")
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    dialog = window.editor.open_editor(scale)
+    dialog.show_buttons["embeddings"].click()
+    (shown,) = open_windows()
+    assert shown.windowTitle() == "Scale — embeddings"
+    assert shown.viewer.model.data(shown.viewer.model.index(2, 1)).startswith("[2.000, 2.000]")
+    dialog.findChild(QDoubleSpinBox).setValue(10.0)
+    qtbot.waitUntil(lambda: shown.viewer.model.data(shown.viewer.model.index(2, 1)).startswith("[20.00"),
+                    timeout=10000)
+    assert not shown.banner.isVisible()
+    qtbot.waitUntil(lambda: dialog.show_buttons["embeddings"].isEnabled(), timeout=10000)
+    dialog.show_buttons["embeddings"].click()
+    assert open_windows() == [shown]
+
+
+def test_a_result_window_says_updating_while_its_block_runs(window, qtbot):
+    helpers.gate_open.set()
+    source, gate = numbers_into(window, qtbot, "t_gate")
+    qtbot.waitUntil(lambda: window.runs.state(gate).state == "done", timeout=10000)
+    shown = window.editor.show_output(gate, "data")
+    assert shown.viewer.model.rowCount() == 3
+    helpers.gate_open.clear()
+    helpers.gate_entered.clear()
+    window.editor.open_editor(source).findChild(QSpinBox).setValue(7)
+    qtbot.waitUntil(helpers.gate_entered.is_set, timeout=10000)
+    qtbot.waitUntil(lambda: shown.banner.isVisible(), timeout=10000)
+    assert shown.banner.text() == "Updating…"
+    helpers.gate_open.set()
+    qtbot.waitUntil(lambda: shown.viewer.model.rowCount() == 7, timeout=10000)
+    assert not shown.banner.isVisible()
+
+
+def test_a_result_window_says_when_its_block_failed(window, qtbot):
+    _source, scale = numbers_into(window, qtbot, "t_scale")
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    shown = window.editor.show_output(scale, "embeddings")
+    window.editor.open_editor(scale).findChild(QCheckBox).setChecked(True)
+    qtbot.waitUntil(lambda: shown.banner.text().startswith("This block failed: asked to fail"), timeout=10000)
+    assert shown.banner.isVisible()
+    assert shown.viewer.model.rowCount() == 3
+
+
+def test_a_result_window_closes_with_escape_and_when_its_block_is_deleted(window, qtbot):
+    _source, scale = numbers_into(window, qtbot, "t_scale")
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    QTest.keyClick(window.editor.show_output(scale, "embeddings").viewer.table, Qt.Key_Escape)
+    assert open_windows() == [] and window.editor.results == {}
+    window.editor.show_output(scale, "embeddings")
+    window.scene.select_only([scale])
+    window.editor.delete_selection()
+    assert open_windows() == [] and window.editor.results == {}

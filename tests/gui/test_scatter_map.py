@@ -1,0 +1,227 @@
+"""The interactive map as a user reads it: legend beside the plot, labels, search, density, images as points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
+from embedflow_canvas.views.scatter_view import ScatterPlot
+from PIL import Image
+from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtGui import QColor
+
+from embedflow.blocks.scatter.style import color_mapping, point_sizes
+from embedflow.core.rows import RowSet
+from tests.gui.conftest import mouse_move
+from tests.gui.test_teaching_examples import finished
+
+from embedflow.io import resources
+
+
+def shown_plot(qtbot, coords, meta, labels="name", images=None, size=(640, 520)):
+    plot = ScatterPlot()
+    qtbot.addWidget(plot)
+    plot.resize(*size)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_data(np.asarray(coords, dtype=np.float32), color_mapping(meta, "group"), point_sizes(meta, ""),
+                  meta[labels].to_numpy() if labels else None, images, None, meta=meta)
+    return plot
+
+
+def grid(rows=100):
+    side = int(np.sqrt(rows))
+    coords = np.array([(i % side, i // side) for i in range(rows)], dtype=np.float32)
+    meta = pd.DataFrame({"name": [f"p{i}" for i in range(rows)], "group": [f"g{i % 3}" for i in range(rows)]})
+    return coords, meta
+
+
+def screen(plot, x, y):
+    return plot.plot.mapFromScene(plot.view_box.mapViewToScene(QPointF(x, y)))
+
+
+def test_the_legend_sits_beside_the_plot_not_on_the_points(qtbot):
+    plot = shown_plot(qtbot, *grid())
+    assert len(plot.legend.items) == 3
+    assert plot.legend.sceneBoundingRect().left() >= plot.view_box.sceneBoundingRect().right() - 1
+
+
+def test_every_label_is_drawn_when_there_are_few(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta, size=(900, 520))
+    assert sorted(plot.label_layer.shown_texts("points")) == sorted(meta["name"])
+    with_labels = plot.plot.grab().toImage()
+    plot.set_styles(color_mapping(meta, "group"), point_sizes(meta, ""), None)
+    assert plot.label_layer.shown_texts("points") == []
+    assert plot.plot.grab().toImage() != with_labels  # the labels are painted, not only chosen
+
+
+def test_a_label_that_would_cross_the_right_edge_is_written_left_of_its_point(qtbot):
+    coords, meta = grid(4)
+    plot = shown_plot(qtbot, coords, meta.assign(name=["a", "b", "c", "a rather long label"]))
+    plot.view_box.setRange(xRange=(-0.5, 1.05), yRange=(-0.5, 1.5), padding=0)
+    shown = dict(zip(plot.label_layer.shown_texts("points"), plot.label_layer.on_left["points"]))
+    assert shown["a rather long label"] and not shown["a"]
+
+
+def test_with_many_labels_the_most_separated_are_drawn_without_overlap(qtbot):
+    rng = np.random.default_rng(0)
+    coords = np.vstack([rng.normal(0, 0.3, (20_000, 2)), [[4.0, 4.0]]])
+    meta = pd.DataFrame({"name": [f"w{i}" for i in range(20_000)] + ["lonely"], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta)
+    shown = plot.label_layer.shown_texts("points")
+    assert 20 < len(shown) <= MAX_LABELS
+    assert "lonely" in shown
+    plot.plot.grab().save("/tmp/views13/map-20k-labels.png")
+
+
+def test_spread_keeps_boxes_in_priority_order_that_do_not_overlap():
+    x = np.array([0.0, 5.0, 30.0, 31.0])
+    kept = spread(x, np.zeros(4), np.full(4, 20.0), np.full(4, 10.0), limit=10)
+    assert kept.tolist() == [0, 2]
+
+
+def test_labels_follow_zoom_showing_more_of_a_dense_cluster(qtbot):
+    rng = np.random.default_rng(1)
+    coords = rng.normal(0, 1, (3_000, 2))
+    meta = pd.DataFrame({"name": [f"w{i}" for i in range(3_000)], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta)
+    before = set(plot.label_layer.shown_texts("points"))
+    plot.view_box.setRange(xRange=(-0.3, 0.3), yRange=(-0.3, 0.3), padding=0)
+    inside = {meta["name"][i] for i in np.flatnonzero((np.abs(coords) < 0.3).all(axis=1))}
+    after = set(plot.label_layer.shown_texts("points"))
+    assert after <= inside and len(after & inside) > len(before & inside)
+
+
+def test_after_a_projection_change_the_hover_label_names_the_point_now_under_the_pointer(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.view_box.setRange(xRange=(-0.5, 9.5), yRange=(-0.5, 9.5), padding=0)
+    mouse_move(plot.plot.viewport(), screen(plot, 0, 0))
+    assert plot.hovered == 0 and "p0" in plot.hover_label.text()
+    moved = np.roll(coords, 55, axis=0)  # now row 55 sits at (0, 0)
+    plot.set_data(moved, color_mapping(meta, "group"), point_sizes(meta, ""), meta["name"].to_numpy(), meta=meta)
+    plot.view_box.setRange(xRange=(-0.5, 9.5), yRange=(-0.5, 9.5), padding=0)
+    assert plot.hovered == 55 and "p55" in plot.hover_label.text()
+
+
+def test_typing_a_word_highlights_it_centres_the_view_and_enter_selects_it(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.view_box.setRange(xRange=(-0.5, 2.5), yRange=(-0.5, 2.5), padding=0)
+    qtbot.keyClicks(plot.search_box, "P87")
+    assert plot.matches.tolist() == [87]
+    assert len(plot.match_item.data) == 1
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    assert (x0 + x1) / 2 == pytest.approx(7) and (y0 + y1) / 2 == pytest.approx(8)
+    assert x1 - x0 == pytest.approx(3)  # centred, not zoomed
+    with qtbot.waitSignal(plot.selectionChanged) as signal:
+        qtbot.keyClick(plot.search_box, Qt.Key_Return)
+    assert signal.args[0] == RowSet.of([87])
+    assert "1 match" in plot.search_status.text()
+
+
+def test_any_column_value_finds_its_rows_and_a_part_of_a_word_finds_words_containing_it(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    qtbot.keyClicks(plot.search_box, "g1")
+    assert plot.matches.tolist() == list(range(1, 100, 3))
+    plot.search_box.clear()
+    assert len(plot.matches) == 0 and len(plot.match_item.data) == 0
+    qtbot.keyClicks(plot.search_box, "p9")  # p9 itself, exactly
+    assert plot.matches.tolist() == [9]
+    plot.search_box.clear()
+    meta2 = meta.assign(name=[f"word{i}" for i in range(100)])
+    plot.set_data(coords, color_mapping(meta2, "group"), point_sizes(meta2, ""), meta2["name"].to_numpy(), meta=meta2)
+    qtbot.keyClicks(plot.search_box, "rd9")
+    assert plot.matches.tolist() == [9, *range(90, 100)]
+
+
+def test_twenty_thousand_points_fade_by_density_so_a_blob_shows_its_core(qtbot):
+    rng = np.random.default_rng(2)
+    coords = np.vstack([rng.normal(0, 0.2, (20_000, 2)), rng.uniform(-3, 3, (50, 2))])
+    meta = pd.DataFrame({"name": "", "group": "a"}, index=range(len(coords)))
+    plot = shown_plot(qtbot, coords, meta, labels=None)
+    alphas = np.array([brush.color().alpha() for brush in plot.scatter.data["brush"]])
+    centre = np.flatnonzero(np.hypot(*coords.T) < 0.1)
+    assert alphas[centre].max() < alphas[-50:].min()
+    assert plot.scatter.opts["pen"].style() == Qt.NoPen
+    plot.plot.grab().save("/tmp/views13/map-20k-density.png")
+
+
+def test_a_million_points_drawn_as_an_image_are_opaque_where_dense_and_faint_where_sparse(qtbot):
+    rng = np.random.default_rng(3)
+    coords = np.vstack([rng.normal(0, 0.2, (300_000, 2)), rng.uniform(-3, 3, (300, 2))])
+    meta = pd.DataFrame({"group": np.zeros(len(coords), dtype=int).astype(str)})
+    plot = shown_plot(qtbot, coords, meta, labels=None)
+    assert plot.raster_mode
+    image = plot.raster.image  # [x, y, rgba]
+    painted = image[..., 3][image[..., 3] > 0]
+    assert painted.max() >= 200 and painted.min() <= 120
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """A red, a green and a blue picture for every third point."""
+    paths = []
+    for name, colour in (("red", (230, 0, 0)), ("green", (0, 200, 0)), ("blue", (0, 0, 230))):
+        path = tmp_path / f"{name}.png"
+        Image.new("RGB", (64, 48), colour).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_images_as_points_draw_a_thumbnail_at_each_point_growing_with_zoom(qtbot, photos):
+    coords, meta = grid()
+    images = [photos[i % 3] for i in range(100)]
+    plot = shown_plot(qtbot, coords, meta, images=images)
+    assert len(plot.image_layer.shown) == 0
+    plot.show_images(True)
+    assert len(plot.image_layer.shown) == 100
+    small = plot.image_layer.side
+    picture = plot.plot.grab().toImage()
+    at = screen(plot, 0, 0)  # row 0: red
+    assert QColor(picture.pixel(at.x(), at.y())).red() > 200 and QColor(picture.pixel(at.x(), at.y())).green() < 60
+    plot.plot.grab().save("/tmp/views13/map-images.png")
+    plot.view_box.setRange(xRange=(-0.5, 3.5), yRange=(-0.5, 3.5), padding=0)
+    assert plot.image_layer.side > small
+    assert set(plot.image_layer.shown.tolist()) <= {i for i in range(100) if i % 10 <= 3 and i // 10 <= 3}
+
+
+def test_thousands_of_images_draw_at_most_a_few_hundred_thumbnails(qtbot, photos):
+    rng = np.random.default_rng(4)
+    coords = rng.normal(0, 1, (5_000, 2))
+    meta = pd.DataFrame({"name": [f"i{i}" for i in range(5_000)], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(5_000)])
+    plot.show_images(True)
+    assert 30 < len(plot.image_layer.shown) <= MAX_IMAGES
+
+
+def test_cluster_labels_and_point_labels_share_one_layer_and_clusters_win_space(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.set_cluster_labels(np.array([4.3]), np.array([4.0]), ["middle cluster"])
+    assert plot.label_layer.shown_texts("clusters") == ["middle cluster"]
+    assert len(plot.label_layer.shown_texts("points")) < 100  # those under the cluster label give way
+    assert list(plot.label_layer.groups) == ["clusters", "points"]
+
+
+def test_the_image_map_editor_shows_images_as_points_and_the_selected_images_in_a_grid(window, qtbot):
+    assert window.open_example(resources.resource("examples", "image-map.embedflow"))
+    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=60000)
+    [scatter] = [n.id for n in window.document.workflow.nodes.values() if n.type == "scatter"]
+    editor = window.editor.open_editor(scatter).editor
+    assert editor.images_as_points.isVisible() and editor.grid_panel.isVisible()
+    assert editor.grid.model().rowCount() == 23  # nothing selected: every image
+    editor.images_as_points.click()
+    assert len(editor.plot.image_layer.shown) == 23
+    plot = editor.plot
+    plot.select_rect(plot.view_box.viewRect())  # as a rectangle drag over the whole map
+    rows = plot.selection[:5]
+    plot.select_polygon(np.array([[plot.coords[r, 0] + dx, plot.coords[r, 1] + dy]
+                                  for r in rows[:1] for dx, dy in ((-1e-3, -1e-3), (1e-3, -1e-3), (0, 1e-3))]))
+    assert editor.grid.model().rowCount() == 1
+    assert editor.grid.model().paths[0] == plot._images[rows[0]]
+    assert "1 images, selected" in editor.grid_title.text() or "1 image" in editor.grid_title.text()
+    editor.window().grab().save("/tmp/views13/image-map-editor.png")

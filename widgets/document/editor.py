@@ -1,0 +1,261 @@
+"""The workflow editor: the composite that owns the scene, view, undo stack, interactions and clipboard.
+
+Orange's SchemeEditWidget is the model: the main window around it keeps only menus, docks and files.
+It also owns the runs of the open workflow, the block's settings windows and result windows, and
+paints what the status presenter derives from the runs.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable
+
+from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, pyqtSignal
+from PyQt5.QtWidgets import QApplication, QMenu, QVBoxLayout, QWidget
+
+from embedflow.core.diagnostics import Diagnostic
+from embedflow.core.table import EncodedText, Table
+from embedflow.core.workflow import Workflow, WorkflowEvent
+
+from .. import status
+from ..canvas.node_item import NodeItem
+from ..canvas.scene import CanvasScene
+from ..canvas.view import CanvasView
+from ..editors.context import EditorContext
+from ..editors.dialog import EditorDialog
+from ..result_window import ResultWindow
+from ..run_controller import RunController
+from .document import CLIPBOARD_MIME, WorkflowDocument
+from .interactions import CanvasInteractions
+
+
+class WorkflowEditor(QWidget):
+    """Edits one workflow on a canvas.
+
+    Signals: notice(text) for the status bar; stateShown(node id) after a block's run state is painted.
+    """
+
+    notice = pyqtSignal(str)
+    stateShown = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = WorkflowDocument(self)
+        self.scene = CanvasScene(self)
+        self.view = CanvasView(self.scene, self)
+        self.interactions = CanvasInteractions(self.document, self.view)
+        self.runs = RunController(self)
+        self.editors: dict[str, EditorDialog] = {}
+        self.results: dict[tuple[str, str], ResultWindow] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.scene.nodeActivated.connect(self.open_editor)
+        self.interactions.notice.connect(self.notice)
+        self.runs.nodeStateChanged.connect(self.paint_state)
+        self.view.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        # Esc reaches the view only when no title or note is being edited (there Esc cancels the edit).
+        self.view.escapePressed.connect(self.runs.cancel)
+
+    # -- the workflow ---------------------------------------------------------------------------
+    def set_workflow(self, workflow: Workflow, path: str | None, modified: bool = False) -> None:
+        """Edit `workflow` (from `path`): windows of the previous one close, the history starts afresh."""
+        self.close_windows()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.scene.set_workflow(workflow)
+        self.document.replace(workflow, path, modified)
+        self._unsubscribe = workflow.subscribe(self._on_model_event)
+        self.runs.set_workflow(workflow, self.document.base_dir)
+        for node_id in workflow.nodes:
+            self.paint_state(node_id)
+
+    def close_windows(self) -> None:
+        """Close every settings and result window."""
+        for window in [*self.editors.values(), *self.results.values()]:
+            window.close()
+        self.editors.clear()
+        self.results.clear()
+
+    def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """Show validation findings on the canvas and in the open settings windows."""
+        self.diagnostics = diagnostics
+        self.scene.set_diagnostics(diagnostics)
+        for dialog in self.editors.values():
+            dialog.context.set_diagnostics(diagnostics)
+
+    def _on_model_event(self, event: WorkflowEvent) -> None:
+        if event.kind == "node-removed":
+            for window in self._windows_of(event.item.id):
+                window.close()
+        elif event.kind == "title-changed":
+            for (node_id, _port), window in self.results.items():
+                if node_id == event.item.id:
+                    window.set_title(event.item.title)
+
+    def _windows_of(self, node_id: str) -> list[QWidget]:
+        windows: list[QWidget] = [w for (n, _p), w in self.results.items() if n == node_id]
+        return windows + ([self.editors[node_id]] if node_id in self.editors else [])
+
+    # -- run states --------------------------------------------------------------------------------
+    def paint_state(self, node_id: str) -> None:
+        """Show a block's run state on the canvas and in its result windows."""
+        item = self.scene.nodes.get(node_id)
+        if item is None:
+            return
+        live, result = self.runs.state(node_id), self.runs.result(node_id)
+        shown = status.node_status(live, result)
+        item.set_run_state(shown.state, shown.fraction, shown.text, shown.summary, shown.messages)
+        for (owner, port), window in self.results.items():
+            if owner == node_id:
+                window.show_value(status.output_value(live, result, port), status.result_window_note(live, result))
+        self.stateShown.emit(node_id)
+
+    def focus_node(self, node_id: str) -> None:
+        """Select a node and bring it into view."""
+        item = self.scene.nodes.get(node_id)
+        if item is not None:
+            self.scene.select_only([node_id])
+            self.view.ensureVisible(item, 80, 80)
+
+    def focus_link(self, link_id: str) -> None:
+        """Select a link and bring it into view."""
+        item = self.scene.links.get(link_id)
+        if item is not None:
+            self.scene.clearSelection()
+            item.setSelected(True)
+            self.view.ensureVisible(item, 80, 80)
+
+    # -- settings and result windows ---------------------------------------------------------------
+    def open_editor(self, node_id: str) -> EditorDialog:
+        """Show the settings window of a block (one window per block)."""
+        dialog = self.editors.get(node_id)
+        if dialog is None:
+            context = EditorContext(self.document, self.runs, node_id)
+            context.set_diagnostics(self.diagnostics)
+            dialog = EditorDialog(context, self.show_output, self.window())
+            # finished, not destroyed: PyQt may call a Python slot of `destroyed` after freeing it.
+            dialog.finished.connect(partial(self._forget, self.editors, node_id))
+            self.editors[node_id] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_output(self, node_id: str, port: str) -> ResultWindow | None:
+        """Show a block's output (one window per output, kept current); a notice when there is none yet."""
+        key = (node_id, port)
+        window = self.results.get(key)
+        live, result = self.runs.state(node_id), self.runs.result(node_id)
+        title = self.document.workflow.nodes[node_id].title
+        if window is None:
+            value = status.output_value(live, result, port)
+            if not isinstance(value, (Table, EncodedText)):
+                self.notice.emit(status.no_output_note(title, port, live, result))
+                return None
+            window = ResultWindow(node_id, port, self.window())
+            window.setAttribute(Qt.WA_DeleteOnClose)
+            window.set_title(title)
+            window.closed.connect(partial(self._forget, self.results, key))
+            self.results[key] = window
+            window.show_value(value, "")
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    @staticmethod
+    def _forget(windows: dict, key: object, *_: object) -> None:
+        windows.pop(key, None)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        node = self.scene.node_at(self.view.mapToScene(pos))
+        menu = QMenu(self)
+        if isinstance(node, NodeItem):
+            if not node.isSelected():
+                self.scene.select_only([node.node_id])
+            menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))
+            menu.addAction("Rename", lambda: node.title_item.start_editing())
+            for port in node.outputs:
+                menu.addAction(f"Show output '{port}'", lambda p=port: self.show_output(node.node_id, p))
+            menu.addAction("Run up to here", lambda: self.runs.run([node.node_id]))
+            menu.addSeparator()
+            menu.addAction("Duplicate", self.duplicate)
+            menu.addAction("Delete", self.delete_selection)
+        else:
+            position = self.view.mapToScene(pos)
+            menu.addAction("Add block…", lambda: self.interactions.quick_search(position, ""))
+            menu.addAction("Add note", lambda: self.add_note(position))
+            menu.addAction("Add arrow", lambda: self.add_arrow(position))
+            menu.addAction("Paste", self.paste)
+        menu.popup(self.view.mapToGlobal(pos))
+
+    # -- editing -----------------------------------------------------------------------------------
+    def delete_selection(self) -> None:
+        """Delete the selected blocks, links and notes (one undo step)."""
+        self.document.remove(self.scene.selected_node_ids(), self.scene.selected_link_ids(),
+                             self.scene.selected_annotation_ids())
+
+    def select_all(self) -> None:
+        """Select everything on the canvas."""
+        for item in self.scene.items():
+            if item.flags() & item.ItemIsSelectable:
+                item.setSelected(True)
+
+    def copy(self) -> bool:
+        """Copy the selected blocks (and the links between them) to the clipboard."""
+        nodes, notes = self.scene.selected_node_ids(), self.scene.selected_annotation_ids()
+        if not nodes and not notes:
+            return False
+        text = self.document.copy_text(nodes, notes)
+        mime = QMimeData()
+        mime.setData(CLIPBOARD_MIME, text.encode())
+        mime.setText(text)
+        QApplication.clipboard().setMimeData(mime)
+        return True
+
+    def cut(self) -> None:
+        """Copy, then delete the selection."""
+        if self.copy():
+            self.delete_selection()
+
+    def paste(self) -> None:
+        """Add the copied blocks next to the originals, selected."""
+        mime = QApplication.clipboard().mimeData()
+        data = mime.data(CLIPBOARD_MIME) if mime.hasFormat(CLIPBOARD_MIME) else None
+        text = bytes(data).decode() if data is not None else mime.text()
+        self.scene.select_only(self.document.paste_text(text))
+
+    def duplicate(self) -> None:
+        """Copy and paste the selection in one go (the clipboard is untouched)."""
+        nodes = self.scene.selected_node_ids()
+        notes = self.scene.selected_annotation_ids()
+        if nodes or notes:
+            self.scene.select_only(self.document.paste_text(self.document.copy_text(nodes, notes)))
+
+    def rename_selected(self) -> None:
+        """Edit the title of the selected block in place."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) == 1:
+            self.scene.nodes[selected[0]].title_item.start_editing()
+
+    def add_note(self, position: QPointF | None = None) -> str:
+        """Add a text note (at `position` or the view's centre) and start editing it."""
+        position = position if isinstance(position, QPointF) else self.view.cursor_scene_pos()
+        note_id = self.document.add_annotation("text", (position.x(), position.y(), 220.0, 50.0),
+                                               "Double-click to write a note")
+        self.scene.annotations[note_id].start_editing()
+        return note_id
+
+    def add_arrow(self, position: QPointF | None = None) -> str:
+        """Add an arrow (at `position` or the view's centre)."""
+        position = position if isinstance(position, QPointF) else self.view.cursor_scene_pos()
+        return self.document.add_annotation("arrow", (position.x(), position.y(),
+                                                      position.x() + 100.0, position.y() + 40.0))
+
+    def set_snap(self, on: bool) -> None:
+        """Snap moved blocks to the grid."""
+        self.scene.snap_to_grid = on

@@ -1,0 +1,1 @@
+"""Result views: the Scatter's interactive plot and its editor."""

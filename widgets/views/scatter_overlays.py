@@ -1,0 +1,307 @@
+"""What the Scatter draws over its points: text labels (of points and of clusters) and images as points.
+
+Both are one graphics item each that paints at most a few hundred entries, chosen after every
+pan or zoom by one greedy non-overlap pass over screen positions (`spread`): entries are taken in
+priority order (most isolated point first) and kept when their box overlaps no box already kept.
+So every label shows when there are few, and the most separated ones when there are many.
+Thumbnails are all drawn while at most MAX_IMAGES are visible, then spread the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
+from PyQt5.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
+
+from .image_thumbnails import ThumbnailCache
+
+MAX_LABELS = 250  # labels painted at once: more are unreadable anyway
+MAX_IMAGES = 300  # thumbnails painted at once (each is one drawPixmap)
+PRETHIN_ABOVE = 2_000  # above this many visible entries, keep one candidate per label-sized cell first
+LABEL_GAP = 5.0  # pixels between a point and its label
+HALO = ((-1, 0), (1, 0), (0, -1), (0, 1))  # offsets of the white copies under each label
+IMAGE_SIDE = (18.0, 112.0)  # smallest and largest thumbnail side in pixels, by zoom
+IMAGE_BASE_SIDE = 36.0  # thumbnail side at the zoom that shows every point
+
+
+def spread(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray,
+           limit: int, cell: tuple[float, float] | None = None) -> np.ndarray:
+    """Positions (into x) of the boxes kept by a greedy non-overlap pass in input (priority) order.
+
+    Box i spans [x_i, x_i + widths_i] × [y_i, y_i + heights_i] in screen pixels. At most `limit`
+    boxes are kept. Above PRETHIN_ABOVE boxes only the first one of each grid cell (of size `cell`,
+    by default the median box) is considered, which keeps the pass linear in the kept count.
+    """
+    count = len(x)
+    if count == 0 or limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    candidates = np.arange(count)
+    if count > PRETHIN_ABOVE:
+        cw, ch = cell if cell is not None else (float(np.median(widths)), float(np.median(heights)))
+        cw, ch = max(cw, 1.0), max(ch, 1.0)
+        cx = np.floor((x - x.min()) / cw).astype(np.int64)
+        cy = np.floor((y - y.min()) / ch).astype(np.int64)
+        columns = int(cx.max()) + 1
+        keys = cy * columns + cx
+        # The first entry of each cell: written in reverse, the last write (the first entry) stays.
+        first = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
+        first[keys[::-1]] = np.arange(count - 1, -1, -1)
+        candidates = np.sort(first[first >= 0])
+    bucket = max(float(np.max(widths[candidates])), float(np.max(heights[candidates])), 1.0)
+    grid: dict[tuple[int, int], list[int]] = {}
+    kept: list[int] = []
+    for i in candidates.tolist():
+        left, top = x[i], y[i]
+        right, bottom = left + widths[i], top + heights[i]
+        cells = [(cx, cy) for cx in range(int(left // bucket), int(right // bucket) + 1)
+                 for cy in range(int(top // bucket), int(bottom // bucket) + 1)]
+        clash = False
+        for key in cells:
+            for j in grid.get(key, ()):
+                if left < x[j] + widths[j] and x[j] < right and top < y[j] + heights[j] and y[j] < bottom:
+                    clash = True
+                    break
+            if clash:
+                break
+        if clash:
+            continue
+        kept.append(i)
+        for key in cells:
+            grid.setdefault(key, []).append(i)
+        if len(kept) >= limit:
+            break
+    return np.asarray(kept, dtype=np.int64)
+
+
+def isolation_order(coords: np.ndarray, exact_up_to: int = 200_000, seed: int = 0) -> np.ndarray:
+    """Row positions ordered from the most isolated point (farthest nearest neighbour) to the least.
+
+    Above `exact_up_to` points a fixed random order stands in (a k-d tree query of a million points
+    takes seconds); the grid pre-thinning of `spread` still spaces the labels out.
+    """
+    count = len(coords)
+    if count < 3:
+        return np.arange(count)
+    if count > exact_up_to:
+        return np.random.default_rng(seed).permutation(count)
+    from scipy.spatial import cKDTree
+
+    span = np.ptp(coords, axis=0)
+    scaled = coords / np.where(span > 0, span, 1.0)
+    distances, _ = cKDTree(scaled).query(scaled, k=2)
+    return np.argsort(-distances[:, 1], kind="stable")
+
+
+def _visible(view_box: pg.ViewBox, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(positions of the entries inside the visible range, their screen x, their screen y)."""
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    width, height = max(view_box.width(), 1.0), max(view_box.height(), 1.0)
+    with np.errstate(invalid="ignore"):
+        inside = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+    sx = (x[inside] - x0) * (width / (x1 - x0)) if x1 > x0 else np.zeros(len(inside))
+    sy = (y1 - y[inside]) * (height / (y1 - y0)) if y1 > y0 else np.zeros(len(inside))
+    return inside, sx, sy
+
+
+@dataclass
+class LabelGroup:
+    """One set of labels: positions (data coordinates), texts and how they look; earlier groups win space."""
+
+    x: np.ndarray
+    y: np.ndarray
+    texts: list[str]
+    order: np.ndarray  # priority: positions into x/y/texts, most important first
+    bold: bool = False
+    point_size: float = 9.0
+    color: QColor = field(default_factory=lambda: QColor(40, 40, 40))
+    centred: bool = False  # cluster labels sit on their centre; point labels beside the point
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # characters per text
+
+    def __post_init__(self) -> None:
+        self.lengths = np.fromiter(map(len, self.texts), dtype=np.float64, count=len(self.texts))
+        self.ordered_x, self.ordered_y = self.x[self.order], self.y[self.order]  # not re-indexed per pan
+
+
+class _Layer(QGraphicsObject):
+    """An item covering the view box that paints in screen pixels (unscaled, unflipped)."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        super().__init__()
+        self.view_box = view_box
+        self.setZValue(20)
+        view_box.addItem(self, ignoreBounds=True)
+        view_box.sigRangeChanged.connect(lambda *_: self.relayout())
+        view_box.sigResized.connect(lambda *_: self.relayout())
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        """The visible data range: the layer paints only there."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        return QRectF(x0, y0, x1 - x0, y1 - y0)
+
+    def relayout(self) -> None:
+        """Choose what to paint for the visible range."""
+        self.prepareGeometryChange()
+        self.update()
+
+    def _device(self, painter: QPainter, x: float, y: float) -> QPointF:
+        return painter.transform().map(QPointF(x, y))
+
+
+class LabelLayer(_Layer):
+    """Labels of named groups ("clusters", "points"…), spaced out together by one greedy pass."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        super().__init__(view_box)
+        self.groups: dict[str, LabelGroup] = {}
+        self.offset = LABEL_GAP
+        self.shown: dict[str, np.ndarray] = {}
+        self.on_left: dict[str, np.ndarray] = {}  # point labels that would cross the right edge go left
+
+    def set_group(self, name: str, x: np.ndarray, y: np.ndarray, texts: list[str] | None,
+                  order: np.ndarray | None = None, **style: Any) -> None:
+        """Show `texts` at (x, y) as group `name` (None removes it); `order` lists the most important first."""
+        if texts is None:
+            self.groups.pop(name, None)
+        else:
+            finite = np.isfinite(x) & np.isfinite(y) & np.array([bool(t) for t in texts], dtype=bool)
+            order = np.arange(len(texts)) if order is None else np.asarray(order, dtype=np.int64)
+            self.groups[name] = LabelGroup(np.asarray(x, np.float64), np.asarray(y, np.float64), list(texts),
+                                           order[finite[order]], **style)
+        self.relayout()
+
+    def _font(self, group: LabelGroup) -> QFont:
+        font = QFont()
+        font.setPointSizeF(group.point_size)
+        font.setBold(group.bold)
+        return font
+
+    def relayout(self) -> None:
+        """Pick the labels to paint: groups in order, each label kept when it overlaps none kept so far."""
+        self.shown, self.on_left = {}, {}
+        flipped = []
+        xs, ys, ws, hs, owners = [], [], [], [], []
+        for name, group in self.groups.items():
+            inside, sx, sy = _visible(self.view_box, group.ordered_x, group.ordered_y)
+            positions = group.order[inside]
+            metrics = QFontMetricsF(self._font(group))
+            # Widths from the average character: measuring a million texts would take seconds.
+            widths = group.lengths[positions] * metrics.averageCharWidth() + 4
+            height = metrics.height()
+            left = sx - widths / 2 if group.centred else sx + self.offset
+            flip = ~np.bool_(group.centred) & (left + widths > self.view_box.width())
+            left = np.where(flip, sx - self.offset - widths, left)
+            flipped.append(flip)
+            xs.append(left)
+            ys.append(sy - height / 2)
+            ws.append(widths)
+            hs.append(np.full(len(positions), height))
+            owners.append((name, positions))
+        if xs:
+            kept = spread(np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(hs), MAX_LABELS)
+            start = 0
+            for (name, positions), flip in zip(owners, flipped):
+                mine = kept[(kept >= start) & (kept < start + len(positions))] - start
+                self.shown[name] = positions[mine]
+                self.on_left[name] = flip[mine]
+                start += len(positions)
+        super().relayout()
+
+    def shown_texts(self, name: str) -> list[str]:
+        """The texts of group `name` painted now."""
+        group = self.groups.get(name)
+        return [] if group is None else [group.texts[i] for i in self.shown.get(name, [])]
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        """Each label with a white halo (the text drawn offset in white first), in screen pixels."""
+        for name, positions in self.shown.items():
+            group = self.groups[name]
+            font = self._font(group)
+            metrics = QFontMetricsF(font)
+            points = [self._device(painter, group.x[i], group.y[i]) for i in positions]
+            painter.save()
+            painter.resetTransform()
+            painter.setFont(font)
+            placed = []
+            for point, i, left in zip(points, positions, self.on_left[name]):
+                text = group.texts[i]
+                width = metrics.horizontalAdvance(text)
+                if group.centred:
+                    x = point.x() - width / 2
+                else:
+                    x = point.x() - self.offset - width if left else point.x() + self.offset
+                placed.append((QPointF(x, point.y() + metrics.ascent() / 2 - 1), text))
+            # One stroked path of all texts costs seconds; offset copies cost a few drawText calls.
+            painter.setPen(QColor(255, 255, 255, 230))
+            for dx, dy in HALO:
+                for at, text in placed:
+                    painter.drawText(at + QPointF(dx, dy), text)
+            painter.setPen(group.color)
+            for at, text in placed:
+                painter.drawText(at, text)
+            painter.restore()
+
+
+class ImageLayer(_Layer):
+    """Images drawn as points: a thumbnail per visible point, sized by zoom, at most MAX_IMAGES at once."""
+
+    def __init__(self, view_box: pg.ViewBox, full_span: Callable[[], float]) -> None:
+        super().__init__(view_box)
+        self.setZValue(10)
+        self._full_span = full_span
+        self.paths: list[Path] = []
+        self.x = self.y = np.zeros(0)
+        self.order = np.zeros(0, dtype=np.int64)
+        self.shown = np.zeros(0, dtype=np.int64)
+        self.side = IMAGE_BASE_SIDE
+        self.thumbnails = ThumbnailCache(side=int(IMAGE_SIDE[1]), capacity=2 * MAX_IMAGES)
+        self.setVisible(False)
+
+    def set_images(self, x: np.ndarray, y: np.ndarray, paths: list[Path] | None, order: np.ndarray) -> None:
+        """The image of each point (None: no images); `order` lists the most isolated points first."""
+        self.paths = paths or []
+        self.x, self.y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        finite = np.isfinite(self.x) & np.isfinite(self.y)
+        self.order = order[finite[order]] if paths else np.zeros(0, dtype=np.int64)
+        self.relayout()
+
+    def relayout(self) -> None:
+        """Pick the thumbnails to paint and their side for the current zoom."""
+        if not self.isVisible() or not self.paths:
+            self.shown = np.zeros(0, dtype=np.int64)
+            super().relayout()
+            return
+        (x0, x1), _ = self.view_box.viewRange()
+        zoom = self._full_span() / (x1 - x0) if x1 > x0 else 1.0
+        self.side = float(np.clip(IMAGE_BASE_SIDE * np.sqrt(max(zoom, 1e-9)), *IMAGE_SIDE))
+        inside, sx, sy = _visible(self.view_box, self.x[self.order], self.y[self.order])
+        if len(inside) <= MAX_IMAGES:  # every visible image, overlapping like the Projector's sprites
+            self.shown = self.order[inside]
+        else:  # the most isolated ones, overlapping by at most a third
+            sides = np.full(len(inside), self.side * 2 / 3)
+            kept = spread(sx - self.side / 3, sy - self.side / 3, sides, sides, MAX_IMAGES)
+            self.shown = self.order[inside[kept]]
+        super().relayout()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        """Each chosen thumbnail centred on its point, less important ones first (so the best are on top)."""
+        points = [self._device(painter, self.x[i], self.y[i]) for i in self.shown]
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.setPen(QPen(QColor(255, 255, 255), 1.5))
+        for point, i in reversed(list(zip(points, self.shown.tolist()))):
+            pixmap: QPixmap | None = self.thumbnails.get(self.paths[i])
+            if pixmap is None:
+                continue
+            scale = self.side / max(pixmap.width(), pixmap.height())
+            w, h = pixmap.width() * scale, pixmap.height() * scale
+            target = QRectF(point.x() - w / 2, point.y() - h / 2, w, h)
+            painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+            painter.drawRect(target)
+        painter.restore()
