@@ -29,10 +29,16 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     found: list[Diagnostic] = []
     for function in RULES:
         found.extend(function(context))
+    own: list[Diagnostic] = []
     for node in workflow.nodes.values():
         spec = context.spec(node)
         if spec is not None and spec.check is not None:
-            found.extend(spec.check(context, node))
+            own.extend(spec.check(context, node))
+    # A block's own check of a setting (e.g. the sequence length its language model can read)
+    # explains it better than the schema's generic bound, so the generic one is dropped.
+    checked = {(d.node_id, d.code) for d in own}
+    generic = set(invalid_settings(context))
+    found = [d for d in found if not (d in generic and (d.node_id, d.code) in checked)] + own
     # A block's own rule about a link (e.g. "insert a Text Encoding") explains it better than the
     # generic type mismatch, so the generic one is dropped for that link.
     specific = {d.link_id for d in found if d.link_id and d.code not in ("port-type-mismatch", "cycle")}

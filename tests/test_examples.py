@@ -17,7 +17,7 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier")
+        "teach-a-classifier", "semantic-search")
 
 
 def by_name(name: str) -> Path:

@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import QApplication
 
 from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
+from embedflow.text.transformer import SPINNING_ENV
 
 from .autosave import find_recoveries
 from .mainwindow import MainWindow, window_icon
@@ -69,6 +70,7 @@ def no_screen_message(path: str | None) -> str | None:
 
 def main(path: str | None = None) -> int:
     """Run the canvas until its window closes; returns the exit code."""
+    os.environ[SPINNING_ENV] = "0"  # sentence models in this process must leave the cores to the window
     problem = no_screen_message(path) if QApplication.instance() is None else None
     if problem:
         print(problem, file=sys.stderr)

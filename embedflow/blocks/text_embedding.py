@@ -1,4 +1,8 @@
-"""Text Embedding block: one vector per row from the encoded tokens' word vectors, pooled."""
+"""Text Embedding block: one vector per row from the encoded tokens' word vectors, pooled.
+
+With the transformer the vectors are contextual: its token states pooled over the attention mask
+(length-sorted batches, dynamic padding); with a remote model the server embeds the text.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import numpy as np
 from ..analysis.projection import row_list
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
-from ..core.errors import NodeError
+from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
 from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
@@ -17,15 +21,24 @@ from ..core.workflow import Node
 from ..text.arithmetic import arithmetic_pool, signed_tokens
 from ..text.encoding import text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
-from ..text.model_ids import BUILTIN_ID
+from ..text.model_ids import BUILTIN_ID, ModelKind
 from ..text.pooling import BLOCK_POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
+from ..text.transformer import POOLINGS as TRANSFORMER_POOLINGS
+from ..text.transformer import process_model
 
 if TYPE_CHECKING:  # the model registry loads when the block runs, not with the block list
-    from ..text.models import LanguageModel
+    from ..text.models import LanguageModel, LanguageModelInfo
 
 TYPE = "text_embedding"
 EMPTY_ROWS = ("drop", "zeros")
 FREQUENCIES = ("wordfreq", "corpus")
+POOLING_CHOICES = (*BLOCK_POOLINGS, "cls")
+# Rows per onnxruntime call (measured in benchmarks/bench_sentences.py).
+TRANSFORMER_BATCH = 32
+# The poolings each kind of model can do: word vectors have no [CLS]; a transformer's token states
+# are not word vectors to sum, weight by frequency or add up as arithmetic; a server pools itself.
+POOLINGS_FOR = {ModelKind.WORD_VECTORS: BLOCK_POOLINGS, ModelKind.TRANSFORMER: TRANSFORMER_POOLINGS,
+                ModelKind.REMOTE: ("mean",)}
 
 
 def encoded_input_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
@@ -61,10 +74,32 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
     return OutputDescription(model=settings.get("language_model"), kind=EmbeddingKind.TEXT)
 
 
+def pooling_problem(info: LanguageModelInfo, pooling: str) -> tuple[str, str] | None:
+    """(message, hint) when the pooling does not fit the kind of model, else None."""
+    allowed = POOLINGS_FOR[info.kind]
+    if pooling in allowed or pooling not in POOLING_CHOICES:
+        return None
+    if info.kind == ModelKind.REMOTE:
+        return (f"the pooling '{pooling}' does not apply to the remote model {info.id}: its server pools the "
+                "vectors itself", "Set the pooling to mean.")
+    kind = "a transformer" if info.kind == ModelKind.TRANSFORMER else "a word-vector model"
+    return (f"the pooling '{pooling}' does not fit {info.id}, {kind}",
+            f"Choose one of: {', '.join(allowed)}"
+            + (" (mean is the model's own)." if info.kind == ModelKind.TRANSFORMER else "."))
+
+
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
-    """The language model must be one embedflow knows and match the encoding's."""
+    """The language model must be one embedflow knows, match the encoding's and fit the pooling."""
+    from ..text import models
+
     yield from language_model_diagnostics(context, node)
     yield from encoded_input_diagnostics(context, node)
+    settings = context.settings(node)
+    model_id, pooling = settings.get("language_model"), settings.get("pooling")
+    info = models.get_info(model_id) if isinstance(model_id, str) else None
+    problem = pooling_problem(info, pooling) if info is not None and isinstance(pooling, str) else None
+    if problem:
+        yield error("pooling-not-for-model", f"“{node.title}”: {problem[0]}.", problem[1], node_id=node.id)
 
 
 def _model(encoded: EncodedText) -> LanguageModel:
@@ -127,6 +162,8 @@ def _extra_vectors(model: LanguageModel, words: list[str]) -> np.ndarray | None:
 
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Pool each row's token vectors into one vector."""
+    from ..text import models
+
     encoded = ctx.inputs["encoded"]
     if not isinstance(encoded, EncodedText):
         raise NodeError(f"“{ctx.title}” needs text encoded by a Text Encoding block.",
@@ -136,6 +173,14 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         raise NodeError(f"“{ctx.title}” uses {model_id}, but its input was encoded with {encoded.language_model}.",
                         "language-model-mismatch",
                         f"Set its language model to {encoded.language_model}, or re-encode with {model_id}.")
+    info = models.get_info(model_id)
+    problem = pooling_problem(info, method) if info is not None else None
+    if problem:
+        raise NodeError(f"“{ctx.title}”: {problem[0]}.", "pooling-not-for-model", problem[1])
+    if info is not None and info.kind != ModelKind.WORD_VECTORS:
+        rows, vectors = (_embed_transformer(ctx, encoded, method) if info.kind == ModelKind.TRANSFORMER
+                         else _embed_remote(ctx, encoded, info))
+        return {"embeddings": _contextual_output(ctx, encoded, rows, vectors, info.kind)}
     model = _model(encoded)
     extra_words = list(encoded.provenance.get("extra_words", []))
     ctx.progress(0.05, f"Pooling ({method}) {len(encoded):,} rows")
@@ -174,6 +219,93 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"embeddings": output}
 
 
+def _embed_transformer(ctx: NodeContext, encoded: EncodedText, pooling: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows with word pieces and their vectors: length-sorted batches, pooled over the mask."""
+    if encoded.attention_mask is None:
+        raise NodeError(f"“{ctx.title}”: this encoding carries no attention mask, so it was not made by the "
+                        f"transformer's tokenizer.", "text-embedding-needs-encoded-input",
+                        "Run the Text Encoding again with the same language model.")
+    try:
+        model = process_model(encoded.language_model)
+    except EmbedflowError as exc:
+        raise NodeError(str(exc), "language-model-unavailable") from None
+    rows = np.flatnonzero(encoded.lengths > 2)
+    batches = -(-len(rows) // TRANSFORMER_BATCH)
+    ctx.progress(0.02, f"Embedding {len(rows):,} rows in {batches:,} batches")
+
+    def progress(fraction: float) -> None:
+        done = -(-round(fraction * len(rows)) // TRANSFORMER_BATCH)
+        ctx.progress(0.02 + 0.96 * fraction, f"Embedded batch {done:,} of {batches:,}")
+
+    vectors = model.embed(encoded.ids[rows], encoded.attention_mask[rows], pooling,  # type: ignore[arg-type]
+                          batch_size=TRANSFORMER_BATCH, progress=progress, cancelled=lambda: ctx.cancelled)
+    return rows, vectors
+
+
+def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInfo) -> tuple[np.ndarray, np.ndarray]:
+    """The rows with text and the vectors the server sent for them."""
+    from ..text.remote import RemoteEmbedder, RemoteModel
+    assert info.remote is not None
+    column = encoded.provenance.get("column") or encoded.table.feature
+    if column not in encoded.table.meta.columns:
+        raise NodeError(f"“{ctx.title}”: the remote model reads the encoded text, but the column '{column}' is not "
+                        "in the Text Encoding's rows.", "feature-not-text", "Run the Text Encoding again.")
+    values = [text or "" for text in text_values(encoded.table.meta[column])[0].to_pylist()]
+    rows = np.array([i for i, text in enumerate(values) if text.strip()], dtype=np.int64)
+    entry = info.remote
+    embedder = RemoteEmbedder(RemoteModel(base_url=entry.url, model=entry.model, api_key_env=entry.key_env))
+    ctx.progress(0.02, f"Sending {len(rows):,} texts to {entry.url}")
+    try:
+        vectors = embedder.embed([values[i] for i in rows], cancelled=lambda: ctx.cancelled,
+                                 progress=lambda f: ctx.progress(0.02 + 0.96 * f,
+                                                                 f"Embedded {round(f * len(rows)):,} of {len(rows):,}"))
+    except Cancelled:
+        raise
+    except EmbedflowError as exc:
+        raise NodeError(f"“{ctx.title}”: {exc}", "remote-model-failed",
+                        f"Check the entry with `embedflow models` (it was added with --add-remote {info.id}).") from None
+    if info.dims and len(rows) and vectors.shape[1] != info.dims:
+        raise NodeError(f"“{ctx.title}”: the server at {entry.url} sent {vectors.shape[1]}-dimensional vectors for "
+                        f"'{entry.model}', but the entry {info.id} says {info.dims}: the server's model has changed.",
+                        "remote-dimensions-changed",
+                        f"Add the entry again with --dims {vectors.shape[1]} if the new model is what you want.")
+    return rows, vectors
+
+
+def _contextual_output(ctx: NodeContext, encoded: EncodedText, rows: np.ndarray, vectors: np.ndarray,
+                       kind: ModelKind) -> Table:
+    """The embedded rows (rows without text dropped or zeroed as the setting says), reported."""
+    model_id, method = ctx.settings["language_model"], ctx.settings["pooling"]
+    n = len(encoded)
+    if len(rows) == 0:
+        raise NodeError(f"“{ctx.title}”: none of the {n:,} rows has any text, so there is nothing to embed.",
+                        "no-known-words", "Check the Input's text column.")
+    dims = int(vectors.shape[1])
+    keep_zeros = ctx.settings["empty_rows"] == "zeros"
+    without = np.setdiff1d(np.arange(n), rows)
+    table: Table = encoded.table
+    if keep_zeros:
+        full = np.zeros((n, dims), dtype=np.float32)
+        full[rows] = vectors
+        vectors = full
+    elif len(without):
+        table = table.take(rows)
+    if len(without):
+        fate = "kept as zero vectors" if keep_zeros else "left out of the output"
+        ctx.report(Severity.WARNING, "rows-without-known-words",
+                   f"{len(without):,} row(s) have no text to embed and were {fate}: rows {row_list(without)}.",
+                   "Set 'Rows without known words' to keep them as zero vectors, or check their text."
+                   if not keep_zeros else "Zero vectors have no direction: cosine neighbours ignore them.")
+    output = Table(table.meta, vectors, feature=table.feature, base_dir=table.base_dir,
+                   provenance={**table.provenance, "model": model_id, "kind": "text", "pooling": method,
+                               "dims": dims, "model_kind": str(kind)})
+    how = f"{method} pooling of {model_id}" if kind == ModelKind.TRANSFORMER else f"remote model {model_id}"
+    ctx.summary = f"{len(output):,} rows × {dims} dims ({how})"
+    if len(without):
+        ctx.summary += f"; {len(without):,} rows without text {'zeroed' if keep_zeros else 'dropped'}"
+    return output
+
+
 SPEC = NodeSpec(
     type=TYPE,
     title="Text Embedding",
@@ -186,11 +318,13 @@ SPEC = NodeSpec(
     settings=(
         Setting("language_model", "str", BUILTIN_ID, label="Language model",
                 help="Must be the language model the Text Encoding used."),
-        Setting("pooling", "choice", "mean", label="Pooling", choices=BLOCK_POOLINGS,
-                help="mean: average of the word vectors; max: largest value per dimension; sum; "
+        Setting("pooling", "choice", "mean", label="Pooling", choices=POOLING_CHOICES,
+                help="mean: average of the word vectors (for a transformer: of its token states over the "
+                     "attention mask, the model's own); max: largest value per dimension; sum; "
                      "sif: frequency-weighted average with the common direction removed (Arora et al. 2017); "
                      "arithmetic: reads a row such as “king - man + woman” as a sum of unit word vectors, "
-                     "a word after “-” subtracted (for analogies)."),
+                     "a word after “-” subtracted (for analogies); cls: a transformer's [CLS] token state. "
+                     "Word vectors take mean, max, sum, sif, arithmetic; a transformer mean, cls, max."),
         Setting("empty_rows", "choice", "drop", label="Rows without known words", choices=EMPTY_ROWS,
                 help="drop: leave them out of the output; zeros: keep them with all-zero vectors."),
         Setting("sif_frequencies", "choice", "wordfreq", label="SIF word frequencies", choices=FREQUENCIES,

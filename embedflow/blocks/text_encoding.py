@@ -1,16 +1,24 @@
-"""Text Encoding block: tokenizes the input's text feature with a language model's tokenizer and vocabulary."""
+"""Text Encoding block: tokenizes the input's text feature with a language model's tokenizer and vocabulary.
+
+Word-vector models map words to vocabulary ids; the transformer cuts text into its WordPiece
+pieces with [CLS]/[SEP] and an attention mask; a remote model gets the text itself, so the
+encoding passes it through and counts characters.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..analysis.projection import row_list
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
-from ..core.errors import NodeError
+from ..core.errors import EmbedflowError, NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
 from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
@@ -18,10 +26,15 @@ from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
 from ..text.encoding import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH, PAD_ID, UNKNOWN_ID, NotText, encode, text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
-from ..text.model_ids import BUILTIN_ID, TRAINED_IDS
+from ..text.model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
 
 if TYPE_CHECKING:  # the model registry loads when the block runs, not with the block list
     from ..text import models
+    from ..text.models import LanguageModelInfo
+    from ..text.transformer import SentenceModel
+
+# Rows tokenized per step by the transformer's tokenizer: progress and cancel between steps.
+TRANSFORMER_CHUNK = 4096
 
 TYPE = "text_encoding"
 LOWERCASE = ("auto", "yes", "no")
@@ -55,6 +68,7 @@ def feature_column(table: Table) -> str | None:
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Static checks: the model must be known (and is it downloaded?), the feature must be text."""
     yield from language_model_diagnostics(context, node, warn_download=True)
+    yield from _model_length_diagnostics(context, node)
     source = context.source_of(node, "data")
     if source is None:
         return
@@ -73,6 +87,23 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
                     node_id=node.id)
 
 
+def _model_length_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """A transformer reads at most its number of positions: say which model and what its limit is."""
+    from ..text import models
+
+    settings = context.settings(node)
+    model_id, length = settings.get("language_model"), settings.get("sequence_length")
+    info = models.get_info(model_id) if isinstance(model_id, str) else None
+    if info is None or not info.max_positions or isinstance(length, bool) or not isinstance(length, int):
+        return
+    if not MIN_SEQUENCE_LENGTH <= length <= info.max_positions:
+        yield error("sequence-length-out-of-range",
+                    f"“{node.title}”: the sequence length {length} is outside what {model_id} can read: "
+                    f"{MIN_SEQUENCE_LENGTH} to {info.max_positions} word pieces.",
+                    f"Choose a sequence length from {MIN_SEQUENCE_LENGTH} to {info.max_positions}.",
+                    node_id=node.id)
+
+
 def lowercase_choice(choice: str) -> bool | None:
     """The lowercase setting as the tokenizer's override: None for auto."""
     return None if choice == "auto" else choice == "yes"
@@ -80,6 +111,8 @@ def lowercase_choice(choice: str) -> bool | None:
 
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Encode the text feature into token ids of a fixed sequence length."""
+    from ..text import models
+
     table: Table = ctx.inputs["data"]
     model_id = ctx.settings["language_model"]
     length = ctx.settings["sequence_length"]
@@ -103,6 +136,11 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         ctx.report(Severity.WARNING, "numbers-as-text",
                    f"{len(numeric_rows):,} row(s) of '{column}' hold numbers, not text; they were encoded as "
                    f"text (rows {row_list(numeric_rows + ctx.first_row)}).")
+    info = models.get_info(model_id)
+    if info is not None and info.kind == ModelKind.TRANSFORMER:
+        return {"encoded": _encode_transformer(ctx, table, column, texts, length)}
+    if info is not None and info.kind == ModelKind.REMOTE:
+        return {"encoded": _pass_through(ctx, info, table, column, texts)}
     model, key = _model(ctx, model_id, texts)
     ctx.check_cancelled()
     encoding = encode(texts, model, length, lowercase_choice(ctx.settings["lowercase"]),
@@ -129,6 +167,80 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                     "total_tokens": encoding.total_tokens, "known_tokens": encoding.known_tokens,
                     "lowercase": lowercase_choice(ctx.settings["lowercase"])})
     return {"encoded": encoded}
+
+
+def _sentence_model(ctx: NodeContext, model_id: str) -> SentenceModel:
+    """The process's transformer session (loaded once), or language-model-unavailable."""
+    from ..text.transformer import process_model
+    ctx.progress(0.0, f"Loading {model_id}")
+    try:
+        return process_model(model_id)
+    except EmbedflowError as exc:
+        raise NodeError(str(exc), "language-model-unavailable") from None
+
+
+def _encode_transformer(ctx: NodeContext, table: Table, column: str, texts: pa.Array, length: int) -> EncodedText:
+    """WordPiece ids with [CLS]/[SEP], attention mask and lengths, cut at `length` pieces."""
+    model_id = ctx.settings["language_model"]
+    model = _sentence_model(ctx, model_id)
+    model.check_sequence_length(length)
+    values = [text or "" for text in texts.to_pylist()]
+    n = len(values)
+    ids = np.zeros((n, length), dtype=np.int32)
+    lengths = np.zeros(n, dtype=np.int32)
+    truncated: list[np.ndarray] = []
+    for start in range(0, n, TRANSFORMER_CHUNK):
+        ctx.progress(0.05 + 0.9 * start / n, f"Cut {start:,} of {n:,} rows into word pieces")
+        part = model.tokenize(values[start:start + TRANSFORMER_CHUNK], length)
+        ids[start:start + len(part.lengths)] = part.ids
+        lengths[start:start + len(part.lengths)] = part.lengths
+        truncated.append(part.truncated_rows + start)
+    mask = (np.arange(length)[None, :] < lengths[:, None]).astype(np.int8)
+    truncated_rows = np.concatenate(truncated) if truncated else np.array([], dtype=np.int64)
+    empty_rows = np.flatnonzero(lengths <= 2)
+    unknown_rows = np.flatnonzero((ids == model.unknown_id).any(axis=1))
+    real = int((lengths - 2).clip(min=0).sum())
+    unknown_share = int(np.count_nonzero(ids == model.unknown_id)) / real if real else 0.0
+    if empty_rows.size:
+        ctx.report(Severity.WARNING, "empty-rows",
+                   f"{len(empty_rows):,} row(s) have no text (empty, blank or missing): rows {row_list(empty_rows)}.",
+                   "Text Embedding drops them, or gives them zero vectors if you choose so.")
+    if truncated_rows.size:
+        ctx.report(Severity.INFO, "text-truncated",
+                   f"{len(truncated_rows):,} row(s) have more than {length - 2} word pieces and were cut at "
+                   f"{length} positions, [CLS] and [SEP] included (rows {row_list(truncated_rows)}).",
+                   f"Raise the sequence length (up to {model.info.max_positions}) to use more of each text.")
+    if unknown_rows.size:
+        ctx.report(Severity.INFO, "unknown-pieces",
+                   f"{unknown_share:.1%} of the word pieces are [UNK], characters {model_id} has no piece for "
+                   f"(emoji, rare symbols), in rows {row_list(unknown_rows)}.",
+                   "Words are never unknown to a WordPiece tokenizer; only such characters are.")
+    ctx.summary = (f"{len(table):,} rows × {length} word pieces with {model_id}; {unknown_share:.1%} of pieces "
+                   f"unknown; {len(truncated_rows):,} rows cut; {len(empty_rows):,} rows without text")
+    return EncodedText(
+        ids=ids, lengths=lengths, language_model=model_id, table=table, pad_id=0, attention_mask=mask,
+        provenance={"model": model_id, "model_key": model_id, "kind": str(ModelKind.TRANSFORMER), "column": column,
+                    "unknown_id": model.unknown_id, "unknown_share": unknown_share,
+                    "truncated_rows": len(truncated_rows), "empty_rows": len(empty_rows)})
+
+
+def _pass_through(ctx: NodeContext, info: LanguageModelInfo, table: Table, column: str,
+                  texts: pa.Array) -> EncodedText:
+    """A remote model tokenizes on its server: hand the text on, with its length in characters."""
+    lengths = np.asarray(pc.fill_null(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False), dtype=np.int32)
+    blank = np.asarray(pc.fill_null(pc.utf8_is_space(texts), True).to_numpy(zero_copy_only=False), dtype=bool)
+    empty_rows = np.flatnonzero(blank | (lengths == 0))
+    if empty_rows.size:
+        ctx.report(Severity.WARNING, "empty-rows",
+                   f"{len(empty_rows):,} row(s) have no text (empty, blank or missing): rows {row_list(empty_rows)}.",
+                   "Text Embedding does not send them to the server; it drops them or gives them zero vectors.")
+    ctx.summary = (f"{len(table):,} rows of text passed through for the remote model {info.id} "
+                   f"({int(lengths.sum()):,} characters, the longest {int(lengths.max(initial=0)):,}); "
+                   "the server tokenizes")
+    return EncodedText(
+        ids=np.zeros((len(table), 0), dtype=np.int32), lengths=lengths, language_model=info.id, table=table,
+        provenance={"model": info.id, "model_key": info.id, "kind": str(ModelKind.REMOTE), "column": column,
+                    "empty_rows": len(empty_rows)})
 
 
 def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel, str]:

@@ -19,7 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="add your own word vectors (word2vec binary/text, GloVe text, fastText .bin)")
     group.add_argument("--evaluate", metavar="NAME",
                        help="report WordSim-353 and SimLex-999 Spearman and analogy accuracy of a language model")
+    group.add_argument("--add-remote", metavar="NAME",
+                       help="add an OpenAI-compatible embedding server (POST /v1/embeddings) as a language model")
     parser.add_argument("--name", help="the name of the model added with --add")
+    parser.add_argument("--url", help="with --add-remote: the server's base URL, e.g. http://127.0.0.1:11434")
+    parser.add_argument("--model", help="with --add-remote: the model name the server knows")
+    parser.add_argument("--key-env", default="", metavar="VAR",
+                        help="with --add-remote: the environment variable holding the API key (the key is never stored)")
+    parser.add_argument("--dims", type=int, default=0,
+                        help="with --add-remote: the vector size to expect (a different one is reported as a change)")
     parser.add_argument("--format", default="auto", choices=FORMATS,
                         help="the format of the file added with --add (default: guessed from its content)")
     parser.add_argument("--analogy-vocab", type=int, default=30_000,
@@ -35,6 +43,8 @@ def main(args: argparse.Namespace) -> int:
             return _add(args)
         if args.evaluate:
             return _evaluate(args.evaluate, args.analogy_vocab)
+        if args.add_remote:
+            return _add_remote(args)
     except LanguageModelError as exc:
         print(f"embedflow models: {exc}", file=sys.stderr)
         return 1
@@ -44,9 +54,9 @@ def main(args: argparse.Namespace) -> int:
 
 def describe_all() -> list[dict[str, Any]]:
     """One dict per language model, then per image model (when the image catalogue exists)."""
-    rows = [{"id": m.id, "name": m.name, "kind": "text", "dims": m.dims, "size_bytes": m.size_bytes,
+    rows = [{"id": m.id, "name": m.name, "kind": str(m.kind), "dims": m.dims, "size_bytes": m.size_bytes,
              "available": m.available, "location": m.location, "source": m.source,
-             "tokenizer": m.tokenizer.describe(), "vocab_size": m.vocab_size}
+             "tokenizer": _tokenizer_text(m), "vocab_size": m.vocab_size, "positions": m.max_positions}
             for m in models.list_models()]
     try:
         from ..images.catalog import describe_models
@@ -57,16 +67,27 @@ def describe_all() -> list[dict[str, Any]]:
     return rows
 
 
+def _tokenizer_text(info: models.LanguageModelInfo) -> str:
+    if info.kind == models.ModelKind.TRANSFORMER:
+        return f"WordPiece, {info.vocab_size:,} pieces, lower-case"
+    if info.kind == models.ModelKind.REMOTE:
+        return "the server's own"
+    return info.tokenizer.describe()
+
+
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    header = ("id", "kind", "dims", "size", "status", "where")
+    header = ("id", "kind", "dims", "positions", "size", "status", "where")
     lines = [header]
     for row in rows:
         if row.get("source") == "trained":
             status = "trained when run"
+        elif row.get("source") == "remote":
+            status = "remote"
         else:
-            status = "available" if row["available"] else "download"
-        size = "-" if row.get("source") == "trained" else human_size(row.get("size_bytes"))
-        lines.append((row["id"], row["kind"], str(row.get("dims") or "?"), size, status, str(row.get("location") or "")))
+            status = "available" if row["available"] else ("install" if row["kind"] == "transformer" else "download")
+        size = "-" if row.get("source") in ("trained", "remote") else human_size(row.get("size_bytes"))
+        lines.append((row["id"], row["kind"], str(row.get("dims") or "?"), str(row.get("positions") or "-"), size,
+                      status, str(row.get("location") or "")))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
     for line in lines:
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1])
@@ -133,13 +154,30 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_remote(args: argparse.Namespace) -> int:
+    if not args.url or not args.model:
+        raise LanguageModelError("--add-remote needs the server's address (--url URL) and its model name (--model M).")
+    info = models.add_remote(args.add_remote, args.url, args.model, args.key_env, args.dims)
+    key = f"the API key is read from ${args.key_env} at each run" if args.key_env else "no API key"
+    print(f"Added {info.id}: model '{args.model}' at {info.location} ({key}); "
+          f"stored in {models.remote_file(info.id)}")
+    return 0
+
+
 def _evaluate(name: str, analogy_vocab: int) -> int:
-    from ..text.evaluate import evaluate
+    from ..text.evaluate import evaluate, evaluate_sentence_model
 
     info = models.get_info(name)
     if info is None:
         raise LanguageModelError(f"There is no language model called '{name}'. Known models: "
                                  f"{', '.join(models.known_ids())}.")
+    if info.kind == models.ModelKind.REMOTE:
+        raise LanguageModelError(f"{name} is a remote model; embedflow evaluates the models it runs itself.")
+    if info.kind == models.ModelKind.TRANSFORMER:
+        print(f"Evaluating {name}: each word of the pairs embedded as a one-word sentence …", file=sys.stderr)
+        for line in evaluate_sentence_model(name).lines():
+            print(line)
+        return 0
     if info.source == "trained":
         raise LanguageModelError(f"{name} is trained inside a workflow; there is no fixed model to evaluate.")
     model = models.load(name, progress=_progress_printer())

@@ -96,6 +96,9 @@ class EncodedText:
 
     ids: int32 array (rows, sequence_length); positions past `lengths[i]` hold `pad_id`.
     vocabulary: token strings indexed by id (shared with the language model).
+    attention_mask: for transformer encodings, int8 (rows, sequence_length), 1 on real word pieces
+    (special tokens included) and 0 on padding; None for word-vector encodings. A remote model's
+    encoding passes the text through: ids has no columns and `lengths` counts characters.
     """
 
     ids: np.ndarray
@@ -105,6 +108,12 @@ class EncodedText:
     vocabulary: Any = None
     pad_id: int = -1
     provenance: dict[str, Any] = field(default_factory=dict)
+    attention_mask: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.attention_mask is not None and np.shape(self.attention_mask) != np.shape(self.ids):
+            raise ValueError(f"attention mask of shape {np.shape(self.attention_mask)} does not match "
+                             f"token ids of shape {np.shape(self.ids)}")
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -125,4 +134,6 @@ class EncodedText:
 
     def summary(self) -> str:
         """One line: rows, sequence length and model."""
+        if self.sequence_length == 0:
+            return f"{_rows(len(self))} of text passed through for {self.language_model}"
         return f"{_rows(len(self))} encoded to {self.sequence_length} tokens with {self.language_model}"

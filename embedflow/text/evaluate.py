@@ -1,4 +1,9 @@
-"""Word-vector quality on gensim's bundled test sets: WordSim-353, SimLex-999 and the Google analogies."""
+"""Word-vector quality on gensim's bundled test sets: WordSim-353, SimLex-999 and the Google analogies.
+
+A sentence model is scored on the two word-pair sets too, each word embedded as a one-word
+sentence. No labelled sentence-similarity set (STS-B, SICK) ships with any installed package,
+and analogies need a table of word vectors to search, so neither is reported for it.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +69,64 @@ def evaluate(model: LanguageModel, analogy_vocab: int = ANALOGY_VOCAB) -> Evalua
                       wordsim_oov / 100.0,
                       _number(simlex.statistic if hasattr(simlex, "statistic") else simlex[0]), simlex_oov / 100.0,
                       float(accuracy), questions, analogy_vocab, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class SentenceEvaluation:
+    """WordSim-353 and SimLex-999 Spearman of a sentence model, words embedded one by one."""
+
+    model: str
+    wordsim353_spearman: float
+    simlex999_spearman: float
+    words: int
+    seconds: float
+
+    def lines(self) -> list[str]:
+        """A human-readable report, including what does not apply."""
+        return [
+            f"Model: {self.model} (transformer; {self.words:,} distinct words embedded as one-word sentences)",
+            f"WordSim-353 Spearman: {self.wordsim353_spearman:.3f} (no pair unknown: word pieces cover every word)",
+            f"SimLex-999 Spearman:  {self.simlex999_spearman:.3f}",
+            "Analogies: not applicable (a sentence model has no table of word vectors to search for answers)",
+            "Sentence similarity: no labelled sentence-level set (such as STS-B) ships with an installed "
+            "package, so none is reported",
+            f"Evaluated in {self.seconds:.1f} s",
+        ]
+
+
+def _pair_words(path: str) -> list[str]:
+    """Distinct words of a gensim word-pair file (tab-separated, # comments), lower-cased."""
+    words: set[str] = set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 3:
+                words.update(part.lower() for part in parts[:2])
+    return sorted(words)
+
+
+def evaluate_sentence_model(model_id: str) -> SentenceEvaluation:
+    """Word-pair Spearman of a sentence model through gensim's own scoring."""
+    from gensim.models import KeyedVectors
+    from gensim.test.utils import datapath
+
+    from .transformer import process_model
+
+    started = time.perf_counter()
+    files = [datapath("wordsim353.tsv"), datapath("simlex999.txt")]
+    words = sorted({word for path in files for word in _pair_words(path)})
+    model = process_model(model_id)
+    keyed = KeyedVectors(vector_size=model.info.dims)
+    keyed.add_vectors(words, model.encode(words, 16))
+    scores = [_spearman(keyed.evaluate_word_pairs(path)[1]) for path in files]
+    return SentenceEvaluation(model_id, scores[0], scores[1], len(words), time.perf_counter() - started)
+
+
+def _spearman(result: object) -> float:
+    """The statistic of scipy's Spearman result (an object in new scipy, a tuple in old)."""
+    return _number(result.statistic if hasattr(result, "statistic") else result[0])  # type: ignore[index]
 
 
 def _number(value: float) -> float:

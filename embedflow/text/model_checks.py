@@ -35,11 +35,13 @@ def language_model_diagnostics(context: ValidationContext, node: Node,
 
 
 def model_fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
-    """Changes when a stored model is replaced (added again or downloaded), so rows are encoded again."""
+    """Changes when a stored model is replaced (added again or downloaded) or a remote entry changes."""
     from . import models
 
     model_id = settings.get("language_model")
     info = models.get_info(model_id) if isinstance(model_id, str) else None
+    if info is not None and info.remote is not None:  # another server or model: embed again
+        return f"{info.remote.url}|{info.remote.model}|{info.remote.key_env}"
     if info is None or not info.available or info.source in ("built-in", "trained"):
         return ""
     meta = Path(info.location) / "model.json"

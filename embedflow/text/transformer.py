@@ -19,10 +19,14 @@ MINILM_ID = "all-minilm-l6-v2"
 Pooling = Literal["mean", "cls", "max"]
 POOLINGS: tuple[str, ...] = ("mean", "cls", "max")
 MIN_SEQUENCE_LENGTH = 3
+UNKNOWN_PIECE = "[UNK]"
 # A word piece covers at least one character, so a prefix this many times the sequence length
 # nearly always holds enough pieces; long documents are cut there before the tokenizer sees them.
 _CHARS_PER_POSITION = 16
 _WHITESPACE = re.compile(r"\s")
+# A process that must stay responsive (the canvas) sets this to "0": onnxruntime's idle worker
+# threads then sleep instead of spinning on the cores the window needs.
+SPINNING_ENV = "EMBEDFLOW_ORT_SPINNING"
 
 
 @dataclass(frozen=True)
@@ -67,17 +71,24 @@ class SentenceModel:
         from tokenizers import Tokenizer
 
         self.info = info
+        self.allow_spinning = allow_spinning
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._tokenizer_lock = threading.Lock()  # truncation is tokenizer state; set it per call
-        self._unknown_id = self._tokenizer.token_to_id("[UNK]")
+        self._unknown_id = self._tokenizer.token_to_id(UNKNOWN_PIECE)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
+
+    @property
+    def unknown_id(self) -> int:
+        """The id of [UNK], the piece for characters the vocabulary lacks (emoji, rare symbols)."""
+        assert self._unknown_id is not None, "a WordPiece vocabulary always has [UNK]"
+        return self._unknown_id
 
     def check_sequence_length(self, sequence_length: int) -> None:
         """Raise NodeError(code sequence-length-out-of-range) unless 3 <= length <= the model's positions."""
@@ -210,6 +221,16 @@ def sentence_model(model_id: str = MINILM_ID, *, threads: int | None = None,
     """The process-wide model (one session per id and options); GUI processes pass allow_spinning=False."""
     with _load_lock:
         return _load(model_id, threads or default_threads(), allow_spinning)
+
+
+def spinning_allowed() -> bool:
+    """False in a process that asked onnxruntime's threads not to spin (the canvas sets SPINNING_ENV=0)."""
+    return os.environ.get(SPINNING_ENV, "1") != "0"
+
+
+def process_model(model_id: str = MINILM_ID) -> SentenceModel:
+    """The model as the blocks use it: all cores, spinning as this process allows."""
+    return sentence_model(model_id, allow_spinning=spinning_allowed())
 
 
 def _clip(text: str, chars: int) -> str:

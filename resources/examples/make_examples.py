@@ -25,6 +25,7 @@ STEP = 180.0
 ROW = 350.0
 BRANCH_ROW = 520.0
 ANALOGY_ROW = 800.0
+MINILM_ROW = 970.0
 NOTE_WIDTH = 165.0
 
 
@@ -268,8 +269,48 @@ def teach_a_classifier() -> Example:
     return ex
 
 
+def semantic_search() -> Example:
+    """Questions matched to answers with few shared words: GloVe's bag of words against the sentence model."""
+    ex = Example("semantic-search", "Semantic search: GloVe or a sentence model?",
+                 "16 questions, each with an answer that shares almost no words with it. Which answer is "
+                 "closest to each question? The top half uses GloVe word vectors, the bottom half the "
+                 "sentence model all-minilm-l6-v2. In each output a match is right when query_row equals "
+                 "neighbour_row.")
+    data = {"path": "../data/questions_answers.csv", "format": "auto"}
+    answers = ex.block("input", 0, "Answers", {**data, "feature": "answer"})
+    questions = ex.block("input", 0, "Questions", {**data, "feature": "question"}, row=BRANCH_ROW)
+    glove = {"language_model": "glove-6b-50d"}
+    minilm = {"language_model": "all-minilm-l6-v2"}
+    matches = {}
+    for model, rows, title in ((glove, (ROW, BRANCH_ROW), "GloVe"), (minilm, (ANALOGY_ROW, MINILM_ROW), "MiniLM")):
+        ends = []
+        for source, row, what in ((answers, rows[0], "answers"), (questions, rows[1], "questions")):
+            encode = ex.block("text_encoding", 1, f"Encode {what} ({title})", dict(model), row=row)
+            embed = ex.block("text_embedding", 2, f"Embed {what} ({title})", {**model, "pooling": "mean"}, row=row)
+            ex.link(source, "data", encode, "data")
+            ex.link(encode, "encoded", embed, "encoded")
+            ends.append(embed)
+        near = ex.block("nearest_neighbours", 3.2, f"Best answer ({title})", {"k": 1, "metric": "cosine"},
+                        row=(rows[0] + rows[1]) / 2)
+        ex.link(ends[0], "embeddings", near, "data")
+        ex.link(ends[1], "embeddings", near, "query")
+        matches[title] = (near, ends[0])
+    ex.note(answers, "1. One file read twice: the answers are what we search, the questions what we ask.")
+    ex.note(matches["GloVe"][1], "2. GloVe: each text is the mean of its word vectors, a bag of words.")
+    ex.note(matches["GloVe"][0], "3. Open it: GloVe gets 3 of 16 right. Averages of common words look "
+                                 "alike, so a few long answers win most questions.")
+    ex.workflow.add_annotation(
+        "text", (20, 640, 700, 80),
+        "Below: the same search with the sentence model all-minilm-l6-v2. It cuts text into word pieces and "
+        "reads each row whole, so every piece's vector depends on the others (contextual vectors); "
+        "the model was trained to put paraphrases together.")
+    ex.note(matches["MiniLM"][0], "4. The sentence model gets 15 of 16 right. Which one does it miss, and "
+                                  "why is that a reasonable mistake?", below=True)
+    return ex
+
+
 EXAMPLES = (word_similarity, image_search, image_map, why_invalid, train_word2vec, word_clusters,
-            teach_a_classifier)
+            teach_a_classifier, semantic_search)
 
 
 def main() -> None:

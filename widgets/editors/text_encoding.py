@@ -14,7 +14,9 @@ from embedflow.blocks.text_encoding import feature_column, lowercase_choice
 from embedflow.core.table import Table
 from embedflow.text import models
 from embedflow.text.encoding import NotText, text_values
+from embedflow.text.models import ModelKind
 from embedflow.text.tokenizer import tokenize_corpus
+from embedflow.text.transformer import UNKNOWN_PIECE, process_model
 
 from . import register_editor
 from .context import EditorContext
@@ -33,6 +35,8 @@ class Preview:
     lengths: np.ndarray
     sampled: bool
     note: str = ""
+    specials: int = 0  # positions the model adds to every row ([CLS] and [SEP] for a transformer)
+    unit: str = "tokens"
 
 
 def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
@@ -47,6 +51,23 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
     info = models.get_info(model_id)
     if info is None:
         return Preview([], np.array([], dtype=np.int64), False, f"Unknown language model '{model_id}'.")
+    values = [text or "" for text in texts.to_pylist()]
+    sampled = len(table) > HISTOGRAM_ROWS
+    if info.kind == ModelKind.TRANSFORMER:
+        sentence_model = process_model(model_id)
+        rows = [[(piece, piece != UNKNOWN_PIECE) for piece in sentence_model.pieces(text, limit=info.max_positions)]
+                for text in values[:PREVIEW_ROWS]]
+        lengths = sentence_model.tokenize(values, info.max_positions).lengths - 2
+        return Preview(rows, lengths.clip(min=0), sampled,
+                       "Word pieces: ## marks a piece that continues a word, so no word is ever unknown; only "
+                       "characters without a piece (emoji) become [UNK]. Every row also gets [CLS] in front and "
+                       "[SEP] at the end, and an attention mask that is 1 on its pieces and 0 on the padding.",
+                       specials=2, unit="word pieces")
+    if info.kind == ModelKind.REMOTE:
+        return Preview([[(text, None)] for text in values[:PREVIEW_ROWS]],
+                       np.array([len(text) for text in values], dtype=np.int64), sampled,
+                       f"The remote model {model_id} tokenizes on its server: the text is sent as it is.",
+                       unit="characters")
     model = models.load(model_id) if info.available and info.source != "trained" else None
     corpus = tokenize_corpus(texts, info.tokenizer, lowercase_choice(lowercase))
     rows = []
@@ -63,6 +84,7 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
 
 def preview_html(preview: Preview, sequence_length: int) -> str:
     """Rows as HTML: unknown tokens red and struck through, tokens past the sequence length grey."""
+    sequence_length -= preview.specials
     lines = []
     for number, tokens in enumerate(preview.rows):
         parts = []
@@ -98,7 +120,7 @@ class TextEncodingEditor(QWidget):
         middle.addWidget(self.form, 1)
         self.histogram = pg.PlotWidget(background="w")  # light, like the scatter view and the rest of the window
         self.histogram.setMinimumSize(240, 150)
-        self.histogram.setLabel("bottom", "tokens per row")
+        self.histogram.setLabel("bottom", "tokens per row")  # the unit follows the model (see _show)
         self.histogram.setLabel("left", "rows")
         self.histogram.setMouseEnabled(False, False)
         self.cut_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#c62828", width=2))
@@ -151,6 +173,8 @@ class TextEncodingEditor(QWidget):
         length = self.context.settings().get("sequence_length", 64)
         length = length if isinstance(length, int) else 64
         self.text.setHtml(preview_html(preview, length))
+        self.histogram.setLabel("bottom", f"{preview.unit} per row")
+        length -= preview.specials
         self.histogram.clear()
         self.histogram.addItem(self.cut_line)
         if len(preview.lengths):
@@ -161,7 +185,9 @@ class TextEncodingEditor(QWidget):
             cut = int((preview.lengths > length).sum())
             sample = f" (first {len(preview.lengths):,} rows)" if preview.sampled else ""
             self.cut_label.setText(f"{cut:,} of {len(preview.lengths):,} rows{sample} have more than {length} "
-                                   f"tokens and are cut; the longest has {top:,}.")
+                                   f"{preview.unit} and are cut; the longest has {top:,}."
+                                   if preview.unit != "characters" else
+                                   f"{len(preview.lengths):,} rows{sample}; the longest has {top:,} characters.")
         self.cut_line.setValue(length)
         self._done()
 

@@ -20,7 +20,7 @@ from PyQt5.QtWidgets import (
 
 from embedflow.core.errors import Cancelled, EmbedflowError
 from embedflow.text import gensim_data, models
-from embedflow.text.models import LanguageModelInfo
+from embedflow.text.models import LanguageModelInfo, ModelKind
 
 from .context import EditorContext
 
@@ -65,6 +65,8 @@ def status_text(info: LanguageModelInfo) -> str:
     """How a model stands on this computer, in words."""
     if info.source == "trained":
         return "trained when run"
+    if info.source == "remote":
+        return f"remote: {info.location}"
     if info.available:
         return "built in" if info.source == "built-in" else "installed"
     return f"download {info.size_text()}"
@@ -108,9 +110,11 @@ class LanguageModelPicker(QGroupBox):
         self.tree.clear()
         for info in models.list_models():
             words = f"{info.vocab_size:,}" if info.vocab_size else "-"
-            item = QTreeWidgetItem([info.id, str(info.dims), words, status_text(info)])
+            item = QTreeWidgetItem([info.id, str(info.dims or "?"), words, status_text(info)])
             item.setData(0, Qt.UserRole, info.id)
-            item.setToolTip(0, f"{info.name}\n{info.description}\nTokenizer: {info.tokenizer.describe()}")
+            tokenizer = (info.tokenizer.describe() if info.kind == ModelKind.WORD_VECTORS else
+                         f"{info.kind}'s own" + (f", {info.max_positions} positions" if info.max_positions else ""))
+            item.setToolTip(0, f"{info.name}\n{info.description}\nTokenizer: {tokenizer}")
             self.tree.addTopLevelItem(item)
             if info.id == current:
                 self.tree.setCurrentItem(item)
