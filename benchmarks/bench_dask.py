@@ -126,23 +126,48 @@ def run_and_write(workflow: Workflow, node: str, out: Path, executor: DaskExecut
         write_output(value, target, "parquet")
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MB: VmHWM where Linux has it.
+
+    Not ru_maxrss: a process keeps its parent's ru_maxrss across exec, so every Dask worker would
+    report at least the client's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak() -> None:
+    """Start this process's peak memory afresh (Linux: clear_refs 5), so a figure excludes making the data."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
 def worker_peak_mb(executor: DaskExecutor) -> float:
     """The largest peak resident memory among the workers, in MB."""
-    peaks = executor.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    return max(peaks.values()) / 1024
+    return max(executor.client.run(peak_mb).values())
 
 
 def measure(name: str, rows: int, workflow: Workflow, node: str, folder: Path, partition_bytes: int) -> None:
     """Local, then 1 and 2 workers, each once after a warm-up that loads the models."""
     seconds: dict[str, float] = {}
     peaks: dict[str, float] = {}
+    reset_peak()
     for workers in (1, 2):
         with DaskExecutor.connect(f"local:{workers}", partition_bytes=partition_bytes) as executor:
             run_and_write(workflow, node, folder / f"warm{workers}", executor)  # models load once per worker
             seconds[f"{workers}w"] = timed(lambda: run_and_write(workflow, node, folder / f"c{workers}", executor))
             peaks[f"{workers}w"] = worker_peak_mb(executor)
-    # Before the local runs: what this process needed while the cluster did the work (and made the data).
-    client = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Before the local runs: what this process needed while the cluster did the work.
+    client = peak_mb()
     run_and_write(workflow, node, folder / "warm", None)
     seconds["local"] = timed(lambda: run_and_write(workflow, node, folder / "local", None))
     speedup = seconds["1w"] / seconds["2w"]
@@ -175,7 +200,7 @@ def main() -> None:
         if args.images:
             workflow, node = image_workflow(image_folder(folder, args.images))
             measure("images (SqueezeNet)", args.images, workflow, node, folder / "img", partition_bytes)
-    client_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    client_peak = peak_mb()
     print(f"client peak memory {client_peak:,.0f} MB (includes the local runs)")
 
 

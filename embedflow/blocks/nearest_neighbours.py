@@ -289,7 +289,8 @@ def _part_vectors(part: Table) -> np.ndarray:
 
 def _row_hashes(vectors: np.ndarray) -> np.ndarray:
     """One 64-bit hash of each row's bytes: equal vectors, equal hashes."""
-    words = np.ascontiguousarray(vectors).view(np.uint8).reshape(len(vectors), -1)
+    vectors = np.ascontiguousarray(vectors)
+    words = vectors.view(f"u{vectors.dtype.itemsize}").reshape(len(vectors), -1)  # the bits, as integers
     return pd.util.hash_pandas_object(pd.DataFrame(words), index=False).to_numpy()
 
 
