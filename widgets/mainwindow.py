@@ -32,6 +32,7 @@ from .autosave import INTERVAL_MS, Autosaver, Recovery
 from .document.document import absolute_settings
 from .document.editor import WorkflowEditor
 from .messages import MessagesView
+from .run_on import add_run_on
 from .teaching import Teaching
 from .toolbox import Toolbox
 from .welcome import example_intro, example_title, ordered_examples
@@ -223,6 +224,7 @@ class MainWindow(QMainWindow):
         view.addActions([self.toolbox_dock.toggleViewAction(), self.messages_dock.toggleViewAction()])
         run = bar.addMenu("&Run")
         run.addActions([self.run_action, self.autorun_action, self.cancel_action])
+        self.run_on_action = add_run_on(run, self.runs, self)
         # Teaching adds Help and Welcome to this menu; Add-ons goes last (see __init__).
         self.help_menu = bar.addMenu("&Help")
         toolbar = QToolBar("Main", self)

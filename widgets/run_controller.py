@@ -12,6 +12,8 @@ from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal
 from embedflow.core.context import NodeEvent
 from embedflow.core.workflow import Workflow, WorkflowEvent
 from embedflow.engine import Engine, NodeResult, RunHandle
+from embedflow.engine.cache import ResultCache
+from embedflow.engine.executors import Executor
 
 # Model changes that can change what a node computes (moves, titles and notes cannot).
 COMPUTING_EVENTS = ("node-added", "settings-changed", "link-added", "link-removed", "reset")
@@ -27,6 +29,8 @@ class _Relay(QObject):
 
     event = pyqtSignal(object)
     ended = pyqtSignal(object)
+    connected = pyqtSignal(object, str)
+    failed = pyqtSignal(str)
 
 
 @dataclass
@@ -42,12 +46,15 @@ class RunController(QObject):
     """Owns the Engine of the open workflow, starts runs off the UI thread and tracks node states.
 
     Signals: nodeStateChanged(node id); runFinished() when the latest run ends;
-    runningChanged(bool).
+    runningChanged(bool); executorChanged(where: "" for this computer, else the scheduler's address);
+    executorFailed(message) when a scheduler cannot be used.
     """
 
     nodeStateChanged = pyqtSignal(str)
     runFinished = pyqtSignal()
     runningChanged = pyqtSignal(bool)
+    executorChanged = pyqtSignal(str)
+    executorFailed = pyqtSignal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,12 +62,17 @@ class RunController(QObject):
         self.states: dict[str, NodeState] = {}
         self.auto_run = True
         self.handle: RunHandle | None = None
+        # Where runs go: None is this computer (the engine's own threads), else e.g. a DaskExecutor.
+        self.executor: Executor | None = None
+        self.where = ""
         self._last_progress: dict[str, float] = {}
         self._unsubscribe: Callable[[], None] | None = None
         # Queued: the worker thread emits, the UI thread handles.
         self._relay = _Relay()
         self._relay.event.connect(self._on_event, Qt.QueuedConnection)
         self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)
+        self._relay.connected.connect(self.set_executor, Qt.QueuedConnection)
+        self._relay.failed.connect(self.executorFailed, Qt.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
@@ -70,7 +82,7 @@ class RunController(QObject):
     def set_workflow(self, workflow: Workflow, base_dir: str | None) -> None:
         """Use a fresh engine for `workflow` (any run of the previous one is cancelled)."""
         self.cancel()
-        self.engine = Engine(workflow, base_dir)
+        self.engine = Engine(workflow, base_dir, executor=self.executor)
         self.states = {node_id: NodeState() for node_id in workflow.nodes}
         self.handle = None
         if self._unsubscribe is not None:
@@ -90,6 +102,42 @@ class RunController(QObject):
         """Turn automatic re-running after edits on or off."""
         self.auto_run = on
         if on:
+            self.schedule()
+
+    def use_scheduler(self, address: str) -> None:
+        """Connect to a Dask scheduler (tcp://HOST:PORT, or local[:N] to start one) off the UI thread.
+
+        executorChanged follows when it is in use, executorFailed with the reason when it cannot be.
+        """
+        relay = self._relay
+        threading.Thread(target=_connect, args=(relay, address), name="embedflow-connect", daemon=True).start()
+
+    def use_this_computer(self) -> None:
+        """Run on this computer again."""
+        self.set_executor(None, "")
+
+    def set_executor(self, executor: Executor | None, where: str = "") -> None:
+        """Run on `executor` from now on (None: this computer); results made elsewhere are forgotten.
+
+        Partitioned results live on the old cluster's workers, so the result cache is dropped, and an
+        executor this controller connected is closed once its run has stopped.
+        """
+        previous, handle = self.executor, self.handle
+        self.cancel()
+        self.executor, self.where = executor, where
+        if self.engine is not None:
+            if handle is not None:
+                handle.wait()
+            self.engine = Engine(self.engine.workflow, self.engine.base_dir, executor=executor, cache=ResultCache())
+            self.handle = None
+            for node_id in self.states:
+                self.states[node_id] = NodeState()
+                self.nodeStateChanged.emit(node_id)
+        close = getattr(previous, "close", None)
+        if previous is not None and previous is not executor and callable(close):
+            close()
+        self.executorChanged.emit(where)
+        if self.auto_run:
             self.schedule()
 
     # -- running -------------------------------------------------------------------------
@@ -164,6 +212,20 @@ class RunController(QObject):
 
 
 # -- worker side: these run on the engine's threads and touch only the relay ------------------------
+def _connect(relay: _Relay, address: str) -> None:
+    try:
+        from embedflow.engine.dask_executor import DaskExecutor  # only when asked: dask is an optional extra
+    except ImportError:
+        relay.failed.emit('Running on a Dask cluster needs dask.distributed: pip install "embedflow[dask]".')
+        return
+    try:
+        executor = DaskExecutor.connect(address)
+    except Exception as exc:  # ClusterError and whatever the address makes dask raise: shown to the user
+        relay.failed.emit(str(exc))
+        return
+    relay.connected.emit(executor, executor.address)
+
+
 def _wait(relay: _Relay, handle: RunHandle) -> None:
     handle.wait()
     relay.ended.emit(handle)

@@ -11,6 +11,7 @@ from typing import Iterable, Mapping, Protocol
 
 from embedflow.core.diagnostics import SEVERITIES, Diagnostic
 from embedflow.engine import NodeResult
+from embedflow.engine.partitions import Partitioned
 
 UNFINISHED = ("failed", "refused", "blocked", "cancelled")
 
@@ -70,7 +71,8 @@ def editor_status(live: LiveState, result: NodeResult | None) -> str:
 def output_value(live: LiveState, result: NodeResult | None, port: str) -> object:
     """The value a block's output port holds now, or None (not run, running, or did not finish)."""
     fresh = _fresh(live, result)
-    return fresh.outputs.get(port) if fresh is not None and fresh.state == "done" else None
+    value = fresh.outputs.get(port) if fresh is not None and fresh.state == "done" else None
+    return value.gather() if isinstance(value, Partitioned) else value  # made on a cluster: brought here to show
 
 
 def no_output_note(title: str, port: str, live: LiveState, result: NodeResult | None) -> str:

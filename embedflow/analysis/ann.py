@@ -10,6 +10,7 @@ many of the exact top-k the index found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -88,53 +89,75 @@ def approximate_search(data: np.ndarray, query: np.ndarray | None = None, k: int
     Without `query` every data row is a query and is not its own neighbour; rows holding NaN/inf
     are never neighbours and as queries get none (-1). `progress(fraction)` may raise to cancel.
     """
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
     if k < 1:
         raise ValueError("k must be at least 1")
-    faiss = _faiss()
     data = np.asarray(data)
     self_query = query is None
     query = data if self_query else np.asarray(query)
     if data.ndim != 2 or query.ndim != 2 or data.shape[1] != query.shape[1]:
         raise ValueError(f"data {data.shape} and query {query.shape} vectors differ in length")
-    good = np.setdiff1d(np.arange(len(data)), invalid_rows(data))
-    centre = data[good].mean(axis=0, dtype=np.float64).astype(np.float32) if len(good) else None
-    indexed = _prepared(data[good], metric, centre)
-    kind = faiss.METRIC_L2 if metric == "euclidean" else faiss.METRIC_INNER_PRODUCT
-    index = faiss.IndexHNSWFlat(data.shape[1], HNSW_M, kind)
-    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     # Building takes about as long as searching; progress is split between the two.
-    for start in range(0, len(indexed), ADD_CHUNK):
-        index.add(indexed[start:start + ADD_CHUNK])
-        if progress is not None:
-            progress(0.5 * min(1.0, (start + ADD_CHUNK) / len(indexed)))
-    del indexed  # the index holds its own copy; dropping ours halves the peak memory of large searches
+    index = HnswIndex(data, metric, None if progress is None else (lambda fraction: progress(0.5 * fraction)))
+    return index.search(query, k, np.arange(len(query)) if self_query else None,
+                        None if progress is None else (lambda fraction: progress(0.5 + 0.5 * fraction)))
 
-    indices = np.full((len(query), k), -1, dtype=np.int64)
-    scores = np.full((len(query), k), -np.inf, dtype=np.float64)
-    asked = min(k + (1 if self_query else 0), len(good))
-    if asked == 0:
+
+class HnswIndex:
+    """A faiss HNSW index of the valid rows of `data`; it pickles (a cluster moves it between workers)."""
+
+    def __init__(self, data: np.ndarray, metric: str = "cosine", progress: ProgressCallback | None = None) -> None:
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+        faiss = _faiss()
+        data = np.asarray(data)
+        self.metric = metric
+        self.good = np.setdiff1d(np.arange(len(data)), invalid_rows(data))
+        self.centre = data[self.good].mean(axis=0, dtype=np.float64).astype(np.float32) if len(self.good) else None
+        indexed = _prepared(data[self.good], metric, self.centre)
+        kind = faiss.METRIC_L2 if metric == "euclidean" else faiss.METRIC_INNER_PRODUCT
+        self.index = faiss.IndexHNSWFlat(data.shape[1], HNSW_M, kind)
+        self.index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        for start in range(0, len(indexed), ADD_CHUNK):
+            self.index.add(indexed[start:start + ADD_CHUNK])
+            if progress is not None:
+                progress(min(1.0, (start + ADD_CHUNK) / len(indexed)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"metric": self.metric, "good": self.good, "centre": self.centre,
+                "index": _faiss().serialize_index(self.index)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.metric, self.good, self.centre = state["metric"], state["good"], state["centre"]
+        self.index = _faiss().deserialize_index(state["index"])
+
+    def search(self, query: np.ndarray, k: int, own: np.ndarray | None = None,
+               progress: ProgressCallback | None = None) -> Neighbours:
+        """The approximate k nearest indexed rows of each query row; `own[q]` (a data row, or -1) is never q's."""
+        good, metric, centre = self.good, self.metric, self.centre
+        indices = np.full((len(query), k), -1, dtype=np.int64)
+        scores = np.full((len(query), k), -np.inf, dtype=np.float64)
+        asked = min(k + (1 if own is not None else 0), len(good))
+        if asked == 0:
+            return _result(indices, scores, metric)
+        self.index.hnsw.efSearch = max(64, 2 * asked)
+        for start in range(0, len(query), SEARCH_CHUNK):
+            stop = min(start + SEARCH_CHUNK, len(query))
+            chunk = _prepared(np.nan_to_num(query[start:stop], nan=0.0, posinf=0.0, neginf=0.0), metric, centre)
+            found_scores, found = self.index.search(chunk, asked)
+            found = np.where(found >= 0, good[np.maximum(found, 0)], -1)
+            if metric == "euclidean":
+                found_scores = -np.sqrt(np.maximum(found_scores, 0.0))
+            if own is not None:
+                found, found_scores = _without_own_row(found, found_scores, own[start:stop])
+            taken = min(k, found.shape[1])
+            indices[start:stop, :taken] = found[:, :taken]
+            scores[start:stop, :taken] = np.where(found[:, :taken] >= 0, found_scores[:, :taken], -np.inf)
+            if progress is not None:
+                progress(stop / len(query))
+        bad_query = invalid_rows(query)
+        indices[bad_query] = -1
+        scores[bad_query] = -np.inf
         return _result(indices, scores, metric)
-    index.hnsw.efSearch = max(64, 2 * asked)
-    for start in range(0, len(query), SEARCH_CHUNK):
-        stop = min(start + SEARCH_CHUNK, len(query))
-        chunk = _prepared(np.nan_to_num(query[start:stop], nan=0.0, posinf=0.0, neginf=0.0), metric, centre)
-        found_scores, found = index.search(chunk, asked)
-        found = np.where(found >= 0, good[np.maximum(found, 0)], -1)
-        if metric == "euclidean":
-            found_scores = -np.sqrt(np.maximum(found_scores, 0.0))
-        if self_query:
-            found, found_scores = _without_own_row(found, found_scores, np.arange(start, stop))
-        taken = min(k, found.shape[1])
-        indices[start:stop, :taken] = found[:, :taken]
-        scores[start:stop, :taken] = np.where(found[:, :taken] >= 0, found_scores[:, :taken], -np.inf)
-        if progress is not None:
-            progress(0.5 + 0.5 * stop / len(query))
-    bad_query = invalid_rows(query)
-    indices[bad_query] = -1
-    scores[bad_query] = -np.inf
-    return _result(indices, scores, metric)
 
 
 def _without_own_row(found: np.ndarray, scores: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,10 +193,9 @@ def recall_at_k(data: np.ndarray, query: np.ndarray | None, found: Neighbours, m
     """
     k = found.indices.shape[1]
     query_vectors = data if query is None else query
-    candidates = np.setdiff1d(np.arange(len(query_vectors)), invalid_rows(query_vectors))
-    if len(candidates) == 0:
+    rows = recall_sample(len(query_vectors), invalid_rows(query_vectors), sample, seed)
+    if len(rows) == 0:
         return Recall(1.0, k, 0)
-    rows = np.sort(np.random.default_rng(seed).choice(candidates, min(sample, len(candidates)), replace=False))
     exact = search(data, query_vectors[rows], k=k, metric=metric, exclude=rows if query is None else None).indices
     answerable = (exact >= 0).any(axis=1)
     rows, exact = rows[answerable], exact[answerable]
@@ -182,7 +204,37 @@ def recall_at_k(data: np.ndarray, query: np.ndarray | None, found: Neighbours, m
     approx = found.indices[rows]
     kth = np.nanmax(_distances(data, query_vectors[rows], exact, metric), axis=1)[:, None]
     as_close = _distances(data, query_vectors[rows], approx, metric) <= kth + 1e-6 * np.maximum(1.0, np.abs(kth))
+    return _recall(approx, exact, as_close)
+
+
+def recall_sample(queries: int, invalid: np.ndarray, sample: int = RECALL_QUERIES, seed: int = 0) -> np.ndarray:
+    """The seeded sample of query rows recall is measured on (rows holding NaN/inf left out), sorted."""
+    candidates = np.setdiff1d(np.arange(queries), invalid)
+    if len(candidates) == 0:
+        return candidates
+    return np.sort(np.random.default_rng(seed).choice(candidates, min(sample, len(candidates)), replace=False))
+
+
+def recall_from(exact: Neighbours, found: Neighbours) -> Recall:
+    """recall@k of `found` against `exact` search of the same query rows, from the distances both carry.
+
+    What `recall_at_k` measures when the vectors are elsewhere (on a cluster's workers).
+    """
+    answerable = (exact.indices >= 0).any(axis=1)
+    exact_rows, approx = exact.indices[answerable], found.indices[answerable]
+    if len(exact_rows) == 0:
+        return Recall(1.0, found.indices.shape[1], 0)
+    kth = np.nanmax(exact.distances[answerable].astype(np.float64), axis=1)[:, None]
+    distances = np.where(approx >= 0, found.distances[answerable].astype(np.float64), np.nan)
+    with np.errstate(invalid="ignore"):
+        as_close = distances <= kth + 1e-6 * np.maximum(1.0, np.abs(kth))
+    return _recall(approx, exact_rows, as_close)
+
+
+def _recall(approx: np.ndarray, exact: np.ndarray, as_close: np.ndarray) -> Recall:
+    """Share of the exact rows found, counting a found row as close as the k-th exact one as found."""
+    k = approx.shape[1]
     listed = (approx[:, :, None] == exact[:, None, :]).any(axis=2)
     hits = ((listed | as_close) & (approx >= 0)).sum(axis=1)
     wanted = (exact >= 0).sum(axis=1)
-    return Recall(float(np.mean(np.minimum(hits, wanted) / wanted)), k, len(rows))
+    return Recall(float(np.mean(np.minimum(hits, wanted) / wanted)), k, len(approx))

@@ -13,7 +13,7 @@ the k-th kept maximum). Memory stays bounded by the block size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -219,3 +219,26 @@ def brute_force(data: np.ndarray, query: np.ndarray | None, k: int, metric: str)
         missing = np.full((len(order), k - order.shape[1]), -1)
         order, best = np.hstack([order, missing]), np.hstack([best, np.full(missing.shape, -np.inf)])
     return _result(order, best, metric)
+
+
+def shifted(found: Neighbours, offset: int) -> Neighbours:
+    """The same result with data row numbers moved by `offset` (a part's first row in the whole table)."""
+    return Neighbours(np.where(found.indices >= 0, found.indices + offset, -1), found.distances, found.similarities)
+
+
+def merge(found: Sequence[Neighbours], k: int) -> Neighbours:
+    """The k nearest of several searches of the same queries among disjoint data rows, best first.
+
+    Each search holds a query's nearest rows of one part of the data (row numbers of the whole table);
+    the k best of their union are the k best of the whole, exactly. Ties go to the lower row number.
+    """
+    indices = np.concatenate([f.indices for f in found], axis=1)
+    distances = np.concatenate([f.distances for f in found], axis=1)
+    key = np.where(indices < 0, np.inf, distances.astype(np.float64))
+    order = np.lexsort((np.where(indices < 0, np.iinfo(np.int64).max, indices), key), axis=1)[:, :k]
+    similarities = None
+    if found[0].similarities is not None:
+        joined = np.concatenate([f.similarities for f in found if f.similarities is not None], axis=1)
+        similarities = np.take_along_axis(joined, order, axis=1)
+    return Neighbours(np.take_along_axis(indices, order, axis=1), np.take_along_axis(distances, order, axis=1),
+                      similarities)

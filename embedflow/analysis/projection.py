@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -150,6 +150,11 @@ def _busy_cores() -> float:
 
 def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
           progress: ProgressCallback | None) -> np.ndarray:
+    return np.asarray(_tsne_model(vectors, perplexity, seed, progress), dtype=np.float32)
+
+
+def _tsne_model(vectors: np.ndarray, perplexity: float, seed: int, progress: ProgressCallback | None) -> Any:
+    """openTSNE's fitted TSNEEmbedding (an array of the coordinates that can also place new rows)."""
     from openTSNE import TSNE
 
     n = len(vectors)
@@ -170,7 +175,7 @@ def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
     method = "bh" if n < BARNES_HUT_ROWS else "fft"
     tsne = TSNE(n_components=2, perplexity=perplexity, n_jobs=threads, negative_gradient_method=method,
                 random_state=seed, callbacks=callback, callbacks_every_iters=50, verbose=False)
-    return np.asarray(tsne.fit(np.asarray(vectors, dtype=np.float64)), dtype=np.float32)
+    return tsne.fit(np.asarray(vectors, dtype=np.float64))
 
 
 class _EpochProgress:
@@ -197,6 +202,12 @@ class _EpochProgress:
 
 
 def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: ProgressCallback | None) -> np.ndarray:
+    return _umap_model(vectors, seed, epochs, progress)[1]
+
+
+def _umap_model(vectors: np.ndarray, seed: int, epochs: int | None,
+                progress: ProgressCallback | None) -> tuple[Any, np.ndarray]:
+    """umap-learn's fitted UMAP (which can place new rows) and the coordinates of the rows it was fitted on."""
     try:
         import umap
     except ImportError:
@@ -216,7 +227,7 @@ def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: Progress
     reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(vectors) - 1), random_state=seed, n_jobs=1,
                         n_epochs=epochs, tqdm_kwds=bar)
     try:
-        return np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
+        return reducer, np.asarray(reducer.fit_transform(vectors), dtype=np.float32)
     except BaseException:
         if epoch_file is not None and epoch_file.raised:
             # tqdm's refresh() holds its class-wide lock while the bar writes and does not release it
@@ -253,7 +264,7 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
 
     if method in ("tsne", "umap") and len(rows) > sample_size:
         if large == "sample":
-            rows = np.sort(np.random.default_rng(seed).choice(rows, sample_size, replace=False))
+            rows = sample_rows(rows, sample_size, seed)
             notes.append(("projection-sampled", f"{TITLES[method]} ran on a random sample of {sample_size:,} of "
                          f"{int(finite.sum()):,} rows to stay responsive; set Large data to "
                          f"'all' to project every row (slower)."))
@@ -287,6 +298,11 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
     if progress is not None:
         progress(1.0, "projection done")
     return Projection(coords, method, axes, tuple(notes))
+
+
+def sample_rows(rows: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
+    """The seeded random sample of `size` of `rows` a projection is fitted on, sorted."""
+    return np.sort(np.random.default_rng(seed).choice(rows, size, replace=False))
 
 
 def row_list(rows: np.ndarray, limit: int = 10) -> str:

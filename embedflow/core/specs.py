@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
+from .cluster import ClusterRunFunction
 from .ports import PortType
 
 if TYPE_CHECKING:
@@ -177,6 +178,8 @@ class NodeSpec:
     row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
     preload: modules the block's run imports; the engine imports them one block at a time, because two
     threads importing a package such as scikit-learn for the first time at once can see it half-made.
+    on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
+    (core/cluster.py); returns None to have them joined on this computer instead.
     """
 
     type: str
@@ -196,6 +199,7 @@ class NodeSpec:
     migrate: MigrateFunction | None = None
     row_wise: RowWise | None = None
     preload: tuple[str, ...] = ()
+    on_cluster: ClusterRunFunction | None = None
     help_page: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -5,8 +5,10 @@ The only module of embedflow that imports dask. What runs where (docs/dask.md):
   the partition; its outputs stay there as `Partitioned` values, so a chain Input → Text Encoding →
   Text Embedding never passes through this process. A source block (Input) reads its pieces (one file
   of a pattern each) on the workers; pieces larger than `partition_bytes` are cut there.
-- a block that needs every row (Nearest Neighbours, Scatter, …) gets its partitioned inputs joined on
-  this process, and says so in a message with the rows and megabytes it gathered.
+- a block that needs every row but says how to work on parts (NodeSpec.on_cluster: Nearest Neighbours,
+  Scatter) gets a `Cluster` (core/cluster.py) and brings here only what it says it brings; any other
+  block gets its partitioned inputs joined on this process, and says so in a message with the rows and
+  megabytes it gathered.
 - models load once per worker process: the text models and the image model's onnxruntime session are
   kept per process (embedflow.text.models, embedflow.images.runtime), and a worker runs many tasks.
 """
@@ -45,6 +47,8 @@ IMAGE_ROW_BYTES = 227 * 227 * 3 * 4
 # How often a wait for the cluster looks at the cancel flag.
 POLL_SECONDS = 0.2
 SCHEDULER_ENV = "EMBEDFLOW_SCHEDULER"
+# The most rows a whole-table block brings here (a projection's sample): 50,000 rows of 1,000 floats are 200 MB.
+GATHER_ROWS = 50_000
 
 
 class ClusterError(EmbedflowError):
@@ -75,13 +79,15 @@ class _Report:
 class DaskExecutor(Executor):
     """Runs a workflow's blocks on a Dask cluster; blocks run one after another, each spread over the workers.
 
-    client: a connected distributed.Client; partition_bytes: the size partitions are cut to.
+    client: a connected distributed.Client; partition_bytes: the size partitions are cut to;
+    gather_rows: the most rows a whole-table block brings to this computer (Cluster.gather_rows).
     """
 
     def __init__(self, client: Client, partition_bytes: int = PARTITION_BYTES,
-                 cluster: LocalCluster | None = None) -> None:
+                 cluster: LocalCluster | None = None, gather_rows: int = GATHER_ROWS) -> None:
         self.client = client
         self.partition_bytes = partition_bytes
+        self.gather_rows = gather_rows
         self._cluster = cluster
 
     @classmethod
@@ -162,6 +168,10 @@ class DaskExecutor(Executor):
                 return self._run_source(spec, context)
             if isinstance(context.inputs.get(row_wise.port), Partitioned):
                 return self._run_parts(spec, context, row_wise.port)
+        if spec.on_cluster is not None and any(isinstance(v, Partitioned) for v in context.inputs.values()):
+            outputs = spec.on_cluster(context, _BlockCluster(self, context))
+            if outputs is not None:
+                return outputs
         for name, value in list(context.inputs.items()):
             if isinstance(value, Partitioned):
                 context.report(Severity.INFO, "gathered-from-cluster",
@@ -205,7 +215,7 @@ class DaskExecutor(Executor):
                  spans: list[tuple[int, int]]) -> dict[str, Any]:
         """Wait for a block's parts (with progress and cancel) and hold their outputs as Partitioned values."""
         reports = [self.client.submit(_report, future, pure=False) for future in futures]
-        self._wait(context, reports, futures)
+        self._wait(context, reports, futures, "partitions")
         gathered: list[_Report] = self.client.gather(reports)
         for number, report in enumerate(gathered):
             if report.error is not None:
@@ -261,7 +271,7 @@ class DaskExecutor(Executor):
                 start += length
         return Partitioned(tuple(parts), tuple(rows), value.kind, tuple(sizes), value.store, tuple(weights))
 
-    def _wait(self, context: NodeContext, reports: list[Future], futures: list[Future]) -> None:
+    def _wait(self, context: NodeContext, reports: list[Future], futures: list[Future], what: str) -> None:
         """Block until every report is in, reporting progress; on cancel or Ctrl+C the cluster's work stops."""
         pending = set(reports)
         total = len(reports)
@@ -274,11 +284,56 @@ class DaskExecutor(Executor):
                 if len(still) != len(pending):
                     pending = set(still)
                     context.progress((total - len(pending)) / total,
-                                     f"{total - len(pending):,} of {total:,} partitions")
+                                     f"{total - len(pending):,} of {total:,} {what}")
                 context.check_cancelled()
         except BaseException:
             self.client.cancel(futures + reports)
             raise
+
+
+class _BlockCluster:
+    """The Cluster a whole-table block gets (core/cluster.py): its inputs' parts and work where they live."""
+
+    def __init__(self, executor: DaskExecutor, context: NodeContext) -> None:
+        self._executor = executor
+        self._client = executor.client
+        self._context = context
+        self.gather_rows = executor.gather_rows
+
+    def parts(self, port: str) -> list[Any] | None:
+        """Handles of the parts of input `port`, or None when it is here whole."""
+        value = self._context.inputs.get(port)
+        return list(value.parts) if isinstance(value, Partitioned) else None
+
+    def rows(self, port: str) -> list[int]:
+        """The row count of each part of input `port`."""
+        value = self._context.inputs.get(port)
+        if isinstance(value, Partitioned):
+            return list(value.rows)
+        return [len(value)] if value is not None else []
+
+    def submit(self, function: Any, *args: Any) -> Future:
+        """function(*args) on a worker, futures among the args resolved there."""
+        return self._client.submit(function, *args, pure=False)
+
+    def share(self, value: Any) -> Future:
+        """A value of this process sent to every worker once."""
+        return self._client.scatter(value, broadcast=True)
+
+    def gather(self, handles: Sequence[Any], message: str = "") -> list[Any]:
+        """The values here, after waiting with progress and cancel."""
+        handles = list(handles)
+        if handles:
+            self._executor._wait(self._context, handles, handles, message or "tasks")
+        return list(self._client.gather(handles))
+
+    def output(self, handles: Sequence[Any]) -> Partitioned:
+        """The Tables the handles hold, as one partitioned output left on the workers."""
+        handles = list(handles)
+        reports = self.gather([self._client.submit(_value_report, h, pure=False) for h in handles], "parts")
+        return Partitioned(tuple(handles), tuple(r.rows["value"] for r in reports), reports[0].kinds["value"],
+                           tuple(r.nbytes["value"] for r in reports), _Store(self._client),
+                           tuple(r.weights["value"] for r in reports))
 
 
 class _Store:
@@ -366,6 +421,10 @@ def _report(outcome: _Outcome) -> _Report:
                    {name: _weight(value) for name, value in values.items()},
                    {name: "encoded" if isinstance(value, EncodedText) else "table" for name, value in values.items()},
                    outcome.messages, outcome.error)
+
+
+def _value_report(value: Table | EncodedText) -> _Report:
+    return _report(_Outcome({"value": value}))
 
 
 def _weight(value: Table | EncodedText) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,8 +17,8 @@ distributed = pytest.importorskip("distributed")
 from embedflow.cli import main  # noqa: E402
 from embedflow.core.context import NodeEvent, NodeState  # noqa: E402
 from embedflow.core.errors import NodeError  # noqa: E402
-from embedflow.core.ports import TABLE  # noqa: E402
-from embedflow.core.specs import NodeSpec, Port, RowWise  # noqa: E402
+from embedflow.core.ports import EMBEDDINGS, TABLE  # noqa: E402
+from embedflow.core.specs import NodeSpec, Port, RowWise, Setting  # noqa: E402
 from embedflow.core.workflow import Workflow  # noqa: E402
 from embedflow.engine import Engine  # noqa: E402
 from embedflow.engine.dask_executor import ClusterError, DaskExecutor  # noqa: E402
@@ -62,6 +64,13 @@ def with_neighbours(workflow: Workflow, embedder: str) -> str:
     return neighbours.id
 
 
+def same_neighbours(remote: pd.DataFrame, local: pd.DataFrame) -> None:
+    """The same rows, neighbours and metadata; distances to float32 precision (products summed in other blocks)."""
+    pd.testing.assert_frame_equal(remote, local, check_exact=False, rtol=1e-5, atol=1e-6)
+    for column in ("query_row", "neighbour_row", "rank"):
+        assert remote[column].tolist() == local[column].tolist()
+
+
 def test_text_results_on_the_cluster_equal_the_local_run(client: Any, tmp_path: Path) -> None:
     workflow, _, encoder, embedder = text_workflow(corpus(tmp_path))
     neighbours = with_neighbours(workflow, embedder)
@@ -75,8 +84,7 @@ def test_text_results_on_the_cluster_equal_the_local_run(client: Any, tmp_path: 
     pd.testing.assert_frame_equal(gathered.meta, expected.meta)
     encoded = remote[encoder].outputs["encoded"].gather()
     assert np.array_equal(encoded.ids, local[encoder].outputs["encoded"].ids)
-    pd.testing.assert_frame_equal(remote[neighbours].outputs["neighbours"].meta,
-                                  local[neighbours].outputs["neighbours"].meta)
+    same_neighbours(remote[neighbours].outputs["neighbours"].gather().meta, local[neighbours].outputs["neighbours"].meta)
 
 
 def test_rows_without_known_words_are_named_by_their_row_in_the_whole_table(client: Any, tmp_path: Path) -> None:
@@ -219,10 +227,12 @@ def test_cli_runs_on_a_scheduler_from_the_environment_writing_parquet_folders(
     assert main(["run", str(path), "--format", "parquet", "--out", str(tmp_path / "cluster")]) == 0
     stderr = capsys.readouterr().err
     assert "2 Dask workers" in stderr and "of" in stderr and "partitions" in stderr
-    for name in ("n3-embeddings.parquet", "n4-neighbours.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cluster" / name),
-                                      pd.read_parquet(tmp_path / "local" / name))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cluster" / "n3-embeddings.parquet"),
+                                  pd.read_parquet(tmp_path / "local" / "n3-embeddings.parquet"))
+    same_neighbours(pd.read_parquet(tmp_path / "cluster" / "n4-neighbours.parquet"),
+                    pd.read_parquet(tmp_path / "local" / "n4-neighbours.parquet"))
     assert (tmp_path / "cluster" / "n3-embeddings.parquet").is_dir()
+    assert (tmp_path / "cluster" / "n4-neighbours.parquet").is_dir()  # built on the workers, part by part
 
 
 def test_cli_refuses_csv_on_a_cluster(client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -249,3 +259,182 @@ def test_a_bad_local_cluster_size_is_refused() -> None:
 
 def test_the_workers_run_the_clients_embedflow(client: Any) -> None:
     executor(client).check_workers()
+
+
+def _vectors_from_ids(ctx: Any) -> dict[str, Any]:
+    """Seeded random vectors from the `id` column; with `odd`, every 50th row (from 7) is zero and every 50th
+    (from 9) repeats the row before (rows whose neighbours tie, in any order)."""
+    table = ctx.inputs["data"]
+    ids = table.meta["id"].to_numpy()
+    odd = bool(ctx.settings["odd"])
+    vectors = np.stack([np.random.default_rng(int(i) - (odd and i % 50 == 9)).normal(size=16)
+                        for i in ids]).astype(np.float32)
+    if odd:
+        vectors[ids % 50 == 7] = 0.0
+    return {"embeddings": table.with_vectors(vectors, model="random-16", kind="text")}
+
+
+VECTORS = NodeSpec(type="t_vectors", title="Vectors", category="Analysis", description="seeded vectors",
+                   icon="input", inputs=(Port("data", TABLE),), outputs=(Port("embeddings", EMBEDDINGS),),
+                   settings=(Setting("odd", "bool", False),), run=_vectors_from_ids, row_wise=RowWise(port="data"))
+
+
+def _vector_workflow(tmp_path: Path, rows: int, settings: dict[str, Any], query_rows: int = 0,
+                     odd: bool = False, block: str = "nearest_neighbours") -> tuple[Workflow, str]:
+    """Input → seeded vectors → `block` (and a second Input → vectors as its query); the block's id."""
+    specs = Registry()
+    for spec in default_registry().specs():
+        specs.register(spec)
+    specs.register(VECTORS)
+    workflow = Workflow(specs)
+    neighbours = workflow.add_node(block, settings=settings)
+    for port, count, name in (("data", rows, "data.csv"), ("query", query_rows, "query.csv")):
+        if not count:
+            continue
+        first = 0 if port == "data" else 10_000
+        path = tmp_path / name
+        pd.DataFrame({"id": range(first, first + count), "text": [f"row {i}" for i in range(count)]}).to_csv(path, index=False)
+        source = workflow.add_node("input", settings={"path": str(path), "feature": "text"})
+        vectors = workflow.add_node("t_vectors", settings={"odd": odd})
+        workflow.connect(source.id, "data", vectors.id, "data")
+        workflow.connect(vectors.id, "embeddings", neighbours.id, port)
+    return workflow, neighbours.id
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean", "dot"])
+def test_exact_neighbours_on_the_cluster_equal_the_local_search(client: Any, tmp_path: Path, metric: str) -> None:
+    workflow, neighbours = _vector_workflow(tmp_path, 400, {"k": 6, "metric": metric, "method": "exact"})
+    local = Engine(workflow).run()[neighbours]
+    remote = Engine(workflow, executor=executor(client)).run()[neighbours]
+    assert remote.state == NodeState.DONE, remote.error
+    table = remote.outputs["neighbours"]
+    assert isinstance(table, Partitioned) and len(table.parts) > 2  # built on the workers, one part per query part
+    same_neighbours(table.gather().meta, local.outputs["neighbours"].meta)
+
+
+def test_zero_and_repeated_vectors_on_the_cluster_are_named_as_locally(client: Any, tmp_path: Path) -> None:
+    workflow, neighbours = _vector_workflow(tmp_path, 400, {"k": 3, "method": "exact"}, odd=True)
+    local = Engine(workflow).run()[neighbours].messages
+    remote = Engine(workflow, executor=executor(client)).run()[neighbours].messages
+    assert {"zero-vectors", "duplicate-vectors"} <= {m.code for m in local}
+    assert [(m.code, m.message) for m in remote if m.code != "searched-on-cluster"] == [(m.code, m.message)
+                                                                                         for m in local]
+
+
+def test_neighbours_of_a_partitioned_query_equal_the_local_search(client: Any, tmp_path: Path) -> None:
+    workflow, neighbours = _vector_workflow(tmp_path, 300, {"k": 3, "method": "exact"}, query_rows=90)
+    local = Engine(workflow).run()[neighbours].outputs["neighbours"].meta
+    remote = Engine(workflow, executor=executor(client, partition_bytes=1_000)).run()[neighbours].outputs["neighbours"]
+    assert len(remote.parts) > 1
+    same_neighbours(remote.gather().meta, local)
+
+
+def test_approximate_neighbours_on_the_cluster_report_recall_measured_as_locally(client: Any, tmp_path: Path) -> None:
+    pytest.importorskip("faiss")
+    from embedflow.analysis.ann import recall_at_k
+    from embedflow.analysis.neighbours import Neighbours
+
+    workflow, neighbours = _vector_workflow(tmp_path, 400, {"k": 5, "method": "approximate"})
+    engine = Engine(workflow, executor=executor(client))
+    remote = engine.run()[neighbours]
+    assert remote.state == NodeState.DONE, remote.error
+    [note] = [m for m in remote.messages if m.code == "approximate-recall"]
+    table = remote.outputs["neighbours"].gather().meta
+    embeddings = Engine(workflow).run()
+    vectors = next(r.outputs["embeddings"] for r in embeddings.values() if "embeddings" in r.outputs).vectors
+    indices = np.full((400, 5), -1)
+    for row, found in table.groupby("query_row"):
+        indices[row, :len(found)] = found["neighbour_row"].to_numpy()
+    distances = np.zeros(indices.shape, np.float32)
+    expected = recall_at_k(vectors, None, Neighbours(indices, distances, None), "cosine")
+    assert f"found {expected.value:.1%} of the exact 5" in note.message
+    assert f"on {expected.queries:,} sampled queries" in note.message
+
+
+def test_scatter_pca_on_the_cluster_equals_the_local_projection(client: Any, tmp_path: Path) -> None:
+    workflow, scatter = _vector_workflow(tmp_path, 400, {"projection": "pca", "color": "text",
+                                                         "selection": [3, 150, 399]}, block="scatter")
+    local = Engine(workflow).run()[scatter]
+    remote = Engine(workflow, executor=executor(client)).run()[scatter]
+    assert remote.state == NodeState.DONE, remote.error
+    np.testing.assert_allclose(remote.view.projection.coords, local.view.projection.coords, rtol=1e-4, atol=1e-5)
+    assert remote.view.projection.axes == local.view.projection.axes
+    assert remote.view.data.meta.columns.tolist() == ["text"]  # only the column the colours need came here
+    selected = remote.outputs["selected"]
+    assert isinstance(selected, Partitioned)
+    pd.testing.assert_frame_equal(selected.gather().meta, local.outputs["selected"].meta)
+    [note] = [m.message for m in remote.messages if m.code == "gathered-from-cluster"]
+    assert "400 coordinates and the column text" in note and "vectors stayed on the workers" in note
+
+
+def test_scatter_tsne_on_the_cluster_fits_a_sample_and_places_the_other_rows(client: Any, tmp_path: Path) -> None:
+    from embedflow.analysis.projection import project
+
+    workflow, scatter = _vector_workflow(tmp_path, 150, {"projection": "tsne", "perplexity": 10.0}, block="scatter")
+    cluster = DaskExecutor(client, partition_bytes=2_000, gather_rows=60)
+    remote = Engine(workflow, executor=cluster).run()[scatter]
+    assert remote.state == NodeState.DONE, remote.error
+    [note] = [m.message for m in remote.messages if m.code == "projection-sampled"]
+    assert "random sample of 60 of 150 rows" in note and "other 90 were placed by its transform" in note
+    data = next(r for r in Engine(workflow).run().values() if "embeddings" in r.outputs).outputs["embeddings"]
+    here = project(data.vectors, "tsne", sample_size=60, perplexity=10.0).coords  # the same sample, locally
+    fitted = np.isfinite(here).all(axis=1)
+    assert fitted.sum() == 60
+    np.testing.assert_allclose(remote.view.projection.coords[fitted], here[fitted], rtol=1e-4, atol=1e-4)
+    assert np.isfinite(remote.view.projection.coords).all()  # every other row placed too
+
+
+def _stall_first_partition_once(ctx: Any) -> dict[str, Any]:
+    """On a cluster, the first partition's first attempt says which worker runs it (its pid) and waits to be killed."""
+    folder = Path(ctx.settings["folder"])
+    if not ctx.whole and ctx.first_row == 0:
+        started = folder / "started"
+        if started.exists():
+            (folder / "retried").write_text(str(os.getpid()))
+        else:
+            temp = folder / "started.tmp"
+            temp.write_text(str(os.getpid()))
+            os.replace(temp, started)
+            for _ in range(1200):  # a bound, not a timing: the test kills this process long before
+                threading.Event().wait(0.1)
+    return {"data": ctx.inputs["data"]}
+
+
+STALLING = NodeSpec(type="t_stall", title="Stall", category="Analysis", description="waits to be killed once",
+                    icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),),
+                    settings=(Setting("folder", "str", ""),), run=_stall_first_partition_once,
+                    row_wise=RowWise(port="data"))
+
+
+def test_a_worker_killed_during_a_run_has_its_tasks_retried_and_the_output_is_identical(tmp_path: Path) -> None:
+    specs = Registry()
+    for spec in default_registry().specs():
+        specs.register(spec)
+    specs.register(STALLING)
+    workflow = Workflow(specs)
+    source = workflow.add_node("input", settings={"path": str(corpus(tmp_path)), "feature": "text"})
+    stall = workflow.add_node("t_stall", settings={"folder": str(tmp_path)})
+    encoder = workflow.add_node("text_encoding")
+    embedder = workflow.add_node("text_embedding")
+    for (a, port), (b, into) in (((source.id, "data"), (stall.id, "data")), ((stall.id, "data"), (encoder.id, "data")),
+                                 ((encoder.id, "encoded"), (embedder.id, "encoded"))):
+        workflow.connect(a, port, b, into)
+    expected = Engine(workflow).run()[embedder.id].outputs["embeddings"]
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=":0")
+    with cluster, distributed.Client(cluster) as own:
+        handle = Engine(workflow, executor=executor(own)).start()
+        started = tmp_path / "started"
+        for _ in range(1200):  # until the stalled task has begun (bounded so a broken run cannot hang the suite)
+            if started.exists() or not handle.running:
+                break
+            threading.Event().wait(0.1)
+        killed = int(started.read_text())
+        os.kill(killed, signal.SIGKILL)
+        assert handle.wait(300)
+        result = handle.results[embedder.id]
+        assert result.state == NodeState.DONE, result.error
+        assert int((tmp_path / "retried").read_text()) != killed  # the partition ran again, in another process
+        gathered = result.outputs["embeddings"].gather()
+    assert np.array_equal(gathered.vectors, expected.vectors)
+    pd.testing.assert_frame_equal(gathered.meta, expected.meta)

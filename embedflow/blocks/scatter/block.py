@@ -19,6 +19,7 @@ from ...analysis.projection import (
     project,
     umap_available,
 )
+from ...core.cluster import Cluster
 from ...core.context import NodeContext
 from ...core.diagnostics import Diagnostic, SeverityName, ValidationContext, error, warning
 from ...core.errors import NodeError
@@ -99,6 +100,42 @@ def column_problems(meta: pd.DataFrame, settings: Mapping[str, Any]) -> list[tup
     return problems
 
 
+def report_columns(ctx: NodeContext, meta: pd.DataFrame) -> None:
+    """Raise for a colour/label/size column the data lacks; warn about the other problems."""
+    for severity, code, message, hint in column_problems(meta, ctx.settings):
+        if severity == "error":
+            raise NodeError(f"{ctx.title}: {message}", code, hint)
+        ctx.report(severity, code, f"{ctx.title}: {message}", hint)
+
+
+def report_notes(ctx: NodeContext, projection: Projection) -> None:
+    """The projection's notes as the block's messages."""
+    for code, note in projection.notes:
+        ctx.report("warning" if code in WARNING_NOTES else "info", code, note)
+
+
+def selected_rows(ctx: NodeContext, rows: int) -> np.ndarray:
+    """The saved selection's rows of a table of `rows` rows; entries beyond it are reported."""
+    selected, invalid = selection_rows(ctx.settings["selection"], rows)
+    if len(invalid):
+        ctx.report("warning", "selection-out-of-range",
+                   f"{len(invalid)} saved selection entr{'y is' if len(invalid) == 1 else 'ies are'} not a row "
+                   f"of the current data ({', '.join(map(str, invalid[:10]))}); they were ignored.",
+                   "The data may have changed since the selection was made; select again.")
+    return selected
+
+
+def show(ctx: NodeContext, data: Table, projection: Projection, rows: np.ndarray) -> None:
+    """Set the block's view (the points and their style) and summary."""
+    settings = ctx.settings
+    size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
+    centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
+    ctx.view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows, centres)
+    points = len(projection.projected)
+    ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
+                   f"{len(rows):,} selected")
+
+
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Project the vectors to 2-D and output the selected rows."""
     data: Table = ctx.inputs["data"]
@@ -109,10 +146,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     vectors = data.vectors
     if len(data) == 0:
         raise NodeError(f"{ctx.title}: its input has no rows to plot.", "too-few-rows")
-    for severity, code, message, hint in column_problems(data.meta, settings):
-        if severity == "error":
-            raise NodeError(f"{ctx.title}: {message}", code, hint)
-        ctx.report(severity, code, f"{ctx.title}: {message}", hint)
+    report_columns(ctx, data.meta)
 
     def compute() -> Projection:
         try:
@@ -126,23 +160,17 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     # Through the engine's cache: changing only colours, labels or the selection reuses the projection.
     projection = ctx.memo(("projection", settings["projection"], settings["large_data"],
                            float(settings["perplexity"])), compute)
-    for code, note in projection.notes:
-        ctx.report("warning" if code in WARNING_NOTES else "info", code, note)
-
-    rows, invalid = selection_rows(settings["selection"], len(data))
-    if len(invalid):
-        ctx.report("warning", "selection-out-of-range",
-                   f"{len(invalid)} saved selection entr{'y is' if len(invalid) == 1 else 'ies are'} not a row "
-                   f"of the current data ({', '.join(map(str, invalid[:10]))}); they were ignored.",
-                   "The data may have changed since the selection was made; select again.")
-    size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
-    centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
-    view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows, centres)
-    points = len(projection.projected)
-    ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
-                   f"{len(rows):,} selected")
-    ctx.view = view
+    report_notes(ctx, projection)
+    rows = selected_rows(ctx, len(data))
+    show(ctx, data, projection, rows)
     return {"selected": data.take(rows)}
+
+
+def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
+    """On a cluster: PCA from sums over the partitions, t-SNE/UMAP fitted on a sample and the rest placed there."""
+    from .cluster import project_on_cluster
+
+    return project_on_cluster(ctx, cluster)
 
 
 def render(view: ScatterView, width: int = 1000, height: int = 720):
@@ -169,7 +197,8 @@ def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) ->
     written = [save_png(render(view), folder / f"{node_id}.png")]
     write_frame_csv(view.frame(), folder / f"{node_id}-projection.csv")
     written.append(str(folder / f"{node_id}-projection.csv"))
-    written.extend(export_projector(view.data, folder / f"{node_id}-projector", name=view.title))
+    if view.data.vectors is not None:  # a view made on a cluster keeps only the coordinates and styled columns
+        written.extend(export_projector(view.data, folder / f"{node_id}-projector", name=view.title))
     return written
 
 
@@ -232,5 +261,6 @@ SPEC = NodeSpec(
     describes_output=describe,
     export=export,
     preload=("sklearn.utils.extmath", "openTSNE"),
+    on_cluster=run_on_cluster,
     help_page="scatter",
 )
