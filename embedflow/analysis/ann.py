@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .neighbours import METRICS, Neighbours, ProgressCallback, _result, invalid_rows, search
+from .neighbours import METRICS, Neighbours, ProgressCallback, _result, invalid_rows, search, search_arrays
 
 METHODS = ("auto", "exact", "approximate")
 # auto uses the index only where it pays: building it costs about as much as exact search of
@@ -89,13 +89,7 @@ def approximate_search(data: np.ndarray, query: np.ndarray | None = None, k: int
     Without `query` every data row is a query and is not its own neighbour; rows holding NaN/inf
     are never neighbours and as queries get none (-1). `progress(fraction)` may raise to cancel.
     """
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    data = np.asarray(data)
-    self_query = query is None
-    query = data if self_query else np.asarray(query)
-    if data.ndim != 2 or query.ndim != 2 or data.shape[1] != query.shape[1]:
-        raise ValueError(f"data {data.shape} and query {query.shape} vectors differ in length")
+    data, query, self_query = search_arrays(data, query, k)
     # Building takes about as long as searching; progress is split between the two.
     index = HnswIndex(data, metric, None if progress is None else (lambda fraction: progress(0.5 * fraction)))
     return index.search(query, k, np.arange(len(query)) if self_query else None,

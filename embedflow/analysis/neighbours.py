@@ -41,6 +41,18 @@ class Neighbours:
     similarities: np.ndarray | None
 
 
+def search_arrays(data: np.ndarray, query: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(data, query, whether the data is its own query) as 2-D arrays of one width; ValueError otherwise."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    data = np.asarray(data)
+    self_query = query is None
+    query = data if query is None else np.asarray(query)
+    if data.ndim != 2 or query.ndim != 2 or data.shape[1] != query.shape[1]:
+        raise ValueError(f"data {data.shape} and query {query.shape} vectors differ in length")
+    return data, query, self_query
+
+
 def invalid_rows(vectors: np.ndarray) -> np.ndarray:
     """Row numbers whose vector holds NaN or infinity."""
     return np.flatnonzero(~np.isfinite(vectors).all(axis=1))
@@ -113,13 +125,7 @@ def search(data: np.ndarray, query: np.ndarray | None = None, k: int = 5, metric
     """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    data = np.asarray(data)
-    self_query = query is None
-    query = data if self_query else np.asarray(query)
-    if data.ndim != 2 or query.ndim != 2 or data.shape[1] != query.shape[1]:
-        raise ValueError(f"data {data.shape} and query {query.shape} vectors differ in length")
+    data, query, self_query = search_arrays(data, query, k)
     bad_data, bad_query = invalid_rows(data), invalid_rows(query)
     data_unit = _prepare(data, metric, bad_data)
     query_unit = data_unit if self_query else _prepare(query, metric, bad_query)
