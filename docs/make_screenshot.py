@@ -25,7 +25,7 @@ def main() -> int:
     from embedflow_canvas.mainwindow import MainWindow
 
     window = MainWindow()
-    window.resize(1280, 760)
+    window.resize(1440, 960)
     window.show()
     window.open_example(first_example())
     # Wait (up to a minute) for the auto-run to finish every block.
@@ -35,8 +35,6 @@ def main() -> int:
         if states and all(state in ("done", "failed", "blocked", "cancelled") for state in states):
             break
     window.view.fit()
-    window.view.reset_zoom()
-    window.view.centerOn(window.scene.items_rect().center())
     window.scene.select_only(["n3"])
     app.processEvents()
     target = ROOT / "docs" / "screenshot.png"
