@@ -20,7 +20,7 @@ from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
-from ..io.outputs import FORMATS, format_size, is_writable, output_path, select_outputs, write_output
+from ..io.outputs import FORMATS, entry_node, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
 from ..validation import validate
 
@@ -265,7 +265,7 @@ def _exporting_nodes(spec: str, declared: dict[str, list[str]]) -> set[str]:
     """Nodes whose extra files (the Scatter's picture) are written: all for all/final, else the named ones."""
     if spec.strip() in ("all", "final"):
         return set(declared)
-    return {entry.strip().split(".", 1)[0] for entry in spec.split(",") if entry.strip()}
+    return {entry_node(entry.strip(), declared) for entry in spec.split(",") if entry.strip()}
 
 
 def _described(path: Path) -> str:

@@ -122,8 +122,3 @@ class ValidationContext:
             return self.describe(source[0], source[1], seen) if source else None
 
         return spec.describes_output(self.settings(node), port, upstream)
-
-    def describe_input(self, node: Node, port: str) -> OutputDescription | None:
-        """What feeds input `port` of `node`, as its source block describes it."""
-        source = self.source_of(node, port)
-        return self.describe(*source) if source else None

@@ -102,9 +102,3 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._items)
-
-    def clear(self) -> None:
-        """Drop everything."""
-        with self._lock:
-            self._items.clear()
-            self.used = 0

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 
+from ..core.errors import EmbedflowError
 from ..core.table import EncodedText, Table
 from .atomic import atomic_write
-from ..core.errors import EmbedflowError
 
 OutputFormat = Literal["csv", "parquet"]
 FORMATS: tuple[OutputFormat, ...] = ("csv", "parquet")
@@ -215,12 +215,17 @@ def select_outputs(workflow_links: Iterable[tuple[str, str]], node_outputs: Mapp
     return chosen
 
 
+def entry_node(entry: str, node_outputs: Mapping[str, Sequence[str]]) -> str:
+    """The node an --outputs entry (NODE or NODE.PORT) names; a whole node id is tried first, since ids may hold dots."""
+    return entry if entry in node_outputs else entry.rpartition(".")[0]
+
+
 def _entry_outputs(entry: str, node_outputs: Mapping[str, Sequence[str]]) -> set[tuple[str, str]]:
     """The ports one --outputs entry names (NODE or NODE.PORT)."""
     if not entry:
         raise OutputSelectionError("--outputs has an empty entry; give all, final, or NODE[.PORT],... "
                                    "separated by commas")
-    if entry in node_outputs:  # a whole node; tried first because node ids may contain dots
+    if entry_node(entry, node_outputs) == entry:
         return {(entry, port) for port in node_outputs[entry]}
     node, dot, port = entry.rpartition(".")
     if not dot or node not in node_outputs:

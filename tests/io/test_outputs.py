@@ -15,6 +15,7 @@ from embedflow.io.outputs import (
     FORMATS,
     OutputSelectionError,
     WrittenFile,
+    entry_node,
     format_size,
     is_writable,
     output_path,
@@ -248,3 +249,10 @@ def test_an_unknown_port_is_a_clear_error():
 def test_an_empty_entry_is_a_clear_error():
     with pytest.raises(OutputSelectionError, match="empty entry"):
         select_outputs(LINKS, NODE_OUTPUTS, "n1,")
+
+
+def test_a_node_id_with_a_dot_is_named_whole_before_it_is_read_as_node_dot_port():
+    node_outputs = {"n1.a": ["data"], "n1": ["a"]}
+    assert entry_node("n1.a", node_outputs) == "n1.a"
+    assert entry_node("n1.a.data", node_outputs) == "n1.a"
+    assert select_outputs([], node_outputs, "n1.a") == {("n1.a", "data")}

@@ -8,6 +8,8 @@ from pathlib import Path
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QImageReader, QPixmap
 
+from embedflow.io.regular_files import path_problem
+
 
 class ThumbnailCache:
     """Pixmaps of at most `side` pixels per image, read on demand (scaled while decoding).
@@ -26,6 +28,10 @@ class ThumbnailCache:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
+        # A FIFO or device named like an image would block the UI thread in the decoder: refuse it first.
+        if path_problem(key) is not None:
+            self._remember(key, None)
+            return None
         reader = QImageReader(key)
         reader.setAutoTransform(True)
         size = reader.size()
@@ -33,7 +39,10 @@ class ThumbnailCache:
             reader.setScaledSize(size.scaled(self.side, self.side, Qt.KeepAspectRatio))
         image = reader.read()
         pixmap = None if image.isNull() else QPixmap.fromImage(image)
+        self._remember(key, pixmap)
+        return pixmap
+
+    def _remember(self, key: str, pixmap: QPixmap | None) -> None:
         self._cache[key] = pixmap
         if len(self._cache) > self._capacity:
             self._cache.popitem(last=False)
-        return pixmap
