@@ -6,7 +6,7 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,29 +26,12 @@ from embedflow.engine.partitions import Partitioned  # noqa: E402
 from embedflow.io.workflow_file import write_workflow  # noqa: E402
 from embedflow.registry import Registry, default_registry  # noqa: E402
 
+from tests.dask_support import executor  # noqa: E402
 from tests.image_support import bad_and_odd_images  # noqa: E402
 from tests.text_support import text_workflow, write_csv  # noqa: E402
 
 WORDS = ("the cat sat on the mat", "stars and planets in space", "a goal in the last minute",
          "bake the bread in the oven", "qwzx vbnm", "music with a guitar and drums")
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One cluster for the module: two worker processes of one thread each, on 127.0.0.1."""
-    home = tmp_path_factory.mktemp("dask-home")
-    with pytest.MonkeyPatch.context() as patch:  # the workers inherit these: caches stay out of the user's folders
-        patch.setenv("EMBEDFLOW_CACHE_DIR", str(home / "cache"))
-        patch.setenv("EMBEDFLOW_CONFIG_DIR", str(home / "config"))
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                           dashboard_address=":0")
-    with cluster, distributed.Client(cluster) as connected:
-        yield connected
-
-
-def executor(client: Any, partition_bytes: int = 2_000) -> DaskExecutor:
-    """A DaskExecutor on the module's cluster, cutting small tables into several partitions."""
-    return DaskExecutor(client, partition_bytes=partition_bytes)
 
 
 def corpus(tmp_path: Path, rows: int = 120) -> Path:
