@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..analysis.projection import row_list
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import EmbedflowError, NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
 from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
@@ -38,6 +38,7 @@ TRANSFORMER_CHUNK = 4096
 
 TYPE = "text_encoding"
 LOWERCASE = ("auto", "yes", "no")
+SEQUENCE_LENGTH_DEFAULT = 64
 
 
 def _feature_problem(table: Table) -> str | None:
@@ -69,6 +70,7 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Static checks: the model must be known (and is it downloaded?), the feature must be text."""
     yield from language_model_diagnostics(context, node, warn_download=True)
     yield from _model_length_diagnostics(context, node)
+    yield from _unused_settings_diagnostics(context, node)
     source = context.source_of(node, "data")
     if source is None:
         return
@@ -103,6 +105,31 @@ def _model_length_diagnostics(context: ValidationContext, node: Node) -> Iterabl
                     f"{MIN_SEQUENCE_LENGTH} to {info.max_positions} word pieces.",
                     f"Choose a sequence length from {MIN_SEQUENCE_LENGTH} to {info.max_positions}.",
                     node_id=node.id)
+
+
+def _unused_settings_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """setting-not-used: a choice the user made that this kind of model does not read."""
+    from ..text import models
+
+    settings = context.settings(node)
+    model_id = settings.get("language_model")
+    info = models.get_info(model_id) if isinstance(model_id, str) else None
+    if info is None or info.kind not in (ModelKind.TRANSFORMER, ModelKind.REMOTE):
+        return
+    unused = []
+    if settings.get("lowercase", "auto") != "auto":
+        unused.append(f"Lower-case '{settings['lowercase']}'")
+    length = node.settings.get("sequence_length")
+    if info.kind == ModelKind.REMOTE and length is not None and length != SEQUENCE_LENGTH_DEFAULT:
+        unused.append(f"Sequence length {length}")
+    if not unused:
+        return
+    who = ("its server tokenizes and cuts the text" if info.kind == ModelKind.REMOTE
+           else "its own word-piece tokenizer decides the case")
+    yield warning("setting-not-used",
+                  f"“{node.title}”: {' and '.join(unused)} {'have' if len(unused) > 1 else 'has'} no effect with "
+                  f"{model_id}: {who}.",
+                  "It matters for word-vector models only: leave it at its default to silence this.", node_id=node.id)
 
 
 def lowercase_choice(choice: str) -> bool | None:
@@ -292,7 +319,7 @@ SPEC = NodeSpec(
         Setting("language_model", "str", BUILTIN_ID, label="Language model",
                 help="The language model whose tokenizer and vocabulary to use (see `embedflow models`); "
                      "Text Embedding must use the same one."),
-        Setting("sequence_length", "int", 64, label="Sequence length", minimum=MIN_SEQUENCE_LENGTH,
+        Setting("sequence_length", "int", SEQUENCE_LENGTH_DEFAULT, label="Sequence length", minimum=MIN_SEQUENCE_LENGTH,
                 maximum=MAX_SEQUENCE_LENGTH, code="sequence-length-out-of-range",
                 help="Tokens kept per row: longer texts are cut at the end, shorter ones padded."),
         Setting("lowercase", "choice", "auto", label="Lower-case", choices=LOWERCASE,

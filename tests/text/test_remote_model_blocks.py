@@ -163,3 +163,16 @@ def test_models_lists_remote_entries_and_the_transformer(capsys: pytest.CaptureF
     assert lines["all-minilm-l6-v2"][1:5] == ["transformer", "384", "512", "23"]
     assert lines["classroom"][1] == "remote" and "http://127.0.0.1:9" in lines["classroom"]
     assert lines["glove-6b-50d"][1:4] == ["word-vectors", "50", "-"]
+
+
+def test_settings_a_remote_model_does_not_read_are_named(tmp_path: Path) -> None:
+    add_remote("classroom", "http://127.0.0.1:9")
+    workflow, _, encoder, _ = text_workflow(write_csv(tmp_path, TEXTS),
+                                            encoding={"language_model": "classroom", "lowercase": "yes",
+                                                      "sequence_length": 128},
+                                            embedding={"language_model": "classroom"})
+    found = [d for d in validate(workflow) if d.code == "setting-not-used"]
+    assert len(found) == 1 and found[0].node_id == encoder and found[0].severity == "warning"
+    assert "Lower-case 'yes' and Sequence length 128 have no effect with classroom" in found[0].message
+    workflow.update_settings(encoder, {"lowercase": "auto", "sequence_length": 64})
+    assert validate(workflow) == []

@@ -161,6 +161,16 @@ def test_sequence_length_beyond_the_models_positions_names_its_limit_once(tmp_pa
             assert MINILM_ID in found[0].message and "512" in found[0].message
 
 
+def test_a_lower_case_choice_is_named_as_unused_for_the_transformer_but_not_for_glove(tmp_path: Path) -> None:
+    workflow, _, encoder, _ = minilm_workflow(tmp_path, ["a"])
+    workflow.update_settings(encoder, {"lowercase": "no"})
+    found = validate(workflow)
+    assert codes(found) == ["setting-not-used"] and found[0].severity == "warning"
+    assert "Lower-case 'no' has no effect with all-minilm-l6-v2" in found[0].message
+    glove, *_ = text_workflow(write_csv(tmp_path, ["a"]), encoding={"lowercase": "no"})
+    assert codes(validate(glove)) == []
+
+
 def test_the_model_refuses_a_sequence_length_past_its_positions_at_run_time() -> None:
     with pytest.raises(NodeError, match="all-minilm-l6-v2 can read: 3 to 512") as raised:
         sentence_model().tokenize(["a"], 600)
