@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from PyQt5.QtCore import QSize, Qt
-from PyQt5.QtGui import QKeySequence
+from PyQt5.QtGui import QKeyEvent, QKeySequence
 from PyQt5.QtWidgets import (
     QDialog,
     QFrame,
@@ -103,6 +103,14 @@ class EditorDialog(QDialog):
     def show_help(self, page: Path) -> HelpViewer:
         """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
         return show_help(self.parentWidget() or self, page=page.stem)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter passed on by a field (the Scatter's *Find*, a path) clicks no button; QDialog would
+        click its first one (*Export PNG…*, *Show …*). A focused button still takes Enter itself."""
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def done(self, result: int) -> None:
         """Esc or a button: stop following the model before Qt deletes the window (no closeEvent then)."""

@@ -556,9 +556,13 @@ class ScatterPlot(QWidget):
         best = int(np.argmin(distances))
         return int(self._shown[candidates[best]]) if distances[best] <= HOVER_RADIUS else None
 
+    def label_text(self, row: int) -> str:
+        """The label of `row` ("" when the map has none)."""
+        return str(self._labels[row]) if self._labels is not None else ""
+
     def hover_text(self, row: int) -> str:
         """What the hover label says about `row`."""
-        text = self._labels[row] if self._labels is not None else ""
+        text = self.label_text(row)
         return f"{text}  (row {row})" if text else f"row {row}"
 
     def _refresh_hover(self) -> None:
@@ -802,7 +806,8 @@ class ScatterEditor(QWidget):
             return
         rows = self.plot.selection.tolist() if len(self.plot.selection) else list(range(len(images)))
         shown = rows[:GRID_LIMIT]
-        self.grid.set_images(shown, [images[r] for r in shown], [self.plot.hover_text(r) for r in shown])
+        # Captions are the labels alone: the grid's tooltip adds the row ("astronaut  (row 0)" was cut to "astrona…").
+        self.grid.set_images(shown, [images[r] for r in shown], [self.plot.label_text(r) or f"row {r}" for r in shown])
         what = "selected" if len(self.plot.selection) else "all"
         more = f" (first {GRID_LIMIT:,})" if len(rows) > GRID_LIMIT else ""
         self.grid_title.setText(f"{len(rows):,} images, {what}{more}")

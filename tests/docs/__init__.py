@@ -1,0 +1,1 @@
+"""Tests of the documentation: its pictures and the script that draws them."""

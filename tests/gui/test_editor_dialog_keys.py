@@ -1,0 +1,50 @@
+"""Enter in a settings window's field does what the field says, and clicks none of the window's buttons."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QFileDialog
+
+from tests import analysis_support
+
+
+@pytest.fixture(autouse=True)
+def source_blocks():
+    analysis_support.register()
+    yield
+    analysis_support.unregister()
+
+
+def test_enter_in_the_maps_find_box_selects_the_matches_and_opens_no_file_dialog(qtbot, monkeypatch):
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.editors.dialog import EditorDialog
+    from embedflow_canvas.run_controller import RunController
+
+    document = WorkflowDocument()
+    runs = RunController()
+    workflow = document.workflow
+    source = workflow.add_node("t_glove_words", node_id="words",
+                               settings={"words": "king queen prince princess apple banana cherry grape"})
+    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
+    workflow.connect(source.id, "embeddings", scatter.id, "data")
+    runs.set_workflow(workflow, None)
+    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=10000)
+    file_dialogs: list[tuple] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (file_dialogs.append(args), ("", ""))[1])
+    shown: list[tuple[str, str]] = []
+    dialog = EditorDialog(EditorContext(document, runs, "map"), lambda node, port: shown.append((node, port)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    box = dialog.editor.plot.search_box
+    box.setFocus()
+    qtbot.keyClicks(box, "queen")
+    qtbot.keyClick(box, Qt.Key_Return)
+    assert len(dialog.editor.plot.selection) == 1  # Enter selected the match …
+    assert file_dialogs == [] and shown == []  # … and did not press Export PNG… or Show selected
+    assert dialog.isVisible()
+    runs.cancel()
+    if runs.handle is not None:
+        runs.handle.wait(10)
