@@ -183,11 +183,12 @@ def run(ctx: NodeContext) -> dict[str, Any]:
                    f"{len(encoding.truncated_rows):,} row(s) have more than {length} tokens and were cut at "
                    f"{length} (rows {row_list(encoding.truncated_rows + ctx.first_row)}).",
                    "Raise the sequence length to use more of each text.")
-    ctx.summary = (f"{known_share(encoding.known_tokens, encoding.total_tokens)}; {len(encoding.empty_rows):,} rows "
-                   f"empty after tokenization; {len(encoding.unknown_only_rows):,} rows had no word the model "
-                   "knows; "
-                   f"{len(table):,} rows × {length} tokens with {model_id}"
-                   + (f" (loaded in {model.load_seconds:.1f} s)" if model.load_seconds >= 0.05 else ""))
+    ctx.summary = "; ".join([
+        known_share(encoding.known_tokens, encoding.total_tokens),
+        *row_counts(((len(encoding.empty_rows), "empty after tokenization"),
+                     (len(encoding.unknown_only_rows), "with no word the model knows"))),
+        f"{len(table):,} {'row' if len(table) == 1 else 'rows'} × {length} tokens with {model_id}"
+        + (f" (loaded in {model.load_seconds:.1f} s)" if model.load_seconds >= 0.05 else "")])
     encoded = EncodedText(
         ids=encoding.ids, lengths=encoding.lengths, language_model=model_id, table=table,
         vocabulary=model.words, pad_id=PAD_ID,
@@ -334,6 +335,11 @@ SPEC = NodeSpec(
     preload=("embedflow.text.models", "embedflow.text.transformer"),
     help_page=TYPE,
 )
+
+
+def row_counts(counts: Iterable[tuple[int, str]]) -> list[str]:
+    """"1 row …", "3 rows …" for each count that is not zero (a summary does not list nothing)."""
+    return [f"{count:,} {'row' if count == 1 else 'rows'} {what}" for count, what in counts if count]
 
 
 def known_share(known: int, total: int) -> str:

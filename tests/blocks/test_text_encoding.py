@@ -57,7 +57,8 @@ def test_unknown_tokens_keep_their_place_with_the_unknown_id(tmp_path):
 def test_summary_reports_coverage_and_rows_empty_after_tokenization(tmp_path):
     result = encode_texts(tmp_path, ["king queen", "zzqxv king", "", "?!", "prince"])
     assert result.state == "done"
-    assert result.summary.startswith("80.0% of tokens known; 2 rows empty after tokenization")
+    assert result.summary.startswith("80.0% of tokens known; 2 rows empty after tokenization; 5 rows × ")
+    assert encode_texts(tmp_path, ["king queen"]).summary.startswith("all tokens known; 1 row × ")
     empty = [m for m in result.messages if m.code == "empty-rows"]
     assert len(empty) == 1 and empty[0].severity == "warning" and "rows 2, 3" in empty[0].message
 
@@ -154,5 +155,5 @@ def test_summary_never_says_all_tokens_are_known_while_a_row_has_no_known_word(t
     texts = ["king queen prince"] * 300 + ["zzqxv"]
     result = encode_texts(tmp_path, texts)
     assert result.summary.startswith("99.9% of tokens known")
-    assert "1 rows had no word the model knows" in result.summary
+    assert "1 row with no word the model knows" in result.summary
     assert encode_texts(tmp_path, ["king queen"]).summary.startswith("all tokens known")
