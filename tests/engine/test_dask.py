@@ -334,6 +334,51 @@ def test_approximate_neighbours_on_the_cluster_report_recall_measured_as_locally
     assert f"on {expected.queries:,} sampled queries" in note.message
 
 
+ANALOGY_WORDS = ("king", "queen", "man", "woman", "prince", "princess", "paris", "rome", "italy", "france",
+                 "apple", "banana", "boy", "girl", "london", "england", "berlin", "germany", "madrid", "spain",
+                 "uncle", "aunt", "father", "mother", "son", "daughter", "emperor", "empress", "car", "river")
+
+
+def _analogy_workflow(tmp_path: Path) -> tuple[Workflow, str]:
+    """Words (mean pooling) as data, two analogies (arithmetic pooling) as query, their own words left out."""
+    workflow = Workflow(default_registry())
+    ends = []
+    for name, texts, pooling in (("words.csv", list(ANALOGY_WORDS), "mean"),
+                                 ("analogies.csv", ["king - man + woman", "Paris-France+Italy"], "arithmetic")):
+        source = workflow.add_node("input", settings={"path": str(write_csv(tmp_path, texts, name=name)),
+                                                      "feature": "text"})
+        encoder = workflow.add_node("text_encoding")
+        embedder = workflow.add_node("text_embedding", settings={"pooling": pooling})
+        workflow.connect(source.id, "data", encoder.id, "data")
+        workflow.connect(encoder.id, "encoded", embedder.id, "encoded")
+        ends.append(embedder.id)
+    near = workflow.add_node("nearest_neighbours", settings={"k": 3, "method": "exact", "exclude_query_words": True})
+    workflow.connect(ends[0], "embeddings", near.id, "data")
+    workflow.connect(ends[1], "embeddings", near.id, "query")
+    return workflow, near.id
+
+
+def test_leaving_out_the_query_words_on_the_cluster_filters_per_partition_as_locally(
+        client: Any, tmp_path: Path) -> None:
+    workflow, near = _analogy_workflow(tmp_path)
+    local = Engine(workflow).run()[near]
+    results = Engine(workflow, executor=executor(client, partition_bytes=300)).run()
+    remote = results[near]
+    assert remote.state == NodeState.DONE, remote.error
+    upstream = workflow.upstream_of(near, "data")
+    assert upstream is not None and len(results[upstream[0].id].outputs["embeddings"].parts) > 2
+    assert "gathered-from-cluster" not in {m.code for m in remote.messages}  # searched where the rows live
+    assert "searched-on-cluster" in {m.code for m in remote.messages}
+    table = remote.outputs["neighbours"]
+    assert isinstance(table, Partitioned)
+    gathered = table.gather().meta
+    same_neighbours(gathered, local.outputs["neighbours"].meta)
+    assert gathered.loc[gathered["rank"] == 1, "neighbour_text"].tolist() == ["queen", "rome"]
+    assert not gathered["neighbour_text"].isin(["king", "man", "woman", "paris", "france", "italy"]).any()
+    assert gathered.groupby("query_row").size().tolist() == [3, 3]
+    assert "own words left out" in remote.summary
+
+
 def test_scatter_pca_on_the_cluster_equals_the_local_projection(client: Any, tmp_path: Path) -> None:
     workflow, scatter = _vector_workflow(tmp_path, 400, {"projection": "pca", "color": "text",
                                                          "selection": [3, 150, 399]}, block="scatter")
