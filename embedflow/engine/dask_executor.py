@@ -184,10 +184,13 @@ class DaskExecutor(Executor):
     def _run_source(self, spec: NodeSpec, context: NodeContext) -> dict[str, Any]:
         row_wise = spec.row_wise
         assert row_wise is not None
-        pieces = row_wise.split(context.settings, context.base_dir) if row_wise.split else [dict(context.settings)]
+        pieces = ([dict(context.settings)] if row_wise.split is None
+                  else row_wise.split(context.settings, context.base_dir, self.partition_bytes))
         futures = [self.client.submit(_run_part, spec, _node(spec, context, piece), piece, {}, context.base_dir, 0,
                                       pure=False) for piece in pieces]
         outputs = self._collect(spec, context, futures, [(0, 0)] * len(futures))
+        # The pieces of one file (its row groups) each say what is true of the whole file: say it once.
+        context.messages[:] = list(dict.fromkeys(context.messages))
         outputs = {name: self._cut(value) for name, value in outputs.items()}
         self._summarise(context, outputs)
         return outputs

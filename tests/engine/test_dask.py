@@ -194,6 +194,71 @@ def test_input_pattern_reads_each_file_as_a_partition_in_name_order(client: Any,
     pd.testing.assert_frame_equal(remote.gather().meta, local.meta)
 
 
+def _parquet_corpus(tmp_path: Path, name: str = "corpus.parquet", rows: int = 120) -> Path:
+    """The corpus as a Parquet file of row groups of 20 rows."""
+    texts = pd.read_csv(corpus(tmp_path, rows))
+    path = tmp_path / name
+    texts.to_parquet(path, row_group_size=20)
+    return path
+
+
+def _reads(stream: Any) -> list[str]:
+    """The workers that ran a block's partition tasks (here: the Input's reads), one entry a task."""
+    return [task["worker"] for task in stream.data if str(task["key"]).startswith("_run_part")]
+
+
+def test_a_parquet_file_is_read_by_row_groups_on_both_workers_as_the_local_run_reads_it(
+        client: Any, tmp_path: Path) -> None:
+    workflow, source, _, embedder = text_workflow(_parquet_corpus(tmp_path), feature="")
+    neighbours = with_neighbours(workflow, embedder)
+    reading = Workflow(default_registry())
+    reading.add_node("input", settings=dict(workflow.nodes[source].settings))
+    with distributed.get_task_stream(client) as stream:
+        Engine(reading, executor=executor(client, partition_bytes=1_500)).run()
+    reads = _reads(stream)
+    assert len(reads) >= 3 and len(set(reads)) == 2  # pieces of row groups, read where they are worked on
+    local = Engine(workflow).run()
+    remote = Engine(workflow, executor=executor(client, partition_bytes=1_500)).run()
+    pd.testing.assert_frame_equal(remote[source].outputs["data"].gather().meta, local[source].outputs["data"].meta)
+    gathered = remote[embedder].outputs["embeddings"].gather()
+    assert np.array_equal(gathered.vectors, local[embedder].outputs["embeddings"].vectors)
+    same_neighbours(remote[neighbours].outputs["neighbours"].gather().meta,
+                    local[neighbours].outputs["neighbours"].meta)
+    unknown = [m.message for m in remote[embedder].messages if m.code == "rows-without-known-words"]
+    named = {row.strip(" .") for text in unknown for row in text.split("rows ", 1)[1].split(",")}
+    assert named == {str(row) for row in range(4, 120, len(WORDS))}  # numbered in the whole file
+
+
+def test_every_piece_of_a_parquet_file_uses_the_feature_its_first_rows_give(client: Any, tmp_path: Path) -> None:
+    path = tmp_path / "titled.parquet"
+    titles = ["two words"] * 70 + ["one"] * 50  # rows 60-119 alone would choose 'text'
+    pd.DataFrame({"title": titles, "text": [f"a text {i}" for i in range(120)]}).to_parquet(path, row_group_size=20)
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(path)})
+    assert Engine(workflow).run()[source.id].outputs["data"].feature == "title"
+    remote = Engine(workflow, executor=executor(client, partition_bytes=1_500)).run()[source.id].outputs["data"]
+    assert len(remote.parts) > 2
+    assert {part.feature for part in remote.store.fetch(remote.parts)} == {"title"}
+
+
+def test_a_big_parquet_file_among_small_ones_is_cut_by_its_row_groups(client: Any, tmp_path: Path) -> None:
+    _parquet_corpus(tmp_path, "part-0.parquet", rows=12)
+    _parquet_corpus(tmp_path, "part-1.parquet", rows=120)
+    _parquet_corpus(tmp_path, "part-2.parquet", rows=12)
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(tmp_path / "part-*.parquet"), "feature": "text"})
+    local = Engine(workflow).run()[source.id].outputs["data"]
+    with distributed.get_task_stream(client) as stream:
+        remote = Engine(workflow, executor=executor(client, partition_bytes=10**9)).run()[source.id].outputs["data"]
+    assert len(_reads(stream)) == 3  # one piece a file while the big one fits in a partition
+    cut = executor(client, partition_bytes=1_500)
+    with distributed.get_task_stream(client) as stream:
+        pieces = Engine(workflow, executor=cut).run()[source.id].outputs["data"]
+    assert len(_reads(stream)) > 3
+    pd.testing.assert_frame_equal(remote.gather().meta, local.meta)
+    pd.testing.assert_frame_equal(pieces.gather().meta, local.meta)
+
+
 def _saved(tmp_path: Path) -> Path:
     workflow, _, _, embedder = text_workflow(corpus(tmp_path))
     with_neighbours(workflow, embedder)
