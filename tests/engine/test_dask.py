@@ -477,6 +477,30 @@ def test_scatter_tsne_on_the_cluster_fits_a_sample_and_places_the_other_rows(cli
     assert np.isfinite(remote.view.projection.coords).all()  # every other row placed too
 
 
+def test_scatter_umap_on_the_cluster_fits_a_sample_and_places_the_other_rows_by_its_transform(
+        client: Any, tmp_path: Path) -> None:
+    pytest.importorskip("umap")
+    from embedflow.analysis.projection import project
+
+    workflow, scatter = _vector_workflow(tmp_path, 120, {"projection": "umap"}, block="scatter")
+    cluster = DaskExecutor(client, partition_bytes=2_000, gather_rows=60)
+    remote = Engine(workflow, executor=cluster).run()[scatter]
+    assert remote.state == NodeState.DONE, remote.error
+    [note] = [m.message for m in remote.messages if m.code == "projection-sampled"]
+    assert "UMAP was fitted on a random sample of 60 of 120 rows" in note
+    assert "other 60 were placed by its transform on the cluster" in note
+    data = next(r for r in Engine(workflow).run().values() if "embeddings" in r.outputs).outputs["embeddings"]
+    here = project(data.vectors, "umap", sample_size=60).coords  # the same sample, locally
+    fitted = np.isfinite(here).all(axis=1)
+    assert fitted.sum() == 60
+    np.testing.assert_allclose(remote.view.projection.coords[fitted], here[fitted], rtol=1e-4, atol=1e-4)
+    coords = remote.view.projection.coords
+    assert np.isfinite(coords).all()  # every other row placed too, within the fitted rows' extent
+    low, high = coords[fitted].min(axis=0), coords[fitted].max(axis=0)
+    margin = high - low
+    assert ((coords[~fitted] >= low - margin) & (coords[~fitted] <= high + margin)).all()
+
+
 def _stall_first_partition_once(ctx: Any) -> dict[str, Any]:
     """On a cluster, the first partition's first attempt says which worker runs it (its pid) and waits to be killed."""
     folder = Path(ctx.settings["folder"])
