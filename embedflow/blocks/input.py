@@ -69,7 +69,7 @@ def split(settings: Mapping[str, Any], base_dir: str | None, piece_bytes: int) -
         if groups is None or len(groups) < 2:
             pieces.append({**settings, "path": str(path)})
         else:
-            pieces.extend({**settings, "path": str(path), "row_groups": run} for run in groups)
+            pieces.extend({**settings, "path": str(path), "row_groups": piece} for piece in groups)
     if len(pieces) > 1 and not settings.get("feature") and "row_groups" in pieces[0]:
         chosen = parquet_feature(Path(pieces[0]["path"]))
         if chosen is not None:

@@ -255,8 +255,11 @@ def parquet_feature(path: Path, rows: int = 2_000) -> str | None:
     """
     import pyarrow.parquet as pq
 
-    with open_regular(path, MAX_TABLE_BYTES) as handle:
-        head = next(pq.ParquetFile(handle).iter_batches(batch_size=rows), None)
+    try:
+        with open_regular(path, MAX_TABLE_BYTES) as handle:
+            head = next(pq.ParquetFile(handle).iter_batches(batch_size=rows), None)
+    except Exception:  # the read on a worker reports what is wrong with the file
+        return None
     if head is None:
         return None
     meta = _without_binary_columns(head.to_pandas(), path, "", [])
