@@ -1,6 +1,6 @@
 """Running a workflow on a Dask cluster (dask.distributed): row-wise blocks per partition on the workers.
 
-The only module of embedflow that imports dask. What runs where (docs/dask.md):
+The only module of embedflow that imports dask. What runs where (docs/scale.md):
 - a row-wise block (NodeSpec.row_wise) runs once per partition of its input, on the worker that holds
   the partition; its outputs stay there as `Partitioned` values, so a chain Input → Text Encoding →
   Text Embedding never passes through this process. A source block (Input) reads its pieces (one file
