@@ -134,7 +134,9 @@ def test_images_embed_on_the_cluster_with_skipped_rows_numbered_as_locally(clien
     embedder = workflow.add_node("image_embedding", settings={"use_cache": False})
     workflow.connect(source.id, "data", embedder.id, "data")
     local = Engine(workflow).run()[embedder.id].outputs
-    remote = Engine(workflow, executor=executor(client, partition_bytes=2_000_000)).run()[embedder.id].outputs
+    result = Engine(workflow, executor=executor(client, partition_bytes=2_000_000)).run()[embedder.id]
+    assert result.state == NodeState.DONE, result.error
+    remote = result.outputs
     assert len(remote["embeddings"].parts) > 1
     gathered = remote["embeddings"].gather()
     pd.testing.assert_frame_equal(gathered.meta, local["embeddings"].meta)
