@@ -1,8 +1,10 @@
 """Scaling on a local Dask cluster: the local executor vs a cluster of 1 and of 2 worker processes.
 
 Run: python benchmarks/bench_dask.py [--docs 1000000] [--images 2000] [--whole 100000] [--partition-mb 100]
+                                     [--row-group 100000]
 Three workloads, each Input → … → Parquet outputs written by the workers:
-- text: short documents, Text Encoding (glove-6b-50d, 32 tokens) → Text Embedding (mean);
+- text: short documents in one Parquet file of row groups of `--row-group` rows (the workers read it
+  by row groups), Text Encoding (glove-6b-50d, 32 tokens) → Text Embedding (mean);
 - images: a folder of JPEGs (scikit-image samples, resized copies) → Image Embedding (SqueezeNet);
 - whole-table blocks: the text chain on `--whole` documents → Nearest Neighbours (exact, k = 5, every
   row a query) and Scatter (PCA), local vs 2 workers.
@@ -32,15 +34,15 @@ from embedflow.registry import default_registry
 from embedflow.text import models
 
 
-def text_corpus(folder: Path, docs: int) -> Path:
-    """A Parquet file of `docs` sentences of 8-24 frequent GloVe words."""
+def text_corpus(folder: Path, docs: int, row_group: int = 100_000) -> Path:
+    """A Parquet file of `docs` sentences of 8-24 frequent GloVe words, in row groups of `row_group` rows."""
     words = np.array([w for w in models.load(models.BUILTIN_ID).words.slice(0, 30_000).to_pylist() if w.isalpha()])
     rng = np.random.default_rng(0)
     picks = words[rng.integers(0, len(words), size=(docs, 24))]
     lengths = rng.integers(8, 25, size=docs)
     texts = [" ".join(row[:n]) for row, n in zip(picks, lengths)]
     path = folder / "docs.parquet"
-    pd.DataFrame({"text": texts}).to_parquet(path)
+    pd.DataFrame({"text": texts}).to_parquet(path, row_group_size=row_group)
     return path
 
 
@@ -186,16 +188,17 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2_000)
     parser.add_argument("--whole", type=int, default=100_000)
     parser.add_argument("--partition-mb", type=float, default=100)
+    parser.add_argument("--row-group", type=int, default=100_000, help="rows per row group of the text corpus")
     args = parser.parse_args()
     partition_bytes = int(args.partition_mb * 1e6)
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         if args.docs:
-            workflow, node = text_workflow(text_corpus(folder, args.docs))
+            workflow, node = text_workflow(text_corpus(folder, args.docs, args.row_group))
             measure("text (GloVe, mean)", args.docs, workflow, node, folder / "text", partition_bytes)
         if args.whole:
             (folder / "whole").mkdir()
-            workflow, nodes = whole_workflow(text_corpus(folder / "whole", args.whole))
+            workflow, nodes = whole_workflow(text_corpus(folder / "whole", args.whole, args.row_group))
             measure_whole(args.whole, workflow, nodes, partition_bytes)
         if args.images:
             workflow, node = image_workflow(image_folder(folder, args.images))

@@ -98,5 +98,7 @@ def fit(vectors: np.ndarray, method: str, perplexity: float = 30.0, seed: int = 
         return Fitted(method, model), np.asarray(model, dtype=np.float32)
     if method == "umap":
         model, coords = _umap_model(vectors, seed, None, progress)
+        # Its epoch bar writes to this run's progress (which does not pickle); placing rows shows no bar.
+        model.tqdm_kwds = {"disable": True}
         return Fitted(method, model), coords
     raise ProjectionError(f"{method} has no fitted model to place other rows with")

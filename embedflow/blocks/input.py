@@ -17,7 +17,7 @@ from ..core.specs import NodeSpec, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..io.regular_files import path_problem
-from ..io.tables import FORMATS, fingerprint_path, load_table
+from ..io.tables import FORMATS, fingerprint_path, load_table, parquet_feature, parquet_pieces
 
 
 def is_pattern(path: str) -> bool:
@@ -39,7 +39,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     paths = matching_files(ctx.settings, ctx.base_dir)
     for number, path in enumerate(paths):
         ctx.progress(number / len(paths), f"Reading {path.name}")
-        loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"])
+        loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"], ctx.settings.get("row_groups"))
         for message in loaded.warnings:
             ctx.report(Severity.WARNING, "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
         tables.append(loaded.table)
@@ -54,9 +54,27 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"data": table}
 
 
-def split(settings: Mapping[str, Any], base_dir: str | None) -> list[dict[str, Any]]:
-    """One piece per file a pattern matches (a plain path is one piece), each read on its own."""
-    return [{**settings, "path": str(path)} for path in matching_files(settings, base_dir)]
+def split(settings: Mapping[str, Any], base_dir: str | None, piece_bytes: int) -> list[dict[str, Any]]:
+    """The pieces read on their own: one per file a pattern matches (a plain path is one file), and a
+    Parquet file cut by its row groups into runs of about `piece_bytes` (a piece's `row_groups`).
+
+    Only Parquet footers are read here. When the feature is left to choose, every piece gets the one
+    the first file's first rows give, as a local run chooses it for the whole table.
+    """
+    pieces: list[dict[str, Any]] = []
+    for path in matching_files(settings, base_dir):
+        groups = None
+        if path.suffix.lower() in (".parquet", ".pq") or settings.get("format") == "parquet":
+            groups = parquet_pieces(path, piece_bytes)
+        if groups is None or len(groups) < 2:
+            pieces.append({**settings, "path": str(path)})
+        else:
+            pieces.extend({**settings, "path": str(path), "row_groups": piece} for piece in groups)
+    if len(pieces) > 1 and not settings.get("feature") and "row_groups" in pieces[0]:
+        chosen = parquet_feature(Path(pieces[0]["path"]))
+        if chosen is not None:
+            pieces = [{**piece, "feature": chosen} for piece in pieces]
+    return pieces
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:

@@ -367,17 +367,42 @@ def _neighbour_part(query: Table, first_query: int, found: Neighbours, data: Tab
     return _assemble(head, query, query.meta.iloc[query_rows], data, lookup.loc[neighbour_rows], metric)
 
 
+def _most_words(part: Table) -> int:
+    return most_words(feature_texts(part))
+
+
+def _named_texts(part: Table, found: Neighbours, first: int) -> pd.Series:
+    """The texts of this part's rows that `found` names, indexed by their row in the whole table."""
+    named = np.unique(found.indices[(found.indices >= first) & (found.indices < first + len(part))])
+    texts = feature_texts(part).iloc[named - first]
+    texts.index = named
+    return texts
+
+
+def _without_own_words(found: Neighbours, query: Table, k: int, *texts: pd.Series) -> Neighbours:
+    """without_query_words for one query part, from the texts of the data rows `found` names (by part)."""
+    lookup = pd.concat(texts) if len(texts) > 1 else texts[0]
+    rows = lookup.index.to_numpy(dtype=np.int64)  # ascending: parts in row order, each one's rows sorted
+    positions = np.where(found.indices >= 0, np.searchsorted(rows, found.indices), -1)
+    kept = without_query_words(Neighbours(positions, found.distances, found.similarities), feature_texts(query),
+                               lookup.reset_index(drop=True), k)
+    back = np.append(rows, -1)[np.where(kept.indices >= 0, kept.indices, len(rows))]
+    return Neighbours(back, kept.distances, kept.similarities)
+
+
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Search where the rows live: every (query part, data part) pair on a worker, then a top-k merge per query part.
 
     Exact search gives the local result; approximate search builds one HNSW index per data part and its
-    recall is measured as locally (exact search of the same seeded sample of queries). This computer
-    receives the parts' row counts and the row numbers its messages name; the neighbours table is built,
-    part by part, on the workers.
+    recall is measured as locally (exact search of the same seeded sample of queries). Leaving out the
+    query's words fetches k + (the most words of a query) per pair, as locally, and filters each query
+    part's merged candidates with the texts of just the data rows they name. This computer receives the
+    parts' row counts and the row numbers its messages name; the neighbours table is built, part by
+    part, on the workers.
     """
     data_parts = cluster.parts("data")
-    if data_parts is None or ctx.settings["exclude_query_words"]:
-        return None  # leaving out the query's words looks at every row's text: done on this computer
+    if data_parts is None:
+        return None
     k, metric = int(ctx.settings["k"]), ctx.settings["metric"]
     query_here: Table | None = ctx.inputs.get("query") if cluster.parts("query") is None else None
     self_query = ctx.inputs.get("query") is None
@@ -411,7 +436,12 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
                                    zeros[:ROWS_NAMED], sum(f.zero_count for f in facts),
                                    duplicates, duplicate_count), name, metric)
     method = _search_method(ctx, rows, queries)
-    fetch = min(k, candidates)
+    exclude = bool(ctx.settings["exclude_query_words"])
+    shown = min(k, candidates)
+    fetch = shown
+    if exclude:  # as locally: enough extra neighbours that k remain after the query's own words are left out
+        most = max(cluster.gather([cluster.submit(_most_words, part) for part in query_parts], "query words counted"))
+        fetch = min(candidates, k + most)
     live = [j for j, f in enumerate(data_facts) if f.rows]
     indexes = {j: cluster.submit(_part_index, data_vectors[j], metric) for j in live} if method != "exact" else {}
     merged = []
@@ -430,13 +460,19 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
         how = _report_recall(ctx, _cluster_recall(cluster, query_facts, query_first, query_vectors, merged,
                                                   data_vectors, data_facts, data_first, live, fetch, metric,
                                                   self_query), metric)
+    if exclude:
+        merged = [cluster.submit(_without_own_words, merged[i], part, shown,
+                                 *[cluster.submit(_named_texts, data_parts[j], merged[i], int(data_first[j]))
+                                   for j in live])
+                  for i, part in enumerate(query_parts)]
+        how += "; the query's own words left out"
     tables = []
     for i, part in enumerate(query_parts):
         metas = [cluster.submit(_neighbour_meta, data_parts[j], merged[i], int(data_first[j])) for j in live]
         tables.append(cluster.submit(_neighbour_part, part, int(query_first[i]), merged[i], data_facts[0].empty,
                                      metric, *metas))
     output = cluster.output(tables)
-    ctx.summary = (f"{queries:,} queries × {fetch} neighbours ({how}): {len(output):,} rows, searched in "
+    ctx.summary = (f"{queries:,} queries × {shown} neighbours ({how}): {len(output):,} rows, searched in "
                    f"{len(query_parts) * len(live):,} pairs of partitions on the cluster")
     ctx.report(Severity.INFO, "searched-on-cluster",
                f"“{ctx.title}” searched on the cluster: {len(query_parts):,} query × {len(live):,} data partitions. "

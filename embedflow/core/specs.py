@@ -134,8 +134,9 @@ class OutputDescription:
     kind: EmbeddingKind | str | None = None
 
 
-# split(settings, base_dir) -> the settings of each piece a source block can read on its own.
-SplitFunction = Callable[[Mapping[str, Any], "str | None"], list[dict[str, Any]]]
+# split(settings, base_dir, piece_bytes) -> the settings of each piece a source block can read on its own,
+# of about piece_bytes each where the source can tell (a Parquet file's row groups).
+SplitFunction = Callable[[Mapping[str, Any], "str | None", int], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)

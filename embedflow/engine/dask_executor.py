@@ -1,6 +1,6 @@
 """Running a workflow on a Dask cluster (dask.distributed): row-wise blocks per partition on the workers.
 
-The only module of embedflow that imports dask. What runs where (docs/dask.md):
+The only module of embedflow that imports dask. What runs where (docs/scale.md):
 - a row-wise block (NodeSpec.row_wise) runs once per partition of its input, on the worker that holds
   the partition; its outputs stay there as `Partitioned` values, so a chain Input → Text Encoding →
   Text Embedding never passes through this process. A source block (Input) reads its pieces (one file
@@ -184,10 +184,13 @@ class DaskExecutor(Executor):
     def _run_source(self, spec: NodeSpec, context: NodeContext) -> dict[str, Any]:
         row_wise = spec.row_wise
         assert row_wise is not None
-        pieces = row_wise.split(context.settings, context.base_dir) if row_wise.split else [dict(context.settings)]
+        pieces = ([dict(context.settings)] if row_wise.split is None
+                  else row_wise.split(context.settings, context.base_dir, self.partition_bytes))
         futures = [self.client.submit(_run_part, spec, _node(spec, context, piece), piece, {}, context.base_dir, 0,
                                       pure=False) for piece in pieces]
         outputs = self._collect(spec, context, futures, [(0, 0)] * len(futures))
+        # The pieces of one file (its row groups) each say what is true of the whole file: say it once.
+        context.messages[:] = list(dict.fromkeys(context.messages))
         outputs = {name: self._cut(value) for name, value in outputs.items()}
         self._summarise(context, outputs)
         return outputs

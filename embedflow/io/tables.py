@@ -65,8 +65,12 @@ def detect_format(path: Path, requested: str = "auto") -> str:
     return guessed
 
 
-def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "") -> LoadedTable:
-    """Read a data file or image folder; raises NodeError with a user message for bad input."""
+def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "",
+               row_groups: list[int] | None = None) -> LoadedTable:
+    """Read a data file or image folder; raises NodeError with a user message for bad input.
+
+    row_groups: of a Parquet file, read only these row groups (a piece of it, see parquet_pieces).
+    """
     path = Path(path)
     problem = path_problem(path)
     if problem is not None and problem.kind == "missing":
@@ -89,7 +93,7 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
                             "unreadable-file")
         if path.stat().st_size == 0:
             raise NodeError(f"{path.name} is empty.", "empty-file", "Choose a file with data in it.")
-        meta = _read_file(path, fmt, warnings)
+        meta = _read_file(path, fmt, warnings, row_groups)
         meta = _without_binary_columns(meta, path, feature, warnings)
         base_dir = str(path.parent)
     if len(meta) == 0:
@@ -126,7 +130,7 @@ def _is_text(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
 
 
-def _read_file(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
+def _read_file(path: Path, fmt: str, warnings: list[str], row_groups: list[int] | None = None) -> pd.DataFrame:
     try:
         with open_regular(path, MAX_TABLE_BYTES) as handle:
             compressed = handle.read(2) == GZIP_MAGIC
@@ -145,7 +149,7 @@ def _read_file(path: Path, fmt: str, warnings: list[str]) -> pd.DataFrame:
             with opener() as handle:
                 return pd.read_excel(handle, engine="openpyxl")
         if fmt == "parquet":
-            return _read_parquet(path, opener)
+            return _read_parquet(path, opener, row_groups)
     except FileRefused as exc:
         raise NodeError(f"{path.name} cannot be read: {exc.reason}.", "unreadable-file",
                         "Choose an ordinary data file within the limits in docs/reliability.md.") from None
@@ -201,17 +205,66 @@ def _check_header(path: Path, sample: str, separator: str, complete: bool) -> No
                         "Keep the columns you need (the text or image column and labels) in a smaller file.")
 
 
-def _read_parquet(path: Path, opener: Opener) -> pd.DataFrame:
+def _read_parquet(path: Path, opener: Opener, row_groups: list[int] | None = None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     with opener() as handle:
-        columns = pq.ParquetFile(handle).metadata.num_columns
+        parquet = pq.ParquetFile(handle)
+        columns = parquet.metadata.num_columns
         if columns > MAX_COLUMNS:
             raise NodeError(f"{path.name} has {columns:,} columns; embedflow reads tables of up to "
                             f"{MAX_COLUMNS:,} columns.", "too-many-columns",
                             "Keep the columns you need in a smaller file.")
+        if row_groups is not None:  # converted as pandas.read_parquet converts the whole file
+            return parquet.read_row_groups(row_groups).to_pandas()
         handle.seek(0)
         return pd.read_parquet(handle)
+
+
+def parquet_pieces(path: Path, piece_bytes: int) -> list[list[int]] | None:
+    """A Parquet file's row groups in runs of about `piece_bytes` (uncompressed), from its footer alone.
+
+    None when the file is not a readable Parquet file (reading it whole then gives the proper error).
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        with open_regular(path, MAX_TABLE_BYTES) as handle:
+            metadata = pq.ParquetFile(handle).metadata
+    except Exception:  # refused, truncated or not Parquet: the read on a worker says which
+        return None
+    pieces: list[list[int]] = []
+    size = 0
+    for number in range(metadata.num_row_groups):
+        group = metadata.row_group(number)
+        if group.num_rows == 0:  # a piece of no rows would be refused as an empty table
+            continue
+        if pieces and size + group.total_byte_size <= piece_bytes:
+            pieces[-1].append(number)
+            size += group.total_byte_size
+        else:
+            pieces.append([number])
+            size = group.total_byte_size
+    return pieces or None
+
+
+def parquet_feature(path: Path, rows: int = 2_000) -> str | None:
+    """The feature load_table would choose for a Parquet file, from its first `rows` rows only.
+
+    default_feature samples 200 values a column; 2,000 rows hold them unless most are missing.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        with open_regular(path, MAX_TABLE_BYTES) as handle:
+            head = next(pq.ParquetFile(handle).iter_batches(batch_size=rows), None)
+    except Exception:  # the read on a worker reports what is wrong with the file
+        return None
+    if head is None:
+        return None
+    meta = _without_binary_columns(head.to_pandas(), path, "", [])
+    meta.columns = [str(c) for c in meta.columns]
+    return default_feature(meta)
 
 
 def _bom_encoding(head: bytes) -> str | None:

@@ -134,7 +134,9 @@ def test_images_embed_on_the_cluster_with_skipped_rows_numbered_as_locally(clien
     embedder = workflow.add_node("image_embedding", settings={"use_cache": False})
     workflow.connect(source.id, "data", embedder.id, "data")
     local = Engine(workflow).run()[embedder.id].outputs
-    remote = Engine(workflow, executor=executor(client, partition_bytes=2_000_000)).run()[embedder.id].outputs
+    result = Engine(workflow, executor=executor(client, partition_bytes=2_000_000)).run()[embedder.id]
+    assert result.state == NodeState.DONE, result.error
+    remote = result.outputs
     assert len(remote["embeddings"].parts) > 1
     gathered = remote["embeddings"].gather()
     pd.testing.assert_frame_equal(gathered.meta, local["embeddings"].meta)
@@ -192,6 +194,71 @@ def test_input_pattern_reads_each_file_as_a_partition_in_name_order(client: Any,
     assert local.meta["text"].tolist()[::5] == ["text 0 0", "text 1 0", "text 2 0"]
     assert remote.rows == (5, 5, 5)
     pd.testing.assert_frame_equal(remote.gather().meta, local.meta)
+
+
+def _parquet_corpus(tmp_path: Path, name: str = "corpus.parquet", rows: int = 120) -> Path:
+    """The corpus as a Parquet file of row groups of 20 rows."""
+    texts = pd.read_csv(corpus(tmp_path, rows))
+    path = tmp_path / name
+    texts.to_parquet(path, row_group_size=20)
+    return path
+
+
+def _reads(stream: Any) -> list[str]:
+    """The workers that ran a block's partition tasks (here: the Input's reads), one entry a task."""
+    return [task["worker"] for task in stream.data if str(task["key"]).startswith("_run_part")]
+
+
+def test_a_parquet_file_is_read_by_row_groups_on_both_workers_as_the_local_run_reads_it(
+        client: Any, tmp_path: Path) -> None:
+    workflow, source, _, embedder = text_workflow(_parquet_corpus(tmp_path), feature="")
+    neighbours = with_neighbours(workflow, embedder)
+    reading = Workflow(default_registry())
+    reading.add_node("input", settings=dict(workflow.nodes[source].settings))
+    with distributed.get_task_stream(client) as stream:
+        Engine(reading, executor=executor(client, partition_bytes=1_500)).run()
+    reads = _reads(stream)
+    assert len(reads) >= 3 and len(set(reads)) == 2  # pieces of row groups, read where they are worked on
+    local = Engine(workflow).run()
+    remote = Engine(workflow, executor=executor(client, partition_bytes=1_500)).run()
+    pd.testing.assert_frame_equal(remote[source].outputs["data"].gather().meta, local[source].outputs["data"].meta)
+    gathered = remote[embedder].outputs["embeddings"].gather()
+    assert np.array_equal(gathered.vectors, local[embedder].outputs["embeddings"].vectors)
+    same_neighbours(remote[neighbours].outputs["neighbours"].gather().meta,
+                    local[neighbours].outputs["neighbours"].meta)
+    unknown = [m.message for m in remote[embedder].messages if m.code == "rows-without-known-words"]
+    named = {row.strip(" .") for text in unknown for row in text.split("rows ", 1)[1].split(",")}
+    assert named == {str(row) for row in range(4, 120, len(WORDS))}  # numbered in the whole file
+
+
+def test_every_piece_of_a_parquet_file_uses_the_feature_its_first_rows_give(client: Any, tmp_path: Path) -> None:
+    path = tmp_path / "titled.parquet"
+    titles = ["two words"] * 70 + ["one"] * 50  # rows 60-119 alone would choose 'text'
+    pd.DataFrame({"title": titles, "text": [f"a text {i}" for i in range(120)]}).to_parquet(path, row_group_size=20)
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(path)})
+    assert Engine(workflow).run()[source.id].outputs["data"].feature == "title"
+    remote = Engine(workflow, executor=executor(client, partition_bytes=1_500)).run()[source.id].outputs["data"]
+    assert len(remote.parts) > 2
+    assert {part.feature for part in remote.store.fetch(remote.parts)} == {"title"}
+
+
+def test_a_big_parquet_file_among_small_ones_is_cut_by_its_row_groups(client: Any, tmp_path: Path) -> None:
+    _parquet_corpus(tmp_path, "part-0.parquet", rows=12)
+    _parquet_corpus(tmp_path, "part-1.parquet", rows=120)
+    _parquet_corpus(tmp_path, "part-2.parquet", rows=12)
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(tmp_path / "part-*.parquet"), "feature": "text"})
+    local = Engine(workflow).run()[source.id].outputs["data"]
+    with distributed.get_task_stream(client) as stream:
+        remote = Engine(workflow, executor=executor(client, partition_bytes=10**9)).run()[source.id].outputs["data"]
+    assert len(_reads(stream)) == 3  # one piece a file while the big one fits in a partition
+    cut = executor(client, partition_bytes=1_500)
+    with distributed.get_task_stream(client) as stream:
+        pieces = Engine(workflow, executor=cut).run()[source.id].outputs["data"]
+    assert len(_reads(stream)) > 3
+    pd.testing.assert_frame_equal(remote.gather().meta, local.meta)
+    pd.testing.assert_frame_equal(pieces.gather().meta, local.meta)
 
 
 def _saved(tmp_path: Path) -> Path:
@@ -334,6 +401,51 @@ def test_approximate_neighbours_on_the_cluster_report_recall_measured_as_locally
     assert f"on {expected.queries:,} sampled queries" in note.message
 
 
+ANALOGY_WORDS = ("king", "queen", "man", "woman", "prince", "princess", "paris", "rome", "italy", "france",
+                 "apple", "banana", "boy", "girl", "london", "england", "berlin", "germany", "madrid", "spain",
+                 "uncle", "aunt", "father", "mother", "son", "daughter", "emperor", "empress", "car", "river")
+
+
+def _analogy_workflow(tmp_path: Path) -> tuple[Workflow, str]:
+    """Words (mean pooling) as data, two analogies (arithmetic pooling) as query, their own words left out."""
+    workflow = Workflow(default_registry())
+    ends = []
+    for name, texts, pooling in (("words.csv", list(ANALOGY_WORDS), "mean"),
+                                 ("analogies.csv", ["king - man + woman", "Paris-France+Italy"], "arithmetic")):
+        source = workflow.add_node("input", settings={"path": str(write_csv(tmp_path, texts, name=name)),
+                                                      "feature": "text"})
+        encoder = workflow.add_node("text_encoding")
+        embedder = workflow.add_node("text_embedding", settings={"pooling": pooling})
+        workflow.connect(source.id, "data", encoder.id, "data")
+        workflow.connect(encoder.id, "encoded", embedder.id, "encoded")
+        ends.append(embedder.id)
+    near = workflow.add_node("nearest_neighbours", settings={"k": 3, "method": "exact", "exclude_query_words": True})
+    workflow.connect(ends[0], "embeddings", near.id, "data")
+    workflow.connect(ends[1], "embeddings", near.id, "query")
+    return workflow, near.id
+
+
+def test_leaving_out_the_query_words_on_the_cluster_filters_per_partition_as_locally(
+        client: Any, tmp_path: Path) -> None:
+    workflow, near = _analogy_workflow(tmp_path)
+    local = Engine(workflow).run()[near]
+    results = Engine(workflow, executor=executor(client, partition_bytes=300)).run()
+    remote = results[near]
+    assert remote.state == NodeState.DONE, remote.error
+    upstream = workflow.upstream_of(near, "data")
+    assert upstream is not None and len(results[upstream[0].id].outputs["embeddings"].parts) > 2
+    assert "gathered-from-cluster" not in {m.code for m in remote.messages}  # searched where the rows live
+    assert "searched-on-cluster" in {m.code for m in remote.messages}
+    table = remote.outputs["neighbours"]
+    assert isinstance(table, Partitioned)
+    gathered = table.gather().meta
+    same_neighbours(gathered, local.outputs["neighbours"].meta)
+    assert gathered.loc[gathered["rank"] == 1, "neighbour_text"].tolist() == ["queen", "rome"]
+    assert not gathered["neighbour_text"].isin(["king", "man", "woman", "paris", "france", "italy"]).any()
+    assert gathered.groupby("query_row").size().tolist() == [3, 3]
+    assert "own words left out" in remote.summary
+
+
 def test_scatter_pca_on_the_cluster_equals_the_local_projection(client: Any, tmp_path: Path) -> None:
     workflow, scatter = _vector_workflow(tmp_path, 400, {"projection": "pca", "color": "text",
                                                          "selection": [3, 150, 399]}, block="scatter")
@@ -365,6 +477,30 @@ def test_scatter_tsne_on_the_cluster_fits_a_sample_and_places_the_other_rows(cli
     assert fitted.sum() == 60
     np.testing.assert_allclose(remote.view.projection.coords[fitted], here[fitted], rtol=1e-4, atol=1e-4)
     assert np.isfinite(remote.view.projection.coords).all()  # every other row placed too
+
+
+def test_scatter_umap_on_the_cluster_fits_a_sample_and_places_the_other_rows_by_its_transform(
+        client: Any, tmp_path: Path) -> None:
+    pytest.importorskip("umap")
+    from embedflow.analysis.projection import project
+
+    workflow, scatter = _vector_workflow(tmp_path, 120, {"projection": "umap"}, block="scatter")
+    cluster = DaskExecutor(client, partition_bytes=2_000, gather_rows=60)
+    remote = Engine(workflow, executor=cluster).run()[scatter]
+    assert remote.state == NodeState.DONE, remote.error
+    [note] = [m.message for m in remote.messages if m.code == "projection-sampled"]
+    assert "UMAP was fitted on a random sample of 60 of 120 rows" in note
+    assert "other 60 were placed by its transform on the cluster" in note
+    data = next(r for r in Engine(workflow).run().values() if "embeddings" in r.outputs).outputs["embeddings"]
+    here = project(data.vectors, "umap", sample_size=60).coords  # the same sample, locally
+    fitted = np.isfinite(here).all(axis=1)
+    assert fitted.sum() == 60
+    np.testing.assert_allclose(remote.view.projection.coords[fitted], here[fitted], rtol=1e-4, atol=1e-4)
+    coords = remote.view.projection.coords
+    assert np.isfinite(coords).all()  # every other row placed too, within the fitted rows' extent
+    low, high = coords[fitted].min(axis=0), coords[fitted].max(axis=0)
+    margin = high - low
+    assert ((coords[~fitted] >= low - margin) & (coords[~fitted] <= high + margin)).all()
 
 
 def _stall_first_partition_once(ctx: Any) -> dict[str, Any]:
