@@ -485,7 +485,7 @@ def test_scatter_umap_on_the_cluster_fits_a_sample_and_places_the_other_rows_by_
     from embedflow.analysis.projection import project
 
     workflow, scatter = _vector_workflow(tmp_path, 120, {"projection": "umap"}, block="scatter")
-    cluster = DaskExecutor(client, partition_bytes=2_000, gather_rows=60)
+    cluster = DaskExecutor(client, partition_bytes=1_000_000, gather_rows=60)
     remote = Engine(workflow, executor=cluster).run()[scatter]
     assert remote.state == NodeState.DONE, remote.error
     [note] = [m.message for m in remote.messages if m.code == "projection-sampled"]
