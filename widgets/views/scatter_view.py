@@ -46,7 +46,7 @@ from embedflow.analysis.projection import LARGE_DATA, PROJECTIONS
 from embedflow.blocks.scatter.block import ScatterView, selection_rows
 from embedflow.blocks.scatter.projector_export import export_projector, image_paths
 from embedflow.core.rows import RowSet, sorted_unique
-from embedflow.blocks.scatter.style import ColorMapping, color_mapping, labels, point_sizes
+from embedflow.blocks.scatter.style import CLUSTER_LABEL_COLUMN, ColorMapping, color_mapping, labels, point_sizes
 
 from ..editors import register_editor
 from ..editors.context import EditorContext
@@ -667,7 +667,6 @@ class ScatterEditor(QWidget):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
         self.cluster_labels = QCheckBox("Cluster labels")
-        self.cluster_labels.setToolTip("Write each cluster's label at its centre (data from Clustering)")
         bar.addWidget(self.cluster_labels)
         bar.addStretch(1)
 
@@ -713,6 +712,10 @@ class ScatterEditor(QWidget):
         grid_layout.addWidget(self.grid, 1)
         self.grid_panel = grid_panel
         self.grid_panel.hide()
+        # Enter in Find selects the matches; no button here is the window's default (its frame
+        # made Export PNG… look like the action Enter takes).
+        for button in (self.export_png, self.export_svg, self.export_projector, self.project_all):
+            button.setAutoDefault(False)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.grid_panel)
@@ -748,7 +751,7 @@ class ScatterEditor(QWidget):
         self._fill_columns()
         for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
             combo.setCurrentText(value)
-        self.cluster_labels.setChecked(bool(settings["cluster_labels"]))
+        self._show_cluster_labels_choice(bool(settings["cluster_labels"]))
         view = self.context.view()
         if not isinstance(view, ScatterView):
             result = self.context.result()
@@ -780,6 +783,15 @@ class ScatterEditor(QWidget):
         self.notes.setVisible(bool(notes))
         self.project_all.setVisible(any(code == "projection-sampled" for code, _ in view.projection.notes))
         self._update_status()
+
+    def _show_cluster_labels_choice(self, wanted: bool) -> None:
+        """The saved choice when the rows carry a cluster label; greyed and unticked (setting kept) when not."""
+        available = CLUSTER_LABEL_COLUMN in self.context.columns()
+        self.cluster_labels.setEnabled(available)
+        self.cluster_labels.setChecked(wanted and available)
+        self.cluster_labels.setToolTip(
+            "Write each cluster's label at its centre (data from Clustering)" if available else
+            "Needs clustered rows: put a Clustering block upstream of this Scatter to label its clusters")
 
     def _fill_columns(self) -> None:
         settings = self.context.settings()
