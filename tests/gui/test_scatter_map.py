@@ -122,6 +122,42 @@ def test_typing_a_word_highlights_it_centres_the_view_and_enter_selects_it(qtbot
     assert "1 match" in plot.search_status.text()
 
 
+def test_finding_words_already_well_inside_the_view_leaves_the_view_where_it_is(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    before = plot.view_box.viewRange()
+    for word in ("p44", "p0", "p99", "g2"):  # the middle, two corners of the whole map, a third of it
+        plot.search_box.clear()
+        qtbot.keyClicks(plot.search_box, word)
+        assert len(plot.matches) and plot.view_box.viewRange() == before, word
+    with qtbot.waitSignal(plot.selectionChanged) as signal:
+        qtbot.keyClick(plot.search_box, Qt.Key_Return)
+    assert signal.args[0] == RowSet.of(range(2, 100, 3))
+    plot.grab().save("/tmp/views13/find-in-view.png")
+
+
+def test_a_match_at_the_edge_of_the_view_is_brought_in_keeping_the_zoom(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.view_box.setRange(xRange=(-0.5, 4.02), yRange=(-0.5, 4.5), padding=0)
+    qtbot.keyClicks(plot.search_box, "p4")  # at (4, 0): its ring cut by the right edge
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    assert (x0 + x1) / 2 == pytest.approx(4) and x1 - x0 == pytest.approx(4.52)
+
+
+def test_a_search_that_zoomed_out_to_fit_zooms_back_in_when_narrowed(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.view_box.setRange(xRange=(-0.5, 2.5), yRange=(-0.5, 2.5), padding=0)
+    qtbot.keyClicks(plot.search_box, "1")  # p1, p10…p19, p21, …: all over the map
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert x1 - x0 > 8
+    qtbot.keyClicks(plot.search_box, "9")  # p19 alone, at (9, 1)
+    assert plot.matches.tolist() == [19]
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    assert x1 - x0 == pytest.approx(3) and (x0 + x1) / 2 == pytest.approx(9) and (y0 + y1) / 2 == pytest.approx(1)
+
+
 def test_any_column_value_finds_its_rows_and_a_part_of_a_word_finds_words_containing_it(qtbot):
     coords, meta = grid()
     plot = shown_plot(qtbot, coords, meta)

@@ -61,6 +61,7 @@ RASTER_THRESHOLD = 200_000
 GRID_LIMIT = 5_000  # images listed beside the map; a selection can hold a million rows
 MAX_RINGS = 50_000  # selection rings drawn as symbols; more would make panning slow again
 HOVER_RADIUS = 10.0  # pixels
+SEARCH_EDGE = 16.0  # pixels: a match closer than this to the view's edge (its ring cut) is brought in
 THUMBNAIL_SIDE = 128
 SELECTED_PEN = pg.mkPen(20, 20, 20, width=2)
 NEIGHBOUR_PEN = pg.mkPen(230, 85, 13, width=2.5)
@@ -240,6 +241,7 @@ class ScatterPlot(QWidget):
         self._searchable: dict[str, pd.Series] = {}
         self.matches = np.zeros(0, dtype=np.int64)
         self._search_span: np.ndarray | None = None  # the view's size when the search began
+        self._search_zoom: np.ndarray | None = None  # the view's size after a search zoomed out to fit
         self._order = np.zeros(0, dtype=np.int64)
         self._full_span = 1.0
         self._last_scene_pos: QPointF | None = None
@@ -426,11 +428,11 @@ class ScatterPlot(QWidget):
         return self._searchable
 
     def find(self, text: str) -> np.ndarray:
-        """Highlight the rows whose value in some column is `text` (ignoring case) — or, when none is,
-        contains it — and centre the view on them; '' clears. Returns the matching rows."""
+        """Highlight and label the rows whose value in some column is `text` (ignoring case) — or,
+        when none is, contains it — bringing them into view; '' clears. Returns the matching rows."""
         needle = text.strip().lower()
         if not needle:
-            self._search_span = None
+            self._search_span = self._search_zoom = None
         elif self._search_span is None:
             (x0, x1), (y0, y1) = self.view_box.viewRange()
             self._search_span = np.array([x1 - x0, y1 - y0])
@@ -451,20 +453,29 @@ class ScatterPlot(QWidget):
             self.match_item.clear()
         self.search_status.setText("" if not needle else f"{len(rows):,} match" + ("" if len(rows) == 1 else "es"))
         if len(rows):
-            self._centre_on(rows)
+            self._bring_into_view(rows)
         return rows
 
-    def _centre_on(self, rows: np.ndarray) -> None:
-        """Move the view so `rows` are in the middle; zoom out only if they do not fit."""
+    def _bring_into_view(self, rows: np.ndarray) -> None:
+        """Move the view only when some of `rows` lie outside it or near its edge, then centred on them;
+        zoom out only if they do not fit (and back in when a narrower search fits again)."""
         found = self.coords[rows]
         low, high = found.min(axis=0), found.max(axis=0)
-        # Sized from the view before the search: typing "k", "ki", "kin" must not leave it zoomed out.
         (x0, x1), (y0, y1) = self.view_box.viewRange()
-        span = self._search_span if self._search_span is not None else np.array([x1 - x0, y1 - y0])
+        current = np.array([x1 - x0, y1 - y0])
+        # Sized from the view before the search: typing "k", "ki", "kin" must not leave it zoomed out.
+        span = self._search_span if self._search_span is not None else current
         half = np.maximum(span / 2, (high - low) / 2 * 1.15)
+        margin = np.abs(np.array(self.view_box.viewPixelSize(), dtype=np.float64)) * SEARCH_EDGE
+        inside = bool((low >= np.array([x0, y0]) + margin).all() and (high <= np.array([x1, y1]) - margin).all())
+        zoomed_out_by_search = self._search_zoom is not None and np.allclose(current, self._search_zoom)
+        if inside and not (zoomed_out_by_search and (2 * half < current * 0.999).any()):
+            return
         centre = (low + high) / 2
         self.view_box.setRange(xRange=(centre[0] - half[0], centre[0] + half[0]),
                                yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0)
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        self._search_zoom = np.array([x1 - x0, y1 - y0]) if (2 * half > span * 1.001).any() else None
 
     def select_matches(self) -> None:
         """Make the search matches the selection (what Enter in the search box does)."""
