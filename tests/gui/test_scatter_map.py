@@ -8,8 +8,8 @@ import pytest
 from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
 from embedflow_canvas.views.scatter_view import ScatterPlot
 from PIL import Image
-from PyQt5.QtCore import QPointF, Qt
-from PyQt5.QtGui import QColor
+from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtGui import QColor, QFontMetricsF
 
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
@@ -261,3 +261,77 @@ def test_the_image_map_editor_shows_images_as_points_and_the_selected_images_in_
     assert editor.grid.model().paths[0] == plot._images[rows[0]]
     assert "1 images, selected" in editor.grid_title.text() or "1 image" in editor.grid_title.text()
     editor.window().grab().save("/tmp/views13/image-map-editor.png")
+
+
+def label_boxes(plot, name):
+    """(left, top, right, bottom) of each label of group `name` painted now, in view-box pixels."""
+    from embedflow_canvas.views.scatter_overlays import _box
+
+    layer, group = plot.label_layer, plot.label_layer.groups[name]
+    rows = layer.shown[name]
+    at = [plot.view_box.mapViewToScene(QPointF(group.x[i], group.y[i])) - plot.view_box.sceneBoundingRect().topLeft()
+          for i in rows]
+    metrics = QFontMetricsF(layer._font(group))
+    widths = np.array([metrics.horizontalAdvance(group.texts[i]) for i in rows])
+    left, top = _box(layer.sides[name], np.array([p.x() for p in at]), np.array([p.y() for p in at]), widths,
+                     metrics.height(), layer.shown_gaps[name])
+    return [(l, t, l + w, t + metrics.height()) for l, t, w in zip(left, top, widths)]
+
+
+def test_the_searched_word_is_labelled_even_inside_a_crowd_of_labels(qtbot):
+    rng = np.random.default_rng(5)
+    coords = np.vstack([[[0.0, 0.0]], rng.normal(0, 0.3, (20_000, 2))])
+    meta = pd.DataFrame({"name": ["king"] + [f"w{i}" for i in range(20_000)], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta)
+    assert "king" not in plot.label_layer.shown_texts("points")  # the greedy placement drops it
+    before = plot.plot.grab().toImage()
+    qtbot.keyClicks(plot.search_box, "king")
+    assert plot.label_layer.shown_texts("matches") == ["king"]
+    assert "king" not in plot.label_layer.shown_texts("points")  # written once
+    [(left, top, right, bottom)] = label_boxes(plot, "matches")
+    for name in ("points", "clusters"):  # nothing else is written over it
+        for l, t, r, b in label_boxes(plot, name) if name in plot.label_layer.groups else []:
+            assert r <= left or l >= right or b <= top or t >= bottom
+    after = plot.plot.grab().toImage()
+    offset = plot.view_box.sceneBoundingRect().topLeft()
+    changed = [(x, y) for x in range(int(left + offset.x()) + 2, int(right + offset.x()) - 2)
+               for y in range(int(top + offset.y()) + 3, int(bottom + offset.y()) - 3)
+               if after.pixel(x, y) != before.pixel(x, y)]
+    assert len(changed) > 20  # the word is painted there
+    after.save("/tmp/views13/find-king-in-crowd.png")
+
+
+def ring_radius(rings):
+    """How far from its point's centre the (only) ring drawn by `rings` reaches, its pen included."""
+    [size] = rings.data["size"]
+    return size / 2 + rings.opts["pen"].widthF() / 2
+
+
+def test_labels_of_ringed_points_start_beyond_their_ring(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    qtbot.keyClicks(plot.search_box, "p44")
+    point = screen(plot, 4, 4) - plot.plot.mapFromScene(plot.view_box.sceneBoundingRect().topLeft())
+    [(left, _, _, _)] = label_boxes(plot, "matches")
+    ring_edge = point.x() + ring_radius(plot.match_item)
+    assert left >= ring_edge + 1  # the "p" of p44 is not under the ring
+    plot.select_rect(QRectF(2.9, 2.9, 0.2, 0.2))  # as a small rectangle drag around p33
+    assert plot.selection.tolist() == [33]
+    plot.search_box.clear()
+    shown = dict(zip(plot.label_layer.shown_texts("points"), label_boxes(plot, "points")))
+    point = screen(plot, 3, 3) - plot.plot.mapFromScene(plot.view_box.sceneBoundingRect().topLeft())
+    assert shown["p33"][0] >= point.x() + ring_radius(plot.selected_item) + 1
+    plot.plot.grab().save("/tmp/views13/ringed-labels.png")
+
+
+def test_matches_close_together_are_each_labelled_without_covering_each_other(qtbot):
+    coords = np.array([[0.0, 0.0], [0.02, 0.0], [0.0, 0.02], [3.0, 3.0], [-3.0, -3.0]])
+    meta = pd.DataFrame({"name": ["kingdom", "kingfisher", "kingpin", "apple", "pear"], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta)
+    qtbot.keyClicks(plot.search_box, "king")
+    assert sorted(plot.label_layer.shown_texts("matches")) == ["kingdom", "kingfisher", "kingpin"]
+    boxes = label_boxes(plot, "matches")
+    for i, (l, t, r, b) in enumerate(boxes):
+        for l2, t2, r2, b2 in boxes[i + 1:]:
+            assert r <= l2 or l >= r2 or b <= t2 or t >= b2
+    plot.plot.grab().save("/tmp/views13/close-matches.png")
