@@ -335,3 +335,39 @@ def test_matches_close_together_are_each_labelled_without_covering_each_other(qt
         for l2, t2, r2, b2 in boxes[i + 1:]:
             assert r <= l2 or l >= r2 or b <= t2 or t >= b2
     plot.plot.grab().save("/tmp/views13/close-matches.png")
+
+
+@pytest.mark.parametrize("rows", [16, 100])  # room for every label; labels only where they cover no picture
+def test_with_images_as_points_labels_sit_below_their_thumbnail_and_cover_no_other(qtbot, photos, rows):
+    coords, meta = grid(rows)
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(rows)])
+    plot.show_images(True)
+    layer, side = plot.image_layer, plot.image_layer.side
+    thumbnails = list(zip(*layer.boxes))
+    labels = label_boxes(plot, "points")
+    assert len(labels) == 16 if rows == 16 else len(labels) < rows
+    height = plot.view_box.sceneBoundingRect().height()
+    origin = plot.view_box.sceneBoundingRect().topLeft()
+    for row, (l, t, r, b) in zip(plot.label_layer.shown["points"], labels):
+        point = plot.view_box.mapViewToScene(QPointF(*coords[row])) - origin
+        assert l < point.x() < r and 0 <= t and b <= height  # centred on its point, inside the view
+        assert t >= point.y() + side / 2 or b <= point.y() - side / 2  # below its picture (above at the bottom)
+        for x, y, w, h in thumbnails:
+            assert r <= x or l >= x + w or b <= y or t >= y + h, meta["name"][row]
+    plot.plot.grab().save(f"/tmp/views13/image-labels-{rows}.png")
+
+
+def test_each_thumbnail_is_framed_in_its_point_s_colour_so_the_legend_still_reads(qtbot, photos):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(100)])
+    plot.show_images(True)
+    picture = plot.plot.grab().toImage()
+    colors = color_mapping(meta, "group")
+    for row in (0, 1, 2):  # red, green and blue pictures in the colours of g0, g1 and g2
+        pixmap = plot.image_layer.thumbnails.get(plot._images[row])
+        scale = plot.image_layer.side / max(pixmap.width(), pixmap.height())
+        at = screen(plot, *coords[row])
+        edge = QColor(picture.pixel(at.x(), int(at.y() - pixmap.height() * scale / 2 - 2)))
+        expected = colors.colors[colors.index[row]]
+        assert max(abs(edge.red() - int(expected[0])), abs(edge.green() - int(expected[1])),
+                   abs(edge.blue() - int(expected[2]))) < 40, row

@@ -290,8 +290,8 @@ class LabelLayer(_Layer):
                 sides = np.full(len(positions), CENTRED)
             elif group.forced:
                 sides = self._place_forced(sx, sy, widths, height, gaps, image_side is not None, obstacles)
-            elif image_side is not None:
-                sides = np.full(len(positions), BELOW)
+            elif image_side is not None:  # below the thumbnail, or above it at the bottom edge
+                sides = np.where(sy + gaps + height > self.view_box.height(), ABOVE, BELOW)
             else:
                 sides = np.where(sx + gaps + widths > self.view_box.width(), LEFT, RIGHT)
             left, top = _box(sides, sx, sy, widths, height, gaps)
