@@ -1,4 +1,4 @@
-"""The map's settings window as a user meets it: no default button, and a cluster-labels choice that says when it applies."""
+"""The map's settings window as a user meets it: no default button, a cluster-labels choice saying when it applies."""
 
 from __future__ import annotations
 

@@ -255,8 +255,9 @@ class LabelLayer(_Layer):
                                                        widths[i:i + 1], height, gaps[i:i + 1]))
                 box = (left, top, float(widths[i]), height)
                 covers = _overlaps(*box, tuple(placed.T)) or (obstacles is not None and _overlaps(*box, obstacles))
-                cut = max(0.0, -left) + max(0.0, left + widths[i] - width) + max(0.0, -top) + max(0.0, top + height - view_height)
-                costs.append((covers, cut))  # pixels of the label outside the view
+                cut = (max(0.0, -left) + max(0.0, left + widths[i] - width)  # pixels outside the view
+                       + max(0.0, -top) + max(0.0, top + height - view_height))
+                costs.append((covers, cut))
             sides[i] = order[costs.index(min(costs))]
             left, top = (float(v[0]) for v in _box(sides[i:i + 1], sx[i:i + 1], sy[i:i + 1],
                                                    widths[i:i + 1], height, gaps[i:i + 1]))
