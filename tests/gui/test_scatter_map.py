@@ -8,8 +8,8 @@ import pytest
 from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
 from embedflow_canvas.views.scatter_view import ScatterPlot
 from PIL import Image
-from PyQt5.QtCore import QPointF, Qt
-from PyQt5.QtGui import QColor
+from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtGui import QColor, QFontMetricsF
 
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
@@ -122,6 +122,42 @@ def test_typing_a_word_highlights_it_centres_the_view_and_enter_selects_it(qtbot
     assert "1 match" in plot.search_status.text()
 
 
+def test_finding_words_already_well_inside_the_view_leaves_the_view_where_it_is(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    before = plot.view_box.viewRange()
+    for word in ("p44", "p0", "p99", "g2"):  # the middle, two corners of the whole map, a third of it
+        plot.search_box.clear()
+        qtbot.keyClicks(plot.search_box, word)
+        assert len(plot.matches) and plot.view_box.viewRange() == before, word
+    with qtbot.waitSignal(plot.selectionChanged) as signal:
+        qtbot.keyClick(plot.search_box, Qt.Key_Return)
+    assert signal.args[0] == RowSet.of(range(2, 100, 3))
+    plot.grab().save("/tmp/views13/find-in-view.png")
+
+
+def test_a_match_at_the_edge_of_the_view_is_brought_in_keeping_the_zoom(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.view_box.setRange(xRange=(-0.5, 4.02), yRange=(-0.5, 4.5), padding=0)
+    qtbot.keyClicks(plot.search_box, "p4")  # at (4, 0): its ring cut by the right edge
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    assert (x0 + x1) / 2 == pytest.approx(4) and x1 - x0 == pytest.approx(4.52)
+
+
+def test_a_search_that_zoomed_out_to_fit_zooms_back_in_when_narrowed(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.view_box.setRange(xRange=(-0.5, 2.5), yRange=(-0.5, 2.5), padding=0)
+    qtbot.keyClicks(plot.search_box, "1")  # p1, p10…p19, p21, …: all over the map
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert x1 - x0 > 8
+    qtbot.keyClicks(plot.search_box, "9")  # p19 alone, at (9, 1)
+    assert plot.matches.tolist() == [19]
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    assert x1 - x0 == pytest.approx(3) and (x0 + x1) / 2 == pytest.approx(9) and (y0 + y1) / 2 == pytest.approx(1)
+
+
 def test_any_column_value_finds_its_rows_and_a_part_of_a_word_finds_words_containing_it(qtbot):
     coords, meta = grid()
     plot = shown_plot(qtbot, coords, meta)
@@ -225,3 +261,113 @@ def test_the_image_map_editor_shows_images_as_points_and_the_selected_images_in_
     assert editor.grid.model().paths[0] == plot._images[rows[0]]
     assert "1 images, selected" in editor.grid_title.text() or "1 image" in editor.grid_title.text()
     editor.window().grab().save("/tmp/views13/image-map-editor.png")
+
+
+def label_boxes(plot, name):
+    """(left, top, right, bottom) of each label of group `name` painted now, in view-box pixels."""
+    from embedflow_canvas.views.scatter_overlays import _box
+
+    layer, group = plot.label_layer, plot.label_layer.groups[name]
+    rows = layer.shown[name]
+    at = [plot.view_box.mapViewToScene(QPointF(group.x[i], group.y[i])) - plot.view_box.sceneBoundingRect().topLeft()
+          for i in rows]
+    metrics = QFontMetricsF(layer._font(group))
+    widths = np.array([metrics.horizontalAdvance(group.texts[i]) for i in rows])
+    left, top = _box(layer.sides[name], np.array([p.x() for p in at]), np.array([p.y() for p in at]), widths,
+                     metrics.height(), layer.shown_gaps[name])
+    return [(l, t, l + w, t + metrics.height()) for l, t, w in zip(left, top, widths)]
+
+
+def test_the_searched_word_is_labelled_even_inside_a_crowd_of_labels(qtbot):
+    rng = np.random.default_rng(5)
+    coords = np.vstack([[[0.0, 0.0]], rng.normal(0, 0.3, (20_000, 2))])
+    meta = pd.DataFrame({"name": ["king"] + [f"w{i}" for i in range(20_000)], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta)
+    assert "king" not in plot.label_layer.shown_texts("points")  # the greedy placement drops it
+    before = plot.plot.grab().toImage()
+    qtbot.keyClicks(plot.search_box, "king")
+    assert plot.label_layer.shown_texts("matches") == ["king"]
+    assert "king" not in plot.label_layer.shown_texts("points")  # written once
+    [(left, top, right, bottom)] = label_boxes(plot, "matches")
+    for name in ("points", "clusters"):  # nothing else is written over it
+        for l, t, r, b in label_boxes(plot, name) if name in plot.label_layer.groups else []:
+            assert r <= left or l >= right or b <= top or t >= bottom
+    after = plot.plot.grab().toImage()
+    offset = plot.view_box.sceneBoundingRect().topLeft()
+    changed = [(x, y) for x in range(int(left + offset.x()) + 2, int(right + offset.x()) - 2)
+               for y in range(int(top + offset.y()) + 3, int(bottom + offset.y()) - 3)
+               if after.pixel(x, y) != before.pixel(x, y)]
+    assert len(changed) > 20  # the word is painted there
+    after.save("/tmp/views13/find-king-in-crowd.png")
+
+
+def ring_radius(rings):
+    """How far from its point's centre the (only) ring drawn by `rings` reaches, its pen included."""
+    [size] = rings.data["size"]
+    return size / 2 + rings.opts["pen"].widthF() / 2
+
+
+def test_labels_of_ringed_points_start_beyond_their_ring(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    qtbot.keyClicks(plot.search_box, "p44")
+    point = screen(plot, 4, 4) - plot.plot.mapFromScene(plot.view_box.sceneBoundingRect().topLeft())
+    [(left, _, _, _)] = label_boxes(plot, "matches")
+    ring_edge = point.x() + ring_radius(plot.match_item)
+    assert left >= ring_edge + 1  # the "p" of p44 is not under the ring
+    plot.select_rect(QRectF(2.9, 2.9, 0.2, 0.2))  # as a small rectangle drag around p33
+    assert plot.selection.tolist() == [33]
+    plot.search_box.clear()
+    shown = dict(zip(plot.label_layer.shown_texts("points"), label_boxes(plot, "points")))
+    point = screen(plot, 3, 3) - plot.plot.mapFromScene(plot.view_box.sceneBoundingRect().topLeft())
+    assert shown["p33"][0] >= point.x() + ring_radius(plot.selected_item) + 1
+    plot.plot.grab().save("/tmp/views13/ringed-labels.png")
+
+
+def test_matches_close_together_are_each_labelled_without_covering_each_other(qtbot):
+    coords = np.array([[0.0, 0.0], [0.02, 0.0], [0.0, 0.02], [3.0, 3.0], [-3.0, -3.0]])
+    meta = pd.DataFrame({"name": ["kingdom", "kingfisher", "kingpin", "apple", "pear"], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta)
+    qtbot.keyClicks(plot.search_box, "king")
+    assert sorted(plot.label_layer.shown_texts("matches")) == ["kingdom", "kingfisher", "kingpin"]
+    boxes = label_boxes(plot, "matches")
+    for i, (l, t, r, b) in enumerate(boxes):
+        for l2, t2, r2, b2 in boxes[i + 1:]:
+            assert r <= l2 or l >= r2 or b <= t2 or t >= b2
+    plot.plot.grab().save("/tmp/views13/close-matches.png")
+
+
+@pytest.mark.parametrize("rows", [16, 100])  # room for every label; labels only where they cover no picture
+def test_with_images_as_points_labels_sit_below_their_thumbnail_and_cover_no_other(qtbot, photos, rows):
+    coords, meta = grid(rows)
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(rows)])
+    plot.show_images(True)
+    layer, side = plot.image_layer, plot.image_layer.side
+    thumbnails = list(zip(*layer.boxes))
+    labels = label_boxes(plot, "points")
+    assert len(labels) == 16 if rows == 16 else len(labels) < rows
+    height = plot.view_box.sceneBoundingRect().height()
+    origin = plot.view_box.sceneBoundingRect().topLeft()
+    for row, (l, t, r, b) in zip(plot.label_layer.shown["points"], labels):
+        point = plot.view_box.mapViewToScene(QPointF(*coords[row])) - origin
+        assert l < point.x() < r and 0 <= t and b <= height  # centred on its point, inside the view
+        assert t >= point.y() + side / 2 or b <= point.y() - side / 2  # below its picture (above at the bottom)
+        for x, y, w, h in thumbnails:
+            assert r <= x or l >= x + w or b <= y or t >= y + h, meta["name"][row]
+    plot.plot.grab().save(f"/tmp/views13/image-labels-{rows}.png")
+
+
+def test_each_thumbnail_is_framed_in_its_point_s_colour_so_the_legend_still_reads(qtbot, photos):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(100)])
+    plot.show_images(True)
+    picture = plot.plot.grab().toImage()
+    colors = color_mapping(meta, "group")
+    for row in (0, 1, 2):  # red, green and blue pictures in the colours of g0, g1 and g2
+        pixmap = plot.image_layer.thumbnails.get(plot._images[row])
+        scale = plot.image_layer.side / max(pixmap.width(), pixmap.height())
+        at = screen(plot, *coords[row])
+        edge = QColor(picture.pixel(at.x(), int(at.y() - pixmap.height() * scale / 2 - 2)))
+        expected = colors.colors[colors.index[row]]
+        assert max(abs(edge.red() - int(expected[0])), abs(edge.green() - int(expected[1])),
+                   abs(edge.blue() - int(expected[2]))) < 40, row

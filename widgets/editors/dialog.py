@@ -54,6 +54,7 @@ class EditorDialog(QDialog):
         spec = context.spec
         for port in spec.outputs if spec else ():
             button = QPushButton(f"Show {port.name}")
+            button.setAutoDefault(False)  # Enter in a field clicks no button (see keyPressEvent)
             button.clicked.connect(lambda _=False, name=port.name: show_output(context.node_id, name))
             self.output_buttons.addWidget(button)
             self.show_buttons[port.name] = button
@@ -61,6 +62,7 @@ class EditorDialog(QDialog):
         help_page = resource("help", f"{(spec.help_page or spec.type) if spec else ''}.md")
         if spec is not None and help_page.is_file():
             button = QPushButton("Help")
+            button.setAutoDefault(False)
             button.setObjectName("help")
             button.setProperty("page", str(help_page))
             button.setToolTip("What this block does, its settings and messages (F1)")

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import QAbstractListModel, QModelIndex, QSize, Qt
-from PyQt5.QtWidgets import QListView
+from PyQt5.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem
 
 from .image_thumbnails import ThumbnailCache
 
 TILE = 96  # thumbnail side in pixels
+CAPTION_WIDTH = TILE + 24  # pixels: "cameraman", "astronaut-face" fit; longer names lose their middle
 
 
 class ImageListModel(QAbstractListModel):
@@ -47,6 +48,14 @@ class ImageListModel(QAbstractListModel):
         return None
 
 
+class _TileDelegate(QStyledItemDelegate):
+    """Every tile as wide as a caption may be (not as the first thumbnail), with room for two lines."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+        """The thumbnail's square over two caption lines, CAPTION_WIDTH wide."""
+        return QSize(CAPTION_WIDTH, TILE + 2 * option.fontMetrics.height() + 6)
+
+
 class ImageGrid(QListView):
     """Thumbnails in rows that wrap with the width, each with its caption below."""
 
@@ -59,8 +68,11 @@ class ImageGrid(QListView):
         self.setMovement(QListView.Static)
         self.setUniformItemSizes(True)  # Qt then measures one item, not thousands
         self.setIconSize(QSize(TILE, TILE))
-        self.setGridSize(QSize(TILE + 24, TILE + 34))
+        self.setItemDelegate(_TileDelegate(self))
+        self.setGridSize(QSize(CAPTION_WIDTH + 6, TILE + 2 * self.fontMetrics().height() + 12))
         self.setWordWrap(True)
+        # A single long name keeps its start and end ("hubble-d…detail"); the tooltip has it whole.
+        self.setTextElideMode(Qt.ElideMiddle)
         self.setSpacing(4)
 
     def set_images(self, rows: list[int], paths: list[Path], captions: list[str]) -> None:

@@ -28,54 +28,69 @@ LABEL_GAP = 5.0  # pixels between a point and its label
 HALO = ((-1, 0), (1, 0), (0, -1), (0, 1))  # offsets of the white copies under each label
 IMAGE_SIDE = (18.0, 112.0)  # smallest and largest thumbnail side in pixels, by zoom
 IMAGE_BASE_SIDE = 36.0  # thumbnail side at the zoom that shows every point
+FRAME_WIDTH = 3.0  # pixels of the coloured frame around a thumbnail
 
 
 def spread(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray,
-           limit: int, cell: tuple[float, float] | None = None) -> np.ndarray:
+           limit: int, cell: tuple[float, float] | None = None, forced: int = 0,
+           obstacles: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Positions (into x) of the boxes kept by a greedy non-overlap pass in input (priority) order.
 
-    Box i spans [x_i, x_i + widths_i] × [y_i, y_i + heights_i] in screen pixels. At most `limit`
-    boxes are kept. Above PRETHIN_ABOVE boxes only the first one of each grid cell (of size `cell`,
-    by default the median box) is considered, which keeps the pass linear in the kept count.
+    Box i spans [x_i, x_i + widths_i] × [y_i, y_i + heights_i] in screen pixels. The first `forced`
+    boxes are always kept (they take their space first); of the others, a box is kept when it
+    overlaps no box kept so far and none of the `obstacles` (x, y, widths, heights: thumbnails
+    drawn on the map), up to `limit` boxes in all. Above PRETHIN_ABOVE boxes only the first one of
+    each grid cell (of size `cell`, by default the median box) is considered, which keeps the pass
+    linear in the kept count.
     """
     count = len(x)
     if count == 0 or limit <= 0:
         return np.zeros(0, dtype=np.int64)
-    candidates = np.arange(count)
-    if count > PRETHIN_ABOVE:
+    forced = min(forced, count)
+    candidates = np.arange(forced, count)
+    if len(candidates) > PRETHIN_ABOVE:
         cw, ch = cell if cell is not None else (float(np.median(widths)), float(np.median(heights)))
         cw, ch = max(cw, 1.0), max(ch, 1.0)
-        cx = np.floor((x - x.min()) / cw).astype(np.int64)
-        cy = np.floor((y - y.min()) / ch).astype(np.int64)
+        free_x, free_y = x[forced:], y[forced:]
+        cx = np.floor((free_x - free_x.min()) / cw).astype(np.int64)
+        cy = np.floor((free_y - free_y.min()) / ch).astype(np.int64)
         columns = int(cx.max()) + 1
         keys = cy * columns + cx
         # The first entry of each cell: written in reverse, the last write (the first entry) stays.
         first = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
-        first[keys[::-1]] = np.arange(count - 1, -1, -1)
-        candidates = np.sort(first[first >= 0])
-    bucket = max(float(np.max(widths[candidates])), float(np.max(heights[candidates])), 1.0)
+        first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)
+        candidates = np.sort(first[first >= 0]) + forced
+    ox, oy, ow, oh = obstacles if obstacles is not None else (np.zeros(0),) * 4
+    # Obstacles and boxes in one set of arrays: obstacles first, never returned.
+    bx, by = np.concatenate([ox, x]), np.concatenate([oy, y])
+    bw, bh = np.concatenate([ow, widths]), np.concatenate([oh, heights])
+    shift = len(ox)
+    considered = np.concatenate([np.arange(shift + forced), candidates + shift])
+    bucket = max(float(np.max(bw[considered])), float(np.max(bh[considered])), 1.0)
     grid: dict[tuple[int, int], list[int]] = {}
     kept: list[int] = []
-    for i in candidates.tolist():
-        left, top = x[i], y[i]
-        right, bottom = left + widths[i], top + heights[i]
+    for i in considered.tolist():
+        left, top = bx[i], by[i]
+        right, bottom = left + bw[i], top + bh[i]
         cells = [(cx, cy) for cx in range(int(left // bucket), int(right // bucket) + 1)
                  for cy in range(int(top // bucket), int(bottom // bucket) + 1)]
-        clash = False
-        for key in cells:
-            for j in grid.get(key, ()):
-                if left < x[j] + widths[j] and x[j] < right and top < y[j] + heights[j] and y[j] < bottom:
-                    clash = True
+        if i >= shift + forced:
+            if len(kept) >= limit:
+                break
+            clash = False
+            for key in cells:
+                for j in grid.get(key, ()):
+                    if left < bx[j] + bw[j] and bx[j] < right and top < by[j] + bh[j] and by[j] < bottom:
+                        clash = True
+                        break
+                if clash:
                     break
             if clash:
-                break
-        if clash:
-            continue
-        kept.append(i)
+                continue
+        if i >= shift:
+            kept.append(i - shift)
         for key in cells:
             grid.setdefault(key, []).append(i)
-        if len(kept) >= limit:
-            break
     return np.asarray(kept, dtype=np.int64)
 
 
@@ -121,11 +136,14 @@ class LabelGroup:
     point_size: float = 9.0
     color: QColor = field(default_factory=lambda: QColor(40, 40, 40))
     centred: bool = False  # cluster labels sit on their centre; point labels beside the point
+    forced: bool = False  # always drawn, placed before every other group (the search's matches)
+    gaps: np.ndarray | None = None  # per entry, pixels from the point's centre to its label (None: LABEL_GAP)
     lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))  # characters per text
 
     def __post_init__(self) -> None:
         self.lengths = np.fromiter(map(len, self.texts), dtype=np.float64, count=len(self.texts))
         self.ordered_x, self.ordered_y = self.x[self.order], self.y[self.order]  # not re-indexed per pan
+        self.skipped = np.zeros(len(self.texts), dtype=bool)  # entries another group labels instead
 
 
 class _Layer(QGraphicsObject):
@@ -153,15 +171,47 @@ class _Layer(QGraphicsObject):
         return painter.transform().map(QPointF(x, y))
 
 
+RIGHT, LEFT, ABOVE, BELOW, CENTRED = range(5)  # where a label sits relative to its point
+FORCED_LABELS = 60  # visible forced labels (matches) placed whatever they cover; more take turns
+Boxes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # left, top, width, height in screen pixels
+
+
+def _box(side: np.ndarray, sx: np.ndarray, sy: np.ndarray, widths: np.ndarray, height: float,
+         gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(left, top) of labels of `widths` × `height` placed on `side` of their points at (sx, sy)."""
+    left = np.select([side == RIGHT, side == LEFT], [sx + gap, sx - gap - widths], sx - widths / 2)
+    top = np.select([side == ABOVE, side == BELOW], [sy - gap - height, sy + gap], sy - height / 2)
+    return left, top
+
+
+def _overlaps(left: float, top: float, width: float, height: float, boxes: Boxes) -> bool:
+    bx, by, bw, bh = boxes
+    return bool(np.any((left < bx + bw) & (bx < left + width) & (top < by + bh) & (by < top + height)))
+
+
 class LabelLayer(_Layer):
-    """Labels of named groups ("clusters", "points"…), spaced out together by one greedy pass."""
+    """Labels of named groups ("matches", "clusters", "points"…), spaced out together by one greedy pass.
+
+    Forced groups come first and are always drawn, each label on the first side of its point
+    (right, left, above, below) where it covers no other forced label. When images are drawn as
+    points (`image_side` gives their side), point labels sit centred below their thumbnail, and
+    `obstacles` (the thumbnails' boxes) are space no other label may cover.
+    """
 
     def __init__(self, view_box: pg.ViewBox) -> None:
         super().__init__(view_box)
+        self.setZValue(40)  # above the rings of selections and matches
         self.groups: dict[str, LabelGroup] = {}
-        self.offset = LABEL_GAP
+        self.image_side: Callable[[], float | None] = lambda: None
+        self.obstacles: Callable[[], Boxes | None] = lambda: None
         self.shown: dict[str, np.ndarray] = {}
-        self.on_left: dict[str, np.ndarray] = {}  # point labels that would cross the right edge go left
+        self.sides: dict[str, np.ndarray] = {}
+        self.shown_gaps: dict[str, np.ndarray] = {}
+
+    @property
+    def on_left(self) -> dict[str, np.ndarray]:
+        """Per group, which shown labels are written left of their point (they would cross the right edge)."""
+        return {name: sides == LEFT for name, sides in self.sides.items()}
 
     def set_group(self, name: str, x: np.ndarray, y: np.ndarray, texts: list[str] | None,
                   order: np.ndarray | None = None, **style: Any) -> None:
@@ -175,40 +225,90 @@ class LabelLayer(_Layer):
                                            order[finite[order]], **style)
         self.relayout()
 
+    def set_gaps(self, name: str, gaps: np.ndarray, skipped: np.ndarray | None = None) -> None:
+        """Per entry of group `name`: pixels from its point to its label, and (`skipped`) entries left out."""
+        group = self.groups.get(name)
+        if group is None or len(gaps) != len(group.texts):
+            return
+        group.gaps = np.asarray(gaps, dtype=np.float64)
+        group.skipped = np.zeros(len(group.texts), dtype=bool) if skipped is None else np.asarray(skipped, bool)
+        self.relayout()
+
     def _font(self, group: LabelGroup) -> QFont:
         font = QFont()
         font.setPointSizeF(group.point_size)
         font.setBold(group.bold)
         return font
 
+    def _place_forced(self, sx: np.ndarray, sy: np.ndarray, widths: np.ndarray, height: float,
+                      gaps: np.ndarray, below: bool, obstacles: Boxes | None) -> np.ndarray:
+        """Sides for forced labels: per label, the first side where it covers no forced label placed
+        before (nor a thumbnail) and stays inside the view; failing that, the least cut that covers nothing."""
+        order = (BELOW, ABOVE, RIGHT, LEFT) if below else (RIGHT, LEFT, ABOVE, BELOW)
+        width, view_height = self.view_box.width(), self.view_box.height()
+        sides = np.full(len(sx), order[0], dtype=np.int64)
+        placed = np.zeros((0, 4))  # left, top, width, height of the forced labels placed so far
+        for i in range(len(sx)):
+            costs = []
+            for side in order:
+                left, top = (float(v[0]) for v in _box(np.array([side]), sx[i:i + 1], sy[i:i + 1],
+                                                       widths[i:i + 1], height, gaps[i:i + 1]))
+                box = (left, top, float(widths[i]), height)
+                covers = _overlaps(*box, tuple(placed.T)) or (obstacles is not None and _overlaps(*box, obstacles))
+                cut = (max(0.0, -left) + max(0.0, left + widths[i] - width)  # pixels outside the view
+                       + max(0.0, -top) + max(0.0, top + height - view_height))
+                costs.append((covers, cut))
+            sides[i] = order[costs.index(min(costs))]
+            left, top = (float(v[0]) for v in _box(sides[i:i + 1], sx[i:i + 1], sy[i:i + 1],
+                                                   widths[i:i + 1], height, gaps[i:i + 1]))
+            placed = np.vstack([placed, [left, top, widths[i], height]])
+        return sides
+
     def relayout(self) -> None:
-        """Pick the labels to paint: groups in order, each label kept when it overlaps none kept so far."""
-        self.shown, self.on_left = {}, {}
-        flipped = []
+        """Pick the labels to paint: forced groups, then the others in order, each label kept when it
+        overlaps none kept so far."""
+        self.shown, self.sides, self.shown_gaps = {}, {}, {}
+        image_side = self.image_side()
+        obstacles = self.obstacles() if image_side is not None else None
         xs, ys, ws, hs, owners = [], [], [], [], []
-        for name, group in self.groups.items():
+        forced = 0
+        for name, group in sorted(self.groups.items(), key=lambda item: not item[1].forced):
             inside, sx, sy = _visible(self.view_box, group.ordered_x, group.ordered_y)
             positions = group.order[inside]
+            keep = ~group.skipped[positions]
+            positions, sx, sy = positions[keep], sx[keep], sy[keep]
+            if group.forced:
+                positions, sx, sy = positions[:FORCED_LABELS], sx[:FORCED_LABELS], sy[:FORCED_LABELS]
             metrics = QFontMetricsF(self._font(group))
             # Widths from the average character: measuring a million texts would take seconds.
             widths = group.lengths[positions] * metrics.averageCharWidth() + 4
             height = metrics.height()
-            left = sx - widths / 2 if group.centred else sx + self.offset
-            flip = ~np.bool_(group.centred) & (left + widths > self.view_box.width())
-            left = np.where(flip, sx - self.offset - widths, left)
-            flipped.append(flip)
+            if image_side is not None and not group.centred:
+                gaps = np.full(len(positions), image_side / 2 + 2)
+            else:
+                gaps = group.gaps[positions] if group.gaps is not None else np.full(len(positions), LABEL_GAP)
+            if group.centred:
+                sides = np.full(len(positions), CENTRED)
+            elif group.forced:
+                sides = self._place_forced(sx, sy, widths, height, gaps, image_side is not None, obstacles)
+            elif image_side is not None:  # below the thumbnail, or above it at the bottom edge
+                sides = np.where(sy + gaps + height > self.view_box.height(), ABOVE, BELOW)
+            else:
+                sides = np.where(sx + gaps + widths > self.view_box.width(), LEFT, RIGHT)
+            left, top = _box(sides, sx, sy, widths, height, gaps)
             xs.append(left)
-            ys.append(sy - height / 2)
+            ys.append(top)
             ws.append(widths)
             hs.append(np.full(len(positions), height))
-            owners.append((name, positions))
+            owners.append((name, positions, sides, gaps))
+            forced += len(positions) if group.forced else 0
         if xs:
-            kept = spread(np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(hs), MAX_LABELS)
+            kept = spread(np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(hs),
+                          MAX_LABELS, forced=forced, obstacles=obstacles)
             start = 0
-            for (name, positions), flip in zip(owners, flipped):
+            for name, positions, sides, gaps in owners:
                 mine = kept[(kept >= start) & (kept < start + len(positions))] - start
-                self.shown[name] = positions[mine]
-                self.on_left[name] = flip[mine]
+                self.shown[name], self.sides[name], self.shown_gaps[name] = positions[mine], sides[mine], gaps[mine]
                 start += len(positions)
         super().relayout()
 
@@ -228,14 +328,13 @@ class LabelLayer(_Layer):
             painter.resetTransform()
             painter.setFont(font)
             placed = []
-            for point, i, left in zip(points, positions, self.on_left[name]):
+            for point, i, side, gap in zip(points, positions, self.sides[name], self.shown_gaps[name]):
                 text = group.texts[i]
                 width = metrics.horizontalAdvance(text)
-                if group.centred:
-                    x = point.x() - width / 2
-                else:
-                    x = point.x() - self.offset - width if left else point.x() + self.offset
-                placed.append((QPointF(x, point.y() + metrics.ascent() / 2 - 1), text))
+                x = {RIGHT: point.x() + gap, LEFT: point.x() - gap - width}.get(int(side), point.x() - width / 2)
+                y = {ABOVE: point.y() - gap - metrics.descent(),
+                     BELOW: point.y() + gap + metrics.ascent()}.get(int(side), point.y() + metrics.ascent() / 2 - 1)
+                placed.append((QPointF(x, y), text))
             # One stroked path of all texts costs seconds; offset copies cost a few drawText calls.
             painter.setPen(QColor(255, 255, 255, 230))
             for dx, dy in HALO:
@@ -258,13 +357,18 @@ class ImageLayer(_Layer):
         self.x = self.y = np.zeros(0)
         self.order = np.zeros(0, dtype=np.int64)
         self.shown = np.zeros(0, dtype=np.int64)
+        self.boxes: Boxes = (np.zeros(0),) * 4  # of the shown thumbnails, in screen pixels
+        self.frames: np.ndarray | None = None  # per point, the rgba of its category: the frame's colour
         self.side = IMAGE_BASE_SIDE
         self.thumbnails = ThumbnailCache(side=int(IMAGE_SIDE[1]), capacity=2 * MAX_IMAGES)
         self.setVisible(False)
 
-    def set_images(self, x: np.ndarray, y: np.ndarray, paths: list[Path] | None, order: np.ndarray) -> None:
-        """The image of each point (None: no images); `order` lists the most isolated points first."""
+    def set_images(self, x: np.ndarray, y: np.ndarray, paths: list[Path] | None, order: np.ndarray,
+                   frames: np.ndarray | None = None) -> None:
+        """The image of each point (None: no images); `order` lists the most isolated points first;
+        `frames` (rows × rgba) colours each thumbnail's frame as its point (so the legend still reads)."""
         self.paths = paths or []
+        self.frames = None if frames is None else np.asarray(frames, dtype=np.int64)
         self.x, self.y = np.asarray(x, np.float64), np.asarray(y, np.float64)
         finite = np.isfinite(self.x) & np.isfinite(self.y)
         self.order = order[finite[order]] if paths else np.zeros(0, dtype=np.int64)
@@ -274,6 +378,7 @@ class ImageLayer(_Layer):
         """Pick the thumbnails to paint and their side for the current zoom."""
         if not self.isVisible() or not self.paths:
             self.shown = np.zeros(0, dtype=np.int64)
+            self.boxes = (np.zeros(0),) * 4
             super().relayout()
             return
         (x0, x1), _ = self.view_box.viewRange()
@@ -281,11 +386,13 @@ class ImageLayer(_Layer):
         self.side = float(np.clip(IMAGE_BASE_SIDE * np.sqrt(max(zoom, 1e-9)), *IMAGE_SIDE))
         inside, sx, sy = _visible(self.view_box, self.x[self.order], self.y[self.order])
         if len(inside) <= MAX_IMAGES:  # every visible image, overlapping like the Projector's sprites
-            self.shown = self.order[inside]
+            kept = np.arange(len(inside))
         else:  # the most isolated ones, overlapping by at most a third
             sides = np.full(len(inside), self.side * 2 / 3)
             kept = spread(sx - self.side / 3, sy - self.side / 3, sides, sides, MAX_IMAGES)
-            self.shown = self.order[inside[kept]]
+        self.shown = self.order[inside[kept]]
+        full = np.full(len(kept), self.side)
+        self.boxes = (sx[kept] - self.side / 2, sy[kept] - self.side / 2, full, full)
         super().relayout()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -294,7 +401,7 @@ class ImageLayer(_Layer):
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.SmoothPixmapTransform)
-        painter.setPen(QPen(QColor(255, 255, 255), 1.5))
+        white = QPen(QColor(255, 255, 255), 1.5)
         for point, i in reversed(list(zip(points, self.shown.tolist()))):
             pixmap: QPixmap | None = self.thumbnails.get(self.paths[i])
             if pixmap is None:
@@ -303,5 +410,11 @@ class ImageLayer(_Layer):
             w, h = pixmap.width() * scale, pixmap.height() * scale
             target = QRectF(point.x() - w / 2, point.y() - h / 2, w, h)
             painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-            painter.drawRect(target)
+            if self.frames is None:
+                painter.setPen(white)
+                painter.drawRect(target)
+            else:  # a frame in the point's colour, just outside the picture
+                r, g, b, _ = (int(c) for c in self.frames[i])
+                painter.setPen(QPen(QColor(r, g, b), FRAME_WIDTH))
+                painter.drawRect(target.adjusted(-FRAME_WIDTH / 2, -FRAME_WIDTH / 2, FRAME_WIDTH / 2, FRAME_WIDTH / 2))
         painter.restore()

@@ -19,7 +19,7 @@ import pandas as pd
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QPainterPath
+from PyQt5.QtGui import QColor, QPainterPath
 from PyQt5.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -46,7 +46,7 @@ from embedflow.analysis.projection import LARGE_DATA, PROJECTIONS
 from embedflow.blocks.scatter.block import ScatterView, selection_rows
 from embedflow.blocks.scatter.projector_export import export_projector, image_paths
 from embedflow.core.rows import RowSet, sorted_unique
-from embedflow.blocks.scatter.style import ColorMapping, color_mapping, labels, point_sizes
+from embedflow.blocks.scatter.style import CLUSTER_LABEL_COLUMN, ColorMapping, color_mapping, labels, point_sizes
 
 from ..editors import register_editor
 from ..editors.context import EditorContext
@@ -61,10 +61,16 @@ RASTER_THRESHOLD = 200_000
 GRID_LIMIT = 5_000  # images listed beside the map; a selection can hold a million rows
 MAX_RINGS = 50_000  # selection rings drawn as symbols; more would make panning slow again
 HOVER_RADIUS = 10.0  # pixels
+SEARCH_EDGE = 16.0  # pixels: a match closer than this to the view's edge (its ring cut) is brought in
 THUMBNAIL_SIDE = 128
 SELECTED_PEN = pg.mkPen(20, 20, 20, width=2)
 NEIGHBOUR_PEN = pg.mkPen(230, 85, 13, width=2.5)
 MATCH_PEN = pg.mkPen(200, 0, 160, width=2.5)
+SELECTED_GROW, NEIGHBOUR_GROW, MATCH_GROW = 5.0, 7.0, 9.0  # a ring's diameter beyond its point's
+# How much wider than its point a ring reaches, its pen included: labels start beyond it.
+SELECTED_RING, NEIGHBOUR_RING, MATCH_RING = SELECTED_GROW + 2.0, NEIGHBOUR_GROW + 2.5, MATCH_GROW + 2.5
+LABEL_CLEARANCE = 3.0  # pixels between a point (or its ring) and its label
+MATCH_TEXT = QColor(150, 0, 120)  # the matches' labels, in the rings' hue
 POINT_PEN = pg.mkPen(60, 60, 60, 90, width=0.6)
 NO_PEN = pg.mkPen(None)
 # From this many points each point's opacity follows the density around it (dense points are
@@ -240,6 +246,7 @@ class ScatterPlot(QWidget):
         self._searchable: dict[str, pd.Series] = {}
         self.matches = np.zeros(0, dtype=np.int64)
         self._search_span: np.ndarray | None = None  # the view's size when the search began
+        self._search_zoom: np.ndarray | None = None  # the view's size after a search zoomed out to fit
         self._order = np.zeros(0, dtype=np.int64)
         self._full_span = 1.0
         self._last_scene_pos: QPointF | None = None
@@ -257,6 +264,9 @@ class ScatterPlot(QWidget):
         self.match_item.setZValue(30)
         self.image_layer = ImageLayer(self.view_box, lambda: self._full_span)
         self.label_layer = LabelLayer(self.view_box)
+        # With images drawn, labels go below their thumbnail and keep off the others.
+        self.label_layer.image_side = lambda: self.image_layer.side if self.image_layer.isVisible() else None
+        self.label_layer.obstacles = lambda: self.image_layer.boxes
         self.raster = pg.ImageItem()
         self.raster.setZValue(-1)
         self.plot.addItem(self.raster, ignoreBounds=True)
@@ -327,9 +337,9 @@ class ScatterPlot(QWidget):
         self._draw_neighbours(-1)
         x, y = self.coords[:, 0], self.coords[:, 1]
         texts = None if point_labels is None else [str(t) for t in point_labels]
-        self.label_layer.offset = 5.0
         self.label_layer.set_group("points", x, y, texts, self._order)
-        self.image_layer.set_images(x, y, images, self._order)
+        frames = None if colors.kind == "none" else np.asarray(colors.colors)[colors.index]
+        self.image_layer.set_images(x, y, images, self._order, frames)
         if moved:
             self.reset_range()
         self.find(self.search_box.text())
@@ -365,7 +375,6 @@ class ScatterPlot(QWidget):
     def show_images(self, on: bool) -> None:
         """Draw each point's image (thumbnails sized by zoom) instead of only a dot."""
         self.image_layer.setVisible(on and bool(self._images))
-        self.label_layer.offset = self.image_layer.side / 2 + 3 if self.image_layer.isVisible() else 5.0
         self.image_layer.relayout()
         self.label_layer.relayout()
 
@@ -426,11 +435,11 @@ class ScatterPlot(QWidget):
         return self._searchable
 
     def find(self, text: str) -> np.ndarray:
-        """Highlight the rows whose value in some column is `text` (ignoring case) — or, when none is,
-        contains it — and centre the view on them; '' clears. Returns the matching rows."""
+        """Highlight and label the rows whose value in some column is `text` (ignoring case) — or,
+        when none is, contains it — bringing them into view; '' clears. Returns the matching rows."""
         needle = text.strip().lower()
         if not needle:
-            self._search_span = None
+            self._search_span = self._search_zoom = None
         elif self._search_span is None:
             (x0, x1), (y0, y1) = self.view_box.viewRange()
             self._search_span = np.array([x1 - x0, y1 - y0])
@@ -446,25 +455,57 @@ class ScatterPlot(QWidget):
             rows = np.flatnonzero(exact & np.isfinite(self.coords).all(axis=1))
         self.matches = rows
         if 0 < len(rows) <= MAX_RINGS:
-            self.match_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1], size=self._sizes[rows] + 9)
+            self.match_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1], size=self._sizes[rows] + MATCH_GROW)
         else:
             self.match_item.clear()
         self.search_status.setText("" if not needle else f"{len(rows):,} match" + ("" if len(rows) == 1 else "es"))
+        self._label_matches()
         if len(rows):
-            self._centre_on(rows)
+            self._bring_into_view(rows)
         return rows
 
-    def _centre_on(self, rows: np.ndarray) -> None:
-        """Move the view so `rows` are in the middle; zoom out only if they do not fit."""
+    def _bring_into_view(self, rows: np.ndarray) -> None:
+        """Move the view only when some of `rows` lie outside it or near its edge, then centred on them;
+        zoom out only if they do not fit (and back in when a narrower search fits again)."""
         found = self.coords[rows]
         low, high = found.min(axis=0), found.max(axis=0)
-        # Sized from the view before the search: typing "k", "ki", "kin" must not leave it zoomed out.
         (x0, x1), (y0, y1) = self.view_box.viewRange()
-        span = self._search_span if self._search_span is not None else np.array([x1 - x0, y1 - y0])
+        current = np.array([x1 - x0, y1 - y0])
+        # Sized from the view before the search: typing "k", "ki", "kin" must not leave it zoomed out.
+        span = self._search_span if self._search_span is not None else current
         half = np.maximum(span / 2, (high - low) / 2 * 1.15)
+        margin = np.abs(np.array(self.view_box.viewPixelSize(), dtype=np.float64)) * SEARCH_EDGE
+        inside = bool((low >= np.array([x0, y0]) + margin).all() and (high <= np.array([x1, y1]) - margin).all())
+        zoomed_out_by_search = self._search_zoom is not None and np.allclose(current, self._search_zoom)
+        if inside and not (zoomed_out_by_search and (2 * half < current * 0.999).any()):
+            return
         centre = (low + high) / 2
         self.view_box.setRange(xRange=(centre[0] - half[0], centre[0] + half[0]),
                                yRange=(centre[1] - half[1], centre[1] + half[1]), padding=0)
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        self._search_zoom = np.array([x1 - x0, y1 - y0]) if (2 * half > span * 1.001).any() else None
+
+    def _label_matches(self) -> None:
+        """The matches' labels: always drawn (before any other), bold, clear of their rings; the
+        points' own labels of those rows give way."""
+        rows = self.matches if self._labels is not None else np.zeros(0, dtype=np.int64)
+        self._update_label_gaps()
+        if len(rows) == 0:
+            self.label_layer.set_group("matches", np.zeros(0), np.zeros(0), None)
+            return
+        self.label_layer.set_group("matches", self.coords[rows, 0], self.coords[rows, 1],
+                                   [str(self._labels[r]) for r in rows], bold=True, color=MATCH_TEXT, forced=True,
+                                   gaps=self._sizes[rows] / 2 + MATCH_RING / 2 + LABEL_CLEARANCE)
+
+    def _update_label_gaps(self) -> None:
+        """Point labels start clear of their point and of any ring drawn around it (selection, neighbour)."""
+        gaps = self._sizes.astype(np.float64) / 2 + LABEL_CLEARANCE
+        for rows, ring in ((self.selection, SELECTED_RING), (self.neighbours, NEIGHBOUR_RING)):
+            rows = np.asarray(rows, dtype=np.int64)
+            gaps[rows] = self._sizes[rows] / 2 + ring / 2 + LABEL_CLEARANCE
+        skipped = np.zeros(len(gaps), dtype=bool)
+        skipped[self.matches[self.matches < len(gaps)]] = self._labels is not None
+        self.label_layer.set_gaps("points", gaps, skipped)
 
     def select_matches(self) -> None:
         """Make the search matches the selection (what Enter in the search box does)."""
@@ -524,9 +565,10 @@ class ScatterPlot(QWidget):
         rows = self.selection[np.isfinite(self.coords[self.selection]).all(axis=1)] if len(self.selection) else []
         if 0 < len(rows) <= MAX_RINGS:
             self.selected_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1],
-                                       size=self._sizes[rows] + 5)
+                                       size=self._sizes[rows] + SELECTED_GROW)
         else:
             self.selected_item.clear()
+        self._update_label_gaps()
 
     # -- hover and neighbours -------------------------------------------------------------------
     def point_at(self, position: QPointF) -> int | None:
@@ -616,11 +658,12 @@ class ScatterPlot(QWidget):
             self.neighbour_lines.setData([], [])
         else:
             self.neighbour_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1],
-                                        size=self._sizes[rows] + 7)
+                                        size=self._sizes[rows] + NEIGHBOUR_GROW)
             pairs = np.empty((2 * len(rows), 2))
             pairs[0::2] = self.coords[row]
             pairs[1::2] = self.coords[rows]
             self.neighbour_lines.setData(pairs[:, 0], pairs[:, 1])
+        self._update_label_gaps()
         self.neighboursShown.emit(row, list(self.neighbours) if row >= 0 else [])
 
     # -- export ---------------------------------------------------------------------------------
@@ -667,7 +710,6 @@ class ScatterEditor(QWidget):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
         self.cluster_labels = QCheckBox("Cluster labels")
-        self.cluster_labels.setToolTip("Write each cluster's label at its centre (data from Clustering)")
         bar.addWidget(self.cluster_labels)
         bar.addStretch(1)
 
@@ -713,6 +755,10 @@ class ScatterEditor(QWidget):
         grid_layout.addWidget(self.grid, 1)
         self.grid_panel = grid_panel
         self.grid_panel.hide()
+        # Enter in Find selects the matches; no button here is the window's default (its frame
+        # made Export PNG… look like the action Enter takes).
+        for button in (self.export_png, self.export_svg, self.export_projector, self.project_all):
+            button.setAutoDefault(False)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.grid_panel)
@@ -748,7 +794,7 @@ class ScatterEditor(QWidget):
         self._fill_columns()
         for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
             combo.setCurrentText(value)
-        self.cluster_labels.setChecked(bool(settings["cluster_labels"]))
+        self._show_cluster_labels_choice(bool(settings["cluster_labels"]))
         view = self.context.view()
         if not isinstance(view, ScatterView):
             result = self.context.result()
@@ -780,6 +826,15 @@ class ScatterEditor(QWidget):
         self.notes.setVisible(bool(notes))
         self.project_all.setVisible(any(code == "projection-sampled" for code, _ in view.projection.notes))
         self._update_status()
+
+    def _show_cluster_labels_choice(self, wanted: bool) -> None:
+        """The saved choice when the rows carry a cluster label; greyed and unticked (setting kept) when not."""
+        available = CLUSTER_LABEL_COLUMN in self.context.columns()
+        self.cluster_labels.setEnabled(available)
+        self.cluster_labels.setChecked(wanted and available)
+        self.cluster_labels.setToolTip(
+            "Write each cluster's label at its centre (data from Clustering)" if available else
+            "Needs clustered rows: put a Clustering block upstream of this Scatter to label its clusters")
 
     def _fill_columns(self) -> None:
         settings = self.context.settings()

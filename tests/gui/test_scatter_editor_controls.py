@@ -1,0 +1,81 @@
+"""The map's settings window as a user meets it: no default button, a cluster-labels choice saying when it applies."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt5.QtWidgets import QPushButton
+
+from tests import analysis_support
+
+WORDS = "king queen prince princess apple banana cherry grape"
+
+
+@pytest.fixture(autouse=True)
+def source_blocks():
+    analysis_support.register()
+    yield
+    analysis_support.unregister()
+
+
+@pytest.fixture
+def open_map(qtbot):
+    """Opens the settings window of a Scatter fed GloVe words, directly or through a Clustering block."""
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.editors.dialog import EditorDialog
+    from embedflow_canvas.run_controller import RunController
+
+    runs = RunController()
+
+    def make(clustered: bool):
+        document = WorkflowDocument()
+        workflow = document.workflow
+        source = workflow.add_node("t_glove_words", node_id="words", settings={"words": WORDS})
+        scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
+        if clustered:
+            clusters = workflow.add_node("clustering", node_id="clusters", settings={"k": 2})
+            workflow.connect(source.id, "embeddings", clusters.id, "data")
+            workflow.connect(clusters.id, "clustered", scatter.id, "data")
+        else:
+            workflow.connect(source.id, "embeddings", scatter.id, "data")
+        runs.set_workflow(workflow, None)
+        qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done",
+                        timeout=20000)
+        dialog = EditorDialog(EditorContext(document, runs, "map"), lambda node, port: None)
+        qtbot.addWidget(dialog)
+        dialog.resize(1000, 700)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        return document, dialog
+
+    yield make
+    runs.cancel()
+    if runs.handle is not None:
+        runs.handle.wait(10)
+
+
+def test_no_button_of_the_map_window_looks_like_the_default_one(open_map):
+    _, dialog = open_map(clustered=False)
+    buttons = dialog.findChildren(QPushButton)
+    assert {b.text() for b in buttons} >= {"Export PNG…", "Export SVG…", "Projector…", "Show selected"}
+    assert [b.text() for b in buttons if b.isDefault() or b.autoDefault()] == []
+    dialog.grab().save("/tmp/views13/map-window-buttons.png")
+
+
+def test_cluster_labels_is_greyed_and_unticked_without_clustering_and_keeps_the_saved_setting(open_map):
+    document, dialog = open_map(clustered=False)
+    choice = dialog.editor.cluster_labels
+    assert not choice.isEnabled() and not choice.isChecked()
+    assert "Clustering block upstream" in choice.toolTip()
+    assert "cluster_labels" not in document.workflow.nodes["map"].settings  # the stored default is untouched
+    assert dialog.editor.context.settings()["cluster_labels"] is True
+    dialog.grab().save("/tmp/views13/cluster-labels-off.png")
+
+
+def test_cluster_labels_is_a_live_choice_when_the_rows_come_from_clustering(open_map, qtbot):
+    document, dialog = open_map(clustered=True)
+    choice = dialog.editor.cluster_labels
+    assert choice.isEnabled() and choice.isChecked()
+    assert "Needs" not in choice.toolTip()
+    choice.click()
+    assert document.workflow.nodes["map"].settings["cluster_labels"] is False
