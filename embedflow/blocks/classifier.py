@@ -24,8 +24,8 @@ from ..analysis.classification import (
     training_rows,
     untested_note,
 )
-from ..core.cluster import Cluster
 from ..analysis.spaces import space_mismatch, table_space, upstream_space
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError

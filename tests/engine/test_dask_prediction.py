@@ -19,7 +19,6 @@ from embedflow.engine.dask_executor import DaskExecutor  # noqa: E402
 from embedflow.engine.partitions import Partitioned  # noqa: E402
 from embedflow.io.workflow_file import write_workflow  # noqa: E402
 from embedflow.registry import default_registry  # noqa: E402
-
 from tests.dask_support import executor  # noqa: E402
 
 TOPICS = {"pets": ("the cat sat on the mat", "a dog chased the ball", "my kitten sleeps all day"),
