@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -78,16 +78,103 @@ class PredictionResult:
     notes: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class TrainingRows:
+    """The rows a classifier can learn from, and the rows left out: made per partition, joined with `join`.
+
+    vectors, labels: of the usable rows (a label and finite numbers), in order; rows: their row numbers;
+    no_label, bad: the row numbers left out for having no label, or NaN/inf in the vector; total: all rows.
+    """
+
+    vectors: np.ndarray
+    labels: np.ndarray
+    rows: np.ndarray
+    no_label: np.ndarray
+    bad: np.ndarray
+    total: int
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the arrays, roughly (labels counted as 8 bytes of pointer and 50 of text each)."""
+        return int(self.vectors.nbytes + self.rows.nbytes + self.no_label.nbytes + self.bad.nbytes
+                   + 58 * len(self.labels))
+
+
+def training_rows(vectors: np.ndarray, labels: pd.Series | Sequence, first_row: int = 0) -> TrainingRows:
+    """The usable rows of a table (or of a partition whose first row is `first_row`)."""
+    data = as_matrix(vectors)
+    y = pd.Series(labels).reset_index(drop=True)
+    if len(y) != len(data):
+        raise AnalysisError(f"There are {len(data)} vectors but {len(y)} labels.", "label-length-mismatch")
+    no_label = np.flatnonzero(y.isna().to_numpy())
+    bad = np.setdiff1d(non_finite_rows(data), no_label)
+    usable = np.setdiff1d(np.arange(len(data)), np.union1d(no_label, bad))
+    kept = data if len(usable) == len(data) else data[usable]
+    return TrainingRows(kept, y.to_numpy(dtype=object)[usable], usable + first_row, no_label + first_row,
+                        bad + first_row, len(data))
+
+
+def join(parts: Sequence[TrainingRows]) -> TrainingRows:
+    """The training rows of partitions, in order, as one (row numbers already count from the whole table)."""
+    if len(parts) == 1:
+        return parts[0]
+    return TrainingRows(np.concatenate([p.vectors for p in parts]), np.concatenate([p.labels for p in parts]),
+                        np.concatenate([p.rows for p in parts]), np.concatenate([p.no_label for p in parts]),
+                        np.concatenate([p.bad for p in parts]), sum(p.total for p in parts))
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A model fitted on every usable training row; it pickles, so other machines can predict with it."""
+
+    estimator: Any
+    model: str
+    classes: tuple
+    dimensions: int
+    dropped: np.ndarray
+    notes: tuple[tuple[str, str], ...]
+
+    def predict(self, vectors: np.ndarray) -> PredictionResult:
+        """The class and its probability for every row with usable numbers; the others are `skipped`."""
+        test = as_matrix(vectors)
+        if test.shape[1] != self.dimensions:
+            raise AnalysisError(f"The test vectors have {test.shape[1]} numbers each but the training vectors "
+                                f"{self.dimensions}: embed both with the same model.", "dimension-mismatch")
+        skipped = non_finite_rows(test)
+        notes = list(self.notes) + ([untested_note(skipped)] if len(skipped) else [])
+        usable = np.setdiff1d(np.arange(len(test)), skipped)
+        predicted, probability = (_predict(self.model, self.estimator, test[usable]) if len(usable)
+                                  else (np.zeros(0, dtype=np.int64), np.zeros(0)))
+        names = np.asarray(self.classes, dtype=object)
+        predictions = pd.DataFrame({"predicted": names[predicted], "probability": probability},
+                                   index=pd.Index(usable, name="row"))
+        return PredictionResult(predictions, self.classes, self.model, PROBABILITY[self.model], skipped,
+                                self.dropped, tuple(notes))
+
+
+def untested_note(skipped: np.ndarray) -> tuple[str, str]:
+    """The note on test rows not predicted because their vectors hold NaN or infinite values."""
+    return ("nan-vectors", f"Did not predict {describe_rows(skipped)} of the test input whose vectors "
+                           "hold NaN or infinite values.")
+
+
 def cross_validate(vectors: np.ndarray, labels: pd.Series | Sequence, model: Model = "logistic_regression",
                    folds: int = 5, seed: int = 0, progress: ProgressCallback | None = None,
                    cancelled: CancelledCallback | None = None) -> ClassificationResult:
     """Stratified k-fold cross-validation of `model` predicting `labels` from `vectors`."""
+    _check_model(model)
+    _check_folds(folds)
+    return cross_validate_rows(training_rows(vectors, labels), model, folds, seed, progress, cancelled)
+
+
+def cross_validate_rows(training: TrainingRows, model: Model = "logistic_regression", folds: int = 5,
+                        seed: int = 0, progress: ProgressCallback | None = None,
+                        cancelled: CancelledCallback | None = None) -> ClassificationResult:
+    """cross_validate of rows already sorted out (as `training_rows` and `join` give them)."""
     from sklearn.model_selection import StratifiedKFold
     _check_model(model)
-    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise AnalysisError(f"The number of folds must be a whole number of at least 2; it is {folds!r}.",
-                            "invalid-folds")
-    data, y, rows, dropped, notes = _training_rows(vectors, labels)
+    _check_folds(folds)
+    data, y, rows, dropped, notes = _usable(training)
     classes, codes = _classes(y)
     _check_classes(classes, codes, folds)
     held_out_in = np.zeros(len(y), dtype=np.int64)
@@ -98,7 +185,8 @@ def cross_validate(vectors: np.ndarray, labels: pd.Series | Sequence, model: Mod
     splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(data, codes)
     for fold, (train, test) in enumerate(splits, start=1):
         checkpoint(progress, cancelled, (fold - 1) / folds, f"fold {fold} of {folds}")
-        predicted[test], probability[test] = _fit_predict(model, data[train], codes[train], data[test], seed)
+        fitted = _fit(model, data[train], codes[train], seed)
+        predicted[test], probability[test] = _predict(model, fitted, data[test])
         held_out_in[test] = fold
     checkpoint(progress, cancelled, 1.0, "scoring")
     names = np.asarray(classes, dtype=object)
@@ -112,31 +200,24 @@ def cross_validate(vectors: np.ndarray, labels: pd.Series | Sequence, model: Mod
                                 dropped, tuple(notes))
 
 
+def fit(training: TrainingRows, model: Model = "logistic_regression", seed: int = 0) -> Classifier:
+    """`model` fitted on every usable training row (`training_rows(vectors, labels)`)."""
+    _check_model(model)
+    data, y, _, dropped, notes = _usable(training)
+    classes, codes = _classes(y)
+    _check_classes(classes, codes, folds=1)
+    return Classifier(_fit(model, data, codes, seed), model, tuple(classes), int(data.shape[1]), dropped,
+                      tuple(notes))
+
+
 def fit_predict(train_vectors: np.ndarray, train_labels: pd.Series | Sequence, test_vectors: np.ndarray,
                 model: Model = "logistic_regression", seed: int = 0, progress: ProgressCallback | None = None,
                 cancelled: CancelledCallback | None = None) -> PredictionResult:
     """Fit `model` on every usable training row and predict the test rows."""
-    _check_model(model)
-    data, y, _, dropped, notes = _training_rows(train_vectors, train_labels)
-    classes, codes = _classes(y)
-    _check_classes(classes, codes, folds=1)
-    test = as_matrix(test_vectors)
-    if test.shape[1] != data.shape[1]:
-        raise AnalysisError(f"The test vectors have {test.shape[1]} numbers each but the training vectors "
-                            f"{data.shape[1]}: embed both with the same model.", "dimension-mismatch")
-    skipped = non_finite_rows(test)
-    if len(skipped):
-        notes.append(("nan-vectors", f"Did not predict {describe_rows(skipped)} of the test input whose vectors "
-                                     "hold NaN or infinite values."))
-    usable = np.setdiff1d(np.arange(len(test)), skipped)
     checkpoint(progress, cancelled, 0.0, "training")
-    predicted, probability = (_fit_predict(model, data, codes, test[usable], seed) if len(usable)
-                              else (np.zeros(0, dtype=np.int64), np.zeros(0)))
+    result = fit(training_rows(train_vectors, train_labels), model, seed).predict(test_vectors)
     checkpoint(progress, cancelled, 1.0, "done")
-    names = np.asarray(classes, dtype=object)
-    predictions = pd.DataFrame({"predicted": names[predicted], "probability": probability},
-                               index=pd.Index(usable, name="row"))
-    return PredictionResult(predictions, tuple(classes), model, PROBABILITY[model], skipped, dropped, tuple(notes))
+    return result
 
 
 def check_labels(labels: pd.Series | Sequence, folds: int) -> None:
@@ -151,36 +232,33 @@ def _check_model(model: str) -> None:
         raise ValueError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")
 
 
-def _training_rows(vectors: np.ndarray, labels: pd.Series | Sequence
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
+def _check_folds(folds: int) -> None:
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise AnalysisError(f"The number of folds must be a whole number of at least 2; it is {folds!r}.",
+                            "invalid-folds")
+
+
+def _usable(training: TrainingRows
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """Vectors and labels of the usable rows, their row numbers, the rows dropped, and notes on them."""
-    data = as_matrix(vectors)
-    y = pd.Series(labels).reset_index(drop=True)
-    if len(y) != len(data):
-        raise AnalysisError(f"There are {len(data)} vectors but {len(y)} labels.", "label-length-mismatch")
-    if len(data) == 0:
+    if training.total == 0:
         raise AnalysisError("There are no rows to learn from.", "too-few-rows")
     notes = []
-    no_label = np.flatnonzero(y.isna().to_numpy())
+    no_label, bad = training.no_label, training.bad
     if len(no_label):
         notes.append(("missing-labels", f"Left out {describe_rows(no_label)} with no label."))
-    bad = np.setdiff1d(non_finite_rows(data), no_label)
     if len(bad):
         notes.append(("nan-vectors", f"Left out {describe_rows(bad)} whose vectors hold NaN or infinite values."))
-    usable = np.setdiff1d(np.arange(len(data)), np.union1d(no_label, bad))
-    if len(usable) == 0:
+    if len(training.rows) == 0:
         raise AnalysisError(f"No row has both a label and a usable vector ({describe_rows(no_label)} have no "
                             "label). Choose the label column with the classes to learn.", "too-few-rows")
-    if len(usable) == 1:
+    if len(training.rows) == 1:
         raise AnalysisError("There is only one labelled row; a classifier needs at least two classes with several "
                             "rows each.", "too-few-rows")
-    if len(zero_rows(data[usable])) == len(usable):
+    if len(zero_rows(training.vectors)) == len(training.rows):
         raise AnalysisError("Every vector is all zeros, so there is nothing to learn from (e.g. texts with no "
                             "known word). Check the block that made the vectors.", "zero-vectors")
-    labels_kept = y.to_numpy(dtype=object)[usable]
-    if len(usable) == len(data):
-        return data, labels_kept, usable, np.zeros(0, dtype=np.int64), notes
-    return data[usable], labels_kept, usable, np.union1d(no_label, bad), notes
+    return training.vectors, training.labels, training.rows, np.union1d(no_label, bad), notes
 
 
 def _classes(y: np.ndarray) -> tuple[list, np.ndarray]:
@@ -208,15 +286,18 @@ def _check_classes(classes: list, codes: np.ndarray, folds: int) -> None:
                             f"{shown}. Add rows, lower the folds, or leave those classes out.", "class-too-small")
 
 
-def _fit_predict(model: str, train: np.ndarray, y: np.ndarray, test: np.ndarray, seed: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Class numbers predicted for `test` and the probability of each prediction."""
-    from scipy.special import softmax
+def _fit(model: str, train: np.ndarray, y: np.ndarray, seed: int) -> Any:
+    """The scikit-learn estimator of `model` fitted on class numbers `y`."""
     from sklearn.exceptions import ConvergenceWarning
     with warnings.catch_warnings():
         # A fit that stops at MAX_ITERATIONS still predicts well on embeddings; not the user's problem.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = _estimator(model, len(train), seed).fit(train, y)
+        return _estimator(model, len(train), seed).fit(train, y)
+
+
+def _predict(model: str, fitted: Any, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class numbers predicted for `test` and the probability of each prediction."""
+    from scipy.special import softmax
     if model == "linear_svm":
         decision = fitted.decision_function(test)
         if decision.ndim == 1:  # two classes: one value, positive for the second

@@ -73,6 +73,48 @@ class ClusterResult:
     skipped: np.ndarray
     auto: AutoK | None
     notes: tuple[tuple[str, str], ...]
+    model: ClusterModel
+
+
+@dataclass(frozen=True)
+class UsableRows:
+    """Which rows can be clustered: `kept` (row numbers, in order), `skipped`, notes on those left out, `total`."""
+
+    kept: np.ndarray
+    skipped: np.ndarray
+    notes: tuple[tuple[str, str], ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class ClusterModel:
+    """Assigns rows to the clusters of a fit; it pickles, so workers can assign the rows they hold.
+
+    references: points in the space the clusters were found in (unit vectors for cosine) and
+    reference_labels their clusters. k-means and agglomerative keep each cluster's mean (a row joins
+    the nearest mean); HDBSCAN keeps every fitted row (a row joins the cluster of the nearest one,
+    noise included).
+    """
+
+    metric: str
+    references: np.ndarray
+    reference_labels: np.ndarray
+
+    def predict(self, vectors: np.ndarray, block: int = 4096) -> np.ndarray:
+        """Each row's cluster, SKIPPED for a row with NaN/inf (or all zeros under cosine)."""
+        data = as_matrix(vectors)
+        bad, zeros = unusable_rows(data, self.metric)
+        labels = np.full(len(data), SKIPPED, dtype=np.int64)
+        kept = np.setdiff1d(np.arange(len(data)), np.union1d(bad, zeros))
+        points = data[kept].astype(np.float64)
+        if self.metric == "cosine":
+            points /= np.linalg.norm(points, axis=1, keepdims=True)
+        references = self.references.astype(np.float64)
+        squares = np.einsum("ij,ij->i", references, references)
+        for start in range(0, len(points), block):
+            distances = squares[None, :] - 2.0 * points[start:start + block] @ references.T
+            labels[kept[start:start + block]] = self.reference_labels[distances.argmin(axis=1)]
+        return labels
 
 
 def cluster(vectors: np.ndarray, method: Method = "kmeans", k: int | Literal["auto"] = 8,
@@ -81,8 +123,18 @@ def cluster(vectors: np.ndarray, method: Method = "kmeans", k: int | Literal["au
     """Cluster the rows of `vectors`; `k` is ignored by HDBSCAN, which finds the clusters itself."""
     _check_settings(method, k, metric, linkage, min_cluster_size)
     data = as_matrix(vectors)
-    kept, skipped, notes = _usable_rows(data, metric)
-    points = data if len(kept) == len(data) else data[kept]
+    usable = usable_rows(*unusable_rows(data, metric), len(data), metric)
+    points = data if len(usable.kept) == len(data) else data[usable.kept]
+    return cluster_points(points, usable, method, k, metric, min_cluster_size, linkage, seed, progress, cancelled)
+
+
+def cluster_points(points: np.ndarray, usable: UsableRows, method: Method = "kmeans", k: int | Literal["auto"] = 8,
+                   metric: Metric = "cosine", min_cluster_size: int = 10, linkage: Linkage = "ward", seed: int = 0,
+                   progress: ProgressCallback | None = None, cancelled: CancelledCallback | None = None
+                   ) -> ClusterResult:
+    """cluster() of the usable rows' vectors `points` (in the order of usable.kept); row numbers count all rows."""
+    _check_settings(method, k, metric, linkage, min_cluster_size)
+    kept, skipped, notes = usable.kept, usable.skipped, list(usable.notes)
     if metric == "cosine":
         points = points / np.linalg.norm(points, axis=1, keepdims=True)
     if method == "agglomerative" and len(points) > AGGLOMERATIVE_MAX_ROWS:
@@ -113,12 +165,20 @@ def cluster(vectors: np.ndarray, method: Method = "kmeans", k: int | Literal["au
     if auto is not None:
         notes.append(("auto-k", f"k = {auto.chosen} was chosen: the highest silhouette of k = {auto.tried[0]} to "
                                 f"{auto.tried[-1]} ({max(auto.silhouettes):.3f})."))
-    full = np.full(len(data), SKIPPED, dtype=np.int64)
+    full = np.full(usable.total, SKIPPED, dtype=np.int64)
     full[kept] = labels
     central = {c: kept[rows] for c, rows in _central_rows(points, labels, len(sizes)).items()}
     checkpoint(progress, cancelled, 1.0, "done")
     return ClusterResult(full, len(sizes), method, metric, sizes, central, silhouette, silhouette_rows,
-                         int((labels == NOISE).sum()), skipped, auto, tuple(notes))
+                         int((labels == NOISE).sum()), skipped, auto, tuple(notes),
+                         _model(points, labels, len(sizes), method, metric))
+
+
+def _model(points: np.ndarray, labels: np.ndarray, k: int, method: str, metric: str) -> ClusterModel:
+    if method == "hdbscan":
+        return ClusterModel(metric, np.array(points, copy=True), labels)
+    means = np.stack([points[labels == c].mean(axis=0) for c in range(k)]) if k else points[:0]
+    return ClusterModel(metric, means, np.arange(k, dtype=np.int64))
 
 
 def _check_settings(method: str, k: int | str, metric: str, linkage: str, min_cluster_size: int) -> None:
@@ -135,18 +195,27 @@ def _check_settings(method: str, k: int | str, metric: str, linkage: str, min_cl
                             "invalid-min-cluster-size")
 
 
-def _usable_rows(data: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
-    """Rows to cluster, rows left out, and notes saying which were left out and why."""
-    if len(data) == 0:
-        raise AnalysisError("There are no rows to cluster.", "too-few-rows")
+def unusable_rows(vectors: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with NaN/inf, and (under cosine) the other rows that are all zeros: of a table or one partition."""
+    data = as_matrix(vectors)
     bad = non_finite_rows(data)
+    if metric != "cosine":
+        return bad, np.zeros(0, dtype=np.int64)
+    finite = np.ones(len(data), dtype=bool)
+    finite[bad] = False
+    return bad, np.setdiff1d(zero_rows(np.where(finite[:, None], data, 1.0)), bad)
+
+
+def usable_rows(bad: np.ndarray, zeros: np.ndarray, total: int, metric: str) -> UsableRows:
+    """The rows to cluster once `bad` and `zeros` (from unusable_rows, numbered in the whole table) are left out."""
+    if total == 0:
+        raise AnalysisError("There are no rows to cluster.", "too-few-rows")
     notes = []
     if len(bad):
         notes.append(("nan-vectors", f"Left out {describe_rows(bad)} whose vectors hold NaN or infinite values."))
-    usable = np.ones(len(data), dtype=bool)
+    usable = np.ones(total, dtype=bool)
     usable[bad] = False
     if metric == "cosine":
-        zeros = np.setdiff1d(zero_rows(np.where(usable[:, None], data, 1.0)), bad)
         if len(zeros) and len(zeros) == usable.sum():
             raise AnalysisError("Every vector is all zeros, so cosine cannot compare them (e.g. texts with no known "
                                 "word). Check the block that made the vectors.", "zero-vectors")
@@ -159,7 +228,7 @@ def _usable_rows(data: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray,
                             "cluster. Check the block that made the vectors.", "nan-vectors")
     if usable.sum() == 1:
         raise AnalysisError("There is only one row to cluster; clustering needs at least two.", "too-few-rows")
-    return np.flatnonzero(usable), np.flatnonzero(~usable), notes
+    return UsableRows(np.flatnonzero(usable), np.flatnonzero(~usable), tuple(notes), total)
 
 
 def _check_k(k: int, rows: int, skipped: int) -> None:

@@ -9,8 +9,23 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.classification import MODELS, ClassificationResult, check_labels, cross_validate, fit_predict
+from ..analysis.classification import (
+    MODELS,
+    ClassificationResult,
+    Classifier,
+    PredictionResult,
+    TrainingRows,
+    check_labels,
+    cross_validate,
+    cross_validate_rows,
+    fit,
+    fit_predict,
+    join,
+    training_rows,
+    untested_note,
+)
 from ..analysis.spaces import space_mismatch, table_space, upstream_space
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -18,6 +33,7 @@ from ..core.ports import EMBEDDINGS, TABLE
 from ..core.specs import NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
+from ..io.outputs import format_size
 
 TYPE = "classifier"
 
@@ -67,18 +83,19 @@ def confusion_table(result: ClassificationResult) -> Table:
     return Table(frame.reset_index(drop=True), feature="true")
 
 
-def cross_validated_rows(data: Table, result: ClassificationResult) -> Table:
-    """The data rows with `predicted`, `probability`, `fold` and `correct` (empty for rows left out)."""
+def cross_validated_rows(data: Table, predictions: pd.DataFrame) -> Table:
+    """The data rows with `predicted`, `probability`, `fold` and `correct` of `predictions` (indexed by row
+    number in `data`; empty for the rows it does not have)."""
     meta = data.meta.copy()
-    rows = result.predictions.index.to_numpy()
+    rows = predictions.index.to_numpy()
     predicted = np.full(len(meta), None, dtype=object)
-    predicted[rows] = result.predictions["predicted"].to_numpy(dtype=object)
+    predicted[rows] = predictions["predicted"].to_numpy(dtype=object)
     probability = np.full(len(meta), np.nan)
-    probability[rows] = result.predictions["probability"].to_numpy()
+    probability[rows] = predictions["probability"].to_numpy()
     fold = pd.array([pd.NA] * len(meta), dtype="Int64")
-    fold[rows] = result.predictions["fold"].to_numpy()
+    fold[rows] = predictions["fold"].to_numpy()
     correct = pd.array([pd.NA] * len(meta), dtype="boolean")
-    correct[rows] = result.predictions["correct"].to_numpy()
+    correct[rows] = predictions["correct"].to_numpy()
     for name, values in (("predicted", predicted), ("probability", probability), ("fold", fold),
                          ("correct", correct)):
         meta[name] = pd.Series(values, index=meta.index)
@@ -138,19 +155,28 @@ def run(ctx: NodeContext) -> dict[str, Any]:
             if code == "nan-vectors" and len(predicted.skipped):
                 ctx.report(Severity.WARNING, code, note)
     ctx.summary = f"{len(result.classes)} classes: {score_sentence(result.scores, folds)}"
-    cross_validated = cross_validated_rows(data, result)
+    cross_validated = cross_validated_rows(data, result.predictions)
     ctx.view = ClassifierView(cross_validated, label, tuple(str(c) for c in result.classes))
     if predicted is None or test is None:
         predictions = cross_validated
     else:
-        meta = test.meta.copy()
-        rows = range(len(meta))
-        meta["predicted"] = predicted.predictions["predicted"].reindex(rows).to_numpy(dtype=object)
-        meta["probability"] = predicted.predictions["probability"].reindex(rows).to_numpy()
-        predictions = replace(test, meta=meta)
+        predictions = predicted_rows(test, predicted)
         ctx.summary += f"; {len(predicted.predictions):,} test rows predicted"
+    return {"predictions": predictions, **_score_tables(result, model)}
+
+
+def predicted_rows(test: Table, predicted: PredictionResult) -> Table:
+    """The test rows with `predicted` and `probability` (empty for rows it could not predict)."""
+    meta = test.meta.copy()
+    rows = range(len(meta))
+    meta["predicted"] = predicted.predictions["predicted"].reindex(rows).to_numpy(dtype=object)
+    meta["probability"] = predicted.predictions["probability"].reindex(rows).to_numpy()
+    return replace(test, meta=meta)
+
+
+def _score_tables(result: ClassificationResult, model: str) -> dict[str, Table]:
     scores = Table(result.scores, provenance={"model": model, "probability": result.probability})
-    return {"predictions": predictions, "scores": scores, "confusion": confusion_table(result)}
+    return {"scores": scores, "confusion": confusion_table(result)}
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
@@ -192,6 +218,120 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
     return upstream("test") or upstream("data")
 
 
+# -- on a Dask cluster (NodeSpec.on_cluster; docs/analysis.md) ------------------------------------------
+def _head(part: Table) -> tuple[int, Table]:
+    """The part's rows, and the part without rows (its columns, provenance and vector length)."""
+    return len(part), part.take(np.zeros(0, dtype=np.int64))
+
+
+def _training_part(part: Table, label: str, first_row: int) -> tuple[TrainingRows, pd.DataFrame]:
+    """The part's usable labelled rows, and their label and feature columns (for the block's view)."""
+    training = training_rows(_vectors_of(part), part.meta[label], first_row)
+    columns = list(dict.fromkeys(c for c in (part.feature, label) if c in part.meta.columns))
+    local = training.rows - first_row
+    return training, part.meta[columns].iloc[local].reset_index(drop=True)
+
+
+def _vectors_of(part: Table) -> np.ndarray:
+    assert part.vectors is not None
+    return part.vectors
+
+
+def _cross_validated_part(part: Table, predictions: pd.DataFrame) -> Table:
+    return cross_validated_rows(part, predictions)
+
+
+def _predict_part(classifier: Classifier, part: Table) -> tuple[Table, np.ndarray]:
+    predicted = classifier.predict(_vectors_of(part))
+    return predicted_rows(part, predicted), predicted.skipped
+
+
+def _table(outcome: tuple[Table, np.ndarray]) -> Table:
+    return outcome[0]
+
+
+def _skipped(outcome: tuple[Table, np.ndarray]) -> np.ndarray:
+    return outcome[1]
+
+
+def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
+    """Cross-validate and fit here on the labelled rows brought from the workers; predict every partition
+    where it lives, so the predictions stay on the workers."""
+    data: Table | None = ctx.inputs.get("data")
+    test: Table | None = ctx.inputs.get("test")
+    label, model, folds, seed = (ctx.settings["label"], ctx.settings["model"], int(ctx.settings["folds"]),
+                                 int(ctx.settings["seed"]))
+    data_parts = cluster.parts("data") or [cluster.share(data)]
+    test_parts = cluster.parts("test")
+    data_heads = cluster.gather([cluster.submit(_head, part) for part in data_parts], "parts checked")
+    first = np.concatenate([[0], np.cumsum([rows for rows, _ in data_heads])]).astype(np.int64)
+    head = data_heads[0][1]
+    _vectors(ctx, head, "data")
+    problem = label_problem(head, label)
+    if problem:
+        code, message, hint = problem
+        raise NodeError(f"{ctx.title}: {message}", code, hint)
+    test_head = None
+    if test is not None:
+        test_head = test if test_parts is None else cluster.gather([cluster.submit(_head, test_parts[0])])[0][1]
+        _vectors(ctx, test_head, "test")
+        mismatch = space_mismatch(table_space(head), table_space(test_head), "data", "test", MISMATCH_USE)
+        if mismatch:
+            code, message, hint = mismatch
+            raise NodeError(f"{ctx.title}: {message}", code, hint)
+    pieces = cluster.gather([cluster.submit(_training_part, part, label, int(first[n]))
+                             for n, part in enumerate(data_parts)], "labelled rows brought")
+    training = join([piece for piece, _ in pieces])
+    shown = pd.concat([columns for _, columns in pieces], ignore_index=True)
+    share = 0.7 if test is not None else 0.9
+    try:
+        result = cross_validate_rows(training, model, folds, seed, progress=lambda f, m: ctx.progress(share * f, m),
+                                     cancelled=lambda: ctx.cancelled)
+        classifier = fit(training, model, seed) if test is not None else None
+    except AnalysisError as exc:
+        raise _analysis_error(ctx, exc, label) from None
+    for code, note in result.notes:
+        ctx.report(Severity.WARNING, code, note, "Rows without a label can be predicted through the test input."
+                   if code == "missing-labels" else "")
+    brought = training.nbytes + int(shown.memory_usage(index=False, deep=True).sum())
+    ctx.report(Severity.INFO, "gathered-from-cluster",
+               f"“{ctx.title}” brought the {len(training.rows):,} labelled rows of its data (of {training.total:,}: "
+               f"their vectors, labels and the rows left out, {format_size(brought)}) to this computer to "
+               f"cross-validate{' and fit' if classifier else ''}; the predictions were made on the workers and "
+               "stayed there.")
+    ctx.summary = f"{len(result.classes)} classes: {score_sentence(result.scores, folds)}"
+    ctx.view = ClassifierView(cross_validated_rows(Table(shown, feature=head.feature),
+                                                   result.predictions.reset_index(drop=True)),
+                              label, tuple(str(c) for c in result.classes))
+    ctx.progress(share, "predicting on the cluster")
+    if classifier is None:
+        rows = result.predictions.index.to_numpy()
+        handles = []
+        for n, part in enumerate(data_parts):
+            inside = (rows >= first[n]) & (rows < first[n + 1])
+            part_predictions = result.predictions[inside].set_axis(rows[inside] - first[n])
+            handles.append(cluster.submit(_cross_validated_part, part, part_predictions))
+        return {"predictions": cluster.output(handles), **_score_tables(result, model)}
+    if test_parts is None:
+        assert test is not None
+        predicted = classifier.predict(_vectors(ctx, test, "test"))
+        outputs: Any = predicted_rows(test, predicted)
+        skipped, predicted_count = predicted.skipped, len(predicted.predictions)
+    else:
+        shared = cluster.share(classifier)
+        outcomes = [cluster.submit(_predict_part, shared, part) for part in test_parts]
+        test_rows = cluster.rows("test")
+        test_first = np.concatenate([[0], np.cumsum(test_rows)]).astype(np.int64)
+        skipped = np.concatenate([s + test_first[n] for n, s in enumerate(cluster.gather(
+            [cluster.submit(_skipped, o) for o in outcomes], "partitions predicted"))])
+        outputs = cluster.output([cluster.submit(_table, o) for o in outcomes])
+        predicted_count = int(test_first[-1]) - len(skipped)
+    if len(skipped):
+        ctx.report(Severity.WARNING, *untested_note(skipped))
+    ctx.summary += f"; {predicted_count:,} test rows predicted"
+    return {"predictions": outputs, **_score_tables(result, model)}
+
+
 SPEC = NodeSpec(
     type=TYPE,
     title="Classifier",
@@ -223,6 +363,7 @@ SPEC = NodeSpec(
                 help="How the rows are shuffled into folds; the same seed gives the same folds."),
     ),
     run=run,
+    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
     preload=("sklearn.exceptions", "sklearn.linear_model", "sklearn.model_selection", "sklearn.neighbors",

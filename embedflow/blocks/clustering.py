@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Literal, Mapping
+from functools import reduce
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.cluster_labels import SEPARATOR, image_labels, text_labels
-from ..analysis.clustering import LINKAGES, METHODS, METRICS, ClusterResult, cluster
+from ..analysis.cluster_labels import (
+    SEPARATOR,
+    WordCounts,
+    category_counts,
+    image_labels,
+    image_names,
+    labels_from_counts,
+    text_labels,
+    word_counts,
+)
+from ..analysis.clustering import (
+    LINKAGES,
+    METHODS,
+    METRICS,
+    NOISE,
+    ClusterModel,
+    ClusterResult,
+    UsableRows,
+    cluster,
+    cluster_points,
+    unusable_rows,
+    usable_rows,
+)
+from ..analysis.projection import sample_rows
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -18,6 +42,7 @@ from ..core.ports import EMBEDDINGS, TABLE
 from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
+from ..io.outputs import format_size
 
 TYPE = "clustering"
 AUTO: Literal["auto"] = "auto"
@@ -72,14 +97,12 @@ def cluster_names(table: Table, result: ClusterResult) -> dict[int, str]:
     return text_labels(values, result.labels, result.central)
 
 
-def clusters_table(table: Table, result: ClusterResult, names: Mapping[int, str]) -> Table:
-    """One row per cluster (noise last): id, label, size, its most central rows and their feature values."""
-    feature = table.feature if table.feature in table.meta.columns else None
+def clusters_table(result: ClusterResult, names: Mapping[int, str], shown: Mapping[int, Sequence[Any]]) -> Table:
+    """One row per cluster (noise last): id, label, size, its most central rows and their feature values (`shown`)."""
     rows = []
     for c in range(result.k):
-        central = [int(r) for r in result.central[c]]
-        shown = [str(table.meta[feature].iloc[r]) for r in central] if feature else []
-        rows.append((c, names[c], int(result.sizes[c]), ", ".join(map(str, central)), SEPARATOR.join(shown)))
+        central = ", ".join(str(int(r)) for r in result.central[c])
+        rows.append((c, names[c], int(result.sizes[c]), central, SEPARATOR.join(str(v) for v in shown.get(c, ()))))
     if result.noise:
         rows.append((-1, names[-1], result.noise, "", ""))
     frame = pd.DataFrame(rows, columns=["cluster", "cluster_label", "size", "central_rows", "central"])
@@ -118,11 +141,18 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     for code, note in result.notes:
         ctx.report(Severity.WARNING if code in WARNING_NOTES else Severity.INFO, code, note)
     names = cluster_names(data, result)
-    meta = data.meta.copy()
-    meta["cluster"] = result.labels
-    meta["cluster_label"] = pd.Series([names[int(c)] for c in result.labels], index=meta.index, dtype=object)
+    feature = data.feature if data.feature in data.meta.columns else None
+    shown = {c: data.meta[feature].iloc[rows].tolist() for c, rows in result.central.items()} if feature else {}
     ctx.summary = summary(result)
-    return {"clustered": replace(data, meta=meta), "clusters": clusters_table(data, result, names)}
+    return {"clustered": with_clusters(data, result.labels, names), "clusters": clusters_table(result, names, shown)}
+
+
+def with_clusters(table: Table, labels: np.ndarray, names: Mapping[int, str]) -> Table:
+    """The rows with their `cluster` and its `cluster_label`."""
+    meta = table.meta.copy()
+    meta["cluster"] = labels
+    meta["cluster_label"] = pd.Series([names[int(c)] for c in labels], index=meta.index, dtype=object)
+    return replace(table, meta=meta)
 
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
@@ -142,6 +172,202 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
     """The clustered rows keep the input's vectors, so their model; the cluster list has no vectors."""
     return upstream("data") if port == "clustered" else None
+
+
+# -- on a Dask cluster (NodeSpec.on_cluster; docs/analysis-clustering.md) ----------------------------
+@dataclass(frozen=True)
+class _PartFacts:
+    rows: int
+    head: Table  # no rows: the columns, provenance and vector length
+    bad: np.ndarray
+    zeros: np.ndarray
+
+
+def _part_facts(part: Table, metric: str) -> _PartFacts:
+    none = np.zeros(0, dtype=np.int64)
+    bad, zeros = unusable_rows(part.vectors, metric) if part.vectors is not None else (none, none)
+    return _PartFacts(len(part), part.take(none), bad, zeros)
+
+
+def _take_vectors(part: Table, rows: np.ndarray) -> np.ndarray:
+    assert part.vectors is not None
+    return part.vectors[rows]
+
+
+def _assign(model: ClusterModel, part: Table, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Every row of the part assigned by the model; its sampled `rows` keep the `labels` of the fit."""
+    assert part.vectors is not None
+    assigned = model.predict(part.vectors)
+    assigned[rows] = labels
+    return assigned
+
+
+def _label_counts(labels: np.ndarray, k: int, first_row: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Rows per cluster id, the first row of each (or -1), and the noise rows."""
+    clustered = labels[labels >= 0]
+    first = np.full(k, -1, dtype=np.int64)
+    ids, where = np.unique(clustered, return_index=True)
+    first[ids] = np.flatnonzero(labels >= 0)[where] + first_row
+    return np.bincount(clustered, minlength=k), first, int((labels == NOISE).sum())
+
+
+def _renumber(labels: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    renumbered = labels.copy()
+    renumbered[labels >= 0] = mapping[labels[labels >= 0]]
+    return renumbered
+
+
+def _word_counts(part: Table, labels: np.ndarray, feature: str) -> WordCounts:
+    return word_counts(part.meta[feature], labels)
+
+
+def _category_counts(part: Table, labels: np.ndarray) -> pd.Series:
+    column = part.meta[CATEGORY_COLUMN]
+    return category_counts(labels, column.mask(column == ""))
+
+
+def _sizes(labels: np.ndarray) -> dict[int, int]:
+    ids, counts = np.unique(labels, return_counts=True)
+    return dict(zip(ids.tolist(), counts.tolist()))
+
+
+def _add(*values: Any) -> Any:
+    return reduce(lambda a, b: a + b, values)
+
+
+def _add_series(*values: pd.Series) -> pd.Series:
+    return reduce(lambda a, b: a.add(b, fill_value=0), values)
+
+
+def _add_sizes(*values: dict[int, int]) -> dict[int, int]:
+    total: dict[int, int] = {}
+    for value in values:
+        for c, n in value.items():
+            total[c] = total.get(c, 0) + n
+    return total
+
+
+def _values(part: Table, column: str, rows: np.ndarray) -> list[Any]:
+    return part.meta[column].iloc[rows].tolist()
+
+
+def _by_part(rows: np.ndarray, first: np.ndarray) -> list[np.ndarray]:
+    """Sorted row numbers of the whole table as row numbers within each part."""
+    return [rows[(rows >= first[n]) & (rows < first[n + 1])] - first[n] for n in range(len(first) - 1)]
+
+
+def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
+    """Fit on the rows (or a seeded sample of at most `cluster.gather_rows`) brought here; assign every row,
+    count the clusters' words and label the rows on the workers, where the output stays."""
+    parts = cluster.parts("data")
+    if parts is None:
+        return None
+    settings = ctx.settings
+    method, metric, seed = settings["method"], settings["metric"], int(settings["seed"])
+    k = parse_k(settings["k"])
+    if k is None:
+        raise NodeError(f"{ctx.title}: k must be a whole number of at least 2, or auto; it is {settings['k']!r}.",
+                        "invalid-k", HINTS["invalid-k"])
+    facts: list[_PartFacts] = cluster.gather([cluster.submit(_part_facts, part, metric) for part in parts],
+                                             "parts checked")
+    head = facts[0].head
+    if head.vectors is None:
+        raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors", HINTS["no-vectors"])
+    first = np.concatenate([[0], np.cumsum([f.rows for f in facts])]).astype(np.int64)
+    total = int(first[-1])
+    try:
+        usable = usable_rows(np.concatenate([f.bad + first[n] for n, f in enumerate(facts)]),
+                             np.concatenate([f.zeros + first[n] for n, f in enumerate(facts)]), total, metric)
+        sampled = len(usable.kept) > cluster.gather_rows
+        fitted_rows = sample_rows(usable.kept, cluster.gather_rows, seed) if sampled else usable.kept
+        local = _by_part(fitted_rows, first)
+        points = np.concatenate(cluster.gather([cluster.submit(_take_vectors, part, rows)
+                                                for part, rows in zip(parts, local)], "vectors brought"))
+        fit_on = UsableRows(np.arange(len(points)), np.zeros(0, dtype=np.int64), (), len(points)) if sampled else usable
+        result = cluster_points(points, fit_on, method, k, metric, int(settings["min_cluster_size"]),
+                                settings["linkage"], seed, progress=lambda f, m: ctx.progress(0.6 * f, m),
+                                cancelled=lambda: ctx.cancelled)
+    except AnalysisError as exc:
+        raise NodeError(f"{ctx.title}: {exc}", exc.code, HINTS.get(exc.code, "")) from None
+    if sampled:
+        ctx.progress(0.6, f"assigning {total:,} rows on the cluster")
+        result, labels = _assign_every_row(cluster, parts, first, result, usable, fitted_rows, local)
+    else:
+        labels = [result.labels[first[n]:first[n + 1]] for n in range(len(parts))]
+    for code, note in result.notes:
+        ctx.report(Severity.WARNING if code in WARNING_NOTES else Severity.INFO, code, note)
+    ctx.progress(0.8, "naming the clusters")
+    names, shown, brought = _names_on_cluster(cluster, parts, first, labels, head, result)
+    if sampled:
+        rule = {"kmeans": "the nearest cluster centre", "agglomerative": "the nearest cluster mean",
+                "hdbscan": "the cluster of the nearest sampled row, noise included"}[method]
+        ctx.report(Severity.INFO, "clustering-sampled",
+                   f"{method} was fitted on a random sample of {len(fitted_rows):,} of {len(usable.kept):,} rows "
+                   f"(seed {seed}); every other row was assigned on the cluster to {rule}. The silhouette and the "
+                   "most central rows are the sample's; the sizes count every row.")
+    ctx.report(Severity.INFO, "gathered-from-cluster",
+               f"“{ctx.title}” clustered on the cluster and brought the vectors of {len(fitted_rows):,} of "
+               f"{total:,} rows ({format_size(points.nbytes)}) to this computer to fit on, and {brought}; "
+               "the rows and their clusters stayed on the workers.")
+    shared = cluster.share(names)
+    clustered = cluster.output([cluster.submit(with_clusters, part, part_labels, shared)
+                                for part, part_labels in zip(parts, labels)])
+    ctx.summary = summary(result) + " (on the cluster)"
+    return {"clustered": clustered, "clusters": clusters_table(result, names, shown)}
+
+
+def _assign_every_row(cluster: Cluster, parts: list[Any], first: np.ndarray, result: ClusterResult,
+                      usable: UsableRows, fitted_rows: np.ndarray, local: list[np.ndarray]
+                      ) -> tuple[ClusterResult, list[Any]]:
+    """Every row assigned to the sample's clusters on its worker, then the clusters numbered by their size
+    over every row (as locally); the result counts every row, and its central rows are numbered in the table."""
+    model = cluster.share(result.model)
+    offsets = np.concatenate([[0], np.cumsum([len(rows) for rows in local])])
+    assigned = [cluster.submit(_assign, model, part, rows, result.labels[offsets[n]:offsets[n + 1]])
+                for n, (part, rows) in enumerate(zip(parts, local))]
+    counts = cluster.gather([cluster.submit(_label_counts, labels, result.k, int(first[n]))
+                             for n, labels in enumerate(assigned)], "rows assigned")
+    sizes = np.sum([c[0] for c in counts], axis=0) if result.k else np.zeros(0, dtype=np.int64)
+    firsts = np.array([min(int(f) for f in column if f >= 0) for column in zip(*[c[1] for c in counts])]
+                      if result.k else [], dtype=np.int64)
+    order = np.lexsort((firsts, -sizes))
+    mapping = np.empty(result.k, dtype=np.int64)
+    mapping[order] = np.arange(result.k)
+    central = {int(mapping[c]): fitted_rows[rows] for c, rows in result.central.items()}
+    whole = replace(result, labels=_renumber(result.labels, mapping), sizes=sizes[order], central=central,
+                    noise=sum(c[2] for c in counts), skipped=usable.skipped, notes=usable.notes + result.notes)
+    return whole, [cluster.submit(_renumber, labels, mapping) for labels in assigned]
+
+
+def _names_on_cluster(cluster: Cluster, parts: list[Any], first: np.ndarray, labels: list[Any], head: Table,
+                      result: ClusterResult) -> tuple[dict[int, str], dict[int, list[Any]], str]:
+    """The cluster names from counts added up on the workers, the feature values of the central rows, and
+    what was brought here for them (for the note)."""
+    feature = head.feature if head.feature in head.meta.columns else None
+    sizes = cluster.gather([cluster.submit(_add_sizes, *[cluster.submit(_sizes, part_labels)
+                                                         for part_labels in labels])])[0]
+    if feature is None:
+        return {int(c): f"cluster {c}" for c in sizes}, {}, "no words (the input has no feature column)"
+    central_rows = np.sort(np.concatenate([rows for rows in result.central.values()])) if result.central else \
+        np.zeros(0, dtype=np.int64)
+    values = [v for vs in cluster.gather([cluster.submit(_values, part, feature, rows) for part, rows in
+                                          zip(parts, _by_part(central_rows, first))], "central rows brought")
+              for v in vs]
+    value_of = dict(zip(central_rows.tolist(), values))
+    shown = {c: [value_of[int(r)] for r in rows] for c, rows in result.central.items()}
+    if head.provenance.get("kind") == EmbeddingKind.IMAGE:
+        categories = None
+        if CATEGORY_COLUMN in head.meta.columns:
+            categories = cluster.gather([cluster.submit(_add_series, *[
+                cluster.submit(_category_counts, part, part_labels) for part, part_labels in zip(parts, labels)])])[0]
+        names = image_names(sizes, categories, {c: str(v[0]) for c, v in shown.items()})
+        return names, shown, "the counts of each cluster's categories"
+    counts = cluster.gather([cluster.submit(_add, *[cluster.submit(_word_counts, part, part_labels, feature)
+                                                    for part, part_labels in zip(parts, labels)])],
+                            "words counted")[0]
+    texts = {c: ["" if pd.isna(v) else str(v) for v in vs] for c, vs in shown.items()}
+    size = counts.counts.data.nbytes + sum(len(str(w)) for w in counts.words)
+    return labels_from_counts(counts, texts), shown, f"the word counts of each cluster ({format_size(size)})"
 
 
 SPEC = NodeSpec(
@@ -173,6 +399,7 @@ SPEC = NodeSpec(
                 help="The random start of k-means; the same seed gives the same clusters."),
     ),
     run=run,
+    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
     preload=("sklearn.cluster", "sklearn.exceptions", "sklearn.feature_extraction.text", "scipy.sparse"),

@@ -261,3 +261,24 @@ def test_scores_are_scikit_learns_per_fold_metrics(words):
         assert score(result, "recall", name)["value"] == pytest.approx(np.mean(
             [recall_score(f["label"], f["predicted"], labels=classes, average=None, zero_division=0)[i]
              for f in folds]))
+
+
+def test_a_fitted_classifier_pickles_and_predicts_as_fit_predict(words):
+    import pickle
+
+    _, vectors, categories = words
+    fitted = classification.fit(classification.training_rows(vectors[::2], categories[::2]), "knn")
+    again = pickle.loads(pickle.dumps(fitted))
+    expected = fit_predict(vectors[::2], categories[::2], vectors[1::2], model="knn").predictions
+    pd.testing.assert_frame_equal(again.predict(vectors[1::2]).predictions, expected)
+
+
+def test_training_rows_of_parts_cross_validate_as_the_whole(words):
+    _, vectors, categories = words
+    labels = pd.Series(categories, dtype=object)
+    labels[[3, 40]] = None
+    parts = [classification.training_rows(vectors[a:b], labels[a:b], a) for a, b in ((0, 25), (25, 60))]
+    joined = classification.cross_validate_rows(classification.join(parts))
+    whole = cross_validate(vectors, labels)
+    pd.testing.assert_frame_equal(joined.predictions, whole.predictions)
+    assert joined.notes == whole.notes

@@ -100,3 +100,13 @@ def test_missing_texts_count_as_empty(missing):
     texts, _, topics = corpus()
     texts[0] = missing
     assert words_of(text_labels(texts, topics, {0: [1], 1: [6], 2: [12]})[0]) == TOPIC_WORDS[0]
+
+
+def test_word_counts_of_parts_added_up_name_the_clusters_as_the_whole():
+    from embedflow.analysis.cluster_labels import labels_from_counts, word_counts
+
+    texts, vectors, _ = corpus()
+    result = cluster(vectors, k=3)
+    counts = word_counts(texts[:20], result.labels[:20]) + word_counts(texts[20:], result.labels[20:])
+    central = {c: [str(texts[int(r)]) for r in rows] for c, rows in result.central.items()}
+    assert labels_from_counts(counts, central) == text_labels(texts, result.labels, result.central)

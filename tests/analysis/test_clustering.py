@@ -225,3 +225,16 @@ def test_identical_vectors_give_fewer_clusters_and_say_so():
 
 def test_errors_are_embedflow_errors_shown_to_the_user():
     assert issubclass(AnalysisError, EmbedflowError)
+
+
+@pytest.mark.parametrize("method", ["kmeans", "hdbscan", "agglomerative"])
+def test_the_fitted_model_assigns_the_rows_of_a_fit_to_their_clusters(words, method):
+    import pickle
+
+    _, vectors, _ = words
+    result = cluster(vectors, method=method, k=5, min_cluster_size=4)
+    model = pickle.loads(pickle.dumps(result.model))
+    assigned = model.predict(np.vstack([vectors, np.full((1, vectors.shape[1]), np.nan)]))
+    assert assigned[-1] == SKIPPED
+    agree = (assigned[:-1] == result.labels).mean()
+    assert agree == 1.0 if method == "hdbscan" else agree > 0.9  # a fitted row is its own nearest fitted row
