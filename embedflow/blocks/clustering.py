@@ -21,6 +21,7 @@ from ..analysis.cluster_labels import (
     word_counts,
 )
 from ..analysis.clustering import (
+    AGGLOMERATIVE_MAX_ROWS,
     LINKAGES,
     METHODS,
     METRICS,
@@ -256,6 +257,11 @@ def _by_part(rows: np.ndarray, first: np.ndarray) -> list[np.ndarray]:
     return [rows[(rows >= first[n]) & (rows < first[n + 1])] - first[n] for n in range(len(first) - 1)]
 
 
+def fit_budget(method: str, gather_rows: int) -> int:
+    """How many rows a cluster run fits on: the gather budget, and for agglomerative at most what it can hold."""
+    return min(gather_rows, AGGLOMERATIVE_MAX_ROWS) if method == "agglomerative" else gather_rows
+
+
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Fit on the rows (or a seeded sample of at most `cluster.gather_rows`) brought here; assign every row,
     count the clusters' words and label the rows on the workers, where the output stays."""
@@ -278,8 +284,9 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     try:
         usable = usable_rows(np.concatenate([f.bad + first[n] for n, f in enumerate(facts)]),
                              np.concatenate([f.zeros + first[n] for n, f in enumerate(facts)]), total, metric)
-        sampled = len(usable.kept) > cluster.gather_rows
-        fitted_rows = sample_rows(usable.kept, cluster.gather_rows, seed) if sampled else usable.kept
+        budget = fit_budget(method, cluster.gather_rows)
+        sampled = len(usable.kept) > budget
+        fitted_rows = sample_rows(usable.kept, budget, seed) if sampled else usable.kept
         local = _by_part(fitted_rows, first)
         points = np.concatenate(cluster.gather([cluster.submit(_take_vectors, part, rows)
                                                 for part, rows in zip(parts, local)], "vectors brought"))

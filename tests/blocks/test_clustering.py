@@ -232,3 +232,17 @@ def test_clustering_reports_progress_and_stops_when_cancelled():
     cancel.set()
     with pytest.raises(Cancelled):
         spec.run(context({"data": table}, cancel=cancel, k=2))
+
+
+def test_on_a_cluster_agglomerative_fits_on_a_sample_it_can_hold() -> None:
+    from embedflow.analysis.clustering import AGGLOMERATIVE_MAX_ROWS, UsableRows, cluster_points
+    from embedflow.blocks.clustering import fit_budget
+
+    assert fit_budget("kmeans", 50_000) == 50_000 and fit_budget("agglomerative", 60) == 60
+    budget = fit_budget("agglomerative", 50_000)  # the default budget: more rows than agglomerative holds
+    assert budget == AGGLOMERATIVE_MAX_ROWS
+    rows = budget + 1  # one more would be refused
+    with pytest.raises(Exception, match="handles up to"):
+        cluster_points(np.zeros((rows, 2), dtype=np.float32),
+                       UsableRows(np.arange(rows), np.zeros(0, dtype=np.int64), (), rows),
+                       "agglomerative", 2, "euclidean", 5, "ward", 0)
