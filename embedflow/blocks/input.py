@@ -17,7 +17,7 @@ from ..core.specs import NodeSpec, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..io.regular_files import path_problem
-from ..io.tables import FORMATS, fingerprint_path, load_table, parquet_feature, parquet_pieces
+from ..io.tables import FORMATS, fingerprint_path, image_folder_pieces, load_table, parquet_feature, parquet_pieces
 
 
 def is_pattern(path: str) -> bool:
@@ -39,7 +39,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     paths = matching_files(ctx.settings, ctx.base_dir)
     for number, path in enumerate(paths):
         ctx.progress(number / len(paths), f"Reading {path.name}")
-        loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"], ctx.settings.get("row_groups"))
+        loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"], ctx.settings.get("row_groups"),
+                            ctx.settings.get("entries"))
         for message in loaded.warnings:
             ctx.report(Severity.WARNING, "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
         tables.append(loaded.table)
@@ -55,14 +56,18 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
 
 def split(settings: Mapping[str, Any], base_dir: str | None, piece_bytes: int) -> list[dict[str, Any]]:
-    """The pieces read on their own: one per file a pattern matches (a plain path is one file), and a
-    Parquet file cut by its row groups into runs of about `piece_bytes` (a piece's `row_groups`).
+    """The pieces read on their own: one per file a pattern matches (a plain path is one file), a
+    Parquet file cut by its row groups into runs of about `piece_bytes` (a piece's `row_groups`), and a
+    folder of images cut by its top-level entries, each subfolder listed apart (a piece's `entries`).
 
     Only Parquet footers are read here. When the feature is left to choose, every piece gets the one
     the first file's first rows give, as a local run chooses it for the whole table.
     """
     pieces: list[dict[str, Any]] = []
     for path in matching_files(settings, base_dir):
+        if path.is_dir() and (runs := image_folder_pieces(path)) is not None:
+            pieces.extend({**settings, "path": str(path), "entries": run} for run in runs)
+            continue
         groups = None
         if path.suffix.lower() in (".parquet", ".pq") or settings.get("format") == "parquet":
             groups = parquet_pieces(path, piece_bytes)

@@ -9,7 +9,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -66,10 +66,12 @@ def detect_format(path: Path, requested: str = "auto") -> str:
 
 
 def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "",
-               row_groups: list[int] | None = None) -> LoadedTable:
+               row_groups: list[int] | None = None, entries: Sequence[str] | None = None) -> LoadedTable:
     """Read a data file or image folder; raises NodeError with a user message for bad input.
 
     row_groups: of a Parquet file, read only these row groups (a piece of it, see parquet_pieces).
+    entries: of an image folder, list only these top-level entries (a piece, see image_folder_pieces);
+    a piece may hold no image.
     """
     path = Path(path)
     problem = path_problem(path)
@@ -85,7 +87,7 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
     if fmt == "images":
         if not is_folder:
             raise NodeError(f"{path} is a file; the images format needs a folder.", "unreadable-file")
-        meta = _image_folder(path)
+        meta = _image_folder(path, entries)
         base_dir = str(path)
     else:
         if is_folder:
@@ -96,10 +98,10 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
         meta = _read_file(path, fmt, warnings, row_groups)
         meta = _without_binary_columns(meta, path, feature, warnings)
         base_dir = str(path.parent)
-    if len(meta) == 0:
+    if len(meta) == 0 and (entries is None or not _has_image(path)):  # a piece may be empty, the folder not
         raise NodeError(f"{path.name} has no rows.", "empty-table", "Choose a file with data in it.")
     meta.columns = [str(c) for c in meta.columns]
-    chosen = feature or default_feature(meta)
+    chosen = feature or ("image" if fmt == "images" else default_feature(meta))
     if chosen is None:
         raise NodeError(f"{path.name} has no text or image column to work with "
                         f"(columns: {', '.join(meta.columns)}).", "no-usable-column",
@@ -333,15 +335,58 @@ def _looks_like_text(values: pd.Series) -> bool:
     return characters > 0 and bad <= 0.3 * characters
 
 
-def _image_folder(folder: Path) -> pd.DataFrame:
-    paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+def image_folder_pieces(folder: Path) -> list[tuple[str, str]] | None:
+    """A folder of images as runs of its top-level entries that can be listed apart: each subfolder on its
+    own, the image files between two subfolders together; (first, last) names in listing order.
+
+    None when there is one run or the folder cannot be read (listing it whole then gives the error).
+    """
+    try:
+        entries = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in os.scandir(folder)
+                         if not entry.name.startswith("."))
+    except OSError:
+        return None
+    pieces: list[tuple[str, str]] = []
+    in_files = False  # the last piece is a run of files that the next image file joins
+    for name, is_dir in entries:
+        if is_dir:
+            pieces.append((name, name))
+            in_files = False
+        elif Path(name).suffix.lower() in IMAGE_SUFFIXES:
+            if in_files:
+                pieces[-1] = (pieces[-1][0], name)
+            else:
+                pieces.append((name, name))
+            in_files = True
+    return pieces if len(pieces) > 1 else None
+
+
+def _listed(path: Path, folder: Path) -> bool:
+    """Whether a path found below the folder is one of its images (a file with an image suffix, not hidden)."""
+    return (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+            and not any(part.startswith(".") for part in path.relative_to(folder).parts))
+
+
+def _has_image(folder: Path) -> bool:
+    """Whether the folder holds any image a whole listing would give (stops at the first)."""
+    return any(_listed(path, folder) for path in folder.rglob("*"))
+
+
+def _image_folder(folder: Path, entries: Sequence[str] | None = None) -> pd.DataFrame:
+    """The folder's images (not hidden ones) in name order; with `entries`, only below the top-level
+    entries named from entries[0] to entries[1] (a piece of image_folder_pieces)."""
+    if entries is None:
+        found: Iterable[Path] = folder.rglob("*")
+    else:
+        top = [folder / entry.name for entry in os.scandir(folder) if entries[0] <= entry.name <= entries[1]]
+        found = [q for p in top for q in ([p, *p.rglob("*")] if p.is_dir() and not p.is_symlink() else [p])]
+    paths = sorted(path for path in found if _listed(path, folder))
     relative = [p.relative_to(folder) for p in paths]
     return pd.DataFrame({
         "image": [r.as_posix() for r in relative],
         "name": [r.stem for r in relative],
         "category": [r.parent.as_posix() if r.parent != Path(".") else "" for r in relative],
-    })
+    }, dtype=str)  # text columns even when a piece of the folder lists no image
 
 
 def _first_line(exc: BaseException) -> str:

@@ -27,7 +27,7 @@ from embedflow.io.workflow_file import write_workflow  # noqa: E402
 from embedflow.registry import Registry, default_registry  # noqa: E402
 
 from tests.dask_support import executor  # noqa: E402
-from tests.image_support import bad_and_odd_images  # noqa: E402
+from tests.image_support import bad_and_odd_images, photo  # noqa: E402
 from tests.text_support import text_workflow, write_csv  # noqa: E402
 
 WORDS = ("the cat sat on the mat", "stars and planets in space", "a goal in the last minute",
@@ -142,6 +142,28 @@ def test_images_embed_on_the_cluster_with_skipped_rows_numbered_as_locally(clien
     pd.testing.assert_frame_equal(gathered.meta, local["embeddings"].meta)
     np.testing.assert_allclose(gathered.vectors, local["embeddings"].vectors, rtol=1e-5, atol=1e-5)
     pd.testing.assert_frame_equal(remote["skipped"].gather().meta, local["skipped"].meta)
+
+
+def test_a_folder_of_images_is_listed_by_its_subfolders_on_both_workers(client: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "museum"
+    for number, (room, name) in enumerate([("", "entrance"), ("coins", "astronaut"), ("coins", "coffee"),
+                                           ("paintings", "chelsea"), ("sculpture", "rocket"), ("sculpture", "camera")]):
+        (folder / room).mkdir(parents=True, exist_ok=True)
+        photo(name if name != "entrance" else "astronaut", size=(64, 48)).save(folder / room / f"{number}-{name}.jpg")
+    (folder / "storage").mkdir()  # a room without pictures
+    workflow = Workflow(default_registry())
+    source = workflow.add_node("input", settings={"path": str(folder)})
+    embedder = workflow.add_node("image_embedding", settings={"use_cache": False})
+    workflow.connect(source.id, "data", embedder.id, "data")
+    local = Engine(workflow).run()
+    with distributed.get_task_stream(client) as stream:
+        remote = Engine(workflow, executor=executor(client, partition_bytes=10**9)).run()
+    assert len(remote[source.id].outputs["data"].parts) == 4  # the top-level run and each room with pictures
+    assert len(set(_reads(stream))) == 2  # listed and embedded on both workers
+    pd.testing.assert_frame_equal(remote[source.id].outputs["data"].gather().meta, local[source.id].outputs["data"].meta)
+    vectors = remote[embedder.id].outputs["embeddings"].gather()
+    pd.testing.assert_frame_equal(vectors.meta, local[embedder.id].outputs["embeddings"].meta)
+    np.testing.assert_allclose(vectors.vectors, local[embedder.id].outputs["embeddings"].vectors, rtol=1e-5, atol=1e-5)
 
 
 def _fail_on_row_13(ctx: Any) -> dict[str, Any]:
