@@ -117,3 +117,24 @@ def test_the_model_is_chosen_in_one_place_only(blocks):
         assert editor.picker.isVisibleTo(editor)
         shown = [line.text() for line in editor.findChildren(QLineEdit) if line.isVisibleTo(editor)]
         assert "glove-6b-50d" not in shown
+
+
+def test_an_editor_deleted_while_its_block_lives_stops_listening(blocks, qtbot):
+    """A settings form rebuilt or closed inside a live window must not be called after it is gone."""
+    from PyQt5 import sip
+
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.editors.form import SettingsForm
+
+    editors, workflow = blocks
+    context = editors["enc"].form.context
+    for widget in (SettingsForm(context), editor_factory("text_encoding")(context),
+                   editor_factory("text_embedding")(EditorContext(context.document, context.runs, "emb"))):
+        sip.delete(widget)  # the widgets are gone, the block's context is not
+    with qtbot.captureExceptions() as errors:
+        context.document.update_settings("enc", {"sequence_length": 48})
+        context.resultChanged.emit()
+        context.diagnosticsChanged.emit([])
+    assert not errors, errors[0][1]
+    assert editors["enc"].form.fields["sequence_length"].editor.value() == 48

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QKeyEvent, QKeySequence
@@ -78,7 +78,7 @@ class EditorDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
         context.titleChanged.connect(self._retitle)
-        context.diagnosticsChanged.connect(lambda _diagnostics: self._show_status())
+        context.diagnosticsChanged.connect(self._on_diagnostics_changed)  # bound: disconnected when this widget dies
         context.runs.nodeStateChanged.connect(self._state_changed)
         context.removed.connect(self.close)
         self._retitle(context.node.title)
@@ -91,6 +91,9 @@ class EditorDialog(QDialog):
     def _state_changed(self, node_id: str) -> None:
         if node_id == self.context.node_id:
             self._show_status()
+
+    def _on_diagnostics_changed(self, _diagnostics: list[Any]) -> None:
+        self._show_status()
 
     def _show_status(self) -> None:
         state = self.context.runs.state(self.context.node_id)

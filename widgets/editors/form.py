@@ -255,7 +255,7 @@ class SettingsForm(QWidget):
         outer.addWidget(self.problems)
         outer.addStretch(1)
         context.settingsChanged.connect(self.show_settings)
-        context.resultChanged.connect(lambda: self.show_settings(context.settings()))
+        context.resultChanged.connect(self._show_current_settings)  # a bound slot: disconnected when the form dies
         context.diagnosticsChanged.connect(self.show_diagnostics)
         self.show_settings(context.settings())
         self.show_diagnostics(context.diagnostics())
@@ -264,6 +264,9 @@ class SettingsForm(QWidget):
         """Show or hide one setting's row (label, field and help)."""
         for widget in self.rows[name]:
             widget.setVisible(visible)
+
+    def _show_current_settings(self) -> None:
+        self.show_settings(self.context.settings())
 
     def show_settings(self, settings: dict[str, Any]) -> None:
         """Display the block's current settings (after edits, undo or a run)."""

@@ -90,7 +90,7 @@ class ImageEmbeddingEditor(QWidget):
         self.form = SettingsForm(context)
         layout.addWidget(self.form, 1)
         layout.addWidget(self._skipped_box())
-        context.settingsChanged.connect(lambda _settings: self.refresh_models())
+        context.settingsChanged.connect(self._on_settings_changed)  # bound: disconnected when this widget dies
         context.resultChanged.connect(self.show_skipped)
         self.refresh_models()
         self.show_skipped()
@@ -119,6 +119,9 @@ class ImageEmbeddingEditor(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.download_status)
         return box
+
+    def _on_settings_changed(self, _settings: dict[str, Any]) -> None:
+        self.refresh_models()
 
     def refresh_models(self) -> None:
         """Show every catalogue model, its status, and which one the block uses."""

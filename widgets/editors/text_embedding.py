@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from embedflow.blocks.text_encoding import TYPE as ENCODING_TYPE
@@ -30,7 +32,7 @@ class TextEmbeddingEditor(QWidget):
         self.picker = LanguageModelPicker(context)
         layout.addWidget(self.picker, 1)
         layout.addWidget(SettingsForm(context, leave_out=("language_model",)))  # the picker above shows it
-        context.settingsChanged.connect(lambda _settings: self.refresh())
+        context.settingsChanged.connect(self._on_settings_changed)  # bound: disconnected when this widget dies
         context.resultChanged.connect(self.refresh)
         self.refresh()
 
@@ -42,6 +44,9 @@ class TextEmbeddingEditor(QWidget):
             return None
         value = upstream[0].settings.get("language_model")
         return value if isinstance(value, str) else None
+
+    def _on_settings_changed(self, _settings: dict[str, Any]) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Say which model the encoding used and whether this block matches it."""

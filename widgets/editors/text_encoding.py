@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import html
 from dataclasses import dataclass
 
@@ -134,8 +136,11 @@ class TextEncodingEditor(QWidget):
         inner = QVBoxLayout(box)
         inner.addWidget(self.text)
         layout.addWidget(box, 1)
-        context.settingsChanged.connect(lambda _settings: self.refresh())
+        context.settingsChanged.connect(self._on_settings_changed)  # bound: disconnected when this widget dies
         context.resultChanged.connect(self.refresh)
+        self.refresh()
+
+    def _on_settings_changed(self, _settings: dict[str, Any]) -> None:
         self.refresh()
 
     def refresh(self) -> None:

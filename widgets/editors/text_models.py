@@ -101,7 +101,10 @@ class LanguageModelPicker(QGroupBox):
         layout.addWidget(self.tree)
         layout.addLayout(row)
         layout.addWidget(self.status)
-        context.settingsChanged.connect(lambda _settings: self.refresh())
+        context.settingsChanged.connect(self._on_settings_changed)  # bound: disconnected when this widget dies
+        self.refresh()
+
+    def _on_settings_changed(self, _settings: dict[str, Any]) -> None:
         self.refresh()
 
     def refresh(self) -> None:
