@@ -2,7 +2,9 @@
 
 Each example is built with the engine's Workflow model, so it can only use real block types, ports
 and settings. Layout: blocks left to right 180 px apart on one row (a second row for a branch),
-a title note top left, a note above each step with an arrow down to its block.
+a title note top left, a note above each step with an arrow down to its block (or below it, with an arrow up to
+the block's summary: a block's title and summary take up to LABEL_DEPTH below its centre, and a note's arrow
+never crosses them).
 Only the settings an example changes are stored; every other setting keeps the block's default.
 """
 
@@ -27,6 +29,8 @@ BRANCH_ROW = 520.0
 ANALOGY_ROW = 800.0
 MINILM_ROW = 970.0
 NOTE_WIDTH = 165.0
+# How far below a block's centre its title (up to two lines) and run summary (up to three) reach.
+LABEL_DEPTH = 118.0
 
 
 class Example:
@@ -52,10 +56,10 @@ class Example:
         # A note grows to fit its text on the canvas: size it for ~16 characters a line (long words wrap early), so that
         # its bottom edge (and the arrow) stays clear of the block.
         height = 15.0 * (math.ceil(len(text) / 16) + 1)
-        top = y + 112 if below else y - 85 - height
+        top = y + LABEL_DEPTH + 28 if below else y - 85 - height
         self.workflow.add_annotation("text", (x - NOTE_WIDTH / 2, top, NOTE_WIDTH, height), text)
         if below:
-            self.workflow.add_annotation("arrow", (x, top - 4, x, y + 74))
+            self.workflow.add_annotation("arrow", (x, top - 4, x, y + LABEL_DEPTH))
         else:
             self.workflow.add_annotation("arrow", (x, top + height + 6, x, y - 38))
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PyQt5.QtWidgets import QFileDialog
+
 from embedflow.io.resources import resource
+
+
+def dialog_starts(monkeypatch) -> list[str]:
+    """Record where each save dialog starts; every dialog is answered with Cancel."""
+    starts: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda parent, caption, start, *rest: (starts.append(start), ("", ""))[1]))
+    return starts
 
 
 def test_messages_show_the_code_as_embedflow_validate_does(window, qtbot):
@@ -15,19 +25,24 @@ def test_messages_show_the_code_as_embedflow_validate_does(window, qtbot):
     assert window.messages.headerItem().text(4) == "Code"
 
 
-def test_saving_an_example_suggests_its_name_in_the_last_folder_used(window, tmp_path):
+def test_saving_an_example_suggests_its_name_in_the_last_folder_used(window, tmp_path, monkeypatch):
     window.document.add_node("t_numbers", (0.0, 0.0))
     window.choose_save_path = lambda: str(tmp_path / "mine.embedflow")
     window.save_action.trigger()
+    del window.choose_save_path  # from here on the real Save dialog
     assert window.open_example(resource("examples", "word-similarity.embedflow"))
-    assert window.save_suggestion(".embedflow") == tmp_path / "word-similarity.embedflow"
+    starts = dialog_starts(monkeypatch)
+    window.save_action.trigger()  # an example is protected: Save asks where
+    assert [Path(s) for s in starts] == [tmp_path / "word-similarity.embedflow"]
 
 
-def test_a_saved_workflow_suggests_its_own_file(window, tmp_path):
+def test_a_saved_workflow_suggests_its_own_file(window, tmp_path, monkeypatch):
     window.choose_save_path = lambda: str(tmp_path / "lesson.embedflow")
     window.document.add_node("t_numbers", (0.0, 0.0))
     window.save_action.trigger()
-    assert window.save_suggestion(".svg") == Path(tmp_path / "lesson.svg")
+    starts = dialog_starts(monkeypatch)
+    window.teaching.svg_action.trigger()
+    assert [Path(s) for s in starts] == [tmp_path / "lesson.svg"]
 
 
 def test_a_workflow_is_named_as_its_file_is_spelled(window, tmp_path):

@@ -15,11 +15,16 @@ def shown_rect(window) -> QRectF:
 
 
 def workflow_rect(window) -> QRectF:
-    """Every block with its title and summary."""
-    rect = QRectF()
-    for item in window.scene.nodes.values():
-        rect = rect.united(item.sceneBoundingRect()).united(item.title_item.sceneBoundingRect())
-    return rect
+    """Every block with its title and summary, and every note and arrow."""
+    return window.scene.items_rect()
+
+
+def open_at_actual_size(window, name: str) -> None:
+    """Open an example (it fits itself once shown), then zoom to 100 % as a user would."""
+    assert window.open_example(resource("examples", name))
+    QApplication.processEvents()  # the fit the opening queued
+    window.reset_zoom_action.trigger()
+    assert window.view.zoom == 1.0
 
 
 def present(window) -> None:
@@ -30,19 +35,22 @@ def present(window) -> None:
 
 def test_f5_never_crops_the_workflow(window):
     window.resize(1200, 860)
-    assert window.open_example(resource("examples", "documents-map.embedflow"))
-    window.reset_zoom_action.trigger()  # the user has zoomed to 100 %
+    open_at_actual_size(window, "documents-map.embedflow")
+    assert not shown_rect(window).contains(workflow_rect(window))  # at 100 % it does not fit
     try:
         present(window)
         assert window.teaching.presentation.active
-        assert shown_rect(window).contains(workflow_rect(window))
+        shown, workflow = shown_rect(window), workflow_rect(window)
+        assert shown.contains(workflow)
+        # Fitted to the viewport the larger fonts left, not merely shrunk: it spans one side of it.
+        assert max(workflow.width() / shown.width(), workflow.height() / shown.height()) > 0.9
     finally:
         window.teaching.presentation.set_active(False)
 
 
 def test_f5_draws_blocks_larger_when_there_is_room_and_fit_keeps_them_so(window):
     window.resize(1800, 1200)
-    assert window.open_example(resource("examples", "documents-map.embedflow"))
+    open_at_actual_size(window, "documents-map.embedflow")
     try:
         present(window)
         presented = window.view.zoom
