@@ -19,11 +19,11 @@ MARGIN = 24.0
 
 
 def content_rect(scene: QGraphicsScene) -> QRectF:
-    """What to export: every visible item, with a margin."""
+    """What to export: every visible item with its children (a block's title and summary), with a margin."""
     rect = QRectF()
     for item in scene.items():
         if item.isVisible() and item.parentItem() is None:
-            rect = rect.united(item.sceneBoundingRect())
+            rect = rect.united(item.sceneBoundingRect()).united(item.mapRectToScene(item.childrenBoundingRect()))
     return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
 
 

@@ -13,13 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QRect, QSize, Qt
-from PyQt5.QtGui import QKeyEvent, QShowEvent
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt
+from PyQt5.QtGui import QKeyEvent
 from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -227,16 +226,12 @@ def _text(value: Any, full: bool) -> str:
 
 
 class DataViewer(QWidget):
-    """A window showing one output of a block as a sortable, filterable table; Esc closes it.
-
-    Opened from the main window it sits over the canvas, never over the docks (Messages, Blocks).
-    """
+    """One output of a block as a sortable, filterable table; Esc closes the window it is in."""
 
     def __init__(self, value: Any, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
         self.setWindowTitle(title)
         self._value = value
-        self._placed = False
         self.model = TableModel(value, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -287,27 +282,6 @@ class DataViewer(QWidget):
             self.window().close()
             return
         super().keyPressEvent(event)
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        """The first time: move over the parent window's canvas area."""
-        super().showEvent(event)
-        if not self._placed:
-            self._placed = True
-            self._place_over_canvas()
-
-    def _place_over_canvas(self) -> None:
-        parent = self.parentWidget()
-        central = parent.centralWidget() if isinstance(parent, QMainWindow) else None
-        if central is None or not central.isVisible():
-            return
-        area = QRect(central.mapToGlobal(central.rect().topLeft()), central.size()).adjusted(12, 12, -12, -12)
-        if area.width() < 360 or area.height() < 240:
-            return
-        frame = self.frameGeometry().size() - self.size()  # title bar and borders
-        width = min(self.width(), area.width() - frame.width())
-        height = min(self.height(), area.height() - frame.height())
-        self.resize(width, height)
-        self.move(area.right() - width - frame.width(), area.top())
 
     def _fit_columns(self, sample: int = 50, widest: int = 420) -> None:
         """Size columns to their header and first rows (measuring every row would be slow on a million)."""

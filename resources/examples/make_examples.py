@@ -1,7 +1,8 @@
 """Writes the teaching example workflows in resources/examples/ (run `python resources/examples/make_examples.py`).
 
 Each example is built with the engine's Workflow model, so it can only use real block types, ports
-and settings. Layout: blocks left to right 180 px apart on one row (a second row for a branch),
+and settings. Layout: blocks left to right 220 px apart on one row (a second row for a branch; the gap
+between two blocks' summaries leaves room for a link down to the next row),
 a title note top left, a note above each step with an arrow down to its block (or below it, with an arrow up to
 the block's summary: a block's title and summary take up to LABEL_DEPTH below its centre, and a note's arrow
 never crosses them).
@@ -23,11 +24,12 @@ from embedflow.io.atomic import atomic_write
 from embedflow.io.workflow_file import dumps
 from embedflow.registry import default_registry
 
-STEP = 180.0
+STEP = 220.0
 ROW = 350.0
 BRANCH_ROW = 520.0
 ANALOGY_ROW = 800.0
 MINILM_ROW = 970.0
+WORD_ANALOGY_ROW = 850.0  # below the Word map's note, which sits in the same column
 NOTE_WIDTH = 165.0
 # How far below a block's centre its title (up to two lines) and run summary (up to three) reach.
 LABEL_DEPTH = 118.0
@@ -81,7 +83,9 @@ def word_similarity() -> Example:
     words = ex.block("input", 0, "Words", {"path": "../data/words.csv", "feature": "word", "format": "auto"})
     encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
     embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "glove-6b-50d", "pooling": "mean"})
-    near = ex.block("nearest_neighbours", 3, "Nearest Neighbours", {"k": 5, "metric": "cosine"})
+    # Column 3 stays empty, so the links from Text Embedding down to the map and the analogy answers go down
+    # through a clear column instead of through Nearest Neighbours' summary.
+    near = ex.block("nearest_neighbours", 4, "Nearest Neighbours", {"k": 5, "metric": "cosine"})
     plot = ex.block("scatter", 4, "Word map", {"projection": "tsne", "color": "group", "label": "word"},
                     row=BRANCH_ROW)
     ex.link(words, "data", encode, "data")
@@ -102,13 +106,13 @@ def word_similarity() -> Example:
         "word vectors; a second Nearest Neighbours looks for the closest of the 158 words. "
         "`embedflow models --evaluate glove-6b-50d` tries GloVe on 14,877 analogy questions.")
     analogies = ex.block("input", 0, "Analogies", {"path": "../data/analogies.csv", "feature": "analogy",
-                                                    "format": "auto"}, row=ANALOGY_ROW)
+                                                    "format": "auto"}, row=WORD_ANALOGY_ROW)
     analogy_encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"},
-                              row=ANALOGY_ROW)
+                              row=WORD_ANALOGY_ROW)
     arithmetic = ex.block("text_embedding", 2, "Word arithmetic",
-                          {"language_model": "glove-6b-50d", "pooling": "arithmetic"}, row=ANALOGY_ROW)
-    answers = ex.block("nearest_neighbours", 3, "Analogy answers",
-                       {"k": 3, "metric": "cosine", "exclude_query_words": True}, row=ANALOGY_ROW)
+                          {"language_model": "glove-6b-50d", "pooling": "arithmetic"}, row=WORD_ANALOGY_ROW)
+    answers = ex.block("nearest_neighbours", 4, "Analogy answers",
+                       {"k": 3, "metric": "cosine", "exclude_query_words": True}, row=WORD_ANALOGY_ROW)
     ex.link(analogies, "data", analogy_encode, "data")
     ex.link(analogy_encode, "encoded", arithmetic, "encoded")
     ex.link(embed, "embeddings", answers, "data")
@@ -281,12 +285,16 @@ def semantic_search() -> Example:
                  "sentence model all-minilm-l6-v2. In each output a match is right when query_row equals "
                  "neighbour_row.")
     data = {"path": "../data/questions_answers.csv", "format": "auto"}
-    answers = ex.block("input", 0, "Answers", {**data, "feature": "answer"})
-    questions = ex.block("input", 0, "Questions", {**data, "feature": "question"}, row=BRANCH_ROW)
     glove = {"language_model": "glove-6b-50d"}
     minilm = {"language_model": "all-minilm-l6-v2"}
     matches = {}
+    inputs = []
     for model, rows, title in ((glove, (ROW, BRANCH_ROW), "GloVe"), (minilm, (ANALOGY_ROW, MINILM_ROW), "MiniLM")):
+        # Each half reads the file itself: a link from the top half's Inputs down to the bottom half would run
+        # through the blocks' summaries on its way.
+        answers = ex.block("input", 0, "Answers", {**data, "feature": "answer"}, row=rows[0])
+        questions = ex.block("input", 0, "Questions", {**data, "feature": "question"}, row=rows[1])
+        inputs.append(answers)
         ends = []
         for source, row, what in ((answers, rows[0], "answers"), (questions, rows[1], "questions")):
             encode = ex.block("text_encoding", 1, f"Encode {what} ({title})", dict(model), row=row)
@@ -299,7 +307,7 @@ def semantic_search() -> Example:
         ex.link(ends[0], "embeddings", near, "data")
         ex.link(ends[1], "embeddings", near, "query")
         matches[title] = (near, ends[0])
-    ex.note(answers, "1. One file read twice: the answers are what we search, the questions what we ask.")
+    ex.note(inputs[0], "1. One file read twice: the answers are what we search, the questions what we ask.")
     ex.note(matches["GloVe"][1], "2. GloVe: each text is the mean of its word vectors, a bag of words.")
     ex.note(matches["GloVe"][0], "3. Open it: GloVe gets 3 of 16 right. Averages of common words look "
                                  "alike, so a few long answers win most questions.")

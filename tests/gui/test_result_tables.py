@@ -1,4 +1,4 @@
-"""Result tables as a user reads them: meaningful columns first, thumbnails of images, a filter, Esc, placement."""
+"""Result tables as a user reads them: meaningful columns first, thumbnails of images, a filter, Esc."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from embedflow_canvas.table_view import DataViewer
-from PyQt5.QtCore import QRect, Qt
+from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QPixmap
 
 from embedflow.blocks.nearest_neighbours import neighbours_table
@@ -82,16 +82,6 @@ def test_escape_closes_the_table(qtbot):
     viewer.table.setFocus()
     qtbot.keyClick(viewer.table, Qt.Key_Escape)
     assert not viewer.isVisible()
-
-
-def test_a_table_opened_from_the_window_leaves_the_messages_panel_and_blocks_free(window, qtbot):
-    viewer = DataViewer(word_neighbours(), "neighbours", window)
-    viewer.show()
-    qtbot.waitExposed(viewer)
-    for dock in (window.messages_dock, window.toolbox_dock):
-        docked = QRect(dock.mapToGlobal(dock.rect().topLeft()), dock.size())
-        assert not viewer.frameGeometry().intersects(docked), dock.windowTitle()
-    viewer.close()
 
 
 @pytest.fixture(scope="module")

@@ -265,3 +265,17 @@ def test_welcome_shows_three_columns_whole_titles_and_descriptions(window, teach
         needed = gallery.fontMetrics().boundingRect(0, 0, gallery.gridSize().width() - 8, 10_000,
                                                     Qt.TextWordWrap | Qt.AlignHCenter, item.text()).height()
         assert needed <= text_room, item.text()
+
+
+def test_export_of_a_workflow_without_notes_keeps_every_title_and_summary_whole(window, tmp_path):
+    from embedflow_canvas.export import export_png
+
+    window.autorun_action.setChecked(False)
+    node = window.document.add_node("nearest_neighbours", (0.0, 0.0))
+    item = window.scene.nodes[node]
+    item.set_run_state("done", summary="158 queries × 5 neighbours (cosine): 790 rows")
+    rect = content_rect(window.scene)
+    for label in (item.title_item, item.status_item):
+        assert rect.contains(label.sceneBoundingRect())
+    image = QImage(str(export_png(window.scene, tmp_path / "one.png")))
+    assert (image.width(), image.height()) == (round(rect.width() * 2), round(rect.height() * 2))

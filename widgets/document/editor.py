@@ -25,6 +25,7 @@ from ..editors.context import EditorContext
 from ..editors.dialog import EditorDialog
 from ..result_window import ResultWindow
 from ..run_controller import RunController
+from ..screen_fit import place_on_canvas
 from .document import CLIPBOARD_MIME, WorkflowDocument
 from .interactions import CanvasInteractions
 
@@ -162,10 +163,19 @@ class WorkflowEditor(QWidget):
             window.closed.connect(partial(self._forget, self.results, key))
             self.results[key] = window
             window.show_value(value, "")
+            place_on_canvas(window, self, self._opener(node_id))
         window.show()
         window.raise_()
         window.activateWindow()
         return window
+
+    def _opener(self, node_id: str) -> QWidget | None:
+        """The window a new result window goes beside: the block's settings window, else the last result."""
+        dialog = self.editors.get(node_id)
+        if dialog is not None and dialog.isVisible():
+            return dialog
+        shown = [window for window in self.results.values() if window.isVisible()]
+        return shown[-1] if shown else None
 
     @staticmethod
     def _forget(windows: dict, key: object, *_: object) -> None:
