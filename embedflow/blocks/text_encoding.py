@@ -245,8 +245,10 @@ def _encode_transformer(ctx: NodeContext, table: Table, column: str, texts: pa.A
                    f"{unknown_share:.1%} of the word pieces are [UNK], characters {model_id} has no piece for "
                    f"(emoji, rare symbols), in rows {row_list(unknown_rows)}.",
                    "Words are never unknown to a WordPiece tokenizer; only such characters are.")
-    ctx.summary = (f"{len(table):,} rows × {length} word pieces with {model_id}; {unknown_share:.1%} of pieces "
-                   f"unknown; {len(truncated_rows):,} rows cut; {len(empty_rows):,} rows without text")
+    ctx.summary = "; ".join([
+        f"{len(table):,} {'row' if len(table) == 1 else 'rows'} × {length} word pieces with {model_id}",
+        *([f"{unknown_share:.1%} of pieces unknown"] if unknown_share else []),
+        *row_counts(((len(truncated_rows), "cut"), (len(empty_rows), "without text")))])
     return EncodedText(
         ids=ids, lengths=lengths, language_model=model_id, table=table, pad_id=0, attention_mask=mask,
         provenance={"model": model_id, "model_key": model_id, "kind": str(ModelKind.TRANSFORMER), "column": column,

@@ -118,6 +118,11 @@ def test_bad_rows_are_reported_by_row_and_the_run_goes_on(tmp_path: Path) -> Non
     assert "rows 5" in messages["text-truncated"]
     assert "rows 4" in messages["unknown-pieces"] and "[UNK]" in messages["unknown-pieces"]
     assert results[encoder].outputs["encoded"].lengths[6] > 2  # CJK characters are pieces of their own
+    summary = results[encoder].summary
+    assert summary.startswith("7 rows × 64 word pieces with all-minilm-l6-v2; ") and "% of pieces unknown" in summary
+    assert summary.endswith("; 1 row cut; 3 rows without text")
+    clean = run_all(minilm_workflow(tmp_path, ["A cat sat on the mat."])[0])[encoder].summary
+    assert clean == "1 row × 64 word pieces with all-minilm-l6-v2"  # nothing to report is not reported
     output = results[embedder].outputs["embeddings"]
     assert output.meta["id"].tolist() == [0, 4, 5, 6]
     assert "rows 1, 2, 3" in next(m.message for m in results[embedder].messages
