@@ -45,14 +45,20 @@ class EmbeddingCache:
         self._db: sqlite3.Connection | None = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            db = self._connect()
-            db.execute("SELECT count(*) FROM vectors").fetchone()
-            return db
-        except sqlite3.OperationalError:
-            raise  # locked, read-only or unreachable: not a reason to delete anything
-        except sqlite3.DatabaseError:
-            return self._rebuild()
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                db = self._connect()
+                db.execute("SELECT count(*) FROM vectors").fetchone()
+                return db
+            except sqlite3.OperationalError as exc:
+                # Switching a new store to WAL does not wait for another connection creating it at the
+                # same moment (two branches' first run): try again until the busy timeout, then give up.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise  # read-only, unreachable, or locked for long: not a reason to delete anything
+                time.sleep(0.05)
+            except sqlite3.DatabaseError:
+                return self._rebuild()
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -72,3 +72,31 @@ def test_an_unopenable_store_is_an_error_the_block_can_catch(tmp_path: Path) -> 
     (tmp_path / "c.sqlite").mkdir()  # a folder where the file should be
     with pytest.raises(sqlite3.OperationalError):
         EmbeddingCache(tmp_path / "c.sqlite")
+
+
+def test_blocks_opening_a_new_cache_at_once_all_get_it(tmp_path):
+    """Two Image Embedding branches run side by side: the first run of a fresh cache is not 'locked' for one."""
+    import threading
+
+    from embedflow.images.embedding_cache import EmbeddingCache
+
+    for attempt in range(15):
+        path = tmp_path / f"try-{attempt}" / "images.sqlite"
+        start = threading.Barrier(6)
+        opened: list[object] = []
+        failures: list[BaseException] = []
+
+        def open_cache() -> None:
+            start.wait()
+            try:
+                opened.append(EmbeddingCache(path))
+            except Exception as exc:  # noqa: BLE001 - the test reports what went wrong
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_cache) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures, failures[0]
+        assert len(opened) == 6
