@@ -26,6 +26,7 @@ from ..analysis.clustering import (
     METHODS,
     METRICS,
     NOISE,
+    SKIPPED,
     ClusterModel,
     ClusterResult,
     UsableRows,
@@ -227,11 +228,6 @@ def _category_counts(part: Table, labels: np.ndarray) -> pd.Series:
     return category_counts(labels, column.mask(column == ""))
 
 
-def _sizes(labels: np.ndarray) -> dict[int, int]:
-    ids, counts = np.unique(labels, return_counts=True)
-    return dict(zip(ids.tolist(), counts.tolist()))
-
-
 def _add(*values: Any) -> Any:
     return reduce(lambda a, b: a + b, values)
 
@@ -240,12 +236,14 @@ def _add_series(*values: pd.Series) -> pd.Series:
     return reduce(lambda a, b: a.add(b, fill_value=0), values)
 
 
-def _add_sizes(*values: dict[int, int]) -> dict[int, int]:
-    total: dict[int, int] = {}
-    for value in values:
-        for c, n in value.items():
-            total[c] = total.get(c, 0) + n
-    return total
+def _sizes(result: ClusterResult) -> dict[int, int]:
+    """Rows per cluster id present in the labels (noise and skipped rows included), from the result's counts."""
+    sizes = {c: int(result.sizes[c]) for c in range(result.k)}
+    if result.noise:
+        sizes[NOISE] = int(result.noise)
+    if len(result.skipped):
+        sizes[SKIPPED] = len(result.skipped)
+    return sizes
 
 
 def _values(part: Table, column: str, rows: np.ndarray) -> list[Any]:
@@ -351,8 +349,7 @@ def _names_on_cluster(cluster: Cluster, parts: list[Any], first: np.ndarray, lab
     """The cluster names from counts added up on the workers, the feature values of the central rows, and
     what was brought here for them (for the note)."""
     feature = head.feature if head.feature in head.meta.columns else None
-    sizes = cluster.gather([cluster.submit(_add_sizes, *[cluster.submit(_sizes, part_labels)
-                                                         for part_labels in labels])])[0]
+    sizes = _sizes(result)
     if feature is None:
         return {int(c): f"cluster {c}" for c in sizes}, {}, "no words (the input has no feature column)"
     central_rows = np.sort(np.concatenate([rows for rows in result.central.values()])) if result.central else \
