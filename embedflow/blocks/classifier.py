@@ -25,7 +25,7 @@ from ..analysis.classification import (
     untested_note,
 )
 from ..analysis.spaces import space_mismatch, table_space, upstream_space
-from ..core.cluster import Cluster
+from ..core.cluster import Cluster, part_starts
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -237,10 +237,6 @@ def _vectors_of(part: Table) -> np.ndarray:
     return part.vectors
 
 
-def _cross_validated_part(part: Table, predictions: pd.DataFrame) -> Table:
-    return cross_validated_rows(part, predictions)
-
-
 def _predict_part(classifier: Classifier, part: Table) -> tuple[Table, np.ndarray]:
     predicted = classifier.predict(_vectors_of(part))
     return predicted_rows(part, predicted), predicted.skipped
@@ -264,7 +260,7 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     data_parts = cluster.parts("data") or [cluster.share(data)]
     test_parts = cluster.parts("test")
     data_heads = cluster.gather([cluster.submit(_head, part) for part in data_parts], "parts checked")
-    first = np.concatenate([[0], np.cumsum([rows for rows, _ in data_heads])]).astype(np.int64)
+    first = part_starts(rows for rows, _ in data_heads)
     head = data_heads[0][1]
     _vectors(ctx, head, "data")
     problem = label_problem(head, label)
@@ -310,7 +306,7 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
         for n, part in enumerate(data_parts):
             inside = (rows >= first[n]) & (rows < first[n + 1])
             part_predictions = result.predictions[inside].set_axis(rows[inside] - first[n])
-            handles.append(cluster.submit(_cross_validated_part, part, part_predictions))
+            handles.append(cluster.submit(cross_validated_rows, part, part_predictions))
         return {"predictions": cluster.output(handles), **_score_tables(result, model)}
     if test_parts is None:
         assert test is not None
@@ -321,7 +317,7 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
         shared = cluster.share(classifier)
         outcomes = [cluster.submit(_predict_part, shared, part) for part in test_parts]
         test_rows = cluster.rows("test")
-        test_first = np.concatenate([[0], np.cumsum(test_rows)]).astype(np.int64)
+        test_first = part_starts(test_rows)
         skipped = np.concatenate([s + test_first[n] for n, s in enumerate(cluster.gather(
             [cluster.submit(_skipped, o) for o in outcomes], "partitions predicted"))])
         outputs = cluster.output([cluster.submit(_table, o) for o in outcomes])

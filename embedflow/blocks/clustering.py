@@ -36,7 +36,7 @@ from ..analysis.clustering import (
     usable_rows,
 )
 from ..analysis.projection import sample_rows
-from ..core.cluster import Cluster
+from ..core.cluster import Cluster, part_starts
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -277,7 +277,7 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     head = facts[0].head
     if head.vectors is None:
         raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors", HINTS["no-vectors"])
-    first = np.concatenate([[0], np.cumsum([f.rows for f in facts])]).astype(np.int64)
+    first = part_starts(f.rows for f in facts)
     total = int(first[-1])
     try:
         usable = usable_rows(np.concatenate([f.bad + first[n] for n, f in enumerate(facts)]),
@@ -327,7 +327,7 @@ def _assign_every_row(cluster: Cluster, parts: list[Any], first: np.ndarray, res
     """Every row assigned to the sample's clusters on its worker, then the clusters numbered by their size
     over every row (as locally); the result counts every row, and its central rows are numbered in the table."""
     model = cluster.share(result.model)
-    offsets = np.concatenate([[0], np.cumsum([len(rows) for rows in local])])
+    offsets = part_starts(len(rows) for rows in local)
     assigned = [cluster.submit(_assign, model, part, rows, result.labels[offsets[n]:offsets[n + 1]])
                 for n, (part, rows) in enumerate(zip(parts, local))]
     counts = cluster.gather([cluster.submit(_label_counts, labels, result.k, int(first[n]))

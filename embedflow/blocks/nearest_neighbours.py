@@ -26,7 +26,7 @@ from ..analysis.neighbours import METRICS, Neighbours, invalid_rows, merge, sear
 from ..analysis.projection import row_list
 from ..analysis.query_words import feature_texts, most_words, without_query_words
 from ..analysis.spaces import space_mismatch, table_space, upstream_space
-from ..core.cluster import Cluster
+from ..core.cluster import Cluster, part_starts
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -410,8 +410,8 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     data_facts = cluster.gather([cluster.submit(_part_facts, part) for part in data_parts], "parts checked")
     query_facts = data_facts if self_query else cluster.gather([cluster.submit(_part_facts, part)
                                                                  for part in query_parts], "query parts checked")
-    data_first = np.concatenate([[0], np.cumsum([f.rows for f in data_facts])]).astype(int)
-    query_first = np.concatenate([[0], np.cumsum([f.rows for f in query_facts])]).astype(int)
+    data_first = part_starts(f.rows for f in data_facts)
+    query_first = part_starts(f.rows for f in query_facts)
     for name, facts in (("data", data_facts), ("query", query_facts)):
         if any(f.dims is None for f in facts):
             raise NodeError(f"{ctx.title}: its {name} input has no vectors.", "no-vectors",

@@ -9,7 +9,9 @@ the values here. Functions given to `submit` must be importable module-level fun
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import numpy as np
 
 
 class Cluster(Protocol):
@@ -35,6 +37,11 @@ class Cluster(Protocol):
 
     def output(self, handles: Sequence[Any]) -> Any:
         """An output value whose parts are the Tables the handles hold, in order (they stay on the workers)."""
+
+
+def part_starts(rows: Iterable[int]) -> np.ndarray:
+    """The row number in the whole table where each part starts, and the total last: [0, n0, n0 + n1, …]."""
+    return np.concatenate([[0], np.cumsum(list(rows), dtype=np.int64)]).astype(np.int64)
 
 
 # on_cluster(context, cluster) -> the outputs, or None to have the inputs joined and `run` called here.

@@ -27,7 +27,7 @@ from ...analysis.projection import (
     row_list,
     sample_rows,
 )
-from ...core.cluster import Cluster
+from ...core.cluster import Cluster, part_starts
 from ...core.context import NodeContext
 from ...core.errors import NodeError
 from ...core.table import Table
@@ -122,7 +122,7 @@ def project_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | N
     if not all(f.has_vectors for f in facts):
         raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors",
                         "Link the output of an embedding block (Text Embedding or Image Embedding).")
-    first = np.concatenate([[0], np.cumsum([f.rows for f in facts])]).astype(np.int64)
+    first = part_starts(f.rows for f in facts)
     total = int(first[-1])
     if total == 0:
         raise NodeError(f"{ctx.title}: its input has no rows to plot.", "too-few-rows")
