@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "embedflow.blocks.scatter.block",
     "embedflow.blocks.clustering",
     "embedflow.blocks.classifier",
+    "embedflow.blocks.group",
 )
 
 

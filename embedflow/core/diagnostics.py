@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
 
 from .paths import resolve_path
-from .specs import NodeSpec, OutputDescription, SpecSource
+from .specs import NodeSpec, OutputDescription, SpecSource, node_spec
 from .workflow import Link, Node, Workflow
 
 
@@ -77,7 +77,7 @@ class ValidationContext:
 
     def spec(self, node: Node) -> NodeSpec | None:
         """The NodeSpec of a node (None for unknown types)."""
-        return self.specs.get(node.type)
+        return node_spec(self.specs, node.type, node.settings)
 
     def settings(self, node: Node) -> dict[str, Any]:
         """A node's effective settings (defaults overlaid with what is stored).

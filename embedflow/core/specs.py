@@ -162,6 +162,8 @@ class RowWise:
 # describes what feeds one of the block's own inputs, so pass-through blocks can forward it.
 DescribeFunction = Callable[[Mapping[str, Any], str, Callable[[str], "OutputDescription | None"]],
                             "OutputDescription | None"]
+# instance(settings, specs) -> the spec of one node whose ports depend on its settings (a group's exposed ports).
+InstanceFunction = Callable[[Mapping[str, Any], "SpecSource"], "NodeSpec"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class NodeSpec:
     threads importing a package such as scikit-learn for the first time at once can see it half-made.
     on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
     (core/cluster.py); returns None to have them joined on this computer instead.
+    instance: for a block whose ports depend on its settings (a group), the spec of one node of it.
     """
 
     type: str
@@ -201,6 +204,7 @@ class NodeSpec:
     row_wise: RowWise | None = None
     preload: tuple[str, ...] = ()
     on_cluster: ClusterRunFunction | None = None
+    instance: InstanceFunction | None = None
     help_page: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -244,6 +248,12 @@ class SpecSource(Protocol):
 
     def get(self, type_name: str) -> NodeSpec | None:
         """The spec of a block type, or None for an unknown type."""
+
+
+def node_spec(specs: SpecSource, type_name: str, settings: Mapping[str, Any]) -> NodeSpec | None:
+    """The spec of one node: its type's, or its own for a block whose ports depend on its settings (a group)."""
+    spec = specs.get(type_name)
+    return spec.instance(settings, specs) if spec is not None and spec.instance is not None else spec
 
 
 CATEGORIES = ("Data", "Text", "Image", "Analysis", "Visualise")
