@@ -13,7 +13,7 @@ from ..groups import GROUP, instance_spec
 def run(ctx: NodeContext) -> Mapping[str, Any]:
     """Never called by the engine, which runs a group's blocks one by one; a caller that skips flattening is told."""
     raise NodeError(f"The group “{ctx.title}” runs through its inner blocks: run it with the engine "
-                    "(embedflow.api.run_workflow), which flattens groups.", code="group-not-flattened")
+                    "(embedflow.api.run_workflow), which flattens groups.", "group-not-flattened")
 
 
 SPEC = NodeSpec(
