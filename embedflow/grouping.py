@@ -1,0 +1,142 @@
+"""Folding blocks into a group and unfolding it again: edits of a Workflow made through its own methods."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .core.errors import EmbedflowError
+from .core.workflow import Link, Node, Workflow
+from .groups import GROUP, exposed
+
+
+@dataclass
+class Crossing:
+    """An outer link that met the group's border: its outer end, and the group port it now uses."""
+
+    link_id: str
+    outer: tuple[str, str]
+    port: str
+
+
+@dataclass
+class Grouped:
+    """What `group_nodes` did: the group node and the links that crossed its border, by group port."""
+
+    group: Node
+    into: list[Crossing] = field(default_factory=list)
+    out_of: list[Crossing] = field(default_factory=list)
+
+
+def node_entry(node: Node) -> dict[str, Any]:
+    """A node as a group (and a file) holds it."""
+    return {"id": node.id, "type": node.type, "title": node.title, "position": list(node.position),
+            "settings": copy.deepcopy(node.settings), "node_version": node.node_version}
+
+
+def link_entry(link: Link) -> dict[str, Any]:
+    """A link as a group (and a file) holds it."""
+    return {"id": link.id, "source": link.source, "source_port": link.source_port,
+            "target": link.target, "target_port": link.target_port}
+
+
+def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group",
+                group_id: str | None = None) -> Grouped:
+    """Fold the nodes into one group whose ports are the links that crossed the selection's border.
+
+    Exposed ports are named after the inner ports (`data`, then `data_2` when two share a name);
+    several outer links from one inner output share one exposed output.
+    """
+    chosen = [node_id for node_id in dict.fromkeys(node_ids)]
+    missing = [node_id for node_id in chosen if node_id not in workflow.nodes]
+    if not chosen or missing:
+        raise EmbedflowError(f"cannot group: no node {', '.join(missing)}" if missing else "cannot group nothing")
+    inside = set(chosen)
+    links = list(workflow.links.values())
+    inner_links = [link for link in links if link.source in inside and link.target in inside]
+    into = [link for link in links if link.target in inside and link.source not in inside]
+    out_of = [link for link in links if link.source in inside and link.target not in inside]
+    names: set[str] = set()
+    inputs, outputs, result_into, result_out = [], [], [], []
+    for link in into:
+        name = _fresh(link.target_port, names)
+        inputs.append({"name": name, "node": link.target, "port": link.target_port})
+        result_into.append(Crossing(link.id, (link.source, link.source_port), name))
+    by_output: dict[tuple[str, str], str] = {}
+    for link in out_of:
+        key = (link.source, link.source_port)
+        if key not in by_output:
+            by_output[key] = _fresh(link.source_port, names)
+            outputs.append({"name": by_output[key], "node": link.source, "port": link.source_port})
+        result_out.append(Crossing(link.id, (link.target, link.target_port), by_output[key]))
+    nodes = [workflow.nodes[node_id] for node_id in chosen]
+    x = sum(node.position[0] for node in nodes) / len(nodes)
+    y = sum(node.position[1] for node in nodes) / len(nodes)
+    settings = {"nodes": [node_entry(node) for node in nodes], "links": [link_entry(link) for link in inner_links],
+                "annotations": [], "inputs": inputs, "outputs": outputs, "settings_exposed": []}
+    for node_id in chosen:
+        workflow.remove_node(node_id)
+    group = workflow.add_node(GROUP, (x, y), settings, title, group_id or workflow.new_id("g"))
+    for crossing in result_into:
+        workflow.connect(crossing.outer[0], crossing.outer[1], group.id, crossing.port, crossing.link_id)
+    for crossing in result_out:
+        workflow.connect(group.id, crossing.port, crossing.outer[0], crossing.outer[1], crossing.link_id)
+    return Grouped(group, result_into, result_out)
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}_{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _node_entry_ok(item: Any) -> bool:
+    return (isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("type"), str)
+            and isinstance(item.get("settings", {}), dict))
+
+
+def _link_entry_ok(item: Any, node_ids: set[str]) -> bool:
+    return isinstance(item, dict) and item.get("source") in node_ids and item.get("target") in node_ids and all(
+        isinstance(item.get(key), str) for key in ("source_port", "target_port"))
+
+
+def ungroup(workflow: Workflow, group_id: str) -> list[str]:
+    """Put a group's blocks back in the workflow where they were, linked as the group was; their ids.
+
+    An inner id that is taken outside gets a fresh one. Raises EmbedflowError when the group is not valid.
+    """
+    group = workflow.nodes.get(group_id)
+    if group is None or group.type != GROUP:
+        raise EmbedflowError(f"{group_id!r} is not a group")
+    settings = group.settings
+    entries = settings.get("nodes")
+    inner_links = settings.get("links")
+    inputs, input_problems = exposed(settings, "inputs")
+    outputs, output_problems = exposed(settings, "outputs")
+    if (not isinstance(entries, list) or not isinstance(inner_links, list) or input_problems or output_problems
+            or not all(_node_entry_ok(item) for item in entries)
+            or not all(_link_entry_ok(item, {entry["id"] for entry in entries}) for item in inner_links)
+            or not {e.node for e in inputs + outputs} <= {entry["id"] for entry in entries}):
+        raise EmbedflowError(f"the group “{group.title}” is not a valid sub-workflow; open it and fix it first")
+    outer_in = [(link, next(e for e in inputs if e.name == link.target_port))
+                for link in workflow.links_into(group_id) if any(e.name == link.target_port for e in inputs)]
+    outer_out = [(link, next(e for e in outputs if e.name == link.source_port))
+                 for link in workflow.links_from(group_id) if any(e.name == link.source_port for e in outputs)]
+    workflow.remove_node(group_id)
+    ids: dict[str, str] = {}
+    for item in entries:
+        wanted = item["id"] if item["id"] not in workflow.nodes else None
+        node = workflow.add_node(item["type"], tuple(item.get("position", (0, 0))), copy.deepcopy(item.get("settings", {})),
+                                 item.get("title"), wanted, item.get("node_version"))
+        ids[item["id"]] = node.id
+    for link, entry in outer_in:  # the outer links keep their ids; an inner link whose id they use gets a new one
+        workflow.connect(link.source, link.source_port, ids[entry.node], entry.port, link.id)
+    for link, entry in outer_out:
+        workflow.connect(ids[entry.node], entry.port, link.target, link.target_port, link.id)
+    for item in inner_links:
+        link_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.links else None
+        workflow.connect(ids[item["source"]], item["source_port"], ids[item["target"]], item["target_port"], link_id)
+    return list(ids.values())

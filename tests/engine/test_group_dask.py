@@ -1,0 +1,31 @@
+"""A workflow with a group runs on a real two-worker Dask cluster as it runs locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")
+
+from embedflow.core.context import NodeState  # noqa: E402
+from embedflow.engine import Engine  # noqa: E402
+from embedflow.engine.partitions import Partitioned  # noqa: E402
+from embedflow.grouping import group_nodes  # noqa: E402
+from tests.dask_support import executor  # noqa: E402
+from tests.text_support import text_workflow, write_csv  # noqa: E402
+
+
+def test_a_grouped_text_embedding_on_the_cluster_equals_the_local_run(client: Any, tmp_path: Path) -> None:
+    texts = [f"the cat sat on the mat {i}" if i % 2 else f"stars and planets {i}" for i in range(60)]
+    workflow, _, encoder, embedder = text_workflow(write_csv(tmp_path, texts))
+    group_nodes(workflow, [encoder, embedder], "Embed words", "g1")
+    local = Engine(workflow).run()
+    remote = Engine(workflow, executor=executor(client)).run()
+    assert all(result.state == NodeState.DONE for result in remote.values()), remote
+    embeddings = remote["g1"].outputs["embeddings"]
+    assert isinstance(embeddings, Partitioned) and len(embeddings.parts) > 1
+    assert np.array_equal(embeddings.gather().vectors, local["g1"].outputs["embeddings"].vectors)
+    assert set(remote) == set(local) == {"n1", f"g1/{encoder}", f"g1/{embedder}", "g1"}
