@@ -103,17 +103,13 @@ def _link_entry_ok(item: Any, node_ids: set[str]) -> bool:
         isinstance(item.get(key), str) for key in ("source_port", "target_port"))
 
 
-def ungroup(workflow: Workflow, group_id: str) -> list[str]:
-    """Put a group's blocks back in the workflow where they were, linked as the group was; their ids.
-
-    An inner id that is taken outside gets a fresh one. Raises EmbedflowError when the group is not valid.
-    """
+def check_ungroup(workflow: Workflow, group_id: str) -> None:
+    """Raise EmbedflowError when `group_id` is not a group whose blocks can be put back."""
     group = workflow.nodes.get(group_id)
     if group is None or group.type != GROUP:
         raise EmbedflowError(f"{group_id!r} is not a group")
     settings = group.settings
-    entries = settings.get("nodes")
-    inner_links = settings.get("links")
+    entries, inner_links = settings.get("nodes"), settings.get("links")
     inputs, input_problems = exposed(settings, "inputs")
     outputs, output_problems = exposed(settings, "outputs")
     if (not isinstance(entries, list) or not isinstance(inner_links, list) or input_problems or output_problems
@@ -121,22 +117,42 @@ def ungroup(workflow: Workflow, group_id: str) -> list[str]:
             or not all(_link_entry_ok(item, {entry["id"] for entry in entries}) for item in inner_links)
             or not {e.node for e in inputs + outputs} <= {entry["id"] for entry in entries}):
         raise EmbedflowError(f"the group “{group.title}” is not a valid sub-workflow; open it and fix it first")
+
+
+def ungroup(workflow: Workflow, group_id: str) -> list[str]:
+    """Put a group's blocks back in the workflow where they were, linked as the group was; their ids.
+
+    An inner id that is taken outside gets a fresh one. Raises EmbedflowError when the group is not valid.
+    """
+    check_ungroup(workflow, group_id)
+    settings = workflow.nodes[group_id].settings
+    inputs, outputs = exposed(settings, "inputs")[0], exposed(settings, "outputs")[0]
     outer_in = [(link, next(e for e in inputs if e.name == link.target_port))
                 for link in workflow.links_into(group_id) if any(e.name == link.target_port for e in inputs)]
     outer_out = [(link, next(e for e in outputs if e.name == link.source_port))
                  for link in workflow.links_from(group_id) if any(e.name == link.source_port for e in outputs)]
     workflow.remove_node(group_id)
     ids: dict[str, str] = {}
-    for item in entries:
+    for item in settings["nodes"]:
         wanted = item["id"] if item["id"] not in workflow.nodes else None
-        node = workflow.add_node(item["type"], tuple(item.get("position", (0, 0))), copy.deepcopy(item.get("settings", {})),
-                                 item.get("title"), wanted, item.get("node_version"))
+        position = item.get("position")
+        if not (isinstance(position, list) and len(position) == 2
+                and all(type(v) in (int, float) and abs(v) <= 1e9 for v in position)):
+            position = [0.0, 0.0]
+        title, version = item.get("title"), item.get("node_version")
+        node = workflow.add_node(item["type"], (position[0], position[1]), copy.deepcopy(item.get("settings", {})),
+                                 title if isinstance(title, str) else None, wanted,
+                                 version if type(version) is int and version >= 1 else None)
         ids[item["id"]] = node.id
     for link, entry in outer_in:  # the outer links keep their ids; an inner link whose id they use gets a new one
         workflow.connect(link.source, link.source_port, ids[entry.node], entry.port, link.id)
     for link, entry in outer_out:
         workflow.connect(ids[entry.node], entry.port, link.target, link.target_port, link.id)
-    for item in inner_links:
+    for item in settings["links"]:
         link_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.links else None
-        workflow.connect(ids[item["source"]], item["source_port"], ids[item["target"]], item["target_port"], link_id)
+        try:
+            workflow.connect(ids[item["source"]], item["source_port"], ids[item["target"]], item["target_port"],
+                             link_id)
+        except EmbedflowError:  # a link the validator reported inside the group (a port that does not exist)
+            continue
     return list(ids.values())

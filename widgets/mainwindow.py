@@ -31,6 +31,7 @@ from .addons_dialog import AddOnsDialog
 from .autosave import INTERVAL_MS, Autosaver, Recovery
 from .document.document import absolute_settings
 from .document.editor import WorkflowEditor
+from .group_actions import add_group_actions
 from .messages import MessagesView
 from .run_on import add_run_on
 from .teaching import Teaching
@@ -217,6 +218,8 @@ class MainWindow(QMainWindow):
                          self.delete_action, self.select_all_action, self.rename_action])
         edit.addSeparator()
         edit.addActions([self.note_action, self.arrow_action])
+        edit.addSeparator()
+        self.group_actions = add_group_actions(self, edit)
         view = bar.addMenu("&View")
         view.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.reset_zoom_action,
                          self.snap_action])

@@ -24,6 +24,8 @@ from .user_dirs import config_dir
 from .workflow_file import MAX_FILE_BYTES, SUFFIX, dumps, loads
 
 FOLDER = "blocks"
+# How the canvas names a library block where it names block types (a toolbox drag): this, then the file's path.
+USER_BLOCK = "user-block:"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from PyQt5.QtWidgets import (
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.ports import PortType
-from embedflow.core.specs import Port
+from embedflow.core.specs import NodeSpec, Port
 from embedflow.registry import default_registry
 
 from .. import style
@@ -179,11 +179,12 @@ class TitleItem(QGraphicsTextItem):
 class NodeItem(QGraphicsObject):
     """A block: its position is the centre of the circle; ports sit on the circle's left and right."""
 
-    def __init__(self, node_id: str, type_name: str, title: str) -> None:
+    def __init__(self, node_id: str, type_name: str, title: str, spec: NodeSpec | None = None) -> None:
+        """spec: the node's own (a group's, with its exposed ports); by default its type's."""
         super().__init__()
         self.node_id = node_id
         self.type_name = type_name
-        self.spec = default_registry().get(type_name)
+        self.spec = spec if spec is not None else default_registry().get(type_name)
         self.links: set[LinkItem] = set()
         self.on_rename: Callable[[str, str], None] | None = None
         self.on_moved: Callable[[NodeItem], None] | None = None

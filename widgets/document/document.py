@@ -12,10 +12,11 @@ from PyQt5.QtWidgets import QUndoStack
 
 from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
+from embedflow.grouping import check_ungroup
 from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
 
-from . import commands
+from . import commands, group_commands
 
 CLIPBOARD_MIME = "application/x-embedflow-workflow"
 
@@ -170,6 +171,22 @@ class WorkflowDocument(QObject):
         changes = {k: v for k, v in changes.items() if k not in stored or stored[k] != v}
         if changes:
             self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes))
+
+    def group(self, node_ids: Iterable[str], title: str = "Group") -> str | None:
+        """Fold blocks into one group (one undo step); its id, or None when no block is given."""
+        chosen = [node_id for node_id in node_ids if node_id in self.workflow.nodes]
+        if not chosen:
+            return None
+        command = group_commands.GroupNodes(self.workflow, chosen, title)
+        self.undo_stack.push(command)
+        return command.group_id
+
+    def ungroup(self, group_id: str) -> list[str]:
+        """Put a group's blocks back (one undo step); their ids. Raises EmbedflowError for a broken group."""
+        check_ungroup(self.workflow, group_id)  # a broken group is refused before the history changes
+        command = group_commands.UngroupNode(self.workflow, group_id)
+        self.undo_stack.push(command)
+        return command.added
 
     def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
         """Add a text note or an arrow; returns its id."""

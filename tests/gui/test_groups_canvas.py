@@ -1,0 +1,143 @@
+"""Groups on the canvas: group and ungroup a selection (undoable), open a group, edit and run inside, reuse it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtTest import QTest
+
+from embedflow.io.user_blocks import USER_BLOCK, library_folder
+from embedflow.io.workflow_file import dumps
+from embedflow_canvas.toolbox import MY_BLOCKS
+from tests.group_support import chain
+
+
+def show_chain(window) -> str:
+    """Numbers → Scale → Needs embeddings on the canvas; the file text of it."""
+    window.editor.set_workflow(chain(), None)
+    window.revalidate()
+    return dumps(window.document.workflow)
+
+
+def same_content(text: str, other: str) -> bool:
+    """The same nodes (positions, settings) and links with the same ids, in any order."""
+    def content(document: str) -> tuple:
+        data = json.loads(document)
+        return (sorted(json.dumps(node, sort_keys=True) for node in data["nodes"]),
+                sorted(json.dumps(link, sort_keys=True) for link in data["links"]))
+    return content(text) == content(other)
+
+
+def press(window, keys: str) -> None:
+    """Press Ctrl+G or Ctrl+Shift+G on the canvas."""
+    modifiers = Qt.ControlModifier | (Qt.ShiftModifier if "Shift" in keys else Qt.NoModifier)
+    QTest.keyClick(window.view, Qt.Key_G, modifiers)
+
+
+def test_ctrl_g_folds_the_selection_into_a_group_whose_ports_are_the_crossing_links(window) -> None:
+    before = show_chain(window)
+    window.scene.select_only(["n2"])
+    press(window, "Ctrl+G")
+    workflow = window.document.workflow
+    [group_id] = [nid for nid, node in workflow.nodes.items() if node.type == "group"]
+    assert set(workflow.nodes) == {"n1", group_id, "n3"}
+    item = window.scene.nodes[group_id]
+    assert list(item.inputs) == ["data"] and list(item.outputs) == ["embeddings"]
+    assert {(l.source, l.target) for l in workflow.links.values()} == {("n1", group_id), (group_id, "n3")}
+    assert window.scene.selected_node_ids() == [group_id]
+    window.document.undo_stack.undo()
+    assert dumps(workflow) == before
+    window.document.undo_stack.redo()
+    assert group_id in workflow.nodes
+
+
+def test_ctrl_shift_g_puts_the_blocks_back_where_they_were_and_undo_folds_them_again(window) -> None:
+    before = show_chain(window)
+    window.scene.select_only(["n2"])
+    press(window, "Ctrl+G")
+    grouped = dumps(window.document.workflow)
+    press(window, "Ctrl+Shift+G")
+    assert same_content(dumps(window.document.workflow), before)
+    assert window.scene.selected_node_ids() == ["n2"]
+    window.document.undo_stack.undo()
+    assert dumps(window.document.workflow) == grouped
+
+
+def test_double_click_opens_the_group_with_a_breadcrumb_and_its_exposed_ports_as_markers(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    window.document.workflow.set_title(group_id, "Scale it")
+    window.scene.nodeActivated.emit(group_id)
+    inside = window.editor.groups[group_id]
+    qtbot.waitExposed(inside)
+    assert inside.breadcrumb.text() == "Main › Scale it"
+    assert list(inside.workflow.nodes) == ["n2"]
+    assert sorted(inside.marker_texts()) == ["embeddings ▶", "▶ data"]
+    inside.grab().save("/tmp/group_window.png")
+
+
+def test_an_edit_inside_is_a_step_of_the_workflow_and_its_undo_redraws_the_inside(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    inside.editor.document.update_settings("n2", {"factor": 5.0})
+    [inner] = window.document.workflow.nodes[group_id].settings["nodes"]
+    assert inner["settings"]["factor"] == 5.0
+    window.document.undo_stack.undo()
+    assert inside.workflow.nodes["n2"].settings["factor"] == 2.0
+
+
+def test_validation_inside_shows_on_the_inner_block_and_as_the_groups_badge(window) -> None:
+    show_chain(window)
+    window.document.workflow.update_settings("n2", {"factor": "a lot"})
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    window.revalidate()
+    assert window.scene.nodes[group_id].severity == "error"
+    inside = window.editor.open_group(group_id)
+    assert [d.code for d in inside.editor.scene.nodes["n2"].diagnostics] == ["invalid-setting"]
+
+
+def test_a_run_shows_the_groups_summary_and_the_inner_states_inside(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    with qtbot.waitSignal(window.runs.runFinished, timeout=30_000):
+        window.runs.run()
+    assert window.scene.nodes[group_id].summary == "1 block, done"
+    assert inside.editor.scene.nodes["n2"].state == "done"
+    assert inside.runs.result("n2").outputs["embeddings"].vectors.shape == (4, 2)
+
+
+def test_a_group_saved_as_a_block_is_listed_under_my_blocks_and_placing_it_copies_the_group(window) -> None:
+    from embedflow_canvas.group_actions import save_selected_group
+
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    window.document.workflow.set_title(group_id, "Scale it")
+    path = save_selected_group(window, "Doubles numbers")
+    assert path is not None and Path(path).parent == library_folder()
+    [category] = [window.toolbox.tree.topLevelItem(i) for i in range(window.toolbox.tree.topLevelItemCount())
+                  if window.toolbox.tree.topLevelItem(i).text(0) == MY_BLOCKS]
+    assert category.child(0).text(0) == "Scale it"
+    placed = window.interactions.add_block(USER_BLOCK + path, window.view.mapToScene(10, 10))
+    workflow = window.document.workflow
+    assert placed != group_id and workflow.nodes[placed].settings == workflow.nodes[group_id].settings
+    assert list(window.scene.nodes[placed].outputs) == ["embeddings"]
+
+
+def test_a_broken_library_file_is_listed_greyed_out_and_the_toolbox_still_works(window) -> None:
+    folder = library_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bad.embedflow").write_text("{", encoding="utf-8")
+    window.toolbox.reload()
+    [category] = [window.toolbox.tree.topLevelItem(i) for i in range(window.toolbox.tree.topLevelItemCount())
+                  if window.toolbox.tree.topLevelItem(i).text(0) == MY_BLOCKS]
+    assert category.child(0).text(0) == "bad (broken)" and not category.child(0).flags() & Qt.ItemIsEnabled
+    assert "t_numbers" in window.toolbox.visible_types()
