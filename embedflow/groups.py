@@ -207,6 +207,19 @@ def flatten(workflow: Workflow) -> Flattened:
     return result
 
 
+def titles(workflow: Workflow) -> dict[str, str]:
+    """Every block's title by id, blocks inside groups by path with the way in (`Embed words › Text Embedding`)."""
+    flat = flatten(workflow)
+    found = {node_id: node.title for node_id, node in workflow.nodes.items()}
+    for path, group in flat.groups.items():
+        found.setdefault(path, group.title)
+    for node_id, node in flat.workflow.nodes.items():
+        if node_id not in found:
+            parents = [found[node_id[:i]] for i, c in enumerate(node_id) if c == "/" and node_id[:i] in found]
+            found[node_id] = " › ".join([*parents, node.title])
+    return found
+
+
 def _expand(result: Flattened, workflow: Workflow, prefix: str, depth: int) -> dict[str, FlatGroup]:
     """Add the blocks and links of `workflow` under `prefix`; returns the groups met, by local id."""
     flat = result.workflow

@@ -21,6 +21,7 @@ from PyQt5.QtWidgets import (
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.errors import EmbedflowError, WorkflowFileError
 from embedflow.core.workflow import Workflow
+from embedflow.groups import titles
 from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
 from embedflow.registry import default_registry
@@ -300,9 +301,10 @@ class MainWindow(QMainWindow):
 
     def _refresh_messages(self) -> None:
         workflow = self.document.workflow
-        runs = {node_id: (self.runs.state(node_id), self.runs.result(node_id)) for node_id in workflow.nodes}
+        named = titles(workflow)  # blocks inside groups too, by their paths
+        runs = {node_id: (self.runs.state(node_id), self.runs.result(node_id)) for node_id in named}
         shown = status.shown_messages(self.diagnostics, runs, self.file_diagnostics)
-        self.messages.set_messages(shown, {node_id: node.title for node_id, node in workflow.nodes.items()})
+        self.messages.set_messages(shown, named)
         self.messages_dock.setWindowTitle(status.messages_title(d for d, _title in self.messages.messages or []))
 
     def _state_shown(self, node_id: str) -> None:

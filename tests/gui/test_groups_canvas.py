@@ -141,3 +141,17 @@ def test_a_broken_library_file_is_listed_greyed_out_and_the_toolbox_still_works(
                   if window.toolbox.tree.topLevelItem(i).text(0) == MY_BLOCKS]
     assert category.child(0).text(0) == "bad (broken)" and not category.child(0).flags() & Qt.ItemIsEnabled
     assert "t_numbers" in window.toolbox.visible_types()
+
+
+def test_messages_name_a_block_inside_a_group_by_the_way_in_and_clicking_opens_the_group(window) -> None:
+    show_chain(window)
+    window.document.workflow.update_settings("n2", {"factor": "a lot"})
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    window.document.workflow.set_title(group_id, "Scale it")
+    window.revalidate()
+    [(diagnostic, title)] = [(d, t) for d, t in window.messages.messages if d.node_id == f"{group_id}/n2"]
+    assert title == "Scale it › Scale" and diagnostic.code == "invalid-setting"
+    window.messages.nodeClicked.emit(diagnostic.node_id)
+    inside = window.editor.groups[group_id]
+    assert inside.editor.scene.selected_node_ids() == ["n2"]

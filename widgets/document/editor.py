@@ -126,7 +126,11 @@ class WorkflowEditor(QWidget):
         self.stateShown.emit(node_id)
 
     def focus_node(self, node_id: str) -> None:
-        """Select a node and bring it into view."""
+        """Select a node and bring it into view; a block inside a group (g1/m) in the group's window."""
+        group, _, inner = node_id.partition("/")
+        if inner and group in self.scene.nodes:
+            self.open_group(group).editor.focus_node(inner)
+            return
         item = self.scene.nodes.get(node_id)
         if item is not None:
             self.scene.select_only([node_id])
