@@ -156,3 +156,28 @@ def ungroup(workflow: Workflow, group_id: str) -> list[str]:
         except EmbedflowError:  # a link the validator reported inside the group (a port that does not exist)
             continue
     return list(ids.values())
+
+
+def rename_port(workflow: Workflow, group_id: str, key: str, old: str, new: str) -> None:
+    """Rename an exposed port (`key` "inputs" or "outputs") of a group; outer links follow it, keeping their ids."""
+    group = workflow.nodes.get(group_id)
+    if group is None or group.type != GROUP:
+        raise EmbedflowError(f"{group_id!r} is not a group")
+    entries, problems = exposed(group.settings, key)
+    if problems or not any(entry.name == old for entry in entries):
+        raise EmbedflowError(f"the group “{group.title}” has no exposed {key[:-1]} {old!r}")
+    if not new or any(entry.name == new for entry in entries):
+        raise EmbedflowError(f"the group “{group.title}” already has an {key[:-1]} called {new!r}" if new
+                             else "an exposed port needs a name")
+    links = [link for link in (workflow.links_into(group_id) if key == "inputs" else workflow.links_from(group_id))
+             if (link.target_port if key == "inputs" else link.source_port) == old]
+    for link in links:
+        workflow.disconnect(link.id)
+    renamed = [dict(item, name=new) if isinstance(item, dict) and item.get("name") == old else item
+               for item in group.settings[key]]
+    workflow.update_settings(group_id, {key: renamed})
+    for link in links:
+        if key == "inputs":
+            workflow.connect(link.source, link.source_port, group_id, new, link.id)
+        else:
+            workflow.connect(group_id, new, link.target, link.target_port, link.id)

@@ -9,7 +9,8 @@ import pytest
 
 from embedflow.core.context import NodeState
 from embedflow.engine import Engine
-from embedflow.grouping import group_nodes
+from embedflow.core.errors import EmbedflowError
+from embedflow.grouping import group_nodes, rename_port
 from tests.group_support import chain, grouped_chain
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
@@ -68,3 +69,13 @@ def test_running_a_group_runs_its_blocks_and_what_they_need_only() -> None:
     engine = Engine(grouped_chain())
     results = engine.run(["g1"])
     assert set(results) == {"n1", "g1/n2", "g1"}
+
+
+def test_renaming_an_exposed_port_moves_the_outer_links_to_the_new_name() -> None:
+    workflow = grouped_chain()
+    rename_port(workflow, "g1", "outputs", "embeddings", "vectors")
+    assert workflow.nodes["g1"].settings["outputs"] == [{"name": "vectors", "node": "n2", "port": "embeddings"}]
+    assert [(l.id, l.source_port) for l in workflow.links_from("g1")] == [("l2", "vectors")]
+    assert Engine(workflow).run()["n3"].state == NodeState.DONE
+    with pytest.raises(EmbedflowError, match="already has an input called 'data'"):
+        rename_port(workflow, "g1", "inputs", "data", "data")
