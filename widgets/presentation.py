@@ -52,6 +52,7 @@ class PresentationMode:
             for bar, size in self._saved.icon_sizes:
                 bar.setIconSize(size * FONT_FACTOR)
             view.fit_limit = ZOOM
+            self.window.editor.fold_groups()  # the projector shows each group as one block
             # Fitted now and again when the larger fonts have resized the docks around the canvas.
             view.fit()
         else:

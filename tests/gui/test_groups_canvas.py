@@ -155,3 +155,16 @@ def test_messages_name_a_block_inside_a_group_by_the_way_in_and_clicking_opens_t
     window.messages.nodeClicked.emit(diagnostic.node_id)
     inside = window.editor.groups[group_id]
     assert inside.editor.scene.selected_node_ids() == ["n2"]
+
+
+def test_presentation_mode_shows_groups_folded(window) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    window.teaching.presentation.set_active(True)
+    try:
+        assert window.editor.groups == {} and not inside.isVisible()
+        assert set(window.scene.nodes) == {"n1", group_id, "n3"}
+    finally:
+        window.teaching.presentation.set_active(False)

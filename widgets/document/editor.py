@@ -166,6 +166,11 @@ class WorkflowEditor(QWidget):
         window.activateWindow()
         return window
 
+    def fold_groups(self) -> None:
+        """Close every open group's window (presentation mode shows groups folded)."""
+        for window in list(self.groups.values()):
+            window.close()
+
     def open_editor(self, node_id: str) -> EditorDialog:
         """Show the settings window of a block (one window per block)."""
         dialog = self.editors.get(node_id)
