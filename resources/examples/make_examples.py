@@ -128,14 +128,10 @@ def word_similarity() -> Example:
     return ex
 
 
-def image_search() -> Example:
-    """Find the photos most like a few query photos."""
-    ex = Example("image-search", "Image similarity search",
-                 "Which photos in the collection look most like each query photo? SqueezeNet, a network "
-                 "trained to name what is in a photo, turns every image into 1000 numbers; similar "
-                 "pictures get similar numbers.")
+def image_search_blocks(ex: Example, embed_title: str) -> tuple[Node, Node, Node, Node, Node]:
+    """The image search's blocks, linked: photos, their embedding, queries, theirs, and Most similar."""
     photos = ex.block("input", 0, "Photo collection", {"path": "../data/images", "format": "auto"})
-    embed = ex.block("image_embedding", 1, "Image Embedding", {"model": "squeezenet"})
+    embed = ex.block("image_embedding", 1, embed_title, {"model": "squeezenet"})
     queries = ex.block("input", 0, "Query photos", {"path": "../data/image-queries", "format": "auto"},
                        row=BRANCH_ROW)
     embed_queries = ex.block("image_embedding", 1, "Embed queries", {"model": "squeezenet"}, row=BRANCH_ROW)
@@ -144,6 +140,16 @@ def image_search() -> Example:
     ex.link(queries, "data", embed_queries, "data")
     ex.link(embed, "embeddings", near, "data")
     ex.link(embed_queries, "embeddings", near, "query")
+    return photos, embed, queries, embed_queries, near
+
+
+def image_search() -> Example:
+    """Find the photos most like a few query photos."""
+    ex = Example("image-search", "Image similarity search",
+                 "Which photos in the collection look most like each query photo? SqueezeNet, a network "
+                 "trained to name what is in a photo, turns every image into 1000 numbers; similar "
+                 "pictures get similar numbers.")
+    photos, embed, queries, _, near = image_search_blocks(ex, "Image Embedding")
     ex.note(photos, "1. 23 photos in three sub-folders (photos, textures, science): the folder becomes "
                     "the column 'category'.")
     ex.note(embed, "2. SqueezeNet gives each image 1000 numbers. Images it cannot read come out of "
@@ -162,16 +168,7 @@ def image_search_grouped() -> Example:
                  "The image search again, with both Image Embedding blocks folded into one block, "
                  "'Embed images'. Double-click it to see inside; Edit > Ungroup unfolds it, Edit > Group "
                  "folds selected blocks.")
-    photos = ex.block("input", 0, "Photo collection", {"path": "../data/images", "format": "auto"})
-    embed = ex.block("image_embedding", 1, "Embed photos", {"model": "squeezenet"})
-    queries = ex.block("input", 0, "Query photos", {"path": "../data/image-queries", "format": "auto"},
-                       row=BRANCH_ROW)
-    embed_queries = ex.block("image_embedding", 1, "Embed queries", {"model": "squeezenet"}, row=BRANCH_ROW)
-    near = ex.block("nearest_neighbours", 2.5, "Most similar", {"k": 3, "metric": "cosine"})
-    ex.link(photos, "data", embed, "data")
-    ex.link(queries, "data", embed_queries, "data")
-    ex.link(embed, "embeddings", near, "data")
-    ex.link(embed_queries, "embeddings", near, "query")
+    photos, embed, queries, embed_queries, near = image_search_blocks(ex, "Embed photos")
     group = group_nodes(ex.workflow, [embed.id, embed_queries.id], "Embed images").group
     for key, old, new in (("inputs", "data", "photos"), ("inputs", "data_2", "queries"),
                           ("outputs", "embeddings", "photo_embeddings"),
