@@ -121,8 +121,12 @@ def _instance(base: NodeSpec, settings: Mapping[str, Any], specs: SpecSource, de
         item = nodes.get(node_id)
         spec = _inner_spec(item, specs, depth) if item is not None else None
         setting = spec.setting(name) if spec is not None else None
-        if setting is not None:
-            own.append(dataclasses.replace(setting, name=entry.name))
+        if setting is not None and item is not None:
+            stored = item.get("settings", {}).get(name, setting.default) if isinstance(item.get("settings"), dict) \
+                else setting.default
+            # Until the group sets it, the promoted setting shows what its first target holds.
+            current = stored if setting.problem(stored) is None else setting.default
+            own.append(dataclasses.replace(setting, name=entry.name, default=current))
     return dataclasses.replace(base, inputs=ports("inputs"), outputs=ports("outputs"),
                                settings=base.settings + tuple(own))
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 
+from embedflow.engine import Engine
 from embedflow.io.user_blocks import USER_BLOCK, library_folder
 from embedflow.io.workflow_file import dumps
+from embedflow_canvas.editors.group import GroupEditor
 from embedflow_canvas.toolbox import MY_BLOCKS
 from tests.group_support import chain
 
@@ -168,3 +170,18 @@ def test_presentation_mode_shows_groups_folded(window) -> None:
         assert set(window.scene.nodes) == {"n1", group_id, "n3"}
     finally:
         window.teaching.presentation.set_active(False)
+
+
+def test_a_promoted_setting_is_on_the_groups_settings_form_and_sets_every_target(window) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    window.document.update_settings(group_id, {"settings_exposed": [{"name": "factor", "targets": [["n2", "factor"]]}]})
+    dialog = window.editor.open_editor(group_id)
+    form = dialog.findChild(GroupEditor).form
+    assert list(form.fields) == ["factor"] and form.fields["factor"].widget.value() == 2.0  # what Scale holds
+    form.context.apply({"factor": 7.0})
+    window.revalidate()
+    assert window.document.workflow.nodes[group_id].settings["factor"] == 7.0
+    results = Engine(window.document.workflow).run()
+    assert results[f"{group_id}/n2"].outputs["embeddings"].vectors[1].tolist() == [7.0, 7.0]

@@ -230,8 +230,7 @@ class WorkflowEditor(QWidget):
             if node.type_name == GROUP:
                 menu.addAction("Open group", lambda: self.open_group(node.node_id))
                 menu.addAction("Ungroup", self.ungroup_selection)
-            else:
-                menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))
+            menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))
             if len(self.scene.selected_node_ids()) > 1:
                 menu.addAction("Group", self.group_selection)
             menu.addAction("Rename", lambda: node.title_item.start_editing())

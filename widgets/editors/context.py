@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from embedflow.core.diagnostics import Diagnostic
-from embedflow.core.specs import NodeSpec
+from embedflow.core.specs import NodeSpec, node_spec
 from embedflow.core.workflow import Node, WorkflowEvent
 from embedflow.engine import NodeResult
 from embedflow.registry import default_registry
@@ -50,8 +50,8 @@ class EditorContext(QObject):
 
     @property
     def spec(self) -> NodeSpec | None:
-        """The block type's spec (None for unknown types)."""
-        return default_registry().get(self.node.type)
+        """The block's spec (None for unknown types); a group's has its promoted settings."""
+        return node_spec(default_registry(), self.node.type, self.node.settings)
 
     @property
     def base_dir(self) -> str | None:
