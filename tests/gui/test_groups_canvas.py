@@ -185,3 +185,17 @@ def test_a_promoted_setting_is_on_the_groups_settings_form_and_sets_every_target
     assert window.document.workflow.nodes[group_id].settings["factor"] == 7.0
     results = Engine(window.document.workflow).run()
     assert results[f"{group_id}/n2"].outputs["embeddings"].vectors[1].tolist() == [7.0, 7.0]
+
+
+def test_renaming_an_exposed_port_redraws_the_group_keeps_its_links_and_undoes(window) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    grouped = dumps(window.document.workflow)
+    window.document.rename_group_port(group_id, "outputs", "embeddings", "vectors")
+    item = window.scene.nodes[group_id]
+    assert list(item.outputs) == ["vectors"]
+    assert [link.source_port for link in window.document.workflow.links_from(group_id)] == ["vectors"]
+    assert window.scene.links["l2"].source is item.outputs["vectors"]
+    window.document.undo_stack.undo()
+    assert dumps(window.document.workflow) == grouped and list(window.scene.nodes[group_id].outputs) == ["embeddings"]

@@ -12,7 +12,9 @@ from PyQt5.QtWidgets import QUndoStack
 
 from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
+from embedflow.core.errors import EmbedflowError
 from embedflow.grouping import check_ungroup
+from embedflow.groups import exposed
 from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
 
@@ -187,6 +189,17 @@ class WorkflowDocument(QObject):
         command = group_commands.UngroupNode(self.workflow, group_id)
         self.undo_stack.push(command)
         return command.added
+
+    def rename_group_port(self, group_id: str, key: str, old: str, new: str) -> None:
+        """Rename an exposed port ("inputs" or "outputs") of a group (one undo step); raises EmbedflowError."""
+        new = new.strip()
+        if new == old:
+            return
+        names = [entry.name for entry in exposed(self.workflow.nodes[group_id].settings, key)[0]]
+        if old not in names or not new or new in names:
+            raise EmbedflowError(f"cannot rename '{old}' to '{new}': " + (
+                "that name is taken" if new in names else "no such port" if old not in names else "a port needs a name"))
+        self.undo_stack.push(group_commands.RenamePort(self.workflow, group_id, key, old, new))
 
     def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
         """Add a text note or an arrow; returns its id."""

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Callable
 
 from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, pyqtSignal
-from PyQt5.QtWidgets import QApplication, QMenu, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QApplication, QInputDialog, QMenu, QVBoxLayout, QWidget
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.errors import EmbedflowError
@@ -230,6 +230,10 @@ class WorkflowEditor(QWidget):
             if node.type_name == GROUP:
                 menu.addAction("Open group", lambda: self.open_group(node.node_id))
                 menu.addAction("Ungroup", self.ungroup_selection)
+                for kind, key, ports in (("input", "inputs", node.inputs), ("output", "outputs", node.outputs)):
+                    for port in ports:
+                        menu.addAction(f"Rename {kind} '{port}'…",
+                                       lambda k=key, p=port: self._ask_port_name(node.node_id, k, p))
             menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))
             if len(self.scene.selected_node_ids()) > 1:
                 menu.addAction("Group", self.group_selection)
@@ -272,6 +276,14 @@ class WorkflowEditor(QWidget):
                     self.notice.emit(str(exc))
         self.scene.select_only(found)
         return found
+
+    def _ask_port_name(self, group_id: str, key: str, old: str) -> None:
+        new, accepted = QInputDialog.getText(self, "Rename port", f"New name for '{old}':", text=old)
+        if accepted:
+            try:
+                self.document.rename_group_port(group_id, key, old, new)
+            except EmbedflowError as exc:
+                self.notice.emit(str(exc))
 
     def select_all(self) -> None:
         """Select everything on the canvas."""

@@ -7,7 +7,7 @@ import copy
 from PyQt5.QtWidgets import QUndoCommand
 
 from embedflow.core.workflow import Link, Node, Workflow
-from embedflow.grouping import group_nodes, ungroup
+from embedflow.grouping import group_nodes, rename_port, ungroup
 
 
 class _Replace(QUndoCommand):
@@ -64,3 +64,22 @@ class UngroupNode(_Replace):
     def redo(self) -> None:
         self._remember([self.group_id])
         self.added = ungroup(self.workflow, self.group_id)
+
+
+class RenamePort(QUndoCommand):
+    """Rename an exposed port of a group; the outer links follow it."""
+
+    def __init__(self, workflow: Workflow, group_id: str, key: str, old: str, new: str) -> None:
+        super().__init__(f"Rename {key[:-1]} '{old}' of {workflow.nodes[group_id].title}")
+        self.workflow, self.args = workflow, (group_id, key, old, new)
+        self.order: tuple[list[str], list[str], list[str]] = ([], [], [])
+
+    def redo(self) -> None:
+        workflow = self.workflow
+        self.order = (list(workflow.nodes), list(workflow.links), list(workflow.annotations))
+        rename_port(workflow, *self.args)
+
+    def undo(self) -> None:
+        group_id, key, old, new = self.args
+        rename_port(self.workflow, group_id, key, new, old)
+        self.workflow.reorder(*self.order)
