@@ -7,6 +7,7 @@ from typing import Iterator
 import numpy as np
 import pytest
 
+from embedflow.api import WorkflowRunError, run_workflow
 from embedflow.core.context import NodeState
 from embedflow.engine import Engine
 from embedflow.core.errors import EmbedflowError
@@ -79,3 +80,13 @@ def test_renaming_an_exposed_port_moves_the_outer_links_to_the_new_name() -> Non
     assert Engine(workflow).run()["n3"].state == NodeState.DONE
     with pytest.raises(EmbedflowError, match="already has an input called 'data'"):
         rename_port(workflow, "g1", "inputs", "data", "data")
+
+
+def test_run_workflow_names_a_failed_block_inside_a_group_by_its_path_and_title() -> None:
+    workflow = chain()
+    workflow.update_settings("n2", {"fail": True})
+    group_nodes(workflow, ["n2"], "Scale it", "g1")
+    with pytest.raises(WorkflowRunError) as caught:
+        run_workflow(workflow)
+    assert "g1/n2 (Scale it › Scale): failed: asked to fail" in str(caught.value)
+    assert "g1 (Scale it): failed" in str(caught.value)
