@@ -199,3 +199,26 @@ def test_renaming_an_exposed_port_redraws_the_group_keeps_its_links_and_undoes(w
     assert window.scene.links["l2"].source is item.outputs["vectors"]
     window.document.undo_stack.undo()
     assert dumps(window.document.workflow) == grouped and list(window.scene.nodes[group_id].outputs) == ["embeddings"]
+
+
+def test_save_as_into_another_folder_keeps_a_data_path_inside_a_group_pointing_at_the_same_file(window, tmp_path):
+    from embedflow.core.workflow import Workflow
+    from embedflow.grouping import group_nodes
+    from embedflow.io.workflow_file import read_workflow, write_workflow
+    from embedflow.registry import default_registry
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "data.csv").write_text("text\nhello\n", encoding="utf-8")
+    workflow = Workflow(default_registry())
+    workflow.add_node("input", (0, 0), {"path": "data.csv", "feature": "", "format": "auto"}, node_id="n1")
+    group_nodes(workflow, ["n1"], "Read", "g1")
+    write_workflow(workflow, first / "flow.embedflow")
+    window.open_file(str(first / "flow.embedflow"))
+    assert window.save_to(str(second / "flow.embedflow"))
+    moved, _ = read_workflow(second / "flow.embedflow")
+    [inner] = moved.nodes["g1"].settings["nodes"]
+    assert Path(inner["settings"]["path"]) == (first / "data.csv").resolve()
+    window.revalidate()
+    assert not [d for d in window.diagnostics if d.code == "missing-file"]

@@ -270,6 +270,14 @@ def absolute_paths(specs: SpecSource, type_name: str, settings: dict[str, Any], 
         if setting is not None and setting.kind == "path" and isinstance(value, str) and value \
                 and not os.path.isabs(value):
             changes[name] = os.path.normpath(os.path.join(base_dir, value))
+    nodes = settings.get("nodes")
+    if spec is not None and spec.instance is not None and isinstance(nodes, list):  # a group: its blocks' paths
+        inner = [dict(item, settings={**item["settings"],
+                                      **absolute_paths(specs, item["type"], item["settings"], base_dir)})
+                 if isinstance(item, dict) and isinstance(item.get("type"), str)
+                 and isinstance(item.get("settings"), dict) else item for item in nodes]
+        if inner != nodes:
+            changes["nodes"] = inner
     return changes
 
 
