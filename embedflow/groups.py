@@ -230,11 +230,11 @@ def _expand(result: Flattened, workflow: Workflow, prefix: str, depth: int) -> d
     groups: dict[str, FlatGroup] = {}
     for node in workflow.nodes.values():
         path = prefix + node.id
-        if "/" in node.id and prefix:
-            parent = prefix.rstrip("/")
+        if ("/" in node.id and prefix) or path in flat.nodes:
+            where = prefix.rstrip("/") or path
             result.diagnostics.append(error(
-                "invalid-group", f"The group {parent} holds a block with the id '{node.id}'; ids inside a group "
-                "may not contain '/', so it was left out of the run.", "Rename the block.", node_id=parent))
+                "invalid-group", f"The block id '{path}' is a path that names another block too (an id inside "
+                "a group may not contain '/'), so it was left out of the run.", "Rename the block.", node_id=where))
         elif node.type == GROUP:
             groups[node.id] = _expand_group(result, node, path, depth)
         else:

@@ -115,3 +115,13 @@ def test_a_group_without_groups_in_the_registry_is_a_placeholder_that_keeps_its_
     workflow, _ = loads(text, specs=older)
     assert workflow.nodes["g1"].settings == group
     assert json.loads(dumps(workflow)) == json.loads(text)
+
+
+def test_a_block_id_that_is_also_the_path_of_a_block_inside_a_group_is_an_invalid_group() -> None:
+    group = group_node([node("s", "t_scale")], [], [], [])
+    text = json.dumps({"format": "embedflow-workflow", "version": 1, "nodes": [
+        {"id": "g1", "type": "group", "title": "G", "position": [0, 0], "settings": group},
+        node("g1/s", "t_numbers"), ], "links": []})
+    workflow, _ = loads(text)
+    found = [d for d in validate(workflow) if d.code == "invalid-group"]
+    assert [d.node_id for d in found] == ["g1/s"] and "names another block too" in found[0].message
