@@ -222,3 +222,27 @@ def test_save_as_into_another_folder_keeps_a_data_path_inside_a_group_pointing_a
     assert Path(inner["settings"]["path"]) == (first / "data.csv").resolve()
     window.revalidate()
     assert not [d for d in window.diagnostics if d.code == "missing-file"]
+
+
+def test_a_group_inside_a_group_opens_from_the_outer_groups_window_with_the_whole_breadcrumb(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    inner_id = window.editor.group_selection()
+    window.scene.select_only([inner_id, "n3"])
+    outer_id = window.editor.group_selection()
+    window.document.workflow.set_title(outer_id, "Outer")
+    outside = window.editor.open_group(outer_id)
+    outside.workflow.set_title(inner_id, "Inner")
+    inside = outside.editor.open_group(inner_id)
+    assert inside.breadcrumb.text() == "Main › Outer › Inner" and inside.path == f"{outer_id}/{inner_id}"
+    with qtbot.waitSignal(window.runs.runFinished, timeout=30_000):
+        inside.runs.run(["n2"])
+    assert inside.editor.scene.nodes["n2"].state == "done"
+    inner_settings = window.document.workflow.nodes[outer_id].settings["nodes"]
+    assert [item["title"] for item in inner_settings if item["id"] == inner_id] == ["Inner"]
+
+
+def test_the_quick_search_offers_no_empty_group(window) -> None:
+    from embedflow_canvas.document.quick_search import QuickSearch
+
+    assert "group" not in {spec.type for spec in QuickSearch(window).specs}

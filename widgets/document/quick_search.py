@@ -30,7 +30,8 @@ class QuickSearch(QDialog):
 
     def __init__(self, parent: QWidget | None, text: str = "", specs: list[NodeSpec] | None = None) -> None:
         super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
-        self.specs = specs if specs is not None else default_registry().specs()
+        # A group is made from blocks (Ctrl+G) or placed from My blocks, not added empty.
+        self.specs = specs if specs is not None else [s for s in default_registry().specs() if s.instance is None]
         self.chosen: str | None = None
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Search blocks…")
