@@ -9,8 +9,8 @@ import pytest
 
 from embedflow.api import WorkflowRunError, run_workflow
 from embedflow.core.context import NodeState
-from embedflow.engine import Engine
 from embedflow.core.errors import EmbedflowError
+from embedflow.engine import Engine
 from embedflow.grouping import group_nodes, rename_port
 from tests.group_support import chain, grouped_chain
 from tests.helpers import register_test_nodes, unregister_test_nodes
