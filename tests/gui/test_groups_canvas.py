@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from embedflow_canvas.editors.group import GroupEditor
-from embedflow_canvas.toolbox import MY_BLOCKS
 from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 
 from embedflow.engine import Engine
 from embedflow.io.user_blocks import USER_BLOCK, library_folder
 from embedflow.io.workflow_file import dumps
+from embedflow_canvas.editors.group import GroupEditor
+from embedflow_canvas.toolbox import MY_BLOCKS
 from tests.group_support import chain
 
 

@@ -8,12 +8,7 @@ import pytest
 
 from embedflow.cli import main
 from embedflow.core.errors import EmbedflowError
-from embedflow.io.user_blocks import (
-    library_folder,
-    place_user_block,
-    save_user_block,
-    user_blocks,
-)
+from embedflow.io.user_blocks import library_folder, place_user_block, save_user_block, user_blocks
 from tests.group_support import grouped_chain
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
