@@ -102,6 +102,7 @@ def test_validation_inside_shows_on_the_inner_block_and_as_the_groups_badge(wind
     assert window.scene.nodes[group_id].severity == "error"
     inside = window.editor.open_group(group_id)
     assert [d.code for d in inside.editor.scene.nodes["n2"].diagnostics] == ["invalid-setting"]
+    assert [d.node_id for d in window.editor.open_editor(group_id).context.diagnostics()] == [f"{group_id}/n2"]
 
 
 def test_a_run_shows_the_groups_summary_and_the_inner_states_inside(window, qtbot) -> None:

@@ -109,7 +109,8 @@ class EditorContext(QObject):
 
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """Called by the window after each validation."""
-        mine = [d for d in diagnostics if d.node_id == self.node_id]
+        inside = self.node_id + "/"  # a group's window lists what is wrong with the blocks inside it too
+        mine = [d for d in diagnostics if d.node_id == self.node_id or (d.node_id or "").startswith(inside)]
         if mine != self._diagnostics:
             self._diagnostics = mine
             self.diagnosticsChanged.emit(self.diagnostics())
