@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PyQt5.QtCore import QObject, QPointF, Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor
-from PyQt5.QtWidgets import QGraphicsSimpleTextItem, QLabel, QVBoxLayout, QWidget
+from PyQt5.QtGui import QBrush, QColor, QKeySequence
+from PyQt5.QtWidgets import QAction, QGraphicsSimpleTextItem, QLabel, QVBoxLayout, QWidget
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.workflow import Workflow, WorkflowEvent
@@ -95,9 +95,26 @@ class GroupWindow(QWidget):
         self._unsubscribe_outer: Callable[[], None] = outer.workflow.subscribe(self._on_outer_event)
         self._unsubscribe_root: Callable[[], None] = root.workflow.subscribe(lambda _: self._validate_timer.start())
         self._unsubscribe_inner: Callable[[], None] = lambda: None
+        self._add_shortcuts()
         self._show_crumbs()
         self._load()
         self.resize(900, 600)
+
+    def _add_shortcuts(self) -> None:
+        """The main canvas's editing keys, here on the blocks inside (undo steps back the edits made here)."""
+        editor = self.editor
+        stack = editor.document.undo_stack
+        for keys, slot in (([QKeySequence.Undo], stack.undo), ([QKeySequence.Redo, "Ctrl+Y"], stack.redo),
+                           ([QKeySequence.Delete, "Backspace"], editor.delete_selection),
+                           ([QKeySequence.Copy], editor.copy), ([QKeySequence.Paste], editor.paste),
+                           ([QKeySequence.Cut], editor.cut), (["Ctrl+D"], editor.duplicate),
+                           ([QKeySequence.SelectAll], editor.select_all), (["F2"], editor.rename_selected),
+                           (["Ctrl+G"], editor.group_selection), (["Ctrl+Shift+G"], editor.ungroup_selection)):
+            action = QAction(self)
+            action.setShortcuts([QKeySequence(key) for key in keys])
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
     @property
     def workflow(self) -> Workflow:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication
 
 from embedflow.engine import Engine
 from embedflow.io.user_blocks import USER_BLOCK, library_folder
@@ -247,3 +248,19 @@ def test_the_quick_search_offers_no_empty_group(window) -> None:
     from embedflow_canvas.document.quick_search import QuickSearch
 
     assert "group" not in {spec.type for spec in QuickSearch(window).specs}
+
+
+def test_inside_a_group_delete_and_undo_work_from_the_keyboard(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2", "n3"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    QApplication.setActiveWindow(inside)
+    inside.editor.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is inside)
+    inside.editor.scene.select_only(["n3"])
+    QTest.keyClick(inside.editor.view, Qt.Key_Delete)
+    assert [item["id"] for item in window.document.workflow.nodes[group_id].settings["nodes"]] == ["n2"]
+    QTest.keyClick(inside.editor.view, Qt.Key_Z, Qt.ControlModifier)
+    assert [item["id"] for item in window.document.workflow.nodes[group_id].settings["nodes"]] == ["n2", "n3"]
+    assert list(inside.workflow.nodes) == ["n2", "n3"]
