@@ -191,6 +191,7 @@ class Flattened:
     workflow: Workflow
     groups: dict[str, FlatGroup] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # flat ids in the order they were added
 
     def members(self, node_ids: list[str]) -> list[str]:
         """The flat node ids for `node_ids`: a group stands for every block inside it."""
@@ -238,7 +239,9 @@ def _expand(result: Flattened, workflow: Workflow, prefix: str, depth: int) -> d
         elif node.type == GROUP:
             groups[node.id] = _expand_group(result, node, path, depth)
         else:
-            flat.add_node(node.type, node.position, copy.deepcopy(node.settings), node.title, path, node.node_version)
+            # A shallow copy: nothing reading the flat workflow changes settings (the engine copies its snapshot).
+            flat.add_node(node.type, node.position, dict(node.settings), node.title, path, node.node_version)
+            result.added.append(path)
     for link in workflow.links.values():
         source = _end(groups, prefix, link.source, link.source_port, "outputs")
         target = _end(groups, prefix, link.target, link.target_port, "inputs")
@@ -274,9 +277,9 @@ def _expand_group(result: Flattened, node: Node, path: str, depth: int) -> FlatG
         return group
     inner, found = read_group(node, path, result.workflow.specs)
     result.diagnostics.extend(found)
-    start = len(result.workflow.nodes)
+    start = len(result.added)
     nested = _expand(result, inner, path + "/", depth + 1)
-    group.members = list(result.workflow.nodes)[start:]
+    group.members = result.added[start:]
     for key in ("inputs", "outputs"):
         entries, problems = exposed(node.settings, key)
         result.diagnostics.extend(_invalid(node, path, problem) for problem in problems)
