@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,10 @@ def test_embedflow_blocks_lists_the_user_blocks_and_where_they_live(capsys: pyte
     assert f"My blocks ({folder}):" in out
     assert "  Scale it (scale-it.embedflow): Doubles" in out
     assert "  zz.embedflow: broken: " in out
+
+
+def test_a_named_pipe_in_the_library_is_listed_as_broken_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.embedflow")
+    save_user_block(grouped_chain(), "g1", folder=tmp_path)
+    pipe, good = user_blocks(tmp_path)
+    assert pipe.broken and "named pipe" in (pipe.error or "") and not good.broken
