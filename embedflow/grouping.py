@@ -31,7 +31,8 @@ class Grouped:
 
 def node_entry(node: Node) -> dict[str, Any]:
     """A node as a group (and a file) holds it."""
-    return {"id": node.id, "type": node.type, "title": node.title, "position": list(node.position),
+    position = [int(v) if float(v).is_integer() else v for v in node.position]  # 320, not 320.0, as files write
+    return {"id": node.id, "type": node.type, "title": node.title, "position": position,
             "settings": copy.deepcopy(node.settings), "node_version": node.node_version}
 
 
