@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .core.errors import EmbedflowError
-from .core.workflow import Link, Node, Workflow
+from .core.workflow import Annotation, Link, Node, Workflow
 from .groups import GROUP, exposed
 
 
@@ -29,10 +29,14 @@ class Grouped:
     out_of: list[Crossing] = field(default_factory=list)
 
 
+def _numbers(values: Iterable[float]) -> list[float | int]:
+    """Coordinates as files write them: 320, not 320.0."""
+    return [int(v) if float(v).is_integer() else v for v in values]
+
+
 def node_entry(node: Node) -> dict[str, Any]:
     """A node as a group (and a file) holds it."""
-    position = [int(v) if float(v).is_integer() else v for v in node.position]  # 320, not 320.0, as files write
-    return {"id": node.id, "type": node.type, "title": node.title, "position": position,
+    return {"id": node.id, "type": node.type, "title": node.title, "position": _numbers(node.position),
             "settings": copy.deepcopy(node.settings), "node_version": node.node_version}
 
 
@@ -40,6 +44,12 @@ def link_entry(link: Link) -> dict[str, Any]:
     """A link as a group (and a file) holds it."""
     return {"id": link.id, "source": link.source, "source_port": link.source_port,
             "target": link.target, "target_port": link.target_port}
+
+
+def annotation_entry(annotation: Annotation) -> dict[str, Any]:
+    """A note or arrow as a group (and a file) holds it."""
+    return {"id": annotation.id, "kind": str(annotation.kind), "rect": _numbers(annotation.rect),
+            "text": annotation.text}
 
 
 def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group",

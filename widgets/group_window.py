@@ -16,7 +16,7 @@ from PyQt5.QtWidgets import QAction, QGraphicsSimpleTextItem, QLabel, QVBoxLayou
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.workflow import Workflow, WorkflowEvent
 from embedflow.engine import NodeResult
-from embedflow.grouping import link_entry, node_entry
+from embedflow.grouping import annotation_entry, link_entry, node_entry
 from embedflow.groups import STRUCTURE
 from embedflow.io.workflow_file import build_workflow
 from embedflow.validation import validate
@@ -153,8 +153,7 @@ class GroupWindow(QWidget):
                 for key in ("inputs", "outputs") if isinstance(node.settings.get(key), list)}
         changes = {"nodes": [node_entry(n) for n in workflow.nodes.values()],
                    "links": [link_entry(link) for link in workflow.links.values()],
-                   "annotations": [{"id": a.id, "kind": str(a.kind), "rect": list(a.rect), "text": a.text}
-                                   for a in workflow.annotations.values()], **kept}
+                   "annotations": [annotation_entry(a) for a in workflow.annotations.values()], **kept}
         self._writing = True
         try:
             self.outer.update_settings(self.group_id, changes)

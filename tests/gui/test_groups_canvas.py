@@ -264,3 +264,13 @@ def test_inside_a_group_delete_and_undo_work_from_the_keyboard(window, qtbot) ->
     QTest.keyClick(inside.editor.view, Qt.Key_Z, Qt.ControlModifier)
     assert [item["id"] for item in window.document.workflow.nodes[group_id].settings["nodes"]] == ["n2", "n3"]
     assert list(inside.workflow.nodes) == ["n2", "n3"]
+
+
+def test_a_note_added_inside_a_group_is_saved_in_the_group(window) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    inside.editor.document.add_annotation("text", (10, 20, 200, 60), "Scale doubles")
+    assert window.document.workflow.nodes[group_id].settings["annotations"] == [
+        {"id": "a1", "kind": "text", "rect": [10, 20, 200, 60], "text": "Scale doubles"}]
