@@ -53,8 +53,9 @@ def annotation_entry(annotation: Annotation) -> dict[str, Any]:
 
 
 def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group",
-                group_id: str | None = None) -> Grouped:
-    """Fold the nodes into one group whose ports are the links that crossed the selection's border.
+                group_id: str | None = None, annotation_ids: Iterable[str] = ()) -> Grouped:
+    """Fold the nodes (and the notes `annotation_ids`) into one group whose ports are the links that crossed
+    the selection's border.
 
     Exposed ports are named after the inner ports (`data`, then `data_2` when two share a name);
     several outer links from one inner output share one exposed output.
@@ -84,10 +85,14 @@ def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group
     nodes = [workflow.nodes[node_id] for node_id in chosen]
     x = sum(node.position[0] for node in nodes) / len(nodes)
     y = sum(node.position[1] for node in nodes) / len(nodes)
+    notes = [workflow.annotations[a] for a in dict.fromkeys(annotation_ids) if a in workflow.annotations]
     settings = {"nodes": [node_entry(node) for node in nodes], "links": [link_entry(link) for link in inner_links],
-                "annotations": [], "inputs": inputs, "outputs": outputs, "settings_exposed": []}
+                "annotations": [annotation_entry(note) for note in notes], "inputs": inputs, "outputs": outputs,
+                "settings_exposed": []}
     for node_id in chosen:
         workflow.remove_node(node_id)
+    for note in notes:
+        workflow.remove_annotation(note.id)
     group = workflow.add_node(GROUP, (x, y), settings, title, group_id or workflow.new_id("g"))
     for crossing in result_into:
         workflow.connect(crossing.outer[0], crossing.outer[1], group.id, crossing.port, crossing.link_id)
@@ -155,6 +160,14 @@ def ungroup(workflow: Workflow, group_id: str) -> list[str]:
                                  title if isinstance(title, str) else None, wanted,
                                  version if type(version) is int and version >= 1 else None)
         ids[item["id"]] = node.id
+    for item in settings.get("annotations", []) if isinstance(settings.get("annotations"), list) else []:
+        rect = item.get("rect") if isinstance(item, dict) else None
+        if (isinstance(item, dict) and item.get("kind") in ("text", "arrow") and isinstance(rect, list)
+                and len(rect) == 4 and all(type(v) in (int, float) and abs(v) <= 1e9 for v in rect)):
+            note_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.annotations \
+                and item["id"] not in workflow.nodes else None
+            text = item.get("text")
+            workflow.add_annotation(item["kind"], rect, text if isinstance(text, str) else "", note_id)
     for link, entry in outer_in:  # the outer links keep their ids; an inner link whose id they use gets a new one
         workflow.connect(link.source, link.source_port, ids[entry.node], entry.port, link.id)
     for link, entry in outer_out:

@@ -274,3 +274,24 @@ def test_a_note_added_inside_a_group_is_saved_in_the_group(window) -> None:
     inside.editor.document.add_annotation("text", (10, 20, 200, 60), "Scale doubles")
     assert window.document.workflow.nodes[group_id].settings["annotations"] == [
         {"id": "a1", "kind": "text", "rect": [10, 20, 200, 60], "text": "Scale doubles"}]
+
+
+def test_selected_notes_go_into_the_group_and_come_back_out_on_ungroup_and_undo(window) -> None:
+    show_chain(window)
+    note_id = window.document.add_annotation("text", (60, -80, 160, 40), "Scale doubles")
+    with_note = dumps(window.document.workflow)
+    window.scene.select_only(["n2"])
+    window.scene.annotations[note_id].setSelected(True)
+    group_id = window.editor.group_selection()
+    workflow = window.document.workflow
+    assert workflow.annotations == {} and [a["text"] for a in workflow.nodes[group_id].settings["annotations"]] == [
+        "Scale doubles"]
+    grouped = dumps(workflow)
+    window.document.undo_stack.undo()
+    assert dumps(workflow) == with_note
+    window.document.undo_stack.redo()
+    window.scene.select_only([group_id])
+    window.editor.ungroup_selection()
+    assert [a.text for a in workflow.annotations.values()] == ["Scale doubles"]
+    window.document.undo_stack.undo()
+    assert dumps(workflow) == grouped

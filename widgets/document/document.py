@@ -174,12 +174,12 @@ class WorkflowDocument(QObject):
         if changes:
             self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes))
 
-    def group(self, node_ids: Iterable[str], title: str = "Group") -> str | None:
-        """Fold blocks into one group (one undo step); its id, or None when no block is given."""
+    def group(self, node_ids: Iterable[str], title: str = "Group", annotation_ids: Iterable[str] = ()) -> str | None:
+        """Fold blocks (and notes) into one group (one undo step); its id, or None when no block is given."""
         chosen = [node_id for node_id in node_ids if node_id in self.workflow.nodes]
         if not chosen:
             return None
-        command = group_commands.GroupNodes(self.workflow, chosen, title)
+        command = group_commands.GroupNodes(self.workflow, chosen, title, list(annotation_ids))
         self.undo_stack.push(command)
         return command.group_id
 

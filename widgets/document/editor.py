@@ -259,8 +259,9 @@ class WorkflowEditor(QWidget):
                              self.scene.selected_annotation_ids())
 
     def group_selection(self) -> str | None:
-        """Fold the selected blocks into a group (one undo step) and select it; its id."""
-        group_id = self.document.group(self.scene.selected_node_ids())
+        """Fold the selected blocks and notes into a group (one undo step) and select it; its id."""
+        group_id = self.document.group(self.scene.selected_node_ids(),
+                                       annotation_ids=self.scene.selected_annotation_ids())
         if group_id is not None:
             self.scene.select_only([group_id])
         return group_id

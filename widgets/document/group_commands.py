@@ -6,7 +6,7 @@ import copy
 
 from PyQt5.QtWidgets import QUndoCommand
 
-from embedflow.core.workflow import Link, Node, Workflow
+from embedflow.core.workflow import Annotation, Link, Node, Workflow
 from embedflow.grouping import group_nodes, rename_port, ungroup
 
 
@@ -19,11 +19,13 @@ class _Replace(QUndoCommand):
         self.order: tuple[list[str], list[str], list[str]] = ([], [], [])
         self.removed: list[Node] = []
         self.links: list[Link] = []
+        self.notes: list[Annotation] = []
         self.added: list[str] = []
 
     def _remember(self, node_ids: list[str]) -> None:
         workflow = self.workflow
         self.order = (list(workflow.nodes), list(workflow.links), list(workflow.annotations))
+        self.notes = [copy.copy(note) for note in workflow.annotations.values()]
         self.removed = [copy.deepcopy(workflow.nodes[node_id]) for node_id in node_ids]
         touching = {link_id: None for node_id in node_ids
                     for link_id in [link.id for link in workflow.links_into(node_id) + workflow.links_from(node_id)]}
@@ -32,6 +34,12 @@ class _Replace(QUndoCommand):
     def undo(self) -> None:
         for node_id in self.added:
             self.workflow.remove_node(node_id)
+        for note in self.notes:  # notes folded into the group come back, notes unfolded from it go
+            if note.id not in self.workflow.annotations:
+                self.workflow.add_annotation(note.kind, note.rect, note.text, note.id)
+        before = {note.id for note in self.notes}
+        for note_id in [a for a in self.workflow.annotations if a not in before]:
+            self.workflow.remove_annotation(note_id)
         for node in self.removed:
             self.workflow.add_node(node.type, node.position, copy.deepcopy(node.settings), node.title,
                                    node.id, node.node_version)
@@ -43,15 +51,18 @@ class _Replace(QUndoCommand):
 class GroupNodes(_Replace):
     """Fold blocks into one group whose ports are the links that crossed the selection's border."""
 
-    def __init__(self, workflow: Workflow, node_ids: list[str], title: str = "Group") -> None:
+    def __init__(self, workflow: Workflow, node_ids: list[str], title: str = "Group",
+                 annotation_ids: list[str] | None = None) -> None:
         super().__init__(workflow, f"Group {len(node_ids)} blocks")
         self.node_ids = list(node_ids)
+        self.annotation_ids = list(annotation_ids or [])
         self.title = title
         self.group_id = workflow.new_id("g")
 
     def redo(self) -> None:
         self._remember(self.node_ids)
-        self.added = [group_nodes(self.workflow, self.node_ids, self.title, self.group_id).group.id]
+        grouped = group_nodes(self.workflow, self.node_ids, self.title, self.group_id, self.annotation_ids)
+        self.added = [grouped.group.id]
 
 
 class UngroupNode(_Replace):
