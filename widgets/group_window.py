@@ -79,6 +79,9 @@ class GroupWindow(QWidget):
         self.crumbs = [*crumbs, outer.workflow.nodes[group_id].title]
         self.breadcrumb = QLabel()
         self.breadcrumb.setObjectName("breadcrumb")
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #B71C1C;")
         self.runs = GroupRuns(outer_runs, group_id, self)
         self.editor = WorkflowEditor(self, runs=self.runs, root=root, path=path, crumbs=self.crumbs)
         self.markers: list[QGraphicsSimpleTextItem] = []
@@ -91,6 +94,7 @@ class GroupWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.breadcrumb)
+        layout.addWidget(self.warning)
         layout.addWidget(self.editor, 1)
         self._unsubscribe_outer: Callable[[], None] = outer.workflow.subscribe(self._on_outer_event)
         self._unsubscribe_root: Callable[[], None] = root.workflow.subscribe(lambda _: self._validate_timer.start())
@@ -131,7 +135,15 @@ class GroupWindow(QWidget):
         settings = self.outer.workflow.nodes[self.group_id].settings
         data = {key: settings[key] if isinstance(settings.get(key), list) else []
                 for key in ("nodes", "links", "annotations")}
-        inner, _ = build_workflow(data, f"group {self.path}", self.outer.workflow.specs)
+        inner, dropped = build_workflow(data, f"group {self.path}", self.outer.workflow.specs)
+        left_out = [d for d in dropped if d.code in ("invalid-node", "dangling-link", "invalid-annotation")]
+        shapes = [key for key in ("nodes", "links", "annotations") if key in settings
+                  and not isinstance(settings[key], list)]
+        self.warning.setText(
+            "Parts of this group could not be read and are not shown: "
+            + "; ".join([d.message for d in left_out] + [f"its {key} are not a list" for key in shapes])
+            + " An edit here saves the group without them (undo brings them back)." if left_out or shapes else "")
+        self.warning.setVisible(bool(left_out or shapes))
         self._unsubscribe_inner()
         self.markers = []  # drawing the inside afresh clears the scene, markers too
         self._loading = True

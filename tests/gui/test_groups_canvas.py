@@ -295,3 +295,15 @@ def test_selected_notes_go_into_the_group_and_come_back_out_on_ungroup_and_undo(
     assert [a.text for a in workflow.annotations.values()] == ["Scale doubles"]
     window.document.undo_stack.undo()
     assert dumps(workflow) == grouped
+
+
+def test_opening_a_group_with_parts_that_cannot_be_read_says_so(window) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    good = list(window.document.workflow.nodes[group_id].settings["links"])
+    window.document.update_settings(group_id, {"links": [*good, {"source": "n2"}]})
+    inside = window.editor.open_group(group_id)
+    assert not inside.warning.isHidden() and "Link #1 in the file is incomplete" in inside.warning.text()
+    window.document.update_settings(group_id, {"links": good})
+    assert inside.warning.isHidden()
