@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .core.errors import EmbedflowError
@@ -11,22 +11,13 @@ from .core.workflow import Annotation, Link, Node, Workflow
 from .groups import GROUP, exposed
 
 
-@dataclass
-class Crossing:
-    """An outer link that met the group's border: its outer end, and the group port it now uses."""
+@dataclass(frozen=True)
+class _Crossing:
+    """An outer link that met the group's border: its id, its outer end, and the group port it now uses."""
 
     link_id: str
     outer: tuple[str, str]
     port: str
-
-
-@dataclass
-class Grouped:
-    """What `group_nodes` did: the group node and the links that crossed its border, by group port."""
-
-    group: Node
-    into: list[Crossing] = field(default_factory=list)
-    out_of: list[Crossing] = field(default_factory=list)
 
 
 def _numbers(values: Iterable[float]) -> list[float | int]:
@@ -53,9 +44,9 @@ def annotation_entry(annotation: Annotation) -> dict[str, Any]:
 
 
 def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group",
-                group_id: str | None = None, annotation_ids: Iterable[str] = ()) -> Grouped:
+                group_id: str | None = None, annotation_ids: Iterable[str] = ()) -> Node:
     """Fold the nodes (and the notes `annotation_ids`) into one group whose ports are the links that crossed
-    the selection's border.
+    the selection's border; the group node.
 
     Exposed ports are named after the inner ports (`data`, then `data_2` when two share a name);
     several outer links from one inner output share one exposed output.
@@ -74,14 +65,14 @@ def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group
     for link in into:
         name = _fresh(link.target_port, names)
         inputs.append({"name": name, "node": link.target, "port": link.target_port})
-        result_into.append(Crossing(link.id, (link.source, link.source_port), name))
+        result_into.append(_Crossing(link.id, (link.source, link.source_port), name))
     by_output: dict[tuple[str, str], str] = {}
     for link in out_of:
         key = (link.source, link.source_port)
         if key not in by_output:
             by_output[key] = _fresh(link.source_port, names)
             outputs.append({"name": by_output[key], "node": link.source, "port": link.source_port})
-        result_out.append(Crossing(link.id, (link.target, link.target_port), by_output[key]))
+        result_out.append(_Crossing(link.id, (link.target, link.target_port), by_output[key]))
     nodes = [workflow.nodes[node_id] for node_id in chosen]
     x = sum(node.position[0] for node in nodes) / len(nodes)
     y = sum(node.position[1] for node in nodes) / len(nodes)
@@ -98,7 +89,7 @@ def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group
         workflow.connect(crossing.outer[0], crossing.outer[1], group.id, crossing.port, crossing.link_id)
     for crossing in result_out:
         workflow.connect(group.id, crossing.port, crossing.outer[0], crossing.outer[1], crossing.link_id)
-    return Grouped(group, result_into, result_out)
+    return group
 
 
 def _fresh(name: str, taken: set[str]) -> str:

@@ -169,7 +169,7 @@ def image_search_grouped() -> Example:
                  "'Embed images'. Double-click it to see inside; Edit > Ungroup unfolds it, Edit > Group "
                  "folds selected blocks.")
     photos, embed, queries, embed_queries, near = image_search_blocks(ex, "Embed photos")
-    group = group_nodes(ex.workflow, [embed.id, embed_queries.id], "Embed images").group
+    group = group_nodes(ex.workflow, [embed.id, embed_queries.id], "Embed images")
     for key, old, new in (("inputs", "data", "photos"), ("inputs", "data_2", "queries"),
                           ("outputs", "embeddings", "photo_embeddings"),
                           ("outputs", "embeddings_2", "query_embeddings")):

@@ -61,8 +61,8 @@ class GroupNodes(_Replace):
 
     def redo(self) -> None:
         self._remember(self.node_ids)
-        grouped = group_nodes(self.workflow, self.node_ids, self.title, self.group_id, self.annotation_ids)
-        self.added = [grouped.group.id]
+        group = group_nodes(self.workflow, self.node_ids, self.title, self.group_id, self.annotation_ids)
+        self.added = [group.id]
 
 
 class UngroupNode(_Replace):
