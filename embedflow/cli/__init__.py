@@ -184,12 +184,26 @@ def run_command(args: argparse.Namespace) -> int:
                 if executor is None and event.state == NodeState.DONE and event.node_id not in writes:
                     writes[event.node_id] = writer.submit(write_node, event.node_id, engine.results[event.node_id])
 
-            results = engine.run(on_event=on_event)
+            results = _run_until_interrupted(engine, on_event)
             return _report_results(results, titles, out_dir,
                                    lambda node_id, result: (writes[node_id].result() if node_id in writes
                                                             else write_node(node_id, result)))
         finally:  # on Ctrl-C the file being written is finished (atomically), the queued ones are not
             writer.shutdown(cancel_futures=True)
+
+
+def _run_until_interrupted(engine: Engine, on_event: Callable[[NodeEvent], None]) -> dict[str, NodeResult]:
+    """Run on the engine's thread; Ctrl+C cancels the running blocks and waits for them to stop."""
+    handle = engine.start(on_event=on_event)
+    try:
+        handle.wait()
+    except KeyboardInterrupt:
+        print("embedflow run: interrupted; stopping the running blocks (Ctrl+C again to quit at once)",
+              file=sys.stderr)
+        handle.cancel()
+        handle.wait()
+        raise
+    return handle.results
 
 
 @contextlib.contextmanager

@@ -102,7 +102,7 @@ def test_cancel_acts_at_once_while_the_server_has_not_answered(tmp_path: Path) -
 def test_a_stalled_transfer_fails_after_the_idle_timeout(tmp_path: Path) -> None:
     with hostile_server() as (url, _):
         started = time.monotonic()
-        with pytest.raises(DownloadError, match="no data arrived for 0.5 s|did not answer in time"):
+        with pytest.raises(DownloadError, match="the server sent nothing for 0.5 s"):
             download(f"{url}/stall", tmp_path / "m.bin", size=len(BODY), timeout=0.5, retries=0)
         assert time.monotonic() - started < 30
     assert (tmp_path / "m.bin.part").stat().st_size == 10, "what arrived is kept for a resume"
