@@ -37,7 +37,7 @@ def match_files(pattern: Path, *, max_visited: int = MAX_VISITED, max_seconds: f
     found: list[Path] = []
     visited = 0
     give_up = time.monotonic() + max_seconds
-    stack = [(start, ())]
+    stack: list[tuple[Path, tuple[str, ...]]] = [(start, ())]
     while stack:
         folder, above = stack.pop()
         for entry in _entries(folder):
