@@ -22,7 +22,7 @@ from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
 from ..io.outputs import FORMATS, entry_node, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
-from ..validation import validate
+from ..validation import UNTRUSTED_PATH, validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models", "examples", "blocks")
 # Where `embedflow run` runs when neither --scheduler nor --cluster is given (tcp://HOST:PORT or local[:N]).
@@ -91,6 +91,9 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("--outputs", default="all", metavar="all|final|NODE[.PORT],...",
                             help="what to write: all (default: every output port), final (the outputs no block "
                                  "consumes, plus Scatter pictures), or a list such as n3,n5.neighbours")
+        parser.add_argument("--strict-paths", action="store_true",
+                            help="refuse to run when a block reads data outside the workflow's folder and its "
+                                 "parent's, the examples and the folders you picked (untrusted-path)")
         where = parser.add_mutually_exclusive_group()
         where.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
                            help="run on the Dask cluster of this scheduler (needs the dask extra); "
@@ -153,6 +156,11 @@ def run_command(args: argparse.Namespace) -> int:
         print(diagnostic.line(), file=sys.stderr)
     if has_errors(diagnostics):
         print(f"embedflow run: {args.file} has errors; nothing was run.", file=sys.stderr)
+        return 1
+    if args.strict_paths and any(d.code == UNTRUSTED_PATH for d in diagnostics):
+        print(f"embedflow run: --strict-paths refuses the data paths of {args.file} named above (outside the "
+              "workflow's folder and its parent's, the examples and the folders you picked); nothing was run.",
+              file=sys.stderr)
         return 1
     out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
     specs = workflow.specs

@@ -30,6 +30,11 @@ def is_pattern(path: str) -> bool:
     return glob.has_magic(path)
 
 
+def pattern_start(pattern: Path) -> Path:
+    """The folder a pattern's walk starts at: the part before its first wildcard."""
+    return _split(pattern)[0]
+
+
 def match_files(pattern: Path, *, max_visited: int = MAX_VISITED, max_seconds: float = MAX_SECONDS) -> list[Path]:
     """The files an absolute pattern matches, sorted; PatternError when refused or past the bounds."""
     start, parts = _split(pattern)
