@@ -22,3 +22,4 @@ def reached(event: Event, unless: Callable[[], bool] | None = None) -> bool:
         if (unless is not None and unless()) or time.monotonic() > give_up:
             return event.is_set()
     return True
+HANG_MS = int(HANG * 1000)  # the same, for qtbot.waitUntil and waitSignal

@@ -6,6 +6,7 @@ import pytest
 from PyQt5.QtWidgets import QPushButton
 
 from tests import analysis_support
+from tests.waiting import HANG
 
 WORDS = "king queen prince princess apple banana cherry grape"
 
@@ -51,7 +52,7 @@ def open_map(qtbot):
     yield make
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def test_no_button_of_the_map_window_looks_like_the_default_one(open_map):
