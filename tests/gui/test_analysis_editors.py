@@ -21,7 +21,7 @@ def open_and_run(window, qtbot, path):
     assert window.open_example(path)
     nodes = list(window.document.workflow.nodes)
     qtbot.waitUntil(lambda: not window.runs.running and all(window.runs.state(n).state == "done" for n in nodes),
-                    timeout=60000)
+                    timeout=HANG_MS)
 
 
 def editor_of(window, qtbot, title: str):

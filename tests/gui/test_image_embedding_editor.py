@@ -32,7 +32,7 @@ def editor(qtbot, tmp_path: Path):
     workflow.connect(source.id, "data", node.id, "data")
     runs.set_workflow(workflow, None)
     qtbot.waitUntil(lambda: runs.result("embed") is not None and runs.result("embed").state == "done",
-                    timeout=20000)
+                    timeout=HANG_MS)
     widget = editor_factory("image_embedding")(EditorContext(document, runs, "embed"))
     qtbot.addWidget(widget)
     widget.show()

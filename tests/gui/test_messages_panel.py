@@ -12,7 +12,7 @@ def test_an_image_embedding_of_a_text_column_warns_once(window, qtbot, tmp_path)
     workflow.add_node("image_embedding", node_id="embed")
     workflow.connect(source.id, "data", "embed", "data")
     qtbot.waitUntil(lambda: window.runs.result("embed") is not None
-                    and window.runs.result("embed").state == "done", timeout=20000)
+                    and window.runs.result("embed").state == "done", timeout=HANG_MS)
     window.revalidate()  # the validator now knows the input's columns, as after any edit
     codes = [diagnostic.code for diagnostic, _ in window.messages.messages]
     assert codes.count("feature-not-image") == 1

@@ -34,7 +34,7 @@ def test_an_open_result_follows_a_settings_change_and_show_again_raises_the_same
     assert shown.viewer.model.data(shown.viewer.model.index(2, 1)).startswith("[2.000, 2.000]")
     dialog.findChild(QDoubleSpinBox).setValue(10.0)
     qtbot.waitUntil(lambda: shown.viewer.model.data(shown.viewer.model.index(2, 1)).startswith("[20.00"),
-                    timeout=10000)
+                    timeout=HANG_MS)
     assert not shown.banner.isVisible()
     qtbot.waitUntil(lambda: dialog.show_buttons["embeddings"].isEnabled(), timeout=HANG_MS)
     dialog.show_buttons["embeddings"].click()

@@ -6,7 +6,7 @@ import pytest
 from PyQt5.QtWidgets import QPushButton
 
 from tests import analysis_support
-from tests.waiting import HANG
+from tests.waiting import HANG, HANG_MS
 
 WORDS = "king queen prince princess apple banana cherry grape"
 
@@ -41,7 +41,7 @@ def open_map(qtbot):
             workflow.connect(source.id, "embeddings", scatter.id, "data")
         runs.set_workflow(workflow, None)
         qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done",
-                        timeout=20000)
+                        timeout=HANG_MS)
         dialog = EditorDialog(EditorContext(document, runs, "map"), lambda node, port: None)
         qtbot.addWidget(dialog)
         dialog.resize(1000, 700)

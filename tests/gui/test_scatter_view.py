@@ -242,7 +242,7 @@ def test_selection_in_the_view_reaches_the_selected_output(qtbot, editor):
     inside = np.flatnonzero(((coords >= low) & (coords <= high)).all(axis=1)).tolist()
     assert workflow.nodes["map"].settings["selection"] == RowSet.of(inside)
     qtbot.waitUntil(lambda: runs.result("map").state == "done"
-                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=10000)
+                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=HANG_MS)
     words = runs.result("map").outputs["selected"].meta["word"].tolist()
     assert {"king", "queen"} <= set(words)
 

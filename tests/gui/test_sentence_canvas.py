@@ -32,7 +32,7 @@ def test_the_canvas_runs_the_sentence_model_offline_and_matches_the_reference(wi
     path, _, embedder = sentence_file(tmp_path, texts)
     window.open_file(str(path))
     qtbot.waitUntil(lambda: window.runs.result(embedder) is not None and window.runs.result(embedder).state == "done",
-                    timeout=120_000)
+                    timeout=HANG_MS)
     output = window.runs.result(embedder).outputs["embeddings"]
     assert output.vectors.shape == (len(texts), 384)
     reference = {row["text"]: np.array(row["vector"]) for row in REFERENCE["sentences"]}

@@ -10,7 +10,9 @@ import contextlib
 import json
 import socketserver
 import threading
-from typing import Iterator
+from collections.abc import Iterator
+
+from tests.reliability.hostile_http import StoppableServer, serving
 
 ANSWER = json.dumps({"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [1.0, 0.0]}]})
 TRICKLE_GAP = 0.05
@@ -60,26 +62,17 @@ class _Handler(socketserver.BaseRequestHandler):
                              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(StoppableServer):
+    seen: list[str]
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.stopping = threading.Event()
+        super().__init__(_Handler)
         self.arrived = threading.Event()
-        self.seen: list[str] = []
 
 
 @contextlib.contextmanager
 def hostile_remote() -> Iterator[tuple[str, _Server]]:
     """Run the server in a thread; yields (base URL, server). Every handler ends when the block exits."""
     server = _Server()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
+    with serving(server) as url:
+        yield url, server
