@@ -34,17 +34,15 @@ def test_a_silent_remote_fails_at_the_batch_deadline() -> None:
 
 
 def test_a_trickling_remote_fails_at_the_batch_deadline() -> None:
-    with hostile_remote() as (url, server):
-        with pytest.raises(EmbedflowError, match="no complete answer within 1 s"):
-            RemoteEmbedder(RemoteModel(f"{url}/trickle", "m", read_timeout=60, batch_deadline=1)).embed(["a"])
+    with hostile_remote() as (url, server), pytest.raises(EmbedflowError, match="no complete answer within 1 s"):
+        RemoteEmbedder(RemoteModel(f"{url}/trickle", "m", read_timeout=60, batch_deadline=1)).embed(["a"])
     assert len(server.seen) == 1, "a deadline is not retried"
 
 
 def test_the_run_deadline_bounds_every_batch_together() -> None:
-    with hostile_remote() as (url, _):
-        with pytest.raises(EmbedflowError, match="within the run's deadline of 1 s"):
-            RemoteEmbedder(RemoteModel(f"{url}/silent", "m", read_timeout=60, batch_deadline=60,
-                                       run_deadline=1)).embed(["a"])
+    with hostile_remote() as (url, _), pytest.raises(EmbedflowError, match="within the run's deadline of 1 s"):
+        RemoteEmbedder(RemoteModel(f"{url}/silent", "m", read_timeout=60, batch_deadline=60,
+                                   run_deadline=1)).embed(["a"])
 
 
 def test_a_retry_after_of_an_hour_ends_the_batch_at_once() -> None:
