@@ -48,7 +48,7 @@ class _Handler(socketserver.BaseRequestHandler):
         self.server.stopping.wait(120)
 
     def _trickle(self) -> None:
-        body = ANSWER.encode()
+        body = ANSWER.encode() + b" " * 400  # about 25 s at TRICKLE_GAP a byte
         self.request.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n"
                              "Content-Type: application/json\r\n\r\n".encode())
         for byte in body:
