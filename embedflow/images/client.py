@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import AbstractSet, Any
 
 import numpy as np
@@ -19,13 +20,14 @@ class ServerError(EmbedflowError):
 class ServerClient:
     """Talks to one embedding server; `embed` sends a batch of image bytes as multipart."""
 
-    def __init__(self, url: str, token: str = "", *, timeout: float = 60.0, retries: int = 2) -> None:
+    def __init__(self, url: str, token: str = "", *, timeout: float = 60.0, retries: int = 2,
+                 cancelled: Callable[[], bool] | None = None) -> None:
         if not url.lower().startswith(("http://", "https://")):
             raise ServerError(f"The server URL must start with http:// or https://, not '{url}'")
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.http = HttpClient(HttpPolicy(read_timeout=timeout, retries=retries),
-                               headers={TOKEN_HEADER: f"Bearer {token}"} if token else None)
+                               headers={TOKEN_HEADER: f"Bearer {token}"} if token else None, cancelled=cancelled)
 
     def health(self) -> dict[str, Any]:
         """GET /health: the server's status and version (raises ServerError when unusable)."""
