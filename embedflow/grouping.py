@@ -196,3 +196,13 @@ def rename_port(workflow: Workflow, group_id: str, key: str, old: str, new: str)
             workflow.connect(link.source, link.source_port, group_id, new, link.id)
         else:
             workflow.connect(group_id, new, link.target, link.target_port, link.id)
+
+
+def with_inner_setting(settings: dict[str, Any], path: str, name: str, value: Any) -> dict[str, Any]:
+    """A group's settings with setting `name` of its block at `path` (`m`, or `g2/m` in a nested group) set."""
+    head, _, rest = path.partition("/")
+    nodes = [dict(item, settings=with_inner_setting(item["settings"], rest, name, value) if rest
+                  else {**item["settings"], name: value})
+             if isinstance(item, dict) and item.get("id") == head and isinstance(item.get("settings"), dict) else item
+             for item in settings.get("nodes", [])]
+    return {**settings, "nodes": nodes}

@@ -307,3 +307,26 @@ def test_opening_a_group_with_parts_that_cannot_be_read_says_so(window) -> None:
     assert not inside.warning.isHidden() and "Link #1 in the file is incomplete" in inside.warning.text()
     window.document.update_settings(group_id, {"links": good})
     assert inside.warning.isHidden()
+
+
+def test_save_as_packages_data_read_inside_a_nested_group_next_to_the_workflow(window, tmp_path) -> None:
+    from embedflow.grouping import group_nodes
+
+    data = tmp_path / "elsewhere" / "reviews.csv"
+    data.parent.mkdir()
+    data.write_text("text\ngood film\n", encoding="utf-8")
+    window.document.workflow.add_node("input", (0, 0), {"path": str(data), "feature": "text"}, node_id="n1")
+    group_nodes(window.document.workflow, ["n1"], "Read", "g2")
+    group_nodes(window.document.workflow, ["g2"], "Outer", "g1")
+    share = tmp_path / "class"
+    share.mkdir()
+    offered = []
+    window.ask_package = lambda paths, folder: offered.append(paths) or True
+    window.choose_save_path = lambda: str(share / "lesson.embedflow")
+    window.save_as_action.trigger()
+    assert offered == [[str(data.resolve())]]
+    saved = json.loads((share / "lesson.embedflow").read_text(encoding="utf-8"))
+    [outer] = saved["nodes"]
+    [inner_group] = outer["settings"]["nodes"]
+    assert inner_group["settings"]["nodes"][0]["settings"]["path"] == "reviews.csv"
+    assert (share / "reviews.csv").read_text(encoding="utf-8") == data.read_text(encoding="utf-8")

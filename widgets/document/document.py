@@ -13,8 +13,8 @@ from PyQt5.QtWidgets import QUndoStack
 from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
 from embedflow.core.errors import EmbedflowError
-from embedflow.grouping import check_ungroup
-from embedflow.groups import exposed
+from embedflow.grouping import check_ungroup, with_inner_setting
+from embedflow.groups import exposed, flatten
 from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
 
@@ -86,9 +86,11 @@ class WorkflowDocument(QObject):
         commands.rewrite_history(self.undo_stack, fix)
 
     def data_outside(self, folder: str) -> dict[tuple[str, str], str]:
-        """Data files and folders the workflow reads from outside `folder`: {(node id, setting): path}."""
+        """Data files and folders the workflow reads from outside `folder`: {(node id, setting): path}.
+
+        A block inside a group is named by its path (`g1/m`)."""
         found = {}
-        for node in self.workflow.nodes.values():
+        for node in flatten(self.workflow).workflow.nodes.values():
             spec = self.workflow.specs.get(node.type)
             for name, value in node.settings.items():
                 setting = spec.setting(name) if spec else None
@@ -111,7 +113,13 @@ class WorkflowDocument(QObject):
             copies[source] = str(target)
         self.undo_stack.beginMacro("Copy data next to the workflow")
         for (node_id, name), source in found.items():
-            self.update_settings(node_id, {name: copies[source]})
+            group_id, _, inner = node_id.partition("/")
+            if inner:  # a block inside a group: the group's settings change
+                settings = self.workflow.nodes[group_id].settings
+                self.update_settings(group_id, {"nodes": with_inner_setting(settings, inner, name, copies[source])[
+                    "nodes"]})
+            else:
+                self.update_settings(node_id, {name: copies[source]})
         self.undo_stack.endMacro()
 
     # -- edits --------------------------------------------------------------------------
