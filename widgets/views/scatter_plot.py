@@ -32,12 +32,12 @@ from PyQt5.QtWidgets import (
 )
 
 from embedflow.analysis.neighbours import search
-from embedflow.blocks.scatter.style import ColorMapping
+from embedflow.blocks.scatter.style import ColorMapping, isolation_order
 from embedflow.core.rows import RowSet, sorted_unique
 
 from .image_thumbnails import ThumbnailCache
 from .scatter_kernels import DENSITY_ALPHAS, density_alpha, density_levels, points_in_polygon, rasterize
-from .scatter_overlays import ImageLayer, LabelLayer, isolation_order
+from .scatter_overlays import ImageLayer, LabelLayer
 
 MODES = ("select", "lasso", "pan")
 # Above this many points the view draws them as one image computed with numpy for the visible
