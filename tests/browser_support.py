@@ -1,6 +1,6 @@
 """A real headless Chromium for testing pages embedflow writes: network blocked, downloads to a folder.
 
-Debian's chromium and chromium-driver, driven by selenium. Tests that use `browser` are skipped,
+Debian's chromium and chromium-driver, driven by selenium. Tests that use a `browser_session` are skipped,
 with the reason printed, where either is missing (.ci/run installs them when apt is available).
 """
 
@@ -104,9 +104,8 @@ class Browser:
         shutil.rmtree(self._profile, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """A headless Chromium shared by one test module (skipped, with the reason, where none is installed)."""
+def browser_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """A headless Chromium for a module-scoped fixture (skipped, with the reason, where none is installed)."""
     reason = missing_reason()
     if reason is not None:
         print(f"skipping browser tests: {reason}")

@@ -20,7 +20,7 @@ from embedflow.blocks.scatter.html_map import (
     write_html_map,
 )
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
-from tests.browser_support import Browser, browser  # noqa: F401  (fixture)
+from tests.browser_support import Browser, browser_session
 
 HOSTILE = '</script><script>window.pwned = 1</script><img src=x onerror="window.pwned=2">'
 TRICKY = 'say "hi",\nthen \u202eleave'  # quotes, a comma, a newline and a right-to-left override
@@ -52,7 +52,7 @@ def write_map(frame: pd.DataFrame, path, color: str = "kind", **extra) -> MapCon
 def blended(rgba) -> tuple[int, int, int]:
     """A colour with alpha as the page draws it over white."""
     alpha = rgba[3] / 255
-    return tuple(int(round(c * alpha + 255 * (1 - alpha))) for c in rgba[:3])
+    return tuple(round(float(c) * alpha + 255 * (1 - alpha)) for c in rgba[:3])
 
 
 def pixels_of(browser: Browser, rgb) -> int:
@@ -79,6 +79,11 @@ def drag(browser: Browser, start: tuple[float, float], end: tuple[float, float])
         actions.move_to_element_with_offset(overlay, *offset((start[0] + (end[0] - start[0]) * f,
                                                               start[1] + (end[1] - start[1]) * f)))
     actions.release().perform()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    yield from browser_session(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +213,7 @@ def test_an_image_row_shows_its_thumbnail_on_hover(browser, tmp_path):
                          frame[["word", "kind"]], "Pictures", "PCA", images=[picture])
     write_html_map(content, tmp_path / "pictures.html")
     data = json.loads(re.search(r'id="embedflow-map-data">(.*?)</script>', (tmp_path / "pictures.html").read_text(),
-                                re.S).group(1))
+                                re.DOTALL).group(1))
     with Image.open(io.BytesIO(base64.b64decode(data["thumbs"][0].split(",", 1)[1]))) as thumb:
         assert thumb.format == "JPEG" and max(thumb.size) == 64
     browser.open_map(tmp_path / "pictures.html")
@@ -241,10 +246,9 @@ def test_a_map_over_the_browser_limit_is_refused_naming_the_limit_and_nothing_is
 
 
 def test_the_data_block_cannot_be_closed_by_a_label(fruit_map):
-    path, frame, content = fruit_map
-    page = html_map_page(content)
+    page = html_map_page(fruit_map[2])
     assert HOSTILE not in page and "</script><script>window.pwned" not in page
-    data = json.loads(re.search(r'id="embedflow-map-data">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(re.search(r'id="embedflow-map-data">(.*?)</script>', page, re.DOTALL).group(1))
     words = next(c for c in data["columns"] if c["name"] == "word")["values"]
     assert HOSTILE in words and TRICKY in words
 
