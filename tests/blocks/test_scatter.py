@@ -122,7 +122,7 @@ def test_rendered_png_shows_points_in_the_palette_colours_and_a_legend():
         assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 10).sum() > 50
 
 
-def test_run_with_out_writes_png_projection_csv_and_projector_folder(tmp_path):
+def test_run_with_out_writes_png_html_map_projection_csv_and_projector_folder(tmp_path):
     workflow = Workflow(default_registry())
     words = workflow.add_node("t_glove_words", node_id="words",
                               settings={"words": "king queen prince apple banana cherry car truck bus"})
@@ -140,6 +140,8 @@ def test_run_with_out_writes_png_projection_csv_and_projector_folder(tmp_path):
     assert pd.read_csv(out / "map-selected.csv")["word"].tolist() == ["king", "queen"]
     assert (out / "map-projector" / "vectors.tsv").read_text().count("\n") == 9
     assert not (out / "map-view.csv").exists()
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert '"count":9,' in page and '"values":["king","queen","prince"' in page  # every row, labelled by word
 
 
 def test_projector_files_match_the_projector_format(tmp_path):
