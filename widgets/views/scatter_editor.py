@@ -33,6 +33,7 @@ from embedflow.core.rows import RowSet
 
 from ..editors import register_editor
 from ..editors.context import EditorContext
+from .html_map_export import export_html_map
 from .image_grid import ImageGrid
 from .scatter_plot import MODES, ScatterPlot
 
@@ -82,9 +83,11 @@ class ScatterEditor(QWidget):
         self.images_as_points.hide()
         tools.addWidget(self.images_as_points)
         self.export_png, self.export_svg = QPushButton("Export PNG…"), QPushButton("Export SVG…")
+        self.export_html = QPushButton("Export HTML…")
+        self.export_html.setToolTip("One HTML page with every point, search and selection: opens in any browser, offline")
         self.export_projector = QPushButton("Projector…")
         self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
-        for button in (self.export_png, self.export_svg, self.export_projector):
+        for button in (self.export_png, self.export_svg, self.export_html, self.export_projector):
             tools.addWidget(button)
         self.status = QLabel("")
         tools.addStretch(1)
@@ -111,7 +114,7 @@ class ScatterEditor(QWidget):
         self.grid_panel.hide()
         # Enter in Find selects the matches; no button here is the window's default (its frame
         # made Export PNG… look like the action Enter takes).
-        for button in (self.export_png, self.export_svg, self.export_projector, self.project_all):
+        for button in (self.export_png, self.export_svg, self.export_html, self.export_projector, self.project_all):
             button.setAutoDefault(False)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plot)
@@ -136,6 +139,7 @@ class ScatterEditor(QWidget):
         self.plot.neighboursShown.connect(self._on_neighbours)
         self.export_png.clicked.connect(lambda: self._export_image("PNG image (*.png)", ".png"))
         self.export_svg.clicked.connect(lambda: self._export_image("SVG drawing (*.svg)", ".svg"))
+        self.export_html.clicked.connect(self._export_html)
         self.export_projector.clicked.connect(self._export_projector)
         context.settingsChanged.connect(lambda _: self.refresh())
         context.resultChanged.connect(self.refresh)
@@ -236,6 +240,11 @@ class ScatterEditor(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export plot", f"{self.context.node.title}{suffix}", file_filter)
         if path:
             self.plot.export_image(path if path.lower().endswith(suffix) else path + suffix)
+
+    def _export_html(self) -> None:
+        if self._view is not None:
+            path = self.context.document.path
+            export_html_map(self, self._view, Path(f"{self.context.node.title}.html"), Path(path).stem if path else "")
 
     def _export_projector(self) -> None:
         if self._view is None:
