@@ -1,0 +1,136 @@
+"""The Scatter's HTML map at 1,000,000 rows: write time against the PNG, bytes per row, open time in
+headless Chromium, side by side with the same rows written by Bokeh directly (as a user would script it).
+
+All in-process for the writes (the map's content and the PNG from the same arrays, as `embedflow run`
+writes them after the projection); the open time is end to end in a fresh headless Chromium (Debian's
+chromium + chromium-driver, network blocked, file://) from navigation until the page is usable:
+`window.embedflowMap.count` defined for embedflow's page, the first Bokeh view rendered for Bokeh's.
+The rows: 8 Gaussian clusters, a category column (colour) and a short label ("item 123456").
+Run: python benchmarks/bench_html_map.py [--rows 1000000] [--skip-bokeh] [--open-timeout 180]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from embedflow.blocks.scatter.html_map import MapContent, write_html_map
+from embedflow.blocks.scatter.png import render_scatter, save_png
+from embedflow.blocks.scatter.style import PALETTE, color_mapping, point_sizes
+from tests.browser_support import Browser, missing_reason
+
+BOKEH_READY = "return !!(window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0)"
+MAP_READY = "return window.embedflowMap !== undefined && window.embedflowMap.count >= 0"
+
+
+def rows_of(count: int) -> pd.DataFrame:
+    """`count` points in 8 clusters with a topic and a short label."""
+    rng = np.random.default_rng(0)
+    topic = rng.integers(0, 8, count)
+    centres = rng.normal(0, 6, (8, 2))
+    xy = centres[topic] + rng.normal(size=(count, 2))
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "topic": np.array(list("abcdefgh"))[topic],
+                         "label": [f"item {i}" for i in range(count)]})
+
+
+def timed(work) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = work()
+    return time.perf_counter() - start, value
+
+
+def write_embedflow(frame: pd.DataFrame, folder: Path) -> tuple[float, float, Path]:
+    """(HTML seconds, PNG seconds, page) for the rows, as the Scatter's export writes them."""
+    coords = frame[["x", "y"]].to_numpy()
+    colors, sizes = color_mapping(frame, "topic"), point_sizes(frame, "")
+    page = folder / "embedflow.html"
+    content = MapContent(coords, colors, sizes, frame[["label", "topic"]], "Benchmark", "PCA")
+    html_seconds, _ = timed(lambda: write_html_map(content, page))
+    png_seconds, _ = timed(lambda: save_png(render_scatter(coords, colors, sizes, title="Benchmark",
+                                                           axes=("x", "y")), folder / "embedflow.png"))
+    return html_seconds, png_seconds, page
+
+
+def write_bokeh(frame: pd.DataFrame, folder: Path) -> tuple[float, Path]:
+    """What a user would script: one WebGL scatter coloured by topic, hover on the label, inline resources."""
+    from bokeh.io import save
+    from bokeh.models import ColumnDataSource, HoverTool
+    from bokeh.plotting import figure
+    from bokeh.resources import INLINE
+    from bokeh.transform import factor_cmap
+
+    page = folder / "bokeh.html"
+
+    def write() -> None:
+        plot = figure(output_backend="webgl", tools="pan,wheel_zoom,box_select,lasso_select,reset",
+                      width=900, height=700, title="Benchmark")
+        topics = sorted(frame["topic"].unique())
+        palette = ["#%02x%02x%02x" % tuple(int(c) for c in rgb) for rgb in PALETTE[: len(topics)]]
+        plot.scatter("x", "y", source=ColumnDataSource(frame), size=5,
+                     color=factor_cmap("topic", palette, topics), legend_field="topic")
+        plot.add_tools(HoverTool(tooltips=[("label", "@label")]))
+        save(plot, filename=str(page), resources=INLINE, title="Benchmark")
+
+    seconds, _ = timed(write)
+    return seconds, page
+
+
+def open_seconds(page: Path, ready: str, timeout: float, downloads: Path) -> float | None:
+    """Seconds from navigation until `ready` is true in a fresh headless Chromium (None: timed out)."""
+    browser = Browser(downloads)
+    try:
+        browser.driver.set_page_load_timeout(timeout)
+        start = time.perf_counter()
+        browser.driver.get(page.resolve().as_uri())
+        try:
+            browser.wait_for(lambda: browser.js(ready), page.name, timeout=timeout - (time.perf_counter() - start))
+        except AssertionError:
+            return None
+        return time.perf_counter() - start
+    finally:
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-bokeh", action="store_true")
+    parser.add_argument("--open-timeout", type=float, default=180.0)
+    args = parser.parse_args()
+    frame = rows_of(args.rows)
+    browser_missing = missing_reason()
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        html_s, png_s, page = write_embedflow(frame, folder)
+        size = page.stat().st_size
+        print(f"rows: {args.rows:,}")
+        print(f"embedflow HTML map: written in {html_s:.2f} s; PNG of the same rows {png_s:.2f} s "
+              f"(HTML/PNG = {html_s / png_s:.2f}); {size / 1e6:.1f} MB = {size / args.rows:.1f} bytes/row")
+        if browser_missing:
+            print(f"open times skipped: {browser_missing}")
+        else:
+            opened = open_seconds(page, MAP_READY, args.open_timeout, folder)
+            print("embedflow HTML map: opened in " + (f"{opened:.2f} s" if opened is not None
+                                                       else f"more than {args.open_timeout:.0f} s"))
+        if args.skip_bokeh:
+            return
+        bokeh_s, bokeh_page = write_bokeh(frame, folder)
+        bokeh_size = bokeh_page.stat().st_size
+        print(f"Bokeh written directly: {bokeh_s:.2f} s (Bokeh/embedflow = {bokeh_s / html_s:.2f}); "
+              f"{bokeh_size / 1e6:.1f} MB = {bokeh_size / args.rows:.1f} bytes/row")
+        if not browser_missing:
+            opened = open_seconds(bokeh_page, BOKEH_READY, args.open_timeout, folder)
+            print("Bokeh written directly: opened in " + (f"{opened:.2f} s" if opened is not None
+                                                           else f"more than {args.open_timeout:.0f} s"))
+
+
+if __name__ == "__main__":
+    main()
