@@ -29,6 +29,24 @@ from tests.browser_support import Browser, missing_reason
 
 BOKEH_READY = "return !!(window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0)"
 MAP_READY = "return window.embedflowMap !== undefined && window.embedflowMap.count >= 0"
+# Twenty zoom steps by wheel events (frames while moving), then ten clicks on Reset view (frames
+# that draw every point), each awaited to the frame that drew it: milliseconds per frame of each.
+REDRAW = """
+const done = arguments[arguments.length - 1], overlay = document.getElementById('overlay');
+const reset = document.getElementById('reset');
+function frames(count, act, then) {
+  let frame = 0;
+  const start = performance.now();
+  function step() {
+    act(frame);
+    requestAnimationFrame(() => { if (++frame < count) step(); else then((performance.now() - start) / count); });
+  }
+  step();
+}
+frames(20, (f) => overlay.dispatchEvent(new WheelEvent('wheel', {deltaY: f % 2 ? 60 : -60, clientX: 400,
+                                                                 clientY: 300, bubbles: true, cancelable: true})),
+       (moving) => setTimeout(() => frames(10, () => reset.click(), (full) => done([moving, full])), 400));
+"""
 
 
 def rows_of(count: int) -> pd.DataFrame:
@@ -73,7 +91,7 @@ def write_bokeh(frame: pd.DataFrame, folder: Path) -> tuple[float, Path]:
         plot = figure(output_backend="webgl", tools="pan,wheel_zoom,box_select,lasso_select,reset",
                       width=900, height=700, title="Benchmark")
         topics = sorted(frame["topic"].unique())
-        palette = ["#%02x%02x%02x" % tuple(int(c) for c in rgb) for rgb in PALETTE[: len(topics)]]
+        palette = ["#" + "".join(f"{int(c):02x}" for c in rgb) for rgb in PALETTE[: len(topics)]]
         plot.scatter("x", "y", source=ColumnDataSource(frame), size=5,
                      color=factor_cmap("topic", palette, topics), legend_field="topic")
         plot.add_tools(HoverTool(tooltips=[("label", "@label")]))
@@ -83,8 +101,10 @@ def write_bokeh(frame: pd.DataFrame, folder: Path) -> tuple[float, Path]:
     return seconds, page
 
 
-def open_seconds(page: Path, ready: str, timeout: float, downloads: Path) -> float | None:
-    """Seconds from navigation until `ready` is true in a fresh headless Chromium (None: timed out)."""
+def open_seconds(page: Path, ready: str, timeout: float, downloads: Path,
+                 redraw: bool = False) -> tuple[float | None, list[float] | None]:
+    """Seconds from navigation until `ready` is true in a fresh headless Chromium (None: timed out),
+    and with `redraw` the milliseconds per frame while zooming and when every point is drawn."""
     browser = Browser(downloads)
     try:
         browser.driver.set_page_load_timeout(timeout)
@@ -93,8 +113,12 @@ def open_seconds(page: Path, ready: str, timeout: float, downloads: Path) -> flo
         try:
             browser.wait_for(lambda: browser.js(ready), page.name, timeout=timeout - (time.perf_counter() - start))
         except AssertionError:
-            return None
-        return time.perf_counter() - start
+            return None, None
+        opened = time.perf_counter() - start
+        if not redraw:
+            return opened, None
+        browser.driver.set_script_timeout(timeout)
+        return opened, browser.driver.execute_async_script(REDRAW)
     finally:
         browser.close()
 
@@ -117,9 +141,11 @@ def main() -> None:
         if browser_missing:
             print(f"open times skipped: {browser_missing}")
         else:
-            opened = open_seconds(page, MAP_READY, args.open_timeout, folder)
+            opened, frame_ms = open_seconds(page, MAP_READY, args.open_timeout, folder, redraw=True)
             print("embedflow HTML map: opened in " + (f"{opened:.2f} s" if opened is not None
-                                                       else f"more than {args.open_timeout:.0f} s"))
+                                                       else f"more than {args.open_timeout:.0f} s")
+                  + (f"; a frame takes {frame_ms[0]:.0f} ms while zooming, {frame_ms[1]:.0f} ms with every point"
+                     if frame_ms else ""))
         if args.skip_bokeh:
             return
         bokeh_s, bokeh_page = write_bokeh(frame, folder)
@@ -127,7 +153,7 @@ def main() -> None:
         print(f"Bokeh written directly: {bokeh_s:.2f} s (Bokeh/embedflow = {bokeh_s / html_s:.2f}); "
               f"{bokeh_size / 1e6:.1f} MB = {bokeh_size / args.rows:.1f} bytes/row")
         if not browser_missing:
-            opened = open_seconds(bokeh_page, BOKEH_READY, args.open_timeout, folder)
+            opened, _ = open_seconds(bokeh_page, BOKEH_READY, args.open_timeout, folder)
             print("Bokeh written directly: opened in " + (f"{opened:.2f} s" if opened is not None
                                                            else f"more than {args.open_timeout:.0f} s"))
 

@@ -5,6 +5,9 @@
 // written with textContent or fillText, never parsed as HTML.
 (function () {
   "use strict";
+  // While the view moves, frames draw an even sample of at most MOVING_POINTS points; the whole
+  // map is drawn again SETTLE_MS after the last move (a 1M-point frame takes ~50-100 ms on a slow CPU).
+  var MOVING_POINTS = 250000, SETTLE_MS = 150;
   var MAX_RINGS = 20000, HOVER_PX = 10, MAX_POINT_LABELS = 40, MAX_MATCH_LABELS = 30, MAX_IMAGES = 400;
   var data = JSON.parse(document.getElementById("embedflow-map-data").textContent);
   var n = data.count;
@@ -79,7 +82,8 @@
     var image = pctx.createImageData(width, height), buf = new Uint32Array(image.data.buffer);
     buf.fill(0xffffffff);
     var s = view.scale, ox = width / 2 - view.cx * s, oy = height / 2 + view.cy * s;
-    for (var i = 0; i < n; i++) {
+    var step = moving ? Math.max(1, Math.ceil(n / MOVING_POINTS)) : 1;
+    for (var i = 0; i < n; i += step) {
       var k = colorIndex[i];
       if (hidden[k]) continue;
       var px = (xy[2 * i] * s + ox) | 0, py = (oy - xy[2 * i + 1] * s) | 0;
@@ -181,8 +185,14 @@
       octx.strokeStyle = "rgb(40,90,200)"; octx.lineWidth = 1.5; octx.stroke();
     }
   }
-  var pendingPoints = false, pendingOverlay = false;
+  var pendingPoints = false, pendingOverlay = false, moving = false, settle = 0;
   function schedule() { pendingPoints = true; scheduleOverlay(); }
+  function scheduleMove() {
+    moving = n > MOVING_POINTS;
+    clearTimeout(settle);
+    if (moving) settle = setTimeout(function () { moving = false; schedule(); }, SETTLE_MS);
+    schedule();
+  }
   function scheduleOverlay() {
     if (pendingOverlay) return;
     pendingOverlay = true;
@@ -403,7 +413,7 @@
       if (gesture.mode === "pan") {
         view.cx = gesture.cx - (p[0] - gesture.x0) / view.scale;
         view.cy = gesture.cy + (p[1] - gesture.y0) / view.scale;
-        schedule();
+        scheduleMove();
       } else {
         if (gesture.mode === "lasso") gesture.path.push(p);
         scheduleOverlay();
@@ -429,7 +439,7 @@
     view.scale *= Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
     view.cx = x - (p[0] - width / 2) / view.scale;
     view.cy = y + (p[1] - height / 2) / view.scale;
-    schedule();
+    scheduleMove();
   }, { passive: false });
   document.querySelectorAll('input[name="mode"]').forEach(function (radio) {
     radio.addEventListener("change", function () { overlay.classList.toggle("selecting", mode() !== "pan"); });
