@@ -117,7 +117,8 @@
   }
   function text(value, x, y, font, fill, boxes) {
     octx.font = font;
-    var w = octx.measureText(value).width, box = [x - 2, y - 9, w + 4, 16];
+    var w = octx.measureText(value).width, left = octx.textAlign === "center" ? x - w / 2 : x;
+    var box = [left - 2, y - 9, w + 4, 16];
     if (boxes) {
       for (var b = 0; b < boxes.length; b++) {
         var o = boxes[b];
