@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import Browser, missing_reason  # noqa: E402
+from tests.browser_support import Browser, missing_reason
 
 
 def main() -> None:
