@@ -1,12 +1,14 @@
 """The Scatter's HTML map at 1,000,000 rows: write time against the PNG, bytes per row, open time in
-headless Chromium, side by side with the same rows written by Bokeh directly (as a user would script it).
+headless Chromium, side by side with the same rows written by Bokeh (and Plotly) directly (as a user would script it).
 
 All in-process for the writes (the map's content and the PNG from the same arrays, as `embedflow run`
 writes them after the projection); the open time is end to end in a fresh headless Chromium (Debian's
 chromium + chromium-driver, network blocked, file://) from navigation until the page is usable:
 `window.embedflowMap.count` defined for embedflow's page, the first Bokeh view rendered for Bokeh's.
 The rows: 8 Gaussian clusters, a category column (colour) and a short label ("item 123456").
-Run: python benchmarks/bench_html_map.py [--rows 1000000] [--skip-bokeh] [--open-timeout 180]
+Plotly Express (scattergl, library inlined) is measured too where plotly is importable (it is not an
+embedflow dependency; docs/outputs.md says how the figures were made with a one-off copy).
+Run: python benchmarks/bench_html_map.py [--rows 1000000] [--skip-bokeh] [--skip-plotly] [--open-timeout 180]
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from embedflow.blocks.scatter.png import render_scatter, save_png
 from embedflow.blocks.scatter.style import PALETTE, color_mapping, point_sizes
 from tests.browser_support import Browser, missing_reason
 
+PLOTLY_READY = "const d = document.querySelector('.js-plotly-plot'); return !!(d && d._fullData && d._fullLayout)"
 BOKEH_READY = "return !!(window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0)"
 MAP_READY = "return window.embedflowMap !== undefined && window.embedflowMap.count >= 0"
 # Twenty zoom steps by wheel events (frames while moving), then ten clicks on Reset view (frames
@@ -101,6 +104,20 @@ def write_bokeh(frame: pd.DataFrame, folder: Path) -> tuple[float, Path]:
     return seconds, page
 
 
+def write_plotly(frame: pd.DataFrame, folder: Path) -> tuple[float, Path]:
+    """What a user would script with Plotly Express: scattergl coloured by topic, the library inlined."""
+    import plotly.express as px
+
+    page = folder / "plotly.html"
+
+    def write() -> None:
+        figure = px.scatter(frame, x="x", y="y", color="topic", hover_name="label", render_mode="webgl")
+        figure.write_html(str(page), include_plotlyjs=True)
+
+    seconds, _ = timed(write)
+    return seconds, page
+
+
 def open_seconds(page: Path, ready: str, timeout: float, downloads: Path,
                  redraw: bool = False) -> tuple[float | None, list[float] | None]:
     """Seconds from navigation until `ready` is true in a fresh headless Chromium (None: timed out),
@@ -127,6 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-bokeh", action="store_true")
+    parser.add_argument("--skip-plotly", action="store_true", help="Plotly is measured only where it is installed")
     parser.add_argument("--open-timeout", type=float, default=180.0)
     args = parser.parse_args()
     frame = rows_of(args.rows)
@@ -146,16 +164,22 @@ def main() -> None:
                                                        else f"more than {args.open_timeout:.0f} s")
                   + (f"; a frame takes {frame_ms[0]:.0f} ms while zooming, {frame_ms[1]:.0f} ms with every point"
                      if frame_ms else ""))
-        if args.skip_bokeh:
-            return
-        bokeh_s, bokeh_page = write_bokeh(frame, folder)
-        bokeh_size = bokeh_page.stat().st_size
-        print(f"Bokeh written directly: {bokeh_s:.2f} s (Bokeh/embedflow = {bokeh_s / html_s:.2f}); "
-              f"{bokeh_size / 1e6:.1f} MB = {bokeh_size / args.rows:.1f} bytes/row")
-        if not browser_missing:
-            opened, _ = open_seconds(bokeh_page, BOKEH_READY, args.open_timeout, folder)
-            print("Bokeh written directly: opened in " + (f"{opened:.2f} s" if opened is not None
-                                                           else f"more than {args.open_timeout:.0f} s"))
+        others = [] if args.skip_bokeh else [("Bokeh", write_bokeh, BOKEH_READY)]
+        if not args.skip_plotly:
+            try:
+                import plotly  # noqa: F401
+                others.append(("Plotly", write_plotly, PLOTLY_READY))
+            except ImportError:
+                print("Plotly is not installed: its leg is skipped")
+        for name, writer, ready in others:
+            seconds, other_page = writer(frame, folder)
+            other_size = other_page.stat().st_size
+            print(f"{name} written directly: {seconds:.2f} s ({name}/embedflow = {seconds / html_s:.2f}); "
+                  f"{other_size / 1e6:.1f} MB = {other_size / args.rows:.1f} bytes/row")
+            if not browser_missing:
+                opened, _ = open_seconds(other_page, ready, args.open_timeout, folder)
+                print(f"{name} written directly: opened in " + (f"{opened:.2f} s" if opened is not None
+                                                                 else f"more than {args.open_timeout:.0f} s"))
 
 
 if __name__ == "__main__":
