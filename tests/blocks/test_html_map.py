@@ -257,3 +257,19 @@ def test_a_title_is_escaped_in_the_heading(browser, tmp_path):
     write_map(two_clusters(), tmp_path / "title.html", title='<b>bold</b> {{DATA}} "map"')
     browser.open_map(tmp_path / "title.html")
     assert browser.driver.find_element("tag name", "h1").text == '<b>bold</b> {{DATA}} "map"'
+
+
+def test_enter_in_the_search_box_brings_the_matches_into_view(browser, fruit_map):
+    path, _, content = fruit_map
+    browser.open_map(path)
+    vehicle = blended(content.colors.colors[content.colors.legend[1][1]])
+    browser.js("""
+        const o = document.getElementById('overlay'), b = o.getBoundingClientRect();
+        for (let i = 0; i < 12; i++)
+            o.dispatchEvent(new WheelEvent('wheel', {deltaY: -300, clientX: b.left + b.width * 0.2,
+                                                     clientY: b.top + b.height / 2, bubbles: true, cancelable: true}));""")
+    browser.wait_for(lambda: pixels_of(browser, vehicle) == 0, "zoomed in on the fruit only")
+    box = browser.driver.find_element("id", "search")
+    box.clear()
+    box.send_keys("truck\n")
+    browser.wait_for(lambda: pixels_of(browser, vehicle) > 200, "the trucks brought into view")
