@@ -273,3 +273,16 @@ def test_enter_in_the_search_box_brings_the_matches_into_view(browser, fruit_map
     box.clear()
     box.send_keys("truck\n")
     browser.wait_for(lambda: pixels_of(browser, vehicle) > 200, "the trucks brought into view")
+
+
+def test_an_unreadable_image_gets_no_thumbnail_and_a_note(tmp_path):
+    good, broken = tmp_path / "good.jpg", tmp_path / "broken.jpg"
+    Image.new("RGB", (100, 80), (20, 120, 20)).save(good)
+    broken.write_bytes(b"not a picture")
+    frame = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "word": ["good", "broken"], "kind": ["a", "a"]})
+    content = MapContent(frame[["x", "y"]].to_numpy(), color_mapping(frame, "kind"), point_sizes(frame, ""),
+                         frame[["word", "kind"]], "Pictures", "PCA", images=[good, broken])
+    page = html_map_page(content)
+    data = json.loads(re.search(r'id="embedflow-map-data">(.*?)</script>', page, re.DOTALL).group(1))
+    assert data["thumbs"][0].startswith("data:image/jpeg;base64,") and data["thumbs"][1] is None
+    assert "1 image could not be read; its point shows no thumbnail." in page

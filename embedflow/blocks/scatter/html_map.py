@@ -188,7 +188,7 @@ def _payload(content: MapContent, drawn: np.ndarray) -> tuple[dict[str, Any], li
             notes.append(f"Thumbnails are kept for the first {MAX_THUMBNAILS:,} images only.")
         if missing:
             notes.append(f"{missing:,} image{'' if missing == 1 else 's'} could not be read; "
-                         f"{'its' if missing == 1 else 'their'} points show no thumbnail.")
+                         f"{'its point shows' if missing == 1 else 'their points show'} no thumbnail.")
     return data, notes
 
 
@@ -211,19 +211,27 @@ def _column(name: str, values: pd.Series, drawn: np.ndarray) -> dict[str, Any]:
 
 
 def _thumbnails(paths: Sequence[Path]) -> tuple[list[str | None], int]:
-    """64 px JPEG data URLs of the images (None where an image cannot be read) and how many failed."""
+    """64 px JPEG data URLs of the images (None where an image cannot be read) and how many failed.
+
+    Decoding runs in a few threads (Pillow releases the GIL while it decodes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        urls = list(pool.map(_thumbnail, paths, chunksize=16))
+    return urls, sum(u is None for u in urls)
+
+
+def _thumbnail(path: Path) -> str | None:
+    """One image as a 64 px JPEG data URL, or None when it cannot be read."""
     from PIL import Image, UnidentifiedImageError
 
-    urls: list[str | None] = []
-    for path in paths:
-        try:
-            with Image.open(path) as image:
-                image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
-                small = image.convert("RGB")
-                small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-                buffer = io.BytesIO()
-                small.save(buffer, format="JPEG", quality=75)
-            urls.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
-        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
-            urls.append(None)
-    return urls, sum(u is None for u in urls)
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+            small = image.convert("RGB")
+            small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            buffer = io.BytesIO()
+            small.save(buffer, format="JPEG", quality=75)
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
