@@ -286,3 +286,19 @@ def test_an_unreadable_image_gets_no_thumbnail_and_a_note(tmp_path):
     data = json.loads(re.search(r'id="embedflow-map-data">(.*?)</script>', page, re.DOTALL).group(1))
     assert data["thumbs"][0].startswith("data:image/jpeg;base64,") and data["thumbs"][1] is None
     assert "1 image could not be read; its point shows no thumbnail." in page
+
+
+def test_a_view_gathered_from_a_cluster_without_its_feature_column_still_makes_a_map(tmp_path):
+    from embedflow.analysis.projection import Projection
+    from embedflow.blocks.scatter.block import ScatterView
+    from embedflow.blocks.scatter.html_map import content_of
+    from embedflow.core.table import Table
+
+    # On a cluster only the coordinates and the styled columns come back: no vectors, no `text`.
+    data = Table(pd.DataFrame({"topic": ["a", "b", "a"]}), None, feature="text", provenance={"kind": "text"})
+    coords = np.array([[0.0, 1.0], [1.0, 0.0], [np.nan, np.nan]])
+    view = ScatterView(data, Projection(coords, "tsne", ("t-SNE 1", "t-SNE 2")), "Map", color="topic")
+    content = content_of(view, workflow="corpus")
+    assert list(content.columns.columns) == ["topic"] and content.images is None
+    page = html_map_page(content)
+    assert "corpus — Map" in page and "t-SNE keeps neighbourhoods" in page and "2 of 3 rows" in page
