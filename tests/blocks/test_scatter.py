@@ -276,3 +276,20 @@ def test_selection_beyond_the_data_is_ignored_with_a_warning():
     result = Engine(workflow).run()[node]
     assert len(result.outputs["selected"]) == 1
     assert any(m.code == "selection-out-of-range" and "(40, 41)" in m.message for m in result.messages)
+
+
+def test_run_refuses_an_html_map_over_the_limit_naming_it_and_keeps_the_other_files(tmp_path, monkeypatch, capsys):
+    from embedflow.blocks.scatter import html_map
+
+    monkeypatch.setattr(html_map, "MAX_ROWS", 5)  # a small limit stands in for 5,000,000 rows
+    workflow = Workflow(default_registry())
+    words = workflow.add_node("t_glove_words", node_id="words", settings={"words": "king queen prince apple banana cherry"})
+    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word"})
+    workflow.connect(words.id, "embeddings", scatter.id, "data")
+    path = tmp_path / "w.embedflow"
+    write_workflow(workflow, path)
+    out = tmp_path / "out"
+    assert cli_main(["run", str(path), "--out", str(out)]) == 1
+    assert "an HTML map holds at most 5 rows and this one has 6" in capsys.readouterr().err
+    assert (out / "map.png").is_file() and (out / "map-projection.csv").is_file()
+    assert not any(out.glob("*.html")) and not any(out.glob(".*.tmp"))
