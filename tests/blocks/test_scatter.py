@@ -283,7 +283,8 @@ def test_run_refuses_an_html_map_over_the_limit_naming_it_and_keeps_the_other_fi
 
     monkeypatch.setattr(html_map, "MAX_ROWS", 5)  # a small limit stands in for 5,000,000 rows
     workflow = Workflow(default_registry())
-    words = workflow.add_node("t_glove_words", node_id="words", settings={"words": "king queen prince apple banana cherry"})
+    words = workflow.add_node("t_glove_words", node_id="words",
+                              settings={"words": "king queen prince apple banana cherry"})
     scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word"})
     workflow.connect(words.id, "embeddings", scatter.id, "data")
     path = tmp_path / "w.embedflow"
