@@ -58,9 +58,11 @@ def blended(rgba) -> tuple[int, int, int]:
 def pixels_of(browser: Browser, rgb) -> int:
     """How many pixels of the points' canvas have exactly this colour."""
     return browser.js("""
-        const c = document.getElementById('points'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const c = document.getElementById('points');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const [r, g, b] = arguments;
         let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] === arguments[0] && d[i+1] === arguments[1] && d[i+2] === arguments[2]) n++;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === r && d[i + 1] === g && d[i + 2] === b) n++;
         return n;""", *rgb)
 
 
@@ -267,7 +269,8 @@ def test_enter_in_the_search_box_brings_the_matches_into_view(browser, fruit_map
         const o = document.getElementById('overlay'), b = o.getBoundingClientRect();
         for (let i = 0; i < 12; i++)
             o.dispatchEvent(new WheelEvent('wheel', {deltaY: -300, clientX: b.left + b.width * 0.2,
-                                                     clientY: b.top + b.height / 2, bubbles: true, cancelable: true}));""")
+                                                     clientY: b.top + b.height / 2,
+                                                     bubbles: true, cancelable: true}));""")
     browser.wait_for(lambda: pixels_of(browser, vehicle) == 0, "zoomed in on the fruit only")
     box = browser.driver.find_element("id", "search")
     box.clear()
