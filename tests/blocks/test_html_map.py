@@ -305,3 +305,23 @@ def test_a_view_gathered_from_a_cluster_without_its_feature_column_still_makes_a
     assert list(content.columns.columns) == ["topic"] and content.images is None
     page = html_map_page(content)
     assert "corpus — Map" in page and "t-SNE keeps neighbourhoods" in page and "2 of 3 rows" in page
+
+
+def test_images_as_points_draws_each_thumbnail_at_its_point(browser, tmp_path):
+    pictures = []
+    for name, colour in (("red", (220, 20, 20)), ("blue", (20, 20, 220))):
+        Image.new("RGB", (120, 90), colour).save(tmp_path / f"{name}.png")
+        pictures.append(tmp_path / f"{name}.png")
+    frame = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0], "word": ["red", "blue"], "kind": ["a", "a"]})
+    content = MapContent(frame[["x", "y"]].to_numpy(), color_mapping(frame, "kind"), point_sizes(frame, ""),
+                         frame[["word", "kind"]], "Pictures", "PCA", images=pictures)
+    write_html_map(content, tmp_path / "pictures.html")
+    browser.open_map(tmp_path / "pictures.html")
+    count_reds = """
+        const c = document.getElementById('overlay'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let red = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] < 70 && d[i + 2] < 70 && d[i + 3] > 200) red++;
+        return red;"""
+    assert browser.js(count_reds) == 0
+    browser.driver.find_element("id", "images").click()
+    browser.wait_for(lambda: browser.js(count_reds) > 400, "the red picture drawn at its point")

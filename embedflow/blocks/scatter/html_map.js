@@ -91,6 +91,7 @@
     if (y < low[1]) low[1] = y;
     if (y > high[1]) high[1] = y;
   }
+  var fullScale = 1; // the scale that shows every point
   function fit(lo, hi) {
     var spanX = Math.max(hi[0] - lo[0], 1e-9),
       spanY = Math.max(hi[1] - lo[1], 1e-9);
@@ -211,7 +212,10 @@
     return columns.length ? String(columns[0].at(i)) : "";
   }
   function drawImages() {
-    var side = Math.max(24, Math.min(64, Math.round((view.scale * (high[0] - low[0] + 1e-9)) / 30))),
+    // Sized to share the map between the images shown, growing as the user zooms in.
+    var fitted = Math.sqrt((width * height) / Math.max(1, Math.min(n, MAX_IMAGES))) * 0.3;
+    var zoom = Math.sqrt(view.scale / fullScale);
+    var side = Math.max(20, Math.min(64, Math.round(fitted * zoom))),
       drawn = 0;
     for (var i = 0; i < thumbs.length && drawn < MAX_IMAGES; i++) {
       if (!thumbs[i] || !visible(i)) continue;
@@ -223,13 +227,14 @@
       }
       if (image.complete && image.naturalWidth) {
         var f = side / Math.max(image.naturalWidth, image.naturalHeight);
-        octx.drawImage(
-          image,
-          toPx(xy[2 * i]) - (image.naturalWidth * f) / 2,
-          toPy(xy[2 * i + 1]) - (image.naturalHeight * f) / 2,
-          image.naturalWidth * f,
-          image.naturalHeight * f,
-        );
+        var w = image.naturalWidth * f,
+          h = image.naturalHeight * f,
+          left = toPx(xy[2 * i]) - w / 2,
+          top = toPy(xy[2 * i + 1]) - h / 2;
+        // Framed in its point's colour, as on the canvas, so the legend still reads.
+        octx.fillStyle = css(colorIndex[i]);
+        octx.fillRect(left - 2, top - 2, w + 4, h + 4);
+        octx.drawImage(image, left, top, w, h);
       }
       drawn++;
     }
@@ -343,7 +348,10 @@
     if (w === width && h === height) return;
     width = pointsCanvas.width = overlay.width = w;
     height = pointsCanvas.height = overlay.height = h;
-    if (first) fit(low, high);
+    if (first) {
+      fit(low, high);
+      fullScale = view.scale;
+    }
     schedule();
   }
 
