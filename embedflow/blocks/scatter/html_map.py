@@ -160,16 +160,11 @@ def _smallest_uint(top: int) -> type[np.unsignedinteger[Any]]:
 
 def _payload(content: MapContent, drawn: np.ndarray) -> tuple[dict[str, Any], list[str]]:
     """The page's data (only the drawn rows) and notes about what was left out of it."""
-    colors = content.colors
     coords = content.coords[drawn].astype(np.float32)
-    index_type = _smallest_uint(len(colors.colors) - 1)
     data: dict[str, Any] = {
         "count": len(drawn),
         "xy": _b64(coords.reshape(-1)),
-        "color": {"kind": colors.kind, "title": colors.title, "index": _b64(colors.index[drawn].astype(index_type)),
-                  "bytes": np.dtype(index_type).itemsize, "colors": colors.colors.astype(int).tolist(),
-                  "legend": [[name, int(i), int((colors.index[drawn] == i).sum())] for name, i in colors.legend],
-                  "range": _finite_pair(colors.value_range)},
+        "color": _colour_payload(content.colors, drawn),
         "clusters": [[text, x, y] for text, x, y in content.clusters if np.isfinite([x, y]).all()],
         "isolated": isolation_order(coords)[:LABELLED_POINTS].astype(int).tolist(),
         "columns": [_column(str(name), content.columns[name], drawn) for name in content.columns.columns],
@@ -181,15 +176,33 @@ def _payload(content: MapContent, drawn: np.ndarray) -> tuple[dict[str, Any], li
         data["size"] = _b64(sizes)
     else:
         data["pointSize"] = int(sizes[0]) if len(sizes) else 7
-    notes: list[str] = []
-    if content.images is not None:
-        data["thumbs"], missing = _thumbnails([content.images[r] for r in drawn[:MAX_THUMBNAILS]])
-        if len(drawn) > MAX_THUMBNAILS:
-            notes.append(f"Thumbnails are kept for the first {MAX_THUMBNAILS:,} images only.")
-        if missing:
-            notes.append(f"{missing:,} image{'' if missing == 1 else 's'} could not be read; "
-                         f"{'its point shows' if missing == 1 else 'their points show'} no thumbnail.")
+    if content.images is None:
+        return data, []
+    data["thumbs"], notes = _thumbnail_payload(content.images, drawn)
     return data, notes
+
+
+def _colour_payload(colors: ColorMapping, drawn: np.ndarray) -> dict[str, Any]:
+    """Each drawn row's colour index, the colour table, and the legend with counts or the value range."""
+    index = colors.index[drawn]
+    index_type = _smallest_uint(len(colors.colors) - 1)
+    counts = np.bincount(index, minlength=len(colors.colors))
+    return {"kind": colors.kind, "title": colors.title, "index": _b64(index.astype(index_type)),
+            "bytes": np.dtype(index_type).itemsize, "colors": colors.colors.astype(int).tolist(),
+            "legend": [[name, int(i), int(counts[i])] for name, i in colors.legend],
+            "range": _finite_pair(colors.value_range)}
+
+
+def _thumbnail_payload(images: Sequence[Path], drawn: np.ndarray) -> tuple[list[str | None], list[str]]:
+    """Thumbnails of the drawn rows' images (the first MAX_THUMBNAILS) and notes on what is missing."""
+    thumbs, missing = _thumbnails([images[r] for r in drawn[:MAX_THUMBNAILS]])
+    notes = []
+    if len(drawn) > MAX_THUMBNAILS:
+        notes.append(f"Thumbnails are kept for the first {MAX_THUMBNAILS:,} images only.")
+    if missing:
+        notes.append(f"{missing:,} image{'' if missing == 1 else 's'} could not be read; "
+                     f"{'its point shows' if missing == 1 else 'their points show'} no thumbnail.")
+    return thumbs, notes
 
 
 def _finite_pair(pair: tuple[float, float] | None) -> list[float] | None:
