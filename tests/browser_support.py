@@ -16,13 +16,15 @@ from typing import Any
 
 import pytest
 
+from tests.waiting import HANG
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          # Network blocked twice: no host resolves and every request goes to a proxy that is not there.
          "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9", "--window-size=1200,900")
-PAGE_TIMEOUT = 60.0
+PAGE_TIMEOUT = HANG  # a page that never gets ready fails only where a hang would
 
 
 def missing_reason() -> str | None:

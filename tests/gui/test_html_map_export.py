@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import QFileDialog
 
 from embedflow.io import resources
 from tests.gui.test_teaching_examples import finished
+from tests.waiting import HANG_MS
 
 
 def page_data(path):
@@ -20,7 +21,7 @@ def page_data(path):
 @pytest.fixture
 def image_map(window, qtbot):
     assert window.open_example(resources.resource("examples", "image-map.embedflow"))
-    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=60000)
+    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=HANG_MS)
     [scatter] = [n.id for n in window.document.workflow.nodes.values() if n.type == "scatter"]
     return window, scatter
 
