@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import contextlib
 import io
@@ -10,13 +11,14 @@ import json
 import socket
 import threading
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import requests
 
 from embedflow import server as server_module
 from embedflow.server import ServerConfig, create_app, uvicorn_config
+from embedflow.server.guard import Guard
 from tests.image_support import photo
 
 TOKEN = "s3cret-token"
@@ -78,21 +80,74 @@ def test_a_token_in_the_headers_lets_the_request_through() -> None:
     assert answer.status_code == 400 and "no images" in answer.json()["error"]
 
 
-def test_requests_beyond_the_concurrency_bound_get_503() -> None:
-    with serving(ServerConfig(max_concurrent=2)) as address:
-        held = [socket.create_connection(address, timeout=20) for _ in range(2)]
+@contextlib.contextmanager
+def serving_app(app: object) -> Iterator[tuple[str, int]]:
+    """Any ASGI app with the protocol `embedflow serve` uses, on a free loopback port; yields (host, port)."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn_config(app, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+    try:
+        yield "127.0.0.1", sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def _gated_app(gate: threading.Event) -> Callable:
+    """An ASGI app that answers /health at once and every other request when `gate` opens."""
+    async def app(scope: dict, receive: Callable, send: Callable) -> None:
+        await receive()
+        if scope["path"] != "/health":
+            await asyncio.to_thread(gate.wait, 60)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+    return app
+
+
+def test_complete_requests_beyond_the_in_flight_bound_get_503_but_health_answers() -> None:
+    gate = threading.Event()
+    guard = Guard(_gated_app(gate), ServerConfig(max_concurrent=2))
+    with serving_app(guard) as (host, port):
+        url = f"http://{host}:{port}"
+        working = [threading.Thread(target=requests.post, args=(f"{url}/v1/embed",), kwargs={"data": b"{}", "timeout": 60})
+                   for _ in range(2)]
+        for thread in working:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while guard.in_flight < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         try:
-            for sock in held:  # two bodies that never finish keep both slots busy
+            third = requests.post(f"{url}/v1/embed", data=b"{}", timeout=30)
+            health = requests.get(f"{url}/health", timeout=30)
+        finally:
+            gate.set()
+            for thread in working:
+                thread.join(60)
+    assert guard.in_flight == 0
+    assert third.status_code == 503 and third.headers["Retry-After"] == "1"
+    assert health.status_code == 200
+
+
+def test_slow_bodies_do_not_take_the_slots_of_complete_requests() -> None:
+    with serving(ServerConfig(max_concurrent=2)) as address:
+        held = [socket.create_connection(address, timeout=20) for _ in range(4)]
+        try:
+            for sock in held:  # bodies that never finish
                 sock.sendall(b"POST /v1/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                              b"Content-Length: 1000\r\n\r\n{")
-            deadline = time.monotonic() + 30
-            answer = b""
-            while not answer.startswith(b"HTTP/1.1 503") and time.monotonic() < deadline:
-                answer = _raw(address, b"GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = _raw(address, b"GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
         finally:
             for sock in held:
                 sock.close()
-    assert answer.startswith(b"HTTP/1.1 503") and b"retry-after" in answer.lower()
+    assert answer.startswith(b"HTTP/1.1 200")
 
 
 def test_a_client_that_does_not_finish_its_headers_is_disconnected() -> None:
