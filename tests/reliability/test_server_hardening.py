@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -25,14 +25,15 @@ TOKEN = "s3cret-token"
 
 
 @contextlib.contextmanager
-def serving(config: ServerConfig, header_timeout: float = 10.0) -> Iterator[tuple[str, int]]:
+def serving(config: ServerConfig, header_timeout: float = 10.0, **protocol: float) -> Iterator[tuple[str, int]]:
     """The app with the protocol `embedflow serve` uses, on a free loopback port; yields (host, port)."""
     import uvicorn
 
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn_config(create_app(config), header_timeout, log_level="error", lifespan="off"))
+    server = uvicorn.Server(uvicorn_config(create_app(config), header_timeout, log_level="error", lifespan="off",
+                                           **protocol))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started and thread.is_alive():
@@ -155,6 +156,57 @@ def test_a_client_that_does_not_finish_its_headers_is_disconnected() -> None:
         with socket.create_connection(address, timeout=30) as sock:
             sock.sendall(b"POST /v1/embed HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
             assert sock.recv(100) == b"", "the server closed the half-open connection"
+
+
+def test_headers_that_stall_between_reads_are_cut_before_the_overall_deadline() -> None:
+    with serving(ServerConfig(), header_timeout=120, read_timeout=0.5) as address:
+        with socket.create_connection(address, timeout=60) as sock:
+            sock.sendall(b"POST /v1/embed HTTP/1.1\r\n")
+            sock.sendall(b"Host: x\r\n")  # then nothing for longer than the per-read timeout
+            assert sock.recv(100) == b"", "the server closed the stalled connection"
+
+
+def test_a_new_connection_past_the_per_client_cap_closes_the_oldest_idle_one() -> None:
+    with serving(ServerConfig(), max_per_client=3) as address:
+        idle = [socket.create_connection(address, timeout=30) for _ in range(3)]
+        try:
+            for sock in idle:
+                sock.sendall(b"GET /health HTTP/1.1\r\n")  # headers never finished
+            answer = _raw(address, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            oldest_closed = _closed(idle[0])
+        finally:
+            for sock in idle:
+                sock.close()
+    assert answer.startswith(b"HTTP/1.1 200") and oldest_closed
+
+
+def _closed(sock: socket.socket) -> bool:
+    """True when the server closed `sock` (waits up to the socket's timeout)."""
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_a_body_that_stalls_between_reads_gets_408() -> None:
+    with serving(ServerConfig(read_timeout=0.5, body_timeout=120)) as (host, port):
+        with socket.create_connection((host, port), timeout=60) as sock:
+            sock.sendall(b"POST /v1/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{")
+            answer = b""
+            while b"}" not in answer:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408") and b"each read within 0.5 s" in answer
+
+
+def test_text_requests_past_the_token_budget_get_413_in_openai_shape() -> None:
+    with serving(ServerConfig(max_tokens=50)) as (host, port):
+        answer = requests.post(f"http://{host}:{port}/v1/embeddings", timeout=120,
+                               json={"model": "all-minilm-l6-v2", "input": ["word " * 20] * 8})
+    assert answer.status_code == 413 and "more than 50 word pieces" in answer.json()["error"]["message"]
 
 
 def test_a_body_that_never_arrives_gets_408() -> None:
