@@ -242,7 +242,7 @@ def test_images_past_the_request_pixel_budget_get_their_own_error() -> None:
 
 
 @pytest.mark.parametrize("option", [["--max-request-mb", "-1"], ["--max-request-mb", "0"], ["--max-images", "0"],
-                                    ["--max-concurrent", "x"]])
+                                    ["--max-concurrent", "x"], ["--max-tokens", "0"], ["--max-seconds", "-5"]])
 def test_serve_refuses_nonsense_limits_at_start(option: list[str], capsys: pytest.CaptureFixture) -> None:
     parser = argparse.ArgumentParser(prog="embedflow serve")
     server_module.add_arguments(parser)
