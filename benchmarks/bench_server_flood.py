@@ -220,7 +220,11 @@ def main() -> int:
         abandoned_request(process, port)
     finally:
         child.terminate()
-        child.wait(20)
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:  # an older server busy with abandoned work
+            child.kill()
+            child.wait(20)
     return 0
 
 

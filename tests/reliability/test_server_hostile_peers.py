@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -96,7 +97,12 @@ def test_half_open_connections_and_slow_bodies_leave_room_for_complete_requests(
 
 def test_work_stops_when_the_client_goes_away(server: ServeProcess) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        started = server.cpu_seconds()
         sock.sendall(_long_request(380))  # about 97,000 word pieces: minutes of work on two cores
+        # Leave once the server is computing (a second of its CPU time), not while it still reads the body.
+        deadline = time.monotonic() + 120
+        while server.cpu_seconds() - started < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
     assert server.wait_for_log("the client disconnected", timeout=120), server.log()[-2000:]
     assert server.post_texts("the model is free again").status_code == 200
 
