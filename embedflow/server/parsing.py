@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
@@ -52,17 +53,25 @@ def _check_json(value: Any) -> None:
     level, layer = 0, [value]
     while layer:
         level += 1
-        if level > MAX_JSON_DEPTH and any(isinstance(v, (dict, list)) for v in layer):
+        containers = [v for v in layer if isinstance(v, (dict, list))]
+        if containers and level > MAX_JSON_DEPTH:
             raise BadRequest(f"The JSON body is nested too deeply (more than {MAX_JSON_DEPTH} levels).")
-        strings = [v for v in layer if isinstance(v, str)]
-        strings += [k for v in layer if isinstance(v, dict) for k in v]
-        for text in strings:
+        for text in _strings(layer):
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 raise BadRequest("The JSON body holds a lone surrogate (such as \\ud800), which is not a "
                                  "character; send valid Unicode text.") from None
-        layer = [v for c in layer if isinstance(c, (dict, list)) for v in (c.values() if isinstance(c, dict) else c)]
+        layer = [v for c in containers for v in (c.values() if isinstance(c, dict) else c)]
+
+
+def _strings(layer: list[Any]) -> Iterator[str]:
+    """The strings of one level of a JSON value: string values and the keys of objects."""
+    for value in layer:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from value
 
 
 def parse_texts(body: bytes, config: ServerConfig) -> tuple[str, list[str], str]:
@@ -70,16 +79,7 @@ def parse_texts(body: bytes, config: ServerConfig) -> tuple[str, list[str], str]
     payload = read_json(body)
     if not isinstance(payload, dict):
         raise BadRequest('The JSON body needs "model" and "input".')
-    model = payload.get("model")
-    if not isinstance(model, str) or model.lower() not in TEXT_MODELS:
-        shown = model[:80] if isinstance(model, str) else model
-        raise BadRequest(f"This server has no text model '{shown}'; it serves {MINILM.id}.", 404)
-    encoding = payload.get("encoding_format") or "float"
-    if encoding not in ("float", "base64"):
-        raise BadRequest('"encoding_format" must be "float" or "base64".')
-    dimensions = payload.get("dimensions")
-    if dimensions is not None and dimensions != MINILM.dims:
-        raise BadRequest(f"{MINILM.id} gives {MINILM.dims} dimensions only.")
+    model, encoding = _text_options(payload)
     texts = payload.get("input")
     texts = [texts] if isinstance(texts, str) else texts
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
@@ -90,7 +90,22 @@ def parse_texts(body: bytes, config: ServerConfig) -> tuple[str, list[str], str]
     if len(texts[longest]) > config.max_text_chars:
         raise BadRequest(f"Input {longest} is longer than {config.max_text_chars} characters.", 413)
     chars = MINILM.trained_length * CHARS_PER_POSITION
-    return TEXT_MODELS[model.lower()], [clip(text, chars) for text in texts], encoding
+    return model, [clip(text, chars) for text in texts], encoding
+
+
+def _text_options(payload: dict[str, Any]) -> tuple[str, str]:
+    """(model id, encoding format) of an embeddings request, checked."""
+    model = payload.get("model")
+    if not isinstance(model, str) or model.lower() not in TEXT_MODELS:
+        shown = model[:80] if isinstance(model, str) else model
+        raise BadRequest(f"This server has no text model '{shown}'; it serves {MINILM.id}.", 404)
+    encoding = payload.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise BadRequest('"encoding_format" must be "float" or "base64".')
+    dimensions = payload.get("dimensions")
+    if dimensions is not None and dimensions != MINILM.dims:
+        raise BadRequest(f"{MINILM.id} gives {MINILM.dims} dimensions only.")
+    return TEXT_MODELS[model.lower()], encoding
 
 
 def clip(text: str, chars: int) -> str:

@@ -209,6 +209,32 @@ def test_text_requests_past_the_token_budget_get_413_in_openai_shape() -> None:
     assert answer.status_code == 413 and "more than 50 word pieces" in answer.json()["error"]["message"]
 
 
+def test_an_image_request_past_its_compute_deadline_gets_504() -> None:
+    image = base64.b64encode(_png((32, 32))).decode()
+    with serving(ServerConfig(compute_timeout=0)) as (host, port):
+        answer = requests.post(f"http://{host}:{port}/v1/embed", json={"images": [image]}, timeout=120)
+    assert answer.status_code == 504 and "deadline" in answer.json()["error"]
+
+
+def test_bodies_past_the_byte_budget_of_all_connections_get_503() -> None:
+    guard = create_app(ServerConfig(max_request_bytes=2**20, max_concurrent=1))  # budget: 2 MB held at once
+    with serving_app(guard) as address:
+        held = [socket.create_connection(address, timeout=30) for _ in range(2)]
+        try:
+            for sock in held:  # 0.9 MB of each 1 MB body, then nothing
+                sock.sendall(b"POST /v1/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 1048576\r\n\r\n" + b" " * 900_000)
+            deadline = time.monotonic() + 30
+            while guard.buffered < 1_800_000 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            answer = requests.post(f"http://{address[0]}:{address[1]}/v1/embed", data=b" " * 500_000,
+                                   headers={"Content-Type": "application/json"}, timeout=30)
+        finally:
+            for sock in held:
+                sock.close()
+    assert answer.status_code == 503 and "request bodies" in answer.json()["error"]
+
+
 def test_a_body_that_never_arrives_gets_408() -> None:
     config = ServerConfig(body_timeout=0.5)
     with serving(config) as address:
