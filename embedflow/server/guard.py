@@ -89,7 +89,6 @@ class Guard:
             if self.in_flight >= self.config.max_concurrent:
                 raise _Refused(503, "The server is busy with other requests; try again shortly.", retry_after=True)
         except _Refused as refused:
-            self.buffered -= sum(map(len, chunks))
             chunks.clear()
             response = error_for(path, refused.status, str(refused))
             if refused.retry_after:
@@ -97,7 +96,6 @@ class Guard:
             await response(scope, receive, send)
             return
         except _ClientGone:
-            self.buffered -= sum(map(len, chunks))
             return
         self.in_flight += 1
         try:
@@ -107,7 +105,18 @@ class Guard:
 
     async def _read_body(self, path: str, headers: dict[bytes, bytes], receive: Callable,
                          chunks: list[bytes]) -> None:
-        """Fill `chunks` with the body, raising _Refused past a limit or deadline, _ClientGone on disconnect."""
+        """Fill `chunks` with the body, raising _Refused past a limit or deadline, _ClientGone on disconnect.
+
+        The bytes count against the budget of all bodies while they arrive; a complete body is then
+        either in flight (bounded by `max_concurrent`) or refused.
+        """
+        try:
+            await self._receive_body(path, headers, receive, chunks)
+        finally:
+            self.buffered -= sum(map(len, chunks))
+
+    async def _receive_body(self, path: str, headers: dict[bytes, bytes], receive: Callable,
+                            chunks: list[bytes]) -> None:
         limit = self.config.body_limit(path)
         too_large = _Refused(413, f"The request is larger than the server's limit of {_megabytes(limit)} for "
                                   f"{path}; send fewer or smaller inputs.")
@@ -143,10 +152,8 @@ class Guard:
         """Run the app on the buffered body, watching for the client leaving while it works."""
         work = Work(deadline=time.monotonic() + self.config.compute_timeout)
         scope.setdefault("state", {})["work"] = work
-        size = sum(map(len, chunks))
         body = b"".join(chunks)
         chunks.clear()
-        self.buffered -= size
         watcher = asyncio.ensure_future(_watch_disconnect(receive, work.client_gone))
         replayed = False
 
