@@ -24,7 +24,7 @@ from embedflow.core.workflow import Workflow
 from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
 from embedflow.registry import default_registry
-from embedflow.validation import validate
+from embedflow.validation import UNTRUSTED_PATH, validate
 
 from . import recent, status
 from .addons_dialog import AddOnsDialog
@@ -340,10 +340,19 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open workflow", str(exc))
             return False
         path = str(Path(path).resolve())
+        if any(d.code == UNTRUSTED_PATH for d in validate(workflow, str(Path(path).parent))):
+            self._hold_auto_run()
         self.file_stem = Path(path).stem
         self._show(workflow, path, diagnostics, recent.display_name(path))
         recent.remember(path)
         return True
+
+    def _hold_auto_run(self) -> None:
+        """Nothing of a file that reads outside its folders runs before the user has seen why (Messages)."""
+        self.autorun_action.setChecked(False)
+        self.runs.set_auto_run(False)
+        self.statusBar().showMessage("This workflow reads files outside its folder (see Messages); auto-run is "
+                                     "off, so nothing runs until you press Run.")
 
     def open_example(self, path: Path) -> bool:
         """Open a shipped example as an untitled copy (saving never overwrites the example)."""

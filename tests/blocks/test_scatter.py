@@ -20,6 +20,7 @@ from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
+from tests.waiting import HANG, reached
 
 
 @pytest.fixture(autouse=True)
@@ -179,9 +180,9 @@ def test_cancelling_a_running_tsne_leaves_the_block_cancelled():
     engine = Engine(workflow)
     optimising = threading.Event()
     handle = engine.start(on_event=lambda e: optimising.set() if e.node_id == node and "optimising" in e.message else None)
-    assert optimising.wait(60)
+    assert reached(optimising, unless=lambda: not handle.running)
     handle.cancel()
-    assert handle.wait(60)
+    assert handle.wait(HANG)
     assert handle.results[node].state == "cancelled"
 
 

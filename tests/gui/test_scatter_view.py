@@ -14,6 +14,7 @@ from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
 from tests import analysis_support
 from tests.gui.conftest import drag, mouse_move
+from tests.waiting import HANG, HANG_MS
 
 
 @pytest.fixture(autouse=True)
@@ -209,7 +210,7 @@ def editor(qtbot):
     scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
     workflow.connect(source.id, "embeddings", scatter.id, "data")
     runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=HANG_MS)
     context = EditorContext(document, runs, "map")
     widget = editor_factory("scatter")(context)
     qtbot.addWidget(widget)
@@ -219,7 +220,7 @@ def editor(qtbot):
     yield widget, runs, workflow
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def test_scatter_editor_is_registered_for_the_scatter_block(editor):
@@ -241,7 +242,7 @@ def test_selection_in_the_view_reaches_the_selected_output(qtbot, editor):
     inside = np.flatnonzero(((coords >= low) & (coords <= high)).all(axis=1)).tolist()
     assert workflow.nodes["map"].settings["selection"] == RowSet.of(inside)
     qtbot.waitUntil(lambda: runs.result("map").state == "done"
-                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=10000)
+                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=HANG_MS)
     words = runs.result("map").outputs["selected"].meta["word"].tolist()
     assert {"king", "queen"} <= set(words)
 
@@ -263,7 +264,7 @@ def test_editor_shows_a_project_all_choice_when_tsne_was_sampled(qtbot, editor, 
     scatter_module.project = sampled
     try:
         widget.context.apply({"projection": "tsne"})
-        qtbot.waitUntil(lambda: not widget.project_all.isHidden(), timeout=60000)
+        qtbot.waitUntil(lambda: not widget.project_all.isHidden(), timeout=HANG_MS)
     finally:
         scatter_module.project = original
     assert "random sample of 6 of 10 rows" in widget.notes.text()
@@ -287,7 +288,7 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
     runs = RunController()
     runs.set_workflow(workflow, document.base_dir)
     try:
-        qtbot.waitUntil(lambda: runs.result("n3") is not None and runs.result("n3").state == "done", timeout=60000)
+        qtbot.waitUntil(lambda: runs.result("n3") is not None and runs.result("n3").state == "done", timeout=HANG_MS)
         widget = editor_factory("scatter")(EditorContext(document, runs, "n3"))
         qtbot.addWidget(widget)
         widget.resize(900, 600)
@@ -304,7 +305,7 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
     finally:
         runs.cancel()
         if runs.handle is not None:
-            runs.handle.wait(30)
+            runs.handle.wait(HANG)
 
 
 def test_undoing_a_selection_restores_the_previous_one_in_the_view(qtbot, editor):
