@@ -35,7 +35,8 @@ class GuardedProtocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Make room under the caps, then start the clocks for the first request's headers."""
         super().connection_made(transport)
-        self._timers: list[asyncio.TimerHandle] = []
+        self._overall: asyncio.TimerHandle | None = None
+        self._idle: asyncio.TimerHandle | None = None
         self._opened = self.loop.time()
         self._make_room()
         self._arm_header_deadline()
@@ -43,9 +44,9 @@ class GuardedProtocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         """Restart the per-read clock while headers are still arriving."""
         super().data_received(data)
-        if self._waiting_for_headers() and len(self._timers) == 2:
-            self._timers[1].cancel()
-            self._timers[1] = self.loop.call_later(self.read_timeout, self._headers_too_slow)
+        if self._waiting_for_headers() and self._idle is not None:
+            self._idle.cancel()
+            self._idle = self.loop.call_later(self.read_timeout, self._headers_too_slow)
 
     def on_response_complete(self) -> None:
         """Start the clocks again for the next request on this connection."""
@@ -76,12 +77,13 @@ class GuardedProtocol(H11Protocol):
 
     def _arm_header_deadline(self) -> None:
         self._cancel_timers()
-        self._timers = [self.loop.call_later(self.header_timeout, self._headers_too_slow),
-                        self.loop.call_later(self.read_timeout, self._headers_too_slow)]
+        self._overall = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+        self._idle = self.loop.call_later(self.read_timeout, self._headers_too_slow)
 
     def _cancel_timers(self) -> None:
-        for timer in getattr(self, "_timers", []):
-            timer.cancel()
+        for timer in (self._overall, self._idle):
+            if timer is not None:
+                timer.cancel()
 
     def _headers_too_slow(self) -> None:
         if self._waiting_for_headers() and not self.transport.is_closing():
