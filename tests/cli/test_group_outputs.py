@@ -64,3 +64,21 @@ def test_validate_names_a_block_inside_a_group_by_its_path(tmp_path: Path, capsy
     path.write_text(text, encoding="utf-8")
     assert main(["validate", str(path)]) == 1
     assert "g1/m: error invalid-setting" in capsys.readouterr().out
+
+
+def test_a_scatter_inside_a_group_draws_its_map_under_its_path(tmp_path: Path) -> None:
+    pd.DataFrame({"text": ["the king", "a cat", "paris", "rome", "a dog"]}).to_csv(tmp_path / "docs.csv", index=False)
+    workflow = Workflow(default_registry())
+    workflow.add_node("input", settings={"path": str(tmp_path / "docs.csv"), "feature": "text"}, node_id="n1")
+    workflow.add_node("text_encoding", node_id="e")
+    workflow.add_node("text_embedding", node_id="m")
+    workflow.add_node("scatter", settings={"projection": "pca"}, node_id="s")
+    workflow.connect("n1", "data", "e", "data")
+    workflow.connect("e", "encoded", "m", "encoded")
+    workflow.connect("m", "embeddings", "s", "data")
+    group_nodes(workflow, ["e", "m", "s"], "Embed and map", "g1")
+    write_workflow(workflow, tmp_path / "map.embedflow")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "map.embedflow"), "--out", str(out)]) == 0
+    assert (out / "g1" / "s.png").stat().st_size > 0
+    assert (out / "g1" / "s.html").stat().st_size > 0
