@@ -18,6 +18,7 @@ from ..core.workflow import Node
 from ..io.patterns import PatternError, is_pattern, match_files
 from ..io.regular_files import path_problem
 from ..io.tables import (
+    DATA_SUFFIXES,
     FORMATS,
     fingerprint_path,
     image_folder_pieces,
@@ -136,7 +137,7 @@ SPEC = NodeSpec(
     inputs=(),
     outputs=(Port("data", TABLE, description="The rows of the file, with the chosen feature."),),
     settings=(
-        Setting("path", "path", "", label="File or folder",
+        Setting("path", "path", "", label="File or folder", suffixes=DATA_SUFFIXES,
                 help="A data file, a pattern such as data/*.parquet (the files' rows in name order), "
                      "or a folder of images (sub-folders become categories)."),
         Setting("feature", "column", "", label="Feature",

@@ -113,12 +113,10 @@ class _Rejoined(io.TextIOBase):
 
 
 def _header_lines(text: TextIO, name: str, max_columns: int, max_line: int) -> list[tuple[int, list[str], str]]:
-    """The first three non-blank lines (line number, cells, text); the stream stays just after them."""
+    """The first three lines (line number, cells, text); the stream stays just after them."""
     lines: list[tuple[int, list[str], str]] = []
-    number = 0
-    while len(lines) < 3:
+    for number in (1, 2, 3):
         line = text.readline(max_line + 1)
-        number += 1
         if not line:
             break
         if len(line) > max_line and not line.endswith("\n"):
@@ -130,8 +128,7 @@ def _header_lines(text: TextIO, name: str, max_columns: int, max_line: int) -> l
             raise NodeError(f"{name} has {len(cells):,} columns on line {number}; embedflow reads tables of up "
                             f"to {max_columns:,} columns.", "too-many-columns",
                             "Keep the columns you need (the text and labels) in a smaller file.")
-        if any(cell.strip() for cell in cells):
-            lines.append((number, cells, line))
+        lines.append((number, cells, line))  # an empty line is an empty flags row, as in Orange
     return lines
 
 

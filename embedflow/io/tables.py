@@ -26,6 +26,7 @@ _SUFFIX_FORMATS = {
     ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".txt": "txt",
 }
+DATA_SUFFIXES = (*_SUFFIX_FORMATS, ".gz")  # what the Input's file dialog offers
 # Limits on data files (docs/reliability.md). A header wider than MAX_COLUMNS is refused before
 # the parser sees it; MAX_TABLE_BYTES bounds the bytes read, after decompression for gzip files.
 MAX_COLUMNS = 10_000
@@ -140,6 +141,9 @@ def default_feature(meta: pd.DataFrame) -> str | None:
 
 
 def _is_text(series: pd.Series) -> bool:
+    """A column of text; a category column (an Orange discrete one) holds labels, not text to embed."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return False
     return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
 
 
