@@ -193,7 +193,7 @@ def test_a_compact_name_with_an_unknown_type_letter_is_refused_naming_line_one(t
 
 def test_a_compressed_tab_file_reads(tmp_path):
     path = tmp_path / "data.tab.gz"
-    path.write_bytes(gzip.compress("text\tlabel\ns\td\n\tclass\na cat\tx\n".encode()))
+    path.write_bytes(gzip.compress(b"text\tlabel\ns\td\n\tclass\na cat\tx\n"))
     loaded = load_table(path)
     assert loaded.table.meta["text"].tolist() == ["a cat"] and loaded.notes == ["class: label"]
 
