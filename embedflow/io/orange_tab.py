@@ -63,7 +63,7 @@ class OrangeTable:
     notes: list[str] = field(default_factory=list)
 
     def summary_notes(self) -> list[str]:
-        """What the Input's summary says about the header: the class, ignored columns, kept text."""
+        """What the Input's summary says about the file: its class, the ignored columns, what was changed."""
         parts = [f"class: {', '.join(self.class_columns)}"] if self.class_columns else []
         if self.ignored:
             parts.append(f"ignored: {', '.join(self.ignored)}")
@@ -142,7 +142,7 @@ def _columns(lines: list[tuple[int, list[str]]], name: str) -> tuple[list[Column
         if types_ok and flags_ok:
             return _three_rows(names, types, flags), 3
         _refuse_near_miss(lines, name, types_ok, flags_ok)
-    names = [cell.strip() for cell in lines[0][1]]
+    names = [_unquoted(cell.strip()) for cell in lines[0][1]]
     if all(_is_number(cell) for cell in names):
         return [Column("") for _ in names], 0
     return _one_row(names, name, lines[0][0]), 1
@@ -153,7 +153,7 @@ def _three_rows(names: list[str], types: list[str], flags: list[str]) -> list[Co
     padded = [row + [""] * (width - len(row)) for row in (names, types, flags)]
     columns = []
     for index, (title, kind, flag) in enumerate(zip(*padded)):
-        column = _typed_column(title.strip(), kind.strip())
+        column = _typed_column(_unquoted(title.strip()), kind.strip())
         column.flags, column.attributes = _parse_flags(flag)
         columns.append(column)
     return columns
@@ -192,7 +192,8 @@ def _typed_column(title: str, kind: str) -> Column:
     if kind in TYPE_WORDS:
         return Column(title, TYPE_WORDS[kind])
     if _VALUE_LIST.match(kind):
-        return Column(title, DISCRETE, tuple(_FLAG_SPLIT.split(kind.strip().replace("\\\\", "\\"))))
+        values = (value.replace("\\ ", " ") for value in _FLAG_SPLIT.split(kind.strip()))
+        return Column(title, DISCRETE, tuple(value for value in values if value))
     return Column(title)
 
 
@@ -238,6 +239,13 @@ def _parse_flags(cell: str) -> tuple[frozenset[str], dict[str, str]]:
         elif part:
             flags.add(FLAG_WORDS[part])
     return frozenset(flags), attributes
+
+
+def _unquoted(cell: str) -> str:
+    """A name as written between double quotes (Orange quotes names with a quote in them) without them."""
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        return cell[1:-1].replace('""', '"')
+    return cell
 
 
 def _is_number(cell: str) -> bool:

@@ -78,6 +78,17 @@ def test_listed_values_keep_their_order_and_extra_values_follow(tmp_path):
     assert list(sizes.cat.categories) == ["small", "medium", "large", "huge"]
 
 
+def test_a_listed_value_may_hold_an_escaped_space(tmp_path):
+    path = write_tab(tmp_path, "city\ttext", "New\\ York Boston\ts", "\t", "Boston\tbeans", "New York\tpizza")
+    cities = load_table(path).table.meta["city"]
+    assert list(cities.cat.categories) == ["New York", "Boston"] and cities.tolist() == ["Boston", "New York"]
+
+
+def test_quoted_names_lose_their_quotes(tmp_path):
+    path = write_tab(tmp_path, '"Text"\t"Say ""hi"""', "s\ts", "\t", "a cat\tb")
+    assert list(load_table(path).table.meta.columns) == ["Text", 'Say "hi"']
+
+
 def test_long_type_names_and_short_flags_are_orange_s_too(tmp_path):
     path = write_tab(tmp_path, "label\ttext\tnumber\tid", "categorical\ttext\tnumeric\tn",
                      "c\tm include=True\t\ti", "x\ta cat sat\t1\t9")
