@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -78,10 +79,17 @@ def read_tab(text: TextIO, name: str, max_columns: int, max_line: int) -> Orange
     # A first row of width + 1 empty cells lets pandas pad shorter rows and cut longer ones at width + 1
     # cells (it refuses a row longer than its first one); rows of empty cells are dropped below.
     data = _Rejoined("\t" * width + "\n" + "".join(raw for _, _, raw in lines[used:]), text)
-    raw = pd.read_csv(data, sep="\t", header=None, names=range(width + 1), usecols=lambda index: index <= width,
-                      dtype=str, na_filter=False, quotechar='"', skip_blank_lines=True).fillna("")
-    raw = raw.apply(lambda values: values.str.strip())
-    raw = raw[(raw != "").any(axis=1)].reset_index(drop=True)
+    # Continuous columns are parsed as numbers by pandas itself (Orange's missing values as NaN);
+    # every other column is read as text, stripped like Orange strips it.
+    numeric = [index for index, column in enumerate(columns) if column.kind == CONTINUOUS]
+    raw = pd.read_csv(data, sep="\t", header=None, names=range(width + 1), usecols=range(width + 1),
+                      dtype={index: str for index in range(width + 1) if index not in numeric},
+                      keep_default_na=False, na_values={index: sorted(MISSING) for index in numeric},
+                      quotechar='"', skip_blank_lines=True)
+    for index in range(width + 1):
+        if index not in numeric:
+            raw[index] = raw[index].fillna("").str.strip()
+    raw = raw[(raw.notna() & (raw != "")).any(axis=1)].reset_index(drop=True)
     notes = []
     beyond = int((raw[width] != "").sum())
     if beyond:
@@ -290,12 +298,14 @@ def _typed(raw: pd.DataFrame, columns: list[Column], name: str, notes: list[str]
 
 def _converted(values: pd.Series, column: Column, name: str, notes: list[str]) -> pd.Series:
     """Discrete to category, continuous to float, time to datetime (when every value parses), string to text."""
-    missing = values.isin(MISSING)
+    if column.kind == CONTINUOUS and pd.api.types.is_float_dtype(values):
+        return values
+    missing = values.isna() | values.isin(MISSING)
     known = values.where(~missing)
     if column.kind == STRING:
         return values.where(values != "")
     if column.kind == DISCRETE:
-        found = [value for value in _natural_sorted(set(known.dropna())) if value not in column.values]
+        found = [value for value in _natural_sorted(known.dropna().unique()) if value not in column.values]
         return pd.Series(pd.Categorical(known, categories=[*column.values, *found]), index=values.index)
     numbers = pd.to_numeric(known, errors="coerce")
     not_numbers = numbers.isna() & ~missing
@@ -325,7 +335,7 @@ def _times(known: pd.Series, title: str, notes: list[str]) -> pd.Series:
     return known
 
 
-def _natural_sorted(values: set[str]) -> list[str]:
+def _natural_sorted(values: Iterable[str]) -> list[str]:
     """Values in numeric order when all are numbers, else in text order with digits compared as numbers."""
     if all(_is_number(value) for value in values):
         return sorted(values, key=float)

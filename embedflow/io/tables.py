@@ -107,8 +107,9 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
         read = _read_file(path, fmt, warnings, row_groups)
         if isinstance(read, OrangeTable):
             notes, preferred = read.summary_notes(), read.text_columns
-        meta = read.frame if isinstance(read, OrangeTable) else read
-        meta = _without_binary_columns(meta, path, feature, warnings)
+            meta = read.frame  # text read from a text file: no bytes to decode
+        else:
+            meta = _without_binary_columns(read, path, feature, warnings)
         base_dir = str(path.parent)
     if len(meta) == 0 and (entries is None or not _has_image(path)):  # a piece may be empty, the folder not
         raise NodeError(f"{path.name} has no rows.", "empty-table", "Choose a file with data in it.")
