@@ -227,3 +227,32 @@ def test_a_named_pipe_called_tab_is_refused_at_once(tmp_path):
     os.mkfifo(tmp_path / "pipe.tab")
     error = refusal(tmp_path / "pipe.tab")
     assert error.code == "unreadable-file" and "named pipe" in str(error)
+
+
+def test_a_tweets_corpus_with_times_numbers_and_empty_meta_cells(tmp_path):
+    path = write_tab(tmp_path,
+                     "Is retweet\tTime\tLanguage\tRetweet count\tFavorite count\tLongitude\tLatitude\tAuthor\t"
+                     "Source URL\tContent\tOriginal author\tPlace",
+                     "discrete\ttime\tdiscrete\tcontinuous\tcontinuous\tcontinuous\tcontinuous\tdiscrete\tstring\t"
+                     "string\tstring\tstring",
+                     "\t\t\t\t\t\t\tclass\tmeta\ttitle=True include=True\tmeta\tmeta",
+                     "0\t2016-09-28 00:22:34\ten\t218.0\t651.0\t\t\tHillaryClinton\thttps://studio.twitter.com\t"
+                     "The question in this election is who can put plans into action.\t\t",
+                     '1\t2016-09-27 23:45:00\ten\t2445.0\t5308.0\t\t\tHillaryClinton\thttp://twitter.com\t'
+                     '"Last night he said not paying taxes was ""smart."" You know what I call it?"\ttimkaine\t',
+                     "0\t2016-09-27 12:53:42\ten\t21628.0\t59791.0\t-73.89322034\t40.76593321\trealDonaldTrump\t"
+                     "http://twitter.com/download/android\tI really enjoyed the debate last night.\t\tQueens, NY")
+    loaded = load_table(path)
+    meta = loaded.table.meta
+    assert loaded.table.feature == "Content" and loaded.notes == ["class: Author"] and len(meta) == 3
+    assert meta["Time"][2] == pd.Timestamp("2016-09-27 12:53:42")
+    assert meta["Longitude"].isna().tolist() == [True, True, False] and meta["Latitude"][2] == 40.76593321
+    assert meta["Content"][1] == 'Last night he said not paying taxes was "smart." You know what I call it?'
+    assert meta["Place"].isna().tolist() == [True, True, False] and meta["Original author"][1] == "timkaine"
+
+
+def test_windows_line_endings(tmp_path):
+    path = tmp_path / "data.tab"
+    path.write_bytes(b"text\tlabel\r\ns\td\r\n\tclass\r\na cat\tx\r\na dog\ty\r\n")
+    meta = load_table(path).table.meta
+    assert list(meta.columns) == ["text", "label"] and meta["label"].tolist() == ["x", "y"]
