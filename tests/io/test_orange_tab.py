@@ -256,3 +256,8 @@ def test_windows_line_endings(tmp_path):
     path.write_bytes(b"text\tlabel\r\ns\td\r\n\tclass\r\na cat\tx\r\na dog\ty\r\n")
     meta = load_table(path).table.meta
     assert list(meta.columns) == ["text", "label"] and meta["label"].tolist() == ["x", "y"]
+
+
+def test_sentences_that_look_like_lists_of_values_are_data_not_a_header(tmp_path):
+    path = write_tab(tmp_path, "text", "the cat sat", "a dog ran", "birds sing")
+    assert load_table(path).table.meta["text"].tolist() == ["the cat sat", "a dog ran", "birds sing"]
