@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from embedflow.core.errors import NodeError
-from embedflow.io.tables import MAX_COLUMNS, load_table
+from embedflow.io.tables import MAX_COLUMNS, MAX_HEADER_BYTES, load_table
 
 SAMPLE = Path(__file__).parent / "orange_files" / "grimm-tales-sample.tab"
 
@@ -220,6 +220,13 @@ def test_a_header_wider_than_the_limit_is_refused(tmp_path):
     path = write_tab(tmp_path, "\t".join(f"c{i}" for i in range(MAX_COLUMNS + 1)), "1")
     error = refusal(path)
     assert error.code == "too-many-columns" and "line 1" in str(error)
+
+
+def test_a_first_line_longer_than_the_header_limit_is_refused(tmp_path):
+    path = tmp_path / "data.tab"
+    path.write_bytes(b"x" * (MAX_HEADER_BYTES + 10))
+    error = refusal(path)
+    assert error.code == "too-many-columns" and "line 1 is longer than" in str(error)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
