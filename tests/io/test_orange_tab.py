@@ -268,3 +268,11 @@ def test_windows_line_endings(tmp_path):
 def test_sentences_that_look_like_lists_of_values_are_data_not_a_header(tmp_path):
     path = write_tab(tmp_path, "text", "the cat sat", "a dog ran", "birds sing")
     assert load_table(path).table.meta["text"].tolist() == ["the cat sat", "a dog ran", "birds sing"]
+
+
+def test_without_include_the_text_not_the_class_with_spaces_is_the_feature(tmp_path):
+    path = write_tab(tmp_path, "Category\tText", "d\tstring", "class\t", "",
+                     "human-computer interaction\tHuman machine interface for lab abc computer applications",
+                     "human-computer interaction\tA survey of user opinion of computer system response time",
+                     "graphs\tThe generation of random binary unordered trees")
+    assert load_table(path).table.feature == "Text"
