@@ -211,7 +211,7 @@ def _refuse_near_miss(lines: list[tuple[int, list[str]]], name: str, types_ok: b
     declared = [cell.strip() for cell in types if cell.strip()]
     keyword_types = sum(cell.lower() in TYPE_WORDS for cell in declared)
     keyword_flags = any(_is_flags(cell) and cell.strip() for cell in flags)
-    if types_ok and (keyword_flags or (declared and keyword_types == len(declared))):
+    if types_ok and declared and keyword_types == len(declared):  # every type a word: a types row
         index = next(i for i, cell in enumerate(flags) if not _is_flags(cell))
         raise NodeError(f"{name}, line {flags_line}: the flags row has '{flags[index].strip()}' for "
                         f"{_column_label(names, index)}; a flag is class, meta, ignore, weight, a key=value "

@@ -276,3 +276,8 @@ def test_without_include_the_text_not_the_class_with_spaces_is_the_feature(tmp_p
                      "human-computer interaction\tA survey of user opinion of computer system response time",
                      "graphs\tThe generation of random binary unordered trees")
     assert load_table(path).table.feature == "Text"
+
+
+def test_letters_and_sentences_in_the_first_rows_are_data_as_in_orange(tmp_path):
+    path = write_tab(tmp_path, "grade\tcomment", "c\tgood work overall", "m\tneeds practice", "d\tlate")
+    assert load_table(path).table.meta["grade"].tolist() == ["c", "m", "d"]
