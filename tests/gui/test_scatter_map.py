@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
-from embedflow_canvas.views.scatter_view import ScatterPlot
+from embedflow_canvas.views.scatter_plot import ScatterPlot
 from PIL import Image
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFontMetricsF

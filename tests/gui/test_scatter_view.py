@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from embedflow_canvas.views.scatter_view import ScatterPlot, points_in_polygon
+from embedflow_canvas.views.scatter_plot import ScatterPlot
 from PIL import Image
 from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
 from PyQt5.QtTest import QTest
@@ -88,12 +88,6 @@ def test_lasso_drag_selects_the_points_inside_the_drawn_shape(qtbot):
     assert signal.args[0] == RowSet.of(expected)
 
 
-def test_points_in_polygon_matches_a_square():
-    x, y = np.array([0.5, 1.5, 0.2, -1.0]), np.array([0.5, 0.5, 0.9, 0.0])
-    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
-    assert points_in_polygon(x, y, square).tolist() == [True, False, True, False]
-
-
 def test_pan_mode_drags_the_view_instead_of_selecting(qtbot):
     plot, _ = grid_plot(qtbot)
     plot.mode = "pan"
@@ -170,14 +164,6 @@ def test_many_points_are_drawn_as_one_image_in_their_colours(qtbot):
         py = int((coords[row, 1] - y0) / (y1 - y0) * image.shape[1])
         assert tuple(image[px, py]) == tuple(colors.colors[colors.index[row]])
     assert image[2, 2, 3] == 0  # transparent between points
-
-
-def test_rasterize_grows_each_point_into_a_disc_coloured_by_the_nearest_point():
-    from embedflow_canvas.views.scatter_view import rasterize
-
-    canvas = rasterize(np.array([2, 3]), np.array([2, 2]), np.array([7, 8]), 6, 5, 1)
-    assert canvas[2, 2] == 7 and canvas[2, 3] == 8 and canvas[1, 2] == 7 and canvas[2, 4] == 8
-    assert canvas[0, 0] == -1 and (canvas >= 0).sum() == 12  # two overlapping 3 × 3 discs
 
 
 def test_million_points_load_without_a_symbol_per_point(qtbot):
