@@ -14,7 +14,7 @@ import numpy as np
 import requests
 
 from .catalog import ImageModel
-from .embedding_cache import EmbeddingCache
+from ..io.embedding_store import EmbeddingCache
 from .loading import ImageLoadError
 from .preprocess import Preprocess
 from .runtime import OnnxEmbedder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import threading
@@ -72,6 +73,7 @@ class SentenceModel:
 
         self.info = info
         self.allow_spinning = allow_spinning
+        self.onnx_path = Path(onnx_path)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
@@ -83,6 +85,15 @@ class SentenceModel:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
+
+    @functools.cached_property
+    def weights_digest(self) -> str:
+        """The sha256 of the model's ONNX file: part of the text cache's key, so other weights never match."""
+        digest = hashlib.sha256()
+        with open(self.onnx_path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
 
     @property
     def unknown_id(self) -> int:
