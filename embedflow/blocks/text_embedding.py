@@ -78,12 +78,15 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
 
 def pooling_problem(info: LanguageModelInfo, pooling: str) -> tuple[str, str] | None:
     """(message, hint) when the pooling does not fit the kind of model, else None."""
-    allowed = POOLINGS_FOR[info.kind]
+    allowed = info.poolings or POOLINGS_FOR[info.kind]
     if pooling in allowed or pooling not in POOLING_CHOICES:
         return None
     if info.kind == ModelKind.REMOTE:
         return (f"the pooling '{pooling}' does not apply to the remote model {info.id}: its server pools the "
                 "vectors itself", "Set the pooling to mean.")
+    if len(allowed) == 1:
+        return (f"the pooling '{pooling}' does not fit {info.id}, which pools its pieces itself",
+                f"Set the pooling to {allowed[0]}.")
     kind = "a transformer" if info.kind == ModelKind.TRANSFORMER else "a word-vector model"
     return (f"the pooling '{pooling}' does not fit {info.id}, {kind}",
             f"Choose one of: {', '.join(allowed)}"

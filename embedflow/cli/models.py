@@ -80,6 +80,8 @@ def describe_all() -> list[dict[str, Any]]:
 
 
 def _tokenizer_text(info: models.LanguageModelInfo) -> str:
+    if info.id == models.USE_ID:
+        return f"SentencePiece, {info.vocab_size:,} pieces, case kept"
     if info.kind == models.ModelKind.TRANSFORMER:
         return f"WordPiece, {info.vocab_size:,} pieces, lower-case"
     if info.kind == models.ModelKind.REMOTE:
