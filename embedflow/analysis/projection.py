@@ -217,14 +217,15 @@ def import_umap() -> Any:
     import umap
     from numba.core.caching import NullCache
 
-    if not numba.config.CACHE_DIR:  # numba was imported before, without a folder of its own
-        numba.config.CACHE_DIR = str(cache_dir("numba"))
+    if not getattr(numba.config, "CACHE_DIR", ""):  # numba was imported before, without a folder of its own
+        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))
     from numba.core.registry import CPUDispatcher
 
     for name, module in list(sys.modules.items()):
         if module is not None and name.split(".")[0] in ("umap", "pynndescent"):
             for value in list(vars(module).values()):
-                if isinstance(value, CPUDispatcher) and not value.signatures and isinstance(value._cache, NullCache):
+                if (isinstance(value, CPUDispatcher) and not value.signatures
+                        and isinstance(getattr(value, "_cache", None), NullCache)):
                     with contextlib.suppress(RuntimeError):  # a function numba cannot locate a file for
                         value.enable_caching()
     return umap

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import threading
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Literal, Sequence
 import numpy as np
 
 from ..core.errors import Cancelled, EmbedflowError, NodeError
+from .fused_graph import file_digest, fused_graph
 from .sentence_files import minilm_files
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class SentenceModelInfo:
     normalize: bool
 
 
+MINILM_HEADS = 12
 MINILM = SentenceModelInfo(id=MINILM_ID, dims=384, max_positions=512, trained_length=256,
                            pooling="mean", normalize=True)
 
@@ -99,11 +100,7 @@ class SentenceModel:
     @functools.cached_property
     def weights_digest(self) -> str:
         """The sha256 of the model's weights file: part of the text cache's key, so other weights never match."""
-        digest = hashlib.sha256()
-        with open(self.weights_path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+        return file_digest(self.weights_path)
 
     @property
     def unknown_id(self) -> int:
@@ -236,7 +233,8 @@ def _load(model_id: str, threads: int, allow_spinning: bool) -> SentenceModel:
         raise EmbedflowError(f"'{model_id}' is not a built-in sentence model; the built-in ones are {MINILM_ID} "
                              f"and {USE_ID}.")
     files = minilm_files()
-    return SentenceModel(MINILM, files.onnx, files.tokenizer, threads, allow_spinning)
+    graph = fused_graph(files.onnx, MINILM_ID, heads=MINILM_HEADS, hidden=MINILM.dims)
+    return SentenceModel(MINILM, graph, files.tokenizer, threads, allow_spinning)
 
 
 _load_lock = threading.Lock()
