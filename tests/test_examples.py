@@ -17,7 +17,7 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier", "semantic-search", "translations")
+        "teach-a-classifier", "semantic-search", "translations", "held-out-test")
 
 
 def by_name(name: str) -> Path:
@@ -201,3 +201,14 @@ def test_translations_every_sentence_finds_its_translation_in_the_other_language
     assert (first["query_language"] != first["neighbour_language"]).all()
     projection = output_of(by_name("translations"), tmp_path, "Map of both languages", "projection")
     assert set(projection["language"]) == {"English", "German"}
+
+
+def test_held_out_test_scores_the_new_words_beside_the_cross_validation(tmp_path):
+    assert run(by_name("held-out-test"), tmp_path) == 0
+    scores = output_of(by_name("held-out-test"), tmp_path, "Classifier", "scores")
+    accuracy = scores[(scores["metric"] == "accuracy") & (scores["class"] == "")].set_index("on")
+    assert accuracy.loc["cross-validation", "value"] >= 0.9
+    assert accuracy.loc["test", "value"] == pytest.approx(0.92) and accuracy.loc["test", "baseline"] == pytest.approx(0.2)
+    predictions = output_of(by_name("held-out-test"), tmp_path, "Classifier", "predictions")
+    wrong = predictions[predictions["predicted"] != predictions["category"]]
+    assert sorted(wrong["word"]) == ["fox", "kiwi"]

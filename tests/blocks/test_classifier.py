@@ -162,7 +162,7 @@ def test_a_labelled_test_input_adds_test_scores_and_a_test_confusion_matrix(tmp_
     on_test = confusion[confusion["on"] == "test"].set_index("true")
     assert on_test.loc["countries", "animals"] == 1 and on_test.loc["countries", "countries"] == 1
     assert on_test.drop(columns="on").to_numpy().sum() == 6
-    assert "on 6 labelled test rows: accuracy 0.83 (baseline 0.17)" in result.summary
+    assert result.summary.startswith("test (6 labelled rows): accuracy 0.83 (baseline 0.17)")
     assert result.outputs["predictions"].meta["predicted"].tolist()[:4] == ["animals", "countries", "fruits",
                                                                           "numbers"]
 
