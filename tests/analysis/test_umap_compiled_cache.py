@@ -29,11 +29,12 @@ def umap_in_a_new_process(cache: Path) -> list:
     env = {**os.environ, "EMBEDFLOW_CACHE_DIR": str(cache)}
     env.pop("NUMBA_CACHE_DIR", None)
     done = subprocess.run([sys.executable, "-c", MAP_IN_A_NEW_PROCESS], env=env, capture_output=True, text=True,
-                          timeout=900)
+                          timeout=1100)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.timeout(1200)  # the first process compiles umap-learn and pynndescent: minutes on a loaded machine
 def test_a_second_process_reads_umaps_compiled_code_instead_of_compiling_it(tmp_path: Path):
     first = umap_in_a_new_process(tmp_path)
     kept = compiled_files(tmp_path / "numba")
