@@ -200,8 +200,9 @@ class UseMultilingual(SentenceModel):
         self._set_tokenizer(sentencepiece_tokenizer(files.sentencepiece), UNKNOWN)
         self._weights = UseWeights(files.weights)
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
-        """Vectors of one padded batch (the model pools itself: only its own 'mean' is allowed)."""
+    def _run(self, ids: np.ndarray, mask: np.ndarray, pooling: str, release_memory: bool = False) -> np.ndarray:
+        """Vectors of one padded batch (the model pools itself: only its own 'mean' is allowed). numpy gives its
+        memory back by itself, so `release_memory` (onnxruntime's arena) has nothing to do here."""
         if pooling not in USE_POOLINGS:
             raise EmbedflowError(f"{USE_ID} pools its pieces itself; the pooling must be 'mean', not '{pooling}'.")
         from threadpoolctl import threadpool_limits

@@ -30,9 +30,9 @@ def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = transformer.SentenceModel._run
 
-    def counted(self, ids, mask, pooling):
+    def counted(self, ids, mask, *options):
         calls.append(len(ids))
-        return real(self, ids, mask, pooling)
+        return real(self, ids, mask, *options)
 
     monkeypatch.setattr(transformer.SentenceModel, "_run", counted)
     return calls
