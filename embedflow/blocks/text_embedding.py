@@ -304,9 +304,10 @@ def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInf
 
     def embed(missing: np.ndarray) -> np.ndarray:
         ctx.progress(0.02, f"Sending {len(missing):,} texts to {entry.url}")
-        return embedder.embed([texts[i] for i in missing], cancelled=lambda: ctx.cancelled,
-                              progress=lambda f: ctx.progress(0.02 + 0.96 * f,
-                                                              f"Embedded {round(f * len(missing)):,} of {len(missing):,}"))
+        def progress(fraction: float) -> None:
+            ctx.progress(0.02 + 0.96 * fraction, f"Embedded {round(fraction * len(missing)):,} of {len(missing):,}")
+
+        return embedder.embed([texts[i] for i in missing], cancelled=lambda: ctx.cancelled, progress=progress)
 
     try:
         cached = embed_cached(cache, f"remote|{entry.url}|{entry.model}", text_digests(texts), embed)

@@ -259,8 +259,8 @@ def _encode_transformer(ctx: NodeContext, table: Table, column: str, texts: pa.A
                    "pieces. Look-alike letters from another alphabet (Cyrillic а for Latin a) also show here.")
     if unknown_rows.size:
         ctx.report(Severity.INFO, "unknown-pieces",
-                   f"{unknown_share:.1%} of the word pieces are {model.unknown_piece}, characters {model_id} has no piece for "
-                   f"(emoji, rare symbols), in rows {row_list(unknown_rows)}.",
+                   f"{unknown_share:.1%} of the word pieces are {model.unknown_piece}, characters {model_id} has no "
+                   f"piece for (emoji, rare symbols), in rows {row_list(unknown_rows)}.",
                    "Words are never unknown to a word-piece tokenizer; only such characters are.")
     ctx.summary = "; ".join([
         f"{len(table):,} {'row' if len(table) == 1 else 'rows'} × {length} word pieces with {model_id}",

@@ -268,7 +268,8 @@ def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int
     """
     from ..io.atomic import atomic_write
 
-    if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, USE_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
+    if (not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, USE_ID, *TRAINED_IDS)
+            or model_id in gensim_data.CATALOGUE):
         raise LanguageModelError(f"'{model_id}' cannot name a remote model: use letters, digits, - and _, "
                                  "and a name no built-in or catalogue model has.")
     if not re.match(r"^https?://[^\s/]+", url):

@@ -126,7 +126,10 @@ class SentenceModel:
             text = _clip(text, limit * _CHARS_PER_POSITION)
         with self._tokenizer_lock:
             self._tokenizer.no_truncation()
-            pieces = self._tokenizer.encode(text, add_special_tokens=False).tokens
+            encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        # A unigram tokenizer names an unknown piece by its text; call it what the vocabulary calls it.
+        pieces = [self.unknown_piece if i == self._unknown_id else piece
+                  for piece, i in zip(encoding.tokens, encoding.ids)]
         return pieces if limit is None else pieces[:limit]
 
     def tokenize(self, texts: Sequence[str], sequence_length: int) -> TokenizedTexts:

@@ -77,8 +77,8 @@ def test_only_mean_pooling_is_allowed(tmp_path: Path):
 
 
 def test_encoding_with_minilm_and_embedding_with_use_is_a_mismatch(tmp_path: Path):
-    workflow, _, _, embedder = text_workflow(write_csv(tmp_path, ["a"]), encoding={"language_model": "all-minilm-l6-v2"},
-                                             embedding=dict(USE))
+    workflow, _, _, embedder = text_workflow(write_csv(tmp_path, ["a"]),
+                                             encoding={"language_model": "all-minilm-l6-v2"}, embedding=dict(USE))
     assert "language-model-mismatch" in [d.code for d in validate(workflow) if d.node_id == embedder]
 
 
@@ -100,3 +100,7 @@ def test_models_lists_it_with_its_tokenizer(capsys):
     (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(USE_ID)]
     assert "transformer" in line and "512" in line and "available" in line
     assert str(use_files().weights.parent) in line
+
+
+def test_pieces_name_the_unknown_piece_as_the_vocabulary_does(model):
+    assert model.pieces("Ich habe Kopfschmerzen 😀") == ["▁Ich", "▁habe", "▁Kopf", "s", "chmerzen", "▁", "<unk>"]

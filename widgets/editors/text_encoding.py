@@ -68,8 +68,8 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
     sampled = len(table) > HISTOGRAM_ROWS
     if info.kind == ModelKind.TRANSFORMER:
         sentence_model = process_model(model_id)
-        rows = [[(piece, piece not in UNKNOWN_PIECES) for piece in sentence_model.pieces(text, limit=info.max_positions)]
-                for text in values[:PREVIEW_ROWS]]
+        rows = [[(piece, piece not in UNKNOWN_PIECES)
+                 for piece in sentence_model.pieces(text, limit=info.max_positions)] for text in values[:PREVIEW_ROWS]]
         lengths = sentence_model.tokenize(values, info.max_positions).lengths - 2
         return Preview(rows, lengths.clip(min=0), sampled, SENTENCEPIECE_NOTE if model_id == USE_ID else WORDPIECE_NOTE,
                        specials=2, unit="word pieces")
