@@ -372,3 +372,16 @@ def test_each_thumbnail_is_framed_in_its_point_s_colour_so_the_legend_still_read
         expected = colors.colors[colors.index[row]]
         assert max(abs(edge.red() - int(expected[0])), abs(edge.green() - int(expected[1])),
                    abs(edge.blue() - int(expected[2]))) < 40, row
+
+
+def test_projection_axis_titles_carry_no_si_prefix_for_small_coordinates(qtbot):
+    plot = ScatterPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 500)
+    plot.show()
+    meta = pd.DataFrame({"g": ["a"] * 50})
+    coords = np.random.default_rng(0).normal(size=(50, 2)) * 0.001
+    plot.set_data(coords, color_mapping(meta, ""), point_sizes(meta, ""), axes=("PC1 (27.0%)", "PC2 (10.0%)"))
+    for side, title in (("bottom", "PC1 (27.0%)"), ("left", "PC2 (10.0%)")):
+        shown = plot.plot.getAxis(side).labelString()
+        assert title in shown and "(x" not in shown

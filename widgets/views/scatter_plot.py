@@ -159,6 +159,8 @@ class ScatterPlot(QWidget):
         self.view_box = _SelectViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("bottom", "left"):  # projection axes have no unit: "PC1 (x0.001)" would be noise
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.scatter = pg.ScatterPlotItem(pxMode=True, pen=POINT_PEN)
         self.selected_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=SELECTED_PEN)
         self.neighbour_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=NEIGHBOUR_PEN)
