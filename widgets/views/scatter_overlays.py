@@ -29,6 +29,18 @@ HALO = ((-1, 0), (1, 0), (0, -1), (0, 1))  # offsets of the white copies under e
 IMAGE_SIDE = (18.0, 112.0)  # smallest and largest thumbnail side in pixels, by zoom
 IMAGE_BASE_SIDE = 36.0  # thumbnail side at the zoom that shows every point
 FRAME_WIDTH = 3.0  # pixels of the coloured frame around a thumbnail
+MAX_LABEL_CHARS = 32  # a longer label (a sentence) is shortened with "…"; the hover shows it whole
+
+
+def shorten(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """`text` cut to at most `limit` characters at a word boundary when there is one, ending in "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if text[limit - 1] != " " and space >= limit // 2:  # the cut falls inside a word: drop that word
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def spread(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray,
@@ -173,8 +185,10 @@ def _overlaps(left: float, top: float, width: float, height: float, boxes: Boxes
 class LabelLayer(_Layer):
     """Labels of named groups ("matches", "clusters", "points"…), spaced out together by one greedy pass.
 
-    Forced groups come first and are always drawn, each label on the first side of its point
-    (right, left, above, below) where it covers no other forced label. When images are drawn as
+    Texts longer than MAX_LABEL_CHARS are shortened. A point label goes right of its point, or
+    left when that cuts less of it at the view's edge; a centred label (a cluster's name) is moved
+    inside the view. Forced groups come first and are always drawn, each label on the first side
+    of its point (right, left, above, below) where it covers no other forced label. When images are drawn as
     points (`image_side` gives their side), point labels sit centred below their thumbnail, and
     `obstacles` (the thumbnails' boxes) are space no other label may cover.
     """
@@ -188,6 +202,7 @@ class LabelLayer(_Layer):
         self.shown: dict[str, np.ndarray] = {}
         self.sides: dict[str, np.ndarray] = {}
         self.shown_gaps: dict[str, np.ndarray] = {}
+        self.shifts: dict[str, np.ndarray] = {}  # per shown label, (dx, dy) pixels that keep it inside the view
 
     @property
     def on_left(self) -> dict[str, np.ndarray]:
@@ -202,7 +217,8 @@ class LabelLayer(_Layer):
         else:
             finite = np.isfinite(x) & np.isfinite(y) & np.array([bool(t) for t in texts], dtype=bool)
             order = np.arange(len(texts)) if order is None else np.asarray(order, dtype=np.int64)
-            self.groups[name] = LabelGroup(np.asarray(x, np.float64), np.asarray(y, np.float64), list(texts),
+            self.groups[name] = LabelGroup(np.asarray(x, np.float64), np.asarray(y, np.float64),
+                                           [shorten(text) for text in texts],
                                            order[finite[order]], **style)
         self.relayout()
 
@@ -248,7 +264,7 @@ class LabelLayer(_Layer):
     def relayout(self) -> None:
         """Pick the labels to paint: forced groups, then the others in order, each label kept when it
         overlaps none kept so far."""
-        self.shown, self.sides, self.shown_gaps = {}, {}, {}
+        self.shown, self.sides, self.shown_gaps, self.shifts = {}, {}, {}, {}
         image_side = self.image_side()
         obstacles = self.obstacles() if image_side is not None else None
         xs, ys, ws, hs, owners = [], [], [], [], []
@@ -263,6 +279,8 @@ class LabelLayer(_Layer):
             metrics = QFontMetricsF(self._font(group))
             # Widths from the average character: measuring a million texts would take seconds.
             widths = group.lengths[positions] * metrics.averageCharWidth() + 4
+            if group.centred:  # few (one per cluster) and moved by their exact width
+                widths = np.array([metrics.horizontalAdvance(group.texts[i]) + 4 for i in positions])
             height = metrics.height()
             if image_side is not None and not group.centred:
                 gaps = np.full(len(positions), image_side / 2 + 2)
@@ -275,21 +293,30 @@ class LabelLayer(_Layer):
             elif image_side is not None:  # below the thumbnail, or above it at the bottom edge
                 sides = np.where(sy + gaps + height > self.view_box.height(), ABOVE, BELOW)
             else:
-                sides = np.where(sx + gaps + widths > self.view_box.width(), LEFT, RIGHT)
+                right_cut = np.maximum(0.0, sx + gaps + widths - self.view_box.width())
+                left_cut = np.maximum(0.0, widths + gaps - sx)
+                sides = np.where((right_cut > 0) & (left_cut < right_cut), LEFT, RIGHT)
             left, top = _box(sides, sx, sy, widths, height, gaps)
+            shifts = np.zeros((len(positions), 2))
+            if group.centred:
+                inside_left = np.clip(left, 0.0, np.maximum(0.0, self.view_box.width() - widths))
+                inside_top = np.clip(top, 0.0, max(0.0, self.view_box.height() - height))
+                shifts = np.column_stack([inside_left - left, inside_top - top])
+                left, top = inside_left, inside_top
             xs.append(left)
             ys.append(top)
             ws.append(widths)
             hs.append(np.full(len(positions), height))
-            owners.append((name, positions, sides, gaps))
+            owners.append((name, positions, sides, gaps, shifts))
             forced += len(positions) if group.forced else 0
         if xs:
             kept = spread(np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(hs),
                           MAX_LABELS, forced=forced, obstacles=obstacles)
             start = 0
-            for name, positions, sides, gaps in owners:
+            for name, positions, sides, gaps, shifts in owners:
                 mine = kept[(kept >= start) & (kept < start + len(positions))] - start
                 self.shown[name], self.sides[name], self.shown_gaps[name] = positions[mine], sides[mine], gaps[mine]
+                self.shifts[name] = shifts[mine]
                 start += len(positions)
         super().relayout()
 
@@ -309,13 +336,14 @@ class LabelLayer(_Layer):
             painter.resetTransform()
             painter.setFont(font)
             placed = []
-            for point, i, side, gap in zip(points, positions, self.sides[name], self.shown_gaps[name]):
+            for point, i, side, gap, (dx, dy) in zip(points, positions, self.sides[name], self.shown_gaps[name],
+                                                     self.shifts[name]):
                 text = group.texts[i]
                 width = metrics.horizontalAdvance(text)
                 x = {RIGHT: point.x() + gap, LEFT: point.x() - gap - width}.get(int(side), point.x() - width / 2)
                 y = {ABOVE: point.y() - gap - metrics.descent(),
                      BELOW: point.y() + gap + metrics.ascent()}.get(int(side), point.y() + metrics.ascent() / 2 - 1)
-                placed.append((QPointF(x, y), text))
+                placed.append((QPointF(x + dx, y + dy), text))
             # One stroked path of all texts costs seconds; offset copies cost a few drawText calls.
             painter.setPen(QColor(255, 255, 255, 230))
             for dx, dy in HALO:
