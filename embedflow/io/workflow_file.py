@@ -50,16 +50,13 @@ def read_workflow(path: str | os.PathLike[str], specs: SpecSource | None = None)
         raise WorkflowFileError(f"{path} cannot be opened as a workflow: {exc.reason}") from None
     except OSError as exc:
         raise WorkflowFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    backup = path.with_name(path.name + ".bak")
-    advice = f"; its backup {backup.name} is beside it: open that instead" if backup.is_file() else ""
-    return loads(raw, str(path), specs, truncated_advice=advice)
+    return loads(raw, str(path), specs)
 
 
-def loads(raw: bytes | str, name: str = "workflow", specs: SpecSource | None = None,
-          truncated_advice: str = "") -> tuple[Workflow, list[Diagnostic]]:
-    """Parse the bytes or text of a workflow file (`name` is used in messages; `truncated_advice`
-    ends the message about a file that stops too early)."""
-    data = _parse_json(raw, name, truncated_advice)
+def loads(raw: bytes | str, name: str = "workflow",
+          specs: SpecSource | None = None) -> tuple[Workflow, list[Diagnostic]]:
+    """Parse the bytes or text of a workflow file (`name` is used in messages)."""
+    data = _parse_json(raw, name)
     data = _migrate_format(data, name)
     return _build(data, name, specs if specs is not None else default_registry())
 
@@ -102,7 +99,7 @@ def write_workflow(workflow: Workflow, path: str | os.PathLike[str]) -> None:
 
 # -- reading ----------------------------------------------------------------------
 
-def _parse_json(raw: bytes | str, name: str, truncated_advice: str) -> dict[str, Any]:
+def _parse_json(raw: bytes | str, name: str) -> dict[str, Any]:
     if isinstance(raw, bytes):
         if not raw.strip():
             raise WorkflowFileError(f"{name} is empty: it holds no workflow")
@@ -119,7 +116,7 @@ def _parse_json(raw: bytes | str, name: str, truncated_advice: str) -> dict[str,
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
             raise WorkflowFileError(f"{name} ends too early: the file looks truncated "
-                                    f"(line {exc.lineno}){truncated_advice}") from None
+                                    f"(line {exc.lineno}); try its .bak copy") from None
         raise WorkflowFileError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                 f"column {exc.colno}") from None
     except RecursionError:

@@ -92,20 +92,6 @@ def test_unreadable_files_exit_1_with_a_message_and_no_traceback(tmp_path, capsy
     assert name in err and "Traceback" not in err
 
 
-def test_a_truncated_file_without_a_backup_is_not_told_to_try_its_backup(tmp_path, capsys):
-    (tmp_path / "cut.embedflow").write_bytes(BAD_FILES["truncated.embedflow"])
-    assert main(["validate", str(tmp_path / "cut.embedflow")]) == 1
-    err = capsys.readouterr().err
-    assert "looks truncated" in err and "bak" not in err
-
-
-def test_a_truncated_file_with_a_backup_names_the_backup_to_open(tmp_path, capsys):
-    (tmp_path / "cut.embedflow").write_bytes(BAD_FILES["truncated.embedflow"])
-    (tmp_path / "cut.embedflow.bak").write_text('{"format": "embedflow-workflow", "version": 1, "nodes": []}')
-    assert main(["validate", str(tmp_path / "cut.embedflow")]) == 1
-    assert "its backup cut.embedflow.bak is beside it" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize("nodes, links, expected, exit_code", [
     ([{"id": "n1", "type": "mystery", "settings": {"k": 1}}], [], "n1: error unknown-node-type", 1),
     ([{"id": "n1", "type": "t_numbers"}, {"id": "n1", "type": "t_numbers"}], [], "n2: warning duplicate-id", 0),
