@@ -100,12 +100,6 @@ def test_the_histogram_counts_word_pieces_and_the_cut_leaves_room_for_cls_and_se
     assert encoding_editor.cut_label.text().startswith("1 of 2 rows have more than 6 word pieces")
 
 
-def test_the_cut_label_says_the_sequence_length_keeps_two_places_for_the_model_s_markers(qtbot, encoding_editor):
-    qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=HANG_MS)
-    text = encoding_editor.cut_label.text()
-    assert "of the sequence length 8, 2 places hold the model's own markers, [CLS] and [SEP]" in text
-
-
 def test_the_model_picker_lists_the_sentence_model_and_remote_entries(qtbot, encoding_editor):
     from embedflow.text import models
 

@@ -38,7 +38,6 @@ class Preview:
     sampled: bool
     note: str = ""
     specials: int = 0  # positions the model adds to every row ([CLS] and [SEP] for a transformer)
-    markers: str = ""  # how the cut label names those positions
     unit: str = "tokens"
 
 
@@ -65,7 +64,7 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
                        "Word pieces: ## marks a piece that continues a word, so no word is ever unknown; only "
                        "characters without a piece (emoji) become [UNK]. Every row also gets [CLS] in front and "
                        "[SEP] at the end, and an attention mask that is 1 on its pieces and 0 on the padding.",
-                       specials=2, markers="[CLS] and [SEP]", unit="word pieces")
+                       specials=2, unit="word pieces")
     if info.kind == ModelKind.REMOTE:
         return Preview([[(text, None)] for text in values[:PREVIEW_ROWS]],
                        np.array([len(text) for text in values], dtype=np.int64), sampled,
@@ -131,7 +130,6 @@ class TextEncodingEditor(QWidget):
         middle.addWidget(self.histogram, 1)
         layout.addLayout(middle)
         self.cut_label = QLabel()
-        self.cut_label.setWordWrap(True)
         layout.addWidget(self.cut_label)
         box = QGroupBox("Preview: the first rows as the model sees them")
         self.text = QTextBrowser()
@@ -179,8 +177,6 @@ class TextEncodingEditor(QWidget):
         self.preview = preview
         length = self.context.settings().get("sequence_length", 64)
         length = length if isinstance(length, int) else 64
-        reserved = (f" (of the sequence length {length}, {preview.specials} places hold the model's own markers, "
-                    f"{preview.markers})" if preview.specials else "")
         self.text.setHtml(preview_html(preview, length))
         self.histogram.setLabel("bottom", f"{preview.unit} per row")
         length -= preview.specials
@@ -194,7 +190,7 @@ class TextEncodingEditor(QWidget):
             cut = int((preview.lengths > length).sum())
             sample = f" (first {len(preview.lengths):,} rows)" if preview.sampled else ""
             self.cut_label.setText(f"{cut:,} of {len(preview.lengths):,} rows{sample} have more than {length} "
-                                   f"{preview.unit}{reserved} and are cut; the longest has {top:,}."
+                                   f"{preview.unit} and are cut; the longest has {top:,}."
                                    if preview.unit != "characters" else
                                    f"{len(preview.lengths):,} rows{sample}; the longest has {top:,} characters.")
         self.cut_line.setValue(length)
