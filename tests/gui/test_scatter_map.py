@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
+from embedflow_canvas.views.scatter_overlays import FRAME_WIDTH, MAX_IMAGES, MAX_LABELS, spread
 from embedflow_canvas.views.scatter_plot import ScatterPlot
 from PIL import Image
 from PyQt5.QtCore import QPointF, QRectF, Qt
@@ -420,3 +420,17 @@ def test_a_cluster_name_at_the_edge_of_the_view_is_moved_inside_it(qtbot):
     assert len(boxes) == 2
     for left, top, right, bottom in boxes:
         assert left >= 0 and right <= plot.view_box.width() and top >= 0 and bottom <= plot.view_box.height()
+
+
+def test_images_as_points_fit_whole_inside_the_plot_with_their_names(qtbot, photos):
+    coords = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0], [5.0, 5.0]])
+    meta = pd.DataFrame({"name": ["gravel-2", "coffee-cup", "cat", "retina", "middle"], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(5)])
+    plot.show_images(True)
+    assert len(plot.image_layer.shown) == 5
+    left, top, width, height = plot.image_layer.boxes
+    assert (left - FRAME_WIDTH >= 0).all() and (left + width + FRAME_WIDTH <= plot.view_box.width()).all()
+    assert (top - FRAME_WIDTH >= 0).all() and (top + height + FRAME_WIDTH <= plot.view_box.height()).all()
+    assert sorted(plot.label_layer.shown_texts("points")) == sorted(meta["name"])
+    for l, t, r, b in label_boxes(plot, "points"):
+        assert l >= 0 and r <= plot.view_box.width() and t >= 0 and b <= plot.view_box.height()

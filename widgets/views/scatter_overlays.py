@@ -112,8 +112,8 @@ class LabelLayer(_Layer):
     """Labels of named groups ("matches", "clusters", "points"…), spaced out together by one greedy pass.
 
     Texts longer than MAX_LABEL_CHARS are shortened. A point label goes right of its point, or
-    left when that cuts less of it at the view's edge; a centred label (a cluster's name) is moved
-    inside the view. Forced groups come first and are always drawn, each label on the first side
+    left when that cuts less of it at the view's edge; a centred label (a cluster's name, an
+    image's name under it) is moved inside the view. Forced groups come first and are always drawn, each label on the first side
     of its point (right, left, above, below) where it covers no other forced label. When images are drawn as
     points (`image_side` gives their side), point labels sit centred below their thumbnail, and
     `obstacles` (the thumbnails' boxes) are space no other label may cover.
@@ -224,9 +224,9 @@ class LabelLayer(_Layer):
                 sides = np.where((right_cut > 0) & (left_cut < right_cut), LEFT, RIGHT)
             left, top = _box(sides, sx, sy, widths, height, gaps)
             shifts = np.zeros((len(positions), 2))
-            if group.centred:
+            if group.centred or image_side is not None:  # centred on x: moved inside the view's width
                 inside_left = np.clip(left, 0.0, np.maximum(0.0, self.view_box.width() - widths))
-                inside_top = np.clip(top, 0.0, max(0.0, self.view_box.height() - height))
+                inside_top = np.clip(top, 0.0, max(0.0, self.view_box.height() - height)) if group.centred else top
                 shifts = np.column_stack([inside_left - left, inside_top - top])
                 left, top = inside_left, inside_top
             xs.append(left)
