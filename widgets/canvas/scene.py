@@ -52,6 +52,7 @@ class CanvasScene(QGraphicsScene):
         self._unsubscribe: Callable[[], None] | None = None
         self._press_positions: dict[NodeItem, QPointF] = {}
         self._press_rects: dict[AnnotationItem, tuple[float, ...]] = {}
+        self.content_scale = 1.0  # blocks, notes and link widths drawn this much larger (presentation mode)
 
     # -- model ------------------------------------------------------------------------
     def set_workflow(self, workflow: Workflow) -> None:
@@ -108,9 +109,23 @@ class CanvasScene(QGraphicsScene):
         elif kind == "reset":
             self._rebuild()
 
+    def set_content_scale(self, scale: float) -> None:
+        """Draw blocks (circle, title, summary, ports), notes and link widths `scale` times their size,
+        each around its own place, so the layout keeps its positions (presentation mode)."""
+        self.content_scale = scale
+        for item in [*self.nodes.values(), *self.annotations.values()]:
+            self._scale(item)
+        for link in self.links.values():
+            link.set_width_scale(scale)
+
+    def _scale(self, item: NodeItem | AnnotationItem) -> None:
+        if not isinstance(item, ArrowAnnotationItem):  # an arrow keeps its ends where they point
+            item.setScale(self.content_scale)
+
     def _add_node(self, node: Node) -> None:
         item = NodeItem(node.id, node.type, node.title)
         item.setPos(*node.position)
+        self._scale(item)
         item.on_rename = self.renameRequested.emit
         item.snap = self._snap
         self.addItem(item)
@@ -130,6 +145,7 @@ class CanvasScene(QGraphicsScene):
             return
         item = LinkItem(link.id, source_port, target_port)
         self.addItem(item)
+        item.set_width_scale(self.content_scale)
         self.links[link.id] = item
 
     def _add_annotation(self, annotation: Annotation) -> None:
@@ -139,6 +155,7 @@ class CanvasScene(QGraphicsScene):
             item.on_text_changed = self.annotationEdited.emit
         else:
             item = ArrowAnnotationItem(annotation.id, annotation.rect)
+        self._scale(item)
         self.addItem(item)
         self.annotations[annotation.id] = item
 
