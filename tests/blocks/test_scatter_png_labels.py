@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
-from embedflow.blocks.scatter.png import cluster_name_boxes, font, point_label_boxes, render_scatter
+from embedflow.blocks.scatter.png import (
+    cluster_name_boxes,
+    font,
+    point_label_boxes,
+    render_scatter,
+)
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
 
 FRAME = (80.0, 48.0, 770.0, 656.0)

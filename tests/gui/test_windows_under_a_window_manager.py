@@ -25,7 +25,10 @@ def display():
     missing = [tool for tool in ("Xvfb", "openbox") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"needs {' and '.join(missing)} (Debian packages xvfb, openbox)")
-    from embedflow_canvas.system_libraries import missing_libraries_message, missing_xcb_packages
+    from embedflow_canvas.system_libraries import (
+        missing_libraries_message,
+        missing_xcb_packages,
+    )
 
     libraries = missing_xcb_packages()
     if libraries:
