@@ -37,6 +37,7 @@ from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.outputs import format_size
 from ..io.tables import IMAGE_SUFFIXES
+from .block_faults import PASSED_THROUGH, failure_hint, provider
 from .executors import Executor, SerialExecutor, Task, RunTask
 from .partitions import Partitioned, nbytes
 
@@ -416,11 +417,15 @@ def _run_part(spec: NodeSpec, node: Node, settings: dict[str, Any], inputs: dict
         return _Outcome(messages=context.messages, error=(str(exc), "node-failed", ""))
     except Cancelled:
         return _Outcome(messages=context.messages, error=("Cancelled", "cancelled", ""))
-    except Exception as exc:  # a bug in a block: the client reports it like a local run does
+    except PASSED_THROUGH:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a bug in a block, even sys.exit: reported like a local run)
         detail = traceback.format_exc(limit=-3)
+        source = provider(spec)
+        where = "" if source.is_embedflow else f" (block '{spec.type}' from {source})"
         return _Outcome(messages=context.messages,
-                        error=(f"Internal error in {node.title}: {type(exc).__name__}: {exc}", "internal-error",
-                               f"Please report this as a bug. On the worker: {detail}"))
+                        error=(f"Internal error in {node.title}{where}: {type(exc).__name__}: {exc}", "internal-error",
+                               f"{failure_hint(source)} On the worker: {detail}"))
     return _Outcome(outputs, context.messages)
 
 

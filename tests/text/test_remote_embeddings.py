@@ -136,7 +136,7 @@ def test_embeddings_need_the_token_before_the_body_is_read(server: str) -> None:
 def test_embeddings_body_over_the_size_cap_is_413(server: str) -> None:
     answer = requests.post(f"{server}/v1/embeddings", data=b"x" * (2 * 2**20), timeout=30,
                            headers={**auth(), "Content-Type": "application/json"})
-    assert answer.status_code == 413
+    assert answer.status_code == 413 and "larger than the server's limit of 1 MB" in answer.json()["error"]["message"]
 
 
 # --- a hostile stub server --------------------------------------------------------------------
