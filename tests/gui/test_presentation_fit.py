@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
@@ -78,12 +79,13 @@ def test_f5_scales_blocks_notes_and_links_on_the_canvas_and_leaving_restores_the
     positions = {node_id: item.pos() for node_id, item in window.scene.nodes.items()}
     try:
         present(window)
-        scale = window.scene.content_scale
-        assert scale > 1.0
+        scale, note_scale = window.scene.content_scale, window.scene.note_scale
+        assert scale > 1.0 and note_scale > 1.0
         scaled_blocks, scaled_notes, scaled_links = drawn_sizes(window)
         zoom = window.view.zoom
-        for before, after in ((blocks, scaled_blocks), (notes, scaled_notes), (links, scaled_links)):
-            assert before and all(abs(after[key] - before[key] * scale * zoom) < 0.5 + 1e-3 * before[key]
+        for before, after, factor in ((blocks, scaled_blocks, scale), (notes, scaled_notes, note_scale),
+                                      (links, scaled_links, scale)):
+            assert before and all(abs(after[key] - before[key] * factor * zoom) < 0.5 + 1e-3 * before[key]
                                   for key in before)
         assert {node_id: item.pos() for node_id, item in window.scene.nodes.items()} == positions
         link = next(iter(window.scene.links.values()))
@@ -95,5 +97,17 @@ def test_f5_scales_blocks_notes_and_links_on_the_canvas_and_leaving_restores_the
         window.teaching.presentation.set_active(False)
     window.reset_zoom_action.trigger()
     restored_blocks, restored_notes, restored_links = drawn_sizes(window)
-    assert restored_blocks.pop(added) > 0 and restored_blocks == blocks
-    assert restored_notes == notes and restored_links == links and window.scene.content_scale == 1.0
+    assert restored_blocks.pop(added) > 0 and restored_blocks == pytest.approx(blocks)
+    assert restored_notes == pytest.approx(notes) and restored_links == pytest.approx(links)
+    assert window.scene.content_scale == window.scene.note_scale == 1.0
+
+
+@pytest.mark.parametrize("name", ["documents-map.embedflow", "word-similarity.embedflow", "word-clusters.embedflow"])
+def test_f5_makes_no_block_or_note_cover_another(window, name):
+    assert window.open_example(resource("examples", name))
+    before = window.scene._overlapping_pairs()
+    try:
+        present(window)
+        assert window.scene._overlapping_pairs() <= before
+    finally:
+        window.teaching.presentation.set_active(False)
