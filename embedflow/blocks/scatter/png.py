@@ -131,20 +131,8 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
     py = (plot_h * SUPERSAMPLE - 1 - to_px(coords[shown, 1], y_low, y_high, plot_h * SUPERSAMPLE)
           ).round().astype(np.int64)
     radii = np.maximum(1, np.round(sizes[shown] * SUPERSAMPLE / 2)).astype(np.int64)
-    outline = len(shown) <= 50_000  # rings only help while points are still distinguishable
-    for radius in np.unique(radii):
-        group = radii == radius
-        if outline:
-            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE // 2,
-                   (rgb[shown][group] * 0.6).astype(np.uint8))
-        _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
-    if selected is not None and len(selected):
-        is_selected = np.isin(shown, selected)
-        for radius in np.unique(radii[is_selected]):
-            group = is_selected & (radii == radius)
-            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
-                   np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
-            _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
+    _draw_points(canvas, px, py, radii, rgb[shown], np.isin(shown, selected) if selected is not None and
+                 len(selected) else None)
     plot = Image.fromarray(canvas).resize((plot_w, plot_h), Image.Resampling.LANCZOS)
     image.paste(plot, (left, top))
     frame = (left, top, right, bottom)
@@ -185,6 +173,23 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
     for i, line in enumerate(note_lines):
         draw.text((left, height + 18 * i), line, fill=(120, 60, 0), font=small)
     return image
+
+
+def _draw_points(canvas: np.ndarray, px: np.ndarray, py: np.ndarray, radii: np.ndarray, rgb: np.ndarray,
+                 is_selected: np.ndarray | None) -> None:
+    """The points stamped on the supersampled canvas, largest radius group last; selected ones ringed."""
+    outline = len(px) <= 50_000  # rings only help while points are still distinguishable
+    for radius in np.unique(radii):
+        group = radii == radius
+        if outline:
+            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE // 2, (rgb[group] * 0.6).astype(np.uint8))
+        _stamp(canvas, px[group], py[group], int(radius), rgb[group])
+    if is_selected is not None:
+        for radius in np.unique(radii[is_selected]):
+            group = is_selected & (radii == radius)
+            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
+                   np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
+            _stamp(canvas, px[group], py[group], int(radius), rgb[group])
 
 
 def cluster_name_boxes(draw: ImageDraw.ImageDraw, names: list[tuple[str, float, float]],
