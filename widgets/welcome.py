@@ -34,6 +34,7 @@ SETTINGS_FILE = "welcome.json"
 COLUMNS = 3  # examples side by side at the dialog's usual size
 SIDE_WIDTH = 380
 TEXT_LINES = 5  # under each thumbnail: the title (up to two lines) and the description (up to three)
+RECENT_ROWS = 6  # the Recent list grows with its entries up to this many rows, then scrolls
 # The example a new user should meet first, then the rest in file-name order.
 FIRST = ("documents-map", "word-similarity")
 
@@ -145,11 +146,15 @@ class WelcomeDialog(QDialog):
         heading.setWordWrap(True)
         side = QVBoxLayout()
         side.addWidget(QLabel("<b>Recent workflows</b>"))
-        side.addWidget(self.recent, 1)
+        # As tall as its entries (up to RECENT_ROWS): no empty box under the heading when there are few.
+        rows = min(self.recent.count(), RECENT_ROWS)
+        self.recent.setFixedHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth())
+        side.addWidget(self.recent)
         side.addWidget(self.new_button)
         side.addWidget(self.open_button)
         side.addSpacing(12)
         side.addWidget(guide)
+        side.addStretch(1)
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Examples</b>"))
         left.addWidget(self.gallery, 1)
@@ -170,7 +175,6 @@ class WelcomeDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
-        self.recent.setMaximumHeight(140)
         self.resize(fit_to_screen(self, self.usual_size()))
 
     def usual_size(self) -> QSize:
