@@ -13,7 +13,7 @@ from tests.helpers import register_test_nodes, unregister_test_nodes
 
 PROMISED = {
     "NodeSpec", "Port", "Setting", "SettingKind", "register", "NodeContext", "NodeError", "OutputDescription",
-    "ValidationContext", "Node", "Diagnostic", "error", "warning",
+    "ValidationContext", "Node", "Diagnostic", "error", "warning", "Execution", "RowWise",
     "PortType", "TABLE", "EMBEDDINGS", "ENCODED_TEXT", "NEIGHBOURS", "Table", "EncodedText",
     "Workflow", "new_workflow", "read_workflow", "write_workflow", "validate_workflow", "run_workflow",
     "WorkflowRunError",

@@ -30,7 +30,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..io.outputs import format_size
@@ -359,10 +359,9 @@ SPEC = NodeSpec(
                 help="How the rows are shuffled into folds; the same seed gives the same folds."),
     ),
     run=run,
-    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
-    preload=("sklearn.exceptions", "sklearn.linear_model", "sklearn.model_selection", "sklearn.neighbors",
-             "sklearn.svm", "scipy.special"),
+    execution=Execution(preload=("sklearn.exceptions", "sklearn.linear_model", "sklearn.model_selection",
+                                 "sklearn.neighbors", "sklearn.svm", "scipy.special"), on_cluster=run_on_cluster),
     help_page="classifier",
 )

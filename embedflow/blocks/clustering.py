@@ -41,7 +41,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..io.outputs import format_size
@@ -403,9 +403,9 @@ SPEC = NodeSpec(
                 help="The random start of k-means; the same seed gives the same clusters."),
     ),
     run=run,
-    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
-    preload=("sklearn.cluster", "sklearn.exceptions", "sklearn.feature_extraction.text", "scipy.sparse"),
+    execution=Execution(preload=("sklearn.cluster", "sklearn.exceptions", "sklearn.feature_extraction.text",
+                                 "scipy.sparse"), on_cluster=run_on_cluster),
     help_page="clustering",
 )

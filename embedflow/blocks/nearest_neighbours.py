@@ -31,7 +31,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, NEIGHBOURS
-from ..core.specs import NodeSpec, Port, Setting
+from ..core.specs import Execution, NodeSpec, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 
@@ -533,6 +533,6 @@ SPEC = NodeSpec(
     ),
     run=run,
     check=check,
-    on_cluster=run_on_cluster,
+    execution=Execution(on_cluster=run_on_cluster),
     help_page="nearest_neighbours",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
@@ -158,6 +158,23 @@ class RowWise:
         return self.when is None or bool(self.when(settings))
 
 
+@dataclass(frozen=True)
+class Execution:
+    """How a block's run may be carried out; only executors read it, the block's `run` is the same either way.
+
+    row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
+    preload: modules the block's run imports; the engine imports them one block at a time, because two
+    threads importing a package such as scikit-learn for the first time at once can see it half-made.
+    on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
+    (core/cluster.py; the built-in blocks name a kernel of analysis/partitioned/); returns None to have
+    them joined on this computer instead.
+    """
+
+    row_wise: RowWise | None = None
+    preload: tuple[str, ...] = ()
+    on_cluster: ClusterRunFunction | None = None
+
+
 # describes_output(settings, port, upstream) -> the description of output `port`; `upstream(port)`
 # describes what feeds one of the block's own inputs, so pass-through blocks can forward it.
 DescribeFunction = Callable[[Mapping[str, Any], str, Callable[[str], "OutputDescription | None"]],
@@ -176,11 +193,7 @@ class NodeSpec:
     fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
-    row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
-    preload: modules the block's run imports; the engine imports them one block at a time, because two
-    threads importing a package such as scikit-learn for the first time at once can see it half-made.
-    on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
-    (core/cluster.py); returns None to have them joined on this computer instead.
+    execution: what executors may know of the run beyond `run` itself (see Execution).
     """
 
     type: str
@@ -198,11 +211,8 @@ class NodeSpec:
     fingerprint: FingerprintFunction | None = None
     export: ExportFunction | None = None
     migrate: MigrateFunction | None = None
-    row_wise: RowWise | None = None
-    preload: tuple[str, ...] = ()
-    on_cluster: ClusterRunFunction | None = None
+    execution: Execution = Execution()
     help_page: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def input(self, name: str) -> Port | None:
         """The input port called `name`, if any."""

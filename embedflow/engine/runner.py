@@ -267,9 +267,10 @@ _PRELOAD_LOCK = threading.Lock()
 
 def _preload(spec: NodeSpec) -> None:
     """Import what the block's run needs, one thread at a time (first imports of a package must not overlap)."""
-    if spec.preload and not all(name in sys.modules for name in spec.preload):
+    preload = spec.execution.preload
+    if preload and not all(name in sys.modules for name in preload):
         with _PRELOAD_LOCK:
-            for name in spec.preload:
+            for name in preload:
                 importlib.import_module(name)
 
 

@@ -25,7 +25,7 @@ from ...core.diagnostics import Diagnostic, SeverityName, ValidationContext, err
 from ...core.errors import NodeError
 from ...core.ports import EMBEDDINGS, TABLE
 from ...core.rows import RowSet
-from ...core.specs import NodeSpec, OutputDescription, Port, Setting
+from ...core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ...core.table import Table
 from ...core.workflow import Node
 from ...io.atomic import write_frame_csv
@@ -260,7 +260,6 @@ SPEC = NodeSpec(
     check=check,
     describes_output=describe,
     export=export,
-    preload=("sklearn.utils.extmath", "openTSNE"),
-    on_cluster=run_on_cluster,
+    execution=Execution(preload=("sklearn.utils.extmath", "openTSNE"), on_cluster=run_on_cluster),
     help_page="scatter",
 )
