@@ -72,18 +72,7 @@ class Setting:
         if self.kind == "bool":
             return None if isinstance(value, bool) else f"{name} must be true or false, not {_shown(value)}"
         if self.kind in ("int", "float"):
-            numeric = (int,) if self.kind == "int" else (int, float)
-            if isinstance(value, bool) or not isinstance(value, numeric):
-                return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {_shown(value)}"
-            if isinstance(value, float) and not math.isfinite(value):
-                return f"{name} must be a finite number, not {value!r}"
-            if isinstance(value, int) and abs(value) > MAX_SETTING_INTEGER:
-                return f"{name} must be a number of ordinary size, not one of {len(str(abs(value)))} digits"
-            if self.minimum is not None and value < self.minimum:
-                return f"{name} must be at least {self.minimum:g}, not {value:g}"
-            if self.maximum is not None and value > self.maximum:
-                return f"{name} must be at most {self.maximum:g}, not {value:g}"
-            return None
+            return self._number_problem(name, value)
         if self.kind == "list":
             return None if isinstance(value, list) else f"{name} must be a list, not {_shown(value)}"
         if self.kind == "rows":
@@ -94,6 +83,21 @@ class Setting:
             return f"{name} must be text, not {_shown(value)}"
         if self.kind == "choice" and self.choices and value not in self.choices:
             return f"{name} must be one of {', '.join(self.choices)}, not {_shown(value)}"
+        return None
+
+    def _number_problem(self, name: str, value: Any) -> str | None:
+        """Why `value` is not a number this int or float setting accepts, or None."""
+        numeric = (int,) if self.kind == "int" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, numeric):
+            return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {_shown(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{name} must be a finite number, not {value!r}"
+        if isinstance(value, int) and abs(value) > MAX_SETTING_INTEGER:
+            return f"{name} must be a number of ordinary size, not one of {len(str(abs(value)))} digits"
+        if self.minimum is not None and value < self.minimum:
+            return f"{name} must be at least {self.minimum:g}, not {value:g}"
+        if self.maximum is not None and value > self.maximum:
+            return f"{name} must be at most {self.maximum:g}, not {value:g}"
         return None
 
 

@@ -35,7 +35,7 @@ from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.specs import NodeSpec
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
-from ..io.outputs import format_size
+from ..core.sizes import format_size
 from ..io.tables import IMAGE_SUFFIXES
 from .executors import Executor, SerialExecutor, Task, RunTask
 from .partitions import Partitioned, nbytes

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..core.errors import EmbedflowError
+from ..core.sizes import format_size
 from ..io.user_dirs import cache_dir, config_dir
 from . import gensim_data
 from .model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
@@ -75,7 +76,7 @@ class LanguageModelInfo:
 
     def size_text(self) -> str:
         """The size on disk (or to download) in words, e.g. "69 MB"."""
-        return human_size(self.size_bytes)
+        return format_size(self.size_bytes)
 
 
 @dataclass
@@ -116,16 +117,6 @@ class LanguageModel:
         if row is not None:
             return np.asarray(self.vectors[row])
         return self.oov_vector(word) if self.oov_vector is not None else None
-
-
-def human_size(size: int | None) -> str:
-    """Bytes as "1.7 GB", "69 MB", "12 kB"."""
-    if size is None:
-        return "unknown size"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}" if size < 10 * scale else f"{size / scale:.0f} {unit}"
-    return f"{size} bytes"
 
 
 # -- the registry ------------------------------------------------------------------------

@@ -128,30 +128,12 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
     py = (plot_h * SUPERSAMPLE - 1 - to_px(coords[shown, 1], y_low, y_high, plot_h * SUPERSAMPLE)
           ).round().astype(np.int64)
     radii = np.maximum(1, np.round(sizes[shown] * SUPERSAMPLE / 2)).astype(np.int64)
-    outline = len(shown) <= 50_000  # rings only help while points are still distinguishable
-    for radius in np.unique(radii):
-        group = radii == radius
-        if outline:
-            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE // 2,
-                   (rgb[shown][group] * 0.6).astype(np.uint8))
-        _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
-    if selected is not None and len(selected):
-        is_selected = np.isin(shown, selected)
-        for radius in np.unique(radii[is_selected]):
-            group = is_selected & (radii == radius)
-            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
-                   np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
-            _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
+    _draw_points(canvas, px, py, radii, rgb[shown], np.isin(shown, selected) if selected is not None and
+                 len(selected) else None)
     plot = Image.fromarray(canvas).resize((plot_w, plot_h), Image.Resampling.LANCZOS)
     image.paste(plot, (left, top))
     if point_labels is not None and len(shown) <= MAX_LABELLED:
-        label_font = font(10)
-        for row, x, y in zip(shown, px, py):
-            text, x, y = str(point_labels[row])[:20], left + x / SUPERSAMPLE, top + y / SUPERSAMPLE
-            fits = x + 5 + draw.textlength(text, font=label_font) <= right
-            # A label that would cross the frame goes on the point's left side instead.
-            draw.text((x + 5, y) if fits else (x - 5, y), text, fill=LABEL_COLOR, font=label_font,
-                      anchor="lm" if fits else "rm")
+        _draw_point_labels(draw, point_labels[shown], left + px / SUPERSAMPLE, top + py / SUPERSAMPLE, right)
 
     centre_font = font(15)
     for text, x, y in cluster_labels:
@@ -182,6 +164,34 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
     for i, line in enumerate(note_lines):
         draw.text((left, height + 18 * i), line, fill=(120, 60, 0), font=small)
     return image
+
+
+def _draw_points(canvas: np.ndarray, px: np.ndarray, py: np.ndarray, radii: np.ndarray, rgb: np.ndarray,
+                 is_selected: np.ndarray | None) -> None:
+    """The points stamped on the supersampled canvas, largest radius group last; selected ones ringed."""
+    outline = len(px) <= 50_000  # rings only help while points are still distinguishable
+    for radius in np.unique(radii):
+        group = radii == radius
+        if outline:
+            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE // 2, (rgb[group] * 0.6).astype(np.uint8))
+        _stamp(canvas, px[group], py[group], int(radius), rgb[group])
+    if is_selected is not None:
+        for radius in np.unique(radii[is_selected]):
+            group = is_selected & (radii == radius)
+            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
+                   np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
+            _stamp(canvas, px[group], py[group], int(radius), rgb[group])
+
+
+def _draw_point_labels(draw: ImageDraw.ImageDraw, texts: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                       right: int) -> None:
+    """Each point's text beside it (image pixels), on its left where it would cross the frame at `right`."""
+    label_font = font(10)
+    for value, x, y in zip(texts, xs, ys):
+        text = str(value)[:20]
+        fits = x + 5 + draw.textlength(text, font=label_font) <= right
+        draw.text((x + 5, y) if fits else (x - 5, y), text, fill=LABEL_COLOR, font=label_font,
+                  anchor="lm" if fits else "rm")
 
 
 def _legend(draw: ImageDraw.ImageDraw, image: Image.Image, colors: ColorMapping, x: int, y: int,
