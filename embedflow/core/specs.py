@@ -172,11 +172,15 @@ class Execution:
     on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
     (core/cluster.py; the built-in blocks name a kernel of analysis/partitioned/); returns None to have
     them joined on this computer instead.
+    idempotent: the same inputs and settings give the same outputs whichever node runs the block, so two
+    identical branches compute once and share the result; False keys each node's result apart (a block
+    whose run depends on which node it is, or has effects beyond its outputs).
     """
 
     row_wise: RowWise | None = None
     preload: tuple[str, ...] = ()
     on_cluster: ClusterRunFunction | None = None
+    idempotent: bool = True
 
 
 # describes_output(settings, port, upstream) -> the description of output `port`; `upstream(port)`
