@@ -145,7 +145,7 @@ def _download_image_model(model: Any) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from ..text.vectors_io import add_model
+    from ..text.models import add_model
 
     if not args.name:
         raise LanguageModelError("Give the new model a name with --name NAME.")

@@ -110,7 +110,7 @@ def _count_loads() -> None:
     counted.counting = True  # type: ignore[attr-defined]
     counted.__wrapped__ = original  # type: ignore[attr-defined]
     models._load_builtin = counted
-    models._LOADED.clear()
+    models.forget("glove-6b-50d")
     _LOADS.clear()
 
 
