@@ -138,7 +138,7 @@ def _download_image_model(model: Any) -> int:
         print(f"Downloading {model.id} ({format_size(model.size_bytes)}) from {model.download_url()}", file=sys.stderr)
     show = _progress_printer()
     path = model_file(model, progress=lambda done, total: show(done / total if total else 0.0,
-                                                                f"{done / 1e6:.1f} MB"))
+                                                                format_size(done)))
     print(file=sys.stderr)
     print(f"{model.id}: {model.dims}-d image vectors in {path}")
     return 0

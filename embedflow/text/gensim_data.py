@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.errors import Cancelled
+from ..core.sizes import format_size
 from ..io.user_dirs import cache_dir
 from . import vectors_io
 from .model_store import LanguageModelError, LanguageModelInfo, store_vectors, stored_folder, stored_info
@@ -124,7 +125,7 @@ def _download_and_store(entry: CatalogueEntry, progress: ProgressFunction | None
         if progress:
             size = total or entry.file_size
             progress(0.9 * done / size if size else 0.0,
-                     f"Downloading {entry.id}: {done / 1e6:.1f} of {size / 1e6:.1f} MB")
+                     f"Downloading {entry.id}: {format_size(done)} of {format_size(size)}")
 
     try:
         fetch(entry.url(), archive, size=entry.file_size, progress=report, cancel=cancel)
