@@ -117,13 +117,19 @@ class KeyLocks:
         self._poll = poll_seconds
 
     @contextmanager
-    def held(self, key: Hashable, cancel: threading.Event) -> Iterator[bool]:
-        """Hold `key` (True), or give up when `cancel` is set while waiting for it (False)."""
+    def held(self, key: Hashable, cancel: threading.Event,
+             on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
+        """Hold `key` (True), or give up when `cancel` is set while waiting for it (False).
+
+        on_wait: called once when another holder makes this one wait.
+        """
         with self._guard:
             lock, users = self._locks.get(key, (threading.Lock(), 0))
             self._locks[key] = (lock, users + 1)
-        acquired = False
+        acquired = lock.acquire(blocking=False)
         try:
+            if not acquired and on_wait is not None:
+                on_wait()
             while not acquired and not cancel.is_set():
                 acquired = lock.acquire(timeout=self._poll)  # wakes to look at the cancel flag
             yield acquired

@@ -223,7 +223,8 @@ class Engine:
                        "lists or row sets (a value with a cache_key() method)")
             return NodeResult(node.id, NodeState.FAILED, error=message, messages=[
                 Diagnostic("invalid-setting", Severity.ERROR, node.id, None, message)])
-        with self._one_run_per_key.held(key, cancel) as held:
+        waiting = NodeEvent(node.id, NodeState.QUEUED, None, "waits for an identical branch computing the same")
+        with self._one_run_per_key.held(key, cancel, on_wait=lambda: on_event(waiting)) as held:
             if not held:
                 return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled")
             entry = self.cache.get(key)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from embedflow.core.context import NodeEvent
 from embedflow.core.diagnostics import Severity
 from embedflow.core.keys import UnkeyableValue, canonical, digest
 from embedflow.core.ports import TABLE
@@ -28,6 +31,20 @@ def _count_rows(ctx: Any) -> dict[str, Any]:
     return {"data": Table(pd.DataFrame({"rows": [len(table)], "offset": [ctx.settings["offset"]]}))}
 
 
+_entries: list[str] = []
+_other_arrived = threading.Event()
+
+
+def _held_count(ctx: Any) -> dict[str, Any]:
+    """Counts its runs; the first one stays inside until the other branch has arrived (waiting, or inside too)."""
+    _entries.append(ctx.node_id)
+    if len(_entries) > 1:
+        _other_arrived.set()
+    elif not _other_arrived.wait(30):
+        raise RuntimeError("the other branch never arrived")
+    return _count_rows(ctx)
+
+
 def _rows(ctx: Any) -> dict[str, Any]:
     return {"data": Table(pd.DataFrame({"x": np.arange(ctx.settings["rows"])}))}
 
@@ -38,6 +55,7 @@ COUNT = NodeSpec(type="k_count", title="Count", category="Analysis", description
                  inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),),
                  settings=(Setting("offset", "int", 0), Setting("anything", "list", [])), run=_count_rows)
 COUNT_EACH = replace(COUNT, type="k_count_each", execution=Execution(idempotent=False))
+HELD = replace(COUNT, type="k_count_held", run=_held_count)
 
 
 def two_branches(count: NodeSpec = COUNT) -> tuple[Workflow, str, str]:
@@ -60,6 +78,22 @@ def test_two_identical_branches_compute_once(executor):
     assert engine.executions.get(left, 0) + engine.executions.get(right, 0) == 1
     assert results[left].state == results[right].state == "done"
     assert results[left].outputs["data"] is results[right].outputs["data"]
+
+
+def test_an_identical_branch_running_beside_waits_for_the_first_instead_of_computing_again():
+    workflow, left, right = two_branches(HELD)
+    _entries.clear()
+    _other_arrived.clear()
+    waited: list[NodeEvent] = []
+
+    def on_event(event: NodeEvent) -> None:
+        if event.message.startswith("waits for an identical branch"):
+            waited.append(event)
+            _other_arrived.set()
+
+    results = Engine(workflow, executor=ThreadExecutor()).run(on_event=on_event)
+    assert len(_entries) == 1 and [e.node_id for e in waited] == [right if _entries == [left] else left]
+    assert results[left].state == results[right].state == "done"
 
 
 def test_a_shared_result_speaks_of_the_node_that_shows_it():
