@@ -32,6 +32,8 @@ class RemoteEntry:
     url: str
     model: str
     key_env: str = ""
+    batch_deadline: float | None = None  # seconds; None: RemoteModel's default
+    run_deadline: float | None = None
 
 
 class LanguageModelError(EmbedflowError):
