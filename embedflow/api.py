@@ -16,7 +16,7 @@ from .core.context import NodeContext
 from .core.diagnostics import Diagnostic, ValidationContext, error, warning
 from .core.errors import EmbedflowError, NodeError
 from .core.ports import EMBEDDINGS, ENCODED_TEXT, NEIGHBOURS, TABLE, PortType
-from .core.specs import NodeSpec, OutputDescription, Port, Setting, SettingKind
+from .core.specs import Execution, NodeSpec, OutputDescription, Port, RowWise, Setting, SettingKind
 from .core.table import EncodedText, Table
 from .core.workflow import Node, Workflow
 from .engine import Engine
@@ -27,7 +27,7 @@ from .validation import validate
 __all__ = [
     # writing a block
     "NodeSpec", "Port", "Setting", "SettingKind", "register", "NodeContext", "NodeError",
-    "OutputDescription", "ValidationContext", "Node", "Diagnostic", "error", "warning",
+    "OutputDescription", "ValidationContext", "Node", "Diagnostic", "error", "warning", "Execution", "RowWise",
     # what travels on links
     "PortType", "TABLE", "EMBEDDINGS", "ENCODED_TEXT", "NEIGHBOURS", "Table", "EncodedText",
     # workflows from scripts

@@ -12,7 +12,7 @@ from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.paths import resolve_path
 from ..core.ports import TABLE
-from ..core.specs import NodeSpec, Port, RowWise, Setting
+from ..core.specs import Execution, NodeSpec, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..io.patterns import PatternError, is_pattern, match_files
@@ -148,6 +148,6 @@ SPEC = NodeSpec(
     run=run,
     check=check,
     fingerprint=fingerprint,
-    row_wise=RowWise(split=split),
+    execution=Execution(row_wise=RowWise(split=split)),
     help_page="input",
 )

@@ -20,7 +20,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import EmbedflowError, NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
@@ -350,8 +350,9 @@ SPEC = NodeSpec(
     fingerprint=model_fingerprint,
     describes_output=describe,
     # A model trained on the corpus needs every row first; a stored model's tokenizer reads each row alone.
-    row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
-    preload=("embedflow.text.models", "embedflow.text.transformer"),
+    execution=Execution(row_wise=RowWise(port="data",
+                                         when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
+                        preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )
 

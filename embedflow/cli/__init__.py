@@ -20,7 +20,8 @@ from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
-from ..io.outputs import FORMATS, entry_node, format_size, is_writable, output_path, select_outputs, write_output
+from ..core.sizes import format_size
+from ..io.outputs import FORMATS, entry_node, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
 from ..validation import UNTRUSTED_PATH, validate
 

@@ -75,20 +75,25 @@ def copy_examples(found: list[Example], target: Path, overwrite: bool = False) -
         raise EmbedflowError(f"{len(existing)} of the files to copy already exist ({shown}); nothing was "
                              "copied. Choose an empty folder, or add --force to overwrite them.")
     _check_space(target, sum(source.stat().st_size for source, _ in pairs))
+    _copy_all(pairs)
+    return [destination for _, destination in pairs]
+
+
+def _copy_all(pairs: list[tuple[Path, Path]]) -> None:
+    """Copy each (source, destination) atomically; when one fails, remove what this copy created and say so."""
     made: list[Path] = []  # files and folders this copy created, removed again if it fails
-    try:
-        for source, destination in pairs:
+    for source, destination in pairs:
+        try:
             made.extend(reversed([d for d in (destination.parent, *destination.parent.parents) if not d.exists()]))
             destination.parent.mkdir(parents=True, exist_ok=True)
             if not destination.exists():
                 made.append(destination)
             with source.open("rb") as reader, atomic_write(destination, "wb") as writer:
                 shutil.copyfileobj(reader, writer)
-    except OSError as exc:
-        _remove(made)
-        raise EmbedflowError(f"cannot copy {source.name} to {destination}: {exc.strerror or exc}; the files "
-                             "copied before it were removed again") from None
-    return [destination for _, destination in pairs]
+        except OSError as exc:
+            _remove(made)
+            raise EmbedflowError(f"cannot copy {source.name} to {destination}: {exc.strerror or exc}; the files "
+                                 "copied before it were removed again") from None
 
 
 def _check_space(target: Path, needed: int) -> None:
