@@ -10,7 +10,8 @@ import pytest
 
 from embedflow.cli import main
 from embedflow.io import resources
-from embedflow.io.workflow_file import dumps, read_workflow
+from embedflow.io.workflow_file import dumps
+from embedflow.api import read_workflow
 from embedflow.validation import validate
 
 EXAMPLES = resources.examples()

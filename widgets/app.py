@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import QApplication
 
 from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
+from embedflow.registry import Registry, default_registry
 from embedflow.text.transformer import SPINNING_ENV
 
 from .autosave import find_recoveries
@@ -25,12 +26,12 @@ FIRST_RUN_MARKER = "first-run-done"
 FIRST_RUN_EXAMPLES = ("documents-map",)
 
 
-def create_window(path: str | None = None) -> MainWindow:
-    """A main window showing FILE, a recovered session, or (on first run) the first example.
+def create_window(path: str | None, registry: Registry) -> MainWindow:
+    """A main window on `registry` showing FILE, a recovered session, or (on first run) the first example.
 
     The example opens only when the welcome screen is off: otherwise the welcome screen offers it, and
     nothing is opened behind it."""
-    window = MainWindow()
+    window = MainWindow(registry)
     recoveries = find_recoveries()
     recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.recover(recoveries[0])
     for recovery in recoveries:  # declined or older: a recovery is offered once
@@ -92,7 +93,8 @@ def main(path: str | None = None) -> int:
     if path and not os.path.exists(path):
         print(f"embedflow: {path}: no such file", file=sys.stderr)
         return 1
-    window = create_window(path)
+    # The one registry of this canvas: built-in blocks and add-ons now, their editors when the first opens.
+    window = create_window(path, default_registry())
     install_error_hook(window)
     window.show()
     if not path and not window.document.modified and show_at_startup():

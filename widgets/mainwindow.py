@@ -23,7 +23,7 @@ from embedflow.core.errors import EmbedflowError, WorkflowFileError
 from embedflow.core.workflow import Workflow
 from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
-from embedflow.registry import default_registry
+from embedflow.registry import Registry, default_registry
 from embedflow.validation import validate
 
 from . import recent, status
@@ -62,12 +62,12 @@ class StepAction(QAction):
 
 class MainWindow(QMainWindow):
     """One open workflow. Dialogs go through ask_save_changes / ask_recover / show_error / choose_*
-    so tests can answer them."""
+    so tests can answer them. `registry` holds the block types and editors (the process's by default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: Registry | None = None) -> None:
         super().__init__()
-        default_registry()
-        self.editor = WorkflowEditor(self)
+        self.registry = registry if registry is not None else default_registry()
+        self.editor = WorkflowEditor(self, self.registry)
         # The editor's parts, named here too: the window's menus and files work on them.
         self.document, self.scene, self.view = self.editor.document, self.editor.scene, self.editor.view
         self.interactions, self.runs = self.editor.interactions, self.editor.runs
@@ -98,11 +98,11 @@ class MainWindow(QMainWindow):
         self.help_menu.addSeparator()
         self.help_menu.addAction(self.addons_action)
         self._connect()
-        self._show(Workflow(default_registry()), None, [], "Untitled")
+        self._show(Workflow(self.registry), None, [], "Untitled")
 
     # -- construction ------------------------------------------------------------------------
     def _build_docks(self) -> None:
-        self.toolbox = Toolbox(self)
+        self.toolbox = Toolbox(self.registry, self)
         dock = QDockWidget("Blocks", self)
         dock.setObjectName("toolbox")
         dock.setWidget(self.toolbox)
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
 
     def show_add_ons(self) -> AddOnsDialog:
         """Help → Add-ons: every add-on with its blocks and failures (not modal)."""
-        dialog = AddOnsDialog(default_registry(), self)
+        dialog = AddOnsDialog(self.registry, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.show()
         return dialog
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         """Start an empty workflow (asking about unsaved changes first)."""
         if self.maybe_save():
             self.file_stem = "workflow"
-            self._show(Workflow(default_registry()), None, [], "Untitled")
+            self._show(Workflow(self.registry), None, [], "Untitled")
 
     def open_dialog(self) -> None:
         """Ask for a workflow file and open it."""
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         try:
-            workflow, diagnostics = read_workflow(path)
+            workflow, diagnostics = read_workflow(path, self.registry)
         except WorkflowFileError as exc:
             self.show_error("Cannot open workflow", str(exc))
             return False
@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         try:
-            workflow, diagnostics = read_workflow(path)
+            workflow, diagnostics = read_workflow(path, self.registry)
         except WorkflowFileError as exc:
             self.show_error("Cannot open example", str(exc))
             return False
@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
     def recover(self, recovery: Recovery) -> bool:
         """Load a recovery file as unsaved work (saving goes to the file it came from, if any)."""
         try:
-            workflow, diagnostics = read_workflow(recovery.workflow_path)
+            workflow, diagnostics = read_workflow(recovery.workflow_path, self.registry)
         except WorkflowFileError as exc:
             self.show_error("Cannot recover", str(exc))
             return False

@@ -78,14 +78,14 @@ class Teaching(QObject):
         selected = self.window.scene.selected_node_ids()
         nodes = self.window.document.workflow.nodes
         type_name = nodes[selected[0]].type if len(selected) == 1 and selected[0] in nodes else None
-        return show_help(self.window, type_name)
+        return show_help(self.window, self.window.registry, type_name)
 
     # -- welcome --------------------------------------------------------------------------------
     def show_welcome(self) -> WelcomeDialog:
         """Show the welcome screen over the window (not modal: the canvas stays usable)."""
         if self.welcome is not None:
             self.welcome.close()
-        dialog = WelcomeDialog(recent_files(), self.window)
+        dialog = WelcomeDialog(recent_files(), self.window.registry, self.window)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.exampleChosen.connect(self.window.open_example)
         dialog.recentChosen.connect(self.window.open_file)

@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from embedflow.core.specs import SpecSource
 from embedflow.io.atomic import atomic_write
 from embedflow.io.examples import example_note as example_intro
 from embedflow.io.examples import title_and_description
@@ -90,7 +91,7 @@ class WelcomeDialog(QDialog):
     newChosen = pyqtSignal()
     openChosen = pyqtSignal()
 
-    def __init__(self, recent: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, recent: list[str], specs: SpecSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to embedflow")
         self.gallery = QListWidget()
@@ -107,7 +108,7 @@ class WelcomeDialog(QDialog):
         for path in ordered_examples():
             note = example_intro(path)
             title, description = title_and_description(path, note)
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path))),
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path, specs))),
                                    f"{title}\n{description}" if description else title)
             item.setData(Qt.UserRole, str(path))
             item.setToolTip(note)

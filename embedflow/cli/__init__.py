@@ -22,6 +22,7 @@ from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
 from ..io.outputs import FORMATS, entry_node, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
+from ..registry import Registry, default_registry
 from ..validation import validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models", "examples", "blocks")
@@ -129,16 +130,16 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
     return parser
 
 
-def load_and_validate(path: str) -> tuple[Workflow, list[Diagnostic], str]:
-    """Read a workflow file and validate it; returns (workflow, diagnostics, base dir)."""
-    workflow, file_diagnostics = read_workflow(path)
+def load_and_validate(path: str, registry: Registry) -> tuple[Workflow, list[Diagnostic], str]:
+    """Read a workflow file with the blocks of `registry` and validate it; returns (workflow, diagnostics, base dir)."""
+    workflow, file_diagnostics = read_workflow(path, registry)
     base_dir = str(Path(path).resolve().parent)
     return workflow, file_diagnostics + validate(workflow, base_dir), base_dir
 
 
 def validate_command(args: argparse.Namespace) -> int:
     """`embedflow validate FILE`."""
-    _, diagnostics, _ = load_and_validate(args.file)
+    _, diagnostics, _ = load_and_validate(args.file, default_registry())
     for diagnostic in diagnostics:
         print(diagnostic.line())
     if not diagnostics:
@@ -148,7 +149,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     """`embedflow run FILE [--out DIR]`."""
-    workflow, diagnostics, base_dir = load_and_validate(args.file)
+    workflow, diagnostics, base_dir = load_and_validate(args.file, default_registry())
     for diagnostic in diagnostics:
         print(diagnostic.line(), file=sys.stderr)
     if has_errors(diagnostics):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import WorkflowFileError
+from ..core.workflow import NO_BLOCKS
 from .workflow_file import read_workflow
 
 DESCRIPTION_LENGTH = 90
@@ -14,7 +15,7 @@ TITLE_LENGTH = 40
 def example_note(path: Path) -> str:
     """The example's title note (its first text annotation); "" when there is none or it cannot be read."""
     try:
-        workflow, _ = read_workflow(path)
+        workflow, _ = read_workflow(path, NO_BLOCKS)
     except WorkflowFileError:
         return ""
     return next((a.text for a in workflow.annotations.values() if a.kind == "text"), "")

@@ -16,7 +16,8 @@ from embedflow.core.rows import RowSet
 from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.io.workflow_file import dumps, loads, write_workflow
+from embedflow.io.workflow_file import dumps, write_workflow
+from tests.helpers import loads
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from embedflow_canvas import editors, style
+from embedflow_canvas import style
 from embedflow_canvas.addons_dialog import AddOnsDialog
 
 from tests.addon_support import DISTRIBUTION
@@ -12,14 +12,11 @@ from tests.helpers import TEST_SPECS
 
 
 @pytest.fixture
-def addon_canvas(addon, monkeypatch):
-    """The add-on installed for this test; the test blocks in its registry; editors loaded afresh."""
+def addon_canvas(addon):
+    """The add-on installed for this test; the test blocks in its registry (its editors load with its first editor)."""
     for spec in TEST_SPECS:
         addon.register(spec)
-    monkeypatch.setattr(editors, "_loaded", False)
-    monkeypatch.setattr(editors, "_FAILURES", [])
     yield addon
-    editors.unregister_editor("demo_normalise")
     for spec in TEST_SPECS:
         addon.unregister(spec.type)
 

@@ -10,6 +10,7 @@ from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
 from embedflow.io.workflow_file import write_workflow
+from embedflow.registry import default_registry
 from tests.gui.conftest import drag, port_point, view_point
 
 
@@ -305,7 +306,7 @@ def test_dragging_a_note_moves_it(window):
 def test_quick_search_lists_blocks_whose_title_matches_before_those_whose_description_does(qtbot):
     from embedflow_canvas.document.quick_search import QuickSearch
 
-    popup = QuickSearch(None, "emb")
+    popup = QuickSearch(None, default_registry().specs(), "emb")
     qtbot.addWidget(popup)
     listed = popup.visible_types()
     assert listed.index("text_embedding") < listed.index("nearest_neighbours")

@@ -13,7 +13,8 @@ from PyQt5.QtTest import QTest
 
 from embedflow.core.workflow import Workflow
 from embedflow.io.resources import examples
-from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.io.workflow_file import write_workflow
+from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from tests.gui.conftest import view_point
 from tests.gui.test_canvas_editing import drop_mime
@@ -88,7 +89,7 @@ def test_after_a_crash_the_next_start_offers_the_autosave_and_restores_the_edits
     # The session "crashes": its recovery file stays; a new start finds it.
     offered = []
     monkeypatch.setattr(MainWindow, "ask_recover", lambda self, recovery: offered.append(recovery) or True)
-    restored = app.create_window(None)
+    restored = app.create_window(None, default_registry())
     try:
         assert offered and offered[0].original == str(path.resolve())
         assert restored.document.workflow.nodes["n1"].title == "Edited but not saved"
@@ -110,8 +111,8 @@ def test_a_normal_close_leaves_nothing_to_recover(window):
 
 def test_without_the_welcome_screen_the_first_start_opens_the_example_and_later_starts_do_not(qtbot):
     set_show_at_startup(False)
-    first = app.create_window(None)
-    second = app.create_window(None)
+    first = app.create_window(None, default_registry())
+    second = app.create_window(None, default_registry())
     try:
         assert examples() and first.display_name.endswith("(example)")
         expected, _ = read_workflow(app.first_example())
@@ -283,7 +284,7 @@ def test_a_block_of_unknown_type_keeps_its_links_visible_and_is_marked(window, t
 
 
 def test_a_plain_start_with_the_welcome_screen_opens_nothing_behind_it(qtbot):
-    window = app.create_window(None)
+    window = app.create_window(None, default_registry())
     try:
         assert show_at_startup()
         assert not window.document.workflow.nodes

@@ -10,6 +10,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 
+from embedflow.registry import installed_registry
 from tests import helpers
 
 
@@ -179,16 +180,22 @@ def test_the_help_button_shows_the_blocks_help_page(window):
     viewer.close()
 
 
-def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(window, tmp_path, monkeypatch, capsys):
+def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(qtbot, tmp_path, monkeypatch, capsys):
     import embedflow_canvas.editors as editors
+    from embedflow_canvas.mainwindow import MainWindow
 
     (tmp_path / "broken_editor_plugin.py").write_text("raise RuntimeError('half-written plugin')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(editors, "PLUGIN_MODULES", ("broken_editor_plugin",))
-    monkeypatch.setattr(editors, "_loaded", False)
-    node = window.document.add_node("t_numbers", (0.0, 0.0))
-    assert isinstance(window.editor.open_editor(node).editor, SettingsForm)
-    assert "broken_editor_plugin failed to load" in capsys.readouterr().err
+    main = MainWindow(installed_registry())  # a registry of its own: its editors load now, with the broken one
+    qtbot.addWidget(main)
+    source = main.document.add_node("input", (0.0, 0.0))
+    encoding = main.document.add_node("text_encoding", (200.0, 0.0))
+    assert isinstance(main.editor.open_editor(source).editor, SettingsForm)
+    assert type(main.editor.open_editor(encoding).editor).__name__ == "TextEncodingEditor"
+    assert [f.source for f in main.registry.editor_failures] == ["editor module broken_editor_plugin"]
+    assert "broken_editor_plugin failed to load: RuntimeError: half-written plugin" in capsys.readouterr().err
+    main.document.undo_stack.setClean()
 
 
 def test_list_settings_are_typed_as_comma_separated_values():

@@ -7,6 +7,7 @@ from pathlib import Path
 from PyQt5.QtWidgets import QFileDialog
 
 from embedflow.io.resources import resource
+from embedflow.registry import default_registry
 
 
 def dialog_starts(monkeypatch) -> list[str]:
@@ -54,6 +55,6 @@ def test_a_workflow_is_named_as_its_file_is_spelled(window, tmp_path):
     assert window.windowTitle() == "my-words[*] — embedflow"
     window.recent_menu.aboutToShow.emit()
     assert window.recent_menu.actions()[0].text() == "my-words"
-    welcome = WelcomeDialog([str(tmp_path / "my-words.embedflow")])
+    welcome = WelcomeDialog([str(tmp_path / "my-words.embedflow")], default_registry())
     assert welcome.recent.item(0).text() == "my-words"
     welcome.deleteLater()

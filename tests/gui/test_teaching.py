@@ -13,6 +13,7 @@ from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
 from embedflow.io import resources
+from embedflow.registry import default_registry
 
 WORDS = resources.resource("examples", "word-similarity.embedflow")
 
@@ -130,19 +131,19 @@ def test_show_at_startup_is_remembered(window, teaching):
     assert show_at_startup()
     dialog.startup.setChecked(False)
     assert not show_at_startup()
-    assert not WelcomeDialog([], None).startup.isChecked()
+    assert not WelcomeDialog([], window.registry, None).startup.isChecked()
     set_show_at_startup(True)
 
 
 def test_thumbnails_are_cached_and_redrawn_when_the_workflow_changes(tmp_path, qapp):
     path = tmp_path / "w.embedflow"
     path.write_bytes(WORDS.read_bytes())
-    thumbnails.thumbnail(path)
+    thumbnails.thumbnail(path, default_registry())
     first = sorted(p.name for p in thumbnails.cache_dir("thumbnails").glob("w-*.png"))
-    thumbnails.thumbnail(path)
+    thumbnails.thumbnail(path, default_registry())
     assert sorted(p.name for p in thumbnails.cache_dir("thumbnails").glob("w-*.png")) == first
     path.write_text(WORDS.read_text(encoding="utf-8").replace('"Words"', '"Other words"'), encoding="utf-8")
-    thumbnails.thumbnail(path)
+    thumbnails.thumbnail(path, default_registry())
     assert len(list(thumbnails.cache_dir("thumbnails").glob("w-*.png"))) == 2
 
 

@@ -109,7 +109,8 @@ class CanvasScene(QGraphicsScene):
             self._rebuild()
 
     def _add_node(self, node: Node) -> None:
-        item = NodeItem(node.id, node.type, node.title)
+        assert self.workflow is not None
+        item = NodeItem(node.id, node.type, node.title, self.workflow.specs.get(node.type))
         item.setPos(*node.position)
         item.on_rename = self.renameRequested.emit
         item.snap = self._snap

@@ -45,7 +45,7 @@ class EditorDialog(QDialog):
         self.context = context
         context.setParent(self)
         self.setAttribute(Qt.WA_DeleteOnClose)
-        self.editor = editor_factory(context.node.type)(context)
+        self.editor = editor_factory(context.node.type, context.registry)(context)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555;")
@@ -107,7 +107,7 @@ class EditorDialog(QDialog):
 
     def show_help(self, page: Path) -> HelpViewer:
         """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
-        return show_help(self.parentWidget() or self, page=page.stem)
+        return show_help(self.parentWidget() or self, self.context.registry, page=page.stem)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Enter passed on by a field (the Scatter's *Find*, a path) clicks no button; QDialog would
