@@ -84,7 +84,7 @@ def main() -> int:
 
     window = MainWindow()
     window.runs.set_auto_run(False)  # measure the canvas, not the blocks
-    window.autorun_action.setChecked(False)
+    window.named_actions["autorun"].setChecked(False)
     window.resize(1280, 800)
     window.show()
     app.processEvents()

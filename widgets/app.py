@@ -33,7 +33,7 @@ def create_window(path: str | None, registry: Registry) -> MainWindow:
     nothing is opened behind it."""
     window = MainWindow(registry)
     recoveries = find_recoveries()
-    recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.recover(recoveries[0])
+    recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.files.recover(recoveries[0])
     for recovery in recoveries:  # declined or older: a recovery is offered once
         recovery.discard()
     if not recovered:
@@ -107,7 +107,7 @@ def install_error_hook(window: MainWindow) -> None:
 
     def hook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
         traceback.print_exception(kind, value, trace)
-        window.autosave()
+        window.files.autosave()
         window.show_error("Unexpected error", f"{kind.__name__}: {value}\n\nembedflow keeps running and your "
                                               "workflow was autosaved. Please report this as a bug.")
 

@@ -55,8 +55,8 @@ def test_the_add_on_block_is_in_the_toolbox_with_its_own_icon_runs_and_opens_its
 
 
 def test_help_add_ons_lists_the_good_add_on_with_its_block_and_the_broken_one_with_its_error(addon_canvas, window):
-    assert window.addons_action in window.help_menu.actions()
-    window.addons_action.trigger()
+    assert window.named_actions["addons"] in window.help_menu.actions()
+    window.named_actions["addons"].trigger()
     dialog = window.findChild(AddOnsDialog)
     lines = tree_lines(dialog)
     good = lines.index(f"add-on {DISTRIBUTION} 0.1.0 — entry point 'demo' | embedflow_demo_addon.normalise")

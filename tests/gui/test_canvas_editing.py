@@ -144,7 +144,7 @@ def test_moving_a_node_with_the_mouse_is_one_undo_step(window):
 
 def test_snap_to_grid_puts_dragged_nodes_on_the_grid(window):
     node_id = window.document.add_node("t_numbers", (0.0, 0.0))
-    window.snap_action.trigger()
+    window.named_actions["snap"].trigger()
     start = view_point(window, QPointF(0, 0))
     drag(window.view.viewport(), start, start + QPoint(93, 47))
     assert window.document.workflow.nodes[node_id].position == (100.0, 40.0)
@@ -175,7 +175,7 @@ def test_f2_renames_the_selected_block_in_place_and_undo_restores_the_title(wind
     node_id = window.document.add_node("t_numbers", (0.0, 0.0))
     window.scene.select_only([node_id])
     window.view.setFocus()
-    window.rename_action.trigger()
+    window.named_actions["rename"].trigger()
     QTest.keyClicks(window.view, "Reviews")
     QTest.keyClick(window.view, Qt.Key_Return)
     assert window.document.workflow.nodes[node_id].title == "Reviews"
@@ -189,8 +189,8 @@ def test_copy_and_paste_adds_new_blocks_with_the_link_between_them(window):
     window.document.update_settings(source, {"rows": 7})
     window.document.connect(source, "data", target, "data")
     window.scene.select_only([source, target])
-    window.copy_action.trigger()
-    window.paste_action.trigger()
+    window.named_actions["copy"].trigger()
+    window.named_actions["paste"].trigger()
     workflow = window.document.workflow
     assert len(workflow.nodes) == 4 and len(workflow.links) == 2
     new_source, new_target = window.scene.selected_node_ids()
@@ -239,7 +239,7 @@ def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, t
     source, target = two_nodes(window)
     doc.connect(source, "data", target, "data")
     note = doc.add_annotation("text", (0.0, -100.0, 200.0, 40.0), "Step 1")
-    assert window.save_to(str(tmp_path / "saved.embedflow"))
+    assert window.files.save_to(str(tmp_path / "saved.embedflow"))
     saved = (tmp_path / "saved.embedflow").read_bytes()
     third = doc.add_node("t_needs_embeddings", (300.0, 150.0))
     doc.connect(target, "embeddings", third, "data")
@@ -256,12 +256,12 @@ def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, t
     edited_index = doc.undo_stack.index()
     write_workflow(doc.workflow, tmp_path / "edited.embedflow")
     while doc.undo_stack.index() > doc.undo_stack.cleanIndex():
-        window.undo_action.trigger()
+        window.named_actions["undo"].trigger()
     assert doc.undo_stack.isClean()
     write_workflow(doc.workflow, tmp_path / "undone.embedflow")
     assert (tmp_path / "undone.embedflow").read_bytes() == saved
     while doc.undo_stack.index() < edited_index:
-        window.redo_action.trigger()
+        window.named_actions["redo"].trigger()
     write_workflow(doc.workflow, tmp_path / "redone.embedflow")
     assert (tmp_path / "redone.embedflow").read_bytes() == (tmp_path / "edited.embedflow").read_bytes()
 
@@ -270,7 +270,7 @@ def test_escape_while_renaming_keeps_the_old_title(window):
     node_id = window.document.add_node("t_numbers", (0.0, 0.0))
     window.scene.select_only([node_id])
     window.view.setFocus()
-    window.rename_action.trigger()
+    window.named_actions["rename"].trigger()
     QTest.keyClicks(window.view, "Oops")
     QTest.keyClick(window.view, Qt.Key_Escape)
     assert window.scene.nodes[node_id].title == "Numbers"
@@ -286,7 +286,7 @@ def test_dragging_a_selected_notes_corner_resizes_it_in_one_undo_step(window):
     drag(window.view.viewport(), corner, corner + QPoint(100, 40))
     x, y, width, height = window.document.workflow.annotations[note].rect
     assert (x, y) == (0.0, 0.0) and 295 <= width <= 300 and height >= 95
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert window.document.workflow.annotations[note].rect == (0.0, 0.0, 200.0, 60.0)
 
 
@@ -329,7 +329,7 @@ def test_dragging_a_linked_input_away_moves_the_link_to_another_block(window):
     [link] = window.document.workflow.links.values()
     assert (link.source, link.target) == (source, second)
     assert window.scene.links[link.id].isVisible()
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     [link] = window.document.workflow.links.values()
     assert link.target == first
 
@@ -367,5 +367,5 @@ def test_a_settings_step_holds_only_the_settings_it_changes_and_undo_drops_keys_
     window.document.update_settings(node, {"factor": 2.0})
     step = window.document.undo_stack.command(window.document.undo_stack.index() - 1)
     assert (step.changes, step.old, step.absent) == ({"factor": 2.0}, {}, ("factor",))
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert window.document.workflow.nodes[node].settings == {"fail": False}

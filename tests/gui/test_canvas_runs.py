@@ -42,11 +42,11 @@ def test_a_running_node_shows_its_progress_and_escape_cancels_it(window, qtbot):
     item = window.scene.nodes[slow]
     assert item.state == "running"
     assert item.status_item.text().startswith("running ")
-    assert window.cancel_action.isEnabled()
+    assert window.named_actions["cancel"].isEnabled()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Escape)
     qtbot.waitUntil(lambda: state(window, slow) == "cancelled", timeout=10000)
-    qtbot.waitUntil(lambda: not window.cancel_action.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.named_actions["cancel"].isEnabled(), timeout=5000)
     assert window.scene.nodes[source].state == "done"
 
 
@@ -80,10 +80,10 @@ def test_clicking_a_message_selects_its_block(window, qtbot):
 def test_with_auto_run_off_an_edited_block_waits_until_run_is_pressed(window, qtbot):
     source, target = chain(window)
     qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
-    window.autorun_action.trigger()
+    window.named_actions["autorun"].trigger()
     window.document.update_settings(target, {"factor": 3.0})
     assert state(window, target) == "idle" and state(window, source) == "done"
-    window.run_action.trigger()
+    window.named_actions["run"].trigger()
     qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
     assert window.runs.result(target).outputs["embeddings"].vectors[2, 0] == 6.0
 
@@ -108,7 +108,7 @@ def test_a_setting_changed_in_the_form_is_undoable_and_the_form_follows_undo(win
     spin.setValue(12)
     assert window.document.workflow.nodes[node].settings["rows"] == 12
     assert window.document.undo_stack.undoText().startswith("Change Rows")
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert window.document.workflow.nodes[node].settings["rows"] == 3
     assert spin.value() == 3
     qtbot.waitUntil(lambda: state(window, node) == "done", timeout=5000)
@@ -161,9 +161,9 @@ def test_reports_from_a_run_of_a_replaced_workflow_do_not_paint_the_new_one(wind
     source, slow = chain(window, "t_slow")
     qtbot.waitUntil(lambda: window.runs.state(slow).state == "running", timeout=10000)
     old_run = window.runs.handle
-    window.autorun_action.trigger()
+    window.named_actions["autorun"].trigger()
     window.document.undo_stack.setClean()
-    window.new_action.trigger()
+    window.named_actions["new"].trigger()
     window.document.add_node("t_numbers", (0.0, 0.0))
     window.document.add_node("t_numbers", (0.0, 200.0))
     qtbot.waitUntil(lambda: not old_run.running, timeout=10000)

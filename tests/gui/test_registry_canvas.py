@@ -47,6 +47,6 @@ def test_a_file_is_read_with_the_window_s_registry(windows, tmp_path):
     workflow = Workflow(own.registry)
     workflow.add_node("only_here", node_id="n1")
     write_workflow(workflow, tmp_path / "w.embedflow")
-    assert own.open_file(str(tmp_path / "w.embedflow")) and not own.file_diagnostics
+    assert own.open_file(str(tmp_path / "w.embedflow")) and not own.files.file_diagnostics
     assert default.open_file(str(tmp_path / "w.embedflow"))
     assert [d.code for d in default.diagnostics] == ["unknown-node-type"]

@@ -105,7 +105,7 @@ def test_welcome_gallery_names_examples_by_their_title_note(window, teaching):
 
 
 def test_double_clicking_an_example_in_the_gallery_opens_it(window, teaching, qtbot):
-    window.new()
+    window.files.new()
     dialog = teaching.show_welcome()
     row = next(r for r, p in enumerate(dialog.example_paths()) if p.stem == "image-map")
     rect = dialog.gallery.visualItemRect(dialog.gallery.item(row))
@@ -118,8 +118,8 @@ def test_double_clicking_an_example_in_the_gallery_opens_it(window, teaching, qt
 
 def test_welcome_lists_recent_workflows_and_opens_one(window, teaching, qtbot, tmp_path):
     saved = tmp_path / "mine.embedflow"
-    assert window.save_to(str(saved))
-    window.new()
+    assert window.files.save_to(str(saved))
+    window.files.new()
     dialog = teaching.show_welcome()
     assert dialog.recent.item(0).text() == "mine"
     dialog.recent.itemActivated.emit(dialog.recent.item(0))
@@ -158,15 +158,15 @@ def test_presentation_mode_enlarges_text_and_blocks(window, teaching):
     assert window.open_example(resources.resource("examples", "documents-map.embedflow"))
     window.view.fit()
     font, width = QApplication.font().pointSizeF(), node_width_on_screen(window)
-    teaching.presentation_action.trigger()
+    teaching.window.named_actions["presentation"].trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(font * 1.5)
     assert node_width_on_screen(window) >= 1.2 * width
 
 
 def test_leaving_presentation_mode_restores_the_sizes(window, teaching):
     font, zoom = QApplication.font().pointSizeF(), window.view.zoom
-    teaching.presentation_action.trigger()
-    teaching.presentation_action.trigger()
+    teaching.window.named_actions["presentation"].trigger()
+    teaching.window.named_actions["presentation"].trigger()
     assert not teaching.presentation.active
     assert (QApplication.font().pointSizeF(), window.view.zoom) == (font, pytest.approx(zoom))
 
@@ -271,7 +271,7 @@ def test_welcome_shows_three_columns_whole_titles_and_descriptions(window, teach
 def test_export_of_a_workflow_without_notes_keeps_every_title_and_summary_whole(window, tmp_path):
     from embedflow_canvas.export import export_png
 
-    window.autorun_action.setChecked(False)
+    window.named_actions["autorun"].setChecked(False)
     node = window.document.add_node("nearest_neighbours", (0.0, 0.0))
     item = window.scene.nodes[node]
     item.set_run_state("done", summary="158 queries × 5 neighbours (cosine): 790 rows")
