@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from PyQt5 import sip
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
 
@@ -99,7 +100,10 @@ def main(path: str | None = None) -> int:
     window.show()
     if not path and not window.document.modified and show_at_startup():
         window.teaching.show_welcome()
-    return app.exec_()
+    try:
+        return app.exec_()
+    finally:
+        sys.excepthook = sys.__excepthook__  # the window is gone: nothing to autosave or to show a message in
 
 
 def install_error_hook(window: MainWindow) -> None:
@@ -107,6 +111,8 @@ def install_error_hook(window: MainWindow) -> None:
 
     def hook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
         traceback.print_exception(kind, value, trace)
+        if sip.isdeleted(window):
+            return
         window.files.autosave()
         window.show_error("Unexpected error", f"{kind.__name__}: {value}\n\nembedflow keeps running and your "
                                               "workflow was autosaved. Please report this as a bug.")

@@ -210,7 +210,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, p=path: self.files.open_file(p))
 
     def _connect(self) -> None:
-        self.document.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        # A bound slot, not a lambda: Qt drops it with the window (the stack still signals while it is destroyed).
+        self.document.undo_stack.cleanChanged.connect(self._clean_changed)
         self.files.shown.connect(self._shown)
         self.files.named.connect(self._update_title)
         self.files.notice.connect(self.statusBar().showMessage)
@@ -256,6 +257,10 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.view.fit)
         self.view.setFocus()
 
+    @pyqtSlot(bool)
+    def _clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.files.display_name}[*] — embedflow")
         self.setWindowModified(self.document.modified)
@@ -296,9 +301,9 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
-        self.runs.cancel()
         self.files.stop()
         self.editor.close_windows()
+        self.runs.stop()
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
