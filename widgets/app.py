@@ -12,6 +12,8 @@ from PyQt5 import sip
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
 
+from embedflow.core.errors import WorkflowFileError
+from embedflow.io.examples import workflow_argument
 from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
 from embedflow.registry import Registry, default_registry
@@ -68,7 +70,7 @@ def no_screen_message(path: str | None) -> str | None:
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    target = path or "resources/examples/documents-map.embedflow"
+    target = path or "documents-map"
     return ("embedflow: no screen found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the canvas "
             f"cannot open.\nTo run the workflow in this terminal: embedflow run {target} --out out")
 
@@ -91,8 +93,10 @@ def main(path: str | None = None) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("embedflow")
     app.setWindowIcon(window_icon())
-    if path and not os.path.exists(path):
-        print(f"embedflow: {path}: no such file", file=sys.stderr)
+    try:
+        path = str(workflow_argument(path)) if path else None
+    except WorkflowFileError as exc:
+        print(f"embedflow: {exc}", file=sys.stderr)
         return 1
     # The one registry of this canvas: built-in blocks and add-ons now, their editors when the first opens.
     window = create_window(path, default_registry())

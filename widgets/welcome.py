@@ -24,7 +24,7 @@ from embedflow.core.specs import SpecSource
 from embedflow.io.atomic import atomic_write
 from embedflow.io.examples import example_note as example_intro
 from embedflow.io.examples import title_and_description
-from embedflow.io.resources import examples
+from embedflow.io.resources import examples, resource
 from embedflow.io.user_dirs import config_dir
 
 from .recent import display_name
@@ -38,10 +38,11 @@ TEXT_LINES = 5  # under each thumbnail: the title (up to two lines) and the desc
 # The example a new user should meet first, then the rest in file-name order.
 FIRST = ("documents-map", "word-similarity")
 
-FIRST_WORKFLOW = """<b>Build your first workflow</b> (word similarity, 2 minutes):
+# The sample file as it is installed here: the same words work from a clone and from an installed wheel.
+FIRST_WORKFLOW = f"""<b>Build your first workflow</b> (word similarity, 2 minutes):
 <ol>
-<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it and choose
-<code>resources/data/words.csv</code> (or drop that file on the canvas); its Feature becomes
+<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it and choose the sample file
+<code>{resource("data", "words.csv")}</code> (or drop that file on the canvas); its Feature becomes
 <code>word</code> by itself.</li>
 <li>Drag <b>Text Encoding</b> next to it. Drag from the Input's right dot to the Text Encoding's left dot.</li>
 <li>Add <b>Text Embedding</b> after it the same way, then <b>Nearest Neighbours</b>.</li>

@@ -151,7 +151,8 @@ def image_search() -> Example:
                   "mirrored cat closest to the cat?")
     ex.note(queries, "New views of three photos: mirrored and cropped differently, in sub-folders named "
                      "like the collection's, so query_category says what each should find. Try adding "
-                     "your own photo to a sub-folder of resources/data/image-queries.", below=True)
+                     "your own photo to a sub-folder of image-queries in the sample data (embedflow examples "
+                     "--copy DIR copies it to a folder of yours).", below=True)
     return ex
 
 
