@@ -369,3 +369,26 @@ def test_a_settings_step_holds_only_the_settings_it_changes_and_undo_drops_keys_
     assert (step.changes, step.old, step.absent) == ({"factor": 2.0}, {}, ("factor",))
     window.named_actions["undo"].trigger()
     assert window.document.workflow.nodes[node].settings == {"fail": False}
+
+
+def test_each_committed_setting_change_is_its_own_undo_step(window):
+    node = window.document.add_node("scatter", (0.0, 0.0))
+    for projection in ("tsne", "umap", "none"):  # from the default, pca
+        window.document.update_settings(node, {"projection": projection})
+    window.named_actions["undo"].trigger()
+    assert window.document.workflow.nodes[node].settings["projection"] == "umap"
+
+
+def test_a_spin_box_stepped_click_by_click_is_one_undo_step(window):
+    from embedflow_canvas.editors.form import SettingsForm
+
+    node = window.document.add_node("nearest_neighbours", (0.0, 0.0))
+    before = window.document.undo_stack.count()
+    form = next(w for w in window.editor.open_editor(node).findChildren(SettingsForm))
+    spin = form.fields["k"].editor
+    for _ in range(3):
+        spin.stepUp()
+    assert window.document.workflow.nodes[node].settings["k"] == 8
+    assert window.document.undo_stack.count() == before + 1
+    window.named_actions["undo"].trigger()
+    assert window.document.workflow.nodes[node].settings["k"] == 5

@@ -166,12 +166,15 @@ class WorkflowDocument(QObject):
         if title and title != self.workflow.nodes[node_id].title:
             self.undo_stack.push(commands.Rename(self.workflow, node_id, title))
 
-    def update_settings(self, node_id: str, changes: dict[str, Any]) -> None:
-        """Change some settings of a block (no step when nothing changes)."""
+    def update_settings(self, node_id: str, changes: dict[str, Any], merge: bool = False) -> None:
+        """Change some settings of a block: one undo step (none when nothing changes).
+
+        `merge`: the change is one step of an edit still being made (a spin box's arrows), merged
+        with the step before it when that was one too."""
         stored = self.workflow.nodes[node_id].settings
         changes = {k: v for k, v in changes.items() if k not in stored or stored[k] != v}
         if changes:
-            self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes))
+            self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes, merge))
 
     def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
         """Add a text note or an arrow; returns its id."""

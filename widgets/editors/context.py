@@ -68,9 +68,11 @@ class EditorContext(QObject):
         spec = self.spec
         return spec.resolve_settings(self.node.settings) if spec else dict(self.node.settings)
 
-    def apply(self, changes: dict[str, Any]) -> None:
-        """Change settings through the undo stack (auto-run re-runs what they affect)."""
-        self.document.update_settings(self.node_id, changes)
+    def apply(self, changes: dict[str, Any], merge: bool = False) -> None:
+        """Change settings through the undo stack, one step each (auto-run re-runs what they affect).
+
+        `merge`: a step of a change still being made (a spin box stepped click by click) joins the step before."""
+        self.document.update_settings(self.node_id, changes, merge)
 
     # -- data ---------------------------------------------------------------------------------
     def result(self) -> NodeResult | None:
