@@ -392,3 +392,21 @@ def test_a_spin_box_stepped_click_by_click_is_one_undo_step(window):
     assert window.document.undo_stack.count() == before + 1
     window.named_actions["undo"].trigger()
     assert window.document.workflow.nodes[node].settings["k"] == 5
+
+
+def test_a_link_drawn_from_an_output_that_does_not_fit_starts_from_the_one_that_does(window):
+    clustering = window.document.add_node("clustering", (-200.0, 0.0))
+    scatter = window.document.add_node("scatter", (200.0, 0.0))
+    drag(window.view.viewport(), port_point(window, clustering, "out", "clusters"),
+         port_point(window, scatter, "in", "data"))
+    [link] = window.document.workflow.links.values()
+    assert (link.source, link.source_port, link.target_port) == (clustering, "clustered", "data")
+
+
+def test_a_mismatched_link_s_message_names_the_output_that_would_fit(window, qtbot):
+    clustering = window.document.add_node("clustering", (-200.0, 0.0))
+    scatter = window.document.add_node("scatter", (200.0, 0.0))
+    window.document.connect(clustering, "clusters", scatter, "data")
+    qtbot.waitUntil(lambda: any(d.code == "port-type-mismatch" for d in window.diagnostics))
+    found = next(d for d in window.diagnostics if d.code == "port-type-mismatch")
+    assert "on 'clusters'" in found.message and "output 'clustered' instead" in found.hint
