@@ -275,3 +275,17 @@ def test_selection_beyond_the_data_is_ignored_with_a_warning():
     result = Engine(workflow).run()[node]
     assert len(result.outputs["selected"]) == 1
     assert any(m.code == "selection-out-of-range" and "(40, 41)" in m.message for m in result.messages)
+
+
+def test_clustered_rows_are_coloured_by_their_cluster_when_no_colour_is_chosen():
+    def colour(**settings):
+        workflow = Workflow(default_registry())
+        source = workflow.add_node("t_glove_words", settings={"words": "king queen prince apple pear plum"})
+        groups = workflow.add_node("clustering", settings={"k": 2})
+        plot = workflow.add_node("scatter", settings=settings)
+        workflow.connect(source.id, "embeddings", groups.id, "data")
+        workflow.connect(groups.id, "clustered", plot.id, "data")
+        return Engine(workflow).run()[plot.id].view.color
+
+    assert colour() == "cluster_label"
+    assert colour(color="word") == "word"
