@@ -18,7 +18,7 @@ from ..core.errors import EmbedflowError, WorkflowFileError
 from ..core.rows import RowSet
 from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import AnnotationKind, Workflow
-from .atomic import atomic_write
+from .atomic import atomic_write, backup_path
 from .regular_files import FileRefused, read_regular
 
 FORMAT = "embedflow-workflow"
@@ -113,8 +113,10 @@ def _parse_json(raw: bytes | str, name: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
+            backup = backup_path(name)
+            advice = f"; its last good version is {backup}" if backup.is_file() else ""
             raise WorkflowFileError(f"{name} ends too early: the file looks truncated "
-                                    f"(line {exc.lineno}); try its .bak copy") from None
+                                    f"(line {exc.lineno}){advice}") from None
         raise WorkflowFileError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                 f"column {exc.colno}") from None
     except RecursionError:
