@@ -22,6 +22,7 @@ from embedflow import help as help_pages
 from embedflow.registry import Registry
 
 from .screen_fit import fit_to_screen
+from .window_keys import close_with_keys
 
 START_PAGE = "embeddings"
 
@@ -72,7 +73,7 @@ class HelpViewer(QWidget):
         layout.addWidget(splitter)
         QShortcut(QKeySequence.Back, self, self.browser.backward)
         QShortcut(QKeySequence.Forward, self, self.browser.forward)
-        QShortcut(QKeySequence(Qt.Key_Escape), self, self.close)
+        close_with_keys(self)
         size = fit_to_screen(self, QSize(list_width + 640, 660))
         self.resize(size)
         list_width = min(list_width, size.width() // 3)  # on a small screen the page text comes first

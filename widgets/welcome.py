@@ -29,6 +29,7 @@ from embedflow.io.user_dirs import config_dir
 
 from .recent import display_name
 from .screen_fit import fit_to_screen
+from .window_keys import close_with_keys
 from .thumbnails import SIZE, thumbnail
 
 SETTINGS_FILE = "welcome.json"
@@ -95,6 +96,7 @@ class WelcomeDialog(QDialog):
     def __init__(self, recent: list[str], specs: SpecSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to embedflow")
+        close_with_keys(self)
         self.gallery = QListWidget()
         self.gallery.setObjectName("examples")
         self.gallery.setViewMode(QListView.IconMode)

@@ -24,6 +24,7 @@ from embedflow.io.resources import resource
 from .. import status
 from ..help_viewer import HelpViewer, show_help
 from ..screen_fit import fit_to_screen
+from ..window_keys import close_with_keys
 from . import editor_factory
 from .context import EditorContext
 
@@ -42,6 +43,7 @@ class EditorDialog(QDialog):
     def __init__(self, context: EditorContext, show_output: Callable[[str, str], None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
+        close_with_keys(self)
         self.context = context
         context.setParent(self)
         self.setAttribute(Qt.WA_DeleteOnClose)
