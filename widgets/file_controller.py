@@ -219,8 +219,9 @@ class FileController(QObject):
     def fill_recent_menu(self, menu: QMenu) -> None:
         """List the recent workflows in `menu` (missing ones greyed out)."""
         menu.clear()
-        for path in recent.recent_files():
-            action = menu.addAction(recent.display_name(path))
+        paths = recent.recent_files()
+        for path, name in zip(paths, recent.distinct_names(paths)):
+            action = menu.addAction(name)
             action.setToolTip(path)
             action.setEnabled(Path(path).exists())
             action.triggered.connect(lambda _=False, p=path: self.open_file(p))

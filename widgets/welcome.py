@@ -27,7 +27,7 @@ from embedflow.io.examples import title_and_description
 from embedflow.io.resources import examples, resource
 from embedflow.io.user_dirs import config_dir
 
-from .recent import display_name
+from .recent import distinct_names
 from .screen_fit import fit_to_screen
 from .window_keys import close_with_keys
 from .thumbnails import SIZE, thumbnail
@@ -119,8 +119,8 @@ class WelcomeDialog(QDialog):
         self.gallery.itemActivated.connect(self._example_activated)
         self.recent = QListWidget()
         self.recent.setObjectName("recent")
-        for path in recent:
-            item = QListWidgetItem(display_name(path))
+        for path, name in zip(recent, distinct_names(recent)):
+            item = QListWidgetItem(name)
             item.setData(Qt.UserRole, path)
             item.setToolTip(path)
             if not Path(path).exists():

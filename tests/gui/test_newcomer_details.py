@@ -58,3 +58,15 @@ def test_a_workflow_is_named_as_its_file_is_spelled(window, tmp_path):
     welcome = WelcomeDialog([str(tmp_path / "my-words.embedflow")], default_registry())
     assert welcome.recent.item(0).text() == "my-words"
     welcome.deleteLater()
+
+
+def test_recent_workflows_of_one_name_are_told_apart_by_their_folder(qtbot, tmp_path):
+    from embedflow_canvas.welcome import WelcomeDialog
+
+    paths = [tmp_path / "week1" / "lesson.embedflow", tmp_path / "week2" / "lesson.embedflow",
+             tmp_path / "words.embedflow"]
+    welcome = WelcomeDialog([str(p) for p in paths], default_registry())
+    qtbot.addWidget(welcome)
+    shown = [welcome.recent.item(i).text() for i in range(welcome.recent.count())]
+    assert shown == [f"lesson — {paths[0].parent}", f"lesson — {paths[1].parent}", "words"]
+
