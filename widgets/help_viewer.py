@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QPushButton,
     QShortcut,
     QSplitter,
@@ -21,7 +22,7 @@ from PyQt5.QtWidgets import (
 from embedflow import help as help_pages
 from embedflow.registry import Registry
 
-from .screen_fit import fit_to_screen
+from .screen_fit import fit_to_screen, place_on_canvas
 from .window_keys import close_with_keys
 
 START_PAGE = "embeddings"
@@ -154,6 +155,9 @@ def help_window(owner: QWidget, registry: Registry) -> HelpViewer:
     viewer = getattr(owner, "_help_viewer", None)
     if viewer is None:
         viewer = HelpViewer(registry, owner)
+        # Over the canvas, whole on the screen: not at (0, 0) over the menus where no window manager places it.
+        main = owner.window()
+        place_on_canvas(viewer, main.centralWidget() if isinstance(main, QMainWindow) else main)
         owner._help_viewer = viewer  # type: ignore[attr-defined]
     return viewer
 
