@@ -76,6 +76,9 @@ class EditorDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(self.editor)
+        self.scroll = scroll
+        # Content that grows after a run (a result table, a longer note) widens the window, within the screen.
+        scroll.horizontalScrollBar().rangeChanged.connect(self._widen)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
@@ -86,6 +89,11 @@ class EditorDialog(QDialog):
         self._retitle(context.node.title)
         self._show_status()
         self.resize(fit_to_screen(self, QSize(max(self.sizeHint().width(), 420), self.sizeHint().height())))
+
+    def _widen(self, _minimum: int, hidden: int) -> None:
+        """Grow by the width the content would otherwise hide behind a horizontal scroll bar."""
+        if hidden > 0:
+            self.resize(fit_to_screen(self, QSize(self.width() + hidden, self.height())))
 
     def _retitle(self, title: str) -> None:
         self.setWindowTitle(f"{title} — settings")
