@@ -51,8 +51,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if len(tables) > 1:
         table = Table(pd.concat([t.meta for t in tables], ignore_index=True), feature=table.feature,
                       base_dir=table.base_dir, provenance=table.provenance)
-    classes = table.provenance.get("class")
-    ctx.summary = f"{table.summary()}; feature: {table.feature}" + (f"; class: {classes}" if classes else "")
+    ctx.summary = f"{table.summary()}; feature: {table.feature}"
     return {"data": table}
 
 

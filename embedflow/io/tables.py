@@ -15,20 +15,18 @@ import pandas as pd
 
 from ..core.errors import NodeError
 from ..core.table import Table
-from .orange_tab import read_orange_tab
 from .regular_files import BoundedReader, FileRefused, open_regular, path_problem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-FORMATS = ("auto", "csv", "tsv", "tab", "excel", "parquet", "jsonl", "txt", "images")
+FORMATS = ("auto", "csv", "tsv", "excel", "parquet", "jsonl", "txt", "images")
 _SUFFIX_FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tab", ".xlsx": "excel", ".xlsm": "excel",
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "excel", ".xlsm": "excel",
     ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".txt": "txt",
 }
 # Limits on data files (docs/reliability.md). A header wider than MAX_COLUMNS is refused before
 # the parser sees it; MAX_TABLE_BYTES bounds the bytes read, after decompression for gzip files.
 MAX_COLUMNS = 10_000
-CLASS_ATTR = "class_columns"  # where an Orange .tab file's class columns travel with its rows
 MAX_HEADER_BYTES = 4 * 2**20
 MAX_TABLE_BYTES = 4 * 2**30
 GZIP_MAGIC = b"\x1f\x8b"
@@ -57,9 +55,6 @@ def detect_format(path: Path, requested: str = "auto") -> str:
         raise NodeError(f"{path.name} is compressed; embedflow reads gzip-compressed CSV, TSV, JSON lines "
                         "and text files only.", "unreadable-file", "Decompress the file first.")
     guessed = _SUFFIX_FORMATS.get(suffix)
-    if guessed is None and path.name.lower().endswith(".tab.metadata"):
-        raise NodeError(f"{path.name} is Orange's description of {path.name[:-len('.metadata')]}, not data.",
-                        "unreadable-file", f"Choose {path.name[:-len('.metadata')]} itself.")
     if guessed is None and path.suffix.lower() in IMAGE_SUFFIXES:
         raise NodeError(f"{path.name} is a single image; the Input reads a folder of images.", "unreadable-file",
                         f"Choose the folder that holds it ({path.parent.name or path.parent}) with Folder….")
@@ -114,8 +109,7 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
     if chosen not in meta.columns:
         raise NodeError(f"{path.name} has no column '{chosen}' (columns: {', '.join(meta.columns)}).",
                         "unknown-column", "Choose one of the file's columns as the feature.")
-    classes = {"class": ", ".join(meta.attrs[CLASS_ATTR])} if meta.attrs.get(CLASS_ATTR) else {}
-    return LoadedTable(Table(meta, feature=chosen, base_dir=base_dir, provenance={"source": str(path), **classes}),
+    return LoadedTable(Table(meta, feature=chosen, base_dir=base_dir, provenance={"source": str(path)}),
                        warnings)
 
 
@@ -148,8 +142,6 @@ def _read_file(path: Path, fmt: str, warnings: list[str], row_groups: list[int] 
         opener = _gzip_opener(path) if compressed else lambda: open_regular(path, MAX_TABLE_BYTES)
         if fmt in ("csv", "tsv"):
             return _read_delimited(path, fmt, opener, warnings)
-        if fmt == "tab":
-            return _with_encoding(path, opener, warnings, lambda text: orange_frame(text.read(), path.name))
         if fmt == "txt":
             lines = _with_encoding(path, opener, warnings, lambda text: text.read()).splitlines()
             return pd.DataFrame({"text": [line for line in lines if line.strip()]})
@@ -173,13 +165,6 @@ def _read_file(path: Path, fmt: str, warnings: list[str], row_groups: list[int] 
                         "unreadable-file", "Check that the file is complete and not corrupt.") from None
     raise NodeError(f"Unknown format {fmt!r}.", "unreadable-file")
 
-
-
-def orange_frame(text: str, name: str) -> pd.DataFrame:
-    """The rows of an Orange .tab file, its class columns kept in the frame's attrs (CLASS_ATTR)."""
-    table = read_orange_tab(text, name)
-    table.frame.attrs[CLASS_ATTR] = list(table.class_columns)
-    return table.frame
 
 Opener = Callable[[], BinaryIO]
 
