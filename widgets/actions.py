@@ -53,6 +53,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "&Open…", "files.open_dialog", (K.Open,), S.SP_DialogOpenButton),
     ActionSpec("save", "&Save", "files.save", (K.Save,), S.SP_DialogSaveButton),
     ActionSpec("save_as", "Save &As…", "files.save_as", (K.SaveAs,)),
+    ActionSpec("export_html", "Export HTML &Map…", "export_html_map",
+               tip="Save the selected Scatter's map as one HTML page for any browser"),
     ActionSpec("export_png", "Export Canvas as P&NG…", "teaching.export_png",
                tip="Save a picture of the workflow for slides"),
     ActionSpec("export_svg", "Export Canvas as S&VG…", "teaching.export_svg",
@@ -90,8 +92,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
 # Filled by the window: the undo stack's own actions, dock toggles and sub-menus.
 MENU_SLOTS = ("undo", "redo", "recent", "examples", "toolbox_dock", "messages_dock", "run_on")
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("&File", ("new", "open", "recent", "examples", SEPARATOR, "save", "save_as", SEPARATOR, "export_png",
-               "export_svg", SEPARATOR, "quit")),
+    ("&File", ("new", "open", "recent", "examples", SEPARATOR, "save", "save_as", "export_html", SEPARATOR,
+               "export_png", "export_svg", SEPARATOR, "quit")),
     ("&Edit", ("undo", "redo", SEPARATOR, "cut", "copy", "paste", "duplicate", "delete", "select_all", "rename",
                SEPARATOR, "note", "arrow")),
     ("&View", ("zoom_in", "zoom_out", "fit", "reset_zoom", "snap", SEPARATOR, "toolbox_dock", "messages_dock",

@@ -19,6 +19,7 @@ from embedflow.core.workflow import Workflow
 from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
 from embedflow.registry import Registry
+from embedflow.validation import UNTRUSTED_PATH, validate
 
 from . import recent
 from .autosave import INTERVAL_MS, Autosaver, Recovery
@@ -53,10 +54,12 @@ class FileController(QObject):
 
     Signals: shown() after another workflow is shown (New, Open, recovery); named(display name) when
     the name the title shows changes; notice(text, milliseconds) for the status bar; saved() after a
-    save (what reading the old file reported no longer holds).
+    save (what reading the old file reported no longer holds); untrustedOpened() before a file that
+    reads outside its folders is shown (nothing of it should run on its own).
     """
 
     shown = pyqtSignal()
+    untrustedOpened = pyqtSignal()
     named = pyqtSignal(str)
     notice = pyqtSignal(str, int)
     saved = pyqtSignal()
@@ -119,6 +122,8 @@ class FileController(QObject):
             absolute_settings(workflow, str(resolved.parent))
             self.show(workflow, None, diagnostics, f"{example_name(resolved)} (example)")
             return True
+        if any(d.code == UNTRUSTED_PATH for d in validate(workflow, str(resolved.parent))):
+            self.untrustedOpened.emit()
         self.show(workflow, str(resolved), diagnostics, recent.display_name(str(resolved)))
         recent.remember(str(resolved))
         return True

@@ -35,6 +35,8 @@ from .messages import MessagesView
 from .run_on import add_run_on
 from .teaching import Teaching
 from .toolbox import Toolbox
+from .views.html_map_export import export_html_map, is_map
+from .views.html_map_export import export_html_map, is_map
 from .welcome import example_intro, example_title, ordered_examples
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
@@ -216,6 +218,7 @@ class MainWindow(QMainWindow):
         self.files.named.connect(self._update_title)
         self.files.notice.connect(self.statusBar().showMessage)
         self.files.saved.connect(self._validate_timer.start)
+        self.files.untrustedOpened.connect(self._hold_auto_run)
         self.interactions.workflowFileDropped.connect(self.files.open_file)
         self.editor.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.toolbox.blockActivated.connect(
@@ -230,6 +233,22 @@ class MainWindow(QMainWindow):
     def run(self) -> None:
         """Run the workflow (what is out of date)."""
         self.runs.run()
+
+    def _hold_auto_run(self) -> None:
+        """Nothing of a file that reads outside its folders runs before the user has seen why (Messages)."""
+        self.named_actions["autorun"].setChecked(False)
+        self.runs.set_auto_run(False)
+        self.statusBar().showMessage("This workflow reads files outside its folder (see Messages); auto-run is "
+                                     "off, so nothing runs until you press Run.")
+
+    def export_html_map(self) -> None:
+        """File → Export HTML Map…: the selected Scatter's map as one self-contained page."""
+        views = [self.runs.result(n) for n in self.scene.selected_node_ids()]
+        maps = [r.view for r in views if r is not None and r.state == "done" and is_map(r.view)]
+        if len(maps) != 1:
+            self.show_error("Export HTML map", "Select one Scatter that has run, then export its map.")
+            return
+        export_html_map(self, maps[0], self.files.save_suggestion(".html"), self.files.file_stem)
 
     def show_add_ons(self) -> AddOnsDialog:
         """Help → Add-ons: every add-on with its blocks and failures (not modal)."""
@@ -340,6 +359,15 @@ class MainWindow(QMainWindow):
             "the folder can be shared as it is? (Otherwise the workflow keeps pointing at these paths.)",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
+
+    def export_html_map(self) -> None:
+        """File → Export HTML Map…: the selected Scatter's map as one self-contained page."""
+        views = [self.runs.result(n) for n in self.scene.selected_node_ids()]
+        maps = [r.view for r in views if r is not None and r.state == "done" and is_map(r.view)]
+        if len(maps) != 1:
+            self.show_error("Export HTML map", "Select one Scatter that has run, then export its map.")
+            return
+        export_html_map(self, maps[0], self.save_suggestion(".html"), self.file_stem)
 
     def show_error(self, title: str, message: str) -> None:
         """Tell the user something went wrong."""

@@ -19,7 +19,7 @@ import sys
 from embedflow.registry import EditorFactory, Registry, default_registry
 from embedflow.registry import register_editor as register_editor
 
-PLUGIN_MODULES = ("embedflow_canvas.views.scatter_view",)
+PLUGIN_MODULES = ("embedflow_canvas.views.scatter_editor",)
 
 __all__ = ["EditorFactory", "editor_factory", "load_editors", "register_editor", "unregister_editor"]
 

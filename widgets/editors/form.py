@@ -27,6 +27,7 @@ from PyQt5.QtWidgets import (
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.specs import Setting
 from embedflow.io.resources import resource
+from embedflow.io.trusted_paths import remember_picked
 
 from .. import style
 from .context import EditorContext
@@ -121,8 +122,10 @@ class SettingField:
         if folder:
             chosen = QFileDialog.getExistingDirectory(self.widget, self.setting.display_name, start)
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self.widget, self.setting.display_name, start)
+            chosen, _ = QFileDialog.getOpenFileName(self.widget, self.setting.display_name, start,
+                                                    file_filter(self.setting.suffixes))
         if chosen:
+            remember_picked(chosen)  # a folder the user picked is trusted (untrusted-path)
             self.editor.setText(chosen)
             self.on_edit(chosen)
 
@@ -167,6 +170,13 @@ class SettingField:
             if isinstance(feature, str) and feature:
                 return feature
         return ""
+
+
+def file_filter(suffixes: tuple[str, ...]) -> str:
+    """The file dialog's name filter: the setting's file endings first, then every file."""
+    if not suffixes:
+        return ""
+    return f"Data files ({' '.join('*' + suffix for suffix in suffixes)});;All files (*)"
 
 
 def parse_list(text: str) -> list[Any]:
