@@ -360,15 +360,6 @@ class MainWindow(QMainWindow):
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
 
-    def export_html_map(self) -> None:
-        """File → Export HTML Map…: the selected Scatter's map as one self-contained page."""
-        views = [self.runs.result(n) for n in self.scene.selected_node_ids()]
-        maps = [r.view for r in views if r is not None and r.state == "done" and is_map(r.view)]
-        if len(maps) != 1:
-            self.show_error("Export HTML map", "Select one Scatter that has run, then export its map.")
-            return
-        export_html_map(self, maps[0], self.save_suggestion(".html"), self.file_stem)
-
     def show_error(self, title: str, message: str) -> None:
         """Tell the user something went wrong."""
         QMessageBox.warning(self, title, message)
