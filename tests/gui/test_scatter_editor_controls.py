@@ -96,3 +96,14 @@ def test_a_projection_that_cannot_run_clears_the_map_and_says_why_in_full(open_m
     assert "pip install umap-learn" in editor.notes.text()
     document.update_settings("map", {"projection": "pca"})
     qtbot.waitUntil(editor.plot.isVisible, timeout=HANG_MS)
+
+
+def test_empty_colour_and_label_say_what_is_drawn(open_map, qtbot):
+    document, dialog = open_map(True)
+    editor = dialog.editor
+    document.update_settings("map", {"label": ""})
+    qtbot.waitUntil(lambda: editor.label.currentText() == "(automatic: word)", timeout=HANG_MS)
+    assert editor.color.currentText() == "(automatic: cluster_label)"
+    assert editor.size.currentText() == "(none)"
+    document.update_settings("map", {"color": "word"})
+    qtbot.waitUntil(lambda: editor.color.currentText() == "word", timeout=HANG_MS)

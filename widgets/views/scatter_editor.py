@@ -204,10 +204,13 @@ class ScatterEditor(QWidget):
     def _fill_columns(self) -> None:
         settings = self.context.settings()
         columns = self.context.columns()
+        view = self.context.view()
+        # What an empty choice draws: the clusters as colours, the feature as labels (so say so, not "(none)").
+        drawn = {"color": view.color, "label": view.data.feature} if isinstance(view, ScatterView) else {}
         for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem("(none)", "")
+            combo.addItem(f"(automatic: {drawn[name]})" if drawn.get(name) and not settings.get(name) else "(none)", "")
             for column in columns:
                 combo.addItem(column, column)
             index = combo.findData(settings.get(name) or "")
