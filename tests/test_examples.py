@@ -90,6 +90,13 @@ def test_example_notes_do_not_cover_blocks(path):
             assert not (left - 30 < x < left + width + 30 and top - 30 < y < top + height + 30), node.title
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_notes_are_plain_text_without_markdown_marks(path):
+    workflow, _ = read_workflow(path)
+    notes = [a.text for a in workflow.annotations.values() if a.kind == "text"]
+    assert notes and not [note for note in notes if "`" in note or "**" in note]
+
+
 @pytest.mark.parametrize("name", OURS)
 def test_example_file_is_what_make_examples_writes(name):
     spec = importlib.util.spec_from_file_location("make_examples", resources.resource("examples", "make_examples.py"))
