@@ -24,7 +24,7 @@ def open_at_actual_size(window, name: str) -> None:
     """Open an example (it fits itself once shown), then zoom to 100 % as a user would."""
     assert window.open_example(resource("examples", name))
     QApplication.processEvents()  # the fit the opening queued
-    window.reset_zoom_action.trigger()
+    window.named_actions["reset_zoom"].trigger()
     assert window.view.zoom == 1.0
 
 
@@ -55,7 +55,7 @@ def test_f5_draws_blocks_larger_when_there_is_room_and_fit_keeps_them_so(window)
     try:
         present(window)
         presented = window.view.zoom
-        window.fit_action.trigger()
+        window.named_actions["fit"].trigger()
         assert window.view.zoom > 1.0
         assert window.view.zoom == presented
         assert shown_rect(window).contains(workflow_rect(window))

@@ -13,7 +13,7 @@ from embedflow.blocks.nearest_neighbours import neighbours_table
 from embedflow.core.table import Table
 from embedflow.engine import Engine
 from embedflow.io import resources
-from embedflow.io.workflow_file import read_workflow
+from embedflow.api import read_workflow
 
 
 def word_neighbours() -> Table:

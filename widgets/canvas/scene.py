@@ -155,7 +155,8 @@ class CanvasScene(QGraphicsScene):
             item.setScale(self.note_scale)
 
     def _add_node(self, node: Node) -> None:
-        item = NodeItem(node.id, node.type, node.title)
+        assert self.workflow is not None
+        item = NodeItem(node.id, node.type, node.title, self.workflow.specs.get(node.type))
         item.setPos(*node.position)
         self._scale(item)
         item.on_rename = self.renameRequested.emit

@@ -31,7 +31,7 @@ from ...core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ...core.table import Table
 from ...core.workflow import Node
 from ...io.atomic import write_frame_csv
-from .style import CLUSTER_LABEL_COLUMN, cluster_centres, color_mapping, labels, point_sizes
+from .style import CLUSTER_LABEL_COLUMN, automatic_color, cluster_centres, color_mapping, labels, point_sizes
 
 TYPE = "scatter"
 COLUMN_SETTINGS = ("color", "label", "size")
@@ -132,7 +132,8 @@ def show(ctx: NodeContext, data: Table, projection: Projection, rows: np.ndarray
     settings = ctx.settings
     size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
     centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
-    ctx.view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows, centres)
+    color = automatic_color(data.meta, settings["color"])
+    ctx.view = ScatterView(data, projection, ctx.title, color, settings["label"], size, rows, centres)
     points = len(projection.projected)
     ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
@@ -277,7 +278,8 @@ SPEC = NodeSpec(
         Setting("projection", "choice", "pca", label="Projection", choices=PROJECTIONS,
                 help="pca: fast, linear; tsne: local neighbourhoods (openTSNE); umap: needs umap-learn; "
                      "none: the first two vector dimensions."),
-        Setting("color", "column", "", label="Colour", help="Column to colour points by (empty: one colour)."),
+        Setting("color", "column", "", label="Colour",
+                help="Column to colour points by (empty: the clusters when the rows carry them, else one colour)."),
         Setting("label", "column", "", label="Label", help="Column shown when hovering a point."),
         Setting("size", "column", "", label="Size", help="Numeric column for point size (empty: one size)."),
         Setting("large_data", "choice", "sample", label="Large data", choices=LARGE_DATA,
