@@ -38,17 +38,7 @@ def spread(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray
     forced = min(forced, count)
     candidates = np.arange(forced, count)
     if len(candidates) > PRETHIN_ABOVE:
-        cw, ch = cell if cell is not None else (float(np.median(widths)), float(np.median(heights)))
-        cw, ch = max(cw, 1.0), max(ch, 1.0)
-        free_x, free_y = x[forced:], y[forced:]
-        cx = np.floor((free_x - free_x.min()) / cw).astype(np.int64)
-        cy = np.floor((free_y - free_y.min()) / ch).astype(np.int64)
-        columns = int(cx.max()) + 1
-        keys = cy * columns + cx
-        # The first entry of each cell: written in reverse, the last write (the first entry) stays.
-        first = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
-        first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)
-        candidates = np.sort(first[first >= 0]) + forced
+        candidates = _first_per_cell(x[forced:], y[forced:], widths, heights, cell) + forced
     ox, oy, ow, oh = obstacles if obstacles is not None else (np.zeros(0),) * 4
     # Obstacles and boxes in one set of arrays: obstacles first, never returned.
     bx, by = np.concatenate([ox, x]), np.concatenate([oy, y])
@@ -66,18 +56,25 @@ def spread(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray
         if i >= shift + forced:
             if len(kept) >= limit:
                 break
-            clash = False
-            for key in cells:
-                for j in grid.get(key, ()):
-                    if left < bx[j] + bw[j] and bx[j] < right and top < by[j] + bh[j] and by[j] < bottom:
-                        clash = True
-                        break
-                if clash:
-                    break
-            if clash:
+            if any(left < bx[j] + bw[j] and bx[j] < right and top < by[j] + bh[j] and by[j] < bottom
+                   for key in cells for j in grid.get(key, ())):
                 continue
         if i >= shift:
             kept.append(i - shift)
         for key in cells:
             grid.setdefault(key, []).append(i)
     return np.asarray(kept, dtype=np.int64)
+
+
+def _first_per_cell(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray,
+                    cell: tuple[float, float] | None) -> np.ndarray:
+    """Positions of the first box of each grid cell (of size `cell`, by default the median box), in order."""
+    cw, ch = cell if cell is not None else (float(np.median(widths)), float(np.median(heights)))
+    cw, ch = max(cw, 1.0), max(ch, 1.0)
+    cx = np.floor((x - x.min()) / cw).astype(np.int64)
+    cy = np.floor((y - y.min()) / ch).astype(np.int64)
+    keys = cy * (int(cx.max()) + 1) + cx
+    # The first entry of each cell: written in reverse, the last write (the first entry) stays.
+    first = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
+    first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)
+    return np.sort(first[first >= 0])
