@@ -8,11 +8,12 @@ from typing import Any, Iterator
 import pytest
 
 from embedflow.core.workflow import Workflow
-from embedflow.io.workflow_file import dumps, loads
+from embedflow.io import workflow_file
+from embedflow.io.workflow_file import dumps
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests.group_support import group_node, link, node, port
-from tests.helpers import register_test_nodes, unregister_test_nodes
+from tests.helpers import loads, register_test_nodes, unregister_test_nodes
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +113,7 @@ def test_a_group_without_groups_in_the_registry_is_a_placeholder_that_keeps_its_
     text = json.dumps({"format": "embedflow-workflow", "version": 1, "nodes": [
         {"id": "g1", "type": "group", "title": "G", "position": [0, 0], "settings": group, "node_version": 1}],
         "links": [], "annotations": []})
-    workflow, _ = loads(text, specs=older)
+    workflow, _ = workflow_file.loads(text, specs=older)
     assert workflow.nodes["g1"].settings == group
     assert json.loads(dumps(workflow)) == json.loads(text)
 

@@ -1,11 +1,10 @@
-"""Edit › Group (Ctrl+G), Ungroup (Ctrl+Shift+G) and Save Group as Block…, added to the main window."""
+"""Edit › Save Group as Block…: the selected group into the user library, shown under My blocks."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction, QInputDialog, QMenu
+from PyQt5.QtWidgets import QInputDialog
 
 from embedflow.core.errors import EmbedflowError
 from embedflow.groups import GROUP
@@ -13,26 +12,6 @@ from embedflow.io.user_blocks import save_user_block
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
-
-
-def add_group_actions(window: MainWindow, menu: QMenu) -> list[QAction]:
-    """Add the group actions to `menu` (their shortcuts work anywhere in the window); the actions."""
-    editor = window.editor
-    group = QAction("&Group", window)
-    group.setShortcut(QKeySequence("Ctrl+G"))
-    group.setToolTip("Fold the selected blocks into one block (Ctrl+G)")
-    group.triggered.connect(editor.group_selection)
-    ungroup = QAction("U&ngroup", window)
-    ungroup.setShortcut(QKeySequence("Ctrl+Shift+G"))
-    ungroup.setToolTip("Put the blocks of the selected group back (Ctrl+Shift+G)")
-    ungroup.triggered.connect(editor.ungroup_selection)
-    save = QAction("Save Group as &Block…", window)
-    save.setToolTip("Keep the selected group in My blocks, to place it again in any workflow")
-    save.triggered.connect(lambda: save_selected_group(window))
-    for action in (group, ungroup, save):
-        menu.addAction(action)
-        window.addAction(action)
-    return [group, ungroup, save]
 
 
 def save_selected_group(window: MainWindow, description: str | None = None) -> str | None:

@@ -83,7 +83,7 @@ class GroupWindow(QWidget):
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #B71C1C;")
         self.runs = GroupRuns(outer_runs, group_id, self)
-        self.editor = WorkflowEditor(self, runs=self.runs, root=root, path=path, crumbs=self.crumbs)
+        self.editor = WorkflowEditor(self, outer.registry, runs=self.runs, root=root, path=path, crumbs=self.crumbs)
         self.markers: list[QGraphicsSimpleTextItem] = []
         self._writing = False
         self._loading = False

@@ -10,7 +10,7 @@ from embedflow.core.ports import accepts
 from embedflow.core.specs import CATEGORIES, NodeSpec
 from embedflow.groups import GROUP
 from embedflow.io.user_blocks import USER_BLOCK, user_blocks
-from embedflow.registry import default_registry
+from embedflow.registry import Registry
 
 from . import style
 from .canvas.view import BLOCK_MIME
@@ -61,8 +61,9 @@ class Toolbox(QWidget):
 
     blockActivated = pyqtSignal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.registry = registry
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter blocks…")
         self.filter.setClearButtonEnabled(True)
@@ -85,7 +86,7 @@ class Toolbox(QWidget):
         """List every registered block (call again after registering new types)."""
         self.tree.clear()
         categories: dict[str, QTreeWidgetItem] = {}
-        for spec in pipeline_order(default_registry().specs()):
+        for spec in pipeline_order(self.registry.specs()):
             if spec.instance is not None:  # a group is made from blocks (Ctrl+G), or placed from My blocks
                 continue
             parent = categories.get(spec.category)
@@ -98,7 +99,7 @@ class Toolbox(QWidget):
                 parent.setFont(0, font)
                 categories[spec.category] = parent
             item = QTreeWidgetItem(parent, [spec.title])
-            item.setIcon(0, style.node_icon(spec.type))
+            item.setIcon(0, style.node_icon(spec))
             item.setData(0, Qt.UserRole, spec.type)
             item.setToolTip(0, f"<b>{spec.title}</b><br>{spec.description}")
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
@@ -108,7 +109,7 @@ class Toolbox(QWidget):
 
     def _add_user_blocks(self) -> None:
         """The user library under My blocks; a broken file is listed greyed out with its error."""
-        blocks = user_blocks()
+        blocks = user_blocks(self.registry)
         if not blocks:
             return
         parent = QTreeWidgetItem(self.tree, [MY_BLOCKS])
@@ -118,7 +119,7 @@ class Toolbox(QWidget):
         parent.setFont(0, font)
         for block in blocks:
             item = QTreeWidgetItem(parent, [f"{block.title} (broken)" if block.broken else block.title])
-            item.setIcon(0, style.node_icon(GROUP))
+            item.setIcon(0, style.node_icon(self.registry.get(GROUP)))
             item.setData(0, Qt.UserRole, USER_BLOCK + str(block.path))
             if block.broken:
                 item.setToolTip(0, f"<b>{block.path.name}</b> cannot be used: {block.error}")
@@ -143,7 +144,7 @@ class Toolbox(QWidget):
             for j in range(category.childCount()):
                 item = category.child(j)
                 key = item.data(0, Qt.UserRole)
-                spec = default_registry().get(key)
+                spec = self.registry.get(key)
                 visible = (spec is not None and matches(spec, text)) or (
                     key.startswith(USER_BLOCK) and all(w in item.text(0).lower() for w in text.lower().split()))
                 item.setHidden(not visible)

@@ -15,7 +15,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..text.arithmetic import arithmetic_pool, signed_tokens
@@ -388,7 +388,7 @@ SPEC = NodeSpec(
     fingerprint=model_fingerprint,
     describes_output=describe,
     # SIF removes the direction common to all rows, so it needs them all; the other poolings read one row each.
-    row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
-    preload=("embedflow.text.models", "embedflow.text.transformer"),
+    execution=Execution(row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
+                        preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )

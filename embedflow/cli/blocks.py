@@ -10,7 +10,8 @@ from ..registry import Registry, default_registry
 
 def main(args: argparse.Namespace) -> int:
     """Print the block types grouped by origin (built-in, each add-on), the load failures, then the user's blocks."""
-    print("\n".join(block_lines(default_registry()) + library_lines(user_blocks(), library_folder())))
+    registry = default_registry()
+    print("\n".join(block_lines(registry) + library_lines(user_blocks(registry), library_folder())))
     return 0
 
 

@@ -50,17 +50,17 @@ def library_folder() -> Path:
     return config_dir() / FOLDER
 
 
-def user_blocks(folder: Path | None = None, specs: SpecSource | None = None) -> list[UserBlock]:
-    """Every `.embedflow` file of the library in name order, broken ones with their error."""
+def user_blocks(specs: SpecSource, folder: Path | None = None) -> list[UserBlock]:
+    """Every `.embedflow` file of the library in name order (block types from `specs`), broken ones with their error."""
     folder = folder if folder is not None else library_folder()
     return [read_user_block(path, specs) for path in sorted(folder.glob(f"*{SUFFIX}"))]
 
 
-def read_user_block(path: Path, specs: SpecSource | None = None) -> UserBlock:
+def read_user_block(path: Path, specs: SpecSource) -> UserBlock:
     """One library file as a UserBlock; never raises."""
     try:
         raw = read_regular(path, MAX_FILE_BYTES)
-        workflow, _ = loads(raw, path.name, specs)
+        workflow, _ = loads(raw, path.name, specs=specs)
         meta = json.loads(raw).get("block", {})
     except (FileRefused, OSError, WorkflowFileError, ValueError) as exc:
         return UserBlock(path, path.stem, error=str(exc) or type(exc).__name__)

@@ -206,7 +206,7 @@ def test_renaming_an_exposed_port_redraws_the_group_keeps_its_links_and_undoes(w
 def test_save_as_into_another_folder_keeps_a_data_path_inside_a_group_pointing_at_the_same_file(window, tmp_path):
     from embedflow.core.workflow import Workflow
     from embedflow.grouping import group_nodes
-    from embedflow.io.workflow_file import read_workflow, write_workflow
+    from embedflow.api import read_workflow, write_workflow
     from embedflow.registry import default_registry
 
     first, second = tmp_path / "first", tmp_path / "second"
@@ -218,7 +218,7 @@ def test_save_as_into_another_folder_keeps_a_data_path_inside_a_group_pointing_a
     group_nodes(workflow, ["n1"], "Read", "g1")
     write_workflow(workflow, first / "flow.embedflow")
     window.open_file(str(first / "flow.embedflow"))
-    assert window.save_to(str(second / "flow.embedflow"))
+    assert window.files.save_to(str(second / "flow.embedflow"))
     moved, _ = read_workflow(second / "flow.embedflow")
     [inner] = moved.nodes["g1"].settings["nodes"]
     assert Path(inner["settings"]["path"]) == (first / "data.csv").resolve()
@@ -247,7 +247,7 @@ def test_a_group_inside_a_group_opens_from_the_outer_groups_window_with_the_whol
 def test_the_quick_search_offers_no_empty_group(window) -> None:
     from embedflow_canvas.document.quick_search import QuickSearch
 
-    assert "group" not in {spec.type for spec in QuickSearch(window).specs}
+    assert "group" not in {spec.type for spec in QuickSearch(window, window.registry.specs()).specs}
 
 
 def test_inside_a_group_delete_and_undo_work_from_the_keyboard(window, qtbot) -> None:
@@ -323,7 +323,7 @@ def test_save_as_packages_data_read_inside_a_nested_group_next_to_the_workflow(w
     offered = []
     window.ask_package = lambda paths, folder: offered.append(paths) or True
     window.choose_save_path = lambda: str(share / "lesson.embedflow")
-    window.save_as_action.trigger()
+    window.named_actions["save_as"].trigger()
     assert offered == [[str(data.resolve())]]
     saved = json.loads((share / "lesson.embedflow").read_text(encoding="utf-8"))
     [outer] = saved["nodes"]

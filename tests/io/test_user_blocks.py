@@ -10,6 +10,7 @@ import pytest
 from embedflow.cli import main
 from embedflow.core.errors import EmbedflowError
 from embedflow.io.user_blocks import library_folder, place_user_block, save_user_block, user_blocks
+from embedflow.registry import default_registry
 from tests.group_support import grouped_chain
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
@@ -25,7 +26,7 @@ def test_a_saved_group_is_listed_and_placing_it_copies_the_group(tmp_path: Path)
     workflow = grouped_chain()
     path = save_user_block(workflow, "g1", "Doubles the numbers", tmp_path)
     assert path == tmp_path / "scale-it.embedflow"
-    [block] = user_blocks(tmp_path)
+    [block] = user_blocks(default_registry(), tmp_path)
     assert (block.title, block.description, block.broken) == ("Scale it", "Doubles the numbers", False)
     placed = place_user_block(workflow, block, (50, 60))
     assert placed.id != "g1" and placed.settings == workflow.nodes["g1"].settings
@@ -46,7 +47,7 @@ def test_a_broken_library_file_is_listed_as_broken_and_cannot_be_placed(tmp_path
     (tmp_path / "a-broken.embedflow").write_text("{ not json", encoding="utf-8")
     (tmp_path / "b-two.embedflow").write_text(
         '{"format": "embedflow-workflow", "version": 1, "nodes": [], "links": []}', encoding="utf-8")
-    broken, empty, good = user_blocks(tmp_path)
+    broken, empty, good = user_blocks(default_registry(), tmp_path)
     assert broken.broken and "not valid JSON" in (broken.error or "")
     assert empty.broken and "exactly one group" in (empty.error or "")
     assert not good.broken
@@ -68,5 +69,5 @@ def test_embedflow_blocks_lists_the_user_blocks_and_where_they_live(capsys: pyte
 def test_a_named_pipe_in_the_library_is_listed_as_broken_without_waiting_for_a_writer(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.embedflow")
     save_user_block(grouped_chain(), "g1", folder=tmp_path)
-    pipe, good = user_blocks(tmp_path)
+    pipe, good = user_blocks(default_registry(), tmp_path)
     assert pipe.broken and "named pipe" in (pipe.error or "") and not good.broken

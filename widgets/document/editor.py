@@ -18,6 +18,7 @@ from embedflow.core.errors import EmbedflowError
 from embedflow.groups import GROUP
 from embedflow.core.table import EncodedText, Table
 from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.registry import Registry
 
 from .. import status
 from ..canvas.node_item import NodeItem
@@ -42,12 +43,14 @@ class WorkflowEditor(QWidget):
     notice = pyqtSignal(str)
     stateShown = pyqtSignal(str)
 
-    def __init__(self, parent: QWidget | None = None, runs: RunController | None = None,
-                 root: WorkflowDocument | None = None, path: str = "", crumbs: list[str] | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, registry: Registry | None = None,
+                 runs: RunController | None = None, root: WorkflowDocument | None = None, path: str = "",
+                 crumbs: list[str] | None = None) -> None:
         """runs, root, path, crumbs: for the inside of a group (group_window.py), the outer runs seen from
         inside it, the main document, the group's path in it and the titles on the way in."""
         super().__init__(parent)
-        self.document = WorkflowDocument(self)
+        self.document = WorkflowDocument(self, registry)
+        self.registry = self.document.registry
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
         self.interactions = CanvasInteractions(self.document, self.view)
