@@ -29,6 +29,8 @@ BUILTIN_MODULES = (
     "embedflow.blocks.scatter.block",
     "embedflow.blocks.clustering",
     "embedflow.blocks.classifier",
+    "embedflow.blocks.item_embedding",
+    "embedflow.blocks.recommend",
 )
 
 
