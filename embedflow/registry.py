@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "embedflow.blocks.classifier",
     "embedflow.blocks.item_embedding",
     "embedflow.blocks.recommend",
+    "embedflow.blocks.category_embedding",
 )
 
 
