@@ -26,7 +26,7 @@ import pyarrow as pa
 from ..core.errors import EmbedflowError
 from ..io.user_dirs import cache_dir, config_dir
 from . import gensim_data
-from .model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
+from .model_ids import BUILTIN_ID, LSA_ID, TRAINED_IDS, ModelKind
 from .sentence_files import minilm_files
 from .tokenizer import TokenizerSpec
 from .transformer import MINILM, MINILM_ID
@@ -179,6 +179,13 @@ def _trained_infos() -> list[LanguageModelInfo]:
             for model_id, kind in kinds.items()]
 
 
+def _lsa_info() -> LanguageModelInfo:
+    return LanguageModelInfo(
+        LSA_ID, "TF-IDF + LSA fitted on this workflow's texts", 100, 400_000, GLOVE_TOKENIZER, "trained", 0, True,
+        "", "Word counts weighted by TF-IDF, reduced by a truncated SVD (latent semantic analysis) fitted when "
+            "Text Embedding runs; words are GloVe 6B's 400,000 (lower-case).", kind=ModelKind.FITTED)
+
+
 def stored_folder(model_id: str) -> Path:
     """Where a downloaded or user-added model lives."""
     return cache_dir(MODELS_FOLDER) / model_id
@@ -228,7 +235,7 @@ def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int
     """Store a remote model entry (the key's variable name only, never the key) and return its info."""
     from ..io.atomic import atomic_write
 
-    if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
+    if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, LSA_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
         raise LanguageModelError(f"'{model_id}' cannot name a remote model: use letters, digits, - and _, "
                                  "and a name no built-in or catalogue model has.")
     if not re.match(r"^https?://[^\s/]+", url):
@@ -261,6 +268,7 @@ def list_models() -> list[LanguageModelInfo]:
     for entry in gensim_data.CATALOGUE.values():
         models.append(stored.pop(entry.id) if entry.id in stored else entry.info(available=False))
     models.extend(_trained_infos())
+    models.append(_lsa_info())
     models.extend(stored.values())
     models.extend(_remote_infos())
     return models
@@ -274,6 +282,8 @@ def get_info(model_id: str) -> LanguageModelInfo | None:
         return _transformer_info()
     if model_id in TRAINED_IDS:
         return next(i for i in _trained_infos() if i.id == model_id)
+    if model_id == LSA_ID:
+        return _lsa_info()
     if _safe_id(model_id) and remote_file(model_id).is_file():
         return _remote_info(remote_file(model_id))
     info = _stored_info(stored_folder(model_id)) if _safe_id(model_id) else None
