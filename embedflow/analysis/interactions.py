@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,11 @@ class Interactions:
     def counts(self) -> np.ndarray:
         """Events per item."""
         return np.bincount(self.item, minlength=len(self.items))
+
+
+def unset(settings: Mapping[str, Any], name: str) -> bool:
+    """True when the column setting `name` is empty or none."""
+    return not settings.get(name) or settings.get(name) == NONE
 
 
 def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.interactions import NONE, Interactions, held_out, read_interactions, user_sequences
+from ..analysis.interactions import NONE, Interactions, held_out, read_interactions, unset, user_sequences
 from ..analysis.item_embedding import METHODS, factorise, item2vec
 from ..analysis.recommend import profiles, unit_rows
 from ..core.context import NodeContext
-from ..core.diagnostics import Severity
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
 from ..core.specs import NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
+from ..core.workflow import Node
 
 TYPE = "item_embedding"
 KIND = "items"
@@ -123,6 +124,15 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"items": items, "users": users}
 
 
+def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """The user and item columns must be chosen."""
+    settings = context.settings(node)
+    if unset(settings, "user"):
+        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"], node_id=node.id)
+    if unset(settings, "item"):
+        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"], node_id=node.id)
+
+
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:
     """Items and users live in a space learned by this very block."""
     return OutputDescription(model=TYPE, kind=KIND)
@@ -165,6 +175,7 @@ SPEC = NodeSpec(
         Setting("seed", "int", 0, label="Seed", minimum=0, maximum=2**31 - 1),
     ),
     run=run,
+    check=check,
     describes_output=describe,
     preload=("sklearn.decomposition", "gensim.models", "scipy.sparse"),
     help_page=TYPE,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.interactions import NONE, Interactions, held_out, read_interactions
+from ..analysis.interactions import NONE, Interactions, held_out, read_interactions, unset
 from ..analysis.recommend import Evaluation, Scores, evaluate, profiles, recommend, unit_rows
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
@@ -178,10 +178,10 @@ def _evaluation(ctx: NodeContext, items: Table, interactions: Interactions, rows
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """The user and item columns must be chosen."""
     settings = context.settings(node)
-    for name in ("user", "item"):
-        if not settings.get(name) or settings.get(name) == NONE:
-            yield error(f"{name}-not-set", f"“{node.title}”: no {name} column is chosen.", HINTS[f"{name}-not-set"],
-                        node_id=node.id)
+    if unset(settings, "user"):
+        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"], node_id=node.id)
+    if unset(settings, "item"):
+        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"], node_id=node.id)
 
 
 SPEC = NodeSpec(
