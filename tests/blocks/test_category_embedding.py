@@ -16,18 +16,14 @@ from embedflow.io import resources
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 
-FLIGHTS = resources.resource("data", "flights-delays.csv")
+TRAIN = resources.resource("data", "flights-delays-train.csv")
+TEST = resources.resource("data", "flights-delays-test.csv")
 COLUMNS = ["carrier", "origin", "dest", "tailnum", "hour"]
 
 
-@pytest.fixture(scope="module")
-def split(tmp_path_factory):
-    frame = pd.read_csv(FLIGHTS)
-    folder = tmp_path_factory.mktemp("flights")
-    train, test = frame.iloc[:15_000], frame.iloc[15_000:]  # the file is in date order: test on later flights
-    train.to_csv(folder / "train.csv", index=False)
-    test.to_csv(folder / "test.csv", index=False)
-    return folder / "train.csv", folder / "test.csv"
+@pytest.fixture
+def split():
+    return TRAIN, TEST  # the test flights are the later ones
 
 
 def embedding_workflow(train, test=None, **settings):
@@ -114,7 +110,7 @@ def test_co_occurrence_needs_no_target_and_puts_planes_of_one_airline_together(s
 
 
 def test_an_id_column_is_refused_naming_it_and_its_count(tmp_path):
-    frame = pd.read_csv(FLIGHTS).head(500).assign(flight_id=lambda f: [f"F{i}" for i in range(len(f))])
+    frame = pd.read_csv(TRAIN).head(500).assign(flight_id=lambda f: [f"F{i}" for i in range(len(f))])
     frame.to_csv(tmp_path / "ids.csv", index=False)
     workflow, block = embedding_workflow(tmp_path / "ids.csv", columns=["carrier", "flight_id"])
     result = Engine(workflow).run()[block]
@@ -122,7 +118,7 @@ def test_an_id_column_is_refused_naming_it_and_its_count(tmp_path):
 
 
 def test_a_column_of_measured_numbers_is_refused(tmp_path):
-    frame = pd.read_csv(FLIGHTS).head(500).assign(delay=lambda f: np.round(np.linspace(0.5, 9.3, len(f)) % 3, 1))
+    frame = pd.read_csv(TRAIN).head(500).assign(delay=lambda f: np.round(np.linspace(0.5, 9.3, len(f)) % 3, 1))
     frame.to_csv(tmp_path / "numbers.csv", index=False)
     workflow, block = embedding_workflow(tmp_path / "numbers.csv", columns=["carrier", "delay"])
     result = Engine(workflow).run()[block]
