@@ -93,7 +93,7 @@ def categories_table(fitted: list[ColumnVectors]) -> Table:
         block[:, :column.dims] = column.vectors
         blocks.append(block)
     return Table(pd.concat(frames, ignore_index=True), np.vstack(blocks), feature="category",
-                 provenance={"model": TYPE, "kind": KIND})
+                 provenance={"model": TYPE, "kind": KIND, "widths": {c.column: c.dims for c in fitted}})
 
 
 def _embedded(ctx: NodeContext, table: Table, fitted: list[ColumnVectors], name: str) -> Table:
