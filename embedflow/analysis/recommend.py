@@ -35,7 +35,7 @@ def profiles(matrix: sp.csr_matrix, unit_items: np.ndarray) -> np.ndarray:
     """Each user's weighted mean of the unit vectors of their items (users × dims)."""
     totals = np.asarray(matrix.sum(axis=1), dtype=np.float32).ravel()
     totals[totals == 0] = 1.0
-    return np.asarray(sp.diags(1.0 / totals) @ matrix @ unit_items, dtype=np.float32)
+    return np.asarray(matrix @ unit_items, dtype=np.float32) / totals[:, None]
 
 
 def _top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,8 +52,9 @@ def _top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _mask_seen(scores: np.ndarray, seen: sp.csr_matrix | None, start: int) -> None:
     if seen is None:
         return
-    block = seen[start:start + len(scores)].tocoo()
-    scores[block.row, block.col] = -np.inf
+    pointers = seen.indptr[start:start + len(scores) + 1]
+    rows = np.repeat(np.arange(len(scores)), np.diff(pointers))
+    scores[rows, seen.indices[pointers[0]:pointers[-1]]] = -np.inf
 
 
 @dataclass(frozen=True)
