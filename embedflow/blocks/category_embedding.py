@@ -19,6 +19,7 @@ from ..analysis.category_embedding import (
     width_sentence,
 )
 from ..analysis.checks import AnalysisError
+from ..core.cluster import Cluster, part_starts
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -96,17 +97,22 @@ def categories_table(fitted: list[ColumnVectors]) -> Table:
                  provenance={"model": TYPE, "kind": KIND, "widths": {c.column: c.dims for c in fitted}})
 
 
+def _report_unseen(ctx: NodeContext, unseen: Mapping[str, int], name: str) -> None:
+    """Warn how many values of each column were never seen in fitting."""
+    counted = {c: n for c, n in unseen.items() if n}
+    if counted:
+        counts = ", ".join(f"{n:,} in '{c}'" for c, n in counted.items())
+        ctx.report(Severity.WARNING, "unseen-categories",
+                   f"{sum(counted.values()):,} value(s) of the {name} rows were never seen in fitting and got zero "
+                   f"vectors: {counts}.", "Fit on rows that cover those values, or accept them as unknown.")
+
+
 def _embedded(ctx: NodeContext, table: Table, fitted: list[ColumnVectors], name: str) -> Table:
     try:
         result = transform(table.meta, fitted)
     except AnalysisError as exc:
         raise _error(ctx, exc) from None
-    unseen = {c: n for c, n in result.unseen.items() if n}
-    if unseen:
-        counts = ", ".join(f"{n:,} in '{c}'" for c, n in unseen.items())
-        ctx.report(Severity.WARNING, "unseen-categories",
-                   f"{sum(unseen.values()):,} value(s) of the {name} rows were never seen in fitting and got zero "
-                   f"vectors: {counts}.", "Fit on rows that cover those values, or accept them as unknown.")
+    _report_unseen(ctx, result.unseen, name)
     provenance = {"model": TYPE, "kind": KIND, "columns": [c.column for c in fitted],
                   "dims": int(result.vectors.shape[1])}
     return Table(table.meta, result.vectors, feature=table.feature, base_dir=table.base_dir, provenance=provenance)
@@ -125,6 +131,73 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if isinstance(test, Table):
         outputs["test"] = _embedded(ctx, test, fitted, "test")
     ctx.summary = f"{width_sentence(fitted)} ({ctx.settings['method']}, {len(data):,} rows)"
+    return outputs
+
+
+# -- on a Dask cluster (NodeSpec.on_cluster; docs/recommendations.md) -------------------------------------------
+def _row_count(part: Table) -> int:
+    return len(part)
+
+
+def _rows_of(part: Table, rows: np.ndarray) -> pd.DataFrame:
+    return part.meta.iloc[rows]
+
+
+def _embed_part(fitted: list[ColumnVectors], part: Table) -> tuple[Table, dict[str, int]]:
+    result = transform(part.meta, fitted)
+    provenance = {"model": TYPE, "kind": KIND, "columns": [c.column for c in fitted],
+                  "dims": int(result.vectors.shape[1])}
+    return Table(part.meta, result.vectors, feature=part.feature, base_dir=part.base_dir,
+                 provenance=provenance), result.unseen
+
+
+def _table_of(outcome: tuple[Table, dict[str, int]]) -> Table:
+    return outcome[0]
+
+
+def _unseen_of(outcome: tuple[Table, dict[str, int]]) -> dict[str, int]:
+    return outcome[1]
+
+
+def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
+    """Fit on the rows brought here (all of them, or a seeded sample of `cluster.gather_rows`); embed every
+    partition where it lives, so the rows and their vectors stay on the workers."""
+    parts = cluster.parts("data")
+    if parts is None:
+        return None
+    first = part_starts(cluster.gather([cluster.submit(_row_count, part) for part in parts], "parts counted"))
+    total = int(first[-1])
+    chosen = np.arange(total) if total <= cluster.gather_rows else \
+        np.sort(np.random.default_rng(int(ctx.settings["seed"])).choice(total, cluster.gather_rows, replace=False))
+    local = [chosen[(chosen >= first[n]) & (chosen < first[n + 1])] - first[n] for n in range(len(parts))]
+    frame = pd.concat(cluster.gather([cluster.submit(_rows_of, part, rows) for part, rows in zip(parts, local)],
+                                     "rows brought"), ignore_index=True)
+    try:
+        columns = chosen_columns(frame, ctx.settings)
+        fitted = fit(ctx, frame, columns)
+    except AnalysisError as exc:
+        raise _error(ctx, exc) from None
+    shared = cluster.share(fitted)
+    outputs: dict[str, Any] = {"categories": categories_table(fitted)}
+    for port, name in (("data", "embeddings"), ("test", "test")):
+        port_parts = parts if port == "data" else cluster.parts(port)
+        if port_parts is None:
+            test = ctx.inputs.get(port)
+            if isinstance(test, Table):
+                outputs[name] = _embedded(ctx, test, fitted, port)
+            continue
+        outcomes = [cluster.submit(_embed_part, shared, part) for part in port_parts]
+        unseen: dict[str, int] = {}
+        for counts in cluster.gather([cluster.submit(_unseen_of, o) for o in outcomes], f"{port} embedded"):
+            for column, count in counts.items():
+                unseen[column] = unseen.get(column, 0) + count
+        _report_unseen(ctx, unseen, port)
+        outputs[name] = cluster.output([cluster.submit(_table_of, o) for o in outcomes])
+    ctx.report(Severity.INFO, "gathered-from-cluster",
+               f"“{ctx.title}” brought {len(frame):,} of {total:,} rows here to fit on"
+               + (f" (a random sample, seed {ctx.settings['seed']})" if len(frame) < total else "")
+               + "; every partition was embedded on the workers and stayed there.")
+    ctx.summary = f"{width_sentence(fitted)} ({ctx.settings['method']}, {total:,} rows)"
     return outputs
 
 
@@ -170,6 +243,7 @@ SPEC = NodeSpec(
         Setting("seed", "int", 0, label="Seed", minimum=0, maximum=2**31 - 1),
     ),
     run=run,
+    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
     preload=("sklearn.neural_network", "sklearn.decomposition", "gensim.models", "scipy.sparse"),
