@@ -75,7 +75,7 @@ def bench_tsne(rows: int) -> None:
 def bench_view(points: int, pans: int = 20) -> None:
     """Load, first paint and pan of the Qt view: 10,000 points, then `points` drawn as one symbol
     each (the baseline) and as the raster image the view uses above its threshold."""
-    from embedflow_canvas.views.scatter_view import ScatterPlot
+    from embedflow_canvas.views.scatter_plot import ScatterPlot
     from PyQt5.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -112,19 +112,19 @@ def bench_view(points: int, pans: int = 20) -> None:
 
 def bench_labels(points: int, pans: int = 10) -> None:
     """Labels (greedy pass per pan) and density alpha vs none, at 20,000 and `points` points."""
-    import embedflow_canvas.views.scatter_view as scatter_view
-    from embedflow_canvas.views.scatter_view import ScatterPlot
+    import embedflow_canvas.views.scatter_plot as scatter_plot
+    from embedflow_canvas.views.scatter_plot import ScatterPlot
     from PyQt5.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    default_density = scatter_view.DENSITY_FROM
+    default_density = scatter_plot.DENSITY_FROM
     for count in (20_000, points):
         rng = np.random.default_rng(2)
         coords = rng.standard_normal((count, 2)).astype(np.float32)
         meta = pd.DataFrame({"c": rng.integers(0, 8, count), "w": [f"word{i}" for i in range(count)]})
         frames = {}
         for labelled, density in ((False, False), (True, False), (False, True)):
-            scatter_view.DENSITY_FROM = default_density if density else count + 1
+            scatter_plot.DENSITY_FROM = default_density if density else count + 1
             plot = ScatterPlot()
             plot.resize(1000, 700)
             plot.show()
@@ -146,7 +146,7 @@ def bench_labels(points: int, pans: int = 10) -> None:
         base = frames[(False, False)]
         print(f"  {count:,} points: labels {frames[(True, False)] / base:.2f}x, density "
               f"{frames[(False, True)] / base:.2f}x the plain pan frame")
-    scatter_view.DENSITY_FROM = default_density
+    scatter_plot.DENSITY_FROM = default_density
 
 
 def bench_png(points: int) -> None:

@@ -182,7 +182,9 @@ class Registry:
         token = _loading.set((self, origin))
         try:
             load()
-        except Exception as exc:  # an add-on's bug must not take embedflow down
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001  (an add-on, even exiting at import, must not end embedflow)
             self._specs, self._origins = before
             last = traceback.extract_tb(exc.__traceback__)[-1:]
             where = f" ({last[0].filename}:{last[0].lineno})" if last else ""

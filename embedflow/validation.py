@@ -13,6 +13,7 @@ from .core.diagnostics import SEVERITIES, Diagnostic, ValidationContext, error, 
 from .core.ports import accepts
 from .core.specs import SpecSource
 from .core.workflow import Workflow
+from .io.trusted_paths import untrusted
 from .registry import LoadFailure, Registry
 
 Rule = Callable[[ValidationContext], Iterable[Diagnostic]]
@@ -157,5 +158,28 @@ def embedding_spaces_differ(context: ValidationContext) -> Iterable[Diagnostic]:
                               f"are fitted on the same texts.", node_id=node.id)
 
 
+UNTRUSTED_PATH = "untrusted-path"
+
+
+def untrusted_paths(context: ValidationContext) -> Iterable[Diagnostic]:
+    """A data path outside the workflow's folder and its parent's, the examples and the folders the user picked."""
+    if not context.base_dir:
+        return
+    for node in context.workflow.nodes.values():
+        spec = context.spec(node)
+        settings = context.settings(node) if spec is not None else {}
+        for setting in spec.settings if spec is not None else ():
+            value = settings.get(setting.name)
+            if setting.kind != "path" or not isinstance(value, str) or not value.strip():
+                continue
+            outside = untrusted(context.resolve_path(value), context.base_dir)
+            if outside is not None:
+                yield warning(UNTRUSTED_PATH, f"“{node.title}” reads {outside}, outside the workflow's folder and "
+                              "its parent's, the examples and the folders you picked: a workflow from someone "
+                              "else can read any of your files this way.",
+                              "If you expect this file, choose it again in the block's settings (its folder is "
+                              "then trusted); `embedflow run --strict-paths` refuses such paths.", node_id=node.id)
+
+
 RULES: tuple[Rule, ...] = (add_on_failures, unknown_node_types, missing_inputs, port_type_mismatches,
-                          cycles, invalid_settings, embedding_spaces_differ)
+                          cycles, invalid_settings, untrusted_paths, embedding_spaces_differ)

@@ -14,6 +14,7 @@ from embedflow.core.ports import EMBEDDINGS, TABLE
 from embedflow.core.specs import NodeSpec, Port, Setting
 from embedflow.core.table import Table
 from embedflow.registry import default_registry
+from tests.waiting import HANG
 
 
 def _numbers(ctx) -> dict[str, Any]:
@@ -47,7 +48,7 @@ gate_open = threading.Event()
 def _gate(ctx) -> dict[str, Any]:
     """Holds the run until the test opens the gate (a handshake, no sleeping)."""
     gate_entered.set()
-    if not gate_open.wait(30):
+    if not gate_open.wait(HANG):
         raise NodeError("the test never opened the gate", "test-failure")
     return {"data": ctx.inputs["data"]}
 

@@ -12,6 +12,7 @@ from embedflow.cli import main
 from embedflow.io import resources
 from embedflow.io.workflow_file import dumps, read_workflow
 from embedflow.validation import validate
+from tests.browser_support import browser_session
 
 EXAMPLES = resources.examples()
 INVALID = "why-invalid"
@@ -47,6 +48,28 @@ def test_example_loads_without_any_diagnostic(path):
 def test_example_runs_headless(path, tmp_path):
     assert run(path, tmp_path) == 0
     assert any(tmp_path.glob("*.csv"))
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    yield from browser_session(tmp_path_factory)
+
+
+def scatter_ids(path: Path) -> list[str]:
+    workflow, _ = read_workflow(path)
+    return [node.id for node in workflow.nodes.values() if node.type == "scatter"]
+
+
+@pytest.mark.parametrize("path", [p for p in VALID if scatter_ids(p)], ids=lambda p: p.stem)
+def test_example_scatter_writes_a_working_html_map(path, tmp_path, browser):
+    assert run(path, tmp_path) == 0
+    for node_id in scatter_ids(path):
+        projection = pd.read_csv(tmp_path / f"{node_id}-projection.csv")
+        browser.open_map(tmp_path / f"{node_id}.html")
+        assert browser.js("return window.embedflowMap.count") == int(projection[["x", "y"]].notna().all(axis=1).sum())
+        assert browser.js("return window.embedflowMap.search('')") == 0
+        assert browser.js("return window.embedflowMap.selected()") == []
+        assert browser.console_errors() == []
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

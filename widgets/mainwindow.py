@@ -24,7 +24,7 @@ from embedflow.core.workflow import Workflow
 from embedflow.io.resources import resource
 from embedflow.io.workflow_file import SUFFIX, read_workflow
 from embedflow.registry import default_registry
-from embedflow.validation import validate
+from embedflow.validation import UNTRUSTED_PATH, validate
 
 from . import recent, status
 from .addons_dialog import AddOnsDialog
@@ -35,6 +35,7 @@ from .messages import MessagesView
 from .run_on import add_run_on
 from .teaching import Teaching
 from .toolbox import Toolbox
+from .views.html_map_export import export_html_map, is_map
 from .welcome import example_intro, example_title, ordered_examples
 
 FILE_FILTER = f"embedflow workflows (*{SUFFIX});;All files (*)"
@@ -143,6 +144,8 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.Open, s.SP_DialogOpenButton)
         self.save_action = self._action("&Save", self.save, QKeySequence.Save, s.SP_DialogSaveButton)
         self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.SaveAs)
+        self.export_html_action = self._action("Export HTML &Map…", self.export_html_map,
+                                               tip="Save the selected Scatter's map as one HTML page for any browser")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.Quit)
         self.undo_action = stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.Undo)
@@ -202,7 +205,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.examples_menu = file_menu.addMenu("&Examples")
         file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addActions([self.save_action, self.save_as_action, self.export_html_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -340,10 +343,19 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open workflow", str(exc))
             return False
         path = str(Path(path).resolve())
+        if any(d.code == UNTRUSTED_PATH for d in validate(workflow, str(Path(path).parent))):
+            self._hold_auto_run()
         self.file_stem = Path(path).stem
         self._show(workflow, path, diagnostics, recent.display_name(path))
         recent.remember(path)
         return True
+
+    def _hold_auto_run(self) -> None:
+        """Nothing of a file that reads outside its folders runs before the user has seen why (Messages)."""
+        self.autorun_action.setChecked(False)
+        self.runs.set_auto_run(False)
+        self.statusBar().showMessage("This workflow reads files outside its folder (see Messages); auto-run is "
+                                     "off, so nothing runs until you press Run.")
 
     def open_example(self, path: Path) -> bool:
         """Open a shipped example as an untitled copy (saving never overwrites the example)."""
@@ -497,6 +509,15 @@ class MainWindow(QMainWindow):
             "the folder can be shared as it is? (Otherwise the workflow keeps pointing at these paths.)",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
+
+    def export_html_map(self) -> None:
+        """File → Export HTML Map…: the selected Scatter's map as one self-contained page."""
+        views = [self.runs.result(n) for n in self.scene.selected_node_ids()]
+        maps = [r.view for r in views if r is not None and r.state == "done" and is_map(r.view)]
+        if len(maps) != 1:
+            self.show_error("Export HTML map", "Select one Scatter that has run, then export its map.")
+            return
+        export_html_map(self, maps[0], self.save_suggestion(".html"), self.file_stem)
 
     def show_error(self, title: str, message: str) -> None:
         """Tell the user something went wrong."""

@@ -93,7 +93,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     server_url = ctx.settings["server_url"].strip()
     if server_url:
         token = ctx.settings["server_token"] or os.environ.get(TOKEN_ENV, "")
-        client = ServerClient(server_url, token, timeout=max(60.0, ctx.settings["timeout"]))
+        client = ServerClient(server_url, token, timeout=max(60.0, ctx.settings["timeout"]),
+                              cancelled=lambda: ctx.cancelled)
         backend: Backend = RemoteBackend(client, ctx.settings["model"])
         model_id, batch, start = ctx.settings["model"], REMOTE_BATCH, 0.0
     else:

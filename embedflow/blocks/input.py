@@ -2,41 +2,49 @@
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from ..core.context import NodeContext
-from ..core.errors import NodeError
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
+from ..core.errors import NodeError
 from ..core.paths import resolve_path
 from ..core.ports import TABLE
 from ..core.specs import NodeSpec, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
+from ..io.patterns import PatternError, is_pattern, match_files
 from ..io.regular_files import path_problem
-from ..io.tables import FORMATS, fingerprint_path, image_folder_pieces, load_table, parquet_feature, parquet_pieces
+from ..io.tables import (
+    FORMATS,
+    fingerprint_path,
+    image_folder_pieces,
+    load_table,
+    parquet_feature,
+    parquet_pieces,
+)
 
-
-def is_pattern(path: str) -> bool:
-    """True when the path is a glob pattern such as data/*.parquet."""
-    return glob.has_magic(path)
+PATTERN_TOO_WIDE = "pattern-too-wide"
+PATTERN_HINT = "Give a pattern that starts at the data's own folder, e.g. data/**/*.csv."
 
 
 def matching_files(settings: Mapping[str, Any], base_dir: str | None) -> list[Path]:
-    """The files a path names: itself, or every file its pattern matches, sorted."""
+    """The files a path names: itself, or every file its pattern matches, sorted (a bounded walk)."""
     path = resolve_path(settings.get("path", ""), base_dir)
     if not is_pattern(str(settings.get("path", ""))):
         return [path]
-    return [Path(p) for p in sorted(glob.glob(str(path), recursive=True)) if Path(p).is_file()]
+    return match_files(path)
 
 
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Read the file, the files a pattern matches (rows in file-name order) or the folder into a Table."""
     tables = []
-    paths = matching_files(ctx.settings, ctx.base_dir)
+    try:
+        paths = matching_files(ctx.settings, ctx.base_dir)
+    except PatternError as exc:
+        raise NodeError(f"“{ctx.title}”: {exc}.", PATTERN_TOO_WIDE, PATTERN_HINT) from None
     for number, path in enumerate(paths):
         ctx.progress(number / len(paths), f"Reading {path.name}")
         loaded = load_table(path, ctx.settings["format"], ctx.settings["feature"], ctx.settings.get("row_groups"),
@@ -90,7 +98,12 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
                     "Double-click it and choose a file or image folder, or drop a file on the canvas.",
                     node_id=node.id)
     elif is_pattern(path):
-        if not matching_files({"path": path}, context.base_dir):
+        try:
+            matched = matching_files({"path": path}, context.base_dir)
+        except PatternError as exc:
+            yield error(PATTERN_TOO_WIDE, f"“{node.title}”: {exc}.", PATTERN_HINT, node_id=node.id)
+            return
+        if not matched:
             yield error("missing-file", f"“{node.title}”: no file matches {context.resolve_path(path)}.",
                         "Check the pattern in its settings, e.g. data/*.parquet.", node_id=node.id)
     elif (problem := path_problem(context.resolve_path(path))) is not None and problem.kind == "missing":

@@ -325,7 +325,9 @@ def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInf
     values = [text or "" for text in text_values(encoded.table.meta[column])[0].to_pylist()]
     rows = np.array([i for i, text in enumerate(values) if text.strip()], dtype=np.int64)
     entry = info.remote
-    embedder = RemoteEmbedder(RemoteModel(base_url=entry.url, model=entry.model, api_key_env=entry.key_env))
+    embedder = RemoteEmbedder(RemoteModel(base_url=entry.url, model=entry.model, api_key_env=entry.key_env,
+                                          batch_deadline=entry.batch_deadline or RemoteModel.batch_deadline,
+                                          run_deadline=entry.run_deadline or RemoteModel.run_deadline))
     ctx.progress(0.02, f"Sending {len(rows):,} texts to {entry.url}")
     try:
         vectors = embedder.embed([values[i] for i in rows], cancelled=lambda: ctx.cancelled,

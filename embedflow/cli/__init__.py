@@ -22,7 +22,7 @@ from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
 from ..io.outputs import FORMATS, entry_node, format_size, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
-from ..validation import validate
+from ..validation import UNTRUSTED_PATH, validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models", "examples", "blocks")
 # Where `embedflow run` runs when neither --scheduler nor --cluster is given (tcp://HOST:PORT or local[:N]).
@@ -91,6 +91,9 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("--outputs", default="all", metavar="all|final|NODE[.PORT],...",
                             help="what to write: all (default: every output port), final (the outputs no block "
                                  "consumes, plus Scatter pictures), or a list such as n3,n5.neighbours")
+        parser.add_argument("--strict-paths", action="store_true",
+                            help="refuse to run when a block reads data outside the workflow's folder and its "
+                                 "parent's, the examples and the folders you picked (untrusted-path)")
         where = parser.add_mutually_exclusive_group()
         where.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
                            help="run on the Dask cluster of this scheduler (needs the dask extra); "
@@ -154,6 +157,11 @@ def run_command(args: argparse.Namespace) -> int:
     if has_errors(diagnostics):
         print(f"embedflow run: {args.file} has errors; nothing was run.", file=sys.stderr)
         return 1
+    if args.strict_paths and any(d.code == UNTRUSTED_PATH for d in diagnostics):
+        print(f"embedflow run: --strict-paths refuses the data paths of {args.file} named above (outside the "
+              "workflow's folder and its parent's, the examples and the folders you picked); nothing was run.",
+              file=sys.stderr)
+        return 1
     out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
     specs = workflow.specs
     declared = {nid: [p.name for p in spec.outputs] if (spec := specs.get(node.type)) else []
@@ -184,12 +192,26 @@ def run_command(args: argparse.Namespace) -> int:
                 if executor is None and event.state == NodeState.DONE and event.node_id not in writes:
                     writes[event.node_id] = writer.submit(write_node, event.node_id, engine.results[event.node_id])
 
-            results = engine.run(on_event=on_event)
+            results = _run_until_interrupted(engine, on_event)
             return _report_results(results, titles, out_dir,
                                    lambda node_id, result: (writes[node_id].result() if node_id in writes
                                                             else write_node(node_id, result)))
         finally:  # on Ctrl-C the file being written is finished (atomically), the queued ones are not
             writer.shutdown(cancel_futures=True)
+
+
+def _run_until_interrupted(engine: Engine, on_event: Callable[[NodeEvent], None]) -> dict[str, NodeResult]:
+    """Run on the engine's thread; Ctrl+C cancels the running blocks and waits for them to stop."""
+    handle = engine.start(on_event=on_event)
+    try:
+        handle.wait()
+    except KeyboardInterrupt:
+        print("embedflow run: interrupted; stopping the running blocks (Ctrl+C again to quit at once)",
+              file=sys.stderr)
+        handle.cancel()
+        handle.wait()
+        raise
+    return handle.results
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +74,40 @@ def copy_examples(found: list[Example], target: Path, overwrite: bool = False) -
         shown = ", ".join(str(p) for p in existing[:3]) + (" …" if len(existing) > 3 else "")
         raise EmbedflowError(f"{len(existing)} of the files to copy already exist ({shown}); nothing was "
                              "copied. Choose an empty folder, or add --force to overwrite them.")
-    for source, destination in pairs:
-        try:
+    _check_space(target, sum(source.stat().st_size for source, _ in pairs))
+    made: list[Path] = []  # files and folders this copy created, removed again if it fails
+    try:
+        for source, destination in pairs:
+            made.extend(reversed([d for d in (destination.parent, *destination.parent.parents) if not d.exists()]))
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if not destination.exists():
+                made.append(destination)
             with source.open("rb") as reader, atomic_write(destination, "wb") as writer:
                 shutil.copyfileobj(reader, writer)
-        except OSError as exc:
-            raise EmbedflowError(f"cannot copy {source.name} to {destination}: {exc.strerror or exc}") from None
+    except OSError as exc:
+        _remove(made)
+        raise EmbedflowError(f"cannot copy {source.name} to {destination}: {exc.strerror or exc}; the files "
+                             "copied before it were removed again") from None
     return [destination for _, destination in pairs]
+
+
+def _check_space(target: Path, needed: int) -> None:
+    """Refuse at once a copy that cannot fit on the disk."""
+    existing = next((p for p in (target, *target.parents) if p.exists()), None)
+    try:
+        free = shutil.disk_usage(existing).free if existing is not None else None
+    except OSError:
+        free = None
+    if free is not None and needed > free:
+        raise EmbedflowError(f"the examples and their data need {needed / 1e6:,.1f} MB, but only {free / 1e6:,.1f} MB "
+                             f"are free in {existing}; nothing was copied")
+
+
+def _remove(made: list[Path]) -> None:
+    """Remove what a failed copy created: its files, then its folders, deepest first (if left empty)."""
+    for path in sorted(dict.fromkeys(made), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            path.rmdir() if path.is_dir() else path.unlink()
 
 
 def _example(path: Path) -> Example:

@@ -28,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --add-remote: the environment variable holding the API key (the key is never stored)")
     parser.add_argument("--dims", type=int, default=0,
                         help="with --add-remote: the vector size to expect (a different one is reported as a change)")
+    parser.add_argument("--batch-deadline", type=float, default=None, metavar="SECONDS",
+                        help="with --add-remote: the longest one request may take, retries included (default 120)")
+    parser.add_argument("--run-deadline", type=float, default=None, metavar="SECONDS",
+                        help="with --add-remote: the longest a block may spend on the server in one run "
+                             "(default 3600)")
     parser.add_argument("--format", default="auto", choices=FORMATS,
                         help="the format of the file added with --add (default: guessed from its content)")
     parser.add_argument("--analogy-vocab", type=int, default=30_000,
@@ -157,7 +162,8 @@ def _add(args: argparse.Namespace) -> int:
 def _add_remote(args: argparse.Namespace) -> int:
     if not args.url or not args.model:
         raise LanguageModelError("--add-remote needs the server's address (--url URL) and its model name (--model M).")
-    info = models.add_remote(args.add_remote, args.url, args.model, args.key_env, args.dims)
+    info = models.add_remote(args.add_remote, args.url, args.model, args.key_env, args.dims,
+                             batch_deadline=args.batch_deadline, run_deadline=args.run_deadline)
     key = f"the API key is read from ${args.key_env} at each run" if args.key_env else "no API key"
     print(f"Added {info.id}: model '{args.model}' at {info.location} ({key}); "
           f"stored in {models.remote_file(info.id)}")

@@ -37,6 +37,7 @@ from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.outputs import format_size
 from ..io.tables import IMAGE_SUFFIXES
+from .block_faults import PASSED_THROUGH, failure_hint, provider
 from .executors import Executor, SerialExecutor, Task, RunTask
 from .partitions import Partitioned, nbytes
 
@@ -350,18 +351,29 @@ class _Store:
         return list(self.client.gather(list(parts)))
 
     def write(self, parts: Sequence[Any], folder: Path, fmt: str) -> int:
-        """Each part written by the worker holding it; the folder appears whole or not at all."""
+        """Each part written by the worker holding it; the folder appears whole or not at all.
+
+        A part that cannot be written (a full disk) comes back as its error, once every part has
+        finished: the partial folder is then removed and one OSError names how many parts failed.
+        """
         folder = Path(folder)
         temp = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.tmp")
         temp.mkdir(parents=True)
         try:
-            sizes = self.client.gather([self.client.submit(_write_part, part, str(temp / f"part-{n:05d}.{fmt}"), fmt,
-                                                           pure=False) for n, part in enumerate(parts)])
+            futures = [self.client.submit(_write_part, part, str(temp / f"part-{n:05d}.{fmt}"), fmt, pure=False)
+                       for n, part in enumerate(parts)]
+            wait(futures)  # every writer has stopped before the folder is removed
+            written = self.client.gather(futures)
+            failed = [result for result in written if isinstance(result, OSError)]
+            if failed:
+                raise OSError(failed[0].errno, f"{failed[0].strerror or failed[0]} ({len(failed):,} of "
+                                               f"{len(parts):,} parts could not be written on the workers; "
+                                               "the parts written were removed)")
             _replace_path(temp, folder)
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
-        return int(sum(sizes))
+        return int(sum(written))
 
 
 def _replace_path(new: Path, target: Path) -> None:
@@ -405,11 +417,15 @@ def _run_part(spec: NodeSpec, node: Node, settings: dict[str, Any], inputs: dict
         return _Outcome(messages=context.messages, error=(str(exc), "node-failed", ""))
     except Cancelled:
         return _Outcome(messages=context.messages, error=("Cancelled", "cancelled", ""))
-    except Exception as exc:  # a bug in a block: the client reports it like a local run does
+    except PASSED_THROUGH:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a bug in a block, even sys.exit: reported like a local run)
         detail = traceback.format_exc(limit=-3)
+        source = provider(spec)
+        where = "" if source.is_embedflow else f" (block '{spec.type}' from {source})"
         return _Outcome(messages=context.messages,
-                        error=(f"Internal error in {node.title}: {type(exc).__name__}: {exc}", "internal-error",
-                               f"Please report this as a bug. On the worker: {detail}"))
+                        error=(f"Internal error in {node.title}{where}: {type(exc).__name__}: {exc}", "internal-error",
+                               f"{failure_hint(source)} On the worker: {detail}"))
     return _Outcome(outputs, context.messages)
 
 
@@ -458,7 +474,11 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _write_part(value: Any, path: str, fmt: str) -> int:
+def _write_part(value: Any, path: str, fmt: str) -> int | OSError:
+    """The part's size, or the OSError that stopped it (returned, so the worker logs no traceback)."""
     from ..io.outputs import write_output
 
-    return write_output(value, path, fmt).size  # type: ignore[arg-type]
+    try:
+        return write_output(value, path, fmt).size  # type: ignore[arg-type]
+    except OSError as exc:
+        return OSError(exc.errno, exc.strerror or str(exc))

@@ -20,6 +20,7 @@ from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import Link, Node, Workflow
 from ..validation import validate
+from .block_faults import PASSED_THROUGH, failure_hint, output_problem, provider
 from .cache import CacheEntry, ResultCache
 from .executors import Executor, Task, ThreadExecutor
 
@@ -238,15 +239,20 @@ class Engine:
             if cancel.is_set():  # a block that turned a cancel into its own error was still cancelled
                 return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled", messages=context.messages)
             code, hint = (exc.code, exc.hint) if isinstance(exc, NodeError) else ("node-failed", "")
-            context.report(Severity.ERROR, code, str(exc), hint)
-            return NodeResult(node.id, NodeState.FAILED, error=str(exc), messages=context.messages,
-                              duration=time.perf_counter() - started)
-        except Exception as exc:  # a bug in a block must not take the workflow down
+            return _failed(context, code, str(exc), hint, started)
+        except PASSED_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001  (a bug in a block, even sys.exit, must not end the run)
             traceback.print_exc()
-            message = f"Internal error in {node.title}: {type(exc).__name__}: {exc}"
-            context.report(Severity.ERROR, "internal-error", message, "Please report this as a bug.")
-            return NodeResult(node.id, NodeState.FAILED, error=message, messages=context.messages,
-                              duration=time.perf_counter() - started)
+            source = provider(spec)
+            where = "" if source.is_embedflow else f" (block '{spec.type}' from {source})"
+            return _failed(context, "internal-error", f"Internal error in {node.title}{where}: {type(exc).__name__}: "
+                                                      f"{exc}", failure_hint(source), started)
+        problem = output_problem(spec, outputs)
+        if problem is not None:
+            source = provider(spec)
+            return _failed(context, "outputs-do-not-match-spec", f"{node.title} (block '{spec.type}' from {source}) "
+                           f"returned outputs that do not match its spec: {problem}", failure_hint(source), started)
         summary = context.summary or _default_summary(outputs)
         duration = time.perf_counter() - started
         self.cache.put(key, CacheEntry(outputs, context.view, summary, context.messages, duration))
@@ -271,6 +277,13 @@ def _preload(spec: NodeSpec) -> None:
         with _PRELOAD_LOCK:
             for name in spec.preload:
                 importlib.import_module(name)
+
+
+def _failed(context: NodeContext, code: str, message: str, hint: str, started: float) -> NodeResult:
+    """The result of a block that failed: its error reported among its messages."""
+    context.report(Severity.ERROR, code, message, hint)
+    return NodeResult(context.node_id, NodeState.FAILED, error=message, messages=context.messages,
+                      duration=time.perf_counter() - started)
 
 
 def _default_summary(outputs: Mapping[str, Any]) -> str:

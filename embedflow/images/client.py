@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from typing import AbstractSet, Any
 
 import numpy as np
-import requests
 
 from ..core.errors import EmbedflowError
+from ..io.http import HttpClient, HttpError, HttpPolicy, Reply, Unreachable
 
 TOKEN_HEADER = "Authorization"
 
@@ -20,19 +20,18 @@ class ServerError(EmbedflowError):
 class ServerClient:
     """Talks to one embedding server; `embed` sends a batch of image bytes as multipart."""
 
-    def __init__(self, url: str, token: str = "", *, timeout: float = 60.0, retries: int = 2) -> None:
+    def __init__(self, url: str, token: str = "", *, timeout: float = 60.0, retries: int = 2,
+                 cancelled: Callable[[], bool] | None = None) -> None:
         if not url.lower().startswith(("http://", "https://")):
             raise ServerError(f"The server URL must start with http:// or https://, not '{url}'")
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.retries = retries
-        self.session = requests.Session()
-        if token:
-            self.session.headers[TOKEN_HEADER] = f"Bearer {token}"
+        self.http = HttpClient(HttpPolicy(read_timeout=timeout, retries=retries),
+                               headers={TOKEN_HEADER: f"Bearer {token}"} if token else None, cancelled=cancelled)
 
     def health(self) -> dict[str, Any]:
         """GET /health: the server's status and version (raises ServerError when unusable)."""
-        return self._request("GET", "/health", timeout=min(self.timeout, 10.0))
+        return self._request("GET", "/health", deadline=min(self.timeout, 10.0))
 
     def models(self) -> list[dict[str, Any]]:
         """GET /v1/models: the models the server offers."""
@@ -54,42 +53,29 @@ class ServerClient:
         return results
 
     def _request(self, method: str, path: str, *, tolerate: AbstractSet[int] = frozenset(),
-                 timeout: float | None = None, **kwargs: Any) -> dict[str, Any]:
-        """One call with retries and backoff on connection errors, timeouts and 5xx answers."""
-        url = self.url + path
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
-            try:
-                response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
-            except requests.Timeout:
-                if last:
-                    raise ServerError(f"The embedding server at {self.url} did not answer within "
-                                      f"{timeout or self.timeout:g} s") from None
-            except requests.ConnectionError:
-                if last:
-                    raise ServerError(
-                        f"Cannot reach the embedding server at {self.url}. Is `embedflow serve` "
-                        "running there, and is the address right?") from None
-            else:
-                if response.status_code >= 500 and not last:
-                    time.sleep(0.5 * 2 ** attempt)
-                    continue
-                return self._answer(response, tolerate)
-            time.sleep(0.5 * 2 ** attempt)
-        raise AssertionError("unreachable")
+                 deadline: float | None = None, **kwargs: Any) -> dict[str, Any]:
+        """One call under the HTTP policy (retries with backoff on lost connections, timeouts and 5xx)."""
+        try:
+            reply = self.http.request(method, self.url + path, deadline=self.http.deadline(deadline), **kwargs)
+        except Unreachable:
+            raise ServerError(f"Cannot reach the embedding server at {self.url}. Is `embedflow serve` "
+                              "running there, and is the address right?") from None
+        except HttpError as exc:
+            raise ServerError(f"The embedding server at {self.url} could not be used: {exc}") from None
+        return self._answer(reply, tolerate)
 
-    def _answer(self, response: requests.Response, tolerate: AbstractSet[int]) -> dict[str, Any]:
+    def _answer(self, response: Reply, tolerate: AbstractSet[int]) -> dict[str, Any]:
         """The JSON of a response, or a ServerError in the user's words."""
         try:
             body = response.json()
         except ValueError:
             body = {}
         detail = body.get("error") if isinstance(body, dict) else None
-        if response.status_code in (401, 403):
+        if response.status in (401, 403):
             raise ServerError(f"The embedding server at {self.url} refused the token "
-                              f"({detail or 'HTTP ' + str(response.status_code)}). Check the server token.")
-        if response.status_code >= 400 and response.status_code not in tolerate:
-            raise ServerError(f"The embedding server at {self.url} answered HTTP {response.status_code}: "
+                              f"({detail or 'HTTP ' + str(response.status)}). Check the server token.")
+        if response.status >= 400 and response.status not in tolerate:
+            raise ServerError(f"The embedding server at {self.url} answered HTTP {response.status}: "
                               f"{detail or response.reason}")
         if not isinstance(body, dict):
             raise ServerError(f"{self.url} did not answer like an embedflow embedding server")

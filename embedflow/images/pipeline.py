@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
-import requests
 
+from ..core.errors import Cancelled
 from .catalog import ImageModel
 from .embedding_cache import EmbeddingCache
 from .loading import ImageLoadError
 from .preprocess import Preprocess
 from .runtime import OnnxEmbedder
-from .sources import URL_TIMEOUT, read_source
+from .sources import URL_TIMEOUT, read_source, url_client
 
 DEFAULT_BATCH = 32
 
@@ -97,12 +97,12 @@ def embed_sources(sources: Sequence[object], base_dir: str | None, backend: Back
     """
     result = EmbedResult()
     total = len(sources)
-    session = requests.Session()
+    client = url_client(url_timeout, cancelled=lambda: _cancelled(check_cancelled))
 
     def load(row: int) -> _Loaded:
         loaded = _Loaded(row)
         try:
-            data = read_source(sources[row], base_dir, session=session, timeout=url_timeout)
+            data = read_source(sources[row], base_dir, client=client)
             loaded.digest = hashlib.sha256(data).hexdigest()
             if cache is not None:
                 hit = cache.get_many(backend.cache_key, [loaded.digest]).get(loaded.digest)
@@ -139,8 +139,19 @@ def embed_sources(sources: Sequence[object], base_dir: str | None, backend: Back
         finally:
             for future in pending:
                 future.cancel()
-    session.close()
+            client.close()
     return result
+
+
+def _cancelled(check_cancelled: Callable[[], None] | None) -> bool:
+    """True once `check_cancelled` raises Cancelled."""
+    if check_cancelled is None:
+        return False
+    try:
+        check_cancelled()
+    except Cancelled:
+        return True
+    return False
 
 
 def _finish_batch(batch: list[_Loaded], backend: Backend, cache: EmbeddingCache | None,

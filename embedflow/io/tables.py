@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +147,7 @@ def _read_file(path: Path, fmt: str, warnings: list[str], row_groups: list[int] 
             lines = _with_encoding(path, opener, warnings, lambda text: text.read()).splitlines()
             return pd.DataFrame({"text": [line for line in lines if line.strip()]})
         if fmt == "jsonl":
+            _with_encoding(path, opener, [], lambda text: _check_json_keys(path, text))
             return _with_encoding(path, opener, warnings, lambda text: pd.read_json(text, lines=True))
         if fmt == "excel":
             with opener() as handle:
@@ -205,6 +207,23 @@ def _check_header(path: Path, sample: str, separator: str, complete: bool) -> No
         raise NodeError(f"{path.name} has {columns:,} columns; embedflow reads tables of up to "
                         f"{MAX_COLUMNS:,} columns.", "too-many-columns",
                         "Keep the columns you need (the text or image column and labels) in a smaller file.")
+
+
+def _check_json_keys(path: Path, text: io.TextIOWrapper) -> None:
+    """Refuse JSON lines whose objects have more than MAX_COLUMNS different keys, as soon as a line shows it."""
+    keys: dict[str, None] = {}
+    for number, line in enumerate(text, 1):
+        try:
+            row = json.loads(line) if line.strip() else None
+        except ValueError:
+            return  # pandas names a malformed line in its own words
+        if isinstance(row, dict):
+            keys.update(dict.fromkeys(row))
+            if len(keys) > MAX_COLUMNS:
+                raise NodeError(f"{path.name} has more than {MAX_COLUMNS:,} different keys by line {number:,}, "
+                                f"each a column; embedflow reads tables of up to {MAX_COLUMNS:,} columns.",
+                                "too-many-columns", "Keep the keys you need (the text or image and labels) in a "
+                                "smaller file.")
 
 
 def _read_parquet(path: Path, opener: Opener, row_groups: list[int] | None = None) -> pd.DataFrame:

@@ -48,6 +48,8 @@ class RemoteEntry:
     url: str
     model: str
     key_env: str = ""
+    batch_deadline: float | None = None  # seconds; None: RemoteModel's default
+    run_deadline: float | None = None
 
 
 class LanguageModelError(EmbedflowError):
@@ -214,7 +216,8 @@ def _remote_info(path: Path) -> LanguageModelInfo | None:
     """The info of a remote entry written by add_remote, or None if the file is unreadable."""
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-        entry = RemoteEntry(str(meta["url"]), str(meta["model"]), str(meta.get("key_env", "")))
+        entry = RemoteEntry(str(meta["url"]), str(meta["model"]), str(meta.get("key_env", "")),
+                            _seconds(meta.get("batch_deadline")), _seconds(meta.get("run_deadline")))
         dims = int(meta.get("dims") or 0)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -231,8 +234,22 @@ def _remote_infos() -> list[LanguageModelInfo]:
     return [info for info in infos if info is not None]
 
 
-def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int = 0) -> LanguageModelInfo:
-    """Store a remote model entry (the key's variable name only, never the key) and return its info."""
+def _seconds(value: object) -> float | None:
+    """A stored deadline: a positive finite number of seconds, or None."""
+    if value is None:
+        return None
+    seconds = float(value)  # type: ignore[arg-type]
+    if not 0 < seconds < float("inf"):
+        raise ValueError("a deadline is a positive number of seconds")
+    return seconds
+
+
+def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int = 0, *,
+               batch_deadline: float | None = None, run_deadline: float | None = None) -> LanguageModelInfo:
+    """Store a remote model entry (the key's variable name only, never the key) and return its info.
+
+    `batch_deadline` and `run_deadline` bound one request (retries included) and a whole block's run, in seconds.
+    """
     from ..io.atomic import atomic_write
 
     if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, LSA_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
@@ -247,7 +264,11 @@ def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int
                                  "Give the variable's name, not the key itself: the key is never stored.")
     if dims < 0:
         raise LanguageModelError("The vector size of a remote model cannot be negative.")
-    meta = {"id": model_id, "url": url.rstrip("/"), "model": model.strip(), "key_env": key_env, "dims": dims}
+    for name, value in (("--batch-deadline", batch_deadline), ("--run-deadline", run_deadline)):
+        if value is not None and not 0 < value < float("inf"):
+            raise LanguageModelError(f"{name} is a positive number of seconds, not {value}.")
+    meta = {"id": model_id, "url": url.rstrip("/"), "model": model.strip(), "key_env": key_env, "dims": dims,
+            "batch_deadline": batch_deadline, "run_deadline": run_deadline}
     path = remote_file(model_id)
     with atomic_write(path, "w") as handle:
         handle.write(json.dumps(meta, indent=1))

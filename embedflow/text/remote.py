@@ -4,30 +4,42 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.utils
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
-import requests
 
-from ..core.errors import Cancelled, EmbedflowError
+from ..core.errors import EmbedflowError
+from ..io.http import Deadline, HttpClient, HttpError, HttpPolicy, Reply, Unreachable
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# What a server may send back: an answer's bytes and a vector's size (past these it is not an embedding model).
+MAX_ANSWER_BYTES = 256 * 2**20
+MAX_DIMENSIONS = 65_536
+# How much of a server's own error text is shown.
+MESSAGE_CHARS = 300
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
 class RemoteModel:
-    """Settings of one remote model; the API key is read from the environment variable `api_key_env`."""
+    """Settings of one remote model; the API key is read from the environment variable `api_key_env`.
+
+    Per attempt a connection must open within `connect_timeout` and the server may stay silent for at
+    most `read_timeout`; a batch (its retries and waits included) must end within `batch_deadline`,
+    the whole run within `run_deadline`. A Retry-After longer than `max_wait` ends the run at once.
+    """
 
     base_url: str
     model: str
     api_key_env: str = ""
     batch_size: int = 64
     connect_timeout: float = 5.0
-    read_timeout: float = 120.0
+    read_timeout: float = 60.0
+    batch_deadline: float = 120.0
+    run_deadline: float = 3600.0
     retries: int = 4
     backoff: float = 0.5
     max_wait: float = 60.0
@@ -39,36 +51,42 @@ class RemoteModel:
         base = self.base_url.rstrip("/")
         return f"{base}/embeddings" if base.endswith("/v1") else f"{base}/v1/embeddings"
 
+    def policy(self) -> HttpPolicy:
+        """The HTTP policy of this model's calls."""
+        return HttpPolicy(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                          deadline=self.batch_deadline, retries=self.retries, backoff=self.backoff,
+                          max_backoff=self.max_wait, max_retry_after=self.max_wait, max_bytes=MAX_ANSWER_BYTES)
+
 
 class RemoteEmbedder:
-    """Embeds texts on an OpenAI-compatible server: batches, timeouts, retries with backoff."""
+    """Embeds texts on an OpenAI-compatible server: batches, deadlines, retries, every answer checked."""
 
-    def __init__(self, settings: RemoteModel, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, settings: RemoteModel, sleep: Callable[[float], None] = time.sleep) -> None:
         if settings.batch_size < 1:
             raise EmbedflowError("The batch size of a remote model must be at least 1.")
         self.settings = settings
-        self._session = session or requests.Session()
         self._sleep = sleep
 
     def embed(self, texts: Sequence[str], progress: Callable[[float], None] | None = None,
               cancelled: Callable[[], bool] | None = None) -> np.ndarray:
         """float32 [n, dims] vectors of texts, in order; raises EmbedflowError with a user-facing message."""
-        headers = self._headers()
+        s = self.settings
+        client = HttpClient(s.policy(), headers=self._headers(), cancelled=cancelled, sleep=self._sleep)
+        run = Deadline(s.run_deadline, cancelled)
         texts = list(texts)
         batches: list[np.ndarray] = []
-        size = self.settings.batch_size
-        for start in range(0, len(texts), size):
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            vectors = self._post(texts[start:start + size], headers, cancelled)
-            if batches and vectors.shape[1] != batches[0].shape[1]:
-                raise EmbedflowError(f"The model '{self.settings.model}' at {self.settings.url} changed its vector "
-                                     f"size from {batches[0].shape[1]} to {vectors.shape[1]} between batches; "
-                                     "the server may have switched models. Run again once it is stable.")
-            batches.append(vectors)
-            if progress is not None:
-                progress(min(start + size, len(texts)) / len(texts))
+        try:
+            for start in range(0, len(texts), s.batch_size):
+                vectors = self._batch(client, texts[start:start + s.batch_size], run)
+                if batches and vectors.shape[1] != batches[0].shape[1]:
+                    raise EmbedflowError(f"The model '{s.model}' at {s.url} changed its vector size from "
+                                         f"{batches[0].shape[1]} to {vectors.shape[1]} between batches; the server "
+                                         "may have switched models. Run again once it is stable.")
+                batches.append(vectors)
+                if progress is not None:
+                    progress(min(start + s.batch_size, len(texts)) / len(texts))
+        finally:
+            client.close()
         return np.vstack(batches) if batches else np.zeros((0, 0), dtype=np.float32)
 
     def _headers(self) -> dict[str, str]:
@@ -81,119 +99,111 @@ class RemoteEmbedder:
                                  "which is not set. Set it before starting embedflow.")
         return {"Authorization": f"Bearer {key}"}
 
-    def _post(self, texts: list[str], headers: dict[str, str], cancelled: Callable[[], bool] | None) -> np.ndarray:
-        """One batch, retried on timeouts, 429 and 5xx."""
+    def _batch(self, client: HttpClient, texts: list[str], run: Deadline) -> np.ndarray:
+        """One batch within the batch deadline and what is left of the run's."""
         s = self.settings
+        try:
+            run.check()
+        except HttpError:
+            raise EmbedflowError(f"The embedding server at {s.url} did not embed every text within the run's "
+                                 f"deadline of {s.run_deadline:g} s.") from None
+        left = run.left()
+        seconds = s.batch_deadline if left is None else min(s.batch_deadline, left)
         body = {"model": s.model, "input": texts, "encoding_format": s.encoding_format}
-        for attempt in range(s.retries + 1):
-            last = attempt == s.retries
-            try:
-                answer = self._session.post(s.url, json=body, headers=headers,
-                                            timeout=(s.connect_timeout, s.read_timeout))
-            except requests.exceptions.ConnectionError as exc:
-                if isinstance(exc, requests.exceptions.ConnectTimeout) and not last:
-                    self._wait(self._backoff(attempt), cancelled)
-                    continue
-                raise EmbedflowError(f"Cannot reach the embedding server at {s.url}: {_reason(exc)}. "
-                                     "Check the address and that the server is running.") from None
-            except requests.exceptions.Timeout:
-                if last:
-                    raise EmbedflowError(f"The embedding server at {s.url} did not answer within "
-                                         f"{s.read_timeout:g} s ({s.retries + 1} tries).") from None
-                self._wait(self._backoff(attempt), cancelled)
-                continue
-            except requests.exceptions.RequestException as exc:
-                raise EmbedflowError(f"The request to {s.url} failed: {exc}") from None
-            if answer.status_code in RETRY_STATUSES and not last:
-                self._wait(self._retry_after(answer) if answer.status_code == 429 else self._backoff(attempt),
-                           cancelled)
-                continue
-            return self._vectors(answer, len(texts))
-        raise AssertionError("unreachable")  # the last attempt always returns or raises
+        try:
+            answer = client.request("POST", s.url, json=body, deadline=client.deadline(seconds))
+        except Unreachable as exc:
+            raise EmbedflowError(f"Cannot reach the embedding server at {s.url}: {exc}. "
+                                 "Check the address and that the server is running.") from None
+        except HttpError as exc:
+            if (run.left() or 1.0) <= 0:
+                raise EmbedflowError(f"The embedding server at {s.url} did not embed every text within the run's "
+                                     f"deadline of {s.run_deadline:g} s.") from None
+            raise EmbedflowError(f"The embedding server at {s.url} failed for model '{s.model}': {exc}.") from None
+        return self._vectors(answer, len(texts))
 
-    def _vectors(self, answer: requests.Response, count: int) -> np.ndarray:
+    def _vectors(self, answer: Reply, count: int) -> np.ndarray:
         """The float32 matrix of a response, or an EmbedflowError saying what is wrong with it."""
         s = self.settings
-        if answer.status_code in (401, 403):
+        if answer.status in (401, 403):
             where = f"the environment variable {s.api_key_env}" if s.api_key_env else "no API key was sent"
-            raise EmbedflowError(f"The embedding server at {s.url} refused the API key (HTTP {answer.status_code}: "
+            raise EmbedflowError(f"The embedding server at {s.url} refused the API key (HTTP {answer.status}: "
                                  f"{_server_message(answer)}). Check {where}.")
-        if answer.status_code == 429:
+        if answer.status == 429:
             raise EmbedflowError(f"The embedding server at {s.url} is still rate-limiting after "
                                  f"{s.retries + 1} tries; try again later or use smaller batches.")
-        if answer.status_code >= 400:
-            raise EmbedflowError(f"The embedding server at {s.url} answered HTTP {answer.status_code} "
+        if answer.status >= 400:
+            raise EmbedflowError(f"The embedding server at {s.url} answered HTTP {answer.status} "
                                  f"for model '{s.model}': {_server_message(answer)}")
         try:
-            items = sorted(answer.json()["data"], key=lambda item: item["index"])
-            rows = [_decode(item["embedding"]) for item in items]
-        except (ValueError, KeyError, TypeError, binascii.Error):
+            rows = _rows(answer.json(), count)
+        except AnswerProblem as exc:
+            raise EmbedflowError(f"The embedding server at {s.url} sent a wrong answer for model '{s.model}': "
+                                 f"{exc}. Nothing of it was used.") from None
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
             raise EmbedflowError(f"The embedding server at {s.url} sent an answer that is not an OpenAI-style "
                                  "embeddings response (JSON with data[].embedding).") from None
-        if len(rows) != count:
-            raise EmbedflowError(f"The embedding server at {s.url} returned {len(rows)} vectors for {count} texts.")
-        if count and len({len(r) for r in rows}) != 1:
-            raise EmbedflowError(f"The embedding server at {s.url} returned vectors of different sizes in one batch.")
-        return np.array(rows, dtype=np.float32).reshape(count, -1)
-
-    def _backoff(self, attempt: int) -> float:
-        return min(self.settings.backoff * 2 ** attempt, self.settings.max_wait)
-
-    def _retry_after(self, answer: requests.Response) -> float:
-        """Seconds the server asks us to wait (Retry-After as seconds or an HTTP date), capped."""
-        value = answer.headers.get("Retry-After", "").strip()
-        wait: float | None = None
-        if value:
-            try:
-                wait = float(value)
-            except ValueError:
-                try:
-                    wait = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-                except (TypeError, ValueError):
-                    wait = None
-        if wait is None or wait != wait:
-            wait = self._backoff(0)
-        return min(max(wait, 0.0), self.settings.max_wait)
-
-    def _wait(self, seconds: float, cancelled: Callable[[], bool] | None) -> None:
-        """Sleep in short steps so a cancel is not held up by a long Retry-After."""
-        left = seconds
-        while left > 0:
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            step = min(left, 0.2)
-            self._sleep(step)
-            left -= step
+        return rows
 
 
-def _decode(embedding: Any) -> list[float] | np.ndarray:
-    """A vector given as a list of numbers or as base64 little-endian float32."""
+class AnswerProblem(ValueError):
+    """An embeddings answer that parses but cannot be right: the message says what is wrong."""
+
+
+def _rows(answer: Any, count: int) -> np.ndarray:
+    """The [count, dims] float32 vectors of a parsed answer, each checked: index, size, finiteness."""
+    items = answer["data"]
+    if not isinstance(items, list):
+        raise TypeError("data is not a list")
+    if len(items) != count:
+        raise AnswerProblem(f"{len(items)} vectors for {count} texts")
+    indices = [item["index"] for item in items]
+    if sorted(indices) != list(range(count)) or not all(type(i) is int for i in indices):
+        raise AnswerProblem(f"the vectors are labelled with indices {_shown(indices)}, not 0 to {count - 1} "
+                            "each once")
+    rows = [_decode(item["embedding"]) for item in sorted(items, key=lambda item: item["index"])]
+    sizes = {len(row) for row in rows}
+    if len(sizes) > 1:
+        raise AnswerProblem(f"vectors of different sizes in one batch ({_shown(sorted(sizes))})")
+    dims = sizes.pop() if sizes else 0
+    if count and not 1 <= dims <= MAX_DIMENSIONS:
+        raise AnswerProblem(f"vectors of {dims:,} values (an embedding has 1 to {MAX_DIMENSIONS:,})")
+    vectors = np.array(rows, dtype=np.float64).reshape(count, dims)
+    bad = ~np.isfinite(vectors).all(axis=1) | (np.abs(np.nan_to_num(vectors)) > _FLOAT32_MAX).any(axis=1)
+    if bad.any():
+        raise AnswerProblem(f"vectors with values that are not finite 32-bit numbers (NaN, infinity or too large) "
+                            f"for the texts at {_shown(np.flatnonzero(bad).tolist())} of this batch")
+    return vectors.astype(np.float32)
+
+
+def _shown(values: list[Any], limit: int = 8) -> str:
+    """A few values of a list, for a message."""
+    text = ", ".join(str(v)[:20] for v in values[:limit])
+    return text + (f", … ({len(values):,} in all)" if len(values) > limit else "")
+
+
+def _decode(embedding: Any) -> np.ndarray:
+    """A vector given as a list of numbers or as base64 little-endian float32, as float64."""
     if isinstance(embedding, str):
         raw = base64.b64decode(embedding, validate=True)
         if len(raw) % 4:
             raise ValueError("base64 vector is not float32")
-        return np.frombuffer(raw, dtype="<f4")
-    if not isinstance(embedding, list) or not all(isinstance(v, (int, float)) for v in embedding):
+        return np.frombuffer(raw, dtype="<f4").astype(np.float64)
+    if not isinstance(embedding, list) or not all(type(v) in (int, float) for v in embedding):
         raise TypeError("embedding is not a list of numbers")
-    return embedding
+    try:
+        return np.array(embedding, dtype=np.float64)
+    except OverflowError:
+        raise AnswerProblem("a number too large for any vector (hundreds of digits)") from None
 
 
-def _server_message(answer: requests.Response) -> str:
-    """The error message inside a JSON error body ({"error": str} or {"error": {"message": str}})."""
+def _server_message(answer: Reply) -> str:
+    """The error text of a JSON error body ({"error": str} or {"error": {"message": str}}), cut to a readable length."""
     try:
         error = answer.json().get("error")
     except (ValueError, AttributeError):
-        return answer.reason or "no message"
+        error = None
     if isinstance(error, dict):
         error = error.get("message")
-    return str(error) if error else (answer.reason or "no message")
-
-
-def _reason(exc: requests.exceptions.ConnectionError) -> str:
-    text = str(exc)
-    for known, said in (("Connection refused", "connection refused"),
-                        ("Name or service not known", "unknown host"),
-                        ("timed out", "no answer to the connection attempt")):
-        if known in text:
-            return said
-    return "connection failed"
+    text = " ".join(str(error).split()) if error else (answer.reason or "no message")
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + f"… ({len(text):,} characters in all)"

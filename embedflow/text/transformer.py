@@ -82,6 +82,9 @@ class SentenceModel:
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        # onnxruntime keeps the arena at its largest batch; a server asks for it back after each batch.
+        self._shrinking = ort.RunOptions()
+        self._shrinking.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     @property
@@ -143,8 +146,11 @@ class SentenceModel:
 
     def embed(self, ids: np.ndarray, attention_mask: np.ndarray, pooling: Pooling = "mean",
               batch_size: int = 32, progress: Callable[[float], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> np.ndarray:
-        """float32 [n, dims] vectors: length-sorted batches, dynamic padding, pooled over the mask, L2-normalised."""
+              cancelled: Callable[[], bool] | None = None, release_memory: bool = False) -> np.ndarray:
+        """float32 [n, dims] vectors: length-sorted batches, dynamic padding, pooled over the mask, L2-normalised.
+
+        `release_memory` returns onnxruntime's working memory after every batch (for long-lived servers).
+        """
         if pooling not in POOLINGS:
             raise EmbedflowError(f"The pooling '{pooling}' does not fit a transformer model; "
                                  f"choose one of {', '.join(POOLINGS)}.")
@@ -163,7 +169,7 @@ class SentenceModel:
                 raise Cancelled()
             rows = order[start:start + batch_size]
             width = max(int(lengths[rows].max()), 1)
-            out[rows] = self._run(ids[rows, :width], attention_mask[rows, :width], pooling)
+            out[rows] = self._run(ids[rows, :width], attention_mask[rows, :width], pooling, release_memory)
             if progress is not None:
                 progress(min(start + batch_size, n) / n)
         return out
@@ -173,12 +179,12 @@ class SentenceModel:
         tokens = self.tokenize(texts, sequence_length or self.info.trained_length)
         return self.embed(tokens.ids, tokens.attention_mask, **embed_options)  # type: ignore[arg-type]
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray, pooling: Pooling) -> np.ndarray:
+    def _run(self, ids: np.ndarray, mask: np.ndarray, pooling: Pooling, release_memory: bool = False) -> np.ndarray:
         """Pooled, normalised vectors of one padded batch."""
         feeds = {"input_ids": ids.astype(np.int64), "attention_mask": mask.astype(np.int64)}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
-        hidden = self._session.run(None, feeds)[0]
+        hidden = self._session.run(None, feeds, self._shrinking if release_memory else None)[0]
         return pool(hidden, mask, pooling, self.info.normalize)
 
 

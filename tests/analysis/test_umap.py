@@ -16,6 +16,7 @@ from embedflow.engine import Engine
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
+from tests.waiting import HANG, reached
 
 EPOCHS = 60
 
@@ -139,7 +140,7 @@ def test_cancelling_a_running_umap_leaves_the_block_cancelled(source_blocks):
     optimising = threading.Event()
     handle = Engine(workflow).start(
         on_event=lambda e: optimising.set() if e.node_id == node and e.message == "optimising UMAP" else None)
-    assert optimising.wait(60)
+    assert reached(optimising, unless=lambda: not handle.running)
     handle.cancel()
-    assert handle.wait(60)
+    assert handle.wait(HANG)
     assert handle.results[node].state == "cancelled"

@@ -20,6 +20,7 @@ from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
+from tests.waiting import HANG, reached
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +123,7 @@ def test_rendered_png_shows_points_in_the_palette_colours_and_a_legend():
         assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 10).sum() > 50
 
 
-def test_run_with_out_writes_png_projection_csv_and_projector_folder(tmp_path):
+def test_run_with_out_writes_png_html_map_projection_csv_and_projector_folder(tmp_path):
     workflow = Workflow(default_registry())
     words = workflow.add_node("t_glove_words", node_id="words",
                               settings={"words": "king queen prince apple banana cherry car truck bus"})
@@ -140,6 +141,8 @@ def test_run_with_out_writes_png_projection_csv_and_projector_folder(tmp_path):
     assert pd.read_csv(out / "map-selected.csv")["word"].tolist() == ["king", "queen"]
     assert (out / "map-projector" / "vectors.tsv").read_text().count("\n") == 9
     assert not (out / "map-view.csv").exists()
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert '"count":9,' in page and '"values":["king","queen","prince"' in page  # every row, labelled by word
 
 
 def test_projector_files_match_the_projector_format(tmp_path):
@@ -179,9 +182,9 @@ def test_cancelling_a_running_tsne_leaves_the_block_cancelled():
     engine = Engine(workflow)
     optimising = threading.Event()
     handle = engine.start(on_event=lambda e: optimising.set() if e.node_id == node and "optimising" in e.message else None)
-    assert optimising.wait(60)
+    assert reached(optimising, unless=lambda: not handle.running)
     handle.cancel()
-    assert handle.wait(60)
+    assert handle.wait(HANG)
     assert handle.results[node].state == "cancelled"
 
 
@@ -274,3 +277,21 @@ def test_selection_beyond_the_data_is_ignored_with_a_warning():
     result = Engine(workflow).run()[node]
     assert len(result.outputs["selected"]) == 1
     assert any(m.code == "selection-out-of-range" and "(40, 41)" in m.message for m in result.messages)
+
+
+def test_run_refuses_an_html_map_over_the_limit_naming_it_and_keeps_the_other_files(tmp_path, monkeypatch, capsys):
+    from embedflow.blocks.scatter import html_map
+
+    monkeypatch.setattr(html_map, "MAX_ROWS", 5)  # a small limit stands in for 5,000,000 rows
+    workflow = Workflow(default_registry())
+    words = workflow.add_node("t_glove_words", node_id="words",
+                              settings={"words": "king queen prince apple banana cherry"})
+    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word"})
+    workflow.connect(words.id, "embeddings", scatter.id, "data")
+    path = tmp_path / "w.embedflow"
+    write_workflow(workflow, path)
+    out = tmp_path / "out"
+    assert cli_main(["run", str(path), "--out", str(out)]) == 1
+    assert "an HTML map holds at most 5 rows and this one has 6" in capsys.readouterr().err
+    assert (out / "map.png").is_file() and (out / "map-projection.csv").is_file()
+    assert not any(out.glob("*.html")) and not any(out.glob(".*.tmp"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,33 @@ def test_a_failing_partition_fails_its_block_naming_the_partition_and_rows(clien
     assert result.state == NodeState.FAILED
     assert "row 13 is unlucky" in result.error and "rows 0–" in result.error
     assert [m.code for m in result.messages] == ["unlucky-row"]
+
+
+def _exit_on_row_13(ctx: Any) -> dict[str, Any]:
+    table = ctx.inputs["data"]
+    if 13 - ctx.first_row in range(len(table)):
+        sys.exit(7)
+    return {"data": table}
+
+
+EXITING = NodeSpec(type="t_exit_on_row_13", title="Exits", category="Analysis", description="sys.exit on row 13",
+                   icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),), settings=(),
+                   run=_exit_on_row_13, row_wise=RowWise(port="data"))
+
+
+def test_a_block_calling_sys_exit_on_a_worker_fails_named_and_the_run_goes_on(client: Any, tmp_path: Path) -> None:
+    specs = Registry()
+    for spec in default_registry().specs():
+        specs.register(spec)
+    specs.register(EXITING)
+    workflow = Workflow(specs)
+    source = workflow.add_node("input", settings={"path": str(corpus(tmp_path)), "feature": "text"})
+    exits = workflow.add_node("t_exit_on_row_13")
+    workflow.connect(source.id, "data", exits.id, "data")
+    results = Engine(workflow, executor=executor(client)).run()
+    assert results[source.id].state == NodeState.DONE
+    assert results[exits.id].state == NodeState.FAILED
+    assert "SystemExit: 7" in results[exits.id].error and "from module tests.engine.test_dask" in results[exits.id].error
 
 
 def test_cancel_stops_the_run_on_the_cluster(client: Any, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from embedflow.engine import Engine
 from embedflow.registry import default_registry
 from tests import helpers
 from tests.helpers import register_test_nodes, unregister_test_nodes
+from tests.waiting import HANG, reached
 
 
 @pytest.fixture(autouse=True)
@@ -110,9 +111,9 @@ def test_cancel_stops_a_long_node_promptly_on_the_worker_thread():
     engine = Engine(workflow)
     helpers.started.clear()
     handle = engine.start()
-    assert helpers.started.wait(10)
+    assert reached(helpers.started, unless=lambda: not handle.running)
     handle.cancel()
-    assert handle.wait(5), "the run did not stop after cancel"
+    assert handle.wait(HANG), "the run did not stop after cancel"
     assert handle.results[slow.id].state == "cancelled"
     # a cancelled node is not cached: the next run computes it again
     assert engine.results[slow.id].state == "cancelled"
@@ -125,10 +126,10 @@ def test_starting_a_new_run_cancels_the_previous_one():
     engine = Engine(workflow)
     helpers.started.clear()
     first = engine.start()
-    assert helpers.started.wait(10)
+    assert reached(helpers.started, unless=lambda: not first.running)
     workflow.remove_node(slow.id)
     second = engine.start()
-    assert second.wait(10) and first.wait(1)
+    assert second.wait(HANG) and first.wait(HANG)
     assert first.results[slow.id].state == "cancelled"
     assert slow.id not in second.results
 
@@ -143,11 +144,11 @@ def test_model_edits_during_a_run_do_not_reach_blocks_that_have_not_run_yet():
     helpers.gate_entered.clear()
     helpers.gate_open.clear()
     handle = Engine(workflow).start()
-    assert helpers.gate_entered.wait(10)
+    assert reached(helpers.gate_entered, unless=lambda: not handle.running)
     # The Scale block has not started: it waits behind the gate while its settings change.
     workflow.update_settings(scale.id, {"factor": 5.0})
     helpers.gate_open.set()
-    assert handle.wait(10)
+    assert handle.wait(HANG)
     assert handle.results[scale.id].outputs["embeddings"].vectors[:, 0].tolist() == [0.0, 1.0, 2.0]
 
 

@@ -13,6 +13,7 @@ from embedflow.engine.executors import SerialExecutor, Task, ThreadExecutor
 from embedflow.registry import default_registry
 from tests import helpers
 from tests.helpers import register_test_nodes, unregister_test_nodes
+from tests.waiting import HANG, reached
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +40,12 @@ def test_a_ready_block_does_not_wait_behind_an_unrelated_long_one():
 
     handle = Engine(workflow, executor=ThreadExecutor(workers=2)).start(on_event=on_event)
     try:
-        assert helpers.gate_entered.wait(30)
+        assert reached(helpers.gate_entered, unless=lambda: not handle.running)
         # The quick branch finishes while the gate still holds the other one.
-        assert quick_done.wait(30)
+        assert reached(quick_done, unless=lambda: not handle.running)
     finally:
         helpers.gate_open.set()
-    assert handle.wait(30)
+    assert handle.wait(HANG)
     assert handle.results[gate.id].state == NodeState.DONE
 
 

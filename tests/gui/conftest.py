@@ -13,6 +13,7 @@ from PyQt5.QtTest import QTest  # noqa: E402
 from PyQt5.QtWidgets import QApplication  # noqa: E402
 
 from tests.helpers import register_test_nodes, unregister_test_nodes  # noqa: E402
+from tests.waiting import HANG
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +43,7 @@ def window(qtbot):
     main.document.undo_stack.setClean()
     main.close()
     if main.runs.handle is not None:
-        main.runs.handle.wait(10)
+        main.runs.handle.wait(HANG)
     main.deleteLater()
 
 

@@ -9,6 +9,7 @@ from embedflow_canvas.addons_dialog import AddOnsDialog
 
 from tests.addon_support import DISTRIBUTION
 from tests.helpers import TEST_SPECS
+from tests.waiting import HANG_MS
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_the_add_on_block_is_in_the_toolbox_with_its_own_icon_runs_and_opens_its
     normalise = doc.add_node("demo_normalise", (200.0, 0.0))
     doc.connect(numbers, "data", scale, "data")
     doc.connect(scale, "embeddings", normalise, "data")
-    qtbot.waitUntil(lambda: window.runs.state(normalise).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(normalise).state == "done", timeout=HANG_MS)
     vectors = window.runs.result(normalise).outputs["embeddings"].vectors
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [0.0, 1.0, 1.0], rtol=1e-6)
     dialog = window.editor.open_editor(normalise)
@@ -71,6 +72,6 @@ def test_help_add_ons_lists_the_good_add_on_with_its_block_and_the_broken_one_wi
 
 def test_the_broken_add_on_is_named_once_in_messages(addon_canvas, window, qtbot):
     window.document.add_node("demo_normalise", (0.0, 0.0))
-    qtbot.waitUntil(lambda: window.messages.messages is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.messages.messages is not None, timeout=HANG_MS)
     failed = [d for d, _ in window.messages.messages if d.code == "add-on-failed"]
     assert len(failed) == 1 and "entry point 'broken'" in failed[0].message

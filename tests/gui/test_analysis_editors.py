@@ -7,6 +7,7 @@ from PyQt5.QtCore import Qt
 
 from embedflow.io import resources
 from embedflow.io.workflow_file import read_workflow
+from tests.waiting import HANG_MS
 
 WORD_CLUSTERS = resources.resource("examples", "word-clusters.embedflow")
 TEACH = resources.resource("examples", "teach-a-classifier.embedflow")
@@ -20,7 +21,7 @@ def open_and_run(window, qtbot, path):
     assert window.open_example(path)
     nodes = list(window.document.workflow.nodes)
     qtbot.waitUntil(lambda: not window.runs.running and all(window.runs.state(n).state == "done" for n in nodes),
-                    timeout=60000)
+                    timeout=HANG_MS)
 
 
 def editor_of(window, qtbot, title: str):
@@ -66,7 +67,7 @@ def test_clustering_editor_shows_the_sizes_silhouette_and_labels(words, qtbot, t
 def test_clustering_editor_follows_a_new_k(words, qtbot):
     editor = editor_of(words, qtbot, "Clustering")
     words.document.update_settings(node_titled(words, "Clustering"), {"k": 3})
-    qtbot.waitUntil(lambda: editor.table.rowCount() == 3, timeout=20000)
+    qtbot.waitUntil(lambda: editor.table.rowCount() == 3, timeout=HANG_MS)
 
 
 def test_scatter_of_clusters_writes_their_labels_on_the_map(words, qtbot):
@@ -75,7 +76,7 @@ def test_scatter_of_clusters_writes_their_labels_on_the_map(words, qtbot):
     assert len(texts) == 5 and "cat · dog · rabbit" in texts
     assert editor.cluster_labels.isChecked()
     editor.cluster_labels.click()
-    qtbot.waitUntil(lambda: editor.plot.label_layer.shown_texts("clusters") == [], timeout=20000)
+    qtbot.waitUntil(lambda: editor.plot.label_layer.shown_texts("clusters") == [], timeout=HANG_MS)
     assert words.document.workflow.nodes[node_titled(words, "Cluster map")].settings["cluster_labels"] is False
 
 

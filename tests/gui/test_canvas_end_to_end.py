@@ -7,6 +7,7 @@ from PyQt5.QtCore import QMimeData, QPointF, QUrl
 from embedflow.io.resources import resource
 from tests.gui.conftest import drag, port_point, view_point
 from tests.gui.test_canvas_editing import drop_mime
+from tests.waiting import HANG_MS
 
 
 def test_build_run_save_and_reopen_the_text_pipeline_with_the_mouse(window, qtbot, tmp_path):
@@ -22,7 +23,7 @@ def test_build_run_save_and_reopen_the_text_pipeline_with_the_mouse(window, qtbo
     drag(viewport, port_point(window, encode, "out", "encoded"), port_point(window, embed, "in", "encoded"))
     drag(viewport, port_point(window, embed, "out", "embeddings"), port_point(window, search, "in", "data"))
     assert len(window.document.workflow.links) == 3
-    qtbot.waitUntil(lambda: window.runs.state(search).state == "done", timeout=60000)
+    qtbot.waitUntil(lambda: window.runs.state(search).state == "done", timeout=HANG_MS)
     assert window.scene.nodes[embed].summary.startswith("48 rows")
     assert not [d for d in window.diagnostics if d.severity == "error"]
 
@@ -32,5 +33,5 @@ def test_build_run_save_and_reopen_the_text_pipeline_with_the_mouse(window, qtbo
     assert not window.scene.nodes
     assert window.open_file(str(tmp_path / "first.embedflow"))
     assert len(window.scene.links) == 3
-    qtbot.waitUntil(lambda: window.runs.state(search).state == "done", timeout=60000)
+    qtbot.waitUntil(lambda: window.runs.state(search).state == "done", timeout=HANG_MS)
     assert len(window.runs.result(search).outputs["neighbours"]) == 48 * 5

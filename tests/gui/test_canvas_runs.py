@@ -11,6 +11,7 @@ from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 
 from tests import helpers
+from tests.waiting import HANG_MS
 
 
 def chain(window, second: str = "t_scale"):
@@ -27,7 +28,7 @@ def state(window, node_id: str) -> str:
 
 def test_an_edit_runs_the_workflow_off_the_ui_thread_and_paints_done_with_the_summary(window, qtbot):
     source, target = chain(window)
-    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=HANG_MS)
     item = window.scene.nodes[source]
     assert item.state == "done"
     assert "3 rows" in item.status_item.text()
@@ -37,23 +38,23 @@ def test_an_edit_runs_the_workflow_off_the_ui_thread_and_paints_done_with_the_su
 def test_a_running_node_shows_its_progress_and_escape_cancels_it(window, qtbot):
     helpers.started.clear()
     source, slow = chain(window, "t_slow")
-    qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.01, timeout=10000)
+    qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.01, timeout=HANG_MS)
     item = window.scene.nodes[slow]
     assert item.state == "running"
     assert item.status_item.text().startswith("running ")
     assert window.cancel_action.isEnabled()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Escape)
-    qtbot.waitUntil(lambda: state(window, slow) == "cancelled", timeout=10000)
-    qtbot.waitUntil(lambda: not window.cancel_action.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: state(window, slow) == "cancelled", timeout=HANG_MS)
+    qtbot.waitUntil(lambda: not window.cancel_action.isEnabled(), timeout=HANG_MS)
     assert window.scene.nodes[source].state == "done"
 
 
 def test_a_failing_block_is_painted_failed_and_its_error_listed_in_messages(window, qtbot):
     source, target = chain(window)
     window.document.update_settings(target, {"fail": True})
-    qtbot.waitUntil(lambda: state(window, target) == "failed", timeout=5000)
-    qtbot.waitUntil(lambda: any(d.code == "test-failure" for d, _ in window.messages.messages), timeout=5000)
+    qtbot.waitUntil(lambda: state(window, target) == "failed", timeout=HANG_MS)
+    qtbot.waitUntil(lambda: any(d.code == "test-failure" for d, _ in window.messages.messages), timeout=HANG_MS)
     assert "asked to fail" in window.scene.nodes[target].toolTip()
     assert window.scene.nodes[target].severity == "error"
 
@@ -78,12 +79,12 @@ def test_clicking_a_message_selects_its_block(window, qtbot):
 
 def test_with_auto_run_off_an_edited_block_waits_until_run_is_pressed(window, qtbot):
     source, target = chain(window)
-    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=HANG_MS)
     window.autorun_action.trigger()
     window.document.update_settings(target, {"factor": 3.0})
     assert state(window, target) == "idle" and state(window, source) == "done"
     window.run_action.trigger()
-    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=HANG_MS)
     assert window.runs.result(target).outputs["embeddings"].vectors[2, 0] == 6.0
 
 
@@ -110,7 +111,7 @@ def test_a_setting_changed_in_the_form_is_undoable_and_the_form_follows_undo(win
     window.undo_action.trigger()
     assert window.document.workflow.nodes[node].settings["rows"] == 3
     assert spin.value() == 3
-    qtbot.waitUntil(lambda: state(window, node) == "done", timeout=5000)
+    qtbot.waitUntil(lambda: state(window, node) == "done", timeout=HANG_MS)
 
 
 def test_a_registered_editor_replaces_the_generated_form(window):
@@ -131,7 +132,7 @@ def test_a_registered_editor_replaces_the_generated_form(window):
 
 def test_an_output_opens_as_a_table(window, qtbot):
     source, target = chain(window)
-    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=5000)
+    qtbot.waitUntil(lambda: state(window, target) == "done", timeout=HANG_MS)
     shown = window.editor.show_output(target, "embeddings")
     model = shown.viewer.model
     assert model.rowCount() == 3 and model.columnCount() == 2
@@ -151,21 +152,21 @@ def test_the_editor_window_closes_when_its_block_is_deleted(window, qtbot):
 
 def test_a_block_refused_for_a_validation_error_is_shown_as_not_run_rather_than_failed(window, qtbot):
     node = window.document.add_node("t_scale", (0.0, 0.0))
-    qtbot.waitUntil(lambda: window.scene.nodes[node].state == "invalid", timeout=5000)
+    qtbot.waitUntil(lambda: window.scene.nodes[node].state == "invalid", timeout=HANG_MS)
     assert window.scene.nodes[node].status_item.text() == "not run: see its problems"
     assert window.scene.nodes[node].severity == "error"
 
 
 def test_reports_from_a_run_of_a_replaced_workflow_do_not_paint_the_new_one(window, qtbot, tmp_path):
     source, slow = chain(window, "t_slow")
-    qtbot.waitUntil(lambda: window.runs.state(slow).state == "running", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(slow).state == "running", timeout=HANG_MS)
     old_run = window.runs.handle
     window.autorun_action.trigger()
     window.document.undo_stack.setClean()
     window.new_action.trigger()
     window.document.add_node("t_numbers", (0.0, 0.0))
     window.document.add_node("t_numbers", (0.0, 200.0))
-    qtbot.waitUntil(lambda: not old_run.running, timeout=10000)
+    qtbot.waitUntil(lambda: not old_run.running, timeout=HANG_MS)
     QTest.qWait(50)
     assert [window.runs.state(n).state for n in window.document.workflow.nodes] == ["idle", "idle"]
 
@@ -200,7 +201,7 @@ def test_list_settings_are_typed_as_comma_separated_values():
 def test_the_status_bar_says_how_the_run_ended(window, qtbot):
     source, target = chain(window)
     window.document.update_settings(target, {"fail": True})
-    qtbot.waitUntil(lambda: "1 failed" in window.statusBar().currentMessage(), timeout=5000)
+    qtbot.waitUntil(lambda: "1 failed" in window.statusBar().currentMessage(), timeout=HANG_MS)
 
 
 def test_editors_hear_of_state_changes_but_not_of_every_progress_tick(window, qtbot):
@@ -208,9 +209,9 @@ def test_editors_hear_of_state_changes_but_not_of_every_progress_tick(window, qt
     dialog = window.editor.open_editor(slow)
     heard = []
     dialog.context.resultChanged.connect(lambda: heard.append(window.runs.state(slow).state))
-    qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.05, timeout=10000)
+    qtbot.waitUntil(lambda: (window.runs.state(slow).fraction or 0) > 0.05, timeout=HANG_MS)
     window.runs.cancel()
-    qtbot.waitUntil(lambda: window.runs.state(slow).state == "cancelled", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(slow).state == "cancelled", timeout=HANG_MS)
     assert heard.count("running") <= 1 and heard[-1] == "cancelled"
     assert dialog.status.text().startswith("State: cancelled")
 

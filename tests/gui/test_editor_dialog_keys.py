@@ -7,6 +7,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QFileDialog
 
 from tests import analysis_support
+from tests.waiting import HANG, HANG_MS
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def test_enter_in_the_maps_find_box_selects_the_matches_and_opens_no_file_dialog
     scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
     workflow.connect(source.id, "embeddings", scatter.id, "data")
     runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=HANG_MS)
     file_dialogs: list[tuple] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (file_dialogs.append(args), ("", ""))[1])
     shown: list[tuple[str, str]] = []
@@ -47,4 +48,4 @@ def test_enter_in_the_maps_find_box_selects_the_matches_and_opens_no_file_dialog
     assert dialog.isVisible()
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)

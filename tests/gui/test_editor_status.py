@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from embedflow.io.resources import resource
+from tests.waiting import HANG_MS
 
 
 def test_a_refused_block_says_not_run_in_its_editor_not_failed(window, qtbot):
     assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
-    qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
+    qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=HANG_MS)
     dialog = window.editor.open_editor("n3")
     reason = window.runs.result("n3").diagnostic.message
-    qtbot.waitUntil(lambda: dialog.status.text() == f"State: not run: {reason}", timeout=10000)
+    qtbot.waitUntil(lambda: dialog.status.text() == f"State: not run: {reason}", timeout=HANG_MS)
     assert window.scene.nodes["n3"].status_item.text().startswith("not run")
 
 
@@ -38,7 +39,7 @@ def test_every_help_text_under_a_setting_is_shown_whole(window, qtbot):
 
 def test_show_output_buttons_are_enabled_only_for_outputs_that_exist(window, qtbot):
     assert window.open_file(str(resource("examples", "why-invalid.embedflow")))
-    qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=30000)
+    qtbot.waitUntil(lambda: window.runs.handle is not None and not window.runs.running, timeout=HANG_MS)
     refused, loaded = window.editor.open_editor("n3"), window.editor.open_editor("n1")
-    qtbot.waitUntil(lambda: loaded.show_buttons["data"].isEnabled(), timeout=10000)
+    qtbot.waitUntil(lambda: loaded.show_buttons["data"].isEnabled(), timeout=HANG_MS)
     assert not refused.show_buttons["embeddings"].isEnabled()

@@ -12,6 +12,7 @@ from embedflow.images.catalog import ImageModel
 from embedflow.images.preprocess import Preprocess
 from embedflow.server import ServerConfig, create_app
 from tests.image_support import Served, channel_mean_model, http_server, photo, running_server
+from tests.waiting import HANG, HANG_MS
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def editor(qtbot, tmp_path: Path):
     workflow.connect(source.id, "data", node.id, "data")
     runs.set_workflow(workflow, None)
     qtbot.waitUntil(lambda: runs.result("embed") is not None and runs.result("embed").state == "done",
-                    timeout=20000)
+                    timeout=HANG_MS)
     widget = editor_factory("image_embedding")(EditorContext(document, runs, "embed"))
     qtbot.addWidget(widget)
     widget.show()
@@ -39,7 +40,7 @@ def editor(qtbot, tmp_path: Path):
     yield widget, workflow
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def statuses(widget) -> dict[str, str]:
@@ -84,7 +85,7 @@ def test_download_button_fetches_the_model_with_progress(qtbot, editor, monkeypa
         tree.setCurrentItem(next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
                                  if tree.topLevelItem(i).data(0, 256) == "tiny"))
         task = widget.download_selected()
-        with qtbot.waitSignal(task.finished, timeout=10000):
+        with qtbot.waitSignal(task.finished, timeout=HANG_MS):
             pass
     qtbot.waitUntil(lambda: statuses(widget)["tiny"] == "downloaded")
     assert widget.download_status.text() == "Tiny is ready."
@@ -95,7 +96,7 @@ def test_test_connection_reports_the_server_and_its_models(qtbot, editor) -> Non
     with running_server(create_app(ServerConfig(token="t"))) as url:
         widget.context.apply({"server_url": url, "server_token": "t"})
         task = widget.test_connection()
-        qtbot.waitUntil(lambda: widget.server_status.text().startswith("Connected"), timeout=10000)
+        qtbot.waitUntil(lambda: widget.server_status.text().startswith("Connected"), timeout=HANG_MS)
     assert "squeezenet" in widget.server_status.text()
     assert task is not None
 
@@ -106,5 +107,5 @@ def test_test_connection_explains_an_unreachable_server(qtbot, editor) -> None:
         pass
     widget.context.apply({"server_url": url})
     widget.test_connection()
-    qtbot.waitUntil(lambda: widget.server_status.text().startswith("Failed"), timeout=10000)
+    qtbot.waitUntil(lambda: widget.server_status.text().startswith("Failed"), timeout=HANG_MS)
     assert "Cannot reach the embedding server" in widget.server_status.text()

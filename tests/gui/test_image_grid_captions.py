@@ -7,11 +7,12 @@ from PyQt5.QtCore import Qt
 from tests.gui.test_teaching_examples import finished
 
 from embedflow.io import resources
+from tests.waiting import HANG_MS
 
 
 def test_the_grid_beside_the_image_map_captions_each_image_with_its_name(window, qtbot):
     assert window.open_example(resources.resource("examples", "image-map.embedflow"))
-    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=60000)
+    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=HANG_MS)
     editor = window.editor.open_editor("n3").editor
     model, plot = editor.grid.model(), editor.plot
     assert model.captions == [plot.label_text(r) for r in model.rows]

@@ -7,6 +7,7 @@ from pathlib import Path
 from PyQt5.QtWidgets import QFileDialog, QPushButton
 
 from embedflow.io.resources import resource
+from tests.waiting import HANG_MS
 
 
 def input_editor(window, qtbot, path: str):
@@ -43,7 +44,7 @@ def test_a_saved_workflows_file_dialog_opens_in_its_folder(window, qtbot, monkey
 
 def test_the_feature_shows_the_column_the_run_picked(window, qtbot):
     node_id, fields = input_editor(window, qtbot, str(resource("data", "words.csv")))
-    qtbot.waitUntil(lambda: window.runs.state(node_id).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(node_id).state == "done", timeout=HANG_MS)
     combo = fields["feature"].editor
     assert combo.currentText() == ""
     assert "word" in combo.lineEdit().placeholderText()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from embedflow.io.resources import resource
+from tests.waiting import HANG_MS
 
 
 def neighbours_editor(window, qtbot, example: str):
     assert window.open_example(resource("examples", example))
     node_id = next(n.id for n in window.document.workflow.nodes.values() if n.type == "nearest_neighbours")
-    qtbot.waitUntil(lambda: window.runs.state(node_id).state == "done", timeout=60000)
+    qtbot.waitUntil(lambda: window.runs.state(node_id).state == "done", timeout=HANG_MS)
     dialog = window.editor.open_editor(node_id)
     qtbot.waitExposed(dialog)
     return dialog

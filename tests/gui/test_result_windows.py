@@ -9,6 +9,7 @@ from PyQt5.QtWidgets import QApplication, QCheckBox, QDoubleSpinBox, QSpinBox, Q
 
 from embedflow_canvas.result_window import ResultWindow
 from tests import helpers
+from tests.waiting import HANG_MS
 
 
 def open_windows() -> list[ResultWindow]:
@@ -25,7 +26,7 @@ def numbers_into(window, qtbot, second: str) -> tuple[str, str]:
 
 def test_an_open_result_follows_a_settings_change_and_show_again_raises_the_same_window(window, qtbot):
     _source, scale = numbers_into(window, qtbot, "t_scale")
-    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=HANG_MS)
     dialog = window.editor.open_editor(scale)
     dialog.show_buttons["embeddings"].click()
     (shown,) = open_windows()
@@ -33,9 +34,9 @@ def test_an_open_result_follows_a_settings_change_and_show_again_raises_the_same
     assert shown.viewer.model.data(shown.viewer.model.index(2, 1)).startswith("[2.000, 2.000]")
     dialog.findChild(QDoubleSpinBox).setValue(10.0)
     qtbot.waitUntil(lambda: shown.viewer.model.data(shown.viewer.model.index(2, 1)).startswith("[20.00"),
-                    timeout=10000)
+                    timeout=HANG_MS)
     assert not shown.banner.isVisible()
-    qtbot.waitUntil(lambda: dialog.show_buttons["embeddings"].isEnabled(), timeout=10000)
+    qtbot.waitUntil(lambda: dialog.show_buttons["embeddings"].isEnabled(), timeout=HANG_MS)
     dialog.show_buttons["embeddings"].click()
     assert open_windows() == [shown]
 
@@ -43,33 +44,33 @@ def test_an_open_result_follows_a_settings_change_and_show_again_raises_the_same
 def test_a_result_window_says_updating_while_its_block_runs(window, qtbot):
     helpers.gate_open.set()
     source, gate = numbers_into(window, qtbot, "t_gate")
-    qtbot.waitUntil(lambda: window.runs.state(gate).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(gate).state == "done", timeout=HANG_MS)
     shown = window.editor.show_output(gate, "data")
     assert shown.viewer.model.rowCount() == 3
     helpers.gate_open.clear()
     helpers.gate_entered.clear()
     window.editor.open_editor(source).findChild(QSpinBox).setValue(7)
-    qtbot.waitUntil(helpers.gate_entered.is_set, timeout=10000)
-    qtbot.waitUntil(lambda: shown.banner.isVisible(), timeout=10000)
+    qtbot.waitUntil(helpers.gate_entered.is_set, timeout=HANG_MS)
+    qtbot.waitUntil(lambda: shown.banner.isVisible(), timeout=HANG_MS)
     assert shown.banner.text() == "Updating…"
     helpers.gate_open.set()
-    qtbot.waitUntil(lambda: shown.viewer.model.rowCount() == 7, timeout=10000)
+    qtbot.waitUntil(lambda: shown.viewer.model.rowCount() == 7, timeout=HANG_MS)
     assert not shown.banner.isVisible()
 
 
 def test_a_result_window_says_when_its_block_failed(window, qtbot):
     _source, scale = numbers_into(window, qtbot, "t_scale")
-    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=HANG_MS)
     shown = window.editor.show_output(scale, "embeddings")
     window.editor.open_editor(scale).findChild(QCheckBox).setChecked(True)
-    qtbot.waitUntil(lambda: shown.banner.text().startswith("This block failed: asked to fail"), timeout=10000)
+    qtbot.waitUntil(lambda: shown.banner.text().startswith("This block failed: asked to fail"), timeout=HANG_MS)
     assert shown.banner.isVisible()
     assert shown.viewer.model.rowCount() == 3
 
 
 def test_a_result_window_closes_with_escape_and_when_its_block_is_deleted(window, qtbot):
     _source, scale = numbers_into(window, qtbot, "t_scale")
-    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=HANG_MS)
     QTest.keyClick(window.editor.show_output(scale, "embeddings").viewer.table, Qt.Key_Escape)
     assert open_windows() == [] and window.editor.results == {}
     window.editor.show_output(scale, "embeddings")
@@ -97,7 +98,7 @@ def assert_on_the_canvas(window, shown) -> None:
 
 def test_a_result_window_opens_beside_or_cascaded_from_its_settings_window_on_the_canvas(window, qtbot):
     _source, scale = numbers_into(window, qtbot, "t_scale")
-    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=HANG_MS)
     dialog = window.editor.open_editor(scale)
     dialog.move(canvas_area(window).topLeft() + QPoint(20, 20))  # the small offscreen screen has room below it
     dialog.show_buttons["embeddings"].click()
@@ -110,7 +111,7 @@ def test_a_result_window_opens_beside_or_cascaded_from_its_settings_window_on_th
 
 def test_a_result_window_opened_from_the_canvas_sits_at_the_canvas_top_right(window, qtbot):
     _source, scale = numbers_into(window, qtbot, "t_scale")
-    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: window.runs.state(scale).state == "done", timeout=HANG_MS)
     shown = window.editor.show_output(scale, "embeddings")
     assert_on_the_canvas(window, shown)
     canvas = canvas_area(window)

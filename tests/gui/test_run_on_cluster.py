@@ -18,6 +18,7 @@ from embedflow_canvas.run_on import RunOnDialog  # noqa: E402
 from PyQt5.QtWidgets import QMenu  # noqa: E402
 
 from tests.text_support import write_csv  # noqa: E402
+from tests.waiting import HANG_MS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +64,14 @@ def test_a_run_on_a_scheduler_shows_per_block_progress_and_equals_the_local_run(
     runs = window.runs
     runs.set_auto_run(False)
     encoder, embedder = text_chain(window, tmp_path)
-    with qtbot.waitSignal(runs.executorChanged, timeout=60000) as changed:
+    with qtbot.waitSignal(runs.executorChanged, timeout=HANG_MS) as changed:
         runs.use_scheduler(scheduler)
     assert changed.args == [scheduler]
     assert isinstance(runs.engine.executor, DaskExecutor)
     runs.engine.executor.partition_bytes = 3_000  # several partitions of this small corpus
     seen: list[tuple[str, str]] = []
     runs.nodeStateChanged.connect(lambda node: seen.append((node, runs.state(node).message)))
-    with qtbot.waitSignal(runs.runFinished, timeout=120000):
+    with qtbot.waitSignal(runs.runFinished, timeout=HANG_MS):
         runs.run()
     assert runs.state(embedder).state == "done"
     assert any(node == encoder and "partitions" in message for node, message in seen)  # progress from the cluster
@@ -79,7 +80,7 @@ def test_a_run_on_a_scheduler_shows_per_block_progress_and_equals_the_local_run(
     shown = status.output_value(runs.state(embedder), runs.result(embedder), "embeddings")  # what a view gets
     assert np.array_equal(shown.vectors, local.vectors)
 
-    with qtbot.waitSignal(runs.executorChanged, timeout=60000):
+    with qtbot.waitSignal(runs.executorChanged, timeout=HANG_MS):
         runs.use_this_computer()
     assert runs.engine.executor is not None and not isinstance(runs.engine.executor, DaskExecutor)
     assert runs.result(embedder) is None  # results made on the cluster were dropped with its cache
@@ -87,7 +88,7 @@ def test_a_run_on_a_scheduler_shows_per_block_progress_and_equals_the_local_run(
 
 
 def test_an_unreachable_scheduler_is_reported_and_runs_stay_here(window: Any, qtbot: Any) -> None:
-    with qtbot.waitSignal(window.runs.executorFailed, timeout=60000) as failed:
+    with qtbot.waitSignal(window.runs.executorFailed, timeout=HANG_MS) as failed:
         window.runs.use_scheduler("tcp://127.0.0.1:9")
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in failed.args[0]
     assert window.runs.executor is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from embedflow_canvas.views.scatter_view import ScatterPlot
+from embedflow_canvas.views.scatter_plot import ScatterPlot
 
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
 

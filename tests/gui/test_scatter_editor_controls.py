@@ -6,6 +6,7 @@ import pytest
 from PyQt5.QtWidgets import QPushButton
 
 from tests import analysis_support
+from tests.waiting import HANG, HANG_MS
 
 WORDS = "king queen prince princess apple banana cherry grape"
 
@@ -40,7 +41,7 @@ def open_map(qtbot):
             workflow.connect(source.id, "embeddings", scatter.id, "data")
         runs.set_workflow(workflow, None)
         qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done",
-                        timeout=20000)
+                        timeout=HANG_MS)
         dialog = EditorDialog(EditorContext(document, runs, "map"), lambda node, port: None)
         qtbot.addWidget(dialog)
         dialog.resize(1000, 700)
@@ -51,7 +52,7 @@ def open_map(qtbot):
     yield make
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def test_no_button_of_the_map_window_looks_like_the_default_one(open_map):

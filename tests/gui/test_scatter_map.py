@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
-from embedflow_canvas.views.scatter_view import ScatterPlot
+from embedflow_canvas.views.scatter_plot import ScatterPlot
 from PIL import Image
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFontMetricsF
@@ -17,6 +17,7 @@ from tests.gui.conftest import mouse_move
 from tests.gui.test_teaching_examples import finished
 
 from embedflow.io import resources
+from tests.waiting import HANG_MS
 
 
 def shown_plot(qtbot, coords, meta, labels="name", images=None, size=(640, 520)):
@@ -245,7 +246,7 @@ def test_cluster_labels_and_point_labels_share_one_layer_and_clusters_win_space(
 
 def test_the_image_map_editor_shows_images_as_points_and_the_selected_images_in_a_grid(window, qtbot):
     assert window.open_example(resources.resource("examples", "image-map.embedflow"))
-    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=60000)
+    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=HANG_MS)
     [scatter] = [n.id for n in window.document.workflow.nodes.values() if n.type == "scatter"]
     editor = window.editor.open_editor(scatter).editor
     assert editor.images_as_points.isVisible() and editor.grid_panel.isVisible()

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from embedflow_canvas.views.scatter_view import ScatterPlot, points_in_polygon
+from embedflow_canvas.views.scatter_plot import ScatterPlot
 from PIL import Image
 from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
 from PyQt5.QtTest import QTest
@@ -14,6 +14,7 @@ from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
 from tests import analysis_support
 from tests.gui.conftest import drag, mouse_move
+from tests.waiting import HANG, HANG_MS
 
 
 @pytest.fixture(autouse=True)
@@ -85,12 +86,6 @@ def test_lasso_drag_selects_the_points_inside_the_drawn_shape(qtbot):
         QTest.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, screen(plot, *corners[0]))
     expected = np.flatnonzero((coords[:, 0] > 0.5) & (coords[:, 1] > 0.5) & (coords[:, 0] + coords[:, 1] < 7.2))
     assert signal.args[0] == RowSet.of(expected)
-
-
-def test_points_in_polygon_matches_a_square():
-    x, y = np.array([0.5, 1.5, 0.2, -1.0]), np.array([0.5, 0.5, 0.9, 0.0])
-    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
-    assert points_in_polygon(x, y, square).tolist() == [True, False, True, False]
 
 
 def test_pan_mode_drags_the_view_instead_of_selecting(qtbot):
@@ -171,14 +166,6 @@ def test_many_points_are_drawn_as_one_image_in_their_colours(qtbot):
     assert image[2, 2, 3] == 0  # transparent between points
 
 
-def test_rasterize_grows_each_point_into_a_disc_coloured_by_the_nearest_point():
-    from embedflow_canvas.views.scatter_view import rasterize
-
-    canvas = rasterize(np.array([2, 3]), np.array([2, 2]), np.array([7, 8]), 6, 5, 1)
-    assert canvas[2, 2] == 7 and canvas[2, 3] == 8 and canvas[1, 2] == 7 and canvas[2, 4] == 8
-    assert canvas[0, 0] == -1 and (canvas >= 0).sum() == 12  # two overlapping 3 × 3 discs
-
-
 def test_million_points_load_without_a_symbol_per_point(qtbot):
     plot = ScatterPlot()
     qtbot.addWidget(plot)
@@ -209,7 +196,7 @@ def editor(qtbot):
     scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
     workflow.connect(source.id, "embeddings", scatter.id, "data")
     runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=HANG_MS)
     context = EditorContext(document, runs, "map")
     widget = editor_factory("scatter")(context)
     qtbot.addWidget(widget)
@@ -219,7 +206,7 @@ def editor(qtbot):
     yield widget, runs, workflow
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def test_scatter_editor_is_registered_for_the_scatter_block(editor):
@@ -241,7 +228,7 @@ def test_selection_in_the_view_reaches_the_selected_output(qtbot, editor):
     inside = np.flatnonzero(((coords >= low) & (coords <= high)).all(axis=1)).tolist()
     assert workflow.nodes["map"].settings["selection"] == RowSet.of(inside)
     qtbot.waitUntil(lambda: runs.result("map").state == "done"
-                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=10000)
+                    and len(runs.result("map").outputs["selected"]) == len(inside), timeout=HANG_MS)
     words = runs.result("map").outputs["selected"].meta["word"].tolist()
     assert {"king", "queen"} <= set(words)
 
@@ -263,7 +250,7 @@ def test_editor_shows_a_project_all_choice_when_tsne_was_sampled(qtbot, editor, 
     scatter_module.project = sampled
     try:
         widget.context.apply({"projection": "tsne"})
-        qtbot.waitUntil(lambda: not widget.project_all.isHidden(), timeout=60000)
+        qtbot.waitUntil(lambda: not widget.project_all.isHidden(), timeout=HANG_MS)
     finally:
         scatter_module.project = original
     assert "random sample of 6 of 10 rows" in widget.notes.text()
@@ -287,7 +274,7 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
     runs = RunController()
     runs.set_workflow(workflow, document.base_dir)
     try:
-        qtbot.waitUntil(lambda: runs.result("n3") is not None and runs.result("n3").state == "done", timeout=60000)
+        qtbot.waitUntil(lambda: runs.result("n3") is not None and runs.result("n3").state == "done", timeout=HANG_MS)
         widget = editor_factory("scatter")(EditorContext(document, runs, "n3"))
         qtbot.addWidget(widget)
         widget.resize(900, 600)
@@ -304,7 +291,7 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
     finally:
         runs.cancel()
         if runs.handle is not None:
-            runs.handle.wait(30)
+            runs.handle.wait(HANG)
 
 
 def test_undoing_a_selection_restores_the_previous_one_in_the_view(qtbot, editor):

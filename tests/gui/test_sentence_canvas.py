@@ -12,6 +12,7 @@ from PyQt5.QtCore import QTimer
 from embedflow.io.workflow_file import write_workflow
 from embedflow.text import transformer
 from tests.text_support import text_workflow, write_csv
+from tests.waiting import HANG, HANG_MS
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "text" / "data" / "minilm_reference.json").read_text("utf-8"))
 MINILM = {"language_model": "all-minilm-l6-v2"}
@@ -31,7 +32,7 @@ def test_the_canvas_runs_the_sentence_model_offline_and_matches_the_reference(wi
     path, _, embedder = sentence_file(tmp_path, texts)
     window.open_file(str(path))
     qtbot.waitUntil(lambda: window.runs.result(embedder) is not None and window.runs.result(embedder).state == "done",
-                    timeout=120_000)
+                    timeout=HANG_MS)
     output = window.runs.result(embedder).outputs["embeddings"]
     assert output.vectors.shape == (len(texts), 384)
     reference = {row["text"]: np.array(row["vector"]) for row in REFERENCE["sentences"]}
@@ -76,17 +77,17 @@ def encoding_editor(qtbot, tmp_path):
     encoder = workflow.add_node("text_encoding", node_id="enc", settings={**MINILM, "sequence_length": 8})
     workflow.connect(source.id, "data", encoder.id, "data")
     runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("enc") is not None and runs.result("enc").state == "done", timeout=60_000)
+    qtbot.waitUntil(lambda: runs.result("enc") is not None and runs.result("enc").state == "done", timeout=HANG_MS)
     editor = editor_factory("text_encoding")(EditorContext(document, runs, "enc"))
     qtbot.addWidget(editor)
     yield editor
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def test_the_preview_shows_word_pieces_and_marks_unknown_characters(qtbot, encoding_editor):
-    qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=HANG_MS)
     preview = encoding_editor.preview
     assert preview.rows[0] == [("em", True), ("##bed", True), ("##ding", True), ("[UNK]", False)]
     assert "em ##bed ##ding" in encoding_editor.text.toPlainText()
@@ -94,7 +95,7 @@ def test_the_preview_shows_word_pieces_and_marks_unknown_characters(qtbot, encod
 
 
 def test_the_histogram_counts_word_pieces_and_the_cut_leaves_room_for_cls_and_sep(qtbot, encoding_editor):
-    qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=HANG_MS)
     assert encoding_editor.preview.lengths.tolist() == [4, 510]
     assert encoding_editor.cut_label.text().startswith("1 of 2 rows have more than 6 word pieces")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embedflow.io import resources
+from tests.waiting import HANG_MS
 
 EXAMPLES = resources.examples()
 
@@ -17,7 +18,7 @@ def finished(window) -> bool:
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if p.stem != "why-invalid"], ids=lambda p: p.stem)
 def test_example_opens_and_runs_on_the_canvas_without_any_message(window, qtbot, path):
     assert window.open_example(path)
-    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=60000)
+    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=HANG_MS)
     assert {node_id: window.runs.state(node_id).state for node_id in window.document.workflow.nodes} == \
         {node_id: "done" for node_id in window.document.workflow.nodes}
     assert sum(window.messages.counts().values()) == 0

@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from embedflow.io import resources
 from tests.gui.conftest import drag, port_point, view_point
+from tests.waiting import HANG_MS
 
 WORDS = resources.resource("data", "words.csv")
 
@@ -53,7 +54,7 @@ def test_a_new_user_builds_word_similarity_from_scratch_and_finds_queen_near_kin
     link(window, embedding, "embeddings", neighbours, "data")
 
     assert len(window.document.workflow.links) == 3
-    qtbot.waitUntil(lambda: window.runs.state(neighbours).state == "done", timeout=60000)
+    qtbot.waitUntil(lambda: window.runs.state(neighbours).state == "done", timeout=HANG_MS)
     assert window.diagnostics == []
     dialog = window.editor.open_editor(neighbours)
     show = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Show neighbours")

@@ -10,6 +10,7 @@ import pytest
 from embedflow.text import gensim_data, models
 from tests.image_support import Served, http_server
 from tests.text_support import write_csv
+from tests.waiting import HANG, HANG_MS
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def blocks(qtbot, tmp_path):
     workflow.connect(source.id, "data", encoder.id, "data")
     workflow.connect(encoder.id, "encoded", embedder.id, "encoded")
     runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("emb") is not None and runs.result("emb").state == "done", timeout=20000)
+    qtbot.waitUntil(lambda: runs.result("emb") is not None and runs.result("emb").state == "done", timeout=HANG_MS)
     editors = {}
     for node_id, kind in (("enc", "text_encoding"), ("emb", "text_embedding")):
         widget = editor_factory(kind)(EditorContext(document, runs, node_id))
@@ -38,7 +39,7 @@ def blocks(qtbot, tmp_path):
     yield editors, workflow
     runs.cancel()
     if runs.handle is not None:
-        runs.handle.wait(10)
+        runs.handle.wait(HANG)
 
 
 def statuses(picker) -> dict[str, str]:
@@ -57,7 +58,7 @@ def test_picker_lists_installed_and_downloadable_models_with_sizes(blocks):
 
 def test_preview_marks_unknown_tokens_and_empty_rows(qtbot, blocks):
     editor = blocks[0]["enc"]
-    qtbot.waitUntil(lambda: editor.preview is not None, timeout=10000)
+    qtbot.waitUntil(lambda: editor.preview is not None, timeout=HANG_MS)
     first = editor.preview.rows[0]
     assert first == [("the", True), ("king", True), ("zzqxv", False), ("rules", True)]
     from embedflow_canvas.editors.text_encoding import preview_html
@@ -69,7 +70,7 @@ def test_preview_marks_unknown_tokens_and_empty_rows(qtbot, blocks):
 
 def test_histogram_shows_how_many_rows_the_sequence_length_cuts(qtbot, blocks):
     editor = blocks[0]["enc"]
-    qtbot.waitUntil(lambda: editor.preview is not None, timeout=10000)
+    qtbot.waitUntil(lambda: editor.preview is not None, timeout=HANG_MS)
     assert editor.preview.lengths.tolist() == [4, 0, 80]
     assert editor.cut_line.value() == 64
     assert editor.cut_label.text().startswith("1 of 3 rows have more than 64 tokens")
@@ -103,7 +104,7 @@ def test_download_button_installs_a_catalogue_model_with_progress(qtbot, blocks,
         assert picker.download_button.isEnabled()
         assert picker.download_selected() is not None
         # The picker's own slot clears `task` when the finished signal arrives on the GUI thread.
-        qtbot.waitUntil(lambda: picker.task is None, timeout=60000)
+        qtbot.waitUntil(lambda: picker.task is None, timeout=HANG_MS)
     assert statuses(picker)["tiny-gui-vectors"] == "installed", picker.status.text()
     assert "2 words" in picker.status.text()
     models.forget("tiny-gui-vectors")

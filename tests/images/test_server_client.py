@@ -89,3 +89,18 @@ def test_client_splits_batches_by_request_size(server: str) -> None:
 def test_client_rejects_urls_without_scheme() -> None:
     with pytest.raises(ServerError, match="http://"):
         ServerClient("localhost:8765")
+
+
+def test_cancel_stops_a_request_to_a_server_that_never_answers() -> None:
+    import threading
+
+    from embedflow.core.errors import Cancelled
+    from tests.reliability.hostile_remote import hostile_remote
+    from tests.waiting import HANG
+
+    cancel = threading.Event()
+    with hostile_remote() as (url, server):
+        threading.Thread(target=lambda: server.arrived.wait(HANG) and cancel.set(), daemon=True).start()
+        with pytest.raises(Cancelled):
+            ServerClient(f"{url}/silent", timeout=600, cancelled=cancel.is_set).embed([b"image"], "squeezenet")
+    assert cancel.is_set()

@@ -6,14 +6,14 @@ import contextlib
 import socket
 import socketserver
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 BODY = bytes(range(256)) * 40  # 10,240 bytes
 TRICKLE_GAP = 0.1
 
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def handle(self) -> None:
         self.request.settimeout(5)
@@ -85,28 +85,44 @@ class _Handler(socketserver.BaseRequestHandler):
         self._wait(60)  # reads the request, never answers
 
 
-class _Server(socketserver.ThreadingTCPServer):
+class StoppableServer(socketserver.ThreadingTCPServer):
+    """A threading server on 127.0.0.1 whose handlers end when `stopping` is set; `seen` lists the requests."""
+
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, handler: type[socketserver.BaseRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
         self.stopping = threading.Event()
-        self.seen: list[tuple[str, str]] = []
+        self.seen: list = []
+
+
+class _Server(StoppableServer):
+    seen: list[tuple[str, str]]
+
+    def __init__(self) -> None:
+        super().__init__(_Handler)
+
+
+@contextlib.contextmanager
+def serving(server: StoppableServer) -> Iterator[str]:
+    """Run the server in a thread; yields its base URL. Every handler ends when the block exits."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager
 def hostile_server() -> Iterator[tuple[str, _Server]]:
     """Run the server in a thread; yields (base URL, server). Every handler ends when the block exits."""
     server = _Server()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
+    with serving(server) as url:
+        yield url, server
 
 
 def free_port() -> int:

@@ -90,3 +90,22 @@ def test_parquet_bytes_that_are_utf8_become_text(tmp_path: Path) -> None:
     path = tmp_path / "bytes.parquet"
     pq.write_table(pa.table({"text": pa.array([b"the king rules", b"queens"], pa.binary())}), path)
     assert load_table(path).table.meta["text"].tolist() == ["the king rules", "queens"]
+
+
+def test_json_lines_with_one_row_of_too_many_keys_are_refused(tmp_path: Path) -> None:
+    row = "{" + ",".join(f'"k{i}": {i}' for i in range(50_000)) + "}\n"
+    path = _write(tmp_path / "wide.jsonl", ('{"text": "a"}\n' + row).encode())
+    with pytest.raises(NodeError, match=f"more than {MAX_COLUMNS:,} different keys by line 2") as caught:
+        load_table(path)
+    assert caught.value.code == "too-many-columns"
+
+
+def test_json_lines_that_each_add_a_key_are_refused_at_the_line_past_the_limit(tmp_path: Path) -> None:
+    lines = "".join(f'{{"text": "t", "k{i}": 1}}\n' for i in range(30_000))
+    with pytest.raises(NodeError, match=f"by line {MAX_COLUMNS:,},"):
+        load_table(_write(tmp_path / "growing.jsonl", lines.encode()))
+
+
+def test_json_lines_at_the_column_limit_are_read(tmp_path: Path) -> None:
+    row = '{"text": "t", ' + ",".join(f'"k{i}": {i}' for i in range(MAX_COLUMNS - 1)) + "}\n"
+    assert len(load_table(_write(tmp_path / "at.jsonl", row.encode())).table.meta.columns) == MAX_COLUMNS

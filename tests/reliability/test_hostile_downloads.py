@@ -102,7 +102,19 @@ def test_cancel_acts_at_once_while_the_server_has_not_answered(tmp_path: Path) -
 def test_a_stalled_transfer_fails_after_the_idle_timeout(tmp_path: Path) -> None:
     with hostile_server() as (url, _):
         started = time.monotonic()
-        with pytest.raises(DownloadError, match="no data arrived for 0.5 s|did not answer in time"):
+        with pytest.raises(DownloadError, match="the server sent nothing for 0.5 s"):
             download(f"{url}/stall", tmp_path / "m.bin", size=len(BODY), timeout=0.5, retries=0)
         assert time.monotonic() - started < 30
     assert (tmp_path / "m.bin.part").stat().st_size == 10, "what arrived is kept for a resume"
+
+
+def test_cancel_also_ends_the_transfer_thread_that_waits_for_the_server(tmp_path: Path) -> None:
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    with hostile_server() as (url, _):
+        with pytest.raises(DownloadCancelled):
+            download(f"{url}/silent", tmp_path / "m.bin", size=len(BODY), cancel=cancel, timeout=60)
+        workers = [t for t in threading.enumerate() if t.name == "embedflow-http"]
+        for worker in workers:
+            worker.join(PROMPT)
+        assert not any(worker.is_alive() for worker in workers), "its socket was shut down, so its read ended"

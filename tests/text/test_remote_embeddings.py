@@ -16,6 +16,7 @@ import requests
 
 from embedflow.core.errors import Cancelled, EmbedflowError
 from embedflow.server import ServerConfig, create_app
+from embedflow.text import remote
 from embedflow.text.remote import RemoteEmbedder, RemoteModel
 from embedflow.text.transformer import MINILM, sentence_model
 from tests.image_support import running_server
@@ -135,7 +136,7 @@ def test_embeddings_need_the_token_before_the_body_is_read(server: str) -> None:
 def test_embeddings_body_over_the_size_cap_is_413(server: str) -> None:
     answer = requests.post(f"{server}/v1/embeddings", data=b"x" * (2 * 2**20), timeout=30,
                            headers={**auth(), "Content-Type": "application/json"})
-    assert answer.status_code == 413
+    assert answer.status_code == 413 and "larger than the server's limit of 1 MB" in answer.json()["error"]["message"]
 
 
 # --- a hostile stub server --------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_malformed_answers_are_a_clear_error(body: bytes) -> None:
 
 def test_too_few_vectors_is_a_clear_error() -> None:
     script = Script([ok([[1.0]])])
-    with stub(script) as url, pytest.raises(EmbedflowError, match="returned 1 vectors for 2 texts"):
+    with stub(script) as url, pytest.raises(EmbedflowError, match="1 vectors for 2 texts"):
         RemoteEmbedder(RemoteModel(url, "m")).embed(["a", "b"])
 
 
@@ -250,7 +251,7 @@ def test_other_client_errors_carry_the_servers_message() -> None:
 
 def test_a_server_that_never_answers_times_out_with_a_message() -> None:
     script = Script([ok([[1.0]]), ok([[1.0]])])
-    with stub(script, delay=1.0) as url, pytest.raises(EmbedflowError, match="did not answer within 0.2 s"):
+    with stub(script, delay=1.0) as url, pytest.raises(EmbedflowError, match="the server sent nothing for 0.2 s"):
         RemoteEmbedder(RemoteModel(url, "m", read_timeout=0.2, retries=1), sleep=[].append).embed(["a"])
     assert len(script.bodies) == 2
 
@@ -261,3 +262,61 @@ def test_cancel_during_a_retry_wait_stops_the_run() -> None:
     with stub(script) as url, pytest.raises(Cancelled):
         RemoteEmbedder(RemoteModel(url, "m"), sleep=waits.append).embed(["a"], cancelled=lambda: len(waits) >= 2)
     assert sum(waits) < 1.0
+
+
+# --- what a remote returns is checked ---------------------------------------------------------
+
+def answer(data: object) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "application/json"}, json.dumps({"object": "list", "data": data}).encode()
+
+
+@pytest.mark.parametrize("body, problem", [
+    (b'{"data": [{"index": 0, "embedding": [1.0, NaN]}]}', "not finite 32-bit numbers"),
+    (b'{"data": [{"index": 0, "embedding": [1.0, Infinity]}]}', "not finite 32-bit numbers"),
+    (b'{"data": [{"index": 0, "embedding": [1e300, 0.0]}]}', "not finite 32-bit numbers"),
+    (b'{"data": [{"index": 0, "embedding": [1%s, 0.0]}]}' % (b"0" * 400), "too large"),
+    (b'{"data": [{"index": 0, "embedding": []}]}', "vectors of 0 values"),
+])
+def test_vectors_that_are_not_numbers_a_model_makes_are_refused(body: bytes, problem: str) -> None:
+    script = Script([(200, {"Content-Type": "application/json"}, body)])
+    with stub(script) as url, pytest.raises(EmbedflowError, match=f"{url}/v1/embeddings sent a wrong answer.*{problem}"):
+        RemoteEmbedder(RemoteModel(url, "m")).embed(["a"])
+
+
+def test_every_vector_labelled_index_0_is_refused() -> None:
+    script = Script([answer([{"index": 0, "embedding": [1.0]}, {"index": 0, "embedding": [2.0]}])])
+    with stub(script) as url, pytest.raises(EmbedflowError, match="indices 0, 0, not 0 to 1 each once"):
+        RemoteEmbedder(RemoteModel(url, "m")).embed(["a", "b"])
+
+
+def test_vectors_in_another_order_are_put_back_by_their_index() -> None:
+    script = Script([answer([{"index": 1, "embedding": [2.0]}, {"index": 0, "embedding": [1.0]}])])
+    with stub(script) as url:
+        assert RemoteEmbedder(RemoteModel(url, "m")).embed(["a", "b"]).ravel().tolist() == [1.0, 2.0]
+
+
+def test_a_huge_vector_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote, "MAX_DIMENSIONS", 4)
+    script = Script([ok([[1.0] * 5])])
+    with stub(script) as url, pytest.raises(EmbedflowError, match="vectors of 5 values"):
+        RemoteEmbedder(RemoteModel(url, "m")).embed(["a"])
+
+
+def test_an_answer_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote, "MAX_ANSWER_BYTES", 1000)
+    script = Script([ok([[0.5] * 400])])
+    with stub(script) as url, pytest.raises(EmbedflowError, match="more than the 1,000 allowed"):
+        RemoteEmbedder(RemoteModel(url, "m")).embed(["a"])
+
+
+def test_a_long_error_message_is_cut_to_a_readable_length() -> None:
+    script = Script([(400, {}, json.dumps({"error": {"message": "x" * 100_000}}).encode())])
+    with stub(script) as url, pytest.raises(EmbedflowError) as caught:
+        RemoteEmbedder(RemoteModel(url, "m")).embed(["a"])
+    assert len(str(caught.value)) < 500 and "100,000 characters in all" in str(caught.value)
+
+
+def test_a_wrong_dimension_in_a_later_batch_names_both_sizes() -> None:
+    script = Script([ok([[1.0, 2.0]]), ok([[1.0, 2.0]]), ok([[1.0, 2.0, 3.0]])])
+    with stub(script) as url, pytest.raises(EmbedflowError, match="from 2 to 3 between batches"):
+        RemoteEmbedder(RemoteModel(url, "m", batch_size=1)).embed(["a", "b", "c"])

@@ -203,9 +203,9 @@ def test_batches_are_sorted_by_length_and_cut_to_their_longest_row(model: Senten
     widths: list[int] = []
     run = model._run
 
-    def spy(ids: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
+    def spy(ids: np.ndarray, mask: np.ndarray, pooling: str, *options: bool) -> np.ndarray:
         widths.append(ids.shape[1])
-        return run(ids, mask, pooling)  # type: ignore[arg-type]
+        return run(ids, mask, pooling, *options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(model, "_run", spy)
     tokens = model.tokenize(["one two three four five six", "a", "one two", "a b c d e f g h i j"], 32)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .context import EditorContext
 
 EditorFactory = Callable[["EditorContext"], "QWidget"]
-PLUGIN_MODULES = ("embedflow_canvas.views.scatter_view",)
+PLUGIN_MODULES = ("embedflow_canvas.views.scatter_editor",)
 EDITORS_GROUP = "embedflow.editors"
 
 

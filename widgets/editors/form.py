@@ -27,6 +27,7 @@ from PyQt5.QtWidgets import (
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.specs import Setting
 from embedflow.io.resources import resource
+from embedflow.io.trusted_paths import remember_picked
 
 from .. import style
 from .context import EditorContext
@@ -123,6 +124,7 @@ class SettingField:
         else:
             chosen, _ = QFileDialog.getOpenFileName(self.widget, self.setting.display_name, start)
         if chosen:
+            remember_picked(chosen)  # a folder the user picked is trusted (untrusted-path)
             self.editor.setText(chosen)
             self.on_edit(chosen)
 

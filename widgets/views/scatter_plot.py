@@ -1,10 +1,9 @@
-"""The Scatter block's view: a pyqtgraph map of the projection with hover, selection and neighbours.
+"""The Scatter's plot: a pyqtgraph map of the projection with hover, selection, search and neighbours.
 
 ScatterPlot is a standalone widget fed arrays (one ScatterPlotItem, one shared brush per
 distinct colour and density level, no per-point Python objects we create), with the legend beside
-the plot, labels and images as points drawn by the overlays in scatter_overlays, and a search box;
-ScatterEditor wraps it with the block's settings and an image grid of the selection, and plugs
-into the canvas through widgets.editors.register_editor.
+the plot, labels and images as points drawn by the overlays in scatter_overlays, and a search box.
+The numeric work with no Qt (density, lasso hit test, rasterizing) is in scatter_kernels.
 """
 
 from __future__ import annotations
@@ -21,44 +20,29 @@ import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter o
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPainterPath
 from PyQt5.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
     QFrame,
     QGraphicsPathItem,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
-    QPushButton,
     QSizePolicy,
-    QSpinBox,
-    QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from embedflow.analysis.neighbours import search
-from embedflow.analysis.projection import LARGE_DATA, PROJECTIONS
-from embedflow.blocks.scatter.block import ScatterView, selection_rows
-from embedflow.blocks.scatter.projector_export import export_projector, image_paths
+from embedflow.blocks.scatter.style import ColorMapping, isolation_order
 from embedflow.core.rows import RowSet, sorted_unique
-from embedflow.blocks.scatter.style import CLUSTER_LABEL_COLUMN, ColorMapping, color_mapping, labels, point_sizes
 
-from ..editors import register_editor
-from ..editors.context import EditorContext
-from .image_grid import ImageGrid
 from .image_thumbnails import ThumbnailCache
-from .scatter_overlays import ImageLayer, LabelLayer, isolation_order
+from .scatter_kernels import DENSITY_ALPHAS, density_alpha, density_levels, points_in_polygon, rasterize
+from .scatter_overlays import ImageLayer, LabelLayer
 
 MODES = ("select", "lasso", "pan")
 # Above this many points the view draws them as one image computed with numpy for the visible
 # range (≈25 frames/s for 1M points) instead of one symbol each (≈3 frames/s); see docs/analysis.md.
 RASTER_THRESHOLD = 200_000
-GRID_LIMIT = 5_000  # images listed beside the map; a selection can hold a million rows
 MAX_RINGS = 50_000  # selection rings drawn as symbols; more would make panning slow again
 HOVER_RADIUS = 10.0  # pixels
 SEARCH_EDGE = 16.0  # pixels: a match closer than this to the view's edge (its ring cut) is brought in
@@ -76,85 +60,6 @@ NO_PEN = pg.mkPen(None)
 # From this many points each point's opacity follows the density around it (dense points are
 # faint, so overlaps add up and the structure inside a blob shows; isolated points stay solid).
 DENSITY_FROM = 5_000
-DENSITY_ALPHAS = (235, 160, 105, 70, 45, 30, 20, 12)  # by density level, sparse to dense (log steps)
-DENSITY_BINS = 96  # per axis, for the density estimate
-
-
-def density_levels(coords: np.ndarray, sizes: np.ndarray, view: tuple[float, float],
-                   bins: int = DENSITY_BINS) -> np.ndarray:
-    """Per point, 0 (sparse) … len(DENSITY_ALPHAS) - 1 (dense): how many dots overlap where it lies.
-
-    From a 2-D histogram over the points: a bin's overlap is the area of its dots over the bin's
-    area on a `view`-sized screen; the level is chosen so that opacity × overlap stays about 1.5,
-    which keeps the inside of a blob graded instead of one flat colour.
-    """
-    if len(coords) == 0:
-        return np.zeros(0, dtype=np.int64)
-    low, high = coords.min(axis=0), coords.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
-    cells = np.minimum(((coords - low) / span * bins).astype(np.int64), bins - 1)
-    flat = cells[:, 0] * bins + cells[:, 1]
-    area = np.bincount(flat, weights=np.pi * (sizes.astype(np.float64) / 2) ** 2, minlength=bins * bins)
-    overlap = area[flat] / max(view[0] * view[1] / bins ** 2, 1.0)
-    wanted = 255 * 1.5 / np.maximum(overlap, 1e-9)
-    alphas = np.asarray(DENSITY_ALPHAS, dtype=np.float64)
-    return np.minimum(np.searchsorted(-alphas, -wanted, side="left"), len(alphas) - 1)
-
-
-def density_alpha(px: np.ndarray, py: np.ndarray, width: int, height: int, radius: int) -> np.ndarray:
-    """A (height, width) opacity image (60…255) growing with the log of the points' density around each pixel."""
-    from scipy.ndimage import uniform_filter
-
-    inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
-    counts = np.bincount(py[inside] * width + px[inside], minlength=width * height).reshape(height, width)
-    smooth = uniform_filter(counts.astype(np.float32), size=2 * radius + 1)
-    peak = float(smooth.max())
-    if peak <= 0:
-        return np.full((height, width), 255, dtype=np.uint8)
-    return (60 + 195 * np.log1p(smooth * 9 / peak) / np.log(10.0)).astype(np.uint8)
-
-
-def points_in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Boolean mask of points inside `polygon` (even-odd rule), vectorised over points."""
-    inside = np.zeros(len(x), dtype=bool)
-    if len(polygon) < 3:
-        return inside
-    low, high = polygon.min(axis=0), polygon.max(axis=0)
-    candidates = np.flatnonzero((x >= low[0]) & (x <= high[0]) & (y >= low[1]) & (y <= high[1]))
-    px, py = x[candidates], y[candidates]
-    result = np.zeros(len(candidates), dtype=bool)
-    x1, y1 = polygon[:, 0], polygon[:, 1]
-    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    for ax, ay, bx, by in zip(x1, y1, x2, y2):
-        crosses = (ay > py) != (by > py)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at = ax + (py - ay) * (bx - ax) / (by - ay)
-        result ^= crosses & (px < at)
-    inside[candidates] = result
-    return inside
-
-
-def rasterize(px: np.ndarray, py: np.ndarray, color_index: np.ndarray, width: int, height: int,
-              radius: int) -> np.ndarray:
-    """A (height, width) image of colour indices (-1 = empty) with a disc of `radius` at each point.
-
-    Points are written in order (later ones win a shared pixel), then grown into discs by shifting
-    the image, nearest offsets first, so a pixel takes the colour of the closest point; this costs
-    a few passes over the pixels instead of one pass per point and pixel.
-    """
-    canvas = np.full((height, width), -1, dtype=np.int32)
-    inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
-    canvas[py[inside], px[inside]] = color_index[inside]
-    if radius <= 0:
-        return canvas
-    grown = canvas.copy()
-    offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
-               if 0 < dx * dx + dy * dy <= radius * radius + radius]
-    for dy, dx in sorted(offsets, key=lambda o: o[0] ** 2 + o[1] ** 2):
-        target = grown[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)]
-        source = canvas[max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
-        np.copyto(target, source, where=(target < 0) & (source >= 0))
-    return grown
 
 
 class _SelectViewBox(pg.ViewBox):
@@ -683,219 +588,3 @@ class ScatterPlot(QWidget):
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)
-
-
-class ScatterEditor(QWidget):
-    """The Scatter block's editor: settings bar, notes, and the plot; selections go to the model."""
-
-    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
-        self._view: ScatterView | None = None
-        self.setWindowTitle(context.node.title)
-        self.setMinimumSize(640, 480)
-
-        self.projection = QComboBox()
-        self.projection.addItems(PROJECTIONS)
-        self.color, self.label, self.size = QComboBox(), QComboBox(), QComboBox()
-        self.large = QComboBox()
-        self.large.addItems(LARGE_DATA)
-        self.k = QSpinBox()
-        self.k.setRange(1, 100)
-        self.k.setValue(5)
-        self.k.setToolTip("Neighbours highlighted when you click a point")
-        bar = QHBoxLayout()
-        for text, widget in (("Projection", self.projection), ("Colour", self.color), ("Label", self.label),
-                             ("Size", self.size), ("Large data", self.large), ("k", self.k)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(widget)
-        self.cluster_labels = QCheckBox("Cluster labels")
-        bar.addWidget(self.cluster_labels)
-        bar.addStretch(1)
-
-        tools = QHBoxLayout()
-        self.modes = QButtonGroup(self)
-        for i, mode in enumerate(MODES):
-            button = QToolButton()
-            button.setText(mode.capitalize())
-            button.setCheckable(True)
-            button.setChecked(i == 0)
-            self.modes.addButton(button, i)
-            tools.addWidget(button)
-        self.modes.buttonClicked[int].connect(lambda i: setattr(self.plot, "mode", MODES[i]))
-        self.images_as_points = QCheckBox("Images as points")
-        self.images_as_points.setToolTip("Draw each point as its image; thumbnails grow as you zoom in")
-        self.images_as_points.hide()
-        tools.addWidget(self.images_as_points)
-        self.export_png, self.export_svg = QPushButton("Export PNG…"), QPushButton("Export SVG…")
-        self.export_projector = QPushButton("Projector…")
-        self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
-        for button in (self.export_png, self.export_svg, self.export_projector):
-            tools.addWidget(button)
-        self.status = QLabel("")
-        tools.addStretch(1)
-        tools.addWidget(self.status)
-
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #8a4b00;")
-        self.project_all = QPushButton("Project all rows")
-        self.project_all.hide()
-        notes_row = QHBoxLayout()
-        notes_row.addWidget(self.notes, 1)
-        notes_row.addWidget(self.project_all)
-
-        self.plot = ScatterPlot()
-        self.grid = ImageGrid()
-        self.grid_title = QLabel("")
-        grid_panel = QWidget()
-        grid_layout = QVBoxLayout(grid_panel)
-        grid_layout.setContentsMargins(0, 0, 0, 0)
-        grid_layout.addWidget(self.grid_title)
-        grid_layout.addWidget(self.grid, 1)
-        self.grid_panel = grid_panel
-        self.grid_panel.hide()
-        # Enter in Find selects the matches; no button here is the window's default (its frame
-        # made Export PNG… look like the action Enter takes).
-        for button in (self.export_png, self.export_svg, self.export_projector, self.project_all):
-            button.setAutoDefault(False)
-        split = QSplitter(Qt.Horizontal)
-        split.addWidget(self.plot)
-        split.addWidget(self.grid_panel)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addLayout(tools)
-        layout.addLayout(notes_row)
-        layout.addWidget(split, 1)
-
-        self.projection.activated[str].connect(lambda v: self.context.apply({"projection": v}))
-        self.large.activated[str].connect(lambda v: self.context.apply({"large_data": v}))
-        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
-            combo.activated.connect(lambda _, n=name, c=combo: self.context.apply({n: c.currentData() or ""}))
-        self.k.valueChanged.connect(lambda v: setattr(self.plot, "k", int(v)))
-        self.cluster_labels.clicked.connect(lambda on: self.context.apply({"cluster_labels": bool(on)}))
-        self.project_all.clicked.connect(lambda: self.context.apply({"large_data": "all"}))
-        self.plot.selectionChanged.connect(self._on_selection)
-        self.images_as_points.toggled.connect(self.plot.show_images)
-        self.plot.neighboursShown.connect(self._on_neighbours)
-        self.export_png.clicked.connect(lambda: self._export_image("PNG image (*.png)", ".png"))
-        self.export_svg.clicked.connect(lambda: self._export_image("SVG drawing (*.svg)", ".svg"))
-        self.export_projector.clicked.connect(self._export_projector)
-        context.settingsChanged.connect(lambda _: self.refresh())
-        context.resultChanged.connect(self.refresh)
-        context.titleChanged.connect(self.setWindowTitle)
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Follow the block: settings into the bar, and the latest result into the plot."""
-        settings = self.context.settings()
-        self._fill_columns()
-        for combo, value in ((self.projection, settings["projection"]), (self.large, settings["large_data"])):
-            combo.setCurrentText(value)
-        self._show_cluster_labels_choice(bool(settings["cluster_labels"]))
-        view = self.context.view()
-        if not isinstance(view, ScatterView):
-            result = self.context.result()
-            self.status.setText(result.error or result.state if result is not None else "Not run yet")
-            return
-        meta = view.data.meta
-        if self._view is None or view.projection is not self._view.projection or view.data is not self._view.data:
-            images = image_paths(view.data)
-            self.plot.set_data(view.projection.coords, color_mapping(meta, view.color), point_sizes(meta, view.size),
-                               labels(meta, view.label or view.data.feature or ""), images,
-                               view.data.vectors, view.projection.axes, meta)
-            self.images_as_points.setVisible(images is not None)
-            self.plot.show_images(images is not None and self.images_as_points.isChecked())
-            self.grid_panel.setVisible(images is not None)
-        elif (view.color, view.size, view.label) != (self._view.color, self._view.size, self._view.label):
-            self.plot.set_styles(color_mapping(meta, view.color), point_sizes(meta, view.size),
-                                 labels(meta, view.label or view.data.feature or ""))
-        # The saved setting, not the last result: right after a selection (or its undo) the
-        # block has not re-run yet, and the plot must not flash back to the old selection.
-        self.plot.set_selection(selection_rows(settings["selection"], len(view.data))[0])
-        if self._view is None or view.centres != self._view.centres:
-            self.plot.set_cluster_labels(np.array([c[1] for c in view.centres], dtype=float),
-                                         np.array([c[2] for c in view.centres], dtype=float),
-                                         [c[0] for c in view.centres] or None)
-        self._view = view
-        self._fill_grid()
-        notes = [note for _, note in view.projection.notes]
-        self.notes.setText("\n".join(notes))
-        self.notes.setVisible(bool(notes))
-        self.project_all.setVisible(any(code == "projection-sampled" for code, _ in view.projection.notes))
-        self._update_status()
-
-    def _show_cluster_labels_choice(self, wanted: bool) -> None:
-        """The saved choice when the rows carry a cluster label; greyed and unticked (setting kept) when not."""
-        available = CLUSTER_LABEL_COLUMN in self.context.columns()
-        self.cluster_labels.setEnabled(available)
-        self.cluster_labels.setChecked(wanted and available)
-        self.cluster_labels.setToolTip(
-            "Write each cluster's label at its centre (data from Clustering)" if available else
-            "Needs clustered rows: put a Clustering block upstream of this Scatter to label its clusters")
-
-    def _fill_columns(self) -> None:
-        settings = self.context.settings()
-        columns = self.context.columns()
-        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem("(none)", "")
-            for column in columns:
-                combo.addItem(column, column)
-            index = combo.findData(settings.get(name) or "")
-            combo.setCurrentIndex(max(index, 0))
-            combo.blockSignals(False)
-
-    def _on_selection(self, rows: RowSet) -> None:
-        self.context.apply({"selection": rows})
-        self._fill_grid()
-        self._update_status()
-
-    def _fill_grid(self) -> None:
-        """The images of the selected points in the grid beside the map (of all points when none is selected)."""
-        images = self.plot._images
-        if images is None:
-            return
-        rows = self.plot.selection.tolist() if len(self.plot.selection) else list(range(len(images)))
-        shown = rows[:GRID_LIMIT]
-        # Captions are the labels alone: the grid's tooltip adds the row ("astronaut  (row 0)" was cut to "astrona…").
-        self.grid.set_images(shown, [images[r] for r in shown], [self.plot.label_text(r) or f"row {r}" for r in shown])
-        what = "selected" if len(self.plot.selection) else "all"
-        more = f" (first {GRID_LIMIT:,})" if len(rows) > GRID_LIMIT else ""
-        self.grid_title.setText(f"{len(rows):,} images, {what}{more}")
-
-    def _on_neighbours(self, row: int, rows: list[int]) -> None:
-        if row < 0:
-            self._update_status()
-            return
-        names = [self.plot.hover_text(r) for r in rows]
-        self.status.setText(f"Nearest to {self.plot.hover_text(row)}: {', '.join(names)}")
-
-    def _update_status(self) -> None:
-        shown = len(self.plot._shown)
-        self.status.setText(f"{shown:,} points; {len(self.plot.selection):,} selected")
-
-    def _export_image(self, file_filter: str, suffix: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", f"{self.context.node.title}{suffix}", file_filter)
-        if path:
-            self.plot.export_image(path if path.lower().endswith(suffix) else path + suffix)
-
-    def _export_projector(self) -> None:
-        if self._view is None:
-            return
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the Embedding Projector files")
-        if not folder:
-            return
-        try:
-            written = export_projector(self._view.data, folder, name=self.context.node.title)
-        except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Could not write to {folder}: {exc}")
-            return
-        QMessageBox.information(self, "Exported", "Wrote " + ", ".join(Path(p).name for p in written)
-                                + ". Load vectors.tsv and metadata.tsv at projector.tensorflow.org.")
-
-
-register_editor("scatter", ScatterEditor)

@@ -1,0 +1,1 @@
+"""Blocks that misbehave, and a module that ends the program when imported."""
