@@ -126,10 +126,9 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         fitted = fit(ctx, data.meta, columns)
     except AnalysisError as exc:
         raise _error(ctx, exc) from None
-    outputs = {"embeddings": _embedded(ctx, data, fitted, "data"), "categories": categories_table(fitted)}
     test = ctx.inputs.get("test")
-    if isinstance(test, Table):
-        outputs["test"] = _embedded(ctx, test, fitted, "test")
+    outputs = {"embeddings": _embedded(ctx, data, fitted, "data"), "categories": categories_table(fitted),
+               "test": _embedded(ctx, test, fitted, "test") if isinstance(test, Table) else None}
     ctx.summary = f"{width_sentence(fitted)} ({ctx.settings['method']}, {len(data):,} rows)"
     return outputs
 
@@ -178,7 +177,7 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     except AnalysisError as exc:
         raise _error(ctx, exc) from None
     shared = cluster.share(fitted)
-    outputs: dict[str, Any] = {"categories": categories_table(fitted)}
+    outputs: dict[str, Any] = {"categories": categories_table(fitted), "test": None}
     for port, name in (("data", "embeddings"), ("test", "test")):
         port_parts = parts if port == "data" else cluster.parts(port)
         if port_parts is None:
@@ -229,7 +228,8 @@ SPEC = NodeSpec(
     outputs=(
         Port("embeddings", EMBEDDINGS, description="The data rows with one vector per chosen column, concatenated."),
         Port("categories", EMBEDDINGS, description="One row per column=value with its vector and count."),
-        Port("test", EMBEDDINGS, description="The test rows with their vectors (when test is linked)."),
+        Port("test", EMBEDDINGS, required=False, description="The test rows with their vectors (when test is "
+                                                             "linked)."),
     ),
     settings=(
         Setting("columns", "list", [], label="Columns",
