@@ -11,6 +11,7 @@ import pandas as pd
 from ..analysis.checks import AnalysisError
 from ..analysis.interactions import NONE, Interactions, held_out, read_interactions, unset
 from ..analysis.recommend import Evaluation, Scores, evaluate, profiles, recommend, unit_rows
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -85,16 +86,24 @@ def evaluation_table(result: Evaluation, note: str) -> Table:
     return Table(frame, feature="metric", provenance={"baseline": "popularity", "note": note})
 
 
-def run(ctx: NodeContext) -> dict[str, Any]:
-    """Recommend k unseen items per user, and evaluate on each user's held-out event against popularity."""
+@dataclass(frozen=True)
+class Prepared:
+    """The interactions coded, each item code's row in the items table, the unit item vectors, the matrix."""
+
+    interactions: Interactions
+    rows_of_code: np.ndarray
+    unit: np.ndarray
+    matrix: Any
+
+
+def prepare(ctx: NodeContext, items: Table, frame: pd.DataFrame) -> Prepared:
+    """Read the interactions, match their items with the items table's rows, report what does not match."""
     settings = ctx.settings
-    items: Table = ctx.inputs["items"]
-    item, user, k = settings["item"], settings["user"], int(settings["k"])
+    item = settings["item"]
     if items.vectors is None:
         raise NodeError(f"“{ctx.title}”: its items input has no vectors.", "no-vectors", HINTS["no-vectors"])
     try:
-        interactions = read_interactions(ctx.inputs["interactions"].meta, user, item, settings["weight"],
-                                         settings["order"])
+        interactions = read_interactions(frame, settings["user"], item, settings["weight"], settings["order"])
         rows_of_code, duplicated = item_rows(items, item, interactions)
     except AnalysisError as exc:
         raise _error(ctx, exc) from None
@@ -111,28 +120,93 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if duplicated:
         ctx.report(Severity.WARNING, "duplicate-items", f"{duplicated:,} row(s) of the items input repeat an "
                                                         f"item of '{item}'; the first of each is used.")
-    unit = unit_rows(items.vectors)
-    matrix = _table_matrix(interactions, rows_of_code, len(items))
+    return Prepared(interactions, rows_of_code, unit_rows(items.vectors),
+                    _table_matrix(interactions, rows_of_code, len(items)))
+
+
+def _summary(ctx: NodeContext, users: int, evaluation: Table) -> str:
+    shown = evaluation.meta.iloc[0]
+    return (f"{ctx.settings['k']} recommendations for {users:,} users; {shown['metric']} {shown['value']:.3f} vs "
+            f"popularity {shown['baseline']:.3f} ({int(shown['users']):,} users)")
+
+
+def run(ctx: NodeContext) -> dict[str, Any]:
+    """Recommend k unseen items per user, and evaluate on each user's held-out event against popularity."""
+    settings = ctx.settings
+    items: Table = ctx.inputs["items"]
+    item, user, k = settings["item"], settings["user"], int(settings["k"])
+    ready = prepare(ctx, items, ctx.inputs["interactions"].meta)
+    interactions, matrix, unit = ready.interactions, ready.matrix, ready.unit
     ctx.progress(0.1, f"recommending for {len(interactions.users):,} users")
     ranked = recommend(profiles(matrix, unit), unit, k, matrix if settings["exclude_seen"] else None,
                        progress=lambda f, m: ctx.progress(0.1 + 0.6 * f, m), cancelled=lambda: ctx.cancelled)
-    recommendations = _recommendations(items, interactions, ranked.items, ranked.scores, user, item)
+    recommendations = _recommendations(items, interactions.users.to_numpy(), ranked.items, ranked.scores, user, item)
     ctx.progress(0.7, "evaluating against popularity")
-    evaluation = _evaluation(ctx, items, interactions, rows_of_code, unit, k)
-    shown = evaluation.meta.iloc[0]
-    ctx.summary = (f"{k} recommendations for {len(interactions.users):,} users; {shown['metric']} "
-                   f"{shown['value']:.3f} vs popularity {shown['baseline']:.3f} ({int(shown['users']):,} users)")
+    evaluation = _evaluation(ctx, items, interactions, ready.rows_of_code, unit, k)
+    ctx.summary = _summary(ctx, len(interactions.users), evaluation)
     ctx.view = RecommendView(_history(interactions, user, item), recommendations.meta, user, item, items.base_dir)
     return {"recommendations": recommendations, "evaluation": evaluation}
 
 
-def _recommendations(items: Table, interactions: Interactions, top: np.ndarray, scores: np.ndarray, user: str,
+# -- on a Dask cluster (NodeSpec.on_cluster; docs/recommendations.md) ---------------------------------------------
+def _whole(tables: list[Table]) -> Table:
+    """Parts of a table joined here."""
+    blocks = [t.vectors for t in tables if t.vectors is not None]
+    vectors = np.vstack(blocks) if len(blocks) == len(tables) else None
+    meta = pd.concat([t.meta for t in tables], ignore_index=True)
+    return Table(meta, vectors, feature=tables[0].feature, base_dir=tables[0].base_dir,
+                 provenance=tables[0].provenance)
+
+
+def _columns(part: Table, names: list[str]) -> pd.DataFrame:
+    return part.meta[[c for c in names if c in part.meta.columns]]
+
+
+def _recommend_users(items: Table, unit: np.ndarray, matrix: Any, users: np.ndarray, k: int, exclude_seen: bool,
+                     user: str, item: str) -> Table:
+    """The recommendations of one partition of users (their rows of the matrix), made on a worker."""
+    ranked = recommend(profiles(matrix, unit), unit, k, matrix if exclude_seen else None)
+    return _recommendations(items, users, ranked.items, ranked.scores, user, item)
+
+
+def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
+    """Bring the items and the interactions' columns here; score each partition of users on a worker, where their
+    recommendations stay; evaluate here."""
+    item_parts, event_parts = cluster.parts("items"), cluster.parts("interactions")
+    if item_parts is None and event_parts is None:
+        return None
+    settings = ctx.settings
+    user, item, k = settings["user"], settings["item"], int(settings["k"])
+    items = _whole(cluster.gather(item_parts, "items brought")) if item_parts else ctx.inputs["items"]
+    if event_parts is None:
+        frame = ctx.inputs["interactions"].meta
+    else:
+        wanted = [c for c in (user, item, settings["weight"], settings["order"]) if c != NONE]
+        frame = pd.concat(cluster.gather([cluster.submit(_columns, part, wanted) for part in event_parts],
+                                         "interactions brought"), ignore_index=True)
+    ready = prepare(ctx, items, frame)
+    interactions = ready.interactions
+    shared_items, shared_unit = cluster.share(items), cluster.share(ready.unit)
+    chunks = np.array_split(np.arange(len(interactions.users)), max(2, len(event_parts or item_parts or [])))
+    names = interactions.users.to_numpy()
+    handles = [cluster.submit(_recommend_users, shared_items, shared_unit, ready.matrix[rows], names[rows], k,
+                              bool(settings["exclude_seen"]), user, item) for rows in chunks if len(rows)]
+    ctx.progress(0.7, "evaluating against popularity")
+    evaluation = _evaluation(ctx, items, interactions, ready.rows_of_code, ready.unit, k)
+    ctx.report(Severity.INFO, "gathered-from-cluster",
+               f"“{ctx.title}” brought the {len(items):,} item vectors and {len(interactions):,} interactions here; "
+               f"the recommendations of {len(handles)} partitions of users were made on the workers and stayed there.")
+    ctx.summary = _summary(ctx, len(interactions.users), evaluation)
+    return {"recommendations": cluster.output(handles), "evaluation": evaluation}
+
+
+def _recommendations(items: Table, names: np.ndarray, top: np.ndarray, scores: np.ndarray, user: str,
                      item: str) -> Table:
-    """user, rank, item, score and the item's attributes, one row per recommendation."""
+    """user, rank, item, score and the item's attributes, one row per recommendation (`names`: the users')."""
     users, ranks = np.nonzero(top >= 0)
     chosen = top[users, ranks]
     attributes = items.meta.iloc[chosen].reset_index(drop=True)
-    frame = pd.DataFrame({user: interactions.users.to_numpy()[users], "rank": ranks + 1,
+    frame = pd.DataFrame({user: names[users], "rank": ranks + 1,
                           item: attributes[item].to_numpy(), "score": scores[users, ranks]})
     extra = attributes.drop(columns=[c for c in attributes.columns if c in frame.columns])
     return Table(pd.concat([frame, extra], axis=1), feature=item, base_dir=items.base_dir)
@@ -216,6 +290,7 @@ SPEC = NodeSpec(
                 help="Which event is held out per user when there is no order."),
     ),
     run=run,
+    on_cluster=run_on_cluster,
     check=check,
     preload=("scipy.sparse",),
     help_page=TYPE,
