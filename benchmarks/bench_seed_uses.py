@@ -26,8 +26,9 @@ import sys
 import time
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,11 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.analysis import category_embedding as categories  # noqa: E402
-from embedflow.analysis.interactions import held_out, read_interactions, user_sequences  # noqa: E402
-from embedflow.analysis.item_embedding import factorise, item2vec  # noqa: E402
-from embedflow.analysis.recommend import evaluate, profiles, recommend, unit_rows  # noqa: E402
-from embedflow.io import resources  # noqa: E402
+from embedflow.analysis import category_embedding as categories
+from embedflow.analysis.interactions import held_out, read_interactions, user_sequences
+from embedflow.analysis.item_embedding import factorise, item2vec
+from embedflow.analysis.recommend import evaluate, profiles, recommend, unit_rows
+from embedflow.io import resources
 
 FLIGHT_COLUMNS = ["carrier", "origin", "dest", "tailnum", "hour"]
 

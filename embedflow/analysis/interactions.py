@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,8 +95,8 @@ def read_interactions(frame: pd.DataFrame, user: str, item: str, weight: str = N
     notes: list[tuple[str, str]] = []
     missing = (users_column.isna() | items_column.isna()).to_numpy()
     if missing.any():
-        notes.append(("interactions-missing", f"{int(missing.sum()):,} interaction(s) with no {user} or no {item} "
-                                              "were left out."))
+        notes.append(("interactions-missing",
+                      f"{int(missing.sum()):,} interaction(s) with no {user} or no {item} were left out."))
     keep = np.flatnonzero(~missing)
     user_codes, users = pd.factorize(users_column.iloc[keep], sort=False)
     item_codes, items = pd.factorize(items_column.iloc[keep], sort=False)
@@ -106,8 +107,8 @@ def read_interactions(frame: pd.DataFrame, user: str, item: str, weight: str = N
                             "too-few-interactions")
     pairs = pd.DataFrame({"u": user_codes, "i": item_codes}).duplicated().to_numpy()
     if pairs.any():
-        notes.append(("duplicate-interactions", f"{int(pairs.sum()):,} interaction(s) repeat a {user}–{item} pair "
-                                                "already seen; their weights are added up."))
+        repeated = f"{int(pairs.sum()):,} interaction(s) repeat a {user}–{item} pair already seen"
+        notes.append(("duplicate-interactions", f"{repeated}; their weights are added up."))
     return Interactions(user_codes.astype(np.int64), item_codes.astype(np.int64), weights[keep],
                         None if order_values is None else order_values[keep], users, items, tuple(notes))
 

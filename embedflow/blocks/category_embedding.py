@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def fit(ctx: NodeContext, frame: pd.DataFrame, columns: list[str]) -> list[Colum
     settings = ctx.settings
     dims = {c: int(settings["dimensions"]) or default_dimensions(int(frame[c].nunique())) for c in columns}
     seed, target = int(settings["seed"]), settings["target"] or NONE
-    progress = lambda f, m: ctx.progress(0.05 + 0.85 * f, m)  # noqa: E731
+    progress = lambda f, m: ctx.progress(0.05 + 0.85 * f, m)
     if settings["method"] == "supervised":
         if target == NONE:
             raise AnalysisError("the supervised method learns the vectors from a target column, and none is "

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.interactions import NONE, Interactions, held_out, read_interactions, unset, user_sequences
+from ..analysis.interactions import (
+    NONE,
+    Interactions,
+    held_out,
+    read_interactions,
+    unset,
+    user_sequences,
+)
 from ..analysis.item_embedding import METHODS, factorise, item2vec
 from ..analysis.recommend import profiles, unit_rows
 from ..core.context import NodeContext

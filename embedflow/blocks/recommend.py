@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.interactions import NONE, Interactions, held_out, read_interactions, unset
-from ..analysis.recommend import Evaluation, Scores, evaluate, profiles, recommend, unit_rows
+from ..analysis.interactions import (
+    NONE,
+    Interactions,
+    held_out,
+    read_interactions,
+    unset,
+)
+from ..analysis.recommend import (
+    Evaluation,
+    Scores,
+    evaluate,
+    profiles,
+    recommend,
+    unit_rows,
+)
 from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error

@@ -44,11 +44,11 @@ def macro_f1(train_x, train_y, test_x, test_y) -> float:
 
 def test_each_column_gets_its_own_width_and_the_summary_says_the_width_saved(split):
     train, _ = split
-    result = Engine(embedding_workflow(train)[0]).run()
+    workflow, block = embedding_workflow(train)
+    embedded = Engine(workflow).run()[block]
     frame = pd.read_csv(train)
     widths = [default_dimensions(frame[c].nunique()) for c in COLUMNS]
-    assert result[next(iter(result))].state == "done"
-    embedded = [r for r in result.values() if "embeddings" in r.outputs][0]
+    assert embedded.state == "done"
     assert embedded.outputs["embeddings"].dims == sum(widths) <= 64
     counts = " + ".join(f"{frame[c].nunique():,}" for c in COLUMNS)
     assert f"{counts} one-hot columns → {sum(widths)} dimensions" in embedded.summary

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
