@@ -31,3 +31,16 @@ def test_category_embedding_editor_lists_each_column_with_its_values_and_width(w
     assert rows["tailnum"] == ("3,086", "16") and rows["carrier"] == ("16", "8") and rows["origin"] == ("3", "3")
     assert "one-hot columns → 49 dimensions" in editor.headline.text()
     editor.grab().save(str(tmp_path / "category-editor.png"))
+
+
+def test_item_embedding_editor_lists_the_busiest_airports_with_the_airports_closest_to_them(window, qtbot, tmp_path):
+    open_and_run(window, qtbot, FLIGHTS)
+    editor = editor_of(window, qtbot, "Item Embedding")
+    assert editor.table.rowCount() == 103
+    counts = [int(editor.table.item(r, 1).text().replace(",", "")) for r in range(editor.table.rowCount())]
+    assert counts == sorted(counts, reverse=True)
+    first = editor.table.item(0, 0).text()
+    closest = editor.table.item(0, 2).text().split(", ")
+    assert len(closest) == 3 and first not in closest
+    assert "103 items and 1,500 users" in editor.headline.text()
+    editor.grab().save(str(tmp_path / "item-editor.png"))
