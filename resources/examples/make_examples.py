@@ -336,12 +336,16 @@ def flights_you_might_take() -> Example:
     similar = ex.block("nearest_neighbours", 2, "Similar airports", {"k": 5})
     plot = ex.block("scatter", 3, "Airport map", {"projection": "pca", "color": "tzone", "label": "dest"})
     advise = ex.block("recommend", 2, "Recommend", {**columns, "k": 10}, row=BRANCH_ROW)
+    # Recommend reads the same file through an Input of its own: a link from the first would cross Item Embedding.
+    again = ex.block("input", 1, "Planes and airports (again)", {"path": "../data/plane-destinations.csv",
+                                                                 "feature": "dest", "format": "auto"},
+                     row=BRANCH_ROW + 170)
     ex.link(flights, "data", embed, "interactions")
     ex.link(airports, "data", embed, "items")
     ex.link(embed, "items", similar, "data")
     ex.link(embed, "items", plot, "data")
     ex.link(embed, "items", advise, "items")
-    ex.link(flights, "data", advise, "interactions")
+    ex.link(again, "data", advise, "interactions")
     ex.note(flights, "1. One row per plane and airport: how often it flew there, and when first.")
     ex.note(embed, "2. A truncated SVD of the plane × airport matrix gives each airport 32 numbers. "
                    "Each plane's newest airport is held out.")
