@@ -324,8 +324,8 @@ def semantic_search() -> Example:
 def flights_you_might_take() -> Example:
     """Collaborative filtering on planes and the airports they fly to: similar airports, recommendations, evaluation."""
     ex = Example("flights-you-might-take", "Flights you might take",
-                 "Recommendations from behaviour alone: 1,500 planes of the New York airports and where they flew "
-                 "in 2013. Airports served by the same planes get similar vectors; each plane is recommended the "
+                 "Airports recommended to planes from where they already fly. 1,500 planes of the New York "
+                 "airports and where they flew in 2013: no description of any airport is used. Airports served by the same planes get similar vectors; each plane is recommended the "
                  "airports nearest to the ones it serves, and the guess is checked on its newest destination.")
     flights = ex.block("input", 0, "Planes and airports", {"path": "../data/plane-destinations.csv",
                                                            "feature": "dest", "format": "auto"})
@@ -392,9 +392,9 @@ def categories_as_vectors() -> Example:
 def sparse_to_dense() -> Example:
     """One corpus through TF-IDF + LSA, GloVe and the sentence model, each scored on held-out sentences."""
     ex = Example("sparse-to-dense", "Sparse to dense",
-                 "Three ways to turn 100 sentences on five topics into vectors, each tested on 50 other "
-                 "sentences: TF-IDF + LSA (word counts made dense), GloVe word vectors, and the sentence model. "
-                 "Compare the Classifiers' test predictions.")
+                 "Three ways to make sentences into vectors, tested on new sentences. 100 sentences on five "
+                 "topics to learn from, 50 others to test on: TF-IDF + LSA (word counts made dense), GloVe word "
+                 "vectors, and the sentence model. Compare the Classifiers' test predictions.")
     rows = (ROW, ROW + 520, ROW + 1040)  # each model's training row, its test row 170 px below
     models = (("tfidf-lsa", "TF-IDF + LSA", {"dimensions": 50}), ("glove-6b-50d", "GloVe", {}),
               ("all-minilm-l6-v2", "MiniLM", {}))
