@@ -104,3 +104,15 @@ def test_item2vec_puts_an_airport_next_to_airports_its_planes_also_fly_to():
     nearest = [airports[i] for i in np.argsort(-(vectors @ vectors[fll]))[1:6]]
     assert set(nearest) <= shared
     assert len(shared) < len(airports) - 20  # so that this says something
+
+
+def test_with_a_million_items_users_are_scored_in_blocks_that_stay_within_the_score_budget():
+    from embedflow.analysis.recommend import SCORE_BUDGET, block_users
+
+    assert block_users(1_000_000) * 1_000_000 <= SCORE_BUDGET and block_users(1_000_000) >= 1
+    rng = np.random.default_rng(3)
+    items = rng.normal(size=(1_000_000, 4)).astype(np.float32)
+    users = rng.normal(size=(40, 4)).astype(np.float32)
+    ranked = recommend(users, unit_rows(items), 3)
+    best = np.argmax(unit_rows(users) @ unit_rows(items).T, axis=1)
+    assert (ranked.items[:, 0] == best).all()
