@@ -18,7 +18,8 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier", "semantic-search", "flights-you-might-take", "categories-as-vectors", "sparse-to-dense")
+        "teach-a-classifier", "semantic-search", "translations", "held-out-test", "flights-you-might-take",
+        "categories-as-vectors", "sparse-to-dense")
 
 
 def by_name(name: str) -> Path:
@@ -213,3 +214,25 @@ def test_image_search_queries_name_the_category_each_should_find(tmp_path):
     assert dict(first[["query_name", "query_category"]].values) == {
         "which-cat": "photos", "which-rocket": "photos", "which-texture": "textures"}
     assert (first["query_category"] == first["neighbour_category"]).all()
+
+
+def test_translations_every_sentence_finds_its_translation_in_the_other_language(tmp_path):
+    assert run(by_name("translations"), tmp_path) == 0
+    neighbours = output_of(by_name("translations"), tmp_path, "Closest sentences", "neighbours")
+    first = neighbours[neighbours["rank"] == 1]
+    assert len(first) == 40
+    assert (first["query_pair"] == first["neighbour_pair"]).all()
+    assert (first["query_language"] != first["neighbour_language"]).all()
+    projection = output_of(by_name("translations"), tmp_path, "Map of both languages", "projection")
+    assert set(projection["language"]) == {"English", "German"}
+
+
+def test_held_out_test_scores_the_new_words_beside_the_cross_validation(tmp_path):
+    assert run(by_name("held-out-test"), tmp_path) == 0
+    scores = output_of(by_name("held-out-test"), tmp_path, "Classifier", "scores")
+    accuracy = scores[(scores["metric"] == "accuracy") & (scores["class"] == "")].set_index("on")
+    assert accuracy.loc["cross-validation", "value"] >= 0.9
+    assert accuracy.loc["test", "value"] == pytest.approx(0.92) and accuracy.loc["test", "baseline"] == pytest.approx(0.2)
+    predictions = output_of(by_name("held-out-test"), tmp_path, "Classifier", "predictions")
+    wrong = predictions[predictions["predicted"] != predictions["category"]]
+    assert sorted(wrong["word"]) == ["fox", "kiwi"]

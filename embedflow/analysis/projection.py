@@ -8,6 +8,7 @@ note says so, so the user never waits without knowing why.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import statistics
@@ -201,6 +202,35 @@ class _EpochProgress:
         """Nothing is buffered."""
 
 
+def import_umap() -> Any:
+    """umap-learn, with numba's compiled code kept in embedflow's cache folder (`numba/`), so that a UMAP in a
+    new process reads it instead of compiling for half a minute.
+
+    numba writes a function's machine code to disk only when asked (`cache=True`); most of umap-learn's
+    functions do not ask, so caching is switched on for every one of its and pynndescent's functions not
+    compiled yet. The cache is checked against each source file's time stamp, so an upgrade recompiles.
+    """
+    from ..io.user_dirs import cache_dir
+
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir("numba")))  # read when numba is first imported
+    import numba
+    import umap
+    from numba.core.caching import NullCache
+
+    if not getattr(numba.config, "CACHE_DIR", ""):  # numba was imported before, without a folder of its own
+        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))
+    from numba.core.registry import CPUDispatcher
+
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.split(".")[0] in ("umap", "pynndescent"):
+            for value in list(vars(module).values()):
+                if (isinstance(value, CPUDispatcher) and not value.signatures
+                        and isinstance(getattr(value, "_cache", None), NullCache)):
+                    with contextlib.suppress(RuntimeError):  # a function numba cannot locate a file for
+                        value.enable_caching()
+    return umap
+
+
 def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: ProgressCallback | None) -> np.ndarray:
     return _umap_model(vectors, seed, epochs, progress)[1]
 
@@ -209,14 +239,14 @@ def _umap_model(vectors: np.ndarray, seed: int, epochs: int | None,
                 progress: ProgressCallback | None) -> tuple[Any, np.ndarray]:
     """umap-learn's fitted UMAP (which can place new rows) and the coordinates of the rows it was fitted on."""
     try:
-        import umap
+        umap = import_umap()
     except ImportError:
         raise ProjectionError(
             "UMAP needs the optional package umap-learn, which is not installed. "
             "Install it with `pip install umap-learn`, or choose PCA or t-SNE.") from None
     if progress is not None:
-        progress(0.05, "finding UMAP neighbourhoods (the first UMAP of a session also compiles "
-                       "umap-learn's code, up to ~30 s)")
+        progress(0.05, "finding UMAP neighbourhoods (the very first UMAP on this computer also compiles "
+                       "umap-learn's code, up to a minute; later ones read it from embedflow's cache)")
     from tqdm.auto import tqdm  # the bar class of umap-learn's epoch loop (a dependency of umap-learn)
 
     # The bar is the only hook umap-learn offers into its epoch loop; it fires every ~2% of the epochs.

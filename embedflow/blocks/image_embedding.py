@@ -22,7 +22,7 @@ from ..io.regular_files import path_problem
 from ..io.tables import fingerprint_path
 
 if TYPE_CHECKING:  # the image runtime, catalogue and downloads load when the block runs or checks a model
-    from ..images.embedding_cache import EmbeddingCache
+    from ..io.embedding_store import EmbeddingCache
     from ..images.pipeline import Backend
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
@@ -141,7 +141,7 @@ def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
     """The embedding cache, or None (with a warning) when it cannot be opened."""
     import sqlite3
 
-    from ..images.embedding_cache import EmbeddingCache
+    from ..io.embedding_store import EmbeddingCache
 
     try:
         return EmbeddingCache()
@@ -286,6 +286,6 @@ SPEC = NodeSpec(
     fingerprint=fingerprint,
     row_wise=RowWise(port="data"),
     preload=("embedflow.images.catalog", "embedflow.images.pipeline", "embedflow.images.client",
-             "embedflow.images.embedding_cache"),
+             "embedflow.io.embedding_store"),
     help_page="image_embedding",
 )

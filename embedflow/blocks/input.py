@@ -18,6 +18,7 @@ from ..core.workflow import Node
 from ..io.patterns import PatternError, is_pattern, match_files
 from ..io.regular_files import path_problem
 from ..io.tables import (
+    DATA_SUFFIXES,
     FORMATS,
     fingerprint_path,
     image_folder_pieces,
@@ -35,12 +36,18 @@ def matching_files(settings: Mapping[str, Any], base_dir: str | None) -> list[Pa
     path = resolve_path(settings.get("path", ""), base_dir)
     if not is_pattern(str(settings.get("path", ""))):
         return [path]
-    return match_files(path)
+    return [match for match in match_files(path) if not is_orange_metadata(match)]
+
+
+def is_orange_metadata(path: Path) -> bool:
+    """Whether `path` is the `.metadata` file Orange writes beside a data file (data.tab.metadata)."""
+    return path.suffix == ".metadata" and path.with_suffix("").is_file()
 
 
 def run(ctx: NodeContext) -> dict[str, Any]:
     """Read the file, the files a pattern matches (rows in file-name order) or the folder into a Table."""
     tables = []
+    notes: dict[str, None] = {}  # what the files' headers say (an Orange file's class), once each
     try:
         paths = matching_files(ctx.settings, ctx.base_dir)
     except PatternError as exc:
@@ -52,6 +59,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         for message in loaded.warnings:
             ctx.report(Severity.WARNING, "encoding-fallback", message, "Save the file as UTF-8 to be sure.")
         tables.append(loaded.table)
+        notes.update(dict.fromkeys(loaded.notes))
     if not tables:
         raise NodeError(f"“{ctx.title}”: no file matches {ctx.settings['path']}.", "missing-file",
                         "Check the pattern in its settings.")
@@ -59,7 +67,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if len(tables) > 1:
         table = Table(pd.concat([t.meta for t in tables], ignore_index=True), feature=table.feature,
                       base_dir=table.base_dir, provenance=table.provenance)
-    ctx.summary = f"{table.summary()}; feature: {table.feature}"
+    ctx.summary = "; ".join([table.summary(), f"feature: {table.feature}", *notes])
     return {"data": table}
 
 
@@ -124,12 +132,12 @@ SPEC = NodeSpec(
     type="input",
     title="Input",
     category="Data",
-    description="Load a table (CSV, TSV, Excel, Parquet, JSON lines, text) or a folder of images.",
+    description="Load a table (CSV, TSV, Orange .tab, Excel, Parquet, JSON lines, text) or a folder of images.",
     icon="input",
     inputs=(),
     outputs=(Port("data", TABLE, description="The rows of the file, with the chosen feature."),),
     settings=(
-        Setting("path", "path", "", label="File or folder",
+        Setting("path", "path", "", label="File or folder", suffixes=DATA_SUFFIXES,
                 help="A data file, a pattern such as data/*.parquet (the files' rows in name order), "
                      "or a folder of images (sub-folders become categories)."),
         Setting("feature", "column", "", label="Feature",

@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="report WordSim-353 and SimLex-999 Spearman and analogy accuracy of a language model")
     group.add_argument("--add-remote", metavar="NAME",
                        help="add an OpenAI-compatible embedding server (POST /v1/embeddings) as a language model")
+    group.add_argument("--clear-cache", action="store_true",
+                       help="delete the embedding caches (vectors of texts and images kept between runs)")
     parser.add_argument("--name", help="the name of the model added with --add")
     parser.add_argument("--url", help="with --add-remote: the server's base URL, e.g. http://127.0.0.1:11434")
     parser.add_argument("--model", help="with --add-remote: the model name the server knows")
@@ -50,10 +52,20 @@ def main(args: argparse.Namespace) -> int:
             return _evaluate(args.evaluate, args.analogy_vocab)
         if args.add_remote:
             return _add_remote(args)
+        if args.clear_cache:
+            return _clear_cache()
     except LanguageModelError as exc:
         print(f"embedflow models: {exc}", file=sys.stderr)
         return 1
     _print_table(describe_all())
+    return 0
+
+
+def _clear_cache() -> int:
+    from ..io.embedding_store import clear_stores, store_path
+
+    for kind, freed in clear_stores().items():
+        print(f"{kind}: {human_size(freed) + ' freed' if freed else 'nothing to clear'} ({store_path(kind)})")
     return 0
 
 
@@ -73,6 +85,8 @@ def describe_all() -> list[dict[str, Any]]:
 
 
 def _tokenizer_text(info: models.LanguageModelInfo) -> str:
+    if info.id == models.USE_ID:
+        return f"SentencePiece, {info.vocab_size:,} pieces, case kept"
     if info.kind == models.ModelKind.TRANSFORMER:
         return f"WordPiece, {info.vocab_size:,} pieces, lower-case"
     if info.kind == models.ModelKind.REMOTE:

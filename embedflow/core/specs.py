@@ -54,6 +54,8 @@ class Setting:
     choices: tuple[str, ...] = ()
     # The diagnostic code the validator uses when the value is not acceptable.
     code: str = "invalid-setting"
+    # Of a path setting: the file name endings its file dialog offers first (".csv", ".tab", …).
+    suffixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         try:

@@ -16,22 +16,24 @@ import pandas as pd
 
 from ..core.errors import NodeError
 from ..core.table import Table
+from .orange_tab import OrangeTable, read_tab
 from .regular_files import BoundedReader, FileRefused, open_regular, path_problem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-FORMATS = ("auto", "csv", "tsv", "excel", "parquet", "jsonl", "txt", "images")
+FORMATS = ("auto", "csv", "tsv", "tab", "excel", "parquet", "jsonl", "txt", "images")
 _SUFFIX_FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "excel", ".xlsm": "excel",
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tab", ".xlsx": "excel", ".xlsm": "excel",
     ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".txt": "txt",
 }
+DATA_SUFFIXES = (*_SUFFIX_FORMATS, ".gz")  # what the Input's file dialog offers
 # Limits on data files (docs/reliability.md). A header wider than MAX_COLUMNS is refused before
 # the parser sees it; MAX_TABLE_BYTES bounds the bytes read, after decompression for gzip files.
 MAX_COLUMNS = 10_000
 MAX_HEADER_BYTES = 4 * 2**20
 MAX_TABLE_BYTES = 4 * 2**30
 GZIP_MAGIC = b"\x1f\x8b"
-_STREAMABLE = ("csv", "tsv", "txt", "jsonl")
+_STREAMABLE = ("csv", "tsv", "tab", "txt", "jsonl")
 
 
 @dataclass
@@ -40,6 +42,7 @@ class LoadedTable:
 
     table: Table
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the Input's summary, e.g. an Orange file's class
 
 
 def detect_format(path: Path, requested: str = "auto") -> str:
@@ -56,13 +59,16 @@ def detect_format(path: Path, requested: str = "auto") -> str:
         raise NodeError(f"{path.name} is compressed; embedflow reads gzip-compressed CSV, TSV, JSON lines "
                         "and text files only.", "unreadable-file", "Decompress the file first.")
     guessed = _SUFFIX_FORMATS.get(suffix)
+    if suffix == ".metadata" and Path(path.stem).suffix.lower() in _SUFFIX_FORMATS:
+        raise NodeError(f"{path.name} holds Orange's notes about {path.stem}, not data; embedflow does not "
+                        "need it.", "unreadable-file", f"Choose {path.stem} itself.")
     if guessed is None and path.suffix.lower() in IMAGE_SUFFIXES:
         raise NodeError(f"{path.name} is a single image; the Input reads a folder of images.", "unreadable-file",
                         f"Choose the folder that holds it ({path.parent.name or path.parent}) with Folder….")
     if guessed is None:
         raise NodeError(f"{path.name}: embedflow cannot tell the format of '{path.suffix or 'no suffix'}' files.",
                         "unreadable-file",
-                        "Use CSV, TSV, Excel (.xlsx), Parquet, JSON lines or .txt, or set the format.")
+                        "Use CSV, TSV, Orange .tab, Excel (.xlsx), Parquet, JSON lines or .txt, or set the format.")
     return guessed
 
 
@@ -85,6 +91,8 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
     is_folder = problem is not None
     fmt = detect_format(path, fmt)
     warnings: list[str] = []
+    notes: list[str] = []
+    preferred: list[str] = []  # columns the file marks as the text to use (Orange's include=True)
     if fmt == "images":
         if not is_folder:
             raise NodeError(f"{path} is a file; the images format needs a folder.", "unreadable-file")
@@ -96,13 +104,17 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
                             "unreadable-file")
         if path.stat().st_size == 0:
             raise NodeError(f"{path.name} is empty.", "empty-file", "Choose a file with data in it.")
-        meta = _read_file(path, fmt, warnings, row_groups)
-        meta = _without_binary_columns(meta, path, feature, warnings)
+        read = _read_file(path, fmt, warnings, row_groups)
+        if isinstance(read, OrangeTable):
+            notes, preferred = read.summary_notes(), read.text_columns
+            meta = read.frame  # text read from a text file: no bytes to decode
+        else:
+            meta = _without_binary_columns(read, path, feature, warnings)
         base_dir = str(path.parent)
     if len(meta) == 0 and (entries is None or not _has_image(path)):  # a piece may be empty, the folder not
         raise NodeError(f"{path.name} has no rows.", "empty-table", "Choose a file with data in it.")
     meta.columns = [str(c) for c in meta.columns]
-    chosen = feature or ("image" if fmt == "images" else default_feature(meta))
+    chosen = feature or ("image" if fmt == "images" else next(iter(preferred), None) or default_feature(meta))
     if chosen is None:
         raise NodeError(f"{path.name} has no text or image column to work with "
                         f"(columns: {', '.join(meta.columns)}).", "no-usable-column",
@@ -111,7 +123,7 @@ def load_table(path: str | os.PathLike[str], fmt: str = "auto", feature: str = "
         raise NodeError(f"{path.name} has no column '{chosen}' (columns: {', '.join(meta.columns)}).",
                         "unknown-column", "Choose one of the file's columns as the feature.")
     return LoadedTable(Table(meta, feature=chosen, base_dir=base_dir, provenance={"source": str(path)}),
-                       warnings)
+                       warnings, notes)
 
 
 def default_feature(meta: pd.DataFrame) -> str | None:
@@ -130,10 +142,14 @@ def default_feature(meta: pd.DataFrame) -> str | None:
 
 
 def _is_text(series: pd.Series) -> bool:
+    """A column of text; a category column (an Orange discrete one) holds labels, not text to embed."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return False
     return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
 
 
-def _read_file(path: Path, fmt: str, warnings: list[str], row_groups: list[int] | None = None) -> pd.DataFrame:
+def _read_file(path: Path, fmt: str, warnings: list[str],
+               row_groups: list[int] | None = None) -> pd.DataFrame | OrangeTable:
     try:
         with open_regular(path, MAX_TABLE_BYTES) as handle:
             compressed = handle.read(2) == GZIP_MAGIC
@@ -143,6 +159,9 @@ def _read_file(path: Path, fmt: str, warnings: list[str], row_groups: list[int] 
         opener = _gzip_opener(path) if compressed else lambda: open_regular(path, MAX_TABLE_BYTES)
         if fmt in ("csv", "tsv"):
             return _read_delimited(path, fmt, opener, warnings)
+        if fmt == "tab":
+            return _with_encoding(path, opener, warnings,
+                                  lambda text: read_tab(text, path.name, MAX_COLUMNS, MAX_HEADER_BYTES))
         if fmt == "txt":
             lines = _with_encoding(path, opener, warnings, lambda text: text.read()).splitlines()
             return pd.DataFrame({"text": [line for line in lines if line.strip()]})

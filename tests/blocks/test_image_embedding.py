@@ -103,7 +103,7 @@ def test_urls_are_fetched_and_404_and_timeouts_are_skipped(tmp_path: Path) -> No
         _, _, result = embed(tmp_path / "urls.csv", timeout=0.5)
     assert result.outputs["embeddings"].meta["image"].tolist() == [f"{url}/cat.jpg"]
     reasons = result.outputs["skipped"].meta["reason"].tolist()
-    assert "HTTP 404" in reasons[0] and "did not answer within 0.5 s" in reasons[1]
+    assert "HTTP 404" in reasons[0] and "sent nothing for 0.5 s" in reasons[1]
 
 
 def test_second_run_is_served_from_the_cache(tmp_path: Path) -> None:

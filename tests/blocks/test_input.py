@@ -1,14 +1,20 @@
 """The Input block: every format, encodings, image folders and bad files."""
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
 
+from embedflow.cli import main as cli_main
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
+from embedflow.io.workflow_file import write_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
+from tests.text_support import text_workflow
 
 DOCS = pd.DataFrame({"id": [1, 2, 3], "topic": ["cats", "dogs", "cats"],
                      "text": ["the cat sat on the mat", "a dog barked at night", "cats purr when happy"]})
@@ -131,3 +137,40 @@ def test_edited_file_is_read_again_but_unchanged_file_is_cached(tmp_path):
     assert engine.executions[node.id] == 1
     DOCS.head(2).to_csv(path, index=False)
     assert len(engine.run()[node.id].outputs["data"]) == 2
+
+
+ORANGE_SAMPLE = Path(__file__).parents[1] / "io" / "orange_files" / "grimm-tales-sample.tab"
+
+
+def test_an_orange_tab_file_says_its_class_and_ignored_columns_in_the_summary(tmp_path):
+    (tmp_path / "tales.tab").write_text("Category\tText\tid\nd\tstring\tc\nclass\tinclude=True\tignore\n\n"
+                                        "children\tthe captain drank rum\t1\nadult\tthe blind man tapped\t2\n",
+                                        encoding="utf-8")
+    result = run_input(tmp_path / "tales.tab")
+    assert result.state == "done" and result.outputs["data"].feature == "Text"
+    assert result.summary.endswith("; feature: Text; class: Category; ignored: id")
+
+
+def test_a_pattern_reads_the_tab_files_and_not_orange_s_metadata_beside_them(tmp_path):
+    for name in ("a.tab", "b.tab"):
+        shutil.copy(ORANGE_SAMPLE, tmp_path / name)
+        (tmp_path / f"{name}.metadata").write_text("language: English\n", encoding="utf-8")
+    result = run_input(tmp_path / "*.tab*")
+    assert result.state == "done", result.error
+    assert len(result.outputs["data"]) == 10 and result.summary.count("class: ATU Topic") == 1
+
+
+def test_the_format_setting_offers_tab_and_the_file_dialog_its_suffix():
+    settings = {setting.name: setting for setting in default_registry().get("input").settings}
+    assert "tab" in settings["format"].choices and ".tab" in settings["path"].suffixes
+
+
+def test_a_tales_corpus_in_tab_format_runs_headless_to_text_embeddings(tmp_path):
+    shutil.copy(ORANGE_SAMPLE, tmp_path)
+    workflow, _, _, embedder = text_workflow(tmp_path / ORANGE_SAMPLE.name, feature="")
+    write_workflow(workflow, tmp_path / "tales.embedflow")
+    assert cli_main(["run", str(tmp_path / "tales.embedflow"), "--out", str(tmp_path / "out")]) == 0
+    frame = pd.read_csv(tmp_path / "out" / f"{embedder}-embeddings.csv")
+    assert len(frame) == 5 and frame["ATU Topic"].iloc[0] == "Tales of Magic"
+    vectors = frame[[f"dim_{i}" for i in range(50)]].to_numpy()
+    assert np.isfinite(vectors).all() and (np.abs(vectors).sum(axis=1) > 0).all()

@@ -47,7 +47,7 @@ def test_a_failed_block_prints_its_hint_too(tmp_path, capsys):
                                 "nodes": [{"id": "n1", "type": "input", "title": "Docs", "position": [0, 0],
                                            "settings": {"path": "report.pdf"}, "node_version": 1}]}))
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 1
-    assert "Hint: Use CSV, TSV, Excel (.xlsx), Parquet, JSON lines or .txt" in capsys.readouterr().err
+    assert "Hint: Use CSV, TSV, Orange .tab, Excel (.xlsx), Parquet, JSON lines or .txt" in capsys.readouterr().err
 
 
 def test_choosing_one_image_as_the_input_file_points_to_its_folder(tmp_path):

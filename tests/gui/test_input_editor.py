@@ -53,3 +53,14 @@ def test_the_feature_shows_the_column_the_run_picked(window, qtbot):
 def test_the_path_field_has_room_for_a_path(window, qtbot):
     _, fields = input_editor(window, qtbot, "")
     assert fields["path"].editor.width() >= 300
+
+
+def test_the_file_dialog_offers_data_files_orange_tab_among_them(window, qtbot, monkeypatch):
+    _, fields = input_editor(window, qtbot, "")
+    filters: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, caption, start, *rest: (filters.extend(rest), ("", ""))[1]))
+    next(b for b in fields["path"].widget.findChildren(QPushButton) if b.text() == "File…").click()
+    data_files, every_file = filters[0].split(";;")
+    assert data_files.startswith("Data files (") and "*.tab" in data_files.split() and "*.csv" in data_files
+    assert every_file == "All files (*)"

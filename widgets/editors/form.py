@@ -122,7 +122,8 @@ class SettingField:
         if folder:
             chosen = QFileDialog.getExistingDirectory(self.widget, self.setting.display_name, start)
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self.widget, self.setting.display_name, start)
+            chosen, _ = QFileDialog.getOpenFileName(self.widget, self.setting.display_name, start,
+                                                    file_filter(self.setting.suffixes))
         if chosen:
             remember_picked(chosen)  # a folder the user picked is trusted (untrusted-path)
             self.editor.setText(chosen)
@@ -169,6 +170,13 @@ class SettingField:
             if isinstance(feature, str) and feature:
                 return feature
         return ""
+
+
+def file_filter(suffixes: tuple[str, ...]) -> str:
+    """The file dialog's name filter: the setting's file endings first, then every file."""
+    if not suffixes:
+        return ""
+    return f"Data files ({' '.join('*' + suffix for suffix in suffixes)});;All files (*)"
 
 
 def parse_list(text: str) -> list[Any]:
