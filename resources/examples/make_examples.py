@@ -440,8 +440,9 @@ def categories_as_vectors() -> Example:
                    "(more than 15 minutes late).")
     ex.note(learned, "2. A small network learns to predict 'delayed' from the one-hot columns; its first "
                      "layer gives each value its vector. The line below it says the width saved.")
-    ex.note(learn, "3. Logistic regression on 49 numbers per flight; the later flights are its test set. "
-                   "One-hot + logistic regression: see docs/recommendations.md.")
+    ex.note(learn, "3. Logistic regression on 49 numbers per flight. Open it: on the later flights macro F1 "
+                   "0.52 (one-hot columns: 0.54). Cross-validation says more: the vectors saw these rows' "
+                   "'delayed'.")
     ex.note(categories, "4. Every airline, airport, plane and hour, placed by how its flights behave.",
             below=True)
     return ex
