@@ -124,3 +124,23 @@ def test_an_item_column_the_items_input_lacks_is_a_clear_error():
 def test_unset_user_column_is_a_validation_error():
     workflow, _, advise = flights_workflow(recommend={"user": ""})
     assert [d.code for d in validate(workflow) if d.node_id == advise] == ["user-not-set"]
+
+
+def test_text_embeddings_of_the_items_make_it_content_based(tmp_path):
+    corpus = pd.read_csv(resources.resource("data", "corpus.csv"))
+    readers = [(f"reader-{topic}", text) for topic, group in corpus.groupby("topic") for text in group["text"][:5]]
+    pd.DataFrame(readers, columns=["reader", "text"]).to_csv(tmp_path / "reads.csv", index=False)
+    workflow = Workflow(default_registry())
+    sentences = workflow.add_node("input", settings={"path": str(resources.resource("data", "corpus.csv")),
+                                                     "feature": "text"})
+    encode = workflow.add_node("text_encoding")
+    embed = workflow.add_node("text_embedding")
+    reads = workflow.add_node("input", settings={"path": str(tmp_path / "reads.csv")})
+    advise = workflow.add_node("recommend", settings={"user": "reader", "item": "text", "k": 5})
+    workflow.connect(sentences.id, "data", encode.id, "data")
+    workflow.connect(encode.id, "encoded", embed.id, "encoded")
+    workflow.connect(embed.id, "embeddings", advise.id, "items")
+    workflow.connect(reads.id, "data", advise.id, "interactions")
+    recs = Engine(workflow).run()[advise.id].outputs["recommendations"].meta
+    same_topic = recs["reader"].str.removeprefix("reader-") == recs["topic"]
+    assert len(recs) == 25 and same_topic.mean() >= 0.8
