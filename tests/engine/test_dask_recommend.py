@@ -39,3 +39,29 @@ def test_recommendations_on_the_cluster_equal_the_local_ones(client: Any, tmp_pa
     pd.testing.assert_frame_equal(recommendations.gather().meta, local.outputs["recommendations"].meta)
     pd.testing.assert_frame_equal(remote.outputs["evaluation"].meta, local.outputs["evaluation"].meta)
     assert any(m.code == "gathered-from-cluster" for m in remote.messages)
+
+
+def test_partitioned_item_vectors_are_brought_together_for_the_profiles(client: Any, tmp_path: Path) -> None:
+    corpus = pd.read_csv(resources.resource("data", "corpus.csv"))
+    corpus.to_csv(tmp_path / "corpus.csv", index=False)
+    readers = [(f"reader-{topic}", text) for topic, group in corpus.groupby("topic") for text in group["text"][:5]]
+    pd.DataFrame(readers, columns=["reader", "text"]).to_csv(tmp_path / "reads.csv", index=False)
+    workflow = Workflow(default_registry())
+    sentences = workflow.add_node("input", settings={"path": str(tmp_path / "corpus.csv"), "feature": "text"})
+    encode = workflow.add_node("text_encoding")
+    embed = workflow.add_node("text_embedding")
+    reads = workflow.add_node("input", settings={"path": str(tmp_path / "reads.csv")})
+    advise = workflow.add_node("recommend", settings={"user": "reader", "item": "text", "k": 5})
+    workflow.connect(sentences.id, "data", encode.id, "data")
+    workflow.connect(encode.id, "encoded", embed.id, "encoded")
+    workflow.connect(embed.id, "embeddings", advise.id, "items")
+    workflow.connect(reads.id, "data", advise.id, "interactions")
+    local = Engine(workflow).run()[advise.id]
+    results = Engine(workflow, executor=executor(client, partition_bytes=3_000)).run()
+    remote = results[advise.id]
+    assert remote.state == NodeState.DONE, remote.error
+    items = results[embed.id].outputs["embeddings"]
+    assert isinstance(items, Partitioned) and len(items.parts) > 1
+    recommendations = remote.outputs["recommendations"]
+    assert isinstance(recommendations, Partitioned)
+    pd.testing.assert_frame_equal(recommendations.gather().meta, local.outputs["recommendations"].meta)
