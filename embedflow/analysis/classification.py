@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from ..core.table import Table
 from .checks import (
     AnalysisError,
     CancelledCallback,
@@ -399,3 +400,31 @@ def _fold_scores(truth: np.ndarray, guess: np.ndarray, n_classes: int) -> np.nda
     recall = np.divide(hits, actual, out=np.zeros(n_classes), where=actual > 0)
     f1 = np.divide(2 * hits, predicted + actual, out=np.zeros(n_classes), where=predicted + actual > 0)
     return np.concatenate([[hits.sum() / len(truth), f1.mean()], precision, recall])
+
+
+def cross_validated_rows(data: Table, predictions: pd.DataFrame) -> Table:
+    """The data rows with `predicted`, `probability`, `fold` and `correct` of `predictions` (indexed by row
+    number in `data`; empty for the rows it does not have)."""
+    meta = data.meta.copy()
+    rows = predictions.index.to_numpy()
+    predicted = np.full(len(meta), None, dtype=object)
+    predicted[rows] = predictions["predicted"].to_numpy(dtype=object)
+    probability = np.full(len(meta), np.nan)
+    probability[rows] = predictions["probability"].to_numpy()
+    fold = pd.array([pd.NA] * len(meta), dtype="Int64")
+    fold[rows] = predictions["fold"].to_numpy()
+    correct = pd.array([pd.NA] * len(meta), dtype="boolean")
+    correct[rows] = predictions["correct"].to_numpy()
+    for name, values in (("predicted", predicted), ("probability", probability), ("fold", fold),
+                         ("correct", correct)):
+        meta[name] = pd.Series(values, index=meta.index)
+    return replace(data, meta=meta)
+
+
+def predicted_rows(test: Table, predicted: PredictionResult) -> Table:
+    """The test rows with `predicted` and `probability` (empty for rows it could not predict)."""
+    meta = test.meta.copy()
+    rows = range(len(meta))
+    meta["predicted"] = predicted.predictions["predicted"].reindex(rows).to_numpy(dtype=object)
+    meta["probability"] = predicted.predictions["probability"].reindex(rows).to_numpy()
+    return replace(test, meta=meta)

@@ -25,7 +25,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 
@@ -244,9 +244,9 @@ SPEC = NodeSpec(
         Setting("seed", "int", 0, label="Seed", minimum=0, maximum=2**31 - 1),
     ),
     run=run,
-    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
-    preload=("sklearn.neural_network", "sklearn.decomposition", "gensim.models", "scipy.sparse"),
+    execution=Execution(preload=("sklearn.neural_network", "sklearn.decomposition", "gensim.models", "scipy.sparse"),
+                        on_cluster=run_on_cluster),
     help_page=TYPE,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -12,30 +12,28 @@ from ..analysis.checks import AnalysisError
 from ..analysis.classification import (
     MODELS,
     ClassificationResult,
-    Classifier,
     HeldOutScores,
-    PredictionResult,
-    TrainingRows,
     check_labels,
     cross_validate,
     cross_validate_rows,
+    cross_validated_rows,
     fit,
     fit_predict,
-    join,
+    predicted_rows,
     score_test,
-    training_rows,
     untested_note,
 )
+from ..analysis.partitioned.classification import PartitionedClassification, labels_and_predictions
 from ..analysis.spaces import space_mismatch, table_space, upstream_space
-from ..core.cluster import Cluster, part_starts
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
-from ..io.outputs import format_size
+from ..core.sizes import format_size
 
 TYPE = "classifier"
 
@@ -100,25 +98,6 @@ def confusion_table(result: ClassificationResult, held_out: HeldOutScores | None
     return Table(frame, feature="true")
 
 
-def cross_validated_rows(data: Table, predictions: pd.DataFrame) -> Table:
-    """The data rows with `predicted`, `probability`, `fold` and `correct` of `predictions` (indexed by row
-    number in `data`; empty for the rows it does not have)."""
-    meta = data.meta.copy()
-    rows = predictions.index.to_numpy()
-    predicted = np.full(len(meta), None, dtype=object)
-    predicted[rows] = predictions["predicted"].to_numpy(dtype=object)
-    probability = np.full(len(meta), np.nan)
-    probability[rows] = predictions["probability"].to_numpy()
-    fold = pd.array([pd.NA] * len(meta), dtype="Int64")
-    fold[rows] = predictions["fold"].to_numpy()
-    correct = pd.array([pd.NA] * len(meta), dtype="boolean")
-    correct[rows] = predictions["correct"].to_numpy()
-    for name, values in (("predicted", predicted), ("probability", probability), ("fold", fold),
-                         ("correct", correct)):
-        meta[name] = pd.Series(values, index=meta.index)
-    return replace(data, meta=meta)
-
-
 def score_sentence(scores: pd.DataFrame, folds: int) -> str:
     """'accuracy 0.95 ± 0.03 (baseline 0.20), macro F1 …' from the scores table."""
     parts = []
@@ -165,16 +144,10 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     label, model, folds, seed = (ctx.settings["label"], ctx.settings["model"], int(ctx.settings["folds"]),
                                  int(ctx.settings["seed"]))
     vectors = _vectors(ctx, data, "data")
-    problem = label_problem(data, label)
-    if problem:
-        code, message, hint = problem
-        raise NodeError(f"{ctx.title}: {message}", code, hint)
+    _check_label(ctx, data, label)
     if test is not None:
         test_vectors = _vectors(ctx, test, "test")
-        mismatch = space_mismatch(table_space(data), table_space(test), "data", "test", MISMATCH_USE)
-        if mismatch:
-            code, message, hint = mismatch
-            raise NodeError(f"{ctx.title}: {message}", code, hint)
+        _check_spaces(ctx, data, test)
     share = 0.8 if test is not None else 1.0
     try:
         result = cross_validate(vectors, data.meta[label], model, folds, seed,
@@ -199,19 +172,10 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         return {"predictions": cross_validated, **_score_tables(result, model)}
     predictions = predicted_rows(test, predicted)
     ctx.summary += f"; {len(predicted.predictions):,} test rows predicted"
-    scored = _labels_and_predictions(predictions, label)
+    scored = labels_and_predictions(predictions, label)
     held_out = held_out_scores(ctx, result, scored["label"], scored["predicted"])
     ctx.view = ClassifierView(cross_validated, label, classes, predictions if held_out is not None else None)
     return {"predictions": predictions, **_score_tables(result, model, held_out)}
-
-
-def predicted_rows(test: Table, predicted: PredictionResult) -> Table:
-    """The test rows with `predicted` and `probability` (empty for rows it could not predict)."""
-    meta = test.meta.copy()
-    rows = range(len(meta))
-    meta["predicted"] = predicted.predictions["predicted"].reindex(rows).to_numpy(dtype=object)
-    meta["probability"] = predicted.predictions["probability"].reindex(rows).to_numpy()
-    return replace(test, meta=meta)
 
 
 def _score_tables(result: ClassificationResult, model: str,
@@ -260,67 +224,36 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
     return upstream("test") or upstream("data")
 
 
-# -- on a Dask cluster (NodeSpec.on_cluster; docs/analysis.md) ------------------------------------------
-def _head(part: Table) -> tuple[int, Table]:
-    """The part's rows, and the part without rows (its columns, provenance and vector length)."""
-    return len(part), part.take(np.zeros(0, dtype=np.int64))
-
-
-def _training_part(part: Table, label: str, first_row: int) -> tuple[TrainingRows, pd.DataFrame]:
-    """The part's usable labelled rows, and their label and feature columns (for the block's view)."""
-    training = training_rows(_vectors_of(part), part.meta[label], first_row)
-    columns = list(dict.fromkeys(c for c in (part.feature, label) if c in part.meta.columns))
-    local = training.rows - first_row
-    return training, part.meta[columns].iloc[local].reset_index(drop=True)
-
-
-def _vectors_of(part: Table) -> np.ndarray:
-    assert part.vectors is not None
-    return part.vectors
-
-
-def _predict_part(classifier: Classifier, part: Table) -> tuple[Table, np.ndarray]:
-    predicted = classifier.predict(_vectors_of(part))
-    return predicted_rows(part, predicted), predicted.skipped
-
-
-def _table(outcome: tuple[Table, np.ndarray]) -> Table:
-    return outcome[0]
-
-
-def _skipped(outcome: tuple[Table, np.ndarray]) -> np.ndarray:
-    return outcome[1]
-
-
-def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
-    """Cross-validate and fit here on the labelled rows brought from the workers; predict every partition
-    where it lives, so the predictions stay on the workers."""
-    data: Table | None = ctx.inputs.get("data")
-    test: Table | None = ctx.inputs.get("test")
-    label, model, folds, seed = (ctx.settings["label"], ctx.settings["model"], int(ctx.settings["folds"]),
-                                 int(ctx.settings["seed"]))
-    data_parts = cluster.parts("data") or [cluster.share(data)]
-    test_parts = cluster.parts("test")
-    data_heads = cluster.gather([cluster.submit(_head, part) for part in data_parts], "parts checked")
-    first = part_starts(rows for rows, _ in data_heads)
-    head = data_heads[0][1]
-    _vectors(ctx, head, "data")
-    problem = label_problem(head, label)
+def _check_label(ctx: NodeContext, data: Table, label: str) -> None:
+    problem = label_problem(data, label)
     if problem:
         code, message, hint = problem
         raise NodeError(f"{ctx.title}: {message}", code, hint)
-    test_head = None
+
+
+def _check_spaces(ctx: NodeContext, data: Table, test: Table) -> None:
+    mismatch = space_mismatch(table_space(data), table_space(test), "data", "test", MISMATCH_USE)
+    if mismatch:
+        code, message, hint = mismatch
+        raise NodeError(f"{ctx.title}: {message}", code, hint)
+
+
+# -- on a Dask cluster: the kernel of analysis/partitioned/classification.py; docs/analysis.md ------------
+def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
+    """Cross-validate and fit here on the labelled rows brought from the workers; predict every partition
+    where it lives, so the predictions stay on the workers."""
+    test: Table | None = ctx.inputs.get("test")
+    label, model, folds, seed = (ctx.settings["label"], ctx.settings["model"], int(ctx.settings["folds"]),
+                                 int(ctx.settings["seed"]))
+    on_parts = PartitionedClassification(cluster, cluster.parts("data") or [cluster.share(ctx.inputs.get("data"))])
+    _vectors(ctx, on_parts.head, "data")
+    _check_label(ctx, on_parts.head, label)
+    test_parts = cluster.parts("test")
     if test is not None:
-        test_head = test if test_parts is None else cluster.gather([cluster.submit(_head, test_parts[0])])[0][1]
+        test_head = test if test_parts is None else on_parts.head_of(test_parts[0])
         _vectors(ctx, test_head, "test")
-        mismatch = space_mismatch(table_space(head), table_space(test_head), "data", "test", MISMATCH_USE)
-        if mismatch:
-            code, message, hint = mismatch
-            raise NodeError(f"{ctx.title}: {message}", code, hint)
-    pieces = cluster.gather([cluster.submit(_training_part, part, label, int(first[n]))
-                             for n, part in enumerate(data_parts)], "labelled rows brought")
-    training = join([piece for piece, _ in pieces])
-    shown = pd.concat([columns for _, columns in pieces], ignore_index=True)
+        _check_spaces(ctx, on_parts.head, test_head)
+    training, shown = on_parts.training(label)
     share = 0.7 if test is not None else 0.9
     try:
         result = cross_validate_rows(training, model, folds, seed, progress=lambda f, m: ctx.progress(share * f, m),
@@ -338,47 +271,27 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
                f"cross-validate{' and fit' if classifier else ''}; the predictions were made on the workers and "
                "stayed there.")
     ctx.summary = f"{len(result.classes)} classes: {score_sentence(result.scores, folds)}"
-    ctx.view = ClassifierView(cross_validated_rows(Table(shown, feature=head.feature),
+    ctx.view = ClassifierView(cross_validated_rows(Table(shown, feature=on_parts.head.feature),
                                                    result.predictions.reset_index(drop=True)),
                               label, tuple(str(c) for c in result.classes))
     ctx.progress(share, "predicting on the cluster")
     if classifier is None:
-        rows = result.predictions.index.to_numpy()
-        handles = []
-        for n, part in enumerate(data_parts):
-            inside = (rows >= first[n]) & (rows < first[n + 1])
-            part_predictions = result.predictions[inside].set_axis(rows[inside] - first[n])
-            handles.append(cluster.submit(cross_validated_rows, part, part_predictions))
-        return {"predictions": cluster.output(handles), **_score_tables(result, model)}
+        return {"predictions": on_parts.cross_validated(result.predictions), **_score_tables(result, model)}
     if test_parts is None:
         assert test is not None
         predicted = classifier.predict(_vectors(ctx, test, "test"))
         outputs: Any = predicted_rows(test, predicted)
         skipped, predicted_count = predicted.skipped, len(predicted.predictions)
-        scored = _labels_and_predictions(outputs, label)
+        scored = labels_and_predictions(outputs, label)
     else:
-        shared = cluster.share(classifier)
-        outcomes = [cluster.submit(_predict_part, shared, part) for part in test_parts]
-        test_rows = cluster.rows("test")
-        test_first = part_starts(test_rows)
-        skipped = np.concatenate([s + test_first[n] for n, s in enumerate(cluster.gather(
-            [cluster.submit(_skipped, o) for o in outcomes], "partitions predicted"))])
-        outputs = cluster.output([cluster.submit(_table, o) for o in outcomes])
-        predicted_count = int(test_first[-1]) - len(skipped)
-        scored = pd.concat(cluster.gather([cluster.submit(_labels_and_predictions, cluster.submit(_table, o), label)
-                                           for o in outcomes], "test labels brought"), ignore_index=True)
+        outputs, skipped, scored = on_parts.predict(classifier, test_parts, cluster.rows("test"), label)
+        predicted_count = sum(cluster.rows("test")) - len(skipped)
     if len(skipped):
         ctx.report(Severity.WARNING, *untested_note(skipped))
     ctx.summary += f"; {predicted_count:,} test rows predicted"
     held_out = held_out_scores(ctx, result, scored["label"], scored["predicted"])
     return {"predictions": outputs, **_score_tables(result, model, held_out)}
 
-
-def _labels_and_predictions(predicted: Table, label: str) -> pd.DataFrame:
-    """The test rows' `label` (None without the column) and `predicted`, for scoring where the labels are."""
-    meta = predicted.meta
-    labels = meta[label] if label in meta.columns else pd.Series([None] * len(meta), index=meta.index)
-    return pd.DataFrame({"label": labels.to_numpy(dtype=object), "predicted": meta["predicted"].to_numpy(dtype=object)})
 
 
 SPEC = NodeSpec(
@@ -413,10 +326,9 @@ SPEC = NodeSpec(
                 help="How the rows are shuffled into folds; the same seed gives the same folds."),
     ),
     run=run,
-    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
-    preload=("sklearn.exceptions", "sklearn.linear_model", "sklearn.model_selection", "sklearn.neighbors",
-             "sklearn.svm", "scipy.special"),
+    execution=Execution(preload=("sklearn.exceptions", "sklearn.linear_model", "sklearn.model_selection",
+                                 "sklearn.neighbors", "sklearn.svm", "scipy.special"), on_cluster=run_on_cluster),
     help_page="classifier",
 )

@@ -14,7 +14,7 @@ from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, w
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.paths import resolve_path
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..images.names import MODEL_IDS, NORMALISATION_NAMES, OWN_MODEL
@@ -284,8 +284,8 @@ SPEC = NodeSpec(
     check=check,
     describes_output=describe,
     fingerprint=fingerprint,
-    row_wise=RowWise(port="data"),
-    preload=("embedflow.images.catalog", "embedflow.images.pipeline", "embedflow.images.client",
-             "embedflow.io.embedding_store"),
+    execution=Execution(row_wise=RowWise(port="data"),
+                        preload=("embedflow.images.catalog", "embedflow.images.pipeline", "embedflow.images.client",
+                                 "embedflow.io.embedding_store")),
     help_page="image_embedding",
 )

@@ -23,7 +23,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import NodeSpec, OutputDescription, Port, Setting
+from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 
@@ -185,6 +185,6 @@ SPEC = NodeSpec(
     run=run,
     check=check,
     describes_output=describe,
-    preload=("sklearn.decomposition", "gensim.models", "scipy.sparse"),
+    execution=Execution(preload=("sklearn.decomposition", "gensim.models", "scipy.sparse")),
     help_page=TYPE,
 )

@@ -30,7 +30,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import NodeSpec, Port, Setting
+from ..core.specs import Execution, NodeSpec, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 
@@ -304,9 +304,8 @@ SPEC = NodeSpec(
                 help="Which event is held out per user when there is no order."),
     ),
     run=run,
-    on_cluster=run_on_cluster,
     check=check,
-    preload=("scipy.sparse",),
+    execution=Execution(preload=("scipy.sparse",), on_cluster=run_on_cluster),
     help_page=TYPE,
 )
 

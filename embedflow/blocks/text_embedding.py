@@ -16,7 +16,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..text.arithmetic import arithmetic_pool, signed_tokens
@@ -467,8 +467,8 @@ SPEC = NodeSpec(
     describes_output=describe,
     # SIF removes the direction common to all rows, and TF-IDF + LSA is fitted on every row (unless fit is
     # linked, which the settings cannot tell), so they need them all; the other poolings read one row each.
-    row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"
-                     and settings.get("language_model") != LSA_ID),
-    preload=("embedflow.text.models", "embedflow.text.transformer"),
+    execution=Execution(row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"
+                                         and settings.get("language_model") != LSA_ID),
+                        preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )

@@ -7,7 +7,6 @@ encoding passes it through and counts characters.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
@@ -20,7 +19,7 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import EmbedflowError, NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
@@ -78,12 +77,10 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     upstream, port = source
     value = context.output_of(upstream, port)
     problem = _feature_problem(value) if isinstance(value, Table) else None
-    if problem is None and value is None and upstream.type == "input":
-        settings = context.settings(upstream)
-        path = settings.get("path")
-        if settings.get("format") == "images" or (isinstance(path, str) and path
-                                                  and Path(context.resolve_path(path)).is_dir()):
-            problem = "it is a folder of images, not text"
+    if problem is None and value is None:
+        description = context.describe(upstream, port)
+        if description is not None and description.kind == EmbeddingKind.IMAGE:
+            problem = "it holds images, not text"
     if problem:
         yield error("feature-not-text", f"“{node.title}” cannot encode the output of “{upstream.title}”: {problem}.",
                     "Choose a text column as the Input's feature, or use Image Embedding for images.",
@@ -352,8 +349,9 @@ SPEC = NodeSpec(
     fingerprint=model_fingerprint,
     describes_output=describe,
     # A model trained on the corpus needs every row first; a stored model's tokenizer reads each row alone.
-    row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
-    preload=("embedflow.text.models", "embedflow.text.transformer"),
+    execution=Execution(row_wise=RowWise(port="data",
+                                         when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
+                        preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )
 

@@ -104,7 +104,7 @@ def word_similarity() -> Example:
         "text", (20, 610, 460, 90),
         "Analogies (bottom row): is king - man + woman near queen? Pooling 'arithmetic' adds and subtracts "
         "word vectors; a second Nearest Neighbours looks for the closest of the 158 words. "
-        "`embedflow models --evaluate glove-6b-50d` tries GloVe on 14,877 analogy questions.")
+        "In a terminal, embedflow models --evaluate glove-6b-50d tries GloVe on 14,877 analogy questions.")
     analogies = ex.block("input", 0, "Analogies", {"path": "../data/analogies.csv", "feature": "analogy",
                                                     "format": "auto"}, row=WORD_ANALOGY_ROW)
     analogy_encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"},
@@ -151,7 +151,8 @@ def image_search() -> Example:
                   "mirrored cat closest to the cat?")
     ex.note(queries, "New views of three photos: mirrored and cropped differently, in sub-folders named "
                      "like the collection's, so query_category says what each should find. Try adding "
-                     "your own photo to a sub-folder of resources/data/image-queries.", below=True)
+                     "your own photo to a sub-folder of image-queries in the sample data (embedflow examples "
+                     "--copy DIR copies it to a folder of yours).", below=True)
     return ex
 
 
@@ -177,7 +178,8 @@ def why_invalid() -> Example:
     """A deliberate language-model mismatch for students to find and fix."""
     ex = Example("why-invalid", "Why is this workflow invalid?",
                  "This workflow has a deliberate mistake: it will not run. Find the block with a red "
-                 "badge, read the message (Messages panel, or `embedflow validate`), and fix it.")
+                 "badge, read the message (Messages panel, or embedflow validate why-invalid in a terminal), "
+                 "and fix it.")
     docs = ex.block("input", 0, "Sentences", {"path": "../data/corpus.csv", "feature": "text", "format": "auto"})
     encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
     embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "trained-word2vec"})

@@ -6,7 +6,7 @@ import pytest
 from PyQt5.QtCore import Qt
 
 from embedflow.io import resources
-from embedflow.io.workflow_file import read_workflow
+from embedflow.api import read_workflow
 from tests.waiting import HANG_MS
 
 WORD_CLUSTERS = resources.resource("examples", "word-clusters.embedflow")

@@ -172,7 +172,7 @@ def test_models_lists_remote_entries_and_the_transformer(capsys: pytest.CaptureF
     capsys.readouterr()
     assert cli_main(["models"]) == 0
     lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
-    assert lines["all-minilm-l6-v2"][1:5] == ["transformer", "384", "512", "23"]
+    assert lines["all-minilm-l6-v2"][1:5] == ["transformer", "384", "512", "23.4"]
     assert lines["classroom"][1] == "remote" and "http://127.0.0.1:9" in lines["classroom"]
     assert lines["glove-6b-50d"][1:4] == ["word-vectors", "50", "-"]
 

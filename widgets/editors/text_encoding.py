@@ -197,8 +197,11 @@ class TextEncodingEditor(QWidget):
             self.histogram.addItem(bars)
             cut = int((preview.lengths > length).sum())
             sample = f" (first {len(preview.lengths):,} rows)" if preview.sampled else ""
+            # A sentence model's sequence length counts its own markers too: say where the other places went.
+            markers = (f" (the sequence length {length + preview.specials} keeps {preview.specials} places for "
+                       "the model's own [CLS] and [SEP] markers)" if preview.specials else "")
             self.cut_label.setText(f"{cut:,} of {len(preview.lengths):,} rows{sample} have more than {length} "
-                                   f"{preview.unit} and are cut; the longest has {top:,}."
+                                   f"{preview.unit}{markers} and are cut; the longest has {top:,}."
                                    if preview.unit != "characters" else
                                    f"{len(preview.lengths):,} rows{sample}; the longest has {top:,} characters.")
         self.cut_line.setValue(length)
