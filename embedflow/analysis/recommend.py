@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
+from ..core.table import Table
 from .checks import CancelledCallback, ProgressCallback, checkpoint
 
 # Users scored per matrix product: at most BLOCK_USERS, and at most SCORE_BUDGET scores (128 MB) at a time.
@@ -136,3 +138,14 @@ def evaluate(train: sp.csr_matrix, held_user: np.ndarray, held_item: np.ndarray,
     counts = np.asarray(train.astype(bool).sum(axis=0)).ravel()
     baseline = popular(counts, len(held_user), k, seen)
     return Evaluation(score(ranked, held_item), score(baseline, held_item), k)
+
+
+def recommendations_table(items: Table, names: np.ndarray, ranked: Ranked, user: str, item: str) -> Table:
+    """user, rank, item, score and the item's attributes, one row per recommendation (`names`: the users')."""
+    users, ranks = np.nonzero(ranked.items >= 0)
+    chosen = ranked.items[users, ranks]
+    attributes = items.meta.iloc[chosen].reset_index(drop=True)
+    frame = pd.DataFrame({user: names[users], "rank": ranks + 1,
+                          item: attributes[item].to_numpy(), "score": ranked.scores[users, ranks]})
+    extra = attributes.drop(columns=[c for c in attributes.columns if c in frame.columns])
+    return Table(pd.concat([frame, extra], axis=1), feature=item, base_dir=items.base_dir)

@@ -20,7 +20,8 @@ from ..analysis.category_embedding import (
     width_sentence,
 )
 from ..analysis.checks import AnalysisError
-from ..core.cluster import Cluster, part_starts
+from ..analysis.partitioned.category_embedding import embed_parts, rows_brought
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
@@ -134,51 +135,21 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return outputs
 
 
-# -- on a Dask cluster (NodeSpec.on_cluster; docs/recommendations.md) -------------------------------------------
-def _row_count(part: Table) -> int:
-    return len(part)
-
-
-def _rows_of(part: Table, rows: np.ndarray) -> pd.DataFrame:
-    return part.meta.iloc[rows]
-
-
-def _embed_part(fitted: list[ColumnVectors], part: Table) -> tuple[Table, dict[str, int]]:
-    result = transform(part.meta, fitted)
-    provenance = {"model": TYPE, "kind": KIND, "columns": [c.column for c in fitted],
-                  "dims": int(result.vectors.shape[1])}
-    return Table(part.meta, result.vectors, feature=part.feature, base_dir=part.base_dir,
-                 provenance=provenance), result.unseen
-
-
-def _table_of(outcome: tuple[Table, dict[str, int]]) -> Table:
-    return outcome[0]
-
-
-def _unseen_of(outcome: tuple[Table, dict[str, int]]) -> dict[str, int]:
-    return outcome[1]
-
-
+# -- on a Dask cluster: the kernel of analysis/partitioned/category_embedding.py; docs/recommendations.md -------------------------------------------
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Fit on the rows brought here (all of them, or a seeded sample of `cluster.gather_rows`); embed every
     partition where it lives, so the rows and their vectors stay on the workers."""
     parts = cluster.parts("data")
     if parts is None:
         return None
-    first = part_starts(cluster.gather([cluster.submit(_row_count, part) for part in parts], "parts counted"))
-    total = int(first[-1])
-    chosen = np.arange(total) if total <= cluster.gather_rows else \
-        np.sort(np.random.default_rng(int(ctx.settings["seed"])).choice(total, cluster.gather_rows, replace=False))
-    local = [chosen[(chosen >= first[n]) & (chosen < first[n + 1])] - first[n] for n in range(len(parts))]
-    frame = pd.concat(cluster.gather([cluster.submit(_rows_of, part, rows) for part, rows in zip(parts, local)],
-                                     "rows brought"), ignore_index=True)
+    frame, total = rows_brought(cluster, parts, int(ctx.settings["seed"]))
     try:
         columns = chosen_columns(frame, ctx.settings)
         fitted = fit(ctx, frame, columns)
     except AnalysisError as exc:
         raise _error(ctx, exc) from None
-    shared = cluster.share(fitted)
     outputs: dict[str, Any] = {"categories": categories_table(fitted), "test": None}
+    provenance = {"model": TYPE, "kind": KIND, "columns": [c.column for c in fitted]}
     for port, name in (("data", "embeddings"), ("test", "test")):
         port_parts = parts if port == "data" else cluster.parts(port)
         if port_parts is None:
@@ -186,13 +157,8 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
             if isinstance(test, Table):
                 outputs[name] = _embedded(ctx, test, fitted, port)
             continue
-        outcomes = [cluster.submit(_embed_part, shared, part) for part in port_parts]
-        unseen: dict[str, int] = {}
-        for counts in cluster.gather([cluster.submit(_unseen_of, o) for o in outcomes], f"{port} embedded"):
-            for column, count in counts.items():
-                unseen[column] = unseen.get(column, 0) + count
+        outputs[name], unseen = embed_parts(cluster, port_parts, fitted, provenance)
         _report_unseen(ctx, unseen, port)
-        outputs[name] = cluster.output([cluster.submit(_table_of, o) for o in outcomes])
     ctx.report(Severity.INFO, "gathered-from-cluster",
                f"“{ctx.title}” brought {len(frame):,} of {total:,} rows here to fit on"
                + (f" (a random sample, seed {ctx.settings['seed']})" if len(frame) < total else "")

@@ -17,12 +17,18 @@ from ..analysis.interactions import (
     read_interactions,
     unset,
 )
+from ..analysis.partitioned.recommend import (
+    columns_brought,
+    recommend_partitions,
+    whole_table,
+)
 from ..analysis.recommend import (
     Evaluation,
     Scores,
     evaluate,
     profiles,
     recommend,
+    recommendations_table,
     unit_rows,
 )
 from ..core.cluster import Cluster
@@ -154,7 +160,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     ctx.progress(0.1, f"recommending for {len(interactions.users):,} users")
     ranked = recommend(profiles(matrix, unit), unit, k, matrix if settings["exclude_seen"] else None,
                        progress=lambda f, m: ctx.progress(0.1 + 0.6 * f, m), cancelled=lambda: ctx.cancelled)
-    recommendations = _recommendations(items, interactions.users.to_numpy(), ranked.items, ranked.scores, user, item)
+    recommendations = recommendations_table(items, interactions.users.to_numpy(), ranked, user, item)
     ctx.progress(0.7, "evaluating against popularity")
     evaluation = _evaluation(ctx, items, interactions, ready.rows_of_code, unit, k)
     ctx.summary = _summary(ctx, len(interactions.users), evaluation)
@@ -162,27 +168,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"recommendations": recommendations, "evaluation": evaluation}
 
 
-# -- on a Dask cluster (NodeSpec.on_cluster; docs/recommendations.md) ---------------------------------------------
-def _whole(tables: list[Table]) -> Table:
-    """Parts of a table joined here."""
-    blocks = [t.vectors for t in tables if t.vectors is not None]
-    vectors = np.vstack(blocks) if len(blocks) == len(tables) else None
-    meta = pd.concat([t.meta for t in tables], ignore_index=True)
-    return Table(meta, vectors, feature=tables[0].feature, base_dir=tables[0].base_dir,
-                 provenance=tables[0].provenance)
-
-
-def _columns(part: Table, names: list[str]) -> pd.DataFrame:
-    return part.meta[[c for c in names if c in part.meta.columns]]
-
-
-def _recommend_users(items: Table, unit: np.ndarray, matrix: Any, users: np.ndarray, k: int, exclude_seen: bool,
-                     user: str, item: str) -> Table:
-    """The recommendations of one partition of users (their rows of the matrix), made on a worker."""
-    ranked = recommend(profiles(matrix, unit), unit, k, matrix if exclude_seen else None)
-    return _recommendations(items, users, ranked.items, ranked.scores, user, item)
-
-
+# -- on a Dask cluster: the kernel of analysis/partitioned/recommend.py; docs/recommendations.md ---------------------------------------------
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Bring the items and the interactions' columns here; score each partition of users on a worker, where their
     recommendations stay; evaluate here."""
@@ -191,39 +177,24 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
         return None
     settings = ctx.settings
     user, item, k = settings["user"], settings["item"], int(settings["k"])
-    items = _whole(cluster.gather(item_parts, "items brought")) if item_parts else ctx.inputs["items"]
+    items = whole_table(cluster, item_parts) if item_parts else ctx.inputs["items"]
     if event_parts is None:
         frame = ctx.inputs["interactions"].meta
     else:
-        wanted = [c for c in (user, item, settings["weight"], settings["order"]) if c != NONE]
-        frame = pd.concat(cluster.gather([cluster.submit(_columns, part, wanted) for part in event_parts],
-                                         "interactions brought"), ignore_index=True)
+        frame = columns_brought(cluster, event_parts,
+                                [c for c in (user, item, settings["weight"], settings["order"]) if c != NONE])
     ready = prepare(ctx, items, frame)
     interactions = ready.interactions
-    shared_items, shared_unit = cluster.share(items), cluster.share(ready.unit)
-    chunks = np.array_split(np.arange(len(interactions.users)), max(2, len(event_parts or item_parts or [])))
-    names = interactions.users.to_numpy()
-    handles = [cluster.submit(_recommend_users, shared_items, shared_unit, ready.matrix[rows], names[rows], k,
-                              bool(settings["exclude_seen"]), user, item) for rows in chunks if len(rows)]
+    recommendations, partitions = recommend_partitions(
+        cluster, items, ready.unit, ready.matrix, interactions.users.to_numpy(),
+        max(2, len(event_parts or item_parts or [])), k, bool(settings["exclude_seen"]), user, item)
     ctx.progress(0.7, "evaluating against popularity")
     evaluation = _evaluation(ctx, items, interactions, ready.rows_of_code, ready.unit, k)
     ctx.report(Severity.INFO, "gathered-from-cluster",
                f"“{ctx.title}” brought the {len(items):,} item vectors and {len(interactions):,} interactions here; "
-               f"the recommendations of {len(handles)} partitions of users were made on the workers and stayed there.")
+               f"the recommendations of {partitions} partitions of users were made on the workers and stayed there.")
     ctx.summary = _summary(ctx, len(interactions.users), evaluation)
-    return {"recommendations": cluster.output(handles), "evaluation": evaluation}
-
-
-def _recommendations(items: Table, names: np.ndarray, top: np.ndarray, scores: np.ndarray, user: str,
-                     item: str) -> Table:
-    """user, rank, item, score and the item's attributes, one row per recommendation (`names`: the users')."""
-    users, ranks = np.nonzero(top >= 0)
-    chosen = top[users, ranks]
-    attributes = items.meta.iloc[chosen].reset_index(drop=True)
-    frame = pd.DataFrame({user: names[users], "rank": ranks + 1,
-                          item: attributes[item].to_numpy(), "score": scores[users, ranks]})
-    extra = attributes.drop(columns=[c for c in attributes.columns if c in frame.columns])
-    return Table(pd.concat([frame, extra], axis=1), feature=item, base_dir=items.base_dir)
+    return {"recommendations": recommendations, "evaluation": evaluation}
 
 
 def _history(interactions: Interactions, user: str, item: str) -> pd.DataFrame:
