@@ -137,8 +137,8 @@ def main() -> None:
     fixed_rate, fixed_vectors = timed("fixed pad", lambda: fixed_padding(texts, tokenizer, session), count)
     print(f"embedflow / plain loop: {rate / loop_rate:.2f}x   embedflow / fixed pad: {rate / fixed_rate:.2f}x   "
           f"engine / plain loop: {engine_rate / loop_rate:.2f}x   engine / in-process: {engine_rate / rate:.2f}x")
-    print(f"largest difference from the baselines' vectors: "
-          f"{max(np.abs(vectors - loop_vectors).max(), np.abs(vectors - fixed_vectors).max(), np.abs(vectors - engine_vectors).max()):.1e}")
+    largest = max(np.abs(vectors - other).max() for other in (loop_vectors, fixed_vectors, engine_vectors))
+    print(f"largest difference from the baselines' vectors: {largest:.1e}")
 
 
 if __name__ == "__main__":

@@ -269,8 +269,8 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
                          f"{int(finite.sum()):,} rows to stay responsive; set Large data to "
                          f"'all' to project every row (slower)."))
         else:
-            notes.append(("projection-large", f"{TITLES[method]} of {len(rows):,} rows (above {sample_size:,}) can take "
-                         f"several minutes."))
+            notes.append(("projection-large",
+                          f"{TITLES[method]} of {len(rows):,} rows (above {sample_size:,}) can take several minutes."))
     if method in ("tsne", "umap") and len(rows) < MIN_NEIGHBOUR_ROWS:
         notes.append(("projection-fallback", f"{TITLES[method]} needs at least {MIN_NEIGHBOUR_ROWS} rows; "
                      f"showing PCA of the {len(rows)} row(s) instead."))

@@ -451,7 +451,8 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
             same = self_query and i == j
             if method == "exact":
                 own = np.arange(data_facts[j].rows) if same else None
-                pairs.append(cluster.submit(_pair_exact, data_vectors[j], vectors, fetch, metric, int(data_first[j]), own))
+                pairs.append(cluster.submit(_pair_exact, data_vectors[j], vectors, fetch, metric,
+                                            int(data_first[j]), own))
             else:
                 pairs.append(cluster.submit(_pair_approximate, indexes[j], vectors, fetch, int(data_first[j]), same))
         merged.append(cluster.submit(_merge, fetch, *pairs))

@@ -265,7 +265,8 @@ def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInf
         raise
     except EmbedflowError as exc:
         raise NodeError(f"“{ctx.title}”: {exc}", "remote-model-failed",
-                        f"Check the entry with `embedflow models` (it was added with --add-remote {info.id}).") from None
+                        f"Check the entry with `embedflow models` "
+                        f"(it was added with --add-remote {info.id}).") from None
     if info.dims and len(rows) and vectors.shape[1] != info.dims:
         raise NodeError(f"“{ctx.title}”: the server at {entry.url} sent {vectors.shape[1]}-dimensional vectors for "
                         f"'{entry.model}', but the entry {info.id} says {info.dims}: the server's model has changed.",

@@ -75,8 +75,9 @@ class ClusteringEditor(QWidget):
             shade.setAlpha(int(40 + 180 * int(record.size) / largest))
             size.setBackground(shade)
             central = record.central or record.central_rows
-            for column, item in enumerate((QTableWidgetItem(str(record.cluster)), QTableWidgetItem(record.cluster_label),
-                                           size, QTableWidgetItem(str(central)))):
+            cells = (QTableWidgetItem(str(record.cluster)), QTableWidgetItem(record.cluster_label),
+                     size, QTableWidgetItem(str(central)))
+            for column, item in enumerate(cells):
                 self.table.setItem(row, column, item)
 
     def labels(self) -> list[str]:

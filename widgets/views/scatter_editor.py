@@ -84,7 +84,8 @@ class ScatterEditor(QWidget):
         tools.addWidget(self.images_as_points)
         self.export_png, self.export_svg = QPushButton("Export PNG…"), QPushButton("Export SVG…")
         self.export_html = QPushButton("Export HTML…")
-        self.export_html.setToolTip("One HTML page with every point, search and selection: opens in any browser, offline")
+        self.export_html.setToolTip(
+            "One HTML page with every point, search and selection: opens in any browser, offline")
         self.export_projector = QPushButton("Projector…")
         self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
         for button in (self.export_png, self.export_svg, self.export_html, self.export_projector):

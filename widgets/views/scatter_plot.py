@@ -81,7 +81,7 @@ class _SelectViewBox(pg.ViewBox):
             item.hide()
             self.addItem(item, ignoreBounds=True)
 
-    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:
+    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # noqa: N802 - pyqtgraph's name
         if self._plot.mode == "pan" or ev.button() != Qt.LeftButton:
             super().mouseDragEvent(ev, axis)
             return
@@ -111,7 +111,7 @@ class _SelectViewBox(pg.ViewBox):
             self._path.hide()
             self._plot.select_polygon(np.array([(p.x(), p.y()) for p in self._lasso]), add=add)
 
-    def mouseClickEvent(self, ev: Any) -> None:
+    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
         if ev.button() == Qt.LeftButton:
             ev.accept()
             row = self._plot.point_at(self.mapSceneToView(ev.scenePos()))
