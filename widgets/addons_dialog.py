@@ -39,8 +39,8 @@ class AddOnsDialog(QDialog):
         for failure in registry.failures:
             if failure.origin.kind != "add-on":
                 self._failure(QTreeWidgetItem(self.tree, [f"built-in module {failure.source}", ""]), failure.error)
-        for failure in editors.failures():
-            self._failure(QTreeWidgetItem(self.tree, [failure.source, ""]), failure.error)
+        for editor_failure in editors.failures():
+            self._failure(QTreeWidgetItem(self.tree, [editor_failure.source, ""]), editor_failure.error)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         layout = QVBoxLayout(self)

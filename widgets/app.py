@@ -88,7 +88,7 @@ def main(path: str | None = None) -> int:
         QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
         app = QApplication(sys.argv[:1])
     app.setApplicationName("embedflow")
-    app.setWindowIcon(window_icon())
+    QApplication.setWindowIcon(window_icon())
     if path and not os.path.exists(path):
         print(f"embedflow: {path}: no such file", file=sys.stderr)
         return 1

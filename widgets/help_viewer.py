@@ -21,6 +21,7 @@ from PyQt5.QtWidgets import (
 from embedflow import help as help_pages
 from embedflow.registry import default_registry
 
+from .qt_items import list_items
 from .screen_fit import fit_to_screen
 
 START_PAGE = "embeddings"
@@ -71,7 +72,7 @@ class HelpViewer(QWidget):
         layout.addWidget(splitter)
         QShortcut(QKeySequence.Back, self, self.browser.backward)
         QShortcut(QKeySequence.Forward, self, self.browser.forward)
-        QShortcut(QKeySequence(Qt.Key_Escape), self, self.close)
+        QShortcut(QKeySequence(Qt.Key_Escape), self, self.close)  # type: ignore[arg-type]  # Qt drops the bool
         size = fit_to_screen(self, QSize(list_width + 640, 660))
         self.resize(size)
         list_width = min(list_width, size.width() // 3)  # on a small screen the page text comes first
@@ -131,8 +132,7 @@ class HelpViewer(QWidget):
         # From `url`: while this signal is delivered, browser.source() can still be the previous page.
         name = Path(url.toLocalFile()).stem if url.isLocalFile() else ""
         title = name
-        for row in range(self.pages.count()):
-            item = self.pages.item(row)
+        for item in list_items(self.pages):
             if item.data(Qt.UserRole) == name:
                 self.pages.blockSignals(True)
                 self.pages.setCurrentItem(item)

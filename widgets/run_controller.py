@@ -27,7 +27,7 @@ class _Relay(QObject):
     deleted while a block is still finishing: a thread never emits on a deleted object.
     """
 
-    event = pyqtSignal(object)
+    node_event = pyqtSignal(object)
     ended = pyqtSignal(object)
     connected = pyqtSignal(object, str)
     failed = pyqtSignal(str)
@@ -67,12 +67,12 @@ class RunController(QObject):
         self.where = ""
         self._last_progress: dict[str, float] = {}
         self._unsubscribe: Callable[[], None] | None = None
-        # Queued: the worker thread emits, the UI thread handles.
+        # Queued: the worker thread emits, the UI thread handles. (PyQt5-stubs lack connect's type argument.)
         self._relay = _Relay()
-        self._relay.event.connect(self._on_event, Qt.QueuedConnection)
-        self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)
-        self._relay.connected.connect(self.set_executor, Qt.QueuedConnection)
-        self._relay.failed.connect(self.executorFailed, Qt.QueuedConnection)
+        self._relay.node_event.connect(self._on_event, Qt.QueuedConnection)  # type: ignore[call-arg]
+        self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)  # type: ignore[call-arg]
+        self._relay.connected.connect(self.set_executor, Qt.QueuedConnection)  # type: ignore[call-arg]
+        self._relay.failed.connect(self.executorFailed, Qt.QueuedConnection)  # type: ignore[call-arg]
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
@@ -237,4 +237,4 @@ def _report(relay: _Relay, last_progress: dict[str, float], engine: Engine, even
         if now - last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
             return
         last_progress[event.node_id] = now
-    relay.event.emit((engine, event))
+    relay.node_event.emit((engine, event))

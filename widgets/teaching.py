@@ -7,10 +7,11 @@ as `window.teaching`. Dialogs that ask for a path go through `choose_export_path
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QObject, Qt
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction, QFileDialog, QMainWindow, QMenu
+from PyQt5.QtWidgets import QAction, QFileDialog, QMenu
 
 from embedflow.core.errors import EmbedflowError
 
@@ -20,13 +21,16 @@ from .presentation import PresentationMode
 from .recent import recent_files
 from .welcome import WelcomeDialog
 
+if TYPE_CHECKING:
+    from .mainwindow import MainWindow
+
 EXPORTS = {"png": ("PNG image (*.png)", export_png), "svg": ("SVG drawing (*.svg)", export_svg)}
 
 
 class Teaching(QObject):
     """Owns the teaching actions of one main window."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.presentation = PresentationMode(window)
@@ -64,8 +68,9 @@ class Teaching(QObject):
         file_menu = self._menu("File")
         quit_action = getattr(self.window, "quit_action", None)
         before = quit_action if quit_action in file_menu.actions() else None
-        file_menu.insertActions(before, [self.png_action, self.svg_action])
-        file_menu.insertSeparator(before)
+        # None (no Quit action) appends; PyQt5-stubs do not allow None here.
+        file_menu.insertActions(before, [self.png_action, self.svg_action])  # type: ignore[arg-type]
+        file_menu.insertSeparator(before)  # type: ignore[arg-type]
         view_menu = self._menu("View")
         view_menu.addSeparator()
         view_menu.addAction(self.presentation_action)

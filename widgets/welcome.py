@@ -26,6 +26,7 @@ from embedflow.io.examples import title_and_description
 from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
 
+from .qt_items import list_items
 from .recent import display_name
 from .screen_fit import fit_to_screen
 from .thumbnails import SIZE, thumbnail
@@ -115,11 +116,11 @@ class WelcomeDialog(QDialog):
         self.gallery.itemActivated.connect(self._example_activated)
         self.recent = QListWidget()
         self.recent.setObjectName("recent")
-        for path in recent:
-            item = QListWidgetItem(display_name(path))
-            item.setData(Qt.UserRole, path)
-            item.setToolTip(path)
-            if not Path(path).exists():
+        for recent_path in recent:
+            item = QListWidgetItem(display_name(recent_path))
+            item.setData(Qt.UserRole, recent_path)
+            item.setToolTip(recent_path)
+            if not Path(recent_path).exists():
                 item.setFlags(Qt.NoItemFlags)
                 item.setToolTip(f"{path} (moved or deleted)")
             self.recent.addItem(item)
@@ -180,7 +181,7 @@ class WelcomeDialog(QDialog):
 
     def example_paths(self) -> list[Path]:
         """The examples in gallery order."""
-        return [Path(self.gallery.item(row).data(Qt.UserRole)) for row in range(self.gallery.count())]
+        return [Path(item.data(Qt.UserRole)) for item in list_items(self.gallery)]
 
     def _choose(self, emit) -> None:
         self.accept()

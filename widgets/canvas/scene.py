@@ -161,10 +161,10 @@ class CanvasScene(QGraphicsScene):
             found = by_node.get(node_id, [])
             if found != item.diagnostics:
                 item.set_diagnostics(found)
-        for link_id, item in self.links.items():
+        for link_id, link in self.links.items():
             found = by_link.get(link_id, [])
-            if found != item.diagnostics:
-                item.set_diagnostics(found)
+            if found != link.diagnostics:
+                link.set_diagnostics(found)
 
     # -- selection ----------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

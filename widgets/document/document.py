@@ -155,7 +155,7 @@ class WorkflowDocument(QObject):
         self.undo_stack.push(command)
         return command.link_id
 
-    def disconnect(self, link_id: str) -> None:
+    def disconnect(self, link_id: str) -> None:  # type: ignore[override]  # removes a link, not a Qt connection
         """Remove a link."""
         self.undo_stack.push(commands.Disconnect(self.workflow, link_id))
 

@@ -39,7 +39,7 @@ class _EditorScroll(QScrollArea):
 class EditorDialog(QDialog):
     """A non-modal window per block; it closes when the block is deleted."""
 
-    def __init__(self, context: EditorContext, show_output: Callable[[str, str], None],
+    def __init__(self, context: EditorContext, show_output: Callable[[str, str], object],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
         self.context = context
@@ -68,7 +68,7 @@ class EditorDialog(QDialog):
             button.setToolTip("What this block does, its settings and messages (F1)")
             button.clicked.connect(lambda: self.show_help(help_page))
             self.output_buttons.addWidget(button)
-            QShortcut(QKeySequence.HelpContents, self, lambda: self.show_help(help_page))
+            QShortcut(QKeySequence.HelpContents, self, lambda: self.show_help(help_page))  # type: ignore[arg-type]
         layout = QVBoxLayout(self)
         scroll = _EditorScroll()
         scroll.setWidgetResizable(True)

@@ -52,7 +52,7 @@ class ScatterEditor(QWidget):
 
         self.projection = QComboBox()
         self.projection.addItems(PROJECTIONS)
-        self.color, self.label, self.size = QComboBox(), QComboBox(), QComboBox()
+        self.color, self.label, self.point_size = QComboBox(), QComboBox(), QComboBox()
         self.large = QComboBox()
         self.large.addItems(LARGE_DATA)
         self.k = QSpinBox()
@@ -61,7 +61,7 @@ class ScatterEditor(QWidget):
         self.k.setToolTip("Neighbours highlighted when you click a point")
         bar = QHBoxLayout()
         for text, widget in (("Projection", self.projection), ("Colour", self.color), ("Label", self.label),
-                             ("Size", self.size), ("Large data", self.large), ("k", self.k)):
+                             ("Size", self.point_size), ("Large data", self.large), ("k", self.k)):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
         self.cluster_labels = QCheckBox("Cluster labels")
@@ -88,8 +88,8 @@ class ScatterEditor(QWidget):
             "One HTML page with every point, search and selection: opens in any browser, offline")
         self.export_projector = QPushButton("Projector…")
         self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
-        for button in (self.export_png, self.export_svg, self.export_html, self.export_projector):
-            tools.addWidget(button)
+        for export in (self.export_png, self.export_svg, self.export_html, self.export_projector):
+            tools.addWidget(export)
         self.status = QLabel("")
         tools.addStretch(1)
         tools.addWidget(self.status)
@@ -115,8 +115,8 @@ class ScatterEditor(QWidget):
         self.grid_panel.hide()
         # Enter in Find selects the matches; no button here is the window's default (its frame
         # made Export PNG… look like the action Enter takes).
-        for button in (self.export_png, self.export_svg, self.export_html, self.export_projector, self.project_all):
-            button.setAutoDefault(False)
+        for push in (self.export_png, self.export_svg, self.export_html, self.export_projector, self.project_all):
+            push.setAutoDefault(False)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.grid_panel)
@@ -130,7 +130,7 @@ class ScatterEditor(QWidget):
 
         self.projection.activated[str].connect(lambda v: self.context.apply({"projection": v}))
         self.large.activated[str].connect(lambda v: self.context.apply({"large_data": v}))
-        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
+        for name, combo in (("color", self.color), ("label", self.label), ("size", self.point_size)):
             combo.activated.connect(lambda _, n=name, c=combo: self.context.apply({n: c.currentData() or ""}))
         self.k.valueChanged.connect(lambda v: setattr(self.plot, "k", int(v)))
         self.cluster_labels.clicked.connect(lambda on: self.context.apply({"cluster_labels": bool(on)}))
@@ -198,7 +198,7 @@ class ScatterEditor(QWidget):
     def _fill_columns(self) -> None:
         settings = self.context.settings()
         columns = self.context.columns()
-        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
+        for name, combo in (("color", self.color), ("label", self.label), ("size", self.point_size)):
             combo.blockSignals(True)
             combo.clear()
             combo.addItem("(none)", "")
