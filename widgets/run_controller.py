@@ -220,7 +220,7 @@ def _connect(relay: _Relay, address: str) -> None:
         return
     try:
         executor = DaskExecutor.connect(address)
-    except Exception as exc:  # ClusterError and whatever the address makes dask raise: shown to the user
+    except Exception as exc:  # noqa: BLE001 - ClusterError and whatever the address makes dask raise: shown to the user
         relay.failed.emit(str(exc))
         return
     relay.connected.emit(executor, executor.address)

@@ -210,7 +210,7 @@ class WorkflowDocument(QObject):
         """Add copied blocks (with fresh ids, shifted by `offset`) as one undo step; returns new node ids."""
         try:
             part, _ = loads(text, "clipboard")
-        except Exception:  # anything else on the clipboard is simply not pasteable
+        except Exception:  # noqa: BLE001 - anything else on the clipboard is simply not pasteable
             return []
         if not part.nodes and not part.annotations:
             return []

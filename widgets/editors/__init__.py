@@ -81,7 +81,7 @@ def load_editor_plugins() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 _report_broken(f"editor module {name}", exc)
-        except Exception as exc:  # a broken editor must not take every other editor down with it
+        except Exception as exc:  # noqa: BLE001 - a broken editor must not take every other editor down with it
             _report_broken(f"editor module {name}", exc)
     for entry_point in metadata.entry_points(group=EDITORS_GROUP):
         dist = entry_point.dist
@@ -90,7 +90,7 @@ def load_editor_plugins() -> None:
             loaded = entry_point.load()
             if entry_point.attr:
                 loaded()
-        except Exception as exc:  # an add-on's editor must not take the canvas down
+        except Exception as exc:  # noqa: BLE001 - an add-on's editor must not take the canvas down
             _report_broken(f"{package}editor entry point '{entry_point.name}' ({entry_point.value})", exc)
 
 
