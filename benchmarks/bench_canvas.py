@@ -23,7 +23,8 @@ from PyQt5.QtWidgets import QApplication  # noqa: E402
 
 from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
-from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.io.workflow_file import write_workflow
+from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 
@@ -83,7 +84,7 @@ def main() -> int:
 
     window = MainWindow()
     window.runs.set_auto_run(False)  # measure the canvas, not the blocks
-    window.autorun_action.setChecked(False)
+    window.named_actions["autorun"].setChecked(False)
     window.resize(1280, 800)
     window.show()
     app.processEvents()

@@ -35,7 +35,7 @@ from skimage import data as samples
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedflow.images import catalog
-from embedflow.images.embedding_cache import EmbeddingCache
+from embedflow.io.embedding_store import EmbeddingCache
 from embedflow.images.pipeline import LocalBackend, default_workers, embed_sources
 
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",

@@ -17,7 +17,8 @@ import pandas as pd
 
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.io.workflow_file import write_workflow
+from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 

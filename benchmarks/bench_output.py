@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedflow.io.atomic import write_frame_csv  # noqa: E402
 from embedflow.core.table import Table  # noqa: E402
-from embedflow.io.outputs import format_size, write_output  # noqa: E402
+from embedflow.core.sizes import format_size  # noqa: E402
+from embedflow.io.outputs import write_output  # noqa: E402
 
 
 def make_table(rows: int, dims: int) -> Table:

@@ -16,18 +16,20 @@ from .core.context import NodeContext
 from .core.diagnostics import Diagnostic, ValidationContext, error, warning
 from .core.errors import EmbedflowError, NodeError
 from .core.ports import EMBEDDINGS, ENCODED_TEXT, NEIGHBOURS, TABLE, PortType
-from .core.specs import NodeSpec, OutputDescription, Port, Setting, SettingKind
+from .core.specs import Execution, NodeSpec, OutputDescription, Port, RowWise, Setting, SettingKind
 from .core.table import EncodedText, Table
 from .core.workflow import Node, Workflow
 from .engine import Engine
-from .io.workflow_file import read_workflow, write_workflow
+from .core.specs import SpecSource
+from .io import workflow_file
+from .io.workflow_file import write_workflow
 from .registry import default_registry, register
 from .validation import validate
 
 __all__ = [
     # writing a block
     "NodeSpec", "Port", "Setting", "SettingKind", "register", "NodeContext", "NodeError",
-    "OutputDescription", "ValidationContext", "Node", "Diagnostic", "error", "warning",
+    "OutputDescription", "ValidationContext", "Node", "Diagnostic", "error", "warning", "Execution", "RowWise",
     # what travels on links
     "PortType", "TABLE", "EMBEDDINGS", "ENCODED_TEXT", "NEIGHBOURS", "Table", "EncodedText",
     # workflows from scripts
@@ -56,6 +58,14 @@ class WorkflowRunError(EmbedflowError):
 def new_workflow() -> Workflow:
     """An empty workflow that knows every installed block type."""
     return Workflow(default_registry())
+
+
+def read_workflow(path: str | os.PathLike[str],
+                  specs: SpecSource | None = None) -> tuple[Workflow, list[Diagnostic]]:
+    """Load a workflow file with every installed block type (or those of `specs`): (workflow, diagnostics).
+
+    Never crashes on a bad file: raises a clear error, or loads with diagnostics."""
+    return workflow_file.read_workflow(path, specs if specs is not None else default_registry())
 
 
 def validate_workflow(workflow_or_path: Workflow | str | os.PathLike[str],

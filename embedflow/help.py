@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .io.resources import resource
-from .registry import default_registry
+from .core.specs import SpecSource
 
 # Concept pages a student may want next to the block pages, in reading order.
 CONCEPTS = (
@@ -26,9 +26,9 @@ CONCEPTS = (
 )
 
 
-def page_name(type_name: str) -> str:
-    """The help page name of a block type: its NodeSpec.help_page, else the type itself."""
-    spec = default_registry().get(type_name)
+def page_name(type_name: str, specs: SpecSource) -> str:
+    """The help page name of a block type (looked up in `specs`): its NodeSpec.help_page, else the type itself."""
+    spec = specs.get(type_name)
     return (spec.help_page if spec is not None and spec.help_page else type_name)
 
 
@@ -37,7 +37,7 @@ def page_path(name: str) -> Path:
     return resource("help", f"{name}.md")
 
 
-def block_page(type_name: str) -> Path | None:
-    """The help page of a block type, or None when it has none."""
-    path = page_path(page_name(type_name))
+def block_page(type_name: str, specs: SpecSource) -> Path | None:
+    """The help page of a block type (looked up in `specs`), or None when it has none."""
+    path = page_path(page_name(type_name, specs))
     return path if path.is_file() else None

@@ -1,8 +1,11 @@
-"""The block registry: built-in blocks and add-ons found through entry points, failures isolated.
+"""The registry: block types and their editors, built-ins and add-ons found through entry points, failures isolated.
 
-A `Registry` maps block types to NodeSpecs and remembers where each came from. The default one
-(`default_registry()`) loads the built-in blocks, then every `embedflow.blocks` entry point; a
-module or add-on that fails to load is recorded once in `failures` and harms nothing else.
+A `Registry` maps block types to NodeSpecs (remembering where each came from) and to editor
+factories. The process's registry (`default_registry()`) is built once at start-up — the built-in
+blocks, then every `embedflow.blocks` entry point — and passed to whatever needs it (the canvas,
+the command line, file reading); the canvas adds the editors (built-in editor modules, then every
+`embedflow.editors` entry point) the same way. A module or add-on that fails to load is recorded
+once and harms nothing else. Tests and scripts may build registries of their own.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import traceback
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import metadata
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from .core.specs import CATEGORIES, NodeSpec
 
 BLOCKS_GROUP = "embedflow.blocks"
+EDITORS_GROUP = "embedflow.editors"
 BUILTIN_MODULES = (
     "embedflow.blocks.input",
     "embedflow.blocks.text_encoding",
@@ -89,18 +93,32 @@ class AddOn:
     error: str | None = None
 
 
-# While a module is imported by the loader, blocks it registers land in this registry with this origin.
+# An editor factory: called with the canvas's EditorContext, returns a widget (opaque to the engine).
+EditorFactory = Callable[[Any], Any]
+
+# While a module is imported by the loader, blocks and editors it registers land in this registry with this origin.
 _loading: contextvars.ContextVar[tuple["Registry", Origin] | None] = contextvars.ContextVar("loading", default=None)
+# The editors registered through `register_editor`, by the module defining each factory: a module is
+# imported once per process, so a registry that loads it later gets its editors from this record.
+_editors_of_module: dict[str, dict[str, EditorFactory]] = {}
 
 
 class Registry:
-    """Block types by name, with their origin, plus the load failures met on the way."""
+    """Block types by name, with their origin, their editors, and the load failures met on the way.
+
+    Blocks come from sources loaded one after another (`load_module`, `load_entry_points`, and any
+    further source such as a user's own blocks through `register`); editors likewise
+    (`load_editor_module`, `load_editor_entry_points`, `register_editor`).
+    """
 
     def __init__(self) -> None:
         self._specs: dict[str, NodeSpec] = {}
         self._origins: dict[str, Origin] = {}
         self.failures: list[LoadFailure] = []
         self._entry_points: list[Origin] = []
+        self._editors: dict[str, EditorFactory] = {}
+        self.editor_failures: list[LoadFailure] = []
+        self._editor_sources: set[str] = set()
 
     def register(self, spec: NodeSpec, origin: Origin = SCRIPT) -> NodeSpec:
         """Add a block type after checking the spec; an add-on may not replace another origin's block."""
@@ -174,18 +192,81 @@ class Registry:
         return [AddOn(origin, tuple(sorted(t for t, o in self._origins.items() if o == origin)), errors.get(origin))
                 for origin in self._entry_points]
 
-    def _guarded(self, source: str, origin: Origin, load: Callable[[], None]) -> None:
-        before = dict(self._specs), dict(self._origins)
+    # -- editors ---------------------------------------------------------------------------------
+    def register_editor(self, node_type: str, factory: EditorFactory) -> None:
+        """Use `factory(context)` as the editor of blocks of `node_type` (instead of the generated form)."""
+        self._editors[node_type] = factory
+
+    def unregister_editor(self, node_type: str) -> None:
+        """Go back to the generated form for `node_type`."""
+        self._editors.pop(node_type, None)
+
+    def editor(self, node_type: str) -> EditorFactory | None:
+        """The editor factory registered for a block type, or None (the canvas then generates a form)."""
+        return self._editors.get(node_type)
+
+    def load_editor_module(self, module: str, origin: Origin = BUILT_IN) -> None:
+        """Import an editor module once into this registry and add the editors it registers.
+
+        A module imported earlier (by another registry, or directly) gives this one the editors it
+        registered then. A missing optional module (the module itself not found) is skipped; any
+        other failure is recorded in `editor_failures`.
+        """
+        if module in self._editor_sources:
+            return
+        self._editor_sources.add(module)
+
+        def load() -> None:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+                return
+            for node_type, factory in _editors_of_module.get(module, {}).items():
+                self.register_editor(node_type, factory)
+
+        self._guarded(f"editor module {module}", origin, load, self.editor_failures)
+
+    def load_editor_entry_points(self, entry_points: Iterable[metadata.EntryPoint] | None = None) -> None:
+        """Load add-ons' editors from `embedflow.editors` entry points (once; by default every installed one).
+
+        The value names a module whose import registers editors, or a callable called without
+        arguments that does; one that fails is recorded in `editor_failures`.
+        """
+        if EDITORS_GROUP in self._editor_sources:
+            return
+        self._editor_sources.add(EDITORS_GROUP)
+        found = metadata.entry_points(group=EDITORS_GROUP) if entry_points is None else entry_points
+        for entry_point in found:
+            dist = entry_point.dist
+            origin = Origin(OriginKind.ADD_ON, dist.name if dist else "", dist.version if dist else "",
+                            entry_point.name, entry_point.value)
+
+            def load(entry_point: metadata.EntryPoint = entry_point) -> None:
+                loaded = entry_point.load()
+                if entry_point.attr:
+                    loaded()
+
+            package = f"add-on {dist.name} {dist.version}, " if dist else ""
+            self._guarded(f"{package}editor entry point '{entry_point.name}' ({entry_point.value})", origin, load,
+                          self.editor_failures)
+
+    # -- loading -------------------------------------------------------------------------------
+    def _guarded(self, source: str, origin: Origin, load: Callable[[], None],
+                 failures: list[LoadFailure] | None = None) -> None:
+        before = dict(self._specs), dict(self._origins), dict(self._editors)
         token = _loading.set((self, origin))
         try:
             load()
         except (KeyboardInterrupt, GeneratorExit):
             raise
         except BaseException as exc:  # noqa: BLE001  (an add-on, even exiting at import, must not end embedflow)
-            self._specs, self._origins = before
+            self._specs, self._origins, self._editors = before
             last = traceback.extract_tb(exc.__traceback__)[-1:]
             where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
-            self.failures.append(LoadFailure(source, origin, f"{type(exc).__name__}: {exc}{where}"))
+            (self.failures if failures is None else failures).append(
+                LoadFailure(source, origin, f"{type(exc).__name__}: {exc}{where}"))
         finally:
             _loading.reset(token)
 
@@ -223,3 +304,10 @@ def register(spec: NodeSpec) -> NodeSpec:
         registry, origin = loading
         return registry.register(spec, origin)
     return default_registry().register(spec, SCRIPT)
+
+
+def register_editor(node_type: str, factory: EditorFactory) -> None:
+    """Register a block's editor: into the registry loading the current module, else the default registry."""
+    _editors_of_module.setdefault(getattr(factory, "__module__", ""), {})[node_type] = factory
+    loading = _loading.get()
+    (loading[0] if loading is not None else default_registry()).register_editor(node_type, factory)

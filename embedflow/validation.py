@@ -104,11 +104,13 @@ def port_type_mismatches(context: ValidationContext) -> Iterable[Diagnostic]:
         out_port, in_port = source_spec.output(link.source_port), target_spec.input(link.target_port)
         if out_port is None or in_port is None or accepts(in_port.type, out_port.type):
             continue
+        fitting = [port.name for port in source_spec.outputs if accepts(in_port.type, port.type)]
+        hint = (f"Link “{source.title}”'s output '{fitting[0]}' instead: it gives {in_port.type}." if fitting
+                else f"Link an output that gives {in_port.type} instead.")
         yield error("port-type-mismatch",
-                    f"“{source.title}” gives {out_port.type} but “{target.title}” "
+                    f"“{source.title}” gives {out_port.type} on '{out_port.name}' but “{target.title}” "
                     f"expects {in_port.type} on '{in_port.name}'.",
-                    f"Link an output that gives {in_port.type} instead.",
-                    node_id=target.id, link_id=link.id)
+                    hint, node_id=target.id, link_id=link.id)
 
 
 def cycles(context: ValidationContext) -> Iterable[Diagnostic]:

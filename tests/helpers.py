@@ -13,6 +13,7 @@ from embedflow.core.errors import NodeError
 from embedflow.core.ports import EMBEDDINGS, TABLE
 from embedflow.core.specs import NodeSpec, Port, Setting
 from embedflow.core.table import Table
+from embedflow.io import workflow_file
 from embedflow.registry import default_registry
 from tests.waiting import HANG
 
@@ -78,3 +79,8 @@ def unregister_test_nodes() -> None:
     """Remove the test-only node types."""
     for spec in TEST_SPECS:
         default_registry().unregister(spec.type)
+
+
+def loads(raw: bytes | str, name: str = "workflow") -> tuple[Any, list[Any]]:
+    """Parse workflow-file text with every installed block type (the process's registry)."""
+    return workflow_file.loads(raw, name, specs=default_registry())

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from embedflow.core.workflow import Workflow
-from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.io.workflow_file import write_workflow
+from embedflow.api import read_workflow
 from embedflow.registry import BUILT_IN, BUILTIN_MODULES, Registry
 from embedflow.validation import validate
 from tests.addon_support import DISTRIBUTION, addon_env
@@ -199,3 +200,49 @@ def test_an_add_on_cannot_replace_a_built_in_block(module):
     registry = load(("x", module("ep_clash", 'register(spec("input"))')))
     assert registry.origin("input") == BUILT_IN
     assert "already provided by built-in" in registry.failures[0].error
+
+
+# -- editors in the registry (plain callables here: the engine never looks inside a factory) ---------
+
+EDITOR_SOURCE = '''
+from embedflow.registry import register_editor
+
+def factory(context):
+    return ("editor of", context)
+
+{body}
+'''
+
+
+def load_editors(tmp_path, **bodies: str) -> Registry:
+    registry = Registry()
+    for name, body in bodies.items():
+        (tmp_path / f"{name}.py").write_text(EDITOR_SOURCE.format(body=body))
+    registry.load_editor_entry_points([metadata.EntryPoint(name, name, "embedflow.editors") for name in bodies])
+    return registry
+
+
+def test_an_editor_entry_point_registers_into_the_registry_loading_it(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = load_editors(tmp_path, ed_good='register_editor("ep_a", factory)')
+    assert registry.editor("ep_a") is not None and registry.editor("ep_a")("ctx") == ("editor of", "ctx")
+    assert not registry.editor_failures
+    assert Registry().editor("ep_a") is None  # another registry holds its own editors
+
+
+def test_a_broken_editor_entry_point_is_one_failure_and_adds_none_of_its_editors(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = load_editors(tmp_path, ed_half='register_editor("ep_half", factory)\nraise RuntimeError("half done")',
+                            ed_fine='register_editor("ep_fine", factory)')
+    assert registry.editor("ep_half") is None and registry.editor("ep_fine") is not None
+    assert [f.origin.entry_point for f in registry.editor_failures] == ["ed_half"]
+    assert "RuntimeError: half done" in registry.editor_failures[0].error and not registry.failures
+
+
+def test_a_registry_built_later_gets_the_editors_of_a_module_imported_before(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "ed_shared.py").write_text(EDITOR_SOURCE.format(body='register_editor("ep_shared", factory)'))
+    first, second = Registry(), Registry()
+    first.load_editor_module("ed_shared")
+    second.load_editor_module("ed_shared")  # the module is imported once per process
+    assert second.editor("ep_shared") is first.editor("ep_shared") is not None

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from embedflow import api
+from embedflow.registry import default_registry
 from tests.helpers import register_test_nodes, unregister_test_nodes
 
 PROMISED = {
     "NodeSpec", "Port", "Setting", "SettingKind", "register", "NodeContext", "NodeError", "OutputDescription",
-    "ValidationContext", "Node", "Diagnostic", "error", "warning",
+    "ValidationContext", "Node", "Diagnostic", "error", "warning", "Execution", "RowWise",
     "PortType", "TABLE", "EMBEDDINGS", "ENCODED_TEXT", "NEIGHBOURS", "Table", "EncodedText",
     "Workflow", "new_workflow", "read_workflow", "write_workflow", "validate_workflow", "run_workflow",
     "WorkflowRunError",
@@ -101,3 +102,32 @@ def test_run_workflow_raises_naming_the_node_that_failed_and_keeps_the_others_ou
         api.run_workflow(workflow)
     assert f"{scale} (Triple): failed: asked to fail" in str(raised.value)
     assert set(raised.value.failed) == {scale} and set(raised.value.outputs) == {numbers}
+
+
+_STAMPS: list[str] = []
+
+
+def _stamp(ctx: api.NodeContext) -> dict:
+    _STAMPS.append(ctx.title)
+    return {"data": ctx.inputs["data"]}
+
+
+@pytest.mark.parametrize("idempotent, runs", [(True, 1), (False, 2)])
+def test_an_add_on_says_how_it_may_be_run_through_the_execution_description(idempotent, runs):
+    spec = api.NodeSpec(type="t_stamp", title="Stamp", category="Analysis", description="passes rows on",
+                        icon="input", inputs=(api.Port("data", api.TABLE),), outputs=(api.Port("data", api.TABLE),),
+                        settings=(), run=_stamp,
+                        execution=api.Execution(row_wise=api.RowWise(port="data"), preload=("json",),
+                                                idempotent=idempotent))
+    api.register(spec)
+    try:
+        workflow = api.new_workflow()
+        numbers = workflow.add_node("t_numbers", settings={"rows": 4})
+        for title in ("First", "Second"):
+            stamp = workflow.add_node("t_stamp", title=title)
+            workflow.connect(numbers.id, "data", stamp.id, "data")
+        _STAMPS.clear()
+        outputs = api.run_workflow(workflow)
+    finally:
+        default_registry().unregister("t_stamp")
+    assert len(_STAMPS) == runs and len(outputs) == 3

@@ -10,7 +10,8 @@ import pytest
 
 from embedflow.cli import main
 from embedflow.io import resources
-from embedflow.io.workflow_file import dumps, read_workflow
+from embedflow.io.workflow_file import dumps
+from embedflow.api import read_workflow
 from embedflow.validation import validate
 from tests.browser_support import browser_session
 
@@ -18,7 +19,7 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier", "semantic-search")
+        "teach-a-classifier", "semantic-search", "translations", "held-out-test")
 
 
 def by_name(name: str) -> Path:
@@ -89,9 +90,21 @@ def test_example_notes_do_not_cover_blocks(path):
             assert not (left - 30 < x < left + width + 30 and top - 30 < y < top + height + 30), node.title
 
 
+# The script that writes the examples is part of the source tree, not of what is installed (the wheel ships
+# the .embedflow files only): read it beside these tests, compare with the installed files.
+MAKE_EXAMPLES = Path(__file__).resolve().parent.parent / "resources" / "examples" / "make_examples.py"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_notes_are_plain_text_without_markdown_marks(path):
+    workflow, _ = read_workflow(path)
+    notes = [a.text for a in workflow.annotations.values() if a.kind == "text"]
+    assert notes and not [note for note in notes if "`" in note or "**" in note]
+
+
 @pytest.mark.parametrize("name", OURS)
 def test_example_file_is_what_make_examples_writes(name):
-    spec = importlib.util.spec_from_file_location("make_examples", resources.resource("examples", "make_examples.py"))
+    spec = importlib.util.spec_from_file_location("make_examples", MAKE_EXAMPLES)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     made = next(make() for make in module.EXAMPLES if make().name == name)
@@ -213,3 +226,26 @@ def test_image_search_queries_name_the_category_each_should_find(tmp_path):
     assert dict(first[["query_name", "query_category"]].values) == {
         "which-cat": "photos", "which-rocket": "photos", "which-texture": "textures"}
     assert (first["query_category"] == first["neighbour_category"]).all()
+
+
+def test_translations_every_sentence_finds_its_translation_in_the_other_language(tmp_path):
+    assert run(by_name("translations"), tmp_path) == 0
+    neighbours = output_of(by_name("translations"), tmp_path, "Closest sentences", "neighbours")
+    first = neighbours[neighbours["rank"] == 1]
+    assert len(first) == 40
+    assert (first["query_pair"] == first["neighbour_pair"]).all()
+    assert (first["query_language"] != first["neighbour_language"]).all()
+    projection = output_of(by_name("translations"), tmp_path, "Map of both languages", "projection")
+    assert set(projection["language"]) == {"English", "German"}
+
+
+def test_held_out_test_scores_the_new_words_beside_the_cross_validation(tmp_path):
+    assert run(by_name("held-out-test"), tmp_path) == 0
+    scores = output_of(by_name("held-out-test"), tmp_path, "Classifier", "scores")
+    accuracy = scores[(scores["metric"] == "accuracy") & (scores["class"] == "")].set_index("on")
+    assert accuracy.loc["cross-validation", "value"] >= 0.9
+    assert accuracy.loc["test", "value"] == pytest.approx(0.92)
+    assert accuracy.loc["test", "baseline"] == pytest.approx(0.2)
+    predictions = output_of(by_name("held-out-test"), tmp_path, "Classifier", "predictions")
+    wrong = predictions[predictions["predicted"] != predictions["category"]]
+    assert sorted(wrong["word"]) == ["fox", "kiwi"]

@@ -24,7 +24,7 @@ REPORTED = re.compile(r'(?:\berror|\bwarning)\(\s*"([a-z]+(?:-[a-z]+)+)"'
 
 
 def page_text(spec) -> str:
-    path = help_pages.block_page(spec.type)
+    path = help_pages.block_page(spec.type, default_registry())
     assert path is not None, f"{spec.type} has no help page"
     return path.read_text(encoding="utf-8")
 
@@ -35,7 +35,8 @@ def messages_section(text: str) -> str:
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
 def test_every_block_has_a_help_page(spec):
-    assert help_pages.block_page(spec.type) == resource("help", f"{help_pages.page_name(spec.type)}.md")
+    specs = default_registry()
+    assert help_pages.block_page(spec.type, specs) == resource("help", f"{help_pages.page_name(spec.type, specs)}.md")
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)

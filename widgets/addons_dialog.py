@@ -10,6 +10,7 @@ from embedflow.registry import Registry
 
 from . import editors, style
 from .screen_fit import fit_to_screen
+from .window_keys import close_with_keys
 
 NO_ADD_ONS = ("No add-ons are installed. An add-on is a Python package with an `embedflow.blocks` "
               "entry point; `embedflow blocks` lists the same in a terminal.")
@@ -21,7 +22,8 @@ class AddOnsDialog(QDialog):
     def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add-ons")
-        editors.load_editor_plugins()
+        close_with_keys(self)
+        editors.load_editors(registry)
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Add-on / block", "Details"])
@@ -39,8 +41,8 @@ class AddOnsDialog(QDialog):
         for failure in registry.failures:
             if failure.origin.kind != "add-on":
                 self._failure(QTreeWidgetItem(self.tree, [f"built-in module {failure.source}", ""]), failure.error)
-        for editor_failure in editors.failures():
-            self._failure(QTreeWidgetItem(self.tree, [editor_failure.source, ""]), editor_failure.error)
+        for failure in registry.editor_failures:
+            self._failure(QTreeWidgetItem(self.tree, [failure.source, ""]), failure.error)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         layout = QVBoxLayout(self)

@@ -8,11 +8,15 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from PyQt5 import sip
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
 
+from embedflow.core.errors import WorkflowFileError
+from embedflow.io.examples import workflow_argument
 from embedflow.io.resources import examples
 from embedflow.io.user_dirs import config_dir
+from embedflow.registry import Registry, default_registry
 from embedflow.text.transformer import SPINNING_ENV
 
 from .autosave import find_recoveries
@@ -25,14 +29,14 @@ FIRST_RUN_MARKER = "first-run-done"
 FIRST_RUN_EXAMPLES = ("documents-map",)
 
 
-def create_window(path: str | None = None) -> MainWindow:
-    """A main window showing FILE, a recovered session, or (on first run) the first example.
+def create_window(path: str | None, registry: Registry) -> MainWindow:
+    """A main window on `registry` showing FILE, a recovered session, or (on first run) the first example.
 
     The example opens only when the welcome screen is off: otherwise the welcome screen offers it, and
     nothing is opened behind it."""
-    window = MainWindow()
+    window = MainWindow(registry)
     recoveries = find_recoveries()
-    recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.recover(recoveries[0])
+    recovered = bool(recoveries) and window.ask_recover(recoveries[0]) and window.files.recover(recoveries[0])
     for recovery in recoveries:  # declined or older: a recovery is offered once
         recovery.discard()
     if not recovered:
@@ -66,7 +70,7 @@ def no_screen_message(path: str | None) -> str | None:
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    target = path or "resources/examples/documents-map.embedflow"
+    target = path or "documents-map"
     return ("embedflow: no screen found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the canvas "
             f"cannot open.\nTo run the workflow in this terminal: embedflow run {target} --out out")
 
@@ -89,15 +93,21 @@ def main(path: str | None = None) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("embedflow")
     QApplication.setWindowIcon(window_icon())
-    if path and not os.path.exists(path):
-        print(f"embedflow: {path}: no such file", file=sys.stderr)
+    try:
+        path = str(workflow_argument(path)) if path else None
+    except WorkflowFileError as exc:
+        print(f"embedflow: {exc}", file=sys.stderr)
         return 1
-    window = create_window(path)
+    # The one registry of this canvas: built-in blocks and add-ons now, their editors when the first opens.
+    window = create_window(path, default_registry())
     install_error_hook(window)
     window.show()
     if not path and not window.document.modified and show_at_startup():
         window.teaching.show_welcome()
-    return app.exec_()
+    try:
+        return app.exec_()
+    finally:
+        sys.excepthook = sys.__excepthook__  # the window is gone: nothing to autosave or to show a message in
 
 
 def install_error_hook(window: MainWindow) -> None:
@@ -105,7 +115,9 @@ def install_error_hook(window: MainWindow) -> None:
 
     def hook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
         traceback.print_exception(kind, value, trace)
-        window.autosave()
+        if sip.isdeleted(window):
+            return
+        window.files.autosave()
         window.show_error("Unexpected error", f"{kind.__name__}: {value}\n\nembedflow keeps running and your "
                                               "workflow was autosaved. Please report this as a bug.")
 

@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QPushButton,
     QShortcut,
     QSplitter,
@@ -19,10 +20,11 @@ from PyQt5.QtWidgets import (
 )
 
 from embedflow import help as help_pages
-from embedflow.registry import default_registry
+from embedflow.registry import Registry
 
 from .qt_items import list_items
-from .screen_fit import fit_to_screen
+from .screen_fit import fit_to_screen, place_on_canvas
+from .window_keys import close_with_keys
 
 START_PAGE = "embeddings"
 
@@ -30,8 +32,9 @@ START_PAGE = "embeddings"
 class HelpViewer(QWidget):
     """A window showing one help page at a time; links to other pages open in place, web links in the browser."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
+        self.registry = registry
         self.setWindowTitle("embedflow help")
         self.pages = QListWidget()
         self.pages.setObjectName("help-pages")
@@ -72,7 +75,7 @@ class HelpViewer(QWidget):
         layout.addWidget(splitter)
         QShortcut(QKeySequence.Back, self, self.browser.backward)
         QShortcut(QKeySequence.Forward, self, self.browser.forward)
-        QShortcut(QKeySequence(Qt.Key_Escape), self, self.close)  # type: ignore[arg-type]  # Qt drops the bool
+        close_with_keys(self)
         size = fit_to_screen(self, QSize(list_width + 640, 660))
         self.resize(size)
         list_width = min(list_width, size.width() // 3)  # on a small screen the page text comes first
@@ -88,9 +91,9 @@ class HelpViewer(QWidget):
             self.pages.addItem(item)
 
         heading("Blocks")
-        for spec in default_registry().specs():
-            if help_pages.block_page(spec.type) is not None:
-                self._page_item(spec.title, help_pages.page_name(spec.type))
+        for spec in self.registry.specs():
+            if help_pages.block_page(spec.type, self.registry) is not None:
+                self._page_item(spec.title, help_pages.page_name(spec.type, self.registry))
         heading("Ideas")
         for name, title in help_pages.CONCEPTS:
             if help_pages.page_path(name).is_file():
@@ -117,7 +120,7 @@ class HelpViewer(QWidget):
 
     def show_block(self, type_name: str) -> bool:
         """Show the help page of a block type (the start page when it has none)."""
-        page = help_pages.block_page(type_name)
+        page = help_pages.block_page(type_name, self.registry)
         return self.show_page(page.stem if page is not None else START_PAGE)
 
     def follow_link(self, url: QUrl) -> None:
@@ -147,18 +150,22 @@ class HelpViewer(QWidget):
             self.show_page(name)
 
 
-def help_window(owner: QWidget) -> HelpViewer:
+def help_window(owner: QWidget, registry: Registry) -> HelpViewer:
     """The one help window of `owner` (a main window), created on first use."""
     viewer = getattr(owner, "_help_viewer", None)
     if viewer is None:
-        viewer = HelpViewer(owner)
+        viewer = HelpViewer(registry, owner)
+        # Over the canvas, whole on the screen: not at (0, 0) over the menus where no window manager places it.
+        main = owner.window()
+        place_on_canvas(viewer, main.centralWidget() if isinstance(main, QMainWindow) else main)
         owner._help_viewer = viewer  # type: ignore[attr-defined]
     return viewer
 
 
-def show_help(owner: QWidget, type_name: str | None = None, page: str | None = None) -> HelpViewer:
-    """Open the help window of `owner` on a page, a block's page, or the start page."""
-    viewer = help_window(owner)
+def show_help(owner: QWidget, registry: Registry, type_name: str | None = None,
+              page: str | None = None) -> HelpViewer:
+    """Open the help window of `owner` on a page, a block's page (in `registry`), or the start page."""
+    viewer = help_window(owner, registry)
     if page is not None:
         viewer.show_page(page)
     elif type_name is not None:

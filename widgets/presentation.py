@@ -1,7 +1,10 @@
 """Presentation mode: larger fonts and a closer canvas for a projector, switched back exactly as it was.
 
-The canvas is fitted (up to ZOOM) and kept fitted as the larger fonts grow the docks and toolbars, so the
-whole workflow stays on screen; Fit while presenting fits up to ZOOM too, not down to 100 %."""
+The canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link
+widths), each around its own place, up to CONTENT_SCALE and only as far as no block or note comes to
+cover another (blocks first, then notes), and the canvas is fitted (up to ZOOM) and kept fitted as
+the larger fonts grow the docks and toolbars, so the whole workflow stays on screen; Fit while
+presenting fits up to ZOOM too, not down to 100 %."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
 FONT_FACTOR = 1.5
 # Blocks drawn up to this much larger, as long as the whole workflow fits the window.
 ZOOM = 1.6
+CONTENT_SCALE = 1.5  # blocks, notes and links at most this much larger, as far as none covers another
 
 
 @dataclass
@@ -54,6 +58,7 @@ class PresentationMode:
             QApplication.setFont(font)
             for bar, size in self._saved.icon_sizes:
                 bar.setIconSize(size * FONT_FACTOR)
+            view.canvas.set_content_scale(*view.canvas.largest_clear_scales(CONTENT_SCALE))
             view.fit_limit = ZOOM
             # Fitted now and again when the larger fonts have resized the docks around the canvas.
             view.fit()
@@ -63,6 +68,7 @@ class PresentationMode:
             QApplication.setFont(saved.font)
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
+            view.canvas.set_content_scale(1.0)
             view.fit_limit = 1.0
             view.set_zoom(saved.zoom)
             view.auto_fit = saved.auto_fit

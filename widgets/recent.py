@@ -17,6 +17,20 @@ def display_name(path: str | Path) -> str:
     return name[: -len(".embedflow")] if name.endswith(".embedflow") and len(name) > len(".embedflow") else name
 
 
+def distinct_names(paths: list[str]) -> list[str]:
+    """The display names of `paths`, each shared name followed by its folder so two files of one name differ."""
+    names = [display_name(path) for path in paths]
+    return [f"{name} — {_folder(path)}" if names.count(name) > 1 else name for name, path in zip(names, paths)]
+
+
+def _folder(path: str) -> str:
+    folder = Path(path).parent
+    try:
+        return f"~/{folder.relative_to(Path.home())}"
+    except ValueError:
+        return str(folder)
+
+
 def recent_files() -> list[str]:
     """Recently opened or saved workflows, newest first."""
     try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtGui import QCloseEvent, QKeyEvent
+from PyQt5.QtGui import QCloseEvent
 from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .table_view import DataViewer
+from .window_keys import close_with_keys
 
 
 class ResultWindow(QWidget):
@@ -21,6 +22,7 @@ class ResultWindow(QWidget):
 
     def __init__(self, node_id: str, port: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
+        close_with_keys(self)
         self.node_id, self.port = node_id, port
         self.value: Any = None
         self.viewer: DataViewer | None = None
@@ -54,13 +56,6 @@ class ResultWindow(QWidget):
         viewer.show()
         if first:
             self.resize(viewer.size())
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Esc closes the window (the table passes on the keys it does not use)."""
-        if event.key() == Qt.Key_Escape:
-            self.close()
-        else:
-            super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Tell the editor, which keeps one window per output."""

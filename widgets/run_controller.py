@@ -17,6 +17,8 @@ from embedflow.engine.executors import Executor
 
 # Model changes that can change what a node computes (moves, titles and notes cannot).
 COMPUTING_EVENTS = ("node-added", "settings-changed", "link-added", "link-removed", "reset")
+# How long closing the window waits for a cancelled run to reach a cancellation point (an import cannot stop).
+STOP_SECONDS = 30.0
 PROGRESS_INTERVAL = 0.05  # seconds between progress updates per node, so a chatty node cannot flood the UI
 
 
@@ -166,6 +168,13 @@ class RunController(QObject):
         self._timer.stop()
         if self.engine is not None:
             self.engine.cancel()
+
+    def stop(self, timeout: float = STOP_SECONDS) -> bool:
+        """Cancel the run and wait for it to end (the window closes); False if it is still going after `timeout`.
+
+        A run left going past the end of the event loop would meet an interpreter shutting down."""
+        self.cancel()
+        return self.handle is None or self.handle.wait(timeout)
 
     def result(self, node_id: str) -> NodeResult | None:
         """The latest result of a node, if it has run."""

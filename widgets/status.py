@@ -102,12 +102,14 @@ def result_window_note(live: LiveState, result: NodeResult | None) -> str:
 
 
 def run_report(states: Iterable[str]) -> str:
-    """The status-bar line after a run."""
+    """The status-bar line after a run: how many blocks ran, failed and were skipped (refused, blocked, cancelled)."""
     states = list(states)
-    troubles = {s: states.count(s) for s in ("failed", "blocked", "cancelled") if s in states}
-    if troubles:
-        return "Run finished: " + ", ".join(f"{n} {s}" for s, n in troubles.items()) + " (see Messages)"
-    return "Run finished: every block is up to date"
+    ran, failed = states.count("done"), states.count("failed")
+    skipped = len(states) - ran - failed
+    if not failed and not skipped:
+        return f"Run finished: every block is up to date ({ran} block{'s' if ran != 1 else ''})"
+    counts = [f"{ran} ran", f"{failed} failed" if failed else "", f"{skipped} skipped" if skipped else ""]
+    return "Run finished: " + ", ".join(filter(None, counts)) + " (see Messages)"
 
 
 def shown_messages(diagnostics: list[Diagnostic], results: Mapping[str, tuple[LiveState, NodeResult | None]],

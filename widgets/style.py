@@ -8,7 +8,7 @@ from pathlib import Path
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 
 from embedflow.io.resources import resource
-from embedflow.registry import default_registry
+from embedflow.core.specs import NodeSpec
 
 CATEGORY_COLOURS = {
     "Data": "#FFD39F",
@@ -30,9 +30,8 @@ def category_colour(category: str) -> QColor:
     return QColor(CATEGORY_COLOURS.get(category, FALLBACK_COLOUR))
 
 
-def node_colour(type_name: str) -> QColor:
+def node_colour(spec: NodeSpec | None) -> QColor:
     """The colour of a block type (from its category; grey for unknown types)."""
-    spec = default_registry().get(type_name)
     return category_colour(spec.category if spec else "")
 
 
@@ -46,9 +45,8 @@ def icon_path(name: str) -> str:
     return str(path if name and path.exists() else resource("icons", "block.svg"))
 
 
-def node_icon(type_name: str) -> QIcon:
-    """The icon of a block type (NodeSpec.icon), or the fallback icon."""
-    spec = default_registry().get(type_name)
+def node_icon(spec: NodeSpec | None) -> QIcon:
+    """The icon of a block type (NodeSpec.icon), or the fallback icon for unknown types."""
     return _icon(icon_path(spec.icon if spec else ""))
 
 
@@ -63,7 +61,6 @@ def _pixmap(path: str, size: int) -> QPixmap:
     return _icon(path).pixmap(size, size)
 
 
-def node_pixmap(type_name: str, size: int) -> QPixmap:
+def node_pixmap(spec: NodeSpec | None, size: int) -> QPixmap:
     """The block's icon rendered once at `size` pixels (painting 300 nodes reuses it)."""
-    spec = default_registry().get(type_name)
     return _pixmap(icon_path(spec.icon if spec else ""), size)

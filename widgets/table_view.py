@@ -19,6 +19,7 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -150,6 +151,8 @@ class TableModel(QAbstractTableModel):
             if role == Qt.TextAlignmentRole:
                 return int(Qt.AlignRight | Qt.AlignVCenter) if isinstance(value, (int, float, np.number)) \
                     else int(Qt.AlignLeft | Qt.AlignVCenter)
+            if column in self.images and role == Qt.DisplayRole and isinstance(value, str):
+                return Path(value).name  # beside its thumbnail the file's name says enough; the tooltip has the path
             return _text(value, full=role == Qt.ToolTipRole)
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignLeft | Qt.AlignVCenter)
@@ -270,7 +273,27 @@ class DataViewer(QWidget):
         layout.addWidget(self.info)
         layout.addWidget(self.filter)
         layout.addWidget(self.table)
-        self.resize(fit_to_screen(self, QSize(820, 520)))
+        # As wide as the columns (within the screen); never so narrow that the leading ones are cut.
+        self.setMinimumWidth(fit_to_screen(self, QSize(self.content_width(self.leading_columns()), 0)).width())
+        filter_width = self.filter.fontMetrics().horizontalAdvance(self.filter.placeholderText()) + 48
+        self.resize(fit_to_screen(self, QSize(max(self.content_width(self.model.columnCount()), filter_width), 520)))
+
+    def leading_columns(self) -> int:
+        """How many columns lead the table: a neighbours table's query, neighbour, rank and similarity
+        (or as many of those as it has); otherwise the first two."""
+        names = self.model.names
+        if any(name.startswith("query_") for name in names):
+            return 1 + max((names.index(name) for name in ("rank", "similarity") if name in names), default=1)
+        return min(2, self.model.columnCount())
+
+    def content_width(self, columns: int) -> int:
+        """Pixels a window needs to show the first `columns` columns whole, with row numbers and scroll bar."""
+        table = self.table
+        chrome = (table.verticalHeader().sizeHint().width() + 2 * table.frameWidth()
+                  + table.style().pixelMetric(QStyle.PM_ScrollBarExtent))
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        outer = margins.left() + margins.right() if margins is not None else 8
+        return chrome + outer + sum(table.columnWidth(column) for column in range(columns))
 
     def apply_filter(self, text: str) -> None:
         """Show only the rows containing `text` in some column, and say how many."""

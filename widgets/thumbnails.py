@@ -12,6 +12,7 @@ from embedflow.core.errors import WorkflowFileError
 from embedflow.io.atomic import atomic_write
 from embedflow.io.regular_files import FileRefused, read_regular
 from embedflow.io.user_dirs import cache_dir
+from embedflow.core.specs import SpecSource
 from embedflow.io.workflow_file import MAX_FILE_BYTES, read_workflow
 
 from .canvas.scene import CanvasScene
@@ -22,7 +23,7 @@ SIZE = QSize(260, 160)
 DRAWING_VERSION = "2"
 
 
-def thumbnail(path: Path, size: QSize = SIZE) -> QImage:
+def thumbnail(path: Path, specs: SpecSource, size: QSize = SIZE) -> QImage:
     """A picture of the workflow in `path` (its blocks and links), from the cache when the file is unchanged."""
     try:
         content = read_regular(path, MAX_FILE_BYTES)
@@ -33,15 +34,15 @@ def thumbnail(path: Path, size: QSize = SIZE) -> QImage:
     image = QImage(str(cached)) if cached.is_file() else QImage()
     if not image.isNull():
         return image
-    image = draw(path, size)
+    image = draw(path, specs, size)
     _store(image, cached)
     return image
 
 
-def draw(path: Path, size: QSize = SIZE) -> QImage:
+def draw(path: Path, specs: SpecSource, size: QSize = SIZE) -> QImage:
     """Draw the workflow's blocks and links (notes left out: unreadable that small) centred in `size`."""
     try:
-        workflow, _ = read_workflow(path)
+        workflow, _ = read_workflow(path, specs)
     except WorkflowFileError:
         return _blank(size)
     scene = CanvasScene()

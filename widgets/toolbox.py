@@ -10,7 +10,7 @@ from PyQt5.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
 from embedflow.core.ports import accepts
 from embedflow.core.specs import CATEGORIES, NodeSpec
-from embedflow.registry import default_registry
+from embedflow.registry import Registry
 
 from . import style
 from .canvas.view import BLOCK_MIME
@@ -59,8 +59,9 @@ class Toolbox(QWidget):
 
     blockActivated = pyqtSignal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.registry = registry
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter blocks…")
         self.filter.setClearButtonEnabled(True)
@@ -83,7 +84,7 @@ class Toolbox(QWidget):
         """List every registered block (call again after registering new types)."""
         self.tree.clear()
         categories: dict[str, QTreeWidgetItem] = {}
-        for spec in pipeline_order(default_registry().specs()):
+        for spec in pipeline_order(self.registry.specs()):
             parent = categories.get(spec.category)
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [spec.category])
@@ -94,7 +95,7 @@ class Toolbox(QWidget):
                 parent.setFont(0, font)
                 categories[spec.category] = parent
             item = QTreeWidgetItem(parent, [spec.title])
-            item.setIcon(0, style.node_icon(spec.type))
+            item.setIcon(0, style.node_icon(spec))
             item.setData(0, Qt.UserRole, spec.type)
             item.setToolTip(0, f"<b>{spec.title}</b><br>{spec.description}")
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
@@ -113,7 +114,7 @@ class Toolbox(QWidget):
         for category in tree_children(self.tree.invisibleRootItem()):
             shown = 0
             for item in tree_children(category):
-                spec = default_registry().get(item.data(0, Qt.UserRole))
+                spec = self.registry.get(item.data(0, Qt.UserRole))
                 visible = spec is not None and matches(spec, text)
                 item.setHidden(not visible)
                 shown += visible

@@ -20,28 +20,32 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from embedflow.core.specs import SpecSource
 from embedflow.io.atomic import atomic_write
 from embedflow.io.examples import example_note as example_intro
 from embedflow.io.examples import title_and_description
-from embedflow.io.resources import examples
+from embedflow.io.resources import examples, resource
 from embedflow.io.user_dirs import config_dir
 
 from .qt_items import list_items
-from .recent import display_name
+from .recent import distinct_names
 from .screen_fit import fit_to_screen
+from .window_keys import close_with_keys
 from .thumbnails import SIZE, thumbnail
 
 SETTINGS_FILE = "welcome.json"
 COLUMNS = 3  # examples side by side at the dialog's usual size
 SIDE_WIDTH = 380
 TEXT_LINES = 5  # under each thumbnail: the title (up to two lines) and the description (up to three)
+RECENT_ROWS = 6  # the Recent list grows with its entries up to this many rows, then scrolls
 # The example a new user should meet first, then the rest in file-name order.
 FIRST = ("documents-map", "word-similarity")
 
-FIRST_WORKFLOW = """<b>Build your first workflow</b> (word similarity, 2 minutes):
+# The sample file as it is installed here: the same words work from a clone and from an installed wheel.
+FIRST_WORKFLOW = f"""<b>Build your first workflow</b> (word similarity, 2 minutes):
 <ol>
-<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it and choose
-<code>resources/data/words.csv</code> (or drop that file on the canvas); its Feature becomes
+<li>Drag <b>Input</b> from <i>Blocks</i> onto the canvas. Double-click it and choose the sample file
+<code>{resource("data", "words.csv")}</code> (or drop that file on the canvas); its Feature becomes
 <code>word</code> by itself.</li>
 <li>Drag <b>Text Encoding</b> next to it. Drag from the Input's right dot to the Text Encoding's left dot.</li>
 <li>Add <b>Text Embedding</b> after it the same way, then <b>Nearest Neighbours</b>.</li>
@@ -91,9 +95,10 @@ class WelcomeDialog(QDialog):
     newChosen = pyqtSignal()
     openChosen = pyqtSignal()
 
-    def __init__(self, recent: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, recent: list[str], specs: SpecSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to embedflow")
+        close_with_keys(self)
         self.gallery = QListWidget()
         self.gallery.setObjectName("examples")
         self.gallery.setViewMode(QListView.IconMode)
@@ -108,7 +113,7 @@ class WelcomeDialog(QDialog):
         for path in ordered_examples():
             note = example_intro(path)
             title, description = title_and_description(path, note)
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path))),
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail(path, specs))),
                                    f"{title}\n{description}" if description else title)
             item.setData(Qt.UserRole, str(path))
             item.setToolTip(note)
@@ -116,8 +121,8 @@ class WelcomeDialog(QDialog):
         self.gallery.itemActivated.connect(self._example_activated)
         self.recent = QListWidget()
         self.recent.setObjectName("recent")
-        for recent_path in recent:
-            item = QListWidgetItem(display_name(recent_path))
+        for recent_path, name in zip(recent, distinct_names(recent)):
+            item = QListWidgetItem(name)
             item.setData(Qt.UserRole, recent_path)
             item.setToolTip(recent_path)
             if not Path(recent_path).exists():
@@ -146,11 +151,15 @@ class WelcomeDialog(QDialog):
         heading.setWordWrap(True)
         side = QVBoxLayout()
         side.addWidget(QLabel("<b>Recent workflows</b>"))
-        side.addWidget(self.recent, 1)
+        # As tall as its entries (up to RECENT_ROWS): no empty box under the heading when there are few.
+        rows = min(self.recent.count(), RECENT_ROWS)
+        self.recent.setFixedHeight(rows * self.recent.sizeHintForRow(0) + 2 * self.recent.frameWidth())
+        side.addWidget(self.recent)
         side.addWidget(self.new_button)
         side.addWidget(self.open_button)
         side.addSpacing(12)
         side.addWidget(guide)
+        side.addStretch(1)
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Examples</b>"))
         left.addWidget(self.gallery, 1)
@@ -171,7 +180,6 @@ class WelcomeDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
-        self.recent.setMaximumHeight(140)
         self.resize(fit_to_screen(self, self.usual_size()))
 
     def usual_size(self) -> QSize:

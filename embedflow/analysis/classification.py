@@ -6,18 +6,21 @@ regression; for k-NN the share of the k neighbours that voted for it; for the li
 no probabilities, a softmax of its decision values (a confidence, not calibrated). Scores are the
 mean over folds with their standard deviation, and beside each the same score of the majority-class
 baseline (always predict the most frequent class of the data), scored on the same folds.
+Test rows that carry a label are scored once more (`on` = "test"): the model fitted on all of the
+data against the same majority-class baseline, with no spread (one measurement).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from ..core.table import Table
 from .checks import (
     AnalysisError,
     CancelledCallback,
@@ -37,7 +40,8 @@ PROBABILITY = {"logistic_regression": "predicted probability (predict_proba)",
 MAX_CLASSES = 1_000
 KNN_NEIGHBOURS = 5
 MAX_ITERATIONS = 1_000
-SCORE_COLUMNS = ("metric", "class", "value", "std", "baseline")
+SCORE_COLUMNS = ("on", "metric", "class", "value", "std", "baseline")
+CROSS_VALIDATION, TEST = "cross-validation", "test"
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,10 @@ class ClassificationResult:
 
     predictions: indexed by input row number (rows with a label only), columns `label`,
     `predicted`, `probability`, `fold` (1..folds, the fold the row was held out in), `correct`.
-    scores: columns metric, class ("" for the whole), value (mean over folds), std (over folds),
-    baseline (the majority-class baseline's value). confusion: true classes (rows) × predicted.
-    dropped: rows left out (no label, or NaN/inf in the vector); notes: (code, sentence) pairs.
+    scores: columns on ("cross-validation"), metric, class ("" for the whole), value (mean over folds),
+    std (over folds), baseline (the majority-class baseline's value). confusion: true classes (rows) ×
+    predicted. dropped: rows left out (no label, or NaN/inf in the vector); notes: (code, sentence) pairs;
+    majority: the most frequent class of the data (what the baseline always predicts).
     """
 
     predictions: pd.DataFrame
@@ -58,6 +63,19 @@ class ClassificationResult:
     model: str
     probability: str
     dropped: np.ndarray
+    notes: tuple[tuple[str, str], ...]
+    majority: Any = None
+
+
+@dataclass(frozen=True)
+class HeldOutScores:
+    """The scores of test rows that carry a label: `scores` as ClassificationResult's with on = "test",
+    `confusion` true × predicted over the data's classes and any the test adds (`unseen`), and notes."""
+
+    scores: pd.DataFrame
+    confusion: pd.DataFrame
+    scored: int
+    unseen: tuple
     notes: tuple[tuple[str, str], ...]
 
 
@@ -193,11 +211,49 @@ def cross_validate_rows(training: TrainingRows, model: Model = "logistic_regress
     predictions = pd.DataFrame({"label": names[codes], "predicted": names[predicted], "probability": probability,
                                 "fold": held_out_in, "correct": predicted == codes}, index=pd.Index(rows, name="row"))
     scores = _scores(codes, predicted, baseline, held_out_in, classes)
-    confusion = pd.crosstab(pd.Categorical(names[codes], categories=classes),
-                            pd.Categorical(names[predicted], categories=classes),
-                            rownames=["true"], colnames=["predicted"], dropna=False)
-    return ClassificationResult(predictions, scores, confusion, tuple(classes), model, PROBABILITY[model],
-                                dropped, tuple(notes))
+    return ClassificationResult(predictions, scores, _confusion(names[codes], names[predicted], classes),
+                                tuple(classes), model, PROBABILITY[model], dropped, tuple(notes),
+                                names[baseline[0]])
+
+
+def score_test(result: ClassificationResult, truth: pd.Series | Sequence,
+               predicted: pd.Series | Sequence) -> HeldOutScores | None:
+    """Scores of the test rows whose label (`truth`) and prediction are both known; None when none is.
+
+    A test label the data does not have is a class of its own (never predicted right); the baseline
+    always predicts the data's most frequent class, as in cross-validation."""
+    truth, predicted = pd.Series(truth).reset_index(drop=True), pd.Series(predicted).reset_index(drop=True)
+    labelled = truth.notna().to_numpy()
+    known = labelled & predicted.notna().to_numpy()
+    if not known.any():
+        return None
+    lookup = {c: i for i, c in enumerate(result.classes)} | {str(c): i for i, c in enumerate(result.classes)}
+    unseen = sorted({str(t) for t in truth[known] if t not in lookup and str(t) not in lookup})
+    classes = [*result.classes, *unseen]
+    lookup |= {c: len(result.classes) + i for i, c in enumerate(unseen)}
+    codes = np.array([lookup.get(t, lookup.get(str(t))) for t in truth[known]], dtype=np.int64)
+    guesses = np.array([lookup[p] for p in predicted[known]], dtype=np.int64)
+    majority = np.full(len(codes), lookup[result.majority], dtype=np.int64)
+    scores = _scores(codes, guesses, majority, np.zeros(len(codes), dtype=np.int64), classes, TEST)
+    scores["std"] = np.nan
+    names = np.asarray(classes, dtype=object)
+    notes = []
+    if unseen:
+        notes.append(("unseen-test-classes", f"The test labels hold {len(unseen)} class(es) the data does not have "
+                                             f"({', '.join(repr(c) for c in unseen[:10])}): the model cannot predict "
+                                             "them, so their rows count as mistakes."))
+    unscored = np.flatnonzero(~labelled)
+    if len(unscored):
+        notes.append(("unlabelled-test-rows", f"Scored the {int(known.sum()):,} test rows that have a label; "
+                                              f"{describe_rows(unscored)} without one were predicted, not scored."))
+    return HeldOutScores(scores, _confusion(names[codes], names[guesses], classes), int(known.sum()), tuple(unseen),
+                      tuple(notes))
+
+
+def _confusion(truth: np.ndarray, predicted: np.ndarray, classes: Sequence) -> pd.DataFrame:
+    """Counts of true classes (rows) × predicted classes (columns), every class on both axes."""
+    return pd.crosstab(pd.Categorical(truth, categories=classes), pd.Categorical(predicted, categories=classes),
+                       rownames=["true"], colnames=["predicted"], dropna=False)
 
 
 def fit(training: TrainingRows, model: Model = "logistic_regression", seed: int = 0) -> Classifier:
@@ -321,14 +377,15 @@ def _estimator(model: str, rows: int, seed: int):
 
 
 def _scores(y: np.ndarray, predicted: np.ndarray, baseline: np.ndarray, folds: np.ndarray,
-            classes: list) -> pd.DataFrame:
+            classes: list, on: str = CROSS_VALIDATION) -> pd.DataFrame:
     """One row per score: mean and std over folds of the model, and the baseline's mean."""
     model = np.array([_fold_scores(y[folds == f], predicted[folds == f], len(classes)) for f in np.unique(folds)])
     majority = np.array([_fold_scores(y[folds == f], baseline[folds == f], len(classes)) for f in np.unique(folds)])
     names = [str(c) for c in classes]
     keys = [("accuracy", ""), ("macro F1", "")] + [("precision", c) for c in names] + [("recall", c) for c in names]
-    return pd.DataFrame({"metric": [k[0] for k in keys], "class": [k[1] for k in keys], "value": model.mean(axis=0),
-                         "std": model.std(axis=0), "baseline": majority.mean(axis=0)}, columns=list(SCORE_COLUMNS))
+    return pd.DataFrame({"on": on, "metric": [k[0] for k in keys], "class": [k[1] for k in keys],
+                         "value": model.mean(axis=0), "std": model.std(axis=0), "baseline": majority.mean(axis=0)},
+                        columns=list(SCORE_COLUMNS))
 
 
 def _fold_scores(truth: np.ndarray, guess: np.ndarray, n_classes: int) -> np.ndarray:
@@ -343,3 +400,31 @@ def _fold_scores(truth: np.ndarray, guess: np.ndarray, n_classes: int) -> np.nda
     recall = np.divide(hits, actual, out=np.zeros(n_classes), where=actual > 0)
     f1 = np.divide(2 * hits, predicted + actual, out=np.zeros(n_classes), where=predicted + actual > 0)
     return np.concatenate([[hits.sum() / len(truth), f1.mean()], precision, recall])
+
+
+def cross_validated_rows(data: Table, predictions: pd.DataFrame) -> Table:
+    """The data rows with `predicted`, `probability`, `fold` and `correct` of `predictions` (indexed by row
+    number in `data`; empty for the rows it does not have)."""
+    meta = data.meta.copy()
+    rows = predictions.index.to_numpy()
+    predicted = np.full(len(meta), None, dtype=object)
+    predicted[rows] = predictions["predicted"].to_numpy(dtype=object)
+    probability = np.full(len(meta), np.nan)
+    probability[rows] = predictions["probability"].to_numpy()
+    fold = pd.array([pd.NA] * len(meta), dtype="Int64")
+    fold[rows] = predictions["fold"].to_numpy()
+    correct = pd.array([pd.NA] * len(meta), dtype="boolean")
+    correct[rows] = predictions["correct"].to_numpy()
+    for name, values in (("predicted", predicted), ("probability", probability), ("fold", fold),
+                         ("correct", correct)):
+        meta[name] = pd.Series(values, index=meta.index)
+    return replace(data, meta=meta)
+
+
+def predicted_rows(test: Table, predicted: PredictionResult) -> Table:
+    """The test rows with `predicted` and `probability` (empty for rows it could not predict)."""
+    meta = test.meta.copy()
+    rows = range(len(meta))
+    meta["predicted"] = predicted.predictions["predicted"].reindex(rows).to_numpy(dtype=object)
+    meta["probability"] = predicted.predictions["probability"].reindex(rows).to_numpy()
+    return replace(test, meta=meta)

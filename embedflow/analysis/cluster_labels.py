@@ -11,14 +11,16 @@ central words instead; stop words are kept there, since in a list they are the i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .clustering import NOISE, SKIPPED
+from ..core.specs import EmbeddingKind
+from ..core.table import Table
+from .clustering import NOISE, SKIPPED, ClusterResult
 
 SEPARATOR = " · "
 TOP_WORDS = 3
@@ -26,6 +28,7 @@ NOISE_LABEL = "noise"
 SKIPPED_LABEL = "left out"
 MAJORITY = 0.5  # an image cluster is named by a category held by more than this share of its rows
 TOKENS = r"(?u)\b\w\w+\b"
+CATEGORY_COLUMN = "category"  # what an Input of an image folder names the sub-folder column
 
 
 @dataclass(frozen=True)
@@ -147,3 +150,26 @@ def _c_tf_idf(counts: WordCounts, ids: list[int]) -> tuple[np.ndarray, np.ndarra
     frequency = per_cluster / np.maximum(totals, 1)
     idf = np.log(1 + totals.mean() / np.maximum(per_cluster.sum(axis=0), 1))
     return counts.words, frequency * idf
+
+
+def cluster_names(table: Table, result: ClusterResult) -> dict[int, str]:
+    """A label per cluster id: distinguishing words of the feature text, or for images a category or file name."""
+    feature = table.feature if table.feature in table.meta.columns else None
+    if feature is None:
+        return {int(c): f"cluster {c}" for c in np.unique(result.labels)}
+    values = table.meta[feature]
+    if table.provenance.get("kind") == EmbeddingKind.IMAGE:
+        categories = None
+        if CATEGORY_COLUMN in table.meta.columns:
+            column = table.meta[CATEGORY_COLUMN]
+            categories = column.mask(column == "")  # files at the top of the folder have no category
+        return image_labels(values.astype(str), result.labels, result.central, categories)
+    return text_labels(values, result.labels, result.central)
+
+
+def with_clusters(table: Table, labels: np.ndarray, names: Mapping[int, str]) -> Table:
+    """The rows with their `cluster` and its `cluster_label`."""
+    meta = table.meta.copy()
+    meta["cluster"] = labels
+    meta["cluster_label"] = pd.Series([names[int(c)] for c in labels], index=meta.index, dtype=object)
+    return replace(table, meta=meta)

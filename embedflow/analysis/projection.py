@@ -8,11 +8,10 @@ note says so, so the user never waits without knowing why.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
-import statistics
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -27,11 +26,10 @@ MIN_NEIGHBOUR_ROWS = 5
 
 # Below this many rows t-SNE runs on one thread: a second one gains little there and costs most
 # when the load changes under it (2,000 rows: 21 s on one thread, 51 s on two with the other core
-# busy; 158 points once took 20 s instead of 1). From here on it takes the idle cores.
+# busy; 158 points once took 20 s instead of 1). From here on it takes the usable cores (tsne_threads).
 PARALLEL_TSNE_ROWS = 5_000
 # Below this many rows openTSNE's Barnes-Hut gradient is faster than its FFT one.
 BARNES_HUT_ROWS = 10_000
-LOAD_SAMPLES = 5
 # PCA is computed exactly (eigenvectors of the d×d covariance, or of the n×n Gram matrix when
 # there are fewer rows than features) when that side is at most this long: n·d² flops is then
 # about what randomized SVD costs, and the two axes capture the optimal variance.
@@ -116,36 +114,25 @@ def _randomized_pca(centred: np.ndarray, n_components: int, seed: int) -> tuple[
     return (u * s).astype(np.float32), s.astype(np.float64) ** 2, total
 
 
-def tsne_threads(rows: int, cores: int | None = None, busy: float | None = None) -> int:
-    """openTSNE threads for `rows`: one for small inputs, else the cores other work leaves idle.
+def tsne_threads(rows: int, cores: int | None = None) -> int:
+    """openTSNE threads for `rows`: one for small inputs, else the cores this process may use.
 
-    cores, busy: the usable cores and the threads of other work; measured when not given.
+    cores: the usable cores; by default those this process may run on (`os.sched_getaffinity`), no more
+    than the OpenMP thread limit (`OMP_NUM_THREADS` or a `threadpoolctl.threadpool_limits` around the run),
+    so a loaded machine is handled the standard way rather than by guessing from the load average.
     """
     if rows < PARALLEL_TSNE_ROWS:
         return 1
-    cores = _usable_cores() if cores is None else cores
-    busy = _busy_cores() if busy is None else busy
-    # A thread more than the idle cores is worse than one thread: openTSNE's threads wait on each
-    # other at every iteration, so one descheduled thread stalls them all.
-    return max(1, min(cores, int(cores - busy + 0.5)))
+    return max(1, _usable_cores() if cores is None else cores)
 
 
 def _usable_cores() -> int:
-    """Cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """Cores this process may run on, within the OpenMP thread limit of the libraries loaded."""
+    from threadpoolctl import threadpool_info
 
-
-def _busy_cores() -> float:
-    """Threads running or waiting to run besides this one: /proc/loadavg (sampled), else the 1-minute load."""
-    try:
-        samples = []
-        for _ in range(LOAD_SAMPLES):
-            with open("/proc/loadavg", encoding="ascii") as handle:
-                samples.append(int(handle.read().split()[3].partition("/")[0]) - 1)
-            time.sleep(0.01)
-        return float(statistics.median(samples))
-    except (OSError, ValueError, IndexError):
-        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    limits = [int(pool["num_threads"]) for pool in threadpool_info() if pool.get("user_api") == "openmp"]
+    return min([cores, *limits])
 
 
 def _tsne(vectors: np.ndarray, perplexity: float, seed: int,
@@ -201,6 +188,35 @@ class _EpochProgress:
         """Nothing is buffered."""
 
 
+def import_umap() -> Any:
+    """umap-learn, with numba's compiled code kept in embedflow's cache folder (`numba/`), so that a UMAP in a
+    new process reads it instead of compiling for half a minute.
+
+    numba writes a function's machine code to disk only when asked (`cache=True`); most of umap-learn's
+    functions do not ask, so caching is switched on for every one of its and pynndescent's functions not
+    compiled yet. The cache is checked against each source file's time stamp, so an upgrade recompiles.
+    """
+    from ..io.user_dirs import cache_dir
+
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir("numba")))  # read when numba is first imported
+    import numba
+    import umap
+    from numba.core.caching import NullCache
+
+    if not getattr(numba.config, "CACHE_DIR", ""):  # numba was imported before, without a folder of its own
+        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))
+    from numba.core.registry import CPUDispatcher
+
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.split(".")[0] in ("umap", "pynndescent"):
+            for value in list(vars(module).values()):
+                if (isinstance(value, CPUDispatcher) and not value.signatures
+                        and isinstance(getattr(value, "_cache", None), NullCache)):
+                    with contextlib.suppress(RuntimeError):  # a function numba cannot locate a file for
+                        value.enable_caching()
+    return umap
+
+
 def _umap(vectors: np.ndarray, seed: int, epochs: int | None, progress: ProgressCallback | None) -> np.ndarray:
     return _umap_model(vectors, seed, epochs, progress)[1]
 
@@ -209,14 +225,14 @@ def _umap_model(vectors: np.ndarray, seed: int, epochs: int | None,
                 progress: ProgressCallback | None) -> tuple[Any, np.ndarray]:
     """umap-learn's fitted UMAP (which can place new rows) and the coordinates of the rows it was fitted on."""
     try:
-        import umap
+        umap = import_umap()
     except ImportError:
         raise ProjectionError(
             "UMAP needs the optional package umap-learn, which is not installed. "
             "Install it with `pip install umap-learn`, or choose PCA or t-SNE.") from None
     if progress is not None:
-        progress(0.05, "finding UMAP neighbourhoods (the first UMAP of a session also compiles "
-                       "umap-learn's code, up to ~30 s)")
+        progress(0.05, "finding UMAP neighbourhoods (the very first UMAP on this computer also compiles "
+                       "umap-learn's code, up to a minute; later ones read it from embedflow's cache)")
     from tqdm.auto import tqdm  # the bar class of umap-learn's epoch loop (a dependency of umap-learn)
 
     # The bar is the only hook umap-learn offers into its epoch loop; it fires every ~2% of the epochs.
@@ -280,24 +296,28 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
     if method != "none" and len(rows) > 1 and not np.ptp(subset, axis=0).any():
         notes.append(("identical-vectors", "All vectors are identical, so every point sits at the same place."))
         method = "pca"  # t-SNE/UMAP divide by the spread, which is zero here
-    axes: tuple[str, str]
-    if method == "pca":
-        result, ratios = pca(subset, seed)
-        axes = (f"PC1 ({ratios[0]:.1%})", f"PC2 ({ratios[1]:.1%})")
-    elif method == "tsne":
-        result, axes = _tsne(subset, perplexity, seed, progress), ("t-SNE 1", "t-SNE 2")
-    elif method == "umap":
-        result, axes = _umap(subset, seed, umap_epochs, progress), ("UMAP 1", "UMAP 2")
-    else:
-        result = np.zeros((len(subset), 2), dtype=np.float32)
-        result[:, : min(2, x.shape[1])] = subset[:, :2]
-        axes = ("dim_0", "dim_1" if x.shape[1] > 1 else "(none)")
+    result, axes = _coordinates(subset, method, perplexity, seed, umap_epochs, progress)
     if not np.isfinite(result).all():
         raise ProjectionError(f"{TITLES[method]} produced invalid coordinates for this data; try PCA.")
     coords[rows] = result
     if progress is not None:
         progress(1.0, "projection done")
     return Projection(coords, method, axes, tuple(notes))
+
+
+def _coordinates(subset: np.ndarray, method: str, perplexity: float, seed: int, umap_epochs: int | None,
+                 progress: ProgressCallback | None) -> tuple[np.ndarray, tuple[str, str]]:
+    """The 2-D coordinates of finite rows by one method, and the names of its axes."""
+    if method == "pca":
+        result, ratios = pca(subset, seed)
+        return result, (f"PC1 ({ratios[0]:.1%})", f"PC2 ({ratios[1]:.1%})")
+    if method == "tsne":
+        return _tsne(subset, perplexity, seed, progress), ("t-SNE 1", "t-SNE 2")
+    if method == "umap":
+        return _umap(subset, seed, umap_epochs, progress), ("UMAP 1", "UMAP 2")
+    result = np.zeros((len(subset), 2), dtype=np.float32)
+    result[:, : min(2, subset.shape[1])] = subset[:, :2]
+    return result, ("dim_0", "dim_1" if subset.shape[1] > 1 else "(none)")
 
 
 def sample_rows(rows: np.ndarray, size: int, seed: int = 0) -> np.ndarray:

@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import reduce
+from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.checks import AnalysisError
-from ..analysis.cluster_labels import (
-    SEPARATOR,
-    WordCounts,
-    category_counts,
-    image_labels,
-    image_names,
-    labels_from_counts,
-    text_labels,
-    word_counts,
-)
-from ..analysis.clustering import (
-    AGGLOMERATIVE_MAX_ROWS,
-    LINKAGES,
-    METHODS,
-    METRICS,
-    NOISE,
-    SKIPPED,
-    ClusterModel,
-    ClusterResult,
-    UsableRows,
-    cluster,
-    cluster_points,
-    unusable_rows,
-    usable_rows,
-)
-from ..analysis.projection import sample_rows
-from ..core.cluster import Cluster, part_starts
+from ..analysis.cluster_labels import SEPARATOR, cluster_names, with_clusters
+from ..analysis.clustering import LINKAGES, METHODS, METRICS, ClusterResult, cluster
+from ..analysis.partitioned.clustering import PartitionedClustering
+from ..core.cluster import Cluster
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, Setting
+from ..core.sizes import format_size
+from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
-from ..io.outputs import format_size
 
 TYPE = "clustering"
 AUTO: Literal["auto"] = "auto"
-CATEGORY_COLUMN = "category"  # what an Input of an image folder names the sub-folder column
 WARNING_NOTES = ("nan-vectors", "zero-vectors", "no-clusters", "fewer-clusters")
 HINTS = {
     "too-few-rows": "Give it at least two rows with usable vectors.",
@@ -82,21 +57,6 @@ def parse_k(value: Any) -> int | Literal["auto"] | None:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 2:
         return int(value)
     return None
-
-
-def cluster_names(table: Table, result: ClusterResult) -> dict[int, str]:
-    """A label per cluster id: distinguishing words of the feature text, or for images a category or file name."""
-    feature = table.feature if table.feature in table.meta.columns else None
-    if feature is None:
-        return {int(c): f"cluster {c}" for c in np.unique(result.labels)}
-    values = table.meta[feature]
-    if table.provenance.get("kind") == EmbeddingKind.IMAGE:
-        categories = None
-        if CATEGORY_COLUMN in table.meta.columns:
-            column = table.meta[CATEGORY_COLUMN]
-            categories = column.mask(column == "")  # files at the top of the folder have no category
-        return image_labels(values.astype(str), result.labels, result.central, categories)
-    return text_labels(values, result.labels, result.central)
 
 
 def clusters_table(result: ClusterResult, names: Mapping[int, str], shown: Mapping[int, Sequence[Any]]) -> Table:
@@ -149,14 +109,6 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"clustered": with_clusters(data, result.labels, names), "clusters": clusters_table(result, names, shown)}
 
 
-def with_clusters(table: Table, labels: np.ndarray, names: Mapping[int, str]) -> Table:
-    """The rows with their `cluster` and its `cluster_label`."""
-    meta = table.meta.copy()
-    meta["cluster"] = labels
-    meta["cluster_label"] = pd.Series([names[int(c)] for c in labels], index=meta.index, dtype=object)
-    return replace(table, meta=meta)
-
-
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """Once the input is known: k (or HDBSCAN's minimum size) must not exceed its rows."""
     settings = context.settings(node)
@@ -176,90 +128,7 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
     return upstream("data") if port == "clustered" else None
 
 
-# -- on a Dask cluster (NodeSpec.on_cluster; docs/analysis-clustering.md) ----------------------------
-@dataclass(frozen=True)
-class _PartFacts:
-    rows: int
-    head: Table  # no rows: the columns, provenance and vector length
-    bad: np.ndarray
-    zeros: np.ndarray
-
-
-def _part_facts(part: Table, metric: str) -> _PartFacts:
-    none = np.zeros(0, dtype=np.int64)
-    bad, zeros = unusable_rows(part.vectors, metric) if part.vectors is not None else (none, none)
-    return _PartFacts(len(part), part.take(none), bad, zeros)
-
-
-def _take_vectors(part: Table, rows: np.ndarray) -> np.ndarray:
-    assert part.vectors is not None
-    return part.vectors[rows]
-
-
-def _assign(model: ClusterModel, part: Table, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Every row of the part assigned by the model; its sampled `rows` keep the `labels` of the fit."""
-    assert part.vectors is not None
-    assigned = model.predict(part.vectors)
-    assigned[rows] = labels
-    return assigned
-
-
-def _label_counts(labels: np.ndarray, k: int, first_row: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Rows per cluster id, the first row of each (or -1), and the noise rows."""
-    clustered = labels[labels >= 0]
-    first = np.full(k, -1, dtype=np.int64)
-    ids, where = np.unique(clustered, return_index=True)
-    first[ids] = np.flatnonzero(labels >= 0)[where] + first_row
-    return np.bincount(clustered, minlength=k), first, int((labels == NOISE).sum())
-
-
-def _renumber(labels: np.ndarray, mapping: np.ndarray) -> np.ndarray:
-    renumbered = labels.copy()
-    renumbered[labels >= 0] = mapping[labels[labels >= 0]]
-    return renumbered
-
-
-def _word_counts(part: Table, labels: np.ndarray, feature: str) -> WordCounts:
-    return word_counts(part.meta[feature], labels)
-
-
-def _category_counts(part: Table, labels: np.ndarray) -> pd.Series:
-    column = part.meta[CATEGORY_COLUMN]
-    return category_counts(labels, column.mask(column == ""))
-
-
-def _add(*values: Any) -> Any:
-    return reduce(lambda a, b: a + b, values)
-
-
-def _add_series(*values: pd.Series) -> pd.Series:
-    return reduce(lambda a, b: a.add(b, fill_value=0), values)
-
-
-def _sizes(result: ClusterResult) -> dict[int, int]:
-    """Rows per cluster id present in the labels (noise and skipped rows included), from the result's counts."""
-    sizes = {c: int(result.sizes[c]) for c in range(result.k)}
-    if result.noise:
-        sizes[NOISE] = int(result.noise)
-    if len(result.skipped):
-        sizes[SKIPPED] = len(result.skipped)
-    return sizes
-
-
-def _values(part: Table, column: str, rows: np.ndarray) -> list[Any]:
-    return part.meta[column].iloc[rows].tolist()
-
-
-def _by_part(rows: np.ndarray, first: np.ndarray) -> list[np.ndarray]:
-    """Sorted row numbers of the whole table as row numbers within each part."""
-    return [rows[(rows >= first[n]) & (rows < first[n + 1])] - first[n] for n in range(len(first) - 1)]
-
-
-def fit_budget(method: str, gather_rows: int) -> int:
-    """How many rows a cluster run fits on: the gather budget, and for agglomerative at most what it can hold."""
-    return min(gather_rows, AGGLOMERATIVE_MAX_ROWS) if method == "agglomerative" else gather_rows
-
-
+# -- on a Dask cluster: the kernel of analysis/partitioned/clustering.py; docs/analysis-clustering.md ------
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Fit on the rows (or a seeded sample of at most `cluster.gather_rows`) brought here; assign every row,
     count the clusters' words and label the rows on the workers, where the output stays."""
@@ -267,111 +136,38 @@ def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     if parts is None:
         return None
     settings = ctx.settings
-    method, metric, seed = settings["method"], settings["metric"], int(settings["seed"])
+    method, seed = settings["method"], int(settings["seed"])
     k = parse_k(settings["k"])
     if k is None:
         raise NodeError(f"{ctx.title}: k must be a whole number of at least 2, or auto; it is {settings['k']!r}.",
                         "invalid-k", HINTS["invalid-k"])
-    facts: list[_PartFacts] = cluster.gather([cluster.submit(_part_facts, part, metric) for part in parts],
-                                             "parts checked")
-    head = facts[0].head
-    if head.vectors is None:
+    on_parts = PartitionedClustering(cluster, parts, settings["metric"])
+    if on_parts.head.vectors is None:
         raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors", HINTS["no-vectors"])
-    first = part_starts(f.rows for f in facts)
-    total = int(first[-1])
     try:
-        usable = usable_rows(np.concatenate([f.bad + first[n] for n, f in enumerate(facts)]),
-                             np.concatenate([f.zeros + first[n] for n, f in enumerate(facts)]), total, metric)
-        budget = fit_budget(method, cluster.gather_rows)
-        sampled = len(usable.kept) > budget
-        fitted_rows = sample_rows(usable.kept, budget, seed) if sampled else usable.kept
-        local = _by_part(fitted_rows, first)
-        points = np.concatenate(cluster.gather([cluster.submit(_take_vectors, part, rows)
-                                                for part, rows in zip(parts, local)], "vectors brought"))
-        fit_on = UsableRows(np.arange(len(points)), np.zeros(0, dtype=np.int64), (), len(points)) if sampled else usable
-        result = cluster_points(points, fit_on, method, k, metric, int(settings["min_cluster_size"]),
-                                settings["linkage"], seed, progress=lambda f, m: ctx.progress(0.6 * f, m),
-                                cancelled=lambda: ctx.cancelled)
+        fitted = on_parts.fit(method, k, int(settings["min_cluster_size"]), settings["linkage"], seed,
+                              progress=ctx.progress, cancelled=lambda: ctx.cancelled)
     except AnalysisError as exc:
         raise NodeError(f"{ctx.title}: {exc}", exc.code, HINTS.get(exc.code, "")) from None
-    if sampled:
-        ctx.progress(0.6, f"assigning {total:,} rows on the cluster")
-        result, labels = _assign_every_row(cluster, parts, first, result, usable, fitted_rows, local)
-    else:
-        labels = [result.labels[first[n]:first[n + 1]] for n in range(len(parts))]
+    result = fitted.result
     for code, note in result.notes:
         ctx.report(Severity.WARNING if code in WARNING_NOTES else Severity.INFO, code, note)
     ctx.progress(0.8, "naming the clusters")
-    names, shown, brought = _names_on_cluster(cluster, parts, first, labels, head, result)
-    if sampled:
+    named = on_parts.names(fitted)
+    if fitted.sampled:
         rule = {"kmeans": "the nearest cluster centre", "agglomerative": "the nearest cluster mean",
                 "hdbscan": "the cluster of the nearest sampled row, noise included"}[method]
         ctx.report(Severity.INFO, "clustering-sampled",
-                   f"{method} was fitted on a random sample of {len(fitted_rows):,} of {len(usable.kept):,} rows "
-                   f"(seed {seed}); every other row was assigned on the cluster to {rule}. The silhouette and the "
-                   "most central rows are the sample's; the sizes count every row.")
+                   f"{method} was fitted on a random sample of {len(fitted.fitted_rows):,} of "
+                   f"{len(fitted.usable.kept):,} rows (seed {seed}); every other row was assigned on the cluster to "
+                   f"{rule}. The silhouette and the most central rows are the sample's; the sizes count every row.")
     ctx.report(Severity.INFO, "gathered-from-cluster",
-               f"“{ctx.title}” clustered on the cluster and brought the vectors of {len(fitted_rows):,} of "
-               f"{total:,} rows ({format_size(points.nbytes)}) to this computer to fit on, and {brought}; "
-               "the rows and their clusters stayed on the workers.")
-    shared = cluster.share(names)
-    clustered = cluster.output([cluster.submit(with_clusters, part, part_labels, shared)
-                                for part, part_labels in zip(parts, labels)])
+               f"“{ctx.title}” clustered on the cluster and brought the vectors of {len(fitted.fitted_rows):,} of "
+               f"{on_parts.total:,} rows ({format_size(fitted.brought)}) to this computer to fit on, and "
+               f"{named.brought}; the rows and their clusters stayed on the workers.")
     ctx.summary = summary(result) + " (on the cluster)"
-    return {"clustered": clustered, "clusters": clusters_table(result, names, shown)}
-
-
-def _assign_every_row(cluster: Cluster, parts: list[Any], first: np.ndarray, result: ClusterResult,
-                      usable: UsableRows, fitted_rows: np.ndarray, local: list[np.ndarray]
-                      ) -> tuple[ClusterResult, list[Any]]:
-    """Every row assigned to the sample's clusters on its worker, then the clusters numbered by their size
-    over every row (as locally); the result counts every row, and its central rows are numbered in the table."""
-    model = cluster.share(result.model)
-    offsets = part_starts(len(rows) for rows in local)
-    assigned = [cluster.submit(_assign, model, part, rows, result.labels[offsets[n]:offsets[n + 1]])
-                for n, (part, rows) in enumerate(zip(parts, local))]
-    counts = cluster.gather([cluster.submit(_label_counts, labels, result.k, int(first[n]))
-                             for n, labels in enumerate(assigned)], "rows assigned")
-    sizes = np.sum([c[0] for c in counts], axis=0) if result.k else np.zeros(0, dtype=np.int64)
-    firsts = np.array([min(int(f) for f in column if f >= 0) for column in zip(*[c[1] for c in counts])]
-                      if result.k else [], dtype=np.int64)
-    order = np.lexsort((firsts, -sizes))
-    mapping = np.empty(result.k, dtype=np.int64)
-    mapping[order] = np.arange(result.k)
-    central = {int(mapping[c]): fitted_rows[rows] for c, rows in result.central.items()}
-    whole = replace(result, labels=_renumber(result.labels, mapping), sizes=sizes[order], central=central,
-                    noise=sum(c[2] for c in counts), skipped=usable.skipped, notes=usable.notes + result.notes)
-    return whole, [cluster.submit(_renumber, labels, mapping) for labels in assigned]
-
-
-def _names_on_cluster(cluster: Cluster, parts: list[Any], first: np.ndarray, labels: list[Any], head: Table,
-                      result: ClusterResult) -> tuple[dict[int, str], dict[int, list[Any]], str]:
-    """The cluster names from counts added up on the workers, the feature values of the central rows, and
-    what was brought here for them (for the note)."""
-    feature = head.feature if head.feature in head.meta.columns else None
-    sizes = _sizes(result)
-    if feature is None:
-        return {int(c): f"cluster {c}" for c in sizes}, {}, "no words (the input has no feature column)"
-    central_rows = np.sort(np.concatenate([rows for rows in result.central.values()])) if result.central else \
-        np.zeros(0, dtype=np.int64)
-    values = [v for vs in cluster.gather([cluster.submit(_values, part, feature, rows) for part, rows in
-                                          zip(parts, _by_part(central_rows, first))], "central rows brought")
-              for v in vs]
-    value_of = dict(zip(central_rows.tolist(), values))
-    shown = {c: [value_of[int(r)] for r in rows] for c, rows in result.central.items()}
-    if head.provenance.get("kind") == EmbeddingKind.IMAGE:
-        categories = None
-        if CATEGORY_COLUMN in head.meta.columns:
-            categories = cluster.gather([cluster.submit(_add_series, *[
-                cluster.submit(_category_counts, part, part_labels) for part, part_labels in zip(parts, labels)])])[0]
-        names = image_names(sizes, categories, {c: str(v[0]) for c, v in shown.items()})
-        return names, shown, "the counts of each cluster's categories"
-    counts = cluster.gather([cluster.submit(_add, *[cluster.submit(_word_counts, part, part_labels, feature)
-                                                    for part, part_labels in zip(parts, labels)])],
-                            "words counted")[0]
-    texts = {c: ["" if pd.isna(v) else str(v) for v in vs] for c, vs in shown.items()}
-    size = counts.counts.data.nbytes + sum(len(str(w)) for w in counts.words)
-    return labels_from_counts(counts, texts), shown, f"the word counts of each cluster ({format_size(size)})"
+    return {"clustered": on_parts.clustered(fitted, named.names),
+            "clusters": clusters_table(result, named.names, named.shown)}
 
 
 SPEC = NodeSpec(
@@ -403,9 +199,9 @@ SPEC = NodeSpec(
                 help="The random start of k-means; the same seed gives the same clusters."),
     ),
     run=run,
-    on_cluster=run_on_cluster,
     check=check,
     describes_output=describe,
-    preload=("sklearn.cluster", "sklearn.exceptions", "sklearn.feature_extraction.text", "scipy.sparse"),
+    execution=Execution(preload=("sklearn.cluster", "sklearn.exceptions", "sklearn.feature_extraction.text",
+                                 "scipy.sparse"), on_cluster=run_on_cluster),
     help_page="clustering",
 )

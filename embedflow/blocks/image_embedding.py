@@ -14,7 +14,7 @@ from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, w
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.paths import resolve_path
 from ..core.ports import EMBEDDINGS, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..images.names import MODEL_IDS, NORMALISATION_NAMES, OWN_MODEL
@@ -22,7 +22,7 @@ from ..io.regular_files import path_problem
 from ..io.tables import fingerprint_path
 
 if TYPE_CHECKING:  # the image runtime, catalogue and downloads load when the block runs or checks a model
-    from ..images.embedding_cache import EmbeddingCache
+    from ..io.embedding_store import EmbeddingCache
     from ..images.pipeline import Backend
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
@@ -142,7 +142,7 @@ def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
     """The embedding cache, or None (with a warning) when it cannot be opened."""
     import sqlite3
 
-    from ..images.embedding_cache import EmbeddingCache
+    from ..io.embedding_store import EmbeddingCache
 
     try:
         return EmbeddingCache()
@@ -285,8 +285,8 @@ SPEC = NodeSpec(
     check=check,
     describes_output=describe,
     fingerprint=fingerprint,
-    row_wise=RowWise(port="data"),
-    preload=("embedflow.images.catalog", "embedflow.images.pipeline", "embedflow.images.client",
-             "embedflow.images.embedding_cache"),
+    execution=Execution(row_wise=RowWise(port="data"),
+                        preload=("embedflow.images.catalog", "embedflow.images.pipeline", "embedflow.images.client",
+                                 "embedflow.io.embedding_store")),
     help_page="image_embedding",
 )

@@ -12,7 +12,7 @@ from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.paths import resolve_path
 from ..core.ports import TABLE
-from ..core.specs import NodeSpec, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import Table
 from ..core.workflow import Node
 from ..io.patterns import PatternError, is_pattern, match_files
@@ -128,6 +128,13 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
     return "|".join(f"{path}:{fingerprint_path(path)}" for path in matching_files(settings, base_dir))
 
 
+def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
+    """A folder of images (or the images format) gives image rows; a data file says nothing before it is read."""
+    path = settings.get("path")
+    images = settings.get("format") == "images" or (isinstance(path, str) and bool(path) and Path(path).is_dir())
+    return OutputDescription(kind=EmbeddingKind.IMAGE) if port == "data" and images else None
+
+
 SPEC = NodeSpec(
     type="input",
     title="Input",
@@ -147,7 +154,8 @@ SPEC = NodeSpec(
     ),
     run=run,
     check=check,
+    describes_output=describe,
     fingerprint=fingerprint,
-    row_wise=RowWise(split=split),
+    execution=Execution(row_wise=RowWise(split=split)),
     help_page="input",
 )

@@ -15,10 +15,11 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..text.arithmetic import arithmetic_pool, signed_tokens
+from ..text.embedding_cache import CachedVectors, embed_cached, open_text_cache, text_digests, token_digests
 from ..text.encoding import text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
 from ..text.model_ids import BUILTIN_ID, ModelKind
@@ -27,6 +28,7 @@ from ..text.transformer import POOLINGS as TRANSFORMER_POOLINGS
 from ..text.transformer import process_model
 
 if TYPE_CHECKING:  # the model registry loads when the block runs, not with the block list
+    from ..io.embedding_store import EmbeddingCache
     from ..text.models import LanguageModel, LanguageModelInfo
 
 TYPE = "text_embedding"
@@ -76,12 +78,15 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
 
 def pooling_problem(info: LanguageModelInfo, pooling: str) -> tuple[str, str] | None:
     """(message, hint) when the pooling does not fit the kind of model, else None."""
-    allowed = POOLINGS_FOR[info.kind]
+    allowed = info.poolings or POOLINGS_FOR[info.kind]
     if pooling in allowed or pooling not in POOLING_CHOICES:
         return None
     if info.kind == ModelKind.REMOTE:
         return (f"the pooling '{pooling}' does not apply to the remote model {info.id}: its server pools the "
                 "vectors itself", "Set the pooling to mean.")
+    if len(allowed) == 1:
+        return (f"the pooling '{pooling}' does not fit {info.id}, which pools its pieces itself",
+                f"Set the pooling to {allowed[0]}.")
     kind = "a transformer" if info.kind == ModelKind.TRANSFORMER else "a word-vector model"
     return (f"the pooling '{pooling}' does not fit {info.id}, {kind}",
             f"Choose one of: {', '.join(allowed)}"
@@ -178,9 +183,18 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if problem:
         raise NodeError(f"“{ctx.title}”: {problem[0]}.", "pooling-not-for-model", problem[1])
     if info is not None and info.kind != ModelKind.WORD_VECTORS:
-        rows, vectors = (_embed_transformer(ctx, encoded, method) if info.kind == ModelKind.TRANSFORMER
-                         else _embed_remote(ctx, encoded, info))
-        return {"embeddings": _contextual_output(ctx, encoded, rows, vectors, info.kind)}
+        cache = _open_cache(ctx)
+        try:
+            rows, cached = (_embed_transformer(ctx, encoded, method, cache) if info.kind == ModelKind.TRANSFORMER
+                            else _embed_remote(ctx, encoded, info, cache))
+        finally:
+            if cache is not None:
+                _report_cache(ctx, cache)
+                cache.close()
+        output = _contextual_output(ctx, encoded, rows, cached.vectors, info.kind)
+        if cached.from_cache:
+            ctx.summary += f"; {cached.from_cache:,} of {len(rows):,} from the cache"
+        return {"embeddings": output}
     model = _model(encoded)
     extra_words = list(encoded.provenance.get("extra_words", []))
     ctx.progress(0.05, f"Pooling ({method}) {len(encoded):,} rows")
@@ -219,8 +233,32 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"embeddings": output}
 
 
-def _embed_transformer(ctx: NodeContext, encoded: EncodedText, pooling: str) -> tuple[np.ndarray, np.ndarray]:
-    """The rows with word pieces and their vectors: length-sorted batches, pooled over the mask."""
+def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
+    """The text embedding cache, or None with a warning when it cannot be opened (the run goes on)."""
+    cache, problem = open_text_cache()
+    if cache is None:
+        ctx.report(Severity.WARNING, "text-cache-unavailable",
+                   f"The text embedding cache cannot be used ({problem}); every text is embedded afresh.",
+                   "Check that the cache folder (EMBEDFLOW_CACHE_DIR) is writable, or clear it with "
+                   "`embedflow models --clear-cache`.")
+    return cache
+
+
+def _report_cache(ctx: NodeContext, cache: EmbeddingCache) -> None:
+    """Warn once when the store was found damaged (and started afresh) or could not keep the new vectors."""
+    if cache.rebuilt:
+        ctx.report(Severity.WARNING, "text-cache-rebuilt",
+                   f"The text embedding cache ({cache.path}) was damaged; it was emptied and started afresh.")
+    if cache.write_error:
+        ctx.report(Severity.WARNING, "text-cache-not-written",
+                   f"The new vectors could not be kept in the text embedding cache ({cache.write_error}); "
+                   "the next run embeds these texts again.",
+                   "Free disk space or make the cache folder (EMBEDFLOW_CACHE_DIR) writable.")
+
+
+def _embed_transformer(ctx: NodeContext, encoded: EncodedText, pooling: str,
+                       cache: EmbeddingCache | None) -> tuple[np.ndarray, CachedVectors]:
+    """The rows with word pieces and their vectors (from the cache, or length-sorted batches pooled over the mask)."""
     if encoded.attention_mask is None:
         raise NodeError(f"“{ctx.title}”: this encoding carries no attention mask, so it was not made by the "
                         f"transformer's tokenizer.", "text-embedding-needs-encoded-input",
@@ -230,20 +268,26 @@ def _embed_transformer(ctx: NodeContext, encoded: EncodedText, pooling: str) -> 
     except EmbedflowError as exc:
         raise NodeError(str(exc), "language-model-unavailable") from None
     rows = np.flatnonzero(encoded.lengths > 2)
-    batches = -(-len(rows) // TRANSFORMER_BATCH)
-    ctx.progress(0.02, f"Embedding {len(rows):,} rows in {batches:,} batches")
+    ids, mask = encoded.ids[rows], encoded.attention_mask[rows]
+    key = f"{model.info.id}|{model.weights_digest}|{pooling}|{encoded.sequence_length}"
 
-    def progress(fraction: float) -> None:
-        done = -(-round(fraction * len(rows)) // TRANSFORMER_BATCH)
-        ctx.progress(0.02 + 0.96 * fraction, f"Embedded batch {done:,} of {batches:,}")
+    def embed(missing: np.ndarray) -> np.ndarray:
+        batches = -(-len(missing) // TRANSFORMER_BATCH)
+        ctx.progress(0.02, f"Embedding {len(missing):,} rows in {batches:,} batches")
 
-    vectors = model.embed(encoded.ids[rows], encoded.attention_mask[rows], pooling,  # type: ignore[arg-type]
-                          batch_size=TRANSFORMER_BATCH, progress=progress, cancelled=lambda: ctx.cancelled)
-    return rows, vectors
+        def progress(fraction: float) -> None:
+            done = -(-round(fraction * len(missing)) // TRANSFORMER_BATCH)
+            ctx.progress(0.02 + 0.96 * fraction, f"Embedded batch {done:,} of {batches:,}")
+
+        return model.embed(ids[missing], mask[missing], pooling,  # type: ignore[arg-type]
+                           batch_size=TRANSFORMER_BATCH, progress=progress, cancelled=lambda: ctx.cancelled)
+
+    return rows, embed_cached(cache, key, token_digests(ids, encoded.lengths[rows]), embed)
 
 
-def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInfo) -> tuple[np.ndarray, np.ndarray]:
-    """The rows with text and the vectors the server sent for them."""
+def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInfo,
+                  cache: EmbeddingCache | None) -> tuple[np.ndarray, CachedVectors]:
+    """The rows with text and their vectors: from the cache, or sent by the server."""
     from ..text.remote import RemoteEmbedder, RemoteModel
     assert info.remote is not None
     column = encoded.provenance.get("column") or encoded.table.feature
@@ -256,23 +300,30 @@ def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInf
     embedder = RemoteEmbedder(RemoteModel(base_url=entry.url, model=entry.model, api_key_env=entry.key_env,
                                           batch_deadline=entry.batch_deadline or RemoteModel.batch_deadline,
                                           run_deadline=entry.run_deadline or RemoteModel.run_deadline))
-    ctx.progress(0.02, f"Sending {len(rows):,} texts to {entry.url}")
+    texts = [values[i] for i in rows]
+
+    def embed(missing: np.ndarray) -> np.ndarray:
+        ctx.progress(0.02, f"Sending {len(missing):,} texts to {entry.url}")
+        def progress(fraction: float) -> None:
+            ctx.progress(0.02 + 0.96 * fraction, f"Embedded {round(fraction * len(missing)):,} of {len(missing):,}")
+
+        return embedder.embed([texts[i] for i in missing], cancelled=lambda: ctx.cancelled, progress=progress)
+
     try:
-        vectors = embedder.embed([values[i] for i in rows], cancelled=lambda: ctx.cancelled,
-                                 progress=lambda f: ctx.progress(0.02 + 0.96 * f,
-                                                                 f"Embedded {round(f * len(rows)):,} of {len(rows):,}"))
+        cached = embed_cached(cache, f"remote|{entry.url}|{entry.model}", text_digests(texts), embed)
     except Cancelled:
         raise
     except EmbedflowError as exc:
         raise NodeError(f"“{ctx.title}”: {exc}", "remote-model-failed",
                         f"Check the entry with `embedflow models` "
                         f"(it was added with --add-remote {info.id}).") from None
-    if info.dims and len(rows) and vectors.shape[1] != info.dims:
-        raise NodeError(f"“{ctx.title}”: the server at {entry.url} sent {vectors.shape[1]}-dimensional vectors for "
+    dims = cached.vectors.shape[1]
+    if info.dims and len(rows) and dims != info.dims:
+        raise NodeError(f"“{ctx.title}”: the server at {entry.url} sent {dims}-dimensional vectors for "
                         f"'{entry.model}', but the entry {info.id} says {info.dims}: the server's model has changed.",
                         "remote-dimensions-changed",
-                        f"Add the entry again with --dims {vectors.shape[1]} if the new model is what you want.")
-    return rows, vectors
+                        f"Add the entry again with --dims {dims} if the new model is what you want.")
+    return rows, cached
 
 
 def _contextual_output(ctx: NodeContext, encoded: EncodedText, rows: np.ndarray, vectors: np.ndarray,
@@ -338,7 +389,7 @@ SPEC = NodeSpec(
     fingerprint=model_fingerprint,
     describes_output=describe,
     # SIF removes the direction common to all rows, so it needs them all; the other poolings read one row each.
-    row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
-    preload=("embedflow.text.models", "embedflow.text.transformer"),
+    execution=Execution(row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
+                        preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )

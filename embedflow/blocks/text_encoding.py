@@ -7,7 +7,6 @@ encoding passes it through and counts characters.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
@@ -20,13 +19,14 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import EmbedflowError, NodeError
 from ..core.ports import ENCODED_TEXT, TABLE
-from ..core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port, RowWise, Setting
+from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
 from ..io.tables import IMAGE_SUFFIXES
 from ..text.encoding import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH, PAD_ID, UNKNOWN_ID, NotText, encode, text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
 from ..text.model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
+from ..text.scripts import mixed_script_rows
 
 if TYPE_CHECKING:  # the model registry loads when the block runs, not with the block list
     from ..text import models
@@ -77,12 +77,10 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     upstream, port = source
     value = context.output_of(upstream, port)
     problem = _feature_problem(value) if isinstance(value, Table) else None
-    if problem is None and value is None and upstream.type == "input":
-        settings = context.settings(upstream)
-        path = settings.get("path")
-        if settings.get("format") == "images" or (isinstance(path, str) and path
-                                                  and Path(context.resolve_path(path)).is_dir()):
-            problem = "it is a folder of images, not text"
+    if problem is None and value is None:
+        description = context.describe(upstream, port)
+        if description is not None and description.kind == EmbeddingKind.IMAGE:
+            problem = "it holds images, not text"
     if problem:
         yield error("feature-not-text", f"“{node.title}” cannot encode the output of “{upstream.title}”: {problem}.",
                     "Choose a text column as the Input's feature, or use Image Embedding for images.",
@@ -211,7 +209,7 @@ def _sentence_model(ctx: NodeContext, model_id: str) -> SentenceModel:
 
 
 def _encode_transformer(ctx: NodeContext, table: Table, column: str, texts: pa.Array, length: int) -> EncodedText:
-    """WordPiece ids with [CLS]/[SEP], attention mask and lengths, cut at `length` pieces."""
+    """Word-piece ids with [CLS]/[SEP] (<s>/</s>), attention mask and lengths, cut at `length` pieces."""
     model_id = ctx.settings["language_model"]
     model = _sentence_model(ctx, model_id)
     model.check_sequence_length(length)
@@ -229,9 +227,12 @@ def _encode_transformer(ctx: NodeContext, table: Table, column: str, texts: pa.A
     mask = (np.arange(length)[None, :] < lengths[:, None]).astype(np.int8)
     truncated_rows = np.concatenate(truncated) if truncated else np.array([], dtype=np.int64)
     empty_rows = np.flatnonzero(lengths <= 2)
-    unknown_rows = np.flatnonzero((ids == model.unknown_id).any(axis=1))
+    unknown = (ids == model.unknown_id) & (mask > 0)  # the padding may share the unknown piece's id (<unk> = 0)
+    unknown_rows = np.flatnonzero(unknown.any(axis=1))
+    filler = np.isin(ids, model.filler_ids) & (mask > 0)
+    only_unknown = np.flatnonzero(unknown.any(axis=1) & (filler.sum(axis=1) == lengths - 2))
     real = int((lengths - 2).clip(min=0).sum())
-    unknown_share = int(np.count_nonzero(ids == model.unknown_id)) / real if real else 0.0
+    unknown_share = int(np.count_nonzero(unknown)) / real if real else 0.0
     if empty_rows.size:
         ctx.report(Severity.WARNING, "empty-rows",
                    f"{len(empty_rows):,} row(s) have no text (empty, blank or missing): rows {row_list(empty_rows)}.",
@@ -241,11 +242,24 @@ def _encode_transformer(ctx: NodeContext, table: Table, column: str, texts: pa.A
                    f"{len(truncated_rows):,} row(s) have more than {length - 2} word pieces and were cut at "
                    f"{length} positions, [CLS] and [SEP] included (rows {row_list(truncated_rows)}).",
                    f"Raise the sequence length (up to {model.info.max_positions}) to use more of each text.")
+    if only_unknown.size:
+        ctx.report(Severity.WARNING, "only-unknown-pieces",
+                   f"{len(only_unknown):,} row(s) are made only of characters {model_id} has no piece for (emoji, "
+                   f"rare symbols), so their vectors say nothing about their meaning: rows {row_list(only_unknown)}.",
+                   "Check those rows' text; leave them out if they carry no words.")
+    mixed = mixed_script_rows(values)
+    if mixed:
+        ctx.report(Severity.INFO, "mixed-scripts",
+                   f"{len(mixed):,} row(s) mix writing systems: "
+                   + "; ".join(f"row {row} ({', '.join(scripts)})" for row, scripts in mixed[:10])
+                   + (f" and {len(mixed) - 10:,} more" if len(mixed) > 10 else "") + ".",
+                   "Fine for a multilingual model; for an English one the other script's words become rare "
+                   "pieces. Look-alike letters from another alphabet (Cyrillic а for Latin a) also show here.")
     if unknown_rows.size:
         ctx.report(Severity.INFO, "unknown-pieces",
-                   f"{unknown_share:.1%} of the word pieces are [UNK], characters {model_id} has no piece for "
-                   f"(emoji, rare symbols), in rows {row_list(unknown_rows)}.",
-                   "Words are never unknown to a WordPiece tokenizer; only such characters are.")
+                   f"{unknown_share:.1%} of the word pieces are {model.unknown_piece}, characters {model_id} has no "
+                   f"piece for (emoji, rare symbols), in rows {row_list(unknown_rows)}.",
+                   "Words are never unknown to a word-piece tokenizer; only such characters are.")
     ctx.summary = "; ".join([
         f"{len(table):,} {'row' if len(table) == 1 else 'rows'} × {length} word pieces with {model_id}",
         *([f"{unknown_share:.1%} of pieces unknown"] if unknown_share else []),
@@ -334,8 +348,9 @@ SPEC = NodeSpec(
     fingerprint=model_fingerprint,
     describes_output=describe,
     # A model trained on the corpus needs every row first; a stored model's tokenizer reads each row alone.
-    row_wise=RowWise(port="data", when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
-    preload=("embedflow.text.models", "embedflow.text.transformer"),
+    execution=Execution(row_wise=RowWise(port="data",
+                                         when=lambda settings: settings.get("language_model") not in TRAINED_IDS),
+                        preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )
 

@@ -20,8 +20,11 @@ from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
-from ..io.outputs import FORMATS, entry_node, format_size, is_writable, output_path, select_outputs, write_output
+from ..core.sizes import format_size
+from ..io.examples import workflow_argument
+from ..io.outputs import FORMATS, entry_node, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
+from ..registry import Registry, default_registry
 from ..validation import UNTRUSTED_PATH, validate
 
 SUBCOMMANDS = ("run", "validate", "serve", "models", "examples", "blocks")
@@ -54,14 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="A visual-programming canvas for embeddings. "
                     "Commands: run, validate, serve, models, examples, blocks (see `embedflow COMMAND --help`).")
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
-    parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas")
+    parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas, or an installed "
+                                                "example's name (`embedflow examples` lists them)")
     args = parser.parse_args(argv)
     try:
+        path = str(workflow_argument(args.file)) if args.file else None
         canvas_main = load_canvas()
     except EmbedflowError as exc:
         print(f"embedflow: {exc}", file=sys.stderr)
         return 1
-    return int(canvas_main(args.file))
+    return int(canvas_main(path))
 
 
 def load_canvas(group: str = CANVAS_GROUP) -> Callable[[str | None], int]:
@@ -83,7 +88,7 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"embedflow {name}")
     if name == "run":
         parser.description = "Validate a workflow, then run it headless and write its outputs."
-        parser.add_argument("file", help="the workflow file (.embedflow)")
+        parser.add_argument("file", help="the workflow file (.embedflow), or an installed example's name")
         parser.add_argument("--out", default=None,
                             help="folder for the outputs (default: <workflow name>-out in the current folder)")
         parser.add_argument("--format", choices=FORMATS, default="csv",
@@ -105,7 +110,7 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.set_defaults(handler=run_command)
     elif name == "validate":
         parser.description = "Print the workflow's diagnostics; exit 1 on any error."
-        parser.add_argument("file", help="the workflow file (.embedflow)")
+        parser.add_argument("file", help="the workflow file (.embedflow), or an installed example's name")
         parser.set_defaults(handler=validate_command)
     elif name == "serve":
         from .. import server
@@ -133,16 +138,19 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
     return parser
 
 
-def load_and_validate(path: str) -> tuple[Workflow, list[Diagnostic], str]:
-    """Read a workflow file and validate it; returns (workflow, diagnostics, base dir)."""
-    workflow, file_diagnostics = read_workflow(path)
+def load_and_validate(argument: str, registry: Registry) -> tuple[Workflow, list[Diagnostic], str]:
+    """Read a workflow file (or the installed example of that name) with the blocks of `registry` and validate it.
+
+    Returns (workflow, diagnostics, base dir)."""
+    path = workflow_argument(argument)
+    workflow, file_diagnostics = read_workflow(path, registry)
     base_dir = str(Path(path).resolve().parent)
     return workflow, file_diagnostics + validate(workflow, base_dir), base_dir
 
 
 def validate_command(args: argparse.Namespace) -> int:
     """`embedflow validate FILE`."""
-    _, diagnostics, _ = load_and_validate(args.file)
+    _, diagnostics, _ = load_and_validate(args.file, default_registry())
     for diagnostic in diagnostics:
         print(diagnostic.line())
     if not diagnostics:
@@ -152,7 +160,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     """`embedflow run FILE [--out DIR]`."""
-    workflow, diagnostics, base_dir = load_and_validate(args.file)
+    workflow, diagnostics, base_dir = load_and_validate(args.file, default_registry())
     for diagnostic in diagnostics:
         print(diagnostic.line(), file=sys.stderr)
     if has_errors(diagnostics):

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from ..core.errors import EmbedflowError, WorkflowFileError
 from ..core.paths import resolve_path
+from ..core.specs import SpecSource
 from ..io.atomic import atomic_write
 from ..io.examples import one_line
 from ..io.resources import examples, resource
 from ..io.workflow_file import read_workflow
+from ..registry import default_registry
 
 # Shown with the copied data: where the sample data come from and their licences.
 DATA_README = Path("data") / "README.md"
@@ -38,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """`embedflow examples [--copy DIR [--force]]`."""
-    found = installed_examples()
+    found = installed_examples(default_registry())
     if args.copy is None:
         width = max((len(example.name) for example in found), default=0)
         for example in found:
@@ -53,9 +55,9 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def installed_examples() -> list[Example]:
+def installed_examples(specs: SpecSource) -> list[Example]:
     """The shipped example workflows, sorted by name, with their descriptions and the data they read."""
-    return [_example(path) for path in examples()]
+    return [_example(path, specs) for path in examples()]
 
 
 def copy_examples(found: list[Example], target: Path, overwrite: bool = False) -> list[Path]:
@@ -75,20 +77,25 @@ def copy_examples(found: list[Example], target: Path, overwrite: bool = False) -
         raise EmbedflowError(f"{len(existing)} of the files to copy already exist ({shown}); nothing was "
                              "copied. Choose an empty folder, or add --force to overwrite them.")
     _check_space(target, sum(source.stat().st_size for source, _ in pairs))
+    _copy_all(pairs)
+    return [destination for _, destination in pairs]
+
+
+def _copy_all(pairs: list[tuple[Path, Path]]) -> None:
+    """Copy each (source, destination) atomically; when one fails, remove what this copy created and say so."""
     made: list[Path] = []  # files and folders this copy created, removed again if it fails
-    try:
-        for source, destination in pairs:
+    for source, destination in pairs:
+        try:
             made.extend(reversed([d for d in (destination.parent, *destination.parent.parents) if not d.exists()]))
             destination.parent.mkdir(parents=True, exist_ok=True)
             if not destination.exists():
                 made.append(destination)
             with source.open("rb") as reader, atomic_write(destination, "wb") as writer:
                 shutil.copyfileobj(reader, writer)
-    except OSError as exc:
-        _remove(made)
-        raise EmbedflowError(f"cannot copy {source.name} to {destination}: {exc.strerror or exc}; the files "
-                             "copied before it were removed again") from None
-    return [destination for _, destination in pairs]
+        except OSError as exc:
+            _remove(made)
+            raise EmbedflowError(f"cannot copy {source.name} to {destination}: {exc.strerror or exc}; the files "
+                                 "copied before it were removed again") from None
 
 
 def _check_space(target: Path, needed: int) -> None:
@@ -110,9 +117,9 @@ def _remove(made: list[Path]) -> None:
             path.rmdir() if path.is_dir() else path.unlink()
 
 
-def _example(path: Path) -> Example:
+def _example(path: Path, specs: SpecSource) -> Example:
     try:
-        workflow, _ = read_workflow(path)
+        workflow, _ = read_workflow(path, specs)
     except WorkflowFileError:
         return Example(path.stem, "(this example cannot be read)", path, ())
     note = next((a.text for a in workflow.annotations.values() if a.kind == "text"), "")

@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from ..text import models
-from ..text.models import LanguageModelError, human_size
+from ..core.sizes import format_size
+from ..text.models import LanguageModelError
 from ..text.vectors_io import FORMATS
 
 
@@ -21,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="report WordSim-353 and SimLex-999 Spearman and analogy accuracy of a language model")
     group.add_argument("--add-remote", metavar="NAME",
                        help="add an OpenAI-compatible embedding server (POST /v1/embeddings) as a language model")
+    group.add_argument("--clear-cache", action="store_true",
+                       help="delete the embedding caches (vectors of texts and images kept between runs)")
     parser.add_argument("--name", help="the name of the model added with --add")
     parser.add_argument("--url", help="with --add-remote: the server's base URL, e.g. http://127.0.0.1:11434")
     parser.add_argument("--model", help="with --add-remote: the model name the server knows")
@@ -51,10 +54,20 @@ def main(args: argparse.Namespace) -> int:
             return _evaluate(args.evaluate, args.analogy_vocab)
         if args.add_remote:
             return _add_remote(args)
+        if args.clear_cache:
+            return _clear_cache()
     except LanguageModelError as exc:
         print(f"embedflow models: {exc}", file=sys.stderr)
         return 1
     _print_table(describe_all())
+    return 0
+
+
+def _clear_cache() -> int:
+    from ..io.embedding_store import clear_stores, store_path
+
+    for kind, freed in clear_stores().items():
+        print(f"{kind}: {format_size(freed) + ' freed' if freed else 'nothing to clear'} ({store_path(kind)})")
     return 0
 
 
@@ -74,6 +87,8 @@ def describe_all() -> list[dict[str, Any]]:
 
 
 def _tokenizer_text(info: models.LanguageModelInfo) -> str:
+    if info.id == models.USE_ID:
+        return f"SentencePiece, {info.vocab_size:,} pieces, case kept"
     if info.kind == models.ModelKind.TRANSFORMER:
         return f"WordPiece, {info.vocab_size:,} pieces, lower-case"
     if info.kind == models.ModelKind.REMOTE:
@@ -91,7 +106,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             status = "remote"
         else:
             status = "available" if row["available"] else ("install" if row["kind"] == "transformer" else "download")
-        size = "-" if row.get("source") in ("trained", "remote") else human_size(row.get("size_bytes"))
+        size = "-" if row.get("source") in ("trained", "remote") else format_size(row.get("size_bytes"))
         lines.append((row["id"], row["kind"], str(row.get("dims") or "?"), str(row.get("positions") or "-"), size,
                       status, str(row.get("location") or "")))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
@@ -125,7 +140,7 @@ def _download(name: str) -> int:
     if entry is None:
         raise LanguageModelError(f"'{name}' is not in the gensim-data catalogue. Downloadable models: "
                                  f"{', '.join(gensim_data.CATALOGUE)}.")
-    print(f"Downloading {name} ({human_size(entry.file_size)}) from {entry.url()}", file=sys.stderr)
+    print(f"Downloading {name} ({format_size(entry.file_size)}) from {entry.url()}", file=sys.stderr)
     stored = gensim_data.download(name, progress=_progress_printer())
     print(file=sys.stderr)
     print(f"{name}: {stored.vocab_size:,} words × {stored.dims} dims in {stored.location}")
@@ -140,17 +155,17 @@ def _download_image_model(model: Any) -> int:
         print(f"{model.id} is already available ({model.location}).")
         return 0
     if model.url:
-        print(f"Downloading {model.id} ({human_size(model.size_bytes)}) from {model.download_url()}", file=sys.stderr)
+        print(f"Downloading {model.id} ({format_size(model.size_bytes)}) from {model.download_url()}", file=sys.stderr)
     show = _progress_printer()
     path = model_file(model, progress=lambda done, total: show(done / total if total else 0.0,
-                                                                f"{done / 1e6:.1f} MB"))
+                                                                format_size(done)))
     print(file=sys.stderr)
     print(f"{model.id}: {model.dims}-d image vectors in {path}")
     return 0
 
 
 def _add(args: argparse.Namespace) -> int:
-    from ..text.vectors_io import add_model
+    from ..text.models import add_model
 
     if not args.name:
         raise LanguageModelError("Give the new model a name with --name NAME.")

@@ -1,7 +1,8 @@
 """What a whole-table block may ask of a cluster: its inputs' parts, work run where they live, small results back.
 
 A block that needs every row (Nearest Neighbours, Scatter) but can compute from its parts declares
-`NodeSpec(on_cluster=...)`. An executor that holds inputs as parts on other machines calls it with a
+`NodeSpec(execution=Execution(on_cluster=...))`; the built-in ones name a kernel of
+`analysis/partitioned/`. An executor that holds inputs as parts on other machines calls it with a
 `Cluster` instead of joining the parts here. Handles are opaque: they are passed to `submit`, which
 resolves them to their values on the worker that runs the function, and to `gather`, which brings
 the values here. Functions given to `submit` must be importable module-level functions.

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
 
 from .paths import resolve_path
-from .specs import NodeSpec, OutputDescription, SpecSource
+from .specs import NodeSpec, OutputDescription, SettingKind, SpecSource
 from .workflow import Link, Node, Workflow
 
 
@@ -121,4 +121,14 @@ class ValidationContext:
             source = self.source_of(node, input_port)
             return self.describe(source[0], source[1], seen) if source else None
 
-        return spec.describes_output(self.settings(node), port, upstream)
+        return spec.describes_output(self.described_settings(node), port, upstream)
+
+    def described_settings(self, node: Node) -> dict[str, Any]:
+        """A node's effective settings with its path settings made absolute (what describes_output gets)."""
+        settings = self.settings(node)
+        spec = self.spec(node)
+        for setting in spec.settings if spec else ():
+            value = settings.get(setting.name)
+            if setting.kind == SettingKind.PATH and isinstance(value, str) and value:
+                settings[setting.name] = str(self.resolve_path(value))
+        return settings

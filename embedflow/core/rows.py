@@ -90,8 +90,11 @@ class RowSet:
         return hash(self._digest)
 
     def __repr__(self) -> str:
-        # Exact enough to key results by (the engine's cache key uses it), short enough to log.
         return f"RowSet({len(self):,} rows in {len(self._ranges):,} ranges, sha1 {self._digest})"
+
+    def cache_key(self) -> str:
+        """The ranges' digest: equal row sets, equal keys (core/keys.py)."""
+        return f"{len(self)} rows, sha1 {self._digest}"
 
     def __copy__(self) -> RowSet:
         return self

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
@@ -74,18 +74,7 @@ class Setting:
         if self.kind == "bool":
             return None if isinstance(value, bool) else f"{name} must be true or false, not {_shown(value)}"
         if self.kind in ("int", "float"):
-            numeric = (int,) if self.kind == "int" else (int, float)
-            if isinstance(value, bool) or not isinstance(value, numeric):
-                return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {_shown(value)}"
-            if isinstance(value, float) and not math.isfinite(value):
-                return f"{name} must be a finite number, not {value!r}"
-            if isinstance(value, int) and abs(value) > MAX_SETTING_INTEGER:
-                return f"{name} must be a number of ordinary size, not one of {len(str(abs(value)))} digits"
-            if self.minimum is not None and value < self.minimum:
-                return f"{name} must be at least {self.minimum:g}, not {value:g}"
-            if self.maximum is not None and value > self.maximum:
-                return f"{name} must be at most {self.maximum:g}, not {value:g}"
-            return None
+            return self._number_problem(name, value)
         if self.kind == "list":
             return None if isinstance(value, list) else f"{name} must be a list, not {_shown(value)}"
         if self.kind == "rows":
@@ -96,6 +85,21 @@ class Setting:
             return f"{name} must be text, not {_shown(value)}"
         if self.kind == "choice" and self.choices and value not in self.choices:
             return f"{name} must be one of {', '.join(self.choices)}, not {_shown(value)}"
+        return None
+
+    def _number_problem(self, name: str, value: Any) -> str | None:
+        """Why `value` is not a number this int or float setting accepts, or None."""
+        numeric = (int,) if self.kind == "int" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, numeric):
+            return f"{name} must be a{'n integer' if self.kind == 'int' else ' number'}, not {_shown(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{name} must be a finite number, not {value!r}"
+        if isinstance(value, int) and abs(value) > MAX_SETTING_INTEGER:
+            return f"{name} must be a number of ordinary size, not one of {len(str(abs(value)))} digits"
+        if self.minimum is not None and value < self.minimum:
+            return f"{name} must be at least {self.minimum:g}, not {value:g}"
+        if self.maximum is not None and value > self.maximum:
+            return f"{name} must be at most {self.maximum:g}, not {value:g}"
         return None
 
 
@@ -160,6 +164,27 @@ class RowWise:
         return self.when is None or bool(self.when(settings))
 
 
+@dataclass(frozen=True)
+class Execution:
+    """How a block's run may be carried out; only executors read it, the block's `run` is the same either way.
+
+    row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
+    preload: modules the block's run imports; the engine imports them one block at a time, because two
+    threads importing a package such as scikit-learn for the first time at once can see it half-made.
+    on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
+    (core/cluster.py; the built-in blocks name a kernel of analysis/partitioned/); returns None to have
+    them joined on this computer instead.
+    idempotent: the same inputs and settings give the same outputs whichever node runs the block, so two
+    identical branches compute once and share the result; False keys each node's result apart (a block
+    whose run depends on which node it is, or has effects beyond its outputs).
+    """
+
+    row_wise: RowWise | None = None
+    preload: tuple[str, ...] = ()
+    on_cluster: ClusterRunFunction | None = None
+    idempotent: bool = True
+
+
 # describes_output(settings, port, upstream) -> the description of output `port`; `upstream(port)`
 # describes what feeds one of the block's own inputs, so pass-through blocks can forward it.
 DescribeFunction = Callable[[Mapping[str, Any], str, Callable[[str], "OutputDescription | None"]],
@@ -178,11 +203,7 @@ class NodeSpec:
     fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
-    row_wise: the block can run on slices of rows independently (see RowWise); None: it needs every row.
-    preload: modules the block's run imports; the engine imports them one block at a time, because two
-    threads importing a package such as scikit-learn for the first time at once can see it half-made.
-    on_cluster: for a block that needs every row, how to compute where its partitioned inputs live
-    (core/cluster.py); returns None to have them joined on this computer instead.
+    execution: what executors may know of the run beyond `run` itself (see Execution).
     """
 
     type: str
@@ -200,11 +221,8 @@ class NodeSpec:
     fingerprint: FingerprintFunction | None = None
     export: ExportFunction | None = None
     migrate: MigrateFunction | None = None
-    row_wise: RowWise | None = None
-    preload: tuple[str, ...] = ()
-    on_cluster: ClusterRunFunction | None = None
+    execution: Execution = Execution()
     help_page: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def input(self, name: str) -> Port | None:
         """The input port called `name`, if any."""

@@ -85,6 +85,10 @@ class _NoSpecs:
     def get(self, type_name: str) -> NodeSpec | None:
         return None
 
+
+# For reading what a workflow file says about itself (its notes) without knowing any block type.
+NO_BLOCKS: SpecSource = _NoSpecs()
+
 Listener = Callable[[WorkflowEvent], None]
 T = TypeVar("T")
 

@@ -1,7 +1,8 @@
 """The result cache: block results and block memos keyed by an input signature, LRU within a memory budget.
 
-A signature (`key`) hashes the block's type, version, settings, fingerprint and its inputs' keys, so
-going back to earlier settings finds the earlier result. Entries past the budget are dropped,
+A signature (`key`) hashes the block's type, version, settings, fingerprint and its inputs' keys
+(core/keys.py; not the node, for an idempotent block), so going back to earlier settings finds the
+earlier result and two identical branches share one. Entries past the budget are dropped,
 least recently used first; the newest entry is kept even when it alone exceeds the budget.
 """
 
@@ -11,8 +12,9 @@ import os
 import sys
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, Iterator, TypeVar
 
 from ..core.diagnostics import Diagnostic
 
@@ -22,13 +24,15 @@ DEFAULT_BUDGET = int(os.environ.get("EMBEDFLOW_CACHE_MB", "2048")) * 1_000_000
 
 @dataclass
 class CacheEntry:
-    """What a block produced for one signature: outputs, the view data beside them, its summary and messages."""
+    """What a block produced for one signature: outputs, the view data beside them, its summary and messages,
+    and the title of the node that made it (which its messages name)."""
 
     outputs: dict[str, Any]
     view: Any = None
     summary: str = ""
     messages: list[Diagnostic] = field(default_factory=list)
     duration: float = 0.0
+    title: str = ""
 
 
 def size_of(value: Any, _depth: int = 0) -> int:
@@ -102,3 +106,39 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class KeyLocks:
+    """One holder per key at a time: a step waits while another computes the same signature, then finds its result."""
+
+    def __init__(self, poll_seconds: float = 0.1) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[Hashable, tuple[threading.Lock, int]] = {}
+        self._poll = poll_seconds
+
+    @contextmanager
+    def held(self, key: Hashable, cancel: threading.Event,
+             on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
+        """Hold `key` (True), or give up when `cancel` is set while waiting for it (False).
+
+        on_wait: called once when another holder makes this one wait.
+        """
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        acquired = lock.acquire(blocking=False)
+        try:
+            if not acquired and on_wait is not None:
+                on_wait()
+            while not acquired and not cancel.is_set():
+                acquired = lock.acquire(timeout=self._poll)  # wakes to look at the cancel flag
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)

@@ -1,11 +1,11 @@
 """Running a workflow on a Dask cluster (dask.distributed): row-wise blocks per partition on the workers.
 
 The only module of embedflow that imports dask. What runs where (docs/scale.md):
-- a row-wise block (NodeSpec.row_wise) runs once per partition of its input, on the worker that holds
+- a row-wise block (NodeSpec.execution.row_wise) runs once per partition of its input, on the worker that holds
   the partition; its outputs stay there as `Partitioned` values, so a chain Input → Text Encoding →
   Text Embedding never passes through this process. A source block (Input) reads its pieces (one file
   of a pattern each) on the workers; pieces larger than `partition_bytes` are cut there.
-- a block that needs every row but says how to work on parts (NodeSpec.on_cluster: Nearest Neighbours,
+- a block that needs every row but says how to work on parts (NodeSpec.execution.on_cluster: Nearest Neighbours,
   Scatter) gets a `Cluster` (core/cluster.py) and brings here only what it says it brings; any other
   block gets its partitioned inputs joined on this process, and says so in a message with the rows and
   megabytes it gathered.
@@ -35,7 +35,7 @@ from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.specs import NodeSpec
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
-from ..io.outputs import format_size
+from ..core.sizes import format_size
 from ..io.tables import IMAGE_SUFFIXES
 from .block_faults import PASSED_THROUGH, failure_hint, provider
 from .executors import Executor, SerialExecutor, Task, RunTask
@@ -163,14 +163,14 @@ class DaskExecutor(Executor):
 
     def run_block(self, spec: NodeSpec, context: NodeContext) -> Mapping[str, Any]:
         """A row-wise block per partition on the workers; any other block here, on its inputs joined."""
-        row_wise = spec.row_wise
+        row_wise = spec.execution.row_wise
         if row_wise is not None and row_wise.applies(context.settings):
             if row_wise.port is None:
                 return self._run_source(spec, context)
             if isinstance(context.inputs.get(row_wise.port), Partitioned):
                 return self._run_parts(spec, context, row_wise.port)
-        if spec.on_cluster is not None and any(isinstance(v, Partitioned) for v in context.inputs.values()):
-            outputs = spec.on_cluster(context, _BlockCluster(self, context))
+        if spec.execution.on_cluster is not None and any(isinstance(v, Partitioned) for v in context.inputs.values()):
+            outputs = spec.execution.on_cluster(context, _BlockCluster(self, context))
             if outputs is not None:
                 return outputs
         for name, value in list(context.inputs.items()):
@@ -183,7 +183,7 @@ class DaskExecutor(Executor):
 
     # -- partitioned runs --------------------------------------------------------------
     def _run_source(self, spec: NodeSpec, context: NodeContext) -> dict[str, Any]:
-        row_wise = spec.row_wise
+        row_wise = spec.execution.row_wise
         assert row_wise is not None
         pieces = ([dict(context.settings)] if row_wise.split is None
                   else row_wise.split(context.settings, context.base_dir, self.partition_bytes))

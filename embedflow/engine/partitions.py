@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.table import EncodedText, Table
-from ..io.outputs import format_size
+from ..core.sizes import format_size
 
 
 class PartStore(Protocol):

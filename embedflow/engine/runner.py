@@ -4,24 +4,24 @@ progress and cooperative cancellation, steps handed to an executor. No Qt here."
 from __future__ import annotations
 
 import copy
-import hashlib
 import importlib
 import json
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass, replace
 from typing import Any, Hashable, Mapping
 
 from ..core.context import EventCallback, NodeContext, NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity
 from ..core.errors import Cancelled, EmbedflowError, NodeError
+from ..core.keys import UnkeyableValue, digest
 from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import Link, Node, Workflow
 from ..validation import validate
 from .block_faults import PASSED_THROUGH, failure_hint, output_problem, provider
-from .cache import CacheEntry, ResultCache
+from .cache import CacheEntry, KeyLocks, ResultCache
 from .executors import Executor, Task, ThreadExecutor
 
 
@@ -104,6 +104,7 @@ class Engine:
         self.results: dict[str, NodeResult] = {}
         self.executions: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._one_run_per_key = KeyLocks()
         self._current: RunHandle | None = None
 
     def outputs(self) -> dict[str, dict[str, Any]]:
@@ -216,11 +217,26 @@ class Engine:
             inputs[link.target_port] = upstream.outputs[link.source_port]
             input_keys[link.target_port] = [upstream.key, link.source_port]
         settings = spec.resolve_settings(node.settings)
-        key = self._key(node, spec, settings, input_keys)
-        entry = self.cache.get(key)
-        if isinstance(entry, CacheEntry):
-            return NodeResult(node.id, NodeState.DONE, entry.outputs, entry.summary, entry.messages,
-                              duration=entry.duration, cached=True, key=key, view=entry.view)
+        try:
+            key = self._key(node, spec, settings, input_keys)
+        except UnkeyableValue as exc:
+            message = (f"{node.title}: a setting holds {exc}; settings must be text, numbers, true/false, "
+                       "lists or row sets (a value with a cache_key() method)")
+            return NodeResult(node.id, NodeState.FAILED, error=message, messages=[
+                Diagnostic("invalid-setting", Severity.ERROR, node.id, None, message)])
+        waiting = NodeEvent(node.id, NodeState.QUEUED, None, "waits for an identical branch computing the same")
+        with self._one_run_per_key.held(key, cancel, on_wait=lambda: on_event(waiting)) as held:
+            if not held:
+                return NodeResult(node.id, NodeState.CANCELLED, error="Cancelled")
+            entry = self.cache.get(key)
+            if isinstance(entry, CacheEntry):
+                return _from_cache(node, key, entry)
+            return self._compute(node, spec, settings, inputs, input_keys, key, on_event, cancel)
+
+    def _compute(self, node: Node, spec: NodeSpec, settings: dict[str, Any], inputs: dict[str, Any],
+                 input_keys: Mapping[str, list[str]], key: str, on_event: EventCallback,
+                 cancel: threading.Event) -> NodeResult:
+        """Run the block and store what it made under `key`."""
         on_event(NodeEvent(node.id, NodeState.RUNNING, 0.0, ""))
         inputs_signature = json.dumps(input_keys, sort_keys=True)
 
@@ -255,17 +271,39 @@ class Engine:
                            f"returned outputs that do not match its spec: {problem}", failure_hint(source), started)
         summary = context.summary or _default_summary(outputs)
         duration = time.perf_counter() - started
-        self.cache.put(key, CacheEntry(outputs, context.view, summary, context.messages, duration))
+        self.cache.put(key, CacheEntry(outputs, context.view, summary, context.messages, duration, node.title))
         return NodeResult(node.id, NodeState.DONE, outputs, summary, context.messages,
                           duration=duration, key=key, view=context.view)
 
     def _key(self, node: Node, spec: NodeSpec, settings: Mapping[str, Any],
              input_keys: Mapping[str, list[str]]) -> str:
-        extra = spec.fingerprint(settings, self.base_dir) if spec.fingerprint else ""
-        text = json.dumps({"node": node.id, "type": node.type, "version": spec.version, "settings": settings,
-                           "inputs": input_keys, "extra": extra, "base": self.base_dir},
-                          sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """The signature a node's result is stored under (core/keys.py): what the block is, its settings and
+        fingerprint, its inputs' signatures and the data folder. The node id only for a block that is not
+        idempotent, so identical branches share one result."""
+        parts = {"type": node.type, "version": spec.version, "settings": settings, "inputs": input_keys,
+                 "fingerprint": spec.fingerprint(settings, self.base_dir) if spec.fingerprint else "",
+                 "base": self.base_dir}
+        if not spec.execution.idempotent:
+            parts["node"] = node.id
+        return digest(parts)
+
+
+def _from_cache(node: Node, key: str, entry: CacheEntry) -> NodeResult:
+    """A node's result found in the cache, perhaps made by an identical node or under another title: its
+    messages, summary and view name this node as it is now."""
+    def titled(text: str) -> str:
+        if not entry.title or entry.title == node.title:
+            return text
+        text = text.replace(f"“{entry.title}”", f"“{node.title}”")
+        return f"{node.title}: {text[len(entry.title) + 2:]}" if text.startswith(f"{entry.title}: ") else text
+
+    messages = [replace(m, node_id=node.id if m.node_id is not None else None, message=titled(m.message),
+                        hint=titled(m.hint)) for m in entry.messages]
+    view = entry.view
+    if is_dataclass(view) and not isinstance(view, type) and getattr(view, "title", None) == entry.title:
+        view = replace(view, title=node.title)
+    return NodeResult(node.id, NodeState.DONE, entry.outputs, titled(entry.summary), messages,
+                      duration=entry.duration, cached=True, key=key, view=view)
 
 
 _PRELOAD_LOCK = threading.Lock()
@@ -273,9 +311,10 @@ _PRELOAD_LOCK = threading.Lock()
 
 def _preload(spec: NodeSpec) -> None:
     """Import what the block's run needs, one thread at a time (first imports of a package must not overlap)."""
-    if spec.preload and not all(name in sys.modules for name in spec.preload):
+    preload = spec.execution.preload
+    if preload and not all(name in sys.modules for name in preload):
         with _PRELOAD_LOCK:
-            for name in spec.preload:
+            for name in preload:
                 importlib.import_module(name)
 
 

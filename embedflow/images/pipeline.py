@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.errors import Cancelled
 from .catalog import ImageModel
-from .embedding_cache import EmbeddingCache
+from ..io.embedding_store import EmbeddingCache
 from .loading import ImageLoadError
 from .preprocess import Preprocess
 from .runtime import OnnxEmbedder

@@ -23,6 +23,7 @@ import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 
 from ..core.errors import EmbedflowError
+from ..core.sizes import format_size
 from ..core.table import EncodedText, Table
 from .atomic import atomic_write
 
@@ -51,18 +52,6 @@ class WrittenFile:
     def describe(self) -> str:
         """The file's name and size for the user, e.g. "n3-embeddings.parquet (38.2 MB)"."""
         return f"{self.path.name} ({format_size(self.size)})"
-
-
-def format_size(size: int) -> str:
-    """A byte count in decimal units: "512 bytes", "1.5 kB", "38.2 MB", "1.1 GB"."""
-    if size < 1000:
-        return f"{size} byte" if size == 1 else f"{size} bytes"
-    value = float(size)
-    for unit in ("kB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 999.95 or unit == "TB":
-            return f"{value:.1f} {unit}"
-    raise AssertionError("unreachable")
 
 
 def is_writable(value: object) -> bool:

@@ -18,8 +18,7 @@ from ..core.errors import EmbedflowError, WorkflowFileError
 from ..core.rows import RowSet
 from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import AnnotationKind, Workflow
-from ..registry import default_registry
-from .atomic import atomic_write
+from .atomic import atomic_write, backup_path
 from .regular_files import FileRefused, read_regular
 
 FORMAT = "embedflow-workflow"
@@ -35,8 +34,8 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 FORMAT_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def read_workflow(path: str | os.PathLike[str], specs: SpecSource | None = None) -> tuple[Workflow, list[Diagnostic]]:
-    """Load a workflow file (block types from `specs`, by default the default registry).
+def read_workflow(path: str | os.PathLike[str], specs: SpecSource) -> tuple[Workflow, list[Diagnostic]]:
+    """Load a workflow file; block types are looked up in `specs` (the Registry the caller holds).
 
     Raises WorkflowFileError when the file cannot be read as a workflow."""
     path = Path(path)
@@ -50,15 +49,14 @@ def read_workflow(path: str | os.PathLike[str], specs: SpecSource | None = None)
         raise WorkflowFileError(f"{path} cannot be opened as a workflow: {exc.reason}") from None
     except OSError as exc:
         raise WorkflowFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return loads(raw, str(path), specs)
+    return loads(raw, str(path), specs=specs)
 
 
-def loads(raw: bytes | str, name: str = "workflow",
-          specs: SpecSource | None = None) -> tuple[Workflow, list[Diagnostic]]:
-    """Parse the bytes or text of a workflow file (`name` is used in messages)."""
+def loads(raw: bytes | str, name: str = "workflow", *, specs: SpecSource) -> tuple[Workflow, list[Diagnostic]]:
+    """Parse the bytes or text of a workflow file (`name` is used in messages; block types from `specs`)."""
     data = _parse_json(raw, name)
     data = _migrate_format(data, name)
-    return _build(data, name, specs if specs is not None else default_registry())
+    return _build(data, name, specs)
 
 
 def dumps(workflow: Workflow, base_dir: str | os.PathLike[str] | None = None) -> str:
@@ -115,8 +113,10 @@ def _parse_json(raw: bytes | str, name: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
+            backup = backup_path(name)
+            advice = f"; its last good version is {backup}" if backup.is_file() else ""
             raise WorkflowFileError(f"{name} ends too early: the file looks truncated "
-                                    f"(line {exc.lineno}); try its .bak copy") from None
+                                    f"(line {exc.lineno}){advice}") from None
         raise WorkflowFileError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                 f"column {exc.colno}") from None
     except RecursionError:

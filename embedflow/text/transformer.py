@@ -8,12 +8,16 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
 import numpy as np
 
 from ..core.errors import Cancelled, EmbedflowError, NodeError
+from .fused_graph import file_digest, fused_graph
 from .sentence_files import minilm_files
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MINILM_ID = "all-minilm-l6-v2"
 Pooling = Literal["mean", "cls", "max"]
@@ -41,6 +45,7 @@ class SentenceModelInfo:
     normalize: bool
 
 
+MINILM_HEADS = 12
 MINILM = SentenceModelInfo(id=MINILM_ID, dims=384, max_positions=512, trained_length=256,
                            pooling="mean", normalize=True)
 
@@ -72,11 +77,8 @@ class SentenceModel:
 
         self.info = info
         self.allow_spinning = allow_spinning
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
-        self._tokenizer_lock = threading.Lock()  # truncation is tokenizer state; set it per call
-        self._unknown_id = self._tokenizer.token_to_id(UNKNOWN_PIECE)
+        self.weights_path = Path(onnx_path)
+        self._set_tokenizer(Tokenizer.from_file(str(tokenizer_path)), UNKNOWN_PIECE)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -87,10 +89,26 @@ class SentenceModel:
         self._shrinking.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._inputs = {i.name for i in self._session.get_inputs()}
 
+    def _set_tokenizer(self, tokenizer: Tokenizer, unknown_piece: str) -> None:
+        """Use `tokenizer` (no padding; truncation is set per call) whose piece for unknown characters is named so."""
+        self._tokenizer = tokenizer
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._tokenizer_lock = threading.Lock()  # truncation is tokenizer state; set it per call
+        self._unknown_id = self._tokenizer.token_to_id(unknown_piece)
+        self.unknown_piece = unknown_piece
+        # Pieces that carry no meaning on their own: the unknown one, and SentencePiece's bare word start.
+        self.filler_ids = np.array([i for i in (self._unknown_id, self._tokenizer.token_to_id("▁")) if i is not None])
+
+    @functools.cached_property
+    def weights_digest(self) -> str:
+        """The sha256 of the model's weights file: part of the text cache's key, so other weights never match."""
+        return file_digest(self.weights_path)
+
     @property
     def unknown_id(self) -> int:
-        """The id of [UNK], the piece for characters the vocabulary lacks (emoji, rare symbols)."""
-        assert self._unknown_id is not None, "a WordPiece vocabulary always has [UNK]"
+        """The id of [UNK] (<unk>), the piece for characters the vocabulary lacks (emoji, rare symbols)."""
+        assert self._unknown_id is not None, "a word-piece vocabulary always has a piece for the unknown"
         return self._unknown_id
 
     def check_sequence_length(self, sequence_length: int) -> None:
@@ -108,7 +126,10 @@ class SentenceModel:
             text = _clip(text, limit * _CHARS_PER_POSITION)
         with self._tokenizer_lock:
             self._tokenizer.no_truncation()
-            pieces = self._tokenizer.encode(text, add_special_tokens=False).tokens
+            encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        # A unigram tokenizer names an unknown piece by its text; call it what the vocabulary calls it.
+        pieces = [self.unknown_piece if i == self._unknown_id else piece
+                  for piece, i in zip(encoding.tokens, encoding.ids)]
         return pieces if limit is None else pieces[:limit]
 
     def tokenize(self, texts: Sequence[str], sequence_length: int) -> TokenizedTexts:
@@ -137,7 +158,7 @@ class SentenceModel:
             ids[row, :lengths[row]] = encoding.ids
         mask = (np.arange(sequence_length)[None, :] < lengths[:, None]).astype(np.int8)
         real = int((lengths - 2).clip(min=0).sum())
-        unknown = int(np.count_nonzero(ids == self._unknown_id))
+        unknown = int(np.count_nonzero((ids == self._unknown_id) & (mask > 0)))  # padding may share the id
         return TokenizedTexts(
             ids=ids, attention_mask=mask, lengths=lengths,
             truncated_rows=np.array([r for r, e in enumerate(encodings) if e.overflowing], dtype=np.int64),
@@ -213,10 +234,16 @@ def default_threads() -> int:
 
 @functools.lru_cache(maxsize=None)
 def _load(model_id: str, threads: int, allow_spinning: bool) -> SentenceModel:
+    from .use_multilingual import USE_ID, UseMultilingual, use_files
+
+    if model_id == USE_ID:
+        return UseMultilingual(use_files(), threads, allow_spinning)
     if model_id != MINILM_ID:
-        raise EmbedflowError(f"'{model_id}' is not a built-in sentence model; the built-in one is {MINILM_ID}.")
+        raise EmbedflowError(f"'{model_id}' is not a built-in sentence model; the built-in ones are {MINILM_ID} "
+                             f"and {USE_ID}.")
     files = minilm_files()
-    return SentenceModel(MINILM, files.onnx, files.tokenizer, threads, allow_spinning)
+    graph = fused_graph(files.onnx, MINILM_ID, heads=MINILM_HEADS, hidden=MINILM.dims)
+    return SentenceModel(MINILM, graph, files.tokenizer, threads, allow_spinning)
 
 
 _load_lock = threading.Lock()

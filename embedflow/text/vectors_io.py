@@ -9,13 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.paths import resolve_path
-from .models import LanguageModelError, LanguageModelInfo, store_vectors
-from .tokenizer import TokenizerSpec
+from .model_store import LanguageModelError
 
 FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove-text", "fasttext-bin")
 _FASTTEXT_MAGIC = 793712314
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def detect_format(path: Path) -> str:
@@ -62,36 +59,7 @@ def read_word2vec(path: Path, binary: bool, no_header: bool = False) -> tuple[li
     return list(keyed.index_to_key), vectors
 
 
-def add_model(path: str | Path, name: str, fmt: str = "auto") -> LanguageModelInfo:
-    """Read a user's vector file and keep it as language model `name` (clear errors for broken files)."""
-    path = resolve_path(str(path), None)
-    if not _NAME.match(name):
-        raise LanguageModelError(f"'{name}' cannot be a model name: use up to 64 letters, digits, '.', '-' "
-                                 "and '_', starting with a letter or digit.")
-    from .models import get_info
-
-    existing = get_info(name)
-    if existing is not None and existing.source in ("built-in", "gensim-data", "trained"):
-        raise LanguageModelError(f"'{name}' is already the name of a {existing.source} model; choose another.")
-    if not path.is_file():
-        raise LanguageModelError(f"{path} does not exist or is not a file.")
-    fmt = detect_format(path) if fmt == "auto" else fmt
-    if fmt not in FORMATS:
-        raise LanguageModelError(f"Unknown vector format '{fmt}'; use one of {', '.join(FORMATS)}.")
-    subwords = None
-    if fmt == "fasttext-bin":
-        subwords = _read_fasttext(path)
-        words, vectors = list(subwords.index_to_key), np.asarray(subwords.vectors, dtype=np.float32)
-    else:
-        words, vectors = read_word2vec(path, binary=fmt == "word2vec-binary", no_header=fmt == "glove-text")
-    sample = words[:5000]
-    lowercase = not any(word != word.lower() for word in sample)
-    tokenizer = TokenizerSpec(lowercase=lowercase, punctuation=False, numbers="keep")
-    description = f"Your {fmt} file {path.name} ({len(words):,} words)."
-    return store_vectors(name, name, words, vectors, "your file", tokenizer, description, subword_model=subwords)
-
-
-def _read_fasttext(path: Path):
+def read_fasttext(path: Path):
     from gensim.models.fasttext import load_facebook_vectors
 
     try:

@@ -104,7 +104,7 @@ def word_similarity() -> Example:
         "text", (20, 610, 460, 90),
         "Analogies (bottom row): is king - man + woman near queen? Pooling 'arithmetic' adds and subtracts "
         "word vectors; a second Nearest Neighbours looks for the closest of the 158 words. "
-        "`embedflow models --evaluate glove-6b-50d` tries GloVe on 14,877 analogy questions.")
+        "In a terminal, embedflow models --evaluate glove-6b-50d tries GloVe on 14,877 analogy questions.")
     analogies = ex.block("input", 0, "Analogies", {"path": "../data/analogies.csv", "feature": "analogy",
                                                     "format": "auto"}, row=WORD_ANALOGY_ROW)
     analogy_encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"},
@@ -151,7 +151,8 @@ def image_search() -> Example:
                   "mirrored cat closest to the cat?")
     ex.note(queries, "New views of three photos: mirrored and cropped differently, in sub-folders named "
                      "like the collection's, so query_category says what each should find. Try adding "
-                     "your own photo to a sub-folder of resources/data/image-queries.", below=True)
+                     "your own photo to a sub-folder of image-queries in the sample data (embedflow examples "
+                     "--copy DIR copies it to a folder of yours).", below=True)
     return ex
 
 
@@ -177,7 +178,8 @@ def why_invalid() -> Example:
     """A deliberate language-model mismatch for students to find and fix."""
     ex = Example("why-invalid", "Why is this workflow invalid?",
                  "This workflow has a deliberate mistake: it will not run. Find the block with a red "
-                 "badge, read the message (Messages panel, or `embedflow validate`), and fix it.")
+                 "badge, read the message (Messages panel, or embedflow validate why-invalid in a terminal), "
+                 "and fix it.")
     docs = ex.block("input", 0, "Sentences", {"path": "../data/corpus.csv", "feature": "text", "format": "auto"})
     encode = ex.block("text_encoding", 1, "Text Encoding", {"language_model": "glove-6b-50d"})
     embed = ex.block("text_embedding", 2, "Text Embedding", {"language_model": "trained-word2vec"})
@@ -321,8 +323,65 @@ def semantic_search() -> Example:
     return ex
 
 
+def held_out_test() -> Example:
+    """A classifier scored twice: by cross-validation on its words, and on 25 new words it never saw."""
+    ex = Example("held-out-test", "Is it really learned? A held-out test set",
+                 "A classifier learns five categories from the GloVe vectors of 60 words. Cross-validation "
+                 "estimates how well it does; 25 new words with their categories, kept apart until the end, "
+                 "measure it. The Classifier's scores show both (column 'on').")
+    glove = {"language_model": "glove-6b-50d"}
+    ends = []
+    for path, title, row in (("../data/word-categories.csv", "Words to learn from", ROW),
+                             ("../data/new-words.csv", "New words (test)", BRANCH_ROW)):
+        source = ex.block("input", 0, title, {"path": path, "feature": "word", "format": "auto"}, row=row)
+        encode = ex.block("text_encoding", 1, "Text Encoding", dict(glove), row=row)
+        embed = ex.block("text_embedding", 2, "Text Embedding", {**glove, "pooling": "mean"}, row=row)
+        ex.link(source, "data", encode, "data")
+        ex.link(encode, "encoded", embed, "encoded")
+        ends.append((source, embed))
+    learn = ex.block("classifier", 3.2, "Classifier", {"label": "category"}, row=(ROW + BRANCH_ROW) / 2)
+    ex.link(ends[0][1], "embeddings", learn, "data")
+    ex.link(ends[1][1], "embeddings", learn, "test")
+    ex.note(ends[0][0], "1. 60 words in five categories: the column 'category' is what to learn.")
+    ex.note(ends[0][1], "2. Each word becomes its 50 GloVe numbers (the same model for both inputs).")
+    ex.note(learn, "3. Open it: the test set's accuracy comes first, then cross-validation's. Which two new "
+                   "words does it get wrong, and why (kiwi is also a bird)?")
+    ex.note(ends[1][0], "4. 25 new words, five of each category, with their 'category' too: that is what "
+                        "makes them a test set.", below=True)
+    return ex
+
+
+def translations() -> Example:
+    """English and German sentences in one multilingual space: each finds its translation; pairs sit together."""
+    ex = Example("translations", "Sentences that find their translation",
+                 "20 English sentences and their 20 German translations. The multilingual model "
+                 "use-multilingual puts a sentence and its translation in nearly the same place, whatever the "
+                 "language: which sentence is closest to each one?")
+    sentences = ex.block("input", 0, "Sentences", {"path": "../data/translations.csv", "feature": "sentence",
+                                                   "format": "auto"})
+    model = {"language_model": "use-multilingual"}
+    encode = ex.block("text_encoding", 1, "Text Encoding", dict(model))
+    embed = ex.block("text_embedding", 2, "Text Embedding", {**model, "pooling": "mean"})
+    near = ex.block("nearest_neighbours", 4, "Closest sentences", {"k": 2, "metric": "cosine"})
+    plot = ex.block("scatter", 4, "Map of both languages", {"projection": "tsne", "color": "language",
+                                                            "label": "sentence"}, row=BRANCH_ROW)
+    ex.link(sentences, "data", encode, "data")
+    ex.link(encode, "encoded", embed, "encoded")
+    ex.link(embed, "embeddings", near, "data")
+    ex.link(embed, "embeddings", plot, "data")
+    ex.note(sentences, "1. One sentence a row: 'language', 'pair' (the same number for a sentence and its "
+                       "translation) and 'topic'.")
+    ex.note(encode, "2. SentencePiece cuts each sentence into pieces from one vocabulary for 16 languages.")
+    ex.note(embed, "3. Each sentence gets 512 numbers; translations get nearly the same ones.")
+    ex.note(near, "4. For every one of the 40 sentences, rank 1 is its translation (query_pair = "
+                  "neighbour_pair). What is rank 2?")
+    ex.note(plot, "5. Coloured by language: each English point has its German translation beside it.",
+            below=True)
+    return ex
+
+
 EXAMPLES = (word_similarity, image_search, image_map, why_invalid, train_word2vec, word_clusters,
-            teach_a_classifier, semantic_search)
+            teach_a_classifier, semantic_search, translations, held_out_test)
 
 
 def main() -> None:

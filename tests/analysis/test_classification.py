@@ -10,7 +10,7 @@ from sklearn.svm import LinearSVC
 
 from embedflow.analysis import classification
 from embedflow.analysis.checks import AnalysisError
-from embedflow.analysis.classification import cross_validate, fit_predict
+from embedflow.analysis.classification import cross_validate, fit_predict, score_test
 from embedflow.core.errors import Cancelled
 
 from .real_data import category_words, word_vectors
@@ -81,7 +81,8 @@ def test_linear_svm_probability_is_the_softmax_of_its_decision_values(words):
 def test_scores_have_accuracy_macro_f1_and_per_class_precision_and_recall(words):
     _, vectors, categories = words
     scores = cross_validate(vectors, categories).scores
-    assert list(scores.columns) == ["metric", "class", "value", "std", "baseline"]
+    assert list(scores.columns) == ["on", "metric", "class", "value", "std", "baseline"]
+    assert set(scores["on"]) == {"cross-validation"}
     classes = sorted(set(categories))
     assert list(zip(scores["metric"], scores["class"])) == (
         [("accuracy", ""), ("macro F1", "")] + [("precision", c) for c in classes] + [("recall", c) for c in classes])
@@ -282,3 +283,40 @@ def test_training_rows_of_parts_cross_validate_as_the_whole(words):
     whole = cross_validate(vectors, labels)
     pd.testing.assert_frame_equal(joined.predictions, whole.predictions)
     assert joined.notes == whole.notes
+
+
+def test_test_rows_with_labels_are_scored_against_the_data_majority_baseline(words):
+    _, vectors, categories = words
+    result = cross_validate(vectors, categories)
+    truth = pd.Series(["animals", "animals", "colours", "fruits"])
+    predicted = pd.Series(["animals", "colours", "colours", "colours"])
+    held_out = score_test(result, truth, predicted)
+    scores = held_out.scores
+    assert set(scores["on"]) == {"test"} and held_out.scored == 4
+    accuracy = scores[(scores["metric"] == "accuracy") & (scores["class"] == "")].iloc[0]
+    assert accuracy["value"] == pytest.approx(0.5) and np.isnan(accuracy["std"])
+    assert accuracy["baseline"] == pytest.approx(0.5)  # the data's most frequent class: 'animals' (first on a tie)
+    recall = scores[(scores["metric"] == "recall") & (scores["class"] == "animals")]["value"].iloc[0]
+    precision = scores[(scores["metric"] == "precision") & (scores["class"] == "colours")]["value"].iloc[0]
+    assert recall == pytest.approx(0.5) and precision == pytest.approx(1 / 3)
+    assert held_out.confusion.loc["fruits", "colours"] == 1 and held_out.confusion.loc["animals", "animals"] == 1
+
+
+def test_test_rows_without_a_label_or_a_prediction_are_not_scored(words):
+    _, vectors, categories = words
+    result = cross_validate(vectors, categories)
+    held_out = score_test(result, pd.Series(["animals", None, "colours"]), pd.Series(["animals", "animals", None]))
+    assert held_out.scored == 1
+    assert "1 row (1) without one" in dict(held_out.notes)["unlabelled-test-rows"]
+    assert score_test(result, pd.Series([None, np.nan]), pd.Series(["animals", "colours"])) is None
+
+
+def test_a_test_class_the_data_does_not_have_counts_as_mistakes_and_is_named(words):
+    _, vectors, categories = words
+    result = cross_validate(vectors, categories)
+    held_out = score_test(result, pd.Series(["animals", "planets"]), pd.Series(["animals", "animals"]))
+    assert held_out.unseen == ("planets",)
+    assert "'planets'" in dict(held_out.notes)["unseen-test-classes"]
+    accuracy = held_out.scores[held_out.scores["metric"] == "accuracy"]["value"].iloc[0]
+    assert accuracy == pytest.approx(0.5)
+    assert list(held_out.confusion.columns)[-1] == "planets"

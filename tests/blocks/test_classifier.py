@@ -118,10 +118,11 @@ def test_predictions_are_every_row_with_its_held_out_prediction_fold_and_correct
 def test_scores_and_confusion_have_the_contract_columns():
     workflow, node = glove_classifier()
     outputs = run(workflow, node).outputs
-    assert list(outputs["scores"].meta.columns) == ["metric", "class", "value", "std", "baseline"]
+    assert list(outputs["scores"].meta.columns) == ["on", "metric", "class", "value", "std", "baseline"]
     confusion = outputs["confusion"].meta
-    assert list(confusion.columns) == ["true", "animals", "colours", "countries", "fruits", "numbers"]
-    assert np.diag(confusion.drop(columns="true").to_numpy()).tolist() == [12] * 5
+    assert list(confusion.columns) == ["on", "true", "animals", "colours", "countries", "fruits", "numbers"]
+    assert set(confusion["on"]) == {"cross-validation"}
+    assert np.diag(confusion.drop(columns=["on", "true"]).to_numpy()).tolist() == [12] * 5
 
 
 @pytest.mark.parametrize("model", ["knn", "linear_svm"])
@@ -134,9 +135,47 @@ def test_with_test_connected_it_fits_on_all_data_and_predicts_the_test_rows(tmp_
     new = tmp_path / "new.csv"
     pd.DataFrame({"word": ["giraffe", "peru", "apricot", "seventeen"]}).to_csv(new, index=False)
     workflow, node = glove_classifier(test_path=new)
-    predictions = run(workflow, node).outputs["predictions"].meta
+    outputs = run(workflow, node).outputs
+    predictions = outputs["predictions"].meta
     assert list(predictions.columns) == ["word", "predicted", "probability"]
     assert predictions["predicted"].tolist() == ["animals", "countries", "fruits", "numbers"]
+    assert set(outputs["scores"].meta["on"]) == {"cross-validation"}  # no labels, no test scores
+
+
+def labelled_test(tmp_path, words, categories):
+    path = tmp_path / "held-out.csv"
+    pd.DataFrame({"word": words, "category": categories}).to_csv(path, index=False)
+    return path
+
+
+def test_a_labelled_test_input_adds_test_scores_and_a_test_confusion_matrix(tmp_path):
+    held_out = labelled_test(tmp_path, ["giraffe", "peru", "apricot", "seventeen", "crimson", "zebra"],
+                             ["animals", "countries", "fruits", "numbers", "colours", "countries"])
+    workflow, node = glove_classifier(test_path=held_out)
+    result = run(workflow, node)
+    scores = result.outputs["scores"].meta
+    test = scores[scores["on"] == "test"]
+    assert list(scores["on"].unique()) == ["cross-validation", "test"]
+    accuracy = test[(test["metric"] == "accuracy") & (test["class"] == "")].iloc[0]
+    assert accuracy["value"] == pytest.approx(5 / 6) and accuracy["baseline"] == pytest.approx(1 / 6)
+    confusion = result.outputs["confusion"].meta
+    on_test = confusion[confusion["on"] == "test"].set_index("true")
+    assert on_test.loc["countries", "animals"] == 1 and on_test.loc["countries", "countries"] == 1
+    assert on_test.drop(columns="on").to_numpy().sum() == 6
+    assert result.summary.startswith("test (6 labelled rows): accuracy 0.83 (baseline 0.17)")
+    assert result.outputs["predictions"].meta["predicted"].tolist()[:4] == ["animals", "countries", "fruits",
+                                                                          "numbers"]
+
+
+def test_test_rows_of_a_class_the_data_lacks_are_scored_as_mistakes_with_a_warning(tmp_path):
+    held_out = labelled_test(tmp_path, ["giraffe", "mars", "venus"], ["animals", "planets", "planets"])
+    workflow, node = glove_classifier(test_path=held_out)
+    result = run(workflow, node)
+    (warning,) = [m for m in result.messages if m.code == "unseen-test-classes"]
+    assert "'planets'" in warning.message and warning.severity == "warning"
+    confusion = result.outputs["confusion"].meta
+    assert "planets" in confusion.columns
+    assert (confusion[confusion["on"] == "cross-validation"]["planets"] == 0).all()
 
 
 def test_a_label_that_is_not_a_column_is_flagged_naming_the_columns_there_are():
@@ -272,4 +311,4 @@ def test_numeric_labels_are_learned_and_named_as_text(tmp_path):
     frame.to_csv(path, index=False)
     workflow, node = glove_classifier(path=path, folds=2)
     outputs = run(workflow, node).outputs
-    assert list(outputs["confusion"].meta.columns) == ["true", "1", "2"]
+    assert list(outputs["confusion"].meta.columns) == ["on", "true", "1", "2"]

@@ -236,7 +236,7 @@ def test_clustering_reports_progress_and_stops_when_cancelled():
 
 def test_on_a_cluster_agglomerative_fits_on_a_sample_it_can_hold() -> None:
     from embedflow.analysis.clustering import AGGLOMERATIVE_MAX_ROWS, UsableRows, cluster_points
-    from embedflow.blocks.clustering import fit_budget
+    from embedflow.analysis.partitioned.clustering import fit_budget
 
     assert fit_budget("kmeans", 50_000) == 50_000 and fit_budget("agglomerative", 60) == 60
     budget = fit_budget("agglomerative", 50_000)  # the default budget: more rows than agglomerative holds

@@ -16,7 +16,8 @@ from embedflow.core.rows import RowSet
 from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
-from embedflow.io.workflow_file import dumps, loads, write_workflow
+from embedflow.io.workflow_file import dumps, write_workflow
+from tests.helpers import loads
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
@@ -279,6 +280,20 @@ def test_selection_beyond_the_data_is_ignored_with_a_warning():
     result = Engine(workflow).run()[node]
     assert len(result.outputs["selected"]) == 1
     assert any(m.code == "selection-out-of-range" and "(40, 41)" in m.message for m in result.messages)
+
+
+def test_clustered_rows_are_coloured_by_their_cluster_when_no_colour_is_chosen():
+    def colour(**settings):
+        workflow = Workflow(default_registry())
+        source = workflow.add_node("t_glove_words", settings={"words": "king queen prince apple pear plum"})
+        groups = workflow.add_node("clustering", settings={"k": 2})
+        plot = workflow.add_node("scatter", settings=settings)
+        workflow.connect(source.id, "embeddings", groups.id, "data")
+        workflow.connect(groups.id, "clustered", plot.id, "data")
+        return Engine(workflow).run()[plot.id].view.color
+
+    assert colour() == "cluster_label"
+    assert colour(color="word") == "word"
 
 
 def test_run_refuses_an_html_map_over_the_limit_naming_it_and_keeps_the_other_files(tmp_path, monkeypatch, capsys):

@@ -3,10 +3,12 @@
 import pandas as pd
 
 from embedflow.cli import main as cli_main
+from embedflow.core.ports import TABLE
+from embedflow.core.specs import EmbeddingKind, NodeSpec, OutputDescription, Port
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
 from embedflow.io.workflow_file import write_workflow
-from embedflow.registry import default_registry
+from embedflow.registry import default_registry, installed_registry
 from embedflow.validation import validate
 from tests.text_support import text_workflow, write_csv
 
@@ -119,3 +121,24 @@ def test_feature_not_text_for_a_column_of_image_paths(tmp_path):
     found = [d for d in validate(workflow, outputs=engine.outputs()) if d.code == "feature-not-text"]
     assert len(found) == 1 and "image files" in found[0].message
     assert engine.run()[encoder].state == "refused"
+
+
+def test_feature_not_text_asks_the_source_s_capability_not_its_type_name(tmp_path):
+    registry = installed_registry()
+    registry.register(NodeSpec(
+        type="photo_source", title="Photos", category="Data", description="Rows of photos.", icon="input",
+        inputs=(), outputs=(Port(name="data", type=TABLE),), settings=(), run=lambda ctx: {},
+        describes_output=lambda settings, port, upstream: OutputDescription(kind=EmbeddingKind.IMAGE)))
+    workflow = Workflow(registry)
+    source, encoder = workflow.add_node("photo_source"), workflow.add_node("text_encoding")
+    workflow.connect(source.id, "data", encoder.id, "data")
+    found = [d for d in validate(workflow, specs=registry) if d.code == "feature-not-text"]
+    assert len(found) == 1 and found[0].node_id == encoder.id and "“Photos”" in found[0].message
+
+
+def test_feature_not_text_for_a_folder_of_images_named_relative_to_the_workflow(tmp_path):
+    (tmp_path / "pics").mkdir()
+    workflow, _, encoder, _ = text_workflow(tmp_path / "pics", feature="")
+    workflow.update_settings(next(iter(workflow.nodes)), {"path": "pics"})
+    found = [d for d in validate(workflow, base_dir=str(tmp_path)) if d.code == "feature-not-text"]
+    assert [d.node_id for d in found] == [encoder]

@@ -36,7 +36,7 @@ def test_a_canvas_that_fails_to_import_is_reported_without_a_traceback(tmp_path)
     shadow.mkdir()
     (shadow / "__init__.py").write_text('raise ImportError("No module named \'PyQt5\'")\n')
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "embedflow", "some.embedflow"], env=env, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "embedflow", "documents-map"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "the canvas cannot start: No module named 'PyQt5'" in done.stderr

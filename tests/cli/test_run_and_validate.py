@@ -122,3 +122,14 @@ def test_validate_reports_problems_one_line_each(tmp_path, capsys, nodes, links,
 def test_version_and_console_script(tmp_path):
     done = subprocess.run([sys.executable, "-m", "embedflow", "--version"], capture_output=True, text=True)
     assert done.stdout.strip() == f"embedflow {__version__}"
+
+
+def test_validate_of_a_truncated_file_points_at_its_backup_only_when_there_is_one(tmp_path, capsys):
+    path = tmp_path / "cut.embedflow"
+    path.write_text('{"format": "embedflow-workflow", "version": 1, "nodes": [', encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "looks truncated" in err and ".bak" not in err
+    (tmp_path / "cut.embedflow.bak").write_text('{"format": "embedflow-workflow", "version": 1}', encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    assert f"its last good version is {path}.bak" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from embedflow.cli import main  # noqa: E402
 from embedflow.core.context import NodeEvent, NodeState  # noqa: E402
 from embedflow.core.errors import NodeError  # noqa: E402
 from embedflow.core.ports import EMBEDDINGS, TABLE  # noqa: E402
-from embedflow.core.specs import NodeSpec, Port, RowWise, Setting  # noqa: E402
+from embedflow.core.specs import Execution, NodeSpec, Port, RowWise, Setting  # noqa: E402
 from embedflow.core.workflow import Workflow  # noqa: E402
 from embedflow.engine import Engine  # noqa: E402
 from embedflow.engine.dask_executor import ClusterError, DaskExecutor  # noqa: E402
@@ -112,7 +112,7 @@ def _count_loads() -> None:
     counted.counting = True  # type: ignore[attr-defined]
     counted.__wrapped__ = original  # type: ignore[attr-defined]
     models._load_builtin = counted
-    models._LOADED.clear()
+    models.forget("glove-6b-50d")
     _LOADS.clear()
 
 
@@ -178,7 +178,7 @@ def _fail_on_row_13(ctx: Any) -> dict[str, Any]:
 
 FAILING = NodeSpec(type="t_fail_on_row_13", title="Unlucky", category="Analysis", description="fails on row 13",
                    icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),), settings=(),
-                   run=_fail_on_row_13, row_wise=RowWise(port="data"))
+                   run=_fail_on_row_13, execution=Execution(row_wise=RowWise(port="data")))
 
 
 def test_a_failing_partition_fails_its_block_naming_the_partition_and_rows(client: Any, tmp_path: Path) -> None:
@@ -205,7 +205,7 @@ def _exit_on_row_13(ctx: Any) -> dict[str, Any]:
 
 EXITING = NodeSpec(type="t_exit_on_row_13", title="Exits", category="Analysis", description="sys.exit on row 13",
                    icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),), settings=(),
-                   run=_exit_on_row_13, row_wise=RowWise(port="data"))
+                   run=_exit_on_row_13, execution=Execution(row_wise=RowWise(port="data")))
 
 
 def test_a_block_calling_sys_exit_on_a_worker_fails_named_and_the_run_goes_on(client: Any, tmp_path: Path) -> None:
@@ -379,7 +379,8 @@ def _vectors_from_ids(ctx: Any) -> dict[str, Any]:
 
 VECTORS = NodeSpec(type="t_vectors", title="Vectors", category="Analysis", description="seeded vectors",
                    icon="input", inputs=(Port("data", TABLE),), outputs=(Port("embeddings", EMBEDDINGS),),
-                   settings=(Setting("odd", "bool", False),), run=_vectors_from_ids, row_wise=RowWise(port="data"))
+                   settings=(Setting("odd", "bool", False),), run=_vectors_from_ids,
+                   execution=Execution(row_wise=RowWise(port="data")))
 
 
 def _vector_workflow(tmp_path: Path, rows: int, settings: dict[str, Any], query_rows: int = 0,
@@ -576,7 +577,7 @@ def _stall_first_partition_once(ctx: Any) -> dict[str, Any]:
 STALLING = NodeSpec(type="t_stall", title="Stall", category="Analysis", description="waits to be killed once",
                     icon="input", inputs=(Port("data", TABLE),), outputs=(Port("data", TABLE),),
                     settings=(Setting("folder", "str", ""),), run=_stall_first_partition_once,
-                    row_wise=RowWise(port="data"))
+                    execution=Execution(row_wise=RowWise(port="data")))
 
 
 def test_a_worker_killed_during_a_run_has_its_tasks_retried_and_the_output_is_identical(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ def chain():
     workflow = Workflow(default_registry())
     source = workflow.add_node("t_numbers")
     left, right = workflow.add_node("t_scale"), workflow.add_node("t_scale")
+    workflow.update_settings(right.id, {"factor": 0.5})  # not identical: identical branches share one result
     workflow.connect(source.id, "data", left.id, "data")
     workflow.connect(source.id, "data", right.id, "data")
     return workflow, source.id, left.id, right.id

@@ -23,13 +23,13 @@ runner._PRELOAD_LOCK = Watch()
 threads = [threading.Thread(target=runner._preload, args=(spec,)) for spec in specs]
 for t in threads: t.start()
 for t in threads: t.join()
-print(len(inside) >= 1, all(name in sys.modules for spec in specs for name in spec.preload))
+print(len(inside) >= 1, all(name in sys.modules for spec in specs for name in spec.execution.preload))
 """
 
 
 def test_the_analysis_blocks_name_scikit_learn_as_what_they_import():
     for type_name in ("clustering", "classifier"):
-        assert any(name.startswith("sklearn") for name in default_registry().get(type_name).preload)
+        assert any(name.startswith("sklearn") for name in default_registry().get(type_name).execution.preload)
 
 
 def test_preloading_two_blocks_from_two_threads_imports_everything_under_one_lock():

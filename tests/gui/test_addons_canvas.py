@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from embedflow_canvas import editors, style
+from embedflow_canvas import style
 from embedflow_canvas.addons_dialog import AddOnsDialog
 
 from tests.addon_support import DISTRIBUTION
@@ -13,14 +13,11 @@ from tests.waiting import HANG_MS
 
 
 @pytest.fixture
-def addon_canvas(addon, monkeypatch):
-    """The add-on installed for this test; the test blocks in its registry; editors loaded afresh."""
+def addon_canvas(addon):
+    """The add-on installed for this test; the test blocks in its registry (its editors load with its first editor)."""
     for spec in TEST_SPECS:
         addon.register(spec)
-    monkeypatch.setattr(editors, "_loaded", False)
-    monkeypatch.setattr(editors, "_FAILURES", [])
     yield addon
-    editors.unregister_editor("demo_normalise")
     for spec in TEST_SPECS:
         addon.unregister(spec.type)
 
@@ -59,8 +56,8 @@ def test_the_add_on_block_is_in_the_toolbox_with_its_own_icon_runs_and_opens_its
 
 
 def test_help_add_ons_lists_the_good_add_on_with_its_block_and_the_broken_one_with_its_error(addon_canvas, window):
-    assert window.addons_action in window.help_menu.actions()
-    window.addons_action.trigger()
+    assert window.named_actions["addons"] in window.help_menu.actions()
+    window.named_actions["addons"].trigger()
     dialog = window.findChild(AddOnsDialog)
     lines = tree_lines(dialog)
     good = lines.index(f"add-on {DISTRIBUTION} 0.1.0 — entry point 'demo' | embedflow_demo_addon.normalise")

@@ -6,7 +6,7 @@ import pytest
 from PyQt5.QtCore import Qt
 
 from embedflow.io import resources
-from embedflow.io.workflow_file import read_workflow
+from embedflow.api import read_workflow
 from tests.waiting import HANG_MS
 
 WORD_CLUSTERS = resources.resource("examples", "word-clusters.embedflow")
@@ -89,6 +89,7 @@ def test_classifier_editor_shows_accuracy_beside_the_baseline_and_a_coloured_con
     assert diagonal.text() == "12" and off.text() == "0"
     assert diagonal.background().color().lightness() < off.background().color().lightness()
     assert editor.per_class.rowCount() == 5
+    assert not editor.on.isVisible()  # no test scores: nothing to choose
     editor.grab().save(str(tmp_path / "classifier-editor-words.png"))
 
 
@@ -99,6 +100,37 @@ def test_clicking_a_confusion_cell_lists_its_rows(words, qtbot):
     assert editor.rows.count() == 12
     assert "12 'animals' row(s) predicted as 'animals'" in editor.rows_title.text()
     assert all("animals → animals" in editor.rows.item(i).text() for i in range(12))
+
+
+def test_with_a_labelled_test_input_the_editor_leads_with_the_test_scores(words, qtbot, tmp_path):
+    import pandas as pd
+
+    held_out = tmp_path / "held-out.csv"
+    pd.DataFrame({"word": ["giraffe", "peru", "apricot", "seventeen", "crimson", "zebra"],
+                  "category": ["animals", "countries", "fruits", "numbers", "colours", "countries"]}
+                 ).to_csv(held_out, index=False)
+    document = words.document
+    source = document.add_node("input", (0, 600), {"path": str(held_out), "feature": "word"})
+    encoder = document.add_node("text_encoding", (200, 600))
+    embedder = document.add_node("text_embedding", (400, 600))
+    document.connect(source, "data", encoder, "data")
+    document.connect(encoder, "encoded", embedder, "encoded")
+    document.connect(embedder, "embeddings", node_titled(words, "Classifier"), "test")
+    editor = editor_of(words, qtbot, "Classifier")
+    qtbot.waitUntil(lambda: "held-out test rows" in editor.headline.text(), timeout=60000)
+    headline = editor.headline.text()
+    assert headline.startswith("On the 6 held-out test rows: accuracy <b>0.83</b>")
+    assert "Cross-validated accuracy <b>1.00</b>" in headline
+    assert editor.on.isVisible() and editor.chosen() == "test"
+    assert sum(int(editor.confusion.item(i, j).text()) for i in range(editor.confusion.rowCount())
+               for j in range(editor.confusion.columnCount())) == 6
+    qtbot.mouseClick(editor.mistakes_button, Qt.LeftButton)
+    assert editor.rows.count() == 1 and "zebra — countries → animals" in editor.rows.item(0).text()
+    editor.grab().save(str(tmp_path / "classifier-editor-test.png"))
+    editor.on.setCurrentIndex(editor.on.findData("cross-validation"))
+    assert editor.confusion.item(0, 0).text() == "12" and editor.rows.count() == 0
+    qtbot.mouseClick(editor.mistakes_button, Qt.LeftButton)
+    assert editor.rows.count() == 0 and "0 row(s) predicted wrongly" in editor.rows_title.text()
 
 
 def test_teach_a_classifier_lists_the_misclassified_images_with_thumbnails(window, qtbot, tmp_path):

@@ -10,6 +10,7 @@ from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
 from embedflow.io.workflow_file import write_workflow
+from embedflow.registry import default_registry
 from tests.gui.conftest import drag, port_point, view_point
 
 
@@ -143,7 +144,7 @@ def test_moving_a_node_with_the_mouse_is_one_undo_step(window):
 
 def test_snap_to_grid_puts_dragged_nodes_on_the_grid(window):
     node_id = window.document.add_node("t_numbers", (0.0, 0.0))
-    window.snap_action.trigger()
+    window.named_actions["snap"].trigger()
     start = view_point(window, QPointF(0, 0))
     drag(window.view.viewport(), start, start + QPoint(93, 47))
     assert window.document.workflow.nodes[node_id].position == (100.0, 40.0)
@@ -174,7 +175,7 @@ def test_f2_renames_the_selected_block_in_place_and_undo_restores_the_title(wind
     node_id = window.document.add_node("t_numbers", (0.0, 0.0))
     window.scene.select_only([node_id])
     window.view.setFocus()
-    window.rename_action.trigger()
+    window.named_actions["rename"].trigger()
     QTest.keyClicks(window.view, "Reviews")
     QTest.keyClick(window.view, Qt.Key_Return)
     assert window.document.workflow.nodes[node_id].title == "Reviews"
@@ -188,8 +189,8 @@ def test_copy_and_paste_adds_new_blocks_with_the_link_between_them(window):
     window.document.update_settings(source, {"rows": 7})
     window.document.connect(source, "data", target, "data")
     window.scene.select_only([source, target])
-    window.copy_action.trigger()
-    window.paste_action.trigger()
+    window.named_actions["copy"].trigger()
+    window.named_actions["paste"].trigger()
     workflow = window.document.workflow
     assert len(workflow.nodes) == 4 and len(workflow.links) == 2
     new_source, new_target = window.scene.selected_node_ids()
@@ -238,7 +239,7 @@ def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, t
     source, target = two_nodes(window)
     doc.connect(source, "data", target, "data")
     note = doc.add_annotation("text", (0.0, -100.0, 200.0, 40.0), "Step 1")
-    assert window.save_to(str(tmp_path / "saved.embedflow"))
+    assert window.files.save_to(str(tmp_path / "saved.embedflow"))
     saved = (tmp_path / "saved.embedflow").read_bytes()
     third = doc.add_node("t_needs_embeddings", (300.0, 150.0))
     doc.connect(target, "embeddings", third, "data")
@@ -255,12 +256,12 @@ def test_every_edit_is_undone_and_redone_back_to_a_byte_identical_file(window, t
     edited_index = doc.undo_stack.index()
     write_workflow(doc.workflow, tmp_path / "edited.embedflow")
     while doc.undo_stack.index() > doc.undo_stack.cleanIndex():
-        window.undo_action.trigger()
+        window.named_actions["undo"].trigger()
     assert doc.undo_stack.isClean()
     write_workflow(doc.workflow, tmp_path / "undone.embedflow")
     assert (tmp_path / "undone.embedflow").read_bytes() == saved
     while doc.undo_stack.index() < edited_index:
-        window.redo_action.trigger()
+        window.named_actions["redo"].trigger()
     write_workflow(doc.workflow, tmp_path / "redone.embedflow")
     assert (tmp_path / "redone.embedflow").read_bytes() == (tmp_path / "edited.embedflow").read_bytes()
 
@@ -269,7 +270,7 @@ def test_escape_while_renaming_keeps_the_old_title(window):
     node_id = window.document.add_node("t_numbers", (0.0, 0.0))
     window.scene.select_only([node_id])
     window.view.setFocus()
-    window.rename_action.trigger()
+    window.named_actions["rename"].trigger()
     QTest.keyClicks(window.view, "Oops")
     QTest.keyClick(window.view, Qt.Key_Escape)
     assert window.scene.nodes[node_id].title == "Numbers"
@@ -285,7 +286,7 @@ def test_dragging_a_selected_notes_corner_resizes_it_in_one_undo_step(window):
     drag(window.view.viewport(), corner, corner + QPoint(100, 40))
     x, y, width, height = window.document.workflow.annotations[note].rect
     assert (x, y) == (0.0, 0.0) and 295 <= width <= 300 and height >= 95
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert window.document.workflow.annotations[note].rect == (0.0, 0.0, 200.0, 60.0)
 
 
@@ -305,7 +306,7 @@ def test_dragging_a_note_moves_it(window):
 def test_quick_search_lists_blocks_whose_title_matches_before_those_whose_description_does(qtbot):
     from embedflow_canvas.document.quick_search import QuickSearch
 
-    popup = QuickSearch(None, "emb")
+    popup = QuickSearch(None, default_registry().specs(), "emb")
     qtbot.addWidget(popup)
     listed = popup.visible_types()
     assert listed.index("text_embedding") < listed.index("nearest_neighbours")
@@ -328,7 +329,7 @@ def test_dragging_a_linked_input_away_moves_the_link_to_another_block(window):
     [link] = window.document.workflow.links.values()
     assert (link.source, link.target) == (source, second)
     assert window.scene.links[link.id].isVisible()
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     [link] = window.document.workflow.links.values()
     assert link.target == first
 
@@ -366,5 +367,46 @@ def test_a_settings_step_holds_only_the_settings_it_changes_and_undo_drops_keys_
     window.document.update_settings(node, {"factor": 2.0})
     step = window.document.undo_stack.command(window.document.undo_stack.index() - 1)
     assert (step.changes, step.old, step.absent) == ({"factor": 2.0}, {}, ("factor",))
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert window.document.workflow.nodes[node].settings == {"fail": False}
+
+
+def test_each_committed_setting_change_is_its_own_undo_step(window):
+    node = window.document.add_node("scatter", (0.0, 0.0))
+    for projection in ("tsne", "umap", "none"):  # from the default, pca
+        window.document.update_settings(node, {"projection": projection})
+    window.named_actions["undo"].trigger()
+    assert window.document.workflow.nodes[node].settings["projection"] == "umap"
+
+
+def test_a_spin_box_stepped_click_by_click_is_one_undo_step(window):
+    from embedflow_canvas.editors.form import SettingsForm
+
+    node = window.document.add_node("nearest_neighbours", (0.0, 0.0))
+    before = window.document.undo_stack.count()
+    form = next(w for w in window.editor.open_editor(node).findChildren(SettingsForm))
+    spin = form.fields["k"].editor
+    for _ in range(3):
+        spin.stepUp()
+    assert window.document.workflow.nodes[node].settings["k"] == 8
+    assert window.document.undo_stack.count() == before + 1
+    window.named_actions["undo"].trigger()
+    assert window.document.workflow.nodes[node].settings["k"] == 5
+
+
+def test_a_link_drawn_from_an_output_that_does_not_fit_starts_from_the_one_that_does(window):
+    clustering = window.document.add_node("clustering", (-200.0, 0.0))
+    scatter = window.document.add_node("scatter", (200.0, 0.0))
+    drag(window.view.viewport(), port_point(window, clustering, "out", "clusters"),
+         port_point(window, scatter, "in", "data"))
+    [link] = window.document.workflow.links.values()
+    assert (link.source, link.source_port, link.target_port) == (clustering, "clustered", "data")
+
+
+def test_a_mismatched_link_s_message_names_the_output_that_would_fit(window, qtbot):
+    clustering = window.document.add_node("clustering", (-200.0, 0.0))
+    scatter = window.document.add_node("scatter", (200.0, 0.0))
+    window.document.connect(clustering, "clusters", scatter, "data")
+    qtbot.waitUntil(lambda: any(d.code == "port-type-mismatch" for d in window.diagnostics))
+    found = next(d for d in window.diagnostics if d.code == "port-type-mismatch")
+    assert "on 'clusters'" in found.message and "output 'clustered' instead" in found.hint

@@ -28,8 +28,8 @@ def test_build_run_save_and_reopen_the_text_pipeline_with_the_mouse(window, qtbo
     assert not [d for d in window.diagnostics if d.severity == "error"]
 
     window.choose_save_path = lambda: str(tmp_path / "first")
-    window.save_action.trigger()
-    window.new_action.trigger()
+    window.named_actions["save"].trigger()
+    window.named_actions["new"].trigger()
     assert not window.scene.nodes
     assert window.open_file(str(tmp_path / "first.embedflow"))
     assert len(window.scene.links) == 3

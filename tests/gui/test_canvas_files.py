@@ -13,7 +13,8 @@ from PyQt5.QtTest import QTest
 
 from embedflow.core.workflow import Workflow
 from embedflow.io.resources import examples
-from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.io.workflow_file import write_workflow
+from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from tests.gui.conftest import view_point
 from tests.gui.test_canvas_editing import drop_mime
@@ -54,7 +55,7 @@ def test_an_edit_marks_the_title_unsaved_and_saving_clears_the_mark(window, tmp_
     window.open_file(str(saved_workflow(tmp_path / "numbers.embedflow")))
     window.document.add_node("t_slow", (0.0, 200.0))
     assert window.isWindowModified()
-    assert window.save_action.trigger() is None and not window.isWindowModified()
+    assert window.named_actions["save"].trigger() is None and not window.isWindowModified()
     workflow, _ = read_workflow(tmp_path / "numbers.embedflow")
     assert len(workflow.nodes) == 3
     assert (tmp_path / "numbers.embedflow.bak").exists()
@@ -84,11 +85,11 @@ def test_after_a_crash_the_next_start_offers_the_autosave_and_restores_the_edits
     path = saved_workflow(tmp_path / "numbers.embedflow")
     window.open_file(str(path))
     window.document.rename("n1", "Edited but not saved")
-    window.autosave()
+    window.files.autosave()
     # The session "crashes": its recovery file stays; a new start finds it.
     offered = []
     monkeypatch.setattr(MainWindow, "ask_recover", lambda self, recovery: offered.append(recovery) or True)
-    restored = app.create_window(None)
+    restored = app.create_window(None, default_registry())
     try:
         assert offered and offered[0].original == str(path.resolve())
         assert restored.document.workflow.nodes["n1"].title == "Edited but not saved"
@@ -101,19 +102,19 @@ def test_after_a_crash_the_next_start_offers_the_autosave_and_restores_the_edits
 
 def test_a_normal_close_leaves_nothing_to_recover(window):
     window.document.add_node("t_numbers", (0.0, 0.0))
-    window.autosave()
-    assert window.autosaver.workflow_path.exists()
+    window.files.autosave()
+    assert window.files.autosaver.workflow_path.exists()
     window.ask_save_changes = lambda: "discard"
     window.close()
-    assert not window.autosaver.workflow_path.exists()
+    assert not window.files.autosaver.workflow_path.exists()
 
 
 def test_without_the_welcome_screen_the_first_start_opens_the_example_and_later_starts_do_not(qtbot):
     set_show_at_startup(False)
-    first = app.create_window(None)
-    second = app.create_window(None)
+    first = app.create_window(None, default_registry())
+    second = app.create_window(None, default_registry())
     try:
-        assert examples() and first.display_name.endswith("(example)")
+        assert examples() and first.files.display_name.endswith("(example)")
         expected, _ = read_workflow(app.first_example())
         assert list(first.document.workflow.nodes) == list(expected.nodes)
         input_node = next(n for n in first.document.workflow.nodes.values() if n.type == "input")
@@ -162,7 +163,7 @@ def test_save_as_into_another_folder_keeps_data_paths_pointing_at_the_same_file(
     workflow.add_node("input", (0, 0), {"path": "data.csv", "feature": "", "format": "auto"})
     write_workflow(workflow, first / "flow.embedflow")
     window.open_file(str(first / "flow.embedflow"))
-    assert window.save_to(str(second / "flow.embedflow"))
+    assert window.files.save_to(str(second / "flow.embedflow"))
     moved, _ = read_workflow(second / "flow.embedflow")
     assert Path(moved.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
     window.revalidate()
@@ -184,7 +185,7 @@ def folders_with_data(tmp_path: Path) -> tuple[Path, Path]:
 
 def save_as_with_the_menu(window, path: Path) -> None:
     window.choose_save_path = lambda: str(path)
-    window.save_as_action.trigger()
+    window.named_actions["save_as"].trigger()
     assert window.document.path == str(path)
 
 
@@ -207,9 +208,9 @@ def test_undoing_a_path_change_after_save_as_brings_back_the_same_file_as_before
     window.document.update_settings("n1", {"path": "older.csv"})
     save_as_with_the_menu(window, second / "flow.embedflow")
     assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "older.csv").resolve()
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
-    window.redo_action.trigger()
+    window.named_actions["redo"].trigger()
     assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "older.csv").resolve()
     window.revalidate()
     assert not [d for d in window.diagnostics if d.code == "missing-file"]
@@ -220,7 +221,7 @@ def test_a_block_deleted_before_save_as_comes_back_with_its_data_file(window, tm
     window.open_file(str(first / "flow.embedflow"))
     window.document.remove(["n1"])
     save_as_with_the_menu(window, second / "flow.embedflow")
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert Path(window.document.workflow.nodes["n1"].settings["path"]) == (first / "data.csv").resolve()
 
 
@@ -231,7 +232,7 @@ def test_what_reading_a_file_reported_is_listed_until_the_workflow_is_saved(wind
                     ' "target_port": "data"}]}', encoding="utf-8")
     window.open_file(str(path))
     assert [d.code for d, _ in window.messages.messages] == ["dangling-link"]
-    window.save_action.trigger()
+    window.named_actions["save"].trigger()
     qtbot.waitUntil(lambda: not window.messages.messages)
 
 
@@ -265,7 +266,7 @@ def test_a_bug_in_a_callback_is_reported_and_the_work_autosaved(window, monkeypa
     except RuntimeError:
         sys.excepthook(*sys.exc_info())
     assert "RuntimeError: boom" in errors[0]
-    assert window.autosaver.workflow_path.exists()
+    assert window.files.autosaver.workflow_path.exists()
 
 
 def test_a_block_of_unknown_type_keeps_its_links_visible_and_is_marked(window, tmp_path, qtbot):
@@ -278,15 +279,15 @@ def test_a_block_of_unknown_type_keeps_its_links_visible_and_is_marked(window, t
     assert "l1" in window.scene.links
     assert window.scene.nodes["n2"].port("in", "stuff") is window.scene.links["l1"].target
     qtbot.waitUntil(lambda: window.scene.nodes["n2"].severity == "error")
-    window.save_action.trigger()
+    window.named_actions["save"].trigger()
     assert '"depth": 3' in path.read_text(encoding="utf-8")
 
 
 def test_a_plain_start_with_the_welcome_screen_opens_nothing_behind_it(qtbot):
-    window = app.create_window(None)
+    window = app.create_window(None, default_registry())
     try:
         assert show_at_startup()
         assert not window.document.workflow.nodes
-        assert window.display_name == "Untitled"
+        assert window.files.display_name == "Untitled"
     finally:
         window.close()

@@ -10,6 +10,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 
+from embedflow.registry import installed_registry
 from tests import helpers
 from tests.waiting import HANG_MS
 
@@ -42,11 +43,11 @@ def test_a_running_node_shows_its_progress_and_escape_cancels_it(window, qtbot):
     item = window.scene.nodes[slow]
     assert item.state == "running"
     assert item.status_item.text().startswith("running ")
-    assert window.cancel_action.isEnabled()
+    assert window.named_actions["cancel"].isEnabled()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key_Escape)
     qtbot.waitUntil(lambda: state(window, slow) == "cancelled", timeout=HANG_MS)
-    qtbot.waitUntil(lambda: not window.cancel_action.isEnabled(), timeout=HANG_MS)
+    qtbot.waitUntil(lambda: not window.named_actions["cancel"].isEnabled(), timeout=HANG_MS)
     assert window.scene.nodes[source].state == "done"
 
 
@@ -80,10 +81,10 @@ def test_clicking_a_message_selects_its_block(window, qtbot):
 def test_with_auto_run_off_an_edited_block_waits_until_run_is_pressed(window, qtbot):
     source, target = chain(window)
     qtbot.waitUntil(lambda: state(window, target) == "done", timeout=HANG_MS)
-    window.autorun_action.trigger()
+    window.named_actions["autorun"].trigger()
     window.document.update_settings(target, {"factor": 3.0})
     assert state(window, target) == "idle" and state(window, source) == "done"
-    window.run_action.trigger()
+    window.named_actions["run"].trigger()
     qtbot.waitUntil(lambda: state(window, target) == "done", timeout=HANG_MS)
     assert window.runs.result(target).outputs["embeddings"].vectors[2, 0] == 6.0
 
@@ -108,7 +109,7 @@ def test_a_setting_changed_in_the_form_is_undoable_and_the_form_follows_undo(win
     spin.setValue(12)
     assert window.document.workflow.nodes[node].settings["rows"] == 12
     assert window.document.undo_stack.undoText().startswith("Change Rows")
-    window.undo_action.trigger()
+    window.named_actions["undo"].trigger()
     assert window.document.workflow.nodes[node].settings["rows"] == 3
     assert spin.value() == 3
     qtbot.waitUntil(lambda: state(window, node) == "done", timeout=HANG_MS)
@@ -161,9 +162,9 @@ def test_reports_from_a_run_of_a_replaced_workflow_do_not_paint_the_new_one(wind
     source, slow = chain(window, "t_slow")
     qtbot.waitUntil(lambda: window.runs.state(slow).state == "running", timeout=HANG_MS)
     old_run = window.runs.handle
-    window.autorun_action.trigger()
+    window.named_actions["autorun"].trigger()
     window.document.undo_stack.setClean()
-    window.new_action.trigger()
+    window.named_actions["new"].trigger()
     window.document.add_node("t_numbers", (0.0, 0.0))
     window.document.add_node("t_numbers", (0.0, 200.0))
     qtbot.waitUntil(lambda: not old_run.running, timeout=HANG_MS)
@@ -180,16 +181,22 @@ def test_the_help_button_shows_the_blocks_help_page(window):
     viewer.close()
 
 
-def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(window, tmp_path, monkeypatch, capsys):
+def test_a_broken_editor_module_leaves_the_generated_form_for_other_blocks(qtbot, tmp_path, monkeypatch, capsys):
     import embedflow_canvas.editors as editors
+    from embedflow_canvas.mainwindow import MainWindow
 
     (tmp_path / "broken_editor_plugin.py").write_text("raise RuntimeError('half-written plugin')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(editors, "PLUGIN_MODULES", ("broken_editor_plugin",))
-    monkeypatch.setattr(editors, "_loaded", False)
-    node = window.document.add_node("t_numbers", (0.0, 0.0))
-    assert isinstance(window.editor.open_editor(node).editor, SettingsForm)
-    assert "broken_editor_plugin failed to load" in capsys.readouterr().err
+    main = MainWindow(installed_registry())  # a registry of its own: its editors load now, with the broken one
+    qtbot.addWidget(main)
+    source = main.document.add_node("input", (0.0, 0.0))
+    encoding = main.document.add_node("text_encoding", (200.0, 0.0))
+    assert isinstance(main.editor.open_editor(source).editor, SettingsForm)
+    assert type(main.editor.open_editor(encoding).editor).__name__ == "TextEncodingEditor"
+    assert [f.source for f in main.registry.editor_failures] == ["editor module broken_editor_plugin"]
+    assert "broken_editor_plugin failed to load: RuntimeError: half-written plugin" in capsys.readouterr().err
+    main.document.undo_stack.setClean()
 
 
 def test_list_settings_are_typed_as_comma_separated_values():

@@ -11,7 +11,7 @@ from tests.gui.test_example_notes_clear import EXAMPLES, LONGEST
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_no_link_runs_through_a_block_title_or_summary(window, name):
-    window.autorun_action.setChecked(False)
+    window.named_actions["autorun"].setChecked(False)
     assert window.open_example(resource("examples", name))
     for node in window.scene.nodes.values():
         node.set_run_state("done", summary=LONGEST)

@@ -42,7 +42,7 @@ def covers(label: QGraphicsItem, note: QGraphicsItem) -> bool:
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_no_block_summary_or_title_runs_into_a_note(window, name):
-    window.autorun_action.setChecked(False)
+    window.named_actions["autorun"].setChecked(False)
     assert window.open_example(resource("examples", name))
     clashes = []
     for node in window.scene.nodes.values():

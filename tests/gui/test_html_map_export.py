@@ -32,7 +32,7 @@ def test_file_export_writes_the_selected_scatter_as_an_html_map(image_map, tmp_p
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *args: (asked.append(args), (str(tmp_path / "photos"), "HTML page (*.html)"))[1])
     window.scene.nodes[scatter].setSelected(True)
-    window.export_html_action.trigger()
+    window.named_actions["export_html"].trigger()
     assert asked[0][2].endswith("image-map.html")  # suggested beside the workflow, after its name
     data = page_data(tmp_path / "photos.html")
     assert data["count"] == 23 and len(data["thumbs"]) == 23 and all(data["thumbs"])
@@ -45,7 +45,7 @@ def test_file_export_without_a_scatter_selected_says_what_to_select(image_map, m
     monkeypatch.setattr(window, "show_error", lambda title, message: errors.append(message))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: pytest.fail("no dialog without a map"))
     window.scene.clearSelection()
-    window.export_html_action.trigger()
+    window.named_actions["export_html"].trigger()
     assert errors == ["Select one Scatter that has run, then export its map."]
 
 

@@ -42,3 +42,16 @@ def test_long_names_under_the_grid_s_thumbnails_stay_readable(qtbot, tmp_path):
     assert shown != names[2] and shown.startswith("hubb") and shown.endswith("tail")  # start and end kept
     assert names[2] in model.data(model.index(2), Qt.ToolTipRole)
     grid.grab().save("/tmp/views13/grid-captions.png")
+
+
+def test_the_grid_beside_the_image_map_shows_whole_tiles_with_whole_names(window, qtbot):
+    assert window.open_example(resources.resource("examples", "image-map.embedflow"))
+    qtbot.waitUntil(lambda: finished(window) and not window.runs.running, timeout=HANG_MS)
+    dialog = window.editor.open_editor("n3")
+    grid = dialog.editor.grid
+    qtbot.waitUntil(grid.isVisible, timeout=HANG_MS)
+    dialog.resize(400, dialog.height())  # as narrow as the user may make it: the map gives way, not the grid
+    qtbot.waitUntil(lambda: grid.viewport().width() > 0, timeout=HANG_MS)
+    model = grid.model()
+    first = grid.visualRect(model.index(0))
+    assert grid.viewport().rect().contains(first)  # the first tile, caption included, is not cut at the right

@@ -37,7 +37,7 @@ def test_a_new_workflows_file_dialog_opens_in_the_sample_data(window, qtbot, mon
 def test_a_saved_workflows_file_dialog_opens_in_its_folder(window, qtbot, monkeypatch, tmp_path):
     window.choose_save_path = lambda: str(tmp_path / "lesson.embedflow")
     window.document.add_node("t_numbers", (0.0, 0.0))
-    window.save_action.trigger()
+    window.named_actions["save"].trigger()
     _, fields = input_editor(window, qtbot, "")
     assert Path(click_file_button(fields, monkeypatch)) == tmp_path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
@@ -23,7 +24,7 @@ def open_at_actual_size(window, name: str) -> None:
     """Open an example (it fits itself once shown), then zoom to 100 % as a user would."""
     assert window.open_example(resource("examples", name))
     QApplication.processEvents()  # the fit the opening queued
-    window.reset_zoom_action.trigger()
+    window.named_actions["reset_zoom"].trigger()
     assert window.view.zoom == 1.0
 
 
@@ -54,9 +55,59 @@ def test_f5_draws_blocks_larger_when_there_is_room_and_fit_keeps_them_so(window)
     try:
         present(window)
         presented = window.view.zoom
-        window.fit_action.trigger()
+        window.named_actions["fit"].trigger()
         assert window.view.zoom > 1.0
         assert window.view.zoom == presented
         assert shown_rect(window).contains(workflow_rect(window))
+    finally:
+        window.teaching.presentation.set_active(False)
+
+
+def drawn_sizes(window):
+    """Per block, note and link: its width on screen (block and note: bounding box; link: pen)."""
+    zoom = window.view.zoom
+    return ({node_id: item.sceneBoundingRect().width() * zoom for node_id, item in window.scene.nodes.items()},
+            {note_id: item.sceneBoundingRect().width() * zoom for note_id, item in window.scene.annotations.items()
+             if type(item).__name__ == "TextAnnotationItem"},
+            {link_id: item.pen().widthF() * zoom for link_id, item in window.scene.links.items()})
+
+
+def test_f5_scales_blocks_notes_and_links_on_the_canvas_and_leaving_restores_them(window):
+    window.resize(1200, 860)
+    open_at_actual_size(window, "word-similarity.embedflow")
+    blocks, notes, links = drawn_sizes(window)
+    positions = {node_id: item.pos() for node_id, item in window.scene.nodes.items()}
+    try:
+        present(window)
+        scale, note_scale = window.scene.content_scale, window.scene.note_scale
+        assert scale > 1.0 and note_scale > 1.0
+        scaled_blocks, scaled_notes, scaled_links = drawn_sizes(window)
+        zoom = window.view.zoom
+        for before, after, factor in ((blocks, scaled_blocks, scale), (notes, scaled_notes, note_scale),
+                                      (links, scaled_links, scale)):
+            assert before and all(abs(after[key] - before[key] * factor * zoom) < 0.5 + 1e-3 * before[key]
+                                  for key in before)
+        assert {node_id: item.pos() for node_id, item in window.scene.nodes.items()} == positions
+        link = next(iter(window.scene.links.values()))
+        assert link.path().pointAtPercent(0) == link.source.scenePos()  # links still meet the scaled ports
+        assert shown_rect(window).contains(workflow_rect(window))
+        added = window.document.add_node("input", (0.0, 0.0))
+        assert window.scene.nodes[added].scale() == scale  # a block added while presenting is scaled too
+    finally:
+        window.teaching.presentation.set_active(False)
+    window.view.reset_zoom()
+    restored_blocks, restored_notes, restored_links = drawn_sizes(window)
+    assert restored_blocks.pop(added) > 0 and restored_blocks == pytest.approx(blocks)
+    assert restored_notes == pytest.approx(notes) and restored_links == pytest.approx(links)
+    assert window.scene.content_scale == window.scene.note_scale == 1.0
+
+
+@pytest.mark.parametrize("name", ["documents-map.embedflow", "word-similarity.embedflow", "word-clusters.embedflow"])
+def test_f5_makes_no_block_or_note_cover_another(window, name):
+    assert window.open_example(resource("examples", name))
+    before = window.scene._overlapping_pairs()
+    try:
+        present(window)
+        assert window.scene._overlapping_pairs() <= before
     finally:
         window.teaching.presentation.set_active(False)

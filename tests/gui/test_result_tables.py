@@ -13,7 +13,7 @@ from embedflow.blocks.nearest_neighbours import neighbours_table
 from embedflow.core.table import Table
 from embedflow.engine import Engine
 from embedflow.io import resources
-from embedflow.io.workflow_file import read_workflow
+from embedflow.api import read_workflow
 
 
 def word_neighbours() -> Table:
@@ -114,3 +114,17 @@ def test_a_table_of_input_images_shows_thumbnails(qtbot, image_search_results):
     model = viewer.model
     picture = model.data(model.index(0, headers(viewer).index("image")), Qt.DecorationRole)
     assert isinstance(picture, QPixmap) and not picture.isNull()
+
+
+def test_image_neighbours_open_wide_enough_for_query_neighbour_rank_and_similarity(qtbot, image_search_results):
+    [table] = [r.outputs["neighbours"] for r in image_search_results.values() if "neighbours" in r.outputs]
+    viewer = DataViewer(table, "Most similar — neighbours")
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    similarity = headers(viewer).index("similarity")
+    assert similarity == 3 and headers(viewer)[2] == "rank"
+    right = viewer.table.columnViewportPosition(similarity) + viewer.table.columnWidth(similarity)
+    assert right <= viewer.table.viewport().width()  # rank and similarity in sight, not off the right edge
+    viewer.resize(200, 400)  # as a placement squeezed beside a settings window would
+    assert viewer.width() >= viewer.content_width(4)

@@ -45,7 +45,7 @@ def text_chain(window: Any, tmp_path: Path) -> tuple[str, str]:
 def test_run_on_is_in_the_run_menu(window: Any) -> None:
     menus = [a.menu() for a in window.menuBar().actions() if isinstance(a.menu(), QMenu)]
     run = next(m for m in menus if m.title() == "&Run")
-    assert window.run_on_action in run.actions()
+    assert window.named_actions["run_on"] in run.actions()
 
 
 def test_the_dialog_gives_the_scheduler_address_or_this_computer(qtbot: Any) -> None:

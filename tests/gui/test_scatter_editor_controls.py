@@ -80,3 +80,30 @@ def test_cluster_labels_is_a_live_choice_when_the_rows_come_from_clustering(open
     assert "Needs" not in choice.toolTip()
     choice.click()
     assert document.workflow.nodes["map"].settings["cluster_labels"] is False
+
+
+def test_a_projection_that_cannot_run_clears_the_map_and_says_why_in_full(open_map, qtbot, monkeypatch):
+    from embedflow.blocks.scatter import block
+
+    document, dialog = open_map(False)
+    editor = dialog.editor
+    assert editor.plot.isVisible()
+    monkeypatch.setattr(block, "umap_available", lambda: False)  # as without the umap extra
+    document.update_settings("map", {"projection": "umap"})
+    qtbot.waitUntil(lambda: not editor.plot.isVisible(), timeout=HANG_MS)
+    assert editor.notes.isVisible() and editor.notes.wordWrap()
+    assert "UMAP needs the optional package umap-learn" in editor.notes.text()
+    assert "pip install umap-learn" in editor.notes.text()
+    document.update_settings("map", {"projection": "pca"})
+    qtbot.waitUntil(editor.plot.isVisible, timeout=HANG_MS)
+
+
+def test_empty_colour_and_label_say_what_is_drawn(open_map, qtbot):
+    document, dialog = open_map(True)
+    editor = dialog.editor
+    document.update_settings("map", {"label": ""})
+    qtbot.waitUntil(lambda: editor.label.currentText() == "(automatic: word)", timeout=HANG_MS)
+    assert editor.color.currentText() == "(automatic: cluster_label)"
+    assert editor.size.currentText() == "(none)"
+    document.update_settings("map", {"color": "word"})
+    qtbot.waitUntil(lambda: editor.color.currentText() == "word", timeout=HANG_MS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from embedflow_canvas.views.scatter_overlays import MAX_IMAGES, MAX_LABELS, spread
+from embedflow_canvas.views.scatter_overlays import FRAME_WIDTH, MAX_IMAGES, MAX_LABELS, spread
 from embedflow_canvas.views.scatter_plot import ScatterPlot
 from PIL import Image
 from PyQt5.QtCore import QPointF, QRectF, Qt
@@ -276,6 +276,7 @@ def label_boxes(plot, name):
     widths = np.array([metrics.horizontalAdvance(group.texts[i]) for i in rows])
     left, top = _box(layer.sides[name], np.array([p.x() for p in at]), np.array([p.y() for p in at]), widths,
                      metrics.height(), layer.shown_gaps[name])
+    left, top = left + layer.shifts[name][:, 0], top + layer.shifts[name][:, 1]
     return [(x, t, x + w, t + metrics.height()) for x, t, w in zip(left, top, widths)]
 
 
@@ -372,3 +373,65 @@ def test_each_thumbnail_is_framed_in_its_point_s_colour_so_the_legend_still_read
         expected = colors.colors[colors.index[row]]
         assert max(abs(edge.red() - int(expected[0])), abs(edge.green() - int(expected[1])),
                    abs(edge.blue() - int(expected[2]))) < 40, row
+
+
+def test_projection_axis_titles_carry_no_si_prefix_for_small_coordinates(qtbot):
+    plot = ScatterPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 500)
+    plot.show()
+    meta = pd.DataFrame({"g": ["a"] * 50})
+    coords = np.random.default_rng(0).normal(size=(50, 2)) * 0.001
+    plot.set_data(coords, color_mapping(meta, ""), point_sizes(meta, ""), axes=("PC1 (27.0%)", "PC2 (10.0%)"))
+    for side, title in (("bottom", "PC1 (27.0%)"), ("left", "PC2 (10.0%)")):
+        shown = plot.plot.getAxis(side).labelString()
+        assert title in shown and "(x" not in shown
+
+
+SENTENCES = ["The goalkeeper dived and saved the shot in the very last minute of the game.",
+             "The pianist played a sonata.", "Stars are born in clouds of gas and dust far away.", "Short one."]
+
+
+def test_a_sentence_label_is_shortened_at_a_word_and_the_hover_names_it_whole(qtbot):
+    coords = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 1.0]])
+    meta = pd.DataFrame({"name": SENTENCES, "group": "a"})
+    plot = shown_plot(qtbot, coords, meta, size=(900, 520))
+    shown = plot.label_layer.shown_texts("points")
+    assert "The goalkeeper dived and saved…" in shown and "Short one." in shown
+    assert all(len(text) <= 32 for text in shown)
+    assert plot.hover_text(0).startswith(SENTENCES[0])
+
+
+def test_a_label_too_long_for_either_side_goes_where_less_of_it_is_cut_never_past_the_left_edge(qtbot):
+    coords = np.array([[0.0, 0.0], [1.0, 0.0], [0.2, 1.0], [0.8, 1.0]])
+    meta = pd.DataFrame({"name": ["Astronomers discovered a planet far away", "b", "c", "d"], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta, size=(380, 300))
+    plot.view_box.setRange(xRange=(-0.6, 1.2), yRange=(-0.5, 1.5), padding=0)
+    shown = dict(zip(plot.label_layer.shown_texts("points"), label_boxes(plot, "points")))
+    left, _, right, _ = shown["Astronomers discovered a planet…"]
+    assert left >= 0 and right > plot.view_box.width()  # cut at the right by less than it would be at the left
+
+
+def test_a_cluster_name_at_the_edge_of_the_view_is_moved_inside_it(qtbot):
+    coords, meta = grid()
+    plot = shown_plot(qtbot, coords, meta)
+    plot.set_cluster_labels(np.array([-0.4, 9.4]), np.array([5.0, 0.0]),
+                            ["mango · peach · pear", "four · three · five"])
+    boxes = label_boxes(plot, "clusters")
+    assert len(boxes) == 2
+    for left, top, right, bottom in boxes:
+        assert left >= 0 and right <= plot.view_box.width() and top >= 0 and bottom <= plot.view_box.height()
+
+
+def test_images_as_points_fit_whole_inside_the_plot_with_their_names(qtbot, photos):
+    coords = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0], [5.0, 5.0]])
+    meta = pd.DataFrame({"name": ["gravel-2", "coffee-cup", "cat", "retina", "middle"], "group": "a"})
+    plot = shown_plot(qtbot, coords, meta, images=[photos[i % 3] for i in range(5)])
+    plot.show_images(True)
+    assert len(plot.image_layer.shown) == 5
+    left, top, width, height = plot.image_layer.boxes
+    assert (left - FRAME_WIDTH >= 0).all() and (left + width + FRAME_WIDTH <= plot.view_box.width()).all()
+    assert (top - FRAME_WIDTH >= 0).all() and (top + height + FRAME_WIDTH <= plot.view_box.height()).all()
+    assert sorted(plot.label_layer.shown_texts("points")) == sorted(meta["name"])
+    for x, t, r, b in label_boxes(plot, "points"):
+        assert x >= 0 and r <= plot.view_box.width() and t >= 0 and b <= plot.view_box.height()

@@ -265,7 +265,7 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
     from embedflow_canvas.run_controller import RunController
 
     from embedflow.io.resources import resource
-    from embedflow.io.workflow_file import read_workflow
+    from embedflow.api import read_workflow
 
     path = resource("examples", "image-map.embedflow")
     document = WorkflowDocument()

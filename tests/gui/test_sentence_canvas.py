@@ -97,7 +97,9 @@ def test_the_preview_shows_word_pieces_and_marks_unknown_characters(qtbot, encod
 def test_the_histogram_counts_word_pieces_and_the_cut_leaves_room_for_cls_and_sep(qtbot, encoding_editor):
     qtbot.waitUntil(lambda: encoding_editor.preview is not None, timeout=HANG_MS)
     assert encoding_editor.preview.lengths.tolist() == [4, 510]
-    assert encoding_editor.cut_label.text().startswith("1 of 2 rows have more than 6 word pieces")
+    assert encoding_editor.cut_label.text().startswith(
+        "1 of 2 rows have more than 6 word pieces (the sequence length 8 keeps 2 places for the model's own [CLS] "
+        "and [SEP] markers) and are cut")
 
 
 def test_the_model_picker_lists_the_sentence_model_and_remote_entries(qtbot, encoding_editor):

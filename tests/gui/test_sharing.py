@@ -65,7 +65,7 @@ def test_save_as_packages_data_from_elsewhere_next_to_the_workflow(window, tmp_p
     offered = []
     window.ask_package = lambda paths, folder: offered.append(paths) or True
     window.choose_save_path = lambda: str(share / "lesson.embedflow")
-    window.save_as_action.trigger()
+    window.named_actions["save_as"].trigger()
     assert offered == [[str(data.resolve())]]
     saved = json.loads((share / "lesson.embedflow").read_text())
     assert saved["nodes"][0]["settings"]["path"] == "reviews.csv"
@@ -77,7 +77,7 @@ def test_save_as_without_packaging_keeps_pointing_at_the_data(window, tmp_path):
     window.document.add_node("input", (0.0, 0.0), {"path": str(data), "feature": "text"})
     (tmp_path / "class").mkdir()
     window.choose_save_path = lambda: str(tmp_path / "class" / "lesson.embedflow")
-    window.save_as_action.trigger()
+    window.named_actions["save_as"].trigger()
     saved = json.loads((tmp_path / "class" / "lesson.embedflow").read_text())
     assert saved["nodes"][0]["settings"]["path"] == str(data)
     assert not (tmp_path / "class" / "reviews.csv").exists()
@@ -89,6 +89,6 @@ def test_data_below_the_workflow_folder_is_stored_relative_after_save_as(window,
     window.document.add_node("input", (0.0, 0.0), {"path": str(tmp_path / "data" / "words.csv")})
     window.ask_package = lambda paths, folder: pytest.fail("nothing to package")
     window.choose_save_path = lambda: str(tmp_path / "flow.embedflow")
-    window.save_as_action.trigger()
+    window.named_actions["save_as"].trigger()
     saved = json.loads((tmp_path / "flow.embedflow").read_text())
     assert saved["nodes"][0]["settings"]["path"] == "data/words.csv"

@@ -66,10 +66,14 @@ def test_run_messages_that_repeat_a_validation_finding_are_listed_once():
     assert [d.code for d in shown] == ["feature-not-text", "skipped-rows"]
 
 
-def test_the_run_report_counts_blocks_that_did_not_finish():
+def test_the_run_report_counts_blocks_that_ran_failed_and_were_skipped():
     assert status.run_report(["done", "failed", "blocked", "blocked"]) == \
-        "Run finished: 1 failed, 2 blocked (see Messages)"
-    assert status.run_report(["done"]) == "Run finished: every block is up to date"
+        "Run finished: 1 ran, 1 failed, 2 skipped (see Messages)"
+    assert status.run_report(["done", "done"]) == "Run finished: every block is up to date (2 blocks)"
+
+
+def test_the_run_report_does_not_call_refused_blocks_up_to_date():
+    assert status.run_report(["done", "refused", "refused"]) == "Run finished: 1 ran, 2 skipped (see Messages)"
 
 
 def test_the_messages_title_counts_each_severity():

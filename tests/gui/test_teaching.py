@@ -13,6 +13,7 @@ from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
 from embedflow.io import resources
+from embedflow.registry import default_registry
 
 WORDS = resources.resource("examples", "word-similarity.embedflow")
 
@@ -104,7 +105,7 @@ def test_welcome_gallery_names_examples_by_their_title_note(window, teaching):
 
 
 def test_double_clicking_an_example_in_the_gallery_opens_it(window, teaching, qtbot):
-    window.new()
+    window.files.new()
     dialog = teaching.show_welcome()
     row = next(r for r, p in enumerate(dialog.example_paths()) if p.stem == "image-map")
     rect = dialog.gallery.visualItemRect(dialog.gallery.item(row))
@@ -117,8 +118,8 @@ def test_double_clicking_an_example_in_the_gallery_opens_it(window, teaching, qt
 
 def test_welcome_lists_recent_workflows_and_opens_one(window, teaching, qtbot, tmp_path):
     saved = tmp_path / "mine.embedflow"
-    assert window.save_to(str(saved))
-    window.new()
+    assert window.files.save_to(str(saved))
+    window.files.new()
     dialog = teaching.show_welcome()
     assert dialog.recent.item(0).text() == "mine"
     dialog.recent.itemActivated.emit(dialog.recent.item(0))
@@ -130,19 +131,19 @@ def test_show_at_startup_is_remembered(window, teaching):
     assert show_at_startup()
     dialog.startup.setChecked(False)
     assert not show_at_startup()
-    assert not WelcomeDialog([], None).startup.isChecked()
+    assert not WelcomeDialog([], window.registry, None).startup.isChecked()
     set_show_at_startup(True)
 
 
 def test_thumbnails_are_cached_and_redrawn_when_the_workflow_changes(tmp_path, qapp):
     path = tmp_path / "w.embedflow"
     path.write_bytes(WORDS.read_bytes())
-    thumbnails.thumbnail(path)
+    thumbnails.thumbnail(path, default_registry())
     first = sorted(p.name for p in thumbnails.cache_dir("thumbnails").glob("w-*.png"))
-    thumbnails.thumbnail(path)
+    thumbnails.thumbnail(path, default_registry())
     assert sorted(p.name for p in thumbnails.cache_dir("thumbnails").glob("w-*.png")) == first
     path.write_text(WORDS.read_text(encoding="utf-8").replace('"Words"', '"Other words"'), encoding="utf-8")
-    thumbnails.thumbnail(path)
+    thumbnails.thumbnail(path, default_registry())
     assert len(list(thumbnails.cache_dir("thumbnails").glob("w-*.png"))) == 2
 
 
@@ -157,15 +158,15 @@ def test_presentation_mode_enlarges_text_and_blocks(window, teaching):
     assert window.open_example(resources.resource("examples", "documents-map.embedflow"))
     window.view.fit()
     font, width = QApplication.font().pointSizeF(), node_width_on_screen(window)
-    teaching.presentation_action.trigger()
+    teaching.window.named_actions["presentation"].trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(font * 1.5)
     assert node_width_on_screen(window) >= 1.2 * width
 
 
 def test_leaving_presentation_mode_restores_the_sizes(window, teaching):
     font, zoom = QApplication.font().pointSizeF(), window.view.zoom
-    teaching.presentation_action.trigger()
-    teaching.presentation_action.trigger()
+    teaching.window.named_actions["presentation"].trigger()
+    teaching.window.named_actions["presentation"].trigger()
     assert not teaching.presentation.active
     assert (QApplication.font().pointSizeF(), window.view.zoom) == (font, pytest.approx(zoom))
 
@@ -270,7 +271,7 @@ def test_welcome_shows_three_columns_whole_titles_and_descriptions(window, teach
 def test_export_of_a_workflow_without_notes_keeps_every_title_and_summary_whole(window, tmp_path):
     from embedflow_canvas.export import export_png
 
-    window.autorun_action.setChecked(False)
+    window.named_actions["autorun"].setChecked(False)
     node = window.document.add_node("nearest_neighbours", (0.0, 0.0))
     item = window.scene.nodes[node]
     item.set_run_state("done", summary="158 queries × 5 neighbours (cosine): 790 rows")

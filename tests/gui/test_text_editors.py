@@ -7,6 +7,9 @@ import hashlib
 
 import pytest
 
+from embedflow.core.ports import ENCODED_TEXT
+from embedflow.core.specs import NodeSpec, OutputDescription, Port
+from embedflow.registry import installed_registry
 from embedflow.text import gensim_data, models
 from tests.image_support import Served, http_server
 from tests.text_support import write_csv
@@ -139,3 +142,24 @@ def test_an_editor_deleted_while_its_block_lives_stops_listening(blocks, qtbot):
         context.diagnosticsChanged.emit([])
     assert not errors, errors[0][1]
     assert editors["enc"].form.fields["sequence_length"].editor.value() == 48
+
+
+def test_embedding_editor_asks_what_the_encoded_input_describes_not_its_type_name(qtbot):
+    from embedflow_canvas.document.document import WorkflowDocument
+    from embedflow_canvas.editors import editor_factory
+    from embedflow_canvas.editors.context import EditorContext
+    from embedflow_canvas.run_controller import RunController
+
+    registry = installed_registry()
+    registry.register(NodeSpec(
+        type="own_encoding", title="Own encoding", category="Text", description="Encodes text its own way.",
+        icon="text_encoding", inputs=(), outputs=(Port(name="encoded", type=ENCODED_TEXT),), settings=(),
+        run=lambda ctx: {},
+        describes_output=lambda settings, port, upstream: OutputDescription("glove-wiki-gigaword-100", "text")))
+    document = WorkflowDocument(registry=registry)
+    source, embedder = document.workflow.add_node("own_encoding"), document.workflow.add_node("text_embedding")
+    document.workflow.connect(source.id, "encoded", embedder.id, "encoded")
+    editor = editor_factory("text_embedding", registry)(EditorContext(document, RunController(), embedder.id))
+    qtbot.addWidget(editor)
+    assert editor.use_button.isVisibleTo(editor) and editor.use_button.text() == "Use glove-wiki-gigaword-100"
+    assert "encoded with glove-wiki-gigaword-100" in editor.encoding_label.text()

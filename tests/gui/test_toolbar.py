@@ -17,9 +17,9 @@ def test_an_undo_step_moves_no_toolbar_button_and_names_the_setting_by_its_label
     window.editor.open_editor(node)
     window.document.update_settings(node, {"path": "/somewhere/a/rather/long/file/name/reviews.csv"})
     qtbot.waitUntil(lambda: button_positions(window) == before)
-    assert window.undo_action.text() == "&Undo Change File or folder of Input"
-    assert window.undo_tool.text() == "Undo"
-    assert window.undo_tool.toolTip() == "Undo Change File or folder of Input"
-    window.undo_action.trigger()
-    assert window.redo_tool.toolTip() == "Redo Change File or folder of Input"
+    assert window.named_actions["undo"].text() == "&Undo Change File or folder of Input"
+    assert window.named_actions["undo_tool"].text() == "Undo"
+    assert window.named_actions["undo_tool"].toolTip() == "Undo Change File or folder of Input"
+    window.named_actions["undo"].trigger()
+    assert window.named_actions["redo_tool"].toolTip() == "Redo Change File or folder of Input"
     assert button_positions(window) == before

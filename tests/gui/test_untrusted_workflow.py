@@ -26,7 +26,7 @@ def test_opening_a_workflow_that_reads_outside_its_folders_warns_and_does_not_ru
     assert window.open_file(str(file))
     found = [d for d, _ in window.messages.messages if d.code == "untrusted-path"]
     assert len(found) == 1 and str(secret) in found[0].message
-    assert not window.runs.auto_run and not window.autorun_action.isChecked()
+    assert not window.runs.auto_run and not window.named_actions["autorun"].isChecked()
     assert "auto-run is off" in window.statusBar().currentMessage()
     assert window.runs.handle is None and not window.runs._timer.isActive(), "no run started or scheduled"
     window.grab().save("/tmp/embedflow-untrusted.png")

@@ -45,3 +45,22 @@ def test_the_data_viewer_summary_leaves_out_long_lists_in_the_provenance(qtbot):
     viewer = DataViewer(table, "encoded")
     qtbot.addWidget(viewer)
     assert "model: my-fasttext" in viewer.info.text() and "word4999" not in viewer.info.text()
+
+
+def test_the_clustering_settings_window_widens_to_its_results_instead_of_hiding_them(window, qtbot):
+    from tests import analysis_support
+
+    analysis_support.register()
+    try:
+        words = window.document.add_node("t_glove_words", (0.0, 0.0))
+        window.document.update_settings(words, {"words": "king queen prince princess apple pear plum peach"})
+        groups = window.document.add_node("clustering", (200.0, 0.0))
+        window.document.connect(words, "embeddings", groups, "data")
+        dialog = window.editor.open_editor(groups)
+        qtbot.waitExposed(dialog)
+        qtbot.waitUntil(lambda: window.runs.state(groups).state == "done", timeout=60000)
+        scroll = dialog.findChild(QScrollArea)
+        qtbot.waitUntil(lambda: scroll.horizontalScrollBar().maximum() == 0, timeout=5000)
+        assert dialog.width() <= available_size().width()
+    finally:
+        analysis_support.unregister()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedflow.images.embedding_cache import EmbeddingCache
+from embedflow.io.embedding_store import EmbeddingCache
 
 
 def vec(seed: int, dims: int = 1000) -> np.ndarray:
@@ -78,7 +78,7 @@ def test_blocks_opening_a_new_cache_at_once_all_get_it(tmp_path):
     """Two Image Embedding branches run side by side: the first run of a fresh cache is not 'locked' for one."""
     import threading
 
-    from embedflow.images.embedding_cache import EmbeddingCache
+    from embedflow.io.embedding_store import EmbeddingCache
 
     for attempt in range(15):
         path = tmp_path / f"try-{attempt}" / "images.sqlite"

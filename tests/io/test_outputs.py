@@ -10,13 +10,13 @@ import pandas as pd
 import pyarrow.csv
 import pytest
 
+from embedflow.core.sizes import format_size
 from embedflow.core.table import EncodedText, Table
 from embedflow.io.outputs import (
     FORMATS,
     OutputSelectionError,
     WrittenFile,
     entry_node,
-    format_size,
     is_writable,
     output_path,
     select_outputs,
@@ -202,7 +202,7 @@ def test_output_path_is_node_port_and_format():
 
 
 @pytest.mark.parametrize("size, text", [(0, "0 bytes"), (1, "1 byte"), (999, "999 bytes"), (1000, "1.0 kB"),
-                                        (38_200_000, "38.2 MB"), (999_960_000, "1.0 GB")])
+                                        (38_200_000, "38.2 MB"), (999_960_000, "1.0 GB"), (None, "unknown size")])
 def test_format_size_uses_decimal_units(size, text):
     assert format_size(size) == text
 

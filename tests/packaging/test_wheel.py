@@ -97,15 +97,16 @@ import sys
 from PyQt5.QtWidgets import QApplication
 app = QApplication([])
 from embedflow.io.resources import examples
+from embedflow.registry import default_registry
 from embedflow_canvas.app import create_window
 from embedflow_canvas.welcome import WelcomeDialog
-window = create_window(str(examples()[0]))
+window = create_window(str(examples()[0]), default_registry())
 tree = window.toolbox.tree
 icons = [tree.topLevelItem(i).child(j).icon(0) for i in range(tree.topLevelItemCount())
          for j in range(tree.topLevelItem(i).childCount())]
 assert icons and all(not icon.isNull() for icon in icons), "toolbox icons missing"
 assert window.document.workflow.nodes, "example did not open"
-welcome = WelcomeDialog([], window)
+welcome = WelcomeDialog([], window.registry, window)
 assert welcome.gallery.count() == len(examples()), "welcome screen lists no examples"
 print("canvas ok", len(icons))
 """

@@ -10,7 +10,9 @@ import pytest
 
 from embedflow.cli import main
 from embedflow.core.errors import WorkflowFileError
-from embedflow.io.workflow_file import MAX_DEPTH, loads, read_workflow, write_workflow
+from embedflow.io.workflow_file import MAX_DEPTH, write_workflow
+from embedflow.api import read_workflow
+from tests.helpers import loads
 from embedflow.validation import validate
 from tests.reliability.support import workflow_text
 

@@ -15,7 +15,8 @@ import pytest
 
 from embedflow.core.workflow import Workflow
 from embedflow.io.atomic import atomic_write, backup_path
-from embedflow.io.workflow_file import read_workflow, write_workflow
+from embedflow.io.workflow_file import write_workflow
+from embedflow.api import read_workflow
 
 KILLS = 12
 SEED = 7

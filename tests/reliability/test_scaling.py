@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from embedflow.core.workflow import Workflow
-from embedflow.io.workflow_file import loads
+from tests.helpers import loads
 from embedflow.validation import validate
 from tests.reliability.support import workflow_text
 

@@ -13,7 +13,8 @@ import pytest
 
 from embedflow.cli import main
 from embedflow.core.errors import WorkflowFileError
-from embedflow.io.workflow_file import dumps, loads
+from embedflow.io.workflow_file import dumps
+from tests.helpers import loads
 from embedflow.validation import validate
 from tests.reliability.support import EXAMPLES
 

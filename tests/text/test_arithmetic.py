@@ -112,7 +112,7 @@ def test_words_unknown_to_a_fasttext_model_get_sub_word_vectors_in_arithmetic(tm
     from gensim.models import FastText
     from gensim.models.fasttext import save_facebook_model
 
-    from embedflow.text.vectors_io import add_model
+    from embedflow.text.models import add_model
 
     sentences = [["the", "king", "and", "the", "queen"], ["an", "apple", "and", "a", "pear"]] * 30
     trained = FastText(sentences=sentences, vector_size=8, min_count=1, epochs=2, seed=1, workers=1)

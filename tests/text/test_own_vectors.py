@@ -10,8 +10,8 @@ from gensim.models.fasttext import save_facebook_model
 from embedflow.cli.models import main as models_main
 from embedflow.engine import Engine
 from embedflow.text import models
-from embedflow.text.models import LanguageModelError
-from embedflow.text.vectors_io import add_model, detect_format
+from embedflow.text.models import LanguageModelError, add_model
+from embedflow.text.vectors_io import detect_format
 from tests.text_support import text_workflow, write_csv
 
 WORDS = ["King", "queen", "apple", "pear"]
@@ -26,7 +26,8 @@ def keyed() -> KeyedVectors:
 
 
 def args(**kwargs):
-    return argparse.Namespace(**{"download": None, "add": None, "evaluate": None, "add_remote": None, "name": None,
+    return argparse.Namespace(**{"download": None, "add": None, "evaluate": None, "add_remote": None,
+                                 "clear_cache": False, "name": None,
                                  "format": "auto", "analogy_vocab": 100, **kwargs})
 
 

@@ -93,6 +93,18 @@ def test_a_remote_model_embeds_through_a_real_embedflow_serve(tmp_path: Path, se
     assert np.abs(output.vectors - local).max() < 1e-5
 
 
+def test_a_second_run_takes_the_remote_vectors_from_the_cache_without_asking_the_server(
+        tmp_path: Path, served: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, TOKEN)
+    add_remote("classroom", served)
+    workflow, _, _, embedder = remote_workflow(tmp_path, "classroom")
+    first = run_all(workflow)[embedder]
+    monkeypatch.setenv(KEY_ENV, "not-the-token")  # the server would refuse every request now
+    second = run_all(workflow)[embedder]
+    assert second.state == "done" and "; 2 of 2 from the cache" in second.summary
+    np.testing.assert_array_equal(second.outputs["embeddings"].vectors, first.outputs["embeddings"].vectors)
+
+
 def test_the_workflow_file_holds_the_entry_name_but_never_the_key(tmp_path: Path, served: str,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, TOKEN)
@@ -160,7 +172,7 @@ def test_models_lists_remote_entries_and_the_transformer(capsys: pytest.CaptureF
     capsys.readouterr()
     assert cli_main(["models"]) == 0
     lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
-    assert lines["all-minilm-l6-v2"][1:5] == ["transformer", "384", "512", "23"]
+    assert lines["all-minilm-l6-v2"][1:5] == ["transformer", "384", "512", "23.4"]
     assert lines["classroom"][1] == "remote" and "http://127.0.0.1:9" in lines["classroom"]
     assert lines["glove-6b-50d"][1:4] == ["word-vectors", "50", "-"]
 

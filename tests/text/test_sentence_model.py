@@ -211,3 +211,26 @@ def test_batches_are_sorted_by_length_and_cut_to_their_longest_row(model: Senten
     tokens = model.tokenize(["one two three four five six", "a", "one two", "a b c d e f g h i j"], 32)
     model.embed(tokens.ids, tokens.attention_mask, batch_size=2)
     assert widths == [4, 12]
+
+
+def test_the_fused_graph_is_made_once_in_the_cache_folder_with_bias_and_gelu_fused() -> None:
+    import onnx
+
+    from embedflow.io.user_dirs import cache_dir
+    from embedflow.text.fused_graph import fused_graph
+
+    source = minilm_files().onnx
+    path = fused_graph(source, "all-minilm-l6-v2", heads=12, hidden=384)
+    assert path.parent == cache_dir("models") and path != source
+    operators = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert {"BiasGelu", "SkipLayerNormalization"} <= operators
+    made = path.stat().st_mtime_ns
+    assert fused_graph(source, "all-minilm-l6-v2", heads=12, hidden=384) == path and path.stat().st_mtime_ns == made
+
+
+def test_a_graph_the_optimizer_cannot_read_is_used_as_it_is(tmp_path: Path) -> None:
+    from embedflow.text.fused_graph import fused_graph
+
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not an onnx graph")
+    assert fused_graph(broken, "broken", heads=12, hidden=384) == broken

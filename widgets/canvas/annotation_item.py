@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Callable
 
 from PyQt5.QtCore import QLineF, QPointF, QRectF, Qt
@@ -9,6 +11,15 @@ from PyQt5.QtGui import QColor, QFont, QPainter, QPainterPath, QPainterPathStrok
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsTextItem, QStyleOptionGraphicsItem, QWidget
 
 ARROW_COLOUR = QColor("#C0392B")
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def note_html(text: str) -> str:
+    """A note's text as shown: `code` spans (commands) in a monospaced font, where -- reads as two
+    hyphens, without their backticks; everything else as typed."""
+    escaped = html.escape(text, quote=False)
+    body = _CODE.sub(lambda match: f'<span style="font-family: monospace">{match.group(1)}</span>', escaped)
+    return f'<div style="white-space: pre-wrap">{body}</div>'
 
 
 class AnnotationItem(QGraphicsObject):
@@ -69,8 +80,10 @@ class NoteTextItem(QGraphicsTextItem):
         if self.textInteractionFlags() & Qt.TextEditorInteraction:
             self.setTextInteractionFlags(Qt.NoTextInteraction)
             self.setAcceptedMouseButtons(Qt.NoButton)
+            typed = self.toPlainText()
+            self.note.set_text(typed)
             if self.note.on_text_changed is not None:
-                self.note.on_text_changed(self.note.annotation_id, self.toPlainText())
+                self.note.on_text_changed(self.note.annotation_id, typed)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Escape ends editing."""
@@ -87,6 +100,7 @@ class TextAnnotationItem(AnnotationItem):
         super().__init__(annotation_id)
         self.size = (rect[2], rect[3])
         self.on_text_changed: Callable[[str, str], None] | None = None
+        self.text = text  # as typed; shown with its `code` spans rendered
         self.text_item = NoteTextItem(self)
         font = QFont()
         font.setPointSizeF(10.5)
@@ -104,9 +118,10 @@ class TextAnnotationItem(AnnotationItem):
         self.setPos(rect[0], rect[1])
 
     def set_text(self, text: str) -> None:
-        """Show `text` unless the user is typing in it."""
+        """Show `text` (its `code` spans rendered) unless the user is typing in it."""
         if not self.text_item.hasFocus():
-            self.text_item.setPlainText(text)
+            self.text = text
+            self.text_item.setHtml(note_html(text))
         self.prepareGeometryChange()
 
     def model_rect(self) -> tuple[float, float, float, float]:
@@ -123,7 +138,8 @@ class TextAnnotationItem(AnnotationItem):
         self.set_rect((self.pos().x(), self.pos().y(), position.x(), position.y()))
 
     def start_editing(self) -> None:
-        """Edit the text in place."""
+        """Edit the text in place, as typed (backticks and all)."""
+        self.text_item.setPlainText(self.text)
         self.text_item.setAcceptedMouseButtons(Qt.AllButtons)
         self.text_item.setTextInteractionFlags(Qt.TextEditorInteraction)
         self.text_item.setFocus(Qt.OtherFocusReason)

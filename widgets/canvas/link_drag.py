@@ -63,6 +63,14 @@ class LinkDrag:
         ends = (start, position) if self.origin.kind == "out" else (position, start)
         self.path_item.setPath(curve(*ends))
 
+    def fitting_origin(self, target: PortItem) -> PortItem:
+        """The port the link starts from: the one grabbed, or — when that one does not fit `target` — another
+        output of the same block that does (Clustering's `clustered`, not its `clusters` table, into a Scatter)."""
+        if self.origin.kind != "out" or not self._problem(target):
+            return self.origin
+        fits = [p for p in self.origin.node.outputs.values() if not port_problem(p, target)]
+        return fits[0] if fits else self.origin
+
     def target_at(self, position: QPointF) -> PortItem | None:
         """The port the link would end on: the port under the pointer, or the best port of the node there."""
         want = "in" if self.origin.kind == "out" else "out"
@@ -73,7 +81,7 @@ class LinkDrag:
         if node is None or node is self.origin.node:
             return None
         candidates = list((node.inputs if want == "in" else node.outputs).values())
-        compatible = [p for p in candidates if not self._problem(p)]
+        compatible = [p for p in candidates if not self._problem(p) or self.fitting_origin(p) is not self.origin]
         if compatible:
             return compatible[0]
         # An incompatible link is still made when there is just one choice: the validator explains it.
@@ -91,7 +99,7 @@ class LinkDrag:
             self._finish_detached(target, position)
             return
         if target is not None:
-            output, input_ = (origin, target) if origin.kind == "out" else (target, origin)
+            output, input_ = (self.fitting_origin(target), target) if origin.kind == "out" else (target, origin)
             self.scene.linkRequested.emit(output.node.node_id, output.port.name,
                                           input_.node.node_id, input_.port.name)
         elif self.scene.node_at(position) is None:

@@ -66,6 +66,7 @@ class LinkItem(QGraphicsPathItem):
         self.target = target
         self.diagnostics: list[Diagnostic] = []
         self.hovered = False
+        self.width_scale = 1.0  # presentation mode draws links wider
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
@@ -109,8 +110,14 @@ class LinkItem(QGraphicsPathItem):
         self._restyle()
         self.update_path()
 
+    def set_width_scale(self, scale: float) -> None:
+        """Draw the line `scale` times its width, and follow ports that were scaled with their block."""
+        self.width_scale = scale
+        self._restyle()
+        self.update_path()
+
     def _restyle(self) -> None:
-        width = 3.5 if self.hovered else 2.5
+        width = (3.5 if self.hovered else 2.5) * self.width_scale
         if self.invalid:
             worst = "error" if any(d.severity == "error" for d in self.diagnostics) else "warning"
             pen = QPen(QColor(style.SEVERITY_COLOURS[worst]), width, Qt.DashLine, Qt.RoundCap)

@@ -18,8 +18,7 @@ from PyQt5.QtWidgets import (
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.ports import PortType
-from embedflow.core.specs import Port
-from embedflow.registry import default_registry
+from embedflow.core.specs import NodeSpec, Port
 
 from .. import style
 
@@ -92,7 +91,7 @@ class PortItem(QGraphicsItem):
         """A white dot with the node's border colour; green when it accepts the dragged link."""
         r = PORT_RADIUS + (2 if self.hovered or self.highlight == "ok" else 0)
         fill = QColor("#6CC24A") if self.highlight == "ok" else QColor("white")
-        painter.setPen(QPen(style.node_colour(self.node.type_name).darker(150), 1.5))
+        painter.setPen(QPen(style.node_colour(self.node.spec).darker(150), 1.5))
         painter.setBrush(fill)
         painter.drawEllipse(QPointF(0, 0), r, r)
 
@@ -179,11 +178,11 @@ class TitleItem(QGraphicsTextItem):
 class NodeItem(QGraphicsObject):
     """A block: its position is the centre of the circle; ports sit on the circle's left and right."""
 
-    def __init__(self, node_id: str, type_name: str, title: str) -> None:
+    def __init__(self, node_id: str, type_name: str, title: str, spec: NodeSpec | None) -> None:
         super().__init__()
         self.node_id = node_id
         self.type_name = type_name
-        self.spec = default_registry().get(type_name)
+        self.spec = spec
         self.links: set[LinkItem] = set()
         self.on_rename: Callable[[str, str], None] | None = None
         self.on_moved: Callable[[NodeItem], None] | None = None
@@ -199,8 +198,8 @@ class NodeItem(QGraphicsObject):
                       | QGraphicsItem.ItemSendsGeometryChanges | QGraphicsItem.ItemIsFocusable)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self.pixmap = style.node_pixmap(type_name, 72)
-        self.colour = style.node_colour(type_name)
+        self.pixmap = style.node_pixmap(spec, 72)
+        self.colour = style.node_colour(spec)
         self.title_item = TitleItem(self)
         self.title_item.set_title(title)
         self.status_item = QGraphicsSimpleTextItem(self)

@@ -52,6 +52,8 @@ class CanvasScene(QGraphicsScene):
         self._unsubscribe: Callable[[], None] | None = None
         self._press_positions: dict[NodeItem, QPointF] = {}
         self._press_rects: dict[AnnotationItem, tuple[float, ...]] = {}
+        self.content_scale = 1.0  # blocks and link widths drawn this much larger (presentation mode)
+        self.note_scale = 1.0  # notes drawn this much larger
 
     # -- model ------------------------------------------------------------------------
     def set_workflow(self, workflow: Workflow) -> None:
@@ -108,9 +110,57 @@ class CanvasScene(QGraphicsScene):
         elif kind == "reset":
             self._rebuild()
 
+    def set_content_scale(self, blocks: float, notes: float | None = None) -> None:
+        """Draw blocks (circle, title, summary, ports) and link widths `blocks` times their size, and
+        notes `notes` times (by default as blocks), each around its own place, so the layout keeps its
+        positions (presentation mode)."""
+        self.content_scale, self.note_scale = blocks, blocks if notes is None else notes
+        items: list[NodeItem | AnnotationItem] = [*self.nodes.values(), *self.annotations.values()]
+        for item in items:
+            self._scale(item)
+        for link in self.links.values():
+            link.set_width_scale(blocks)
+
+    def largest_clear_scales(self, limit: float, step: float = 0.05) -> tuple[float, float]:
+        """(blocks, notes): the largest scales up to `limit` (in `step`s), blocks first, at which no block
+        (with its title and summary) or note covers one it did not cover at normal size."""
+        self.set_content_scale(1.0)
+        before = self._overlapping_pairs()
+
+        def largest(apply) -> float:
+            scale = limit
+            while scale > 1.0 + 1e-9:
+                apply(scale)
+                if self._overlapping_pairs() <= before:
+                    return scale
+                scale = round(scale - step, 6)
+            apply(1.0)
+            return 1.0
+
+        blocks = largest(lambda scale: self.set_content_scale(scale, 1.0))
+        notes = largest(lambda scale: self.set_content_scale(blocks, scale))
+        self.set_content_scale(1.0)
+        return blocks, notes
+
+    def _overlapping_pairs(self) -> set[tuple[int, int]]:
+        """Pairs (by position in one list) of blocks and notes whose drawn areas overlap."""
+        rects = [node.mapRectToScene(node.boundingRect().united(node.childrenBoundingRect()))
+                 for node in self.nodes.values()]
+        rects += [note.sceneBoundingRect() for note in self.annotations.values()
+                  if isinstance(note, TextAnnotationItem)]
+        return {(i, j) for i in range(len(rects)) for j in range(i + 1, len(rects)) if rects[i].intersects(rects[j])}
+
+    def _scale(self, item: NodeItem | AnnotationItem) -> None:
+        if isinstance(item, NodeItem):
+            item.setScale(self.content_scale)
+        elif isinstance(item, TextAnnotationItem):  # an arrow keeps its ends where they point
+            item.setScale(self.note_scale)
+
     def _add_node(self, node: Node) -> None:
-        item = NodeItem(node.id, node.type, node.title)
+        assert self.workflow is not None
+        item = NodeItem(node.id, node.type, node.title, self.workflow.specs.get(node.type))
         item.setPos(*node.position)
+        self._scale(item)
         item.on_rename = self.renameRequested.emit
         item.snap = self._snap
         self.addItem(item)
@@ -130,6 +180,7 @@ class CanvasScene(QGraphicsScene):
             return
         item = LinkItem(link.id, source_port, target_port)
         self.addItem(item)
+        item.set_width_scale(self.content_scale)
         self.links[link.id] = item
 
     def _add_annotation(self, annotation: Annotation) -> None:
@@ -139,6 +190,7 @@ class CanvasScene(QGraphicsScene):
             item.on_text_changed = self.annotationEdited.emit
         else:
             item = ArrowAnnotationItem(annotation.id, annotation.rect)
+        self._scale(item)
         self.addItem(item)
         self.annotations[annotation.id] = item
 

@@ -176,14 +176,16 @@ class Rename(QUndoCommand):
 
 
 class ChangeSettings(QUndoCommand):
-    """Change some settings of a block; repeated changes of the same setting merge into one step.
+    """Change some settings of a block: one undo step per committed change.
 
+    With `merge`, a change still being made (a spin box stepped click by click) merges with the one
+    before it when that one merges too and changes the same settings of the same block.
     Stores only the changed keys (their new and former values), never a copy of every setting.
     """
 
     MERGE_ID = 7101
 
-    def __init__(self, workflow: Workflow, node_id: str, changes: dict[str, Any]) -> None:
+    def __init__(self, workflow: Workflow, node_id: str, changes: dict[str, Any], merge: bool = False) -> None:
         node = workflow.nodes[node_id]
         spec = workflow.specs.get(node.type)
         settings = [spec.setting(key) if spec else None for key in changes]
@@ -196,10 +198,11 @@ class ChangeSettings(QUndoCommand):
         self.changes = copy.deepcopy(changes)
         self.old = {key: copy.deepcopy(node.settings[key]) for key in changes if key in node.settings}
         self.absent = tuple(key for key in changes if key not in node.settings)
+        self.merge = merge
 
     def id(self) -> int:  # noqa: A003 - Qt's name
-        """Lets Qt merge consecutive changes of the same settings."""
-        return self.MERGE_ID
+        """Lets Qt merge consecutive steps of one change in the making (-1: this step never merges)."""
+        return self.MERGE_ID if self.merge else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
         """Absorb a later change of the same settings of the same block."""

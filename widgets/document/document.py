@@ -13,7 +13,7 @@ from PyQt5.QtWidgets import QUndoStack
 from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
 from embedflow.io.workflow_file import dumps, loads, write_workflow
-from embedflow.registry import default_registry
+from embedflow.registry import Registry, default_registry
 
 from . import commands
 
@@ -23,14 +23,16 @@ CLIPBOARD_MIME = "application/x-embedflow-workflow"
 class WorkflowDocument(QObject):
     """Owns the Workflow being edited; edits go through `undo_stack` so each can be undone.
 
+    registry: the block types and editors of this canvas (the process's registry unless one is given).
     Signal pathChanged(str) after New, Open and Save As.
     """
 
     pathChanged = pyqtSignal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, registry: Registry | None = None) -> None:
         super().__init__(parent)
-        self.workflow = Workflow(default_registry())
+        self.registry = registry if registry is not None else default_registry()
+        self.workflow = Workflow(self.registry)
         self.path: str | None = None
         self.undo_stack = QUndoStack(self)
 
@@ -165,12 +167,15 @@ class WorkflowDocument(QObject):
         if title and title != self.workflow.nodes[node_id].title:
             self.undo_stack.push(commands.Rename(self.workflow, node_id, title))
 
-    def update_settings(self, node_id: str, changes: dict[str, Any]) -> None:
-        """Change some settings of a block (no step when nothing changes)."""
+    def update_settings(self, node_id: str, changes: dict[str, Any], merge: bool = False) -> None:
+        """Change some settings of a block: one undo step (none when nothing changes).
+
+        `merge`: the change is one step of an edit still being made (a spin box's arrows), merged
+        with the step before it when that was one too."""
         stored = self.workflow.nodes[node_id].settings
         changes = {k: v for k, v in changes.items() if k not in stored or stored[k] != v}
         if changes:
-            self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes))
+            self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes, merge))
 
     def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
         """Add a text note or an arrow; returns its id."""
@@ -190,7 +195,7 @@ class WorkflowDocument(QObject):
     def copy_text(self, node_ids: Iterable[str], annotation_ids: Iterable[str] = ()) -> str:
         """The selected blocks, the links among them and annotations, as workflow-file text."""
         chosen = set(node_ids)
-        part = Workflow(default_registry())
+        part = Workflow(self.registry)
         for node_id in self.workflow.nodes:
             if node_id in chosen:
                 node = self.workflow.nodes[node_id]
@@ -209,7 +214,7 @@ class WorkflowDocument(QObject):
     def paste_text(self, text: str, offset: tuple[float, float] = (30.0, 30.0)) -> list[str]:
         """Add copied blocks (with fresh ids, shifted by `offset`) as one undo step; returns new node ids."""
         try:
-            part, _ = loads(text, "clipboard")
+            part, _ = loads(text, "clipboard", specs=self.registry)
         except Exception:  # noqa: BLE001 - anything else on the clipboard is simply not pasteable
             return []
         if not part.nodes and not part.annotations:

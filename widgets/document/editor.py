@@ -16,6 +16,7 @@ from PyQt5.QtWidgets import QApplication, QMenu, QVBoxLayout, QWidget
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.table import EncodedText, Table
 from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.registry import Registry
 
 from .. import status
 from ..canvas.annotation_item import TextAnnotationItem
@@ -40,9 +41,10 @@ class WorkflowEditor(QWidget):
     notice = pyqtSignal(str)
     stateShown = pyqtSignal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, registry: Registry | None = None) -> None:
         super().__init__(parent)
-        self.document = WorkflowDocument(self)
+        self.document = WorkflowDocument(self, registry)
+        self.registry = self.document.registry
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
         self.interactions = CanvasInteractions(self.document, self.view)

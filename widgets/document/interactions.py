@@ -12,7 +12,6 @@ from embedflow.core.ports import accepts
 from embedflow.core.specs import NodeSpec
 from embedflow.io.tables import IMAGE_SUFFIXES
 from embedflow.io.workflow_file import SUFFIX
-from embedflow.registry import default_registry
 
 if TYPE_CHECKING:
     from ..canvas.view import CanvasView
@@ -70,7 +69,7 @@ class CanvasInteractions(QObject):
 
     def add_block(self, type_name: str, position: QPointF) -> str | None:
         """Add a block of a registered type at `position` and select it."""
-        if default_registry().get(type_name) is None:
+        if self.document.registry.get(type_name) is None:
             return None
         node_id = self.document.add_node(type_name, (position.x(), position.y()))
         self.view.canvas.select_only([node_id])
@@ -90,7 +89,7 @@ class CanvasInteractions(QObject):
         if ignored:
             self.notice.emit(f"Not added: {', '.join(ignored)} is neither a data file nor a folder with images.")
         added = []
-        input_spec = default_registry().get("input")
+        input_spec = self.document.registry.get("input")
         defaults = input_spec.defaults() if input_spec is not None else {}
         for i, path in enumerate(p for p in paths if is_data_path(p)):
             settings = {**defaults, "path": os.path.abspath(path)}
@@ -102,7 +101,8 @@ class CanvasInteractions(QObject):
         """Open the block search at `position`; the chosen block is added there."""
         from .quick_search import QuickSearch
 
-        chosen = QuickSearch.choose(self.view, self.view.mapToGlobal(self.view.mapFromScene(position)), text)
+        chosen = QuickSearch.choose(self.view, self.view.mapToGlobal(self.view.mapFromScene(position)),
+                                    self.document.registry.specs(), text)
         if chosen:
             self.add_block(chosen, position)
 
@@ -130,13 +130,13 @@ class CanvasInteractions(QObject):
         """Offer only blocks that fit the dragged port; add the chosen one and link it."""
         from .quick_search import QuickSearch
 
-        node_spec = default_registry().get(self.document.workflow.nodes[node_id].type)
+        registry = self.document.registry
+        node_spec = registry.get(self.document.workflow.nodes[node_id].type)
         if node_spec is None:
             return
-        fits = [s for s in default_registry().specs() if compatible_port(s, node_spec, port_name, kind)]
-        chosen = QuickSearch.choose(self.view, self.view.mapToGlobal(self.view.mapFromScene(position)), "",
-                                    fits)
-        spec = default_registry().get(chosen) if chosen else None
+        fits = [s for s in registry.specs() if compatible_port(s, node_spec, port_name, kind)]
+        chosen = QuickSearch.choose(self.view, self.view.mapToGlobal(self.view.mapFromScene(position)), fits)
+        spec = registry.get(chosen) if chosen else None
         if spec is None:
             return
         other_port = compatible_port(spec, node_spec, port_name, kind)

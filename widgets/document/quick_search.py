@@ -6,7 +6,6 @@ from PyQt5.QtCore import QPoint, QSize, Qt
 from PyQt5.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from embedflow.core.specs import NodeSpec
-from embedflow.registry import default_registry
 
 from .. import style
 from ..qt_items import list_items
@@ -29,9 +28,9 @@ def rank(spec: NodeSpec, text: str) -> int:
 class QuickSearch(QDialog):
     """A popup list of blocks filtered as the user types; Enter or a click picks one."""
 
-    def __init__(self, parent: QWidget | None, text: str = "", specs: list[NodeSpec] | None = None) -> None:
+    def __init__(self, parent: QWidget | None, specs: list[NodeSpec], text: str = "") -> None:
         super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
-        self.specs = specs if specs is not None else default_registry().specs()
+        self.specs = specs
         self.chosen: str | None = None
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Search blocks…")
@@ -56,7 +55,7 @@ class QuickSearch(QDialog):
         self.list.clear()
         found = [spec for spec in self.specs if matches(spec, text)]
         for spec in sorted(found, key=lambda spec: rank(spec, text)):
-            item = QListWidgetItem(style.node_icon(spec.type), f"{spec.title}   ·  {spec.category}")
+            item = QListWidgetItem(style.node_icon(spec), f"{spec.title}   ·  {spec.category}")
             item.setData(Qt.UserRole, spec.type)
             item.setToolTip(spec.description)
             self.list.addItem(item)
@@ -86,10 +85,9 @@ class QuickSearch(QDialog):
         self.accept()
 
     @classmethod
-    def choose(cls, parent: QWidget | None, global_pos: QPoint, text: str = "",
-               specs: list[NodeSpec] | None = None) -> str | None:
-        """Show the popup at `global_pos` and return the chosen block type (None if dismissed)."""
-        popup = cls(parent, text, specs)
+    def choose(cls, parent: QWidget | None, global_pos: QPoint, specs: list[NodeSpec], text: str = "") -> str | None:
+        """Show the popup of `specs` at `global_pos` and return the chosen block type (None if dismissed)."""
+        popup = cls(parent, specs, text)
         popup.move(global_pos)
         popup.edit.setFocus()
         popup.exec_()

@@ -6,100 +6,51 @@ A block's engineer plugs in a custom editor or viewer with::
     register_editor("scatter", lambda context: ScatterView(context))
 
 The factory gets an EditorContext (embedflow_canvas.editors.context) and returns a QWidget.
-Modules in this package, the modules named in PLUGIN_MODULES, and add-ons' `embedflow.editors`
-entry points (a module that registers on import, or a callable `module:function` called without
-arguments) are loaded when the first editor opens; one that fails is recorded in `failures()`.
+Editors live in the Registry beside the blocks: `load_editors(registry)` loads the modules in this
+package, the modules named in PLUGIN_MODULES, and add-ons' `embedflow.editors` entry points (a
+module that registers on import, or a callable `module:function` called without arguments) into
+that registry when its first editor opens; one that fails is recorded in its `editor_failures`.
 """
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 import sys
-import traceback
-from dataclasses import dataclass
-from importlib import metadata
-from typing import TYPE_CHECKING, Callable
+from embedflow.registry import EditorFactory, Registry, default_registry
+from embedflow.registry import register_editor as register_editor
 
-if TYPE_CHECKING:
-    from PyQt5.QtWidgets import QWidget
-
-    from .context import EditorContext
-
-EditorFactory = Callable[["EditorContext"], "QWidget"]
 PLUGIN_MODULES = ("embedflow_canvas.views.scatter_editor",)
-EDITORS_GROUP = "embedflow.editors"
+
+__all__ = ["EditorFactory", "editor_factory", "load_editors", "register_editor", "unregister_editor"]
 
 
-@dataclass(frozen=True)
-class EditorFailure:
-    """An editor module or `embedflow.editors` entry point that failed to load, and why."""
-
-    source: str
-    error: str
-
-    def message(self) -> str:
-        """One line for users: what failed and its error."""
-        return f"{self.source} failed to load: {self.error}; its blocks get the generated form."
+def unregister_editor(node_type: str, registry: Registry | None = None) -> None:
+    """Go back to the generated form for `node_type` (in the process's registry unless one is given)."""
+    (registry or default_registry()).unregister_editor(node_type)
 
 
-_EDITORS: dict[str, EditorFactory] = {}
-_FAILURES: list[EditorFailure] = []
-_loaded = False
-
-
-def register_editor(node_type: str, factory: EditorFactory) -> None:
-    """Use `factory(context) -> QWidget` as the editor of blocks of `node_type` (replaces the form)."""
-    _EDITORS[node_type] = factory
-
-
-def unregister_editor(node_type: str) -> None:
-    """Go back to the generated form for `node_type`."""
-    _EDITORS.pop(node_type, None)
-
-
-def editor_factory(node_type: str) -> EditorFactory:
-    """The registered editor factory of a block type, or the generated settings form."""
-    load_editor_plugins()
-    if node_type in _EDITORS:
-        return _EDITORS[node_type]
+def editor_factory(node_type: str, registry: Registry | None = None) -> EditorFactory:
+    """The editor factory of a block type in `registry` (the process's by default), or the generated form."""
+    registry = registry or default_registry()
+    load_editors(registry)
+    factory = registry.editor(node_type)
+    if factory is not None:
+        return factory
     from .form import SettingsForm
 
     return SettingsForm
 
 
-def load_editor_plugins() -> None:
-    """Import every editor module and add-on editor entry point once (each registers its editors)."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    names = [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)]
-    for name in [*names, *PLUGIN_MODULES]:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                _report_broken(f"editor module {name}", exc)
-        except Exception as exc:  # noqa: BLE001 - a broken editor must not take every other editor down with it
-            _report_broken(f"editor module {name}", exc)
-    for entry_point in metadata.entry_points(group=EDITORS_GROUP):
-        dist = entry_point.dist
-        package = f"add-on {dist.name} {dist.version}, " if dist else ""
-        try:
-            loaded = entry_point.load()
-            if entry_point.attr:
-                loaded()
-        except Exception as exc:  # noqa: BLE001 - an add-on's editor must not take the canvas down
-            _report_broken(f"{package}editor entry point '{entry_point.name}' ({entry_point.value})", exc)
+def load_editors(registry: Registry) -> None:
+    """Load the built-in editor modules, then every add-on editor entry point, into `registry` (once)."""
+    known = len(registry.editor_failures)
+    for name in [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)] + list(PLUGIN_MODULES):
+        registry.load_editor_module(name)
+    registry.load_editor_entry_points()
+    for failure in registry.editor_failures[known:]:
+        print(f"embedflow: {failure_message(failure.source, failure.error)}", file=sys.stderr)
 
 
-def failures() -> list[EditorFailure]:
-    """The editor modules and entry points that failed to load (after `load_editor_plugins`)."""
-    return list(_FAILURES)
-
-
-def _report_broken(source: str, exc: Exception) -> None:
-    _FAILURES.append(EditorFailure(source, f"{type(exc).__name__}: {exc}"))
-    print(f"embedflow: {_FAILURES[-1].message()}", file=sys.stderr)
-    traceback.print_exc()
+def failure_message(source: str, error: str) -> str:
+    """One line for users: which editor module or entry point failed, and its error."""
+    return f"{source} failed to load: {error}; its blocks get the generated form."

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from embedflow.core.diagnostics import Diagnostic
-from embedflow.core.specs import NodeSpec
+from embedflow.core.diagnostics import Diagnostic, ValidationContext
+from embedflow.core.specs import NodeSpec, OutputDescription
 from embedflow.core.workflow import Node, WorkflowEvent
 from embedflow.engine import NodeResult
-from embedflow.registry import default_registry
+from embedflow.registry import Registry
 
 if TYPE_CHECKING:
     from ..document.document import WorkflowDocument
@@ -49,9 +49,14 @@ class EditorContext(QObject):
         return self.document.workflow.nodes[self.node_id]
 
     @property
+    def registry(self) -> Registry:
+        """The block types and editors of the canvas this block is on."""
+        return self.document.registry
+
+    @property
     def spec(self) -> NodeSpec | None:
         """The block type's spec (None for unknown types)."""
-        return default_registry().get(self.node.type)
+        return self.registry.get(self.node.type)
 
     @property
     def base_dir(self) -> str | None:
@@ -63,9 +68,11 @@ class EditorContext(QObject):
         spec = self.spec
         return spec.resolve_settings(self.node.settings) if spec else dict(self.node.settings)
 
-    def apply(self, changes: dict[str, Any]) -> None:
-        """Change settings through the undo stack (auto-run re-runs what they affect)."""
-        self.document.update_settings(self.node_id, changes)
+    def apply(self, changes: dict[str, Any], merge: bool = False) -> None:
+        """Change settings through the undo stack, one step each (auto-run re-runs what they affect).
+
+        `merge`: a step of a change still being made (a spin box stepped click by click) joins the step before."""
+        self.document.update_settings(self.node_id, changes, merge)
 
     # -- data ---------------------------------------------------------------------------------
     def result(self) -> NodeResult | None:
@@ -89,6 +96,14 @@ class EditorContext(QObject):
             return None
         result = self.runs.result(upstream[0].id)
         return result.outputs.get(upstream[1]) if result is not None and result.state == "done" else None
+
+    def describe_input(self, port: str) -> OutputDescription | None:
+        """What feeds input `port` says it holds (its block's describes_output), or None."""
+        workflow = self.document.workflow
+        upstream = workflow.upstream_of(self.node_id, port)
+        if upstream is None:
+            return None
+        return ValidationContext(workflow, workflow.specs, self.base_dir).describe(*upstream)
 
     def columns(self) -> list[str]:
         """Metadata column names available to this block: from its inputs, else from its own outputs."""

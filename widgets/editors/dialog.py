@@ -24,6 +24,7 @@ from embedflow.io.resources import resource
 from .. import status
 from ..help_viewer import HelpViewer, show_help
 from ..screen_fit import fit_to_screen
+from ..window_keys import close_with_keys
 from . import editor_factory
 from .context import EditorContext
 
@@ -42,10 +43,11 @@ class EditorDialog(QDialog):
     def __init__(self, context: EditorContext, show_output: Callable[[str, str], object],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
+        close_with_keys(self)
         self.context = context
         context.setParent(self)
         self.setAttribute(Qt.WA_DeleteOnClose)
-        self.editor = editor_factory(context.node.type)(context)
+        self.editor = editor_factory(context.node.type, context.registry)(context)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555;")
@@ -74,6 +76,9 @@ class EditorDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(self.editor)
+        self.scroll_area = scroll
+        # Content that grows after a run (a result table, a longer note) widens the window, within the screen.
+        scroll.horizontalScrollBar().rangeChanged.connect(self._widen)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
@@ -84,6 +89,11 @@ class EditorDialog(QDialog):
         self._retitle(context.node.title)
         self._show_status()
         self.resize(fit_to_screen(self, QSize(max(self.sizeHint().width(), 420), self.sizeHint().height())))
+
+    def _widen(self, _minimum: int, hidden: int) -> None:
+        """Grow by the width the content would otherwise hide behind a horizontal scroll bar."""
+        if hidden > 0:
+            self.resize(fit_to_screen(self, QSize(self.width() + hidden, self.height())))
 
     def _retitle(self, title: str) -> None:
         self.setWindowTitle(f"{title} — settings")
@@ -107,7 +117,7 @@ class EditorDialog(QDialog):
 
     def show_help(self, page: Path) -> HelpViewer:
         """Show the block's help page (Markdown from resources/help/) in the main window's help window."""
-        return show_help(self.parentWidget() or self, page=page.stem)
+        return show_help(self.parentWidget() or self, self.context.registry, page=page.stem)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Enter passed on by a field (the Scatter's *Find*, a path) clicks no button; QDialog would

@@ -293,4 +293,5 @@ class SettingsForm(QWidget):
         self.problems.setVisible(bool(lines))
 
     def _edited(self, name: str, value: Any) -> None:
-        self.context.apply({name: value})
+        # A spin box changes its value click by click: those clicks are one change; anything else is committed.
+        self.context.apply({name: value}, merge=self.fields[name].setting.kind in ("int", "float"))

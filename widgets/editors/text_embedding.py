@@ -6,8 +6,6 @@ from typing import Any
 
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from embedflow.blocks.text_encoding import TYPE as ENCODING_TYPE
-
 from . import register_editor
 from .context import EditorContext
 from .form import SettingsForm
@@ -37,13 +35,10 @@ class TextEmbeddingEditor(QWidget):
         self.refresh()
 
     def encoding_model(self) -> str | None:
-        """The language model of the Text Encoding feeding this block, if one does."""
-        workflow = self.context.document.workflow
-        upstream = workflow.upstream_of(self.context.node_id, "encoded")
-        if upstream is None or upstream[0].type != ENCODING_TYPE:
-            return None
-        value = upstream[0].settings.get("language_model")
-        return value if isinstance(value, str) else None
+        """The language model the encoded text feeding this block was made with (as its block describes it)."""
+        description = self.context.describe_input("encoded")
+        model = description.model if description is not None else None
+        return model if isinstance(model, str) and model else None
 
     def _on_settings_changed(self, _settings: dict[str, Any]) -> None:
         self.refresh()

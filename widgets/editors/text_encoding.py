@@ -19,6 +19,8 @@ from embedflow.text.encoding import NotText, text_values
 from embedflow.text.models import ModelKind
 from embedflow.text.tokenizer import tokenize_corpus
 from embedflow.text.transformer import UNKNOWN_PIECE, process_model
+from embedflow.text.use_multilingual import UNKNOWN as USE_UNKNOWN
+from embedflow.text.use_multilingual import USE_ID
 
 from . import register_editor
 from .context import EditorContext
@@ -41,6 +43,15 @@ class Preview:
     unit: str = "tokens"
 
 
+WORDPIECE_NOTE = ("Word pieces: ## marks a piece that continues a word, so no word is ever unknown; only characters "
+                  "without a piece (emoji) become [UNK]. Every row also gets [CLS] in front and [SEP] at the end, and "
+                  "an attention mask that is 1 on its pieces and 0 on the padding.")
+SENTENCEPIECE_NOTE = ("SentencePiece pieces: ▁ marks a piece that starts a word; case and accents are kept and one "
+                      "vocabulary serves 16 languages, so only characters without a piece become <unk>. Every row "
+                      "also gets <s> in front and </s> at the end.")
+UNKNOWN_PIECES = (UNKNOWN_PIECE, USE_UNKNOWN)
+
+
 def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
     """Tokenize the feature column as the block would; known-ness is None when the model is not here."""
     column = feature_column(table)
@@ -57,14 +68,10 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
     sampled = len(table) > HISTOGRAM_ROWS
     if info.kind == ModelKind.TRANSFORMER:
         sentence_model = process_model(model_id)
-        rows: list[list[tuple[str, bool | None]]] = [
-            [(piece, piece != UNKNOWN_PIECE) for piece in sentence_model.pieces(text, limit=info.max_positions)]
-            for text in values[:PREVIEW_ROWS]]
+        rows: list[list[tuple[str, bool | None]]] = [[(piece, piece not in UNKNOWN_PIECES)
+                 for piece in sentence_model.pieces(text, limit=info.max_positions)] for text in values[:PREVIEW_ROWS]]
         lengths = sentence_model.tokenize(values, info.max_positions).lengths - 2
-        return Preview(rows, lengths.clip(min=0), sampled,
-                       "Word pieces: ## marks a piece that continues a word, so no word is ever unknown; only "
-                       "characters without a piece (emoji) become [UNK]. Every row also gets [CLS] in front and "
-                       "[SEP] at the end, and an attention mask that is 1 on its pieces and 0 on the padding.",
+        return Preview(rows, lengths.clip(min=0), sampled, SENTENCEPIECE_NOTE if model_id == USE_ID else WORDPIECE_NOTE,
                        specials=2, unit="word pieces")
     if info.kind == ModelKind.REMOTE:
         return Preview([[(text, None)] for text in values[:PREVIEW_ROWS]],
@@ -190,8 +197,11 @@ class TextEncodingEditor(QWidget):
             self.histogram.addItem(bars)
             cut = int((preview.lengths > length).sum())
             sample = f" (first {len(preview.lengths):,} rows)" if preview.sampled else ""
+            # A sentence model's sequence length counts its own markers too: say where the other places went.
+            markers = (f" (the sequence length {length + preview.specials} keeps {preview.specials} places for "
+                       "the model's own [CLS] and [SEP] markers)" if preview.specials else "")
             self.cut_label.setText(f"{cut:,} of {len(preview.lengths):,} rows{sample} have more than {length} "
-                                   f"{preview.unit} and are cut; the longest has {top:,}."
+                                   f"{preview.unit}{markers} and are cut; the longest has {top:,}."
                                    if preview.unit != "characters" else
                                    f"{len(preview.lengths):,} rows{sample}; the longest has {top:,} characters.")
         self.cut_line.setValue(length)

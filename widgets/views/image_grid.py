@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import QAbstractListModel, QModelIndex, QSize, Qt
-from PyQt5.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem
+from PyQt5.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from .image_thumbnails import ThumbnailCache
 
@@ -74,6 +74,9 @@ class ImageGrid(QListView):
         # A single long name keeps its start and end ("hubble-d…detail"); the tooltip has it whole.
         self.setTextElideMode(Qt.ElideMiddle)
         self.setSpacing(4)
+        # Never narrower than one whole tile beside the scroll bar: a caption is not cut by the splitter.
+        self.setMinimumWidth(self.gridSize().width() + 2 * self.spacing() + 2 * self.frameWidth()
+                             + self.style().pixelMetric(QStyle.PM_ScrollBarExtent))
 
     def set_images(self, rows: list[int], paths: list[Path], captions: list[str]) -> None:
         """Show these images."""

@@ -31,6 +31,7 @@ from embedflow.blocks.scatter.projector_export import export_projector, image_pa
 from embedflow.blocks.scatter.style import CLUSTER_LABEL_COLUMN, color_mapping, labels, point_sizes
 from embedflow.core.rows import RowSet
 
+from .. import status
 from ..editors import register_editor
 from ..editors.context import EditorContext
 from .html_map_export import export_html_map
@@ -156,9 +157,15 @@ class ScatterEditor(QWidget):
         self._show_cluster_labels_choice(bool(settings["cluster_labels"]))
         view = self.context.view()
         if not isinstance(view, ScatterView):
-            result = self.context.result()
-            self.status.setText(result.error or result.state if result is not None else "Not run yet")
+            # No map for these settings: no older map (and its tooltips) left standing, the whole reason in view.
+            self.plot.setVisible(False)
+            self._view = None
+            self.status.setText("")
+            self.notes.setText(status.editor_status(self.context.runs.state(self.context.node_id),
+                                                    self.context.result()).removeprefix("State: "))
+            self.notes.setVisible(True)
             return
+        self.plot.setVisible(True)
         meta = view.data.meta
         if self._view is None or view.projection is not self._view.projection or view.data is not self._view.data:
             images = image_paths(view.data)
@@ -198,10 +205,13 @@ class ScatterEditor(QWidget):
     def _fill_columns(self) -> None:
         settings = self.context.settings()
         columns = self.context.columns()
+        view = self.context.view()
+        # What an empty choice draws: the clusters as colours, the feature as labels (so say so, not "(none)").
+        drawn = {"color": view.color, "label": view.data.feature} if isinstance(view, ScatterView) else {}
         for name, combo in (("color", self.color), ("label", self.label), ("size", self.point_size)):
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem("(none)", "")
+            combo.addItem(f"(automatic: {drawn[name]})" if drawn.get(name) and not settings.get(name) else "(none)", "")
             for column in columns:
                 combo.addItem(column, column)
             index = combo.findData(settings.get(name) or "")

@@ -19,79 +19,17 @@ from PyQt5.QtCore import QPointF, QRectF
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from PyQt5.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
+from embedflow.blocks.scatter.label_layout import shorten, spread
+
 from .image_thumbnails import ThumbnailCache
 
 MAX_LABELS = 250  # labels painted at once: more are unreadable anyway
 MAX_IMAGES = 300  # thumbnails painted at once (each is one drawPixmap)
-PRETHIN_ABOVE = 2_000  # above this many visible entries, keep one candidate per label-sized cell first
 LABEL_GAP = 5.0  # pixels between a point and its label
 HALO = ((-1, 0), (1, 0), (0, -1), (0, 1))  # offsets of the white copies under each label
 IMAGE_SIDE = (18.0, 112.0)  # smallest and largest thumbnail side in pixels, by zoom
 IMAGE_BASE_SIDE = 36.0  # thumbnail side at the zoom that shows every point
 FRAME_WIDTH = 3.0  # pixels of the coloured frame around a thumbnail
-
-
-def spread(x: np.ndarray, y: np.ndarray, widths: np.ndarray, heights: np.ndarray,
-           limit: int, cell: tuple[float, float] | None = None, forced: int = 0,
-           obstacles: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Positions (into x) of the boxes kept by a greedy non-overlap pass in input (priority) order.
-
-    Box i spans [x_i, x_i + widths_i] × [y_i, y_i + heights_i] in screen pixels. The first `forced`
-    boxes are always kept (they take their space first); of the others, a box is kept when it
-    overlaps no box kept so far and none of the `obstacles` (x, y, widths, heights: thumbnails
-    drawn on the map), up to `limit` boxes in all. Above PRETHIN_ABOVE boxes only the first one of
-    each grid cell (of size `cell`, by default the median box) is considered, which keeps the pass
-    linear in the kept count.
-    """
-    count = len(x)
-    if count == 0 or limit <= 0:
-        return np.zeros(0, dtype=np.int64)
-    forced = min(forced, count)
-    candidates = np.arange(forced, count)
-    if len(candidates) > PRETHIN_ABOVE:
-        cw, ch = cell if cell is not None else (float(np.median(widths)), float(np.median(heights)))
-        cw, ch = max(cw, 1.0), max(ch, 1.0)
-        free_x, free_y = x[forced:], y[forced:]
-        cx = np.floor((free_x - free_x.min()) / cw).astype(np.int64)
-        cy = np.floor((free_y - free_y.min()) / ch).astype(np.int64)
-        columns = int(cx.max()) + 1
-        keys = cy * columns + cx
-        # The first entry of each cell: written in reverse, the last write (the first entry) stays.
-        first = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
-        first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)
-        candidates = np.sort(first[first >= 0]) + forced
-    ox, oy, ow, oh = obstacles if obstacles is not None else (np.zeros(0),) * 4
-    # Obstacles and boxes in one set of arrays: obstacles first, never returned.
-    bx, by = np.concatenate([ox, x]), np.concatenate([oy, y])
-    bw, bh = np.concatenate([ow, widths]), np.concatenate([oh, heights])
-    shift = len(ox)
-    considered = np.concatenate([np.arange(shift + forced), candidates + shift])
-    bucket = max(float(np.max(bw[considered])), float(np.max(bh[considered])), 1.0)
-    grid: dict[tuple[int, int], list[int]] = {}
-    kept: list[int] = []
-    for i in considered.tolist():
-        left, top = bx[i], by[i]
-        right, bottom = left + bw[i], top + bh[i]
-        cells = [(cx, cy) for cx in range(int(left // bucket), int(right // bucket) + 1)
-                 for cy in range(int(top // bucket), int(bottom // bucket) + 1)]
-        if i >= shift + forced:
-            if len(kept) >= limit:
-                break
-            clash = False
-            for key in cells:
-                for j in grid.get(key, ()):
-                    if left < bx[j] + bw[j] and bx[j] < right and top < by[j] + bh[j] and by[j] < bottom:
-                        clash = True
-                        break
-                if clash:
-                    break
-            if clash:
-                continue
-        if i >= shift:
-            kept.append(i - shift)
-        for key in cells:
-            grid.setdefault(key, []).append(i)
-    return np.asarray(kept, dtype=np.int64)
 
 
 def _visible(view_box: pg.ViewBox, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -173,9 +111,11 @@ def _overlaps(left: float, top: float, width: float, height: float, boxes: Boxes
 class LabelLayer(_Layer):
     """Labels of named groups ("matches", "clusters", "points"…), spaced out together by one greedy pass.
 
-    Forced groups come first and are always drawn, each label on the first side of its point
-    (right, left, above, below) where it covers no other forced label. When images are drawn as
-    points (`image_side` gives their side), point labels sit centred below their thumbnail, and
+    Texts longer than MAX_LABEL_CHARS are shortened. A point label goes right of its point, or left when
+    that cuts less of it at the view's edge; a centred label (a cluster's name, an image's name under
+    it) is moved inside the view. Forced groups come first and are always drawn, each label on the first
+    side of its point (right, left, above, below) where it covers no other forced label. When images are
+    drawn as points (`image_side` gives their side), point labels sit centred below their thumbnail, and
     `obstacles` (the thumbnails' boxes) are space no other label may cover.
     """
 
@@ -188,6 +128,7 @@ class LabelLayer(_Layer):
         self.shown: dict[str, np.ndarray] = {}
         self.sides: dict[str, np.ndarray] = {}
         self.shown_gaps: dict[str, np.ndarray] = {}
+        self.shifts: dict[str, np.ndarray] = {}  # per shown label, (dx, dy) pixels that keep it inside the view
 
     @property
     def on_left(self) -> dict[str, np.ndarray]:
@@ -202,7 +143,8 @@ class LabelLayer(_Layer):
         else:
             finite = np.isfinite(x) & np.isfinite(y) & np.array([bool(t) for t in texts], dtype=bool)
             order = np.arange(len(texts)) if order is None else np.asarray(order, dtype=np.int64)
-            self.groups[name] = LabelGroup(np.asarray(x, np.float64), np.asarray(y, np.float64), list(texts),
+            self.groups[name] = LabelGroup(np.asarray(x, np.float64), np.asarray(y, np.float64),
+                                           [shorten(text) for text in texts],
                                            order[finite[order]], **style)
         self.relayout()
 
@@ -249,7 +191,7 @@ class LabelLayer(_Layer):
     def relayout(self) -> None:
         """Pick the labels to paint: forced groups, then the others in order, each label kept when it
         overlaps none kept so far."""
-        self.shown, self.sides, self.shown_gaps = {}, {}, {}
+        self.shown, self.sides, self.shown_gaps, self.shifts = {}, {}, {}, {}
         image_side = self.image_side()
         obstacles = self.obstacles() if image_side is not None else None
         xs, ys, ws, hs, owners = [], [], [], [], []
@@ -264,6 +206,8 @@ class LabelLayer(_Layer):
             metrics = QFontMetricsF(self._font(group))
             # Widths from the average character: measuring a million texts would take seconds.
             widths = group.lengths[positions] * metrics.averageCharWidth() + 4
+            if group.centred:  # few (one per cluster) and moved by their exact width
+                widths = np.array([metrics.horizontalAdvance(group.texts[i]) + 4 for i in positions])
             height = metrics.height()
             if image_side is not None and not group.centred:
                 gaps = np.full(len(positions), image_side / 2 + 2)
@@ -276,21 +220,30 @@ class LabelLayer(_Layer):
             elif image_side is not None:  # below the thumbnail, or above it at the bottom edge
                 sides = np.where(sy + gaps + height > self.view_box.height(), ABOVE, BELOW)
             else:
-                sides = np.where(sx + gaps + widths > self.view_box.width(), LEFT, RIGHT)
+                right_cut = np.maximum(0.0, sx + gaps + widths - self.view_box.width())
+                left_cut = np.maximum(0.0, widths + gaps - sx)
+                sides = np.where((right_cut > 0) & (left_cut < right_cut), LEFT, RIGHT)
             left, top = _box(sides, sx, sy, widths, height, gaps)
+            shifts = np.zeros((len(positions), 2))
+            if group.centred or image_side is not None:  # centred on x: moved inside the view's width
+                inside_left = np.clip(left, 0.0, np.maximum(0.0, self.view_box.width() - widths))
+                inside_top = np.clip(top, 0.0, max(0.0, self.view_box.height() - height)) if group.centred else top
+                shifts = np.column_stack([inside_left - left, inside_top - top])
+                left, top = inside_left, inside_top
             xs.append(left)
             ys.append(top)
             ws.append(widths)
             hs.append(np.full(len(positions), height))
-            owners.append((name, positions, sides, gaps))
+            owners.append((name, positions, sides, gaps, shifts))
             forced += len(positions) if group.forced else 0
         if xs:
             kept = spread(np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(hs),
                           MAX_LABELS, forced=forced, obstacles=obstacles)
             start = 0
-            for name, positions, sides, gaps in owners:
+            for name, positions, sides, gaps, shifts in owners:
                 mine = kept[(kept >= start) & (kept < start + len(positions))] - start
                 self.shown[name], self.sides[name], self.shown_gaps[name] = positions[mine], sides[mine], gaps[mine]
+                self.shifts[name] = shifts[mine]
                 start += len(positions)
         super().relayout()
 
@@ -310,13 +263,14 @@ class LabelLayer(_Layer):
             painter.resetTransform()
             painter.setFont(font)
             placed = []
-            for point, i, side, gap in zip(points, positions, self.sides[name], self.shown_gaps[name]):
+            for point, i, side, gap, (dx, dy) in zip(points, positions, self.sides[name], self.shown_gaps[name],
+                                                     self.shifts[name]):
                 text = group.texts[i]
                 width = metrics.horizontalAdvance(text)
                 x = {RIGHT: point.x() + gap, LEFT: point.x() - gap - width}.get(int(side), point.x() - width / 2)
                 y = {ABOVE: point.y() - gap - metrics.descent(),
                      BELOW: point.y() + gap + metrics.ascent()}.get(int(side), point.y() + metrics.ascent() / 2 - 1)
-                placed.append((QPointF(x, y), text))
+                placed.append((QPointF(x + dx, y + dy), text))
             # One stroked path of all texts costs seconds; offset copies cost a few drawText calls.
             painter.setPen(QColor(255, 255, 255, 230))
             for dx, dy in HALO:

@@ -37,7 +37,7 @@ from embedflow.core.rows import RowSet, sorted_unique
 
 from .image_thumbnails import ThumbnailCache
 from .scatter_kernels import DENSITY_ALPHAS, density_alpha, density_levels, points_in_polygon, rasterize
-from .scatter_overlays import ImageLayer, LabelLayer
+from .scatter_overlays import FRAME_WIDTH, IMAGE_BASE_SIDE, ImageLayer, LabelLayer
 
 MODES = ("select", "lasso", "pan")
 # Above this many points the view draws them as one image computed with numpy for the visible
@@ -47,6 +47,7 @@ MAX_RINGS = 50_000  # selection rings drawn as symbols; more would make panning 
 HOVER_RADIUS = 10.0  # pixels
 SEARCH_EDGE = 16.0  # pixels: a match closer than this to the view's edge (its ring cut) is brought in
 THUMBNAIL_SIDE = 128
+IMAGE_MARGIN = IMAGE_BASE_SIDE / 2 + FRAME_WIDTH + 16  # pixels: half a thumbnail, its frame and a name below
 SELECTED_PEN = pg.mkPen(20, 20, 20, width=2)
 NEIGHBOUR_PEN = pg.mkPen(230, 85, 13, width=2.5)
 MATCH_PEN = pg.mkPen(200, 0, 160, width=2.5)
@@ -159,6 +160,8 @@ class ScatterPlot(QWidget):
         self.view_box = _SelectViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("bottom", "left"):  # projection axes have no unit: "PC1 (x0.001)" would be noise
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.scatter = pg.ScatterPlotItem(pxMode=True, pen=POINT_PEN)
         self.selected_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=SELECTED_PEN)
         self.neighbour_item = pg.ScatterPlotItem(pxMode=True, brush=None, pen=NEIGHBOUR_PEN)
@@ -278,8 +281,10 @@ class ScatterPlot(QWidget):
             self.label_layer.relayout()
 
     def show_images(self, on: bool) -> None:
-        """Draw each point's image (thumbnails sized by zoom) instead of only a dot."""
+        """Draw each point's image (thumbnails sized by zoom) instead of only a dot; the view is fitted
+        again so that every thumbnail (and the name under it) lies inside the plot."""
         self.image_layer.setVisible(on and bool(self._images))
+        self.reset_range()
         self.image_layer.relayout()
         self.label_layer.relayout()
 
@@ -289,7 +294,7 @@ class ScatterPlot(QWidget):
         return len(self._shown) > self.raster_threshold
 
     def reset_range(self) -> None:
-        """Zoom to show every point."""
+        """Zoom to show every point (with images drawn, every whole thumbnail and its name)."""
         if len(self._shown) == 0:
             return
         shown = self.coords[self._shown]
@@ -297,9 +302,15 @@ class ScatterPlot(QWidget):
         centre, span = (low + high) / 2, high - low
         # One point (or all at one place): a unit square around it, not a 1e-9 range with the point in a corner.
         span = np.where(span > 1e-6 * np.maximum(np.abs(centre), 1.0), span, 1.0)
-        low = centre - span / 2
-        self._full_span = float(span[0]) * 1.1
-        self.view_box.setRange(xRange=(low[0], low[0] + span[0]), yRange=(low[1], low[1] + span[1]), padding=0.05)
+        pixels = np.array([self.view_box.width(), self.view_box.height()], dtype=np.float64)
+        if self.image_layer.isVisible() and (pixels > 4 * IMAGE_MARGIN).all():
+            # A thumbnail reaches IMAGE_MARGIN pixels beyond its point at this zoom: leave that much room.
+            pad = span * IMAGE_MARGIN / (pixels - 2 * IMAGE_MARGIN)
+        else:
+            pad = span * 0.05
+        low, high = centre - span / 2 - pad, centre + span / 2 + pad
+        self._full_span = float(high[0] - low[0])
+        self.view_box.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0)
 
     def _update_raster(self) -> None:
         """Redraw the image of the points for the visible range (raster mode only)."""

@@ -19,17 +19,19 @@ from ...analysis.projection import (
     project,
     umap_available,
 )
+from ...analysis.partitioned.projection import PartitionedProjection
 from ...core.cluster import Cluster
 from ...core.context import NodeContext
 from ...core.diagnostics import Diagnostic, SeverityName, ValidationContext, error, warning
 from ...core.errors import NodeError
 from ...core.ports import EMBEDDINGS, TABLE
 from ...core.rows import RowSet
-from ...core.specs import NodeSpec, OutputDescription, Port, Setting
+from ...core.sizes import format_size
+from ...core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ...core.table import Table
 from ...core.workflow import Node
 from ...io.atomic import write_frame_csv
-from .style import cluster_centres, color_mapping, labels, point_sizes
+from .style import CLUSTER_LABEL_COLUMN, automatic_color, cluster_centres, color_mapping, labels, point_sizes
 
 TYPE = "scatter"
 COLUMN_SETTINGS = ("color", "label", "size")
@@ -130,7 +132,8 @@ def show(ctx: NodeContext, data: Table, projection: Projection, rows: np.ndarray
     settings = ctx.settings
     size = settings["size"] if not any(p[1] == "size-not-numeric" for p in column_problems(data.meta, settings)) else ""
     centres = cluster_centres(data.meta, projection.coords) if settings["cluster_labels"] else ()
-    ctx.view = ScatterView(data, projection, ctx.title, settings["color"], settings["label"], size, rows, centres)
+    color = automatic_color(data.meta, settings["color"])
+    ctx.view = ScatterView(data, projection, ctx.title, color, settings["label"], size, rows, centres)
     points = len(projection.projected)
     ctx.summary = (f"{points:,} point{'' if points == 1 else 's'} ({TITLES[projection.method]}); "
                    f"{len(rows):,} selected")
@@ -167,10 +170,42 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
 
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
-    """On a cluster: PCA from sums over the partitions, t-SNE/UMAP fitted on a sample and the rest placed there."""
-    from .cluster import project_on_cluster
-
-    return project_on_cluster(ctx, cluster)
+    """On a cluster (analysis/partitioned/projection.py): PCA from sums over the partitions, t-SNE/UMAP fitted
+    on a sample and the rest placed there; coordinates and the styled columns come here."""
+    parts = cluster.parts("data")
+    if parts is None:
+        return None
+    settings = ctx.settings
+    on_parts = PartitionedProjection(cluster, parts)
+    if not on_parts.has_vectors:
+        raise NodeError(f"{ctx.title}: its input has no vectors.", "no-vectors",
+                        "Link the output of an embedding block (Text Embedding or Image Embedding).")
+    if on_parts.total == 0:
+        raise NodeError(f"{ctx.title}: its input has no rows to plot.", "too-few-rows")
+    report_columns(ctx, on_parts.schema)
+    try:
+        projection, fitted_bytes = on_parts.project(settings["projection"], float(settings["perplexity"]),
+                                                    settings["large_data"], ctx.progress)
+    except ProjectionError as exc:
+        code = "umap-not-installed" if settings["projection"] == "umap" else "projection-failed"
+        raise NodeError(f"{ctx.title}: {exc}", code) from None
+    report_notes(ctx, projection)
+    styled_names = {settings[name] for name in COLUMN_SETTINGS if settings.get(name)}
+    if settings["cluster_labels"]:
+        styled_names |= {"cluster", CLUSTER_LABEL_COLUMN}
+    styled = sorted(name for name in styled_names if name in on_parts.schema.columns)
+    meta = on_parts.columns(styled)
+    brought = projection.coords.nbytes + int(meta.memory_usage(index=False, deep=True).sum())
+    what = f"{on_parts.total:,} coordinates" + (f" and the column{'s' if len(styled) > 1 else ''} "
+                                                f"{', '.join(styled)}" if styled else "")
+    sample = f", and {format_size(fitted_bytes)} of sampled vectors to fit on" if fitted_bytes else ""
+    ctx.report("info", "gathered-from-cluster",
+               f"“{ctx.title}” projected on the cluster and brought {what} ({format_size(brought)}){sample} "
+               "to this computer; the vectors stayed on the workers.")
+    rows = selected_rows(ctx, on_parts.total)
+    show(ctx, Table(meta, provenance=on_parts.provenance), projection, rows)
+    ctx.summary += " (projected on the cluster)"
+    return {"selected": on_parts.rows(rows)}
 
 
 def render(view: ScatterView, width: int = 1000, height: int = 720):
@@ -243,7 +278,8 @@ SPEC = NodeSpec(
         Setting("projection", "choice", "pca", label="Projection", choices=PROJECTIONS,
                 help="pca: fast, linear; tsne: local neighbourhoods (openTSNE); umap: needs umap-learn; "
                      "none: the first two vector dimensions."),
-        Setting("color", "column", "", label="Colour", help="Column to colour points by (empty: one colour)."),
+        Setting("color", "column", "", label="Colour",
+                help="Column to colour points by (empty: the clusters when the rows carry them, else one colour)."),
         Setting("label", "column", "", label="Label", help="Column shown when hovering a point."),
         Setting("size", "column", "", label="Size", help="Numeric column for point size (empty: one size)."),
         Setting("large_data", "choice", "sample", label="Large data", choices=LARGE_DATA,
@@ -262,7 +298,6 @@ SPEC = NodeSpec(
     check=check,
     describes_output=describe,
     export=export,
-    preload=("sklearn.utils.extmath", "openTSNE"),
-    on_cluster=run_on_cluster,
+    execution=Execution(preload=("sklearn.utils.extmath", "openTSNE"), on_cluster=run_on_cluster),
     help_page="scatter",
 )

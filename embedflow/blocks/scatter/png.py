@@ -16,7 +16,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ...io.atomic import atomic_write
-from .style import ColorMapping
+from .label_layout import shorten, spread
+from .style import ColorMapping, isolation_order
 
 SUPERSAMPLE = 2
 MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_RIGHT = 80, 48, 64, 24
@@ -27,6 +28,8 @@ SELECTED_RING = (0, 0, 0)
 LABEL_COLOR = (70, 70, 70)
 CLUSTER_LABEL_COLOR = (20, 20, 20)
 MAX_LABELLED = 300  # beyond this, labels only hide the points
+LABEL_GAP = 5  # pixels between a point and its label
+Box = tuple[float, float, float, float]  # left, top, right, bottom in image pixels
 
 
 @lru_cache(maxsize=8)
@@ -128,37 +131,25 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
     py = (plot_h * SUPERSAMPLE - 1 - to_px(coords[shown, 1], y_low, y_high, plot_h * SUPERSAMPLE)
           ).round().astype(np.int64)
     radii = np.maximum(1, np.round(sizes[shown] * SUPERSAMPLE / 2)).astype(np.int64)
-    outline = len(shown) <= 50_000  # rings only help while points are still distinguishable
-    for radius in np.unique(radii):
-        group = radii == radius
-        if outline:
-            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE // 2,
-                   (rgb[shown][group] * 0.6).astype(np.uint8))
-        _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
-    if selected is not None and len(selected):
-        is_selected = np.isin(shown, selected)
-        for radius in np.unique(radii[is_selected]):
-            group = is_selected & (radii == radius)
-            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
-                   np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
-            _stamp(canvas, px[group], py[group], int(radius), rgb[shown][group])
+    _draw_points(canvas, px, py, radii, rgb[shown], np.isin(shown, selected) if selected is not None and
+                 len(selected) else None)
     plot = Image.fromarray(canvas).resize((plot_w, plot_h), Image.Resampling.LANCZOS)
     image.paste(plot, (left, top))
-    if point_labels is not None and len(shown) <= MAX_LABELLED:
-        label_font = font(10)
-        for row, x, y in zip(shown, px, py):
-            text, x, y = str(point_labels[row])[:20], left + x / SUPERSAMPLE, top + y / SUPERSAMPLE
-            fits = x + 5 + draw.textlength(text, font=label_font) <= right
-            # A label that would cross the frame goes on the point's left side instead.
-            draw.text((x + 5, y) if fits else (x - 5, y), text, fill=LABEL_COLOR, font=label_font,
-                      anchor="lm" if fits else "rm")
-
+    frame = (left, top, right, bottom)
     centre_font = font(15)
-    for text, x, y in cluster_labels:
-        cx = left + float(to_px(np.array(x), x_low, x_high, plot_w))
-        cy = bottom - float(to_px(np.array(y), y_low, y_high, plot_h))
+    names = cluster_name_boxes(draw, [(text[:40], left + float(to_px(np.array(x), x_low, x_high, plot_w)),
+                                        bottom - float(to_px(np.array(y), y_low, y_high, plot_h)))
+                                       for text, x, y in cluster_labels], centre_font, frame)
+    if point_labels is not None and len(shown) <= MAX_LABELLED:
+        at = np.column_stack([left + px / SUPERSAMPLE, top + py / SUPERSAMPLE])
+        label_font = font(10)
+        for text, (x0, y0, _, _) in point_label_boxes(draw, [shorten(str(point_labels[row])) for row in shown], at,
+                                                      isolation_order(coords[shown]), [box for _, box in names],
+                                                      frame, label_font):
+            draw.text((x0, y0), text, fill=LABEL_COLOR, font=label_font, anchor="la")
+    for text, (x0, y0, x1, y1) in names:
         # A white outline keeps the label readable over the points it sits on.
-        draw.text((cx, cy), text[:40], fill=CLUSTER_LABEL_COLOR, font=centre_font, anchor="mm",
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), text, fill=CLUSTER_LABEL_COLOR, font=centre_font, anchor="mm",
                   stroke_width=3, stroke_fill="white")
 
     small, normal, large = font(12), font(14), font(17)
@@ -182,6 +173,68 @@ def render_scatter(coords: np.ndarray, colors: ColorMapping, sizes: np.ndarray,
     for i, line in enumerate(note_lines):
         draw.text((left, height + 18 * i), line, fill=(120, 60, 0), font=small)
     return image
+
+
+def _draw_points(canvas: np.ndarray, px: np.ndarray, py: np.ndarray, radii: np.ndarray, rgb: np.ndarray,
+                 is_selected: np.ndarray | None) -> None:
+    """The points stamped on the supersampled canvas, largest radius group last; selected ones ringed."""
+    outline = len(px) <= 50_000  # rings only help while points are still distinguishable
+    for radius in np.unique(radii):
+        group = radii == radius
+        if outline:
+            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE // 2, (rgb[group] * 0.6).astype(np.uint8))
+        _stamp(canvas, px[group], py[group], int(radius), rgb[group])
+    if is_selected is not None:
+        for radius in np.unique(radii[is_selected]):
+            group = is_selected & (radii == radius)
+            _stamp(canvas, px[group], py[group], int(radius) + SUPERSAMPLE * 2,
+                   np.broadcast_to(np.array(SELECTED_RING, np.uint8), (int(group.sum()), 3)))
+            _stamp(canvas, px[group], py[group], int(radius), rgb[group])
+
+
+def cluster_name_boxes(draw: ImageDraw.ImageDraw, names: list[tuple[str, float, float]],
+                        name_font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+                        frame: Box) -> list[tuple[str, Box]]:
+    """Each cluster name's box: centred on its cluster, inside the frame, and moved up or down by
+    its height when it would cover a name placed before (the first place that covers none)."""
+    placed: list[tuple[str, Box]] = []
+    for text, cx, cy in names:
+        x0, y0, x1, y1 = draw.textbbox((0, 0), text, font=name_font, anchor="mm", stroke_width=3)
+        width, height = x1 - x0, y1 - y0
+        candidates = []
+        for step in (0, 1, -1, 2, -2, 3, -3):
+            bx = min(max(cx - width / 2, frame[0]), frame[2] - width)
+            by = min(max(cy - height / 2 + step * height, frame[1]), frame[3] - height)
+            candidates.append((bx, by, bx + width, by + height))
+        free = [box for box in candidates if not any(_covers(box, other) for _, other in placed)]
+        placed.append((text, (free or candidates)[0]))
+    return placed
+
+
+def _covers(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def point_label_boxes(draw: ImageDraw.ImageDraw, texts: list[str], at: np.ndarray, order: np.ndarray,
+                      obstacles: list[Box], frame: Box,
+                      label_font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> list[tuple[str, Box]]:
+    """The labels to write for the points at `at` (image pixels) and their boxes: most isolated first,
+    each beside its point on the side that cuts less at the frame, leaving out any that would cover
+    a label kept before or one of the `obstacles` (cluster names)."""
+    height = draw.textbbox((0, 0), "Ag", font=label_font, anchor="la")[3]
+    widths = np.array([draw.textlength(texts[i], font=label_font) for i in order])
+    x, y = at[order, 0], at[order, 1]
+    right_cut = np.maximum(0.0, x + LABEL_GAP + widths - frame[2])
+    left_cut = np.maximum(0.0, frame[0] - (x - LABEL_GAP - widths))
+    on_left = (right_cut > 0) & (left_cut < right_cut)
+    lefts = np.where(on_left, x - LABEL_GAP - widths, x + LABEL_GAP)
+    tops = y - height / 2
+    blocked = np.array(obstacles, dtype=np.float64).reshape(-1, 4)
+    kept = spread(lefts, tops, widths, np.full(len(order), float(height)), MAX_LABELLED,
+                  obstacles=(blocked[:, 0], blocked[:, 1],
+                             blocked[:, 2] - blocked[:, 0], blocked[:, 3] - blocked[:, 1]))
+    return [(texts[order[i]], (float(lefts[i]), float(tops[i]), float(lefts[i] + widths[i]), float(tops[i] + height)))
+            for i in kept]
 
 
 def _legend(draw: ImageDraw.ImageDraw, image: Image.Image, colors: ColorMapping, x: int, y: int,

@@ -150,6 +150,13 @@ def labels(meta: pd.DataFrame, column: str) -> np.ndarray | None:
 
 
 CLUSTER_LABEL_COLUMN = "cluster_label"  # written by the Clustering block, beside `cluster`
+# What an empty Colour setting colours by, when the rows carry it (a clustering's result): the first found.
+AUTOMATIC_COLOR_COLUMNS = (CLUSTER_LABEL_COLUMN, "cluster")
+
+
+def automatic_color(meta: pd.DataFrame, column: str) -> str:
+    """The column points are coloured by: the chosen one, else the rows' cluster label or cluster, else none."""
+    return column or next((c for c in AUTOMATIC_COLOR_COLUMNS if c in meta.columns), "")
 
 
 def cluster_centres(meta: pd.DataFrame, coords: np.ndarray) -> tuple[tuple[str, float, float], ...]:

@@ -1,8 +1,9 @@
-"""A persistent store of embeddings keyed by (model key, sha256 of the input's bytes), in SQLite.
+"""A persistent store of embeddings keyed by (model key, sha256 of the input), in SQLite.
 
-Appends are cheap (one row per image, no rewriting of the whole store), it survives restarts,
-least-recently-used rows are dropped beyond a size cap, and a corrupt file is replaced by an
-empty store instead of failing the run.
+One store per kind of input (`store_path("images")`, `store_path("texts")`), shared by every process
+(WAL mode; a kill -9 loses at most the rows not yet committed). Appends are cheap (one row per input,
+no rewriting of the whole store), it survives restarts, least-recently-used rows are dropped beyond a
+size cap, and a corrupt file is replaced by an empty store instead of failing the run.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Iterable
 
 import numpy as np
 
-from ..io.user_dirs import cache_dir
+from .user_dirs import cache_dir
 
 DEFAULT_MAX_BYTES = 1 << 30
+STORES = ("images", "texts")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     model TEXT NOT NULL,
@@ -31,16 +33,36 @@ CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used);
 """
 
 
+def store_path(kind: str) -> Path:
+    """The file of the store for one kind of input ("images", "texts") in embedflow's cache folder."""
+    return cache_dir("embeddings") / f"{kind}.sqlite"
+
+
+def clear_stores() -> dict[str, int]:
+    """Delete every store's file (with its WAL); the bytes each held, by kind (0 when it did not exist)."""
+    freed = {}
+    for kind in STORES:
+        path = store_path(kind)
+        freed[kind] = 0
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            part = Path(str(path) + suffix)
+            with contextlib.suppress(FileNotFoundError):
+                freed[kind] += part.stat().st_size
+                part.unlink()
+    return freed
+
+
 class EmbeddingCache:
-    """Float32 vectors by (model key, content digest); safe to share between threads."""
+    """Float32 vectors by (model key, content digest); safe to share between threads and processes."""
 
     def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  busy_timeout: float = 10.0) -> None:
         """Open (or create) the store; raises sqlite3.OperationalError when it cannot be opened at all."""
-        self.path = Path(path) if path else cache_dir("embeddings") / "images.sqlite"
+        self.path = Path(path) if path else store_path("images")
         self.max_bytes = max_bytes
         self.busy_timeout = busy_timeout
         self.rebuilt = False
+        self.write_error: str | None = None  # why the last failed write was not kept (read-only, disk full)
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = self._open()
 
@@ -118,9 +140,10 @@ class EmbeddingCache:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
                 self._db.commit()
                 self._enforce_cap()
-            except sqlite3.OperationalError:
+            except sqlite3.OperationalError as exc:
+                self.write_error = str(exc)
                 with contextlib.suppress(sqlite3.Error):
-                    self._db.rollback()  # busy or disk full: these vectors are simply not kept
+                    self._db.rollback()  # busy, read-only or disk full: these vectors are simply not kept
             except sqlite3.DatabaseError:
                 self._recover()
 
