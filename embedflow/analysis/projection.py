@@ -204,7 +204,7 @@ def import_umap() -> Any:
     from numba.core.caching import NullCache
 
     if not getattr(numba.config, "CACHE_DIR", ""):  # numba was imported before, without a folder of its own
-        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))
+        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))  # noqa: B010 - not declared in numba.config
     from numba.core.registry import CPUDispatcher
 
     for name, module in list(sys.modules.items()):
