@@ -53,8 +53,9 @@ def copy_examples(target: Path = EXAMPLES_COPY) -> Path:
     """The shipped examples and their data copied to `target` (as `embedflow examples --copy` does),
     so the pictures show a neutral data path rather than the source tree's."""
     from embedflow.cli.examples import copy_examples as copy, installed_examples
+    from embedflow.registry import default_registry
 
-    copy(installed_examples(), target, overwrite=True)
+    copy(installed_examples(default_registry()), target, overwrite=True)
     return target / "examples"
 
 

@@ -23,6 +23,8 @@ CONCEPTS = (
     ("cross-validation", "Cross-validation: testing on rows the model never saw"),
     ("overfitting", "Overfitting"),
     ("linear-models-on-embeddings", "Why a linear model on embeddings works"),
+    ("collaborative-filtering", "Collaborative filtering: vectors from who used what"),
+    ("one-hot-or-embedding", "One-hot columns or an embedding?"),
 )
 
 

@@ -33,6 +33,9 @@ BUILTIN_MODULES = (
     "embedflow.blocks.scatter.block",
     "embedflow.blocks.clustering",
     "embedflow.blocks.classifier",
+    "embedflow.blocks.item_embedding",
+    "embedflow.blocks.recommend",
+    "embedflow.blocks.category_embedding",
 )
 
 

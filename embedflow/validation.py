@@ -139,6 +139,27 @@ def invalid_settings(context: ValidationContext) -> Iterable[Diagnostic]:
                             f" (default: {setting.default!r}).", node_id=node.id)
 
 
+def embedding_spaces_differ(context: ValidationContext) -> Iterable[Diagnostic]:
+    """Two inputs of one block in spaces of the same corpus-fitted model, fitted on different texts."""
+    for node in context.workflow.nodes.values():
+        spec = context.spec(node)
+        if spec is None or len(spec.inputs) < 2:
+            continue
+        fitted = []
+        for port in spec.inputs:
+            source = context.source_of(node, port.name)
+            description = context.describe(*source) if source else None
+            if description is not None and description.fitted_on:
+                fitted.append((port.name, description))
+        for (first, a), (second, b) in zip(fitted, fitted[1:]):
+            if a.model == b.model and a.fitted_on != b.fitted_on:
+                yield warning("embedding-spaces-differ",
+                              f"“{node.title}”: its {first} and {second} inputs were embedded with {a.model} fitted "
+                              f"on different texts, so their vectors live in different spaces and do not compare.",
+                              f"Link the texts of one branch to the other Text Embedding's 'fit' input, so both "
+                              f"are fitted on the same texts.", node_id=node.id)
+
+
 UNTRUSTED_PATH = "untrusted-path"
 
 
@@ -163,4 +184,4 @@ def untrusted_paths(context: ValidationContext) -> Iterable[Diagnostic]:
 
 
 RULES: tuple[Rule, ...] = (add_on_failures, unknown_node_types, missing_inputs, port_type_mismatches,
-                          cycles, invalid_settings, untrusted_paths)
+                          cycles, invalid_settings, untrusted_paths, embedding_spaces_differ)

@@ -19,7 +19,8 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier", "semantic-search", "translations", "held-out-test")
+        "teach-a-classifier", "semantic-search", "translations", "held-out-test", "flights-you-might-take",
+        "categories-as-vectors", "sparse-to-dense")
 
 
 def by_name(name: str) -> Path:

@@ -131,8 +131,16 @@ def fingerprint(settings: Mapping[str, Any], base_dir: str | None) -> str:
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription | None:
     """A folder of images (or the images format) gives image rows; a data file says nothing before it is read."""
     path = settings.get("path")
-    images = settings.get("format") == "images" or (isinstance(path, str) and bool(path) and Path(path).is_dir())
+    images = settings.get("format") == "images" or (isinstance(path, str) and bool(path) and _is_folder(path))
     return OutputDescription(kind=EmbeddingKind.IMAGE) if port == "data" and images else None
+
+
+def _is_folder(path: str) -> bool:
+    """Whether `path` names a folder; a name the system cannot even look up (too long, a NUL) is none."""
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 SPEC = NodeSpec(

@@ -6,13 +6,14 @@ With the transformer the vectors are contextual: its token states pooled over th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 
 from ..analysis.projection import row_list
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error, warning
 from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.ports import EMBEDDINGS, ENCODED_TEXT, accepts
 from ..core.specs import EmbeddingKind, Execution, NodeSpec, OutputDescription, Port, RowWise, Setting
@@ -22,7 +23,7 @@ from ..text.arithmetic import arithmetic_pool, signed_tokens
 from ..text.embedding_cache import CachedVectors, embed_cached, open_text_cache, text_digests, token_digests
 from ..text.encoding import text_values
 from ..text.model_checks import language_model_diagnostics, model_fingerprint
-from ..text.model_ids import BUILTIN_ID, ModelKind
+from ..text.model_ids import BUILTIN_ID, CORPUS_FITTED_IDS, LSA_ID, ModelKind
 from ..text.pooling import BLOCK_POOLINGS, pool, remove_first_component, sif_weights, wordfreq_probabilities
 from ..text.transformer import POOLINGS as TRANSFORMER_POOLINGS
 from ..text.transformer import process_model
@@ -40,12 +41,13 @@ TRANSFORMER_BATCH = 32
 # The poolings each kind of model can do: word vectors have no [CLS]; a transformer's token states
 # are not word vectors to sum, weight by frequency or add up as arithmetic; a server pools itself.
 POOLINGS_FOR = {ModelKind.WORD_VECTORS: BLOCK_POOLINGS, ModelKind.TRANSFORMER: TRANSFORMER_POOLINGS,
-                ModelKind.REMOTE: ("mean",)}
+                ModelKind.REMOTE: ("mean",), ModelKind.FITTED: ("mean",)}
+LSA_DIMENSIONS = 100
 
 
-def encoded_input_diagnostics(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
-    """Text Embedding must be fed encoded text, encoded with the language model it uses itself."""
-    link = context.link_into(node, "encoded")
+def encoded_input_diagnostics(context: ValidationContext, node: Node, port: str = "encoded") -> Iterable[Diagnostic]:
+    """Text Embedding must be fed encoded text (on `encoded`, and on `fit`), encoded with its own language model."""
+    link = context.link_into(node, port)
     if link is None or link.source not in context.workflow.nodes:
         return
     upstream = context.workflow.nodes[link.source]
@@ -72,8 +74,13 @@ def encoded_input_diagnostics(context: ValidationContext, node: Node) -> Iterabl
 
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:
-    """The vectors live in the space of the chosen language model."""
-    return OutputDescription(model=settings.get("language_model"), kind=EmbeddingKind.TEXT)
+    """The vectors live in the space of the chosen language model; a corpus-fitted one says which texts fitted it."""
+    model = settings.get("language_model")
+    fitted_on = None
+    if model in CORPUS_FITTED_IDS:
+        texts = upstream("fit") or upstream("encoded")
+        fitted_on = texts.origin if texts is not None else None
+    return OutputDescription(model=model, kind=EmbeddingKind.TEXT, fitted_on=fitted_on)
 
 
 def pooling_problem(info: LanguageModelInfo, pooling: str) -> tuple[str, str] | None:
@@ -84,6 +91,9 @@ def pooling_problem(info: LanguageModelInfo, pooling: str) -> tuple[str, str] | 
     if info.kind == ModelKind.REMOTE:
         return (f"the pooling '{pooling}' does not apply to the remote model {info.id}: its server pools the "
                 "vectors itself", "Set the pooling to mean.")
+    if info.kind == ModelKind.FITTED:
+        return (f"the pooling '{pooling}' does not apply to {info.id}: it weighs each row's words by TF-IDF "
+                "itself", "Set the pooling to mean.")
     if len(allowed) == 1:
         return (f"the pooling '{pooling}' does not fit {info.id}, which pools its pieces itself",
                 f"Set the pooling to {allowed[0]}.")
@@ -99,12 +109,65 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
 
     yield from language_model_diagnostics(context, node)
     yield from encoded_input_diagnostics(context, node)
+    yield from encoded_input_diagnostics(context, node, "fit")
     settings = context.settings(node)
     model_id, pooling = settings.get("language_model"), settings.get("pooling")
+    if context.link_into(node, "fit") is not None and model_id not in CORPUS_FITTED_IDS:
+        yield warning("fit-not-used", f"“{node.title}”: {model_id} is not fitted on a corpus, so its 'fit' input "
+                                      "changes nothing.",
+                      f"Unlink 'fit', or use a corpus-fitted model ({', '.join(CORPUS_FITTED_IDS)}).", node_id=node.id)
     info = models.get_info(model_id) if isinstance(model_id, str) else None
     problem = pooling_problem(info, pooling) if info is not None and isinstance(pooling, str) else None
     if problem:
         yield error("pooling-not-for-model", f"“{node.title}”: {problem[0]}.", problem[1], node_id=node.id)
+
+
+def _in_model(encoded: EncodedText, model: LanguageModel) -> EncodedText:
+    """The encoded rows with their words looked up in another model (one trained on the `fit` texts)."""
+    import pyarrow as pa
+
+    from ..text.encoding import token_ids_of
+
+    extra = list(encoded.provenance.get("extra_words", []))
+    words = pa.concat_arrays([pa.array(encoded.vocabulary, pa.large_string()), pa.array(extra, pa.large_string())])
+    mapping, extra_words = token_ids_of(words, model)
+    ids = np.where(encoded.ids >= 0, mapping[np.maximum(encoded.ids, 0)], encoded.ids).astype(np.int32)
+    return replace(encoded, ids=ids, vocabulary=model.words,
+                   provenance={**encoded.provenance, "extra_words": extra_words})
+
+
+def _embed_lsa(ctx: NodeContext, encoded: EncodedText, fit: EncodedText) -> tuple[np.ndarray, np.ndarray]:
+    """TF-IDF + LSA fitted on the `fit` rows, applied to the encoded rows: the rows with words, their vectors."""
+    from ..text import lsa
+
+    ctx.progress(0.05, f"Fitting TF-IDF + LSA on {len(fit):,} rows")
+    try:
+        model = lsa.fit(fit.ids, int(ctx.settings["dimensions"]))
+    except ValueError:
+        raise NodeError(f"“{ctx.title}”: the rows to fit on have fewer than two different words, so there is "
+                        "nothing to fit TF-IDF + LSA on.", "no-known-words", "Check the text column.") from None
+    ctx.progress(0.6, f"Applying it to {len(encoded):,} rows")
+    vectors = model.transform(encoded.ids)
+    rows = np.flatnonzero(vectors.any(axis=1))
+    return rows, vectors[rows]
+
+
+def _fit_input(ctx: NodeContext, model_id: str) -> EncodedText | None:
+    """The `fit` encoding when linked (it must use the same language model)."""
+    fit = ctx.inputs.get("fit")
+    if fit is None:
+        return None
+    if not isinstance(fit, EncodedText):
+        raise NodeError(f"“{ctx.title}”: its fit input needs text encoded by a Text Encoding block.",
+                        "text-embedding-needs-encoded-input", "Link a Text Encoding's output to 'fit'.")
+    if fit.language_model != model_id:
+        raise NodeError(f"“{ctx.title}” uses {model_id}, but its fit input was encoded with {fit.language_model}.",
+                        "language-model-mismatch", f"Encode the fit texts with {model_id} too.")
+    if model_id not in CORPUS_FITTED_IDS:
+        ctx.report(Severity.INFO, "fit-not-used", f"{model_id} is not fitted on a corpus, so the fit input changes "
+                                                  "nothing.")
+        return None
+    return fit
 
 
 def _model(encoded: EncodedText) -> LanguageModel:
@@ -182,7 +245,11 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     problem = pooling_problem(info, method) if info is not None else None
     if problem:
         raise NodeError(f"“{ctx.title}”: {problem[0]}.", "pooling-not-for-model", problem[1])
+    fit = _fit_input(ctx, model_id)
     if info is not None and info.kind != ModelKind.WORD_VECTORS:
+        if info.kind == ModelKind.FITTED:
+            rows, vectors = _embed_lsa(ctx, encoded, fit if fit is not None else encoded)
+            return {"embeddings": _contextual_output(ctx, encoded, rows, vectors, info.kind)}
         cache = _open_cache(ctx)
         try:
             rows, cached = (_embed_transformer(ctx, encoded, method, cache) if info.kind == ModelKind.TRANSFORMER
@@ -195,7 +262,11 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         if cached.from_cache:
             ctx.summary += f"; {cached.from_cache:,} of {len(rows):,} from the cache"
         return {"embeddings": output}
-    model = _model(encoded)
+    if fit is not None:  # a model trained on the fit texts, applied to these rows
+        model = _model(fit)
+        encoded = _in_model(encoded, model)
+    else:
+        model = _model(encoded)
     extra_words = list(encoded.provenance.get("extra_words", []))
     ctx.progress(0.05, f"Pooling ({method}) {len(encoded):,} rows")
     if method == "arithmetic":
@@ -353,7 +424,9 @@ def _contextual_output(ctx: NodeContext, encoded: EncodedText, rows: np.ndarray,
     output = Table(table.meta, vectors, feature=table.feature, base_dir=table.base_dir,
                    provenance={**table.provenance, "model": model_id, "kind": "text", "pooling": method,
                                "dims": dims, "model_kind": str(kind)})
-    how = f"{method} pooling of {model_id}" if kind == ModelKind.TRANSFORMER else f"remote model {model_id}"
+    how = {ModelKind.TRANSFORMER: f"{method} pooling of {model_id}",
+           ModelKind.FITTED: f"{model_id} fitted on {'the fit input' if ctx.inputs.get('fit') else 'these rows'}"
+           }.get(kind, f"remote model {model_id}")
     ctx.summary = f"{len(output):,} rows × {dims} dims ({how})"
     if len(without):
         ctx.summary += f"; {len(without):,} rows without text {'zeroed' if keep_zeros else 'dropped'}"
@@ -367,7 +440,10 @@ SPEC = NodeSpec(
     description="One vector per row: the word vectors of its encoded tokens, pooled (mean, max, sum, SIF "
                 "or arithmetic such as king - man + woman).",
     icon="text_embedding",
-    inputs=(Port("encoded", ENCODED_TEXT, description="Tokens from a Text Encoding block."),),
+    inputs=(Port("encoded", ENCODED_TEXT, description="Tokens from a Text Encoding block."),
+            Port("fit", ENCODED_TEXT, required=False,
+                 description="For a corpus-fitted model (tfidf-lsa, trained-word2vec, trained-fasttext): the "
+                             "texts to fit it on, encoded with the same model; it is then applied to encoded.")),
     outputs=(Port("embeddings", EMBEDDINGS, description="The input rows with their vectors (dim_0 …)."),),
     settings=(
         Setting("language_model", "str", BUILTIN_ID, label="Language model",
@@ -383,13 +459,17 @@ SPEC = NodeSpec(
                 help="drop: leave them out of the output; zeros: keep them with all-zero vectors."),
         Setting("sif_frequencies", "choice", "wordfreq", label="SIF word frequencies", choices=FREQUENCIES,
                 help="For SIF pooling: English word frequencies from the wordfreq package, or counts in this corpus."),
+        Setting("dimensions", "int", LSA_DIMENSIONS, label="Dimensions (tfidf-lsa)", minimum=2, maximum=2000,
+                help="For tfidf-lsa: the width of the truncated SVD."),
     ),
     run=run,
     check=check,
     fingerprint=model_fingerprint,
     describes_output=describe,
-    # SIF removes the direction common to all rows, so it needs them all; the other poolings read one row each.
-    execution=Execution(row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"),
+    # SIF removes the direction common to all rows, and TF-IDF + LSA is fitted on every row (unless fit is
+    # linked, which the settings cannot tell), so they need them all; the other poolings read one row each.
+    execution=Execution(row_wise=RowWise(port="encoded", when=lambda settings: settings.get("pooling") != "sif"
+                                         and settings.get("language_model") != LSA_ID),
                         preload=("embedflow.text.models", "embedflow.text.transformer")),
     help_page=TYPE,
 )

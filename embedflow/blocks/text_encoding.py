@@ -310,13 +310,15 @@ def _model(ctx: NodeContext, model_id: str, texts) -> tuple[models.LanguageModel
         except ValueError:
             raise NodeError(f"“{ctx.title}” found no words in the input to train {model_id} on.",
                             "empty-input", "Give it a text column with words in it.") from None
-    ctx.progress(0.0, f"Loading {model_id}")
+    # TF-IDF + LSA counts GloVe's words: one vocabulary, so encodings of different texts share their ids.
+    stored_id = models.BUILTIN_ID if model_id == models.LSA_ID else model_id
+    ctx.progress(0.0, f"Loading {stored_id}")
     try:
-        model = models.load(model_id, progress=lambda f, m: ctx.progress(0.1 * f, m),
+        model = models.load(stored_id, progress=lambda f, m: ctx.progress(0.1 * f, m),
                             cancel=ctx.cancel_event)
     except LanguageModelError as exc:
         raise NodeError(str(exc), "language-model-unavailable") from None
-    return model, model_id
+    return model, stored_id
 
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:

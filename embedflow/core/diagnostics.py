@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
@@ -121,7 +121,10 @@ class ValidationContext:
             source = self.source_of(node, input_port)
             return self.describe(source[0], source[1], seen) if source else None
 
-        return spec.describes_output(self.described_settings(node), port, upstream)
+        description = spec.describes_output(self.described_settings(node), port, upstream)
+        if description is not None and description.origin is None:
+            description = replace(description, origin=f"{node.id}.{port}")
+        return description
 
     def described_settings(self, node: Node) -> dict[str, Any]:
         """A node's effective settings with its path settings made absolute (what describes_output gets)."""

@@ -134,10 +134,15 @@ class OutputDescription:
 
     model: the language or image model id whose space the vectors (or tokens) belong to.
     kind: EmbeddingKind.TEXT or .IMAGE (or an add-on's own word).
+    origin: the output ("node_id.port") that made it; set by ValidationContext.describe, kept by pass-throughs.
+    fitted_on: for a space fitted on a workflow's own texts (tfidf-lsa, trained-word2vec): the origin of the
+    texts it was fitted on, so spaces fitted on different texts are told apart.
     """
 
     model: str | None = None
     kind: EmbeddingKind | str | None = None
+    origin: str | None = None
+    fitted_on: str | None = None
 
 
 # split(settings, base_dir, piece_bytes) -> the settings of each piece a source block can read on its own,

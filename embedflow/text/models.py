@@ -26,7 +26,7 @@ from ..core.errors import EmbedflowError
 from ..core.paths import resolve_path
 from ..io.user_dirs import cache_dir, config_dir
 from . import gensim_data, vectors_io
-from .model_ids import BUILTIN_ID, TRAINED_IDS, ModelKind
+from .model_ids import BUILTIN_ID, LSA_ID, TRAINED_IDS, ModelKind
 # The records, errors and loaded models of model_store, named here too: models.py is where blocks, the
 # canvas and the command line look them up.
 from .model_store import LOCK, MODELS_FOLDER, RemoteEntry, safe_id, stored_folder, stored_info
@@ -123,6 +123,13 @@ def _trained_infos() -> list[LanguageModelInfo]:
             for model_id, kind in kinds.items()]
 
 
+def _lsa_info() -> LanguageModelInfo:
+    return LanguageModelInfo(
+        LSA_ID, "TF-IDF + LSA fitted on this workflow's texts", 100, 400_000, GLOVE_TOKENIZER, "trained", 0, True,
+        "", "Word counts weighted by TF-IDF, reduced by a truncated SVD (latent semantic analysis) fitted when "
+            "Text Embedding runs; words are GloVe 6B's 400,000 (lower-case).", kind=ModelKind.FITTED)
+
+
 def remote_file(model_id: str) -> Path:
     """The JSON file of a remote model entry."""
     return config_dir(REMOTE_FOLDER) / f"{model_id}.json"
@@ -168,7 +175,7 @@ def add_remote(model_id: str, url: str, model: str, key_env: str = "", dims: int
     """
     from ..io.atomic import atomic_write
 
-    if (not safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, USE_ID, *TRAINED_IDS)
+    if (not safe_id(model_id) or model_id in (BUILTIN_ID, MINILM_ID, USE_ID, LSA_ID, *TRAINED_IDS)
             or model_id in gensim_data.CATALOGUE):
         raise LanguageModelError(f"'{model_id}' cannot name a remote model: use letters, digits, - and _, "
                                  "and a name no built-in or catalogue model has.")
@@ -206,6 +213,7 @@ def list_models() -> list[LanguageModelInfo]:
     for entry in gensim_data.CATALOGUE.values():
         models.append(stored.pop(entry.id) if entry.id in stored else entry.info(available=False))
     models.extend(_trained_infos())
+    models.append(_lsa_info())
     models.extend(stored.values())
     models.extend(_remote_infos())
     return models
@@ -221,6 +229,8 @@ def get_info(model_id: str) -> LanguageModelInfo | None:
         return _use_info()
     if model_id in TRAINED_IDS:
         return next(i for i in _trained_infos() if i.id == model_id)
+    if model_id == LSA_ID:
+        return _lsa_info()
     if safe_id(model_id) and remote_file(model_id).is_file():
         return _remote_info(remote_file(model_id))
     info = stored_info(stored_folder(model_id)) if safe_id(model_id) else None

@@ -21,6 +21,7 @@ def test_an_image_embedding_of_a_text_column_warns_once(window, qtbot, tmp_path)
 def test_asking_for_the_output_of_a_failed_block_says_it_did_not_finish(window, qtbot, tmp_path):
     workflow = window.document.workflow
     workflow.add_node("input", node_id="gone", settings={"path": str(tmp_path / "gone.csv")})
-    qtbot.waitUntil(lambda: window.runs.result("gone") is not None, timeout=HANG_MS)
+    qtbot.waitUntil(lambda: window.runs.result("gone") is not None and window.runs.result("gone").state == "refused",
+                    timeout=HANG_MS)
     assert window.editor.show_output("gone", "data") is None
     assert window.statusBar().currentMessage().endswith("has no 'data' output: it did not finish (see Messages).")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from embedflow.registry import default_registry
 from embedflow_canvas.welcome import WelcomeDialog
 
 
 def test_two_recent_workflows_leave_no_gap_under_the_heading(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
-    dialog = WelcomeDialog([str(tmp_path / "a" / "reviews.embedflow"), str(tmp_path / "b" / "reviews.embedflow")])
+    dialog = WelcomeDialog([str(tmp_path / "a" / "reviews.embedflow"), str(tmp_path / "b" / "reviews.embedflow")],
+                           default_registry())
     qtbot.addWidget(dialog)
     dialog.resize(1000, 900)
     dialog.show()
