@@ -247,21 +247,33 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         raise NodeError(f"“{ctx.title}”: {problem[0]}.", "pooling-not-for-model", problem[1])
     fit = _fit_input(ctx, model_id)
     if info is not None and info.kind != ModelKind.WORD_VECTORS:
-        if info.kind == ModelKind.FITTED:
-            rows, vectors = _embed_lsa(ctx, encoded, fit if fit is not None else encoded)
-            return {"embeddings": _contextual_output(ctx, encoded, rows, vectors, info.kind)}
-        cache = _open_cache(ctx)
-        try:
-            rows, cached = (_embed_transformer(ctx, encoded, method, cache) if info.kind == ModelKind.TRANSFORMER
-                            else _embed_remote(ctx, encoded, info, cache))
-        finally:
-            if cache is not None:
-                _report_cache(ctx, cache)
-                cache.close()
-        output = _contextual_output(ctx, encoded, rows, cached.vectors, info.kind)
-        if cached.from_cache:
-            ctx.summary += f"; {cached.from_cache:,} of {len(rows):,} from the cache"
-        return {"embeddings": output}
+        return {"embeddings": _embed_contextual(ctx, encoded, info, method, fit)}
+    return {"embeddings": _embed_pooled(ctx, encoded, model_id, method, fit)}
+
+
+def _embed_contextual(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInfo, method: str,
+                      fit: EncodedText | None) -> Table:
+    """One vector per row from a model that reads whole texts: fitted on a corpus, a transformer or a remote."""
+    if info.kind == ModelKind.FITTED:
+        rows, vectors = _embed_lsa(ctx, encoded, fit if fit is not None else encoded)
+        return _contextual_output(ctx, encoded, rows, vectors, info.kind)
+    cache = _open_cache(ctx)
+    try:
+        rows, cached = (_embed_transformer(ctx, encoded, method, cache) if info.kind == ModelKind.TRANSFORMER
+                        else _embed_remote(ctx, encoded, info, cache))
+    finally:
+        if cache is not None:
+            _report_cache(ctx, cache)
+            cache.close()
+    output = _contextual_output(ctx, encoded, rows, cached.vectors, info.kind)
+    if cached.from_cache:
+        ctx.summary += f"; {cached.from_cache:,} of {len(rows):,} from the cache"
+    return output
+
+
+def _embed_pooled(ctx: NodeContext, encoded: EncodedText, model_id: str, method: str,
+                  fit: EncodedText | None) -> Table:
+    """Word vectors pooled per row; rows without a known word are zeroed or left out, as the settings say."""
     if fit is not None:  # a model trained on the fit texts, applied to these rows
         model = _model(fit)
         encoded = _in_model(encoded, model)
@@ -301,7 +313,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     ctx.summary = f"{len(output):,} rows × {output.dims} dims ({method} of {model_id} vectors)"
     if len(without):
         ctx.summary += f"; {len(without):,} rows without known words {'zeroed' if keep_zeros else 'dropped'}"
-    return {"embeddings": output}
+    return output
 
 
 def _open_cache(ctx: NodeContext) -> EmbeddingCache | None:
