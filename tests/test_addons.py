@@ -130,7 +130,8 @@ def test_embedding_model_mismatch_is_seen_through_the_add_on_block(addon):
     for source, out, target, into in ((words, "data", encoding, "data"), (encoding, "encoded", embedding, "encoded"),
                                       (embedding, "embeddings", normalise, "data"),
                                       (normalise, "embeddings", neighbours, "data"),
-                                      (images, "data", pictures, "data"), (pictures, "embeddings", neighbours, "query")):
+                                      (images, "data", pictures, "data"),
+                                      (pictures, "embeddings", neighbours, "query")):
         workflow.connect(source.id, out, target.id, into)
     found = [d for d in validate(workflow) if d.code == "embedding-model-mismatch"]
     assert len(found) == 1 and found[0].node_id == neighbours.id

@@ -245,7 +245,8 @@ def test_held_out_test_scores_the_new_words_beside_the_cross_validation(tmp_path
     scores = output_of(by_name("held-out-test"), tmp_path, "Classifier", "scores")
     accuracy = scores[(scores["metric"] == "accuracy") & (scores["class"] == "")].set_index("on")
     assert accuracy.loc["cross-validation", "value"] >= 0.9
-    assert accuracy.loc["test", "value"] == pytest.approx(0.92) and accuracy.loc["test", "baseline"] == pytest.approx(0.2)
+    assert accuracy.loc["test", "value"] == pytest.approx(0.92)
+    assert accuracy.loc["test", "baseline"] == pytest.approx(0.2)
     predictions = output_of(by_name("held-out-test"), tmp_path, "Classifier", "predictions")
     wrong = predictions[predictions["predicted"] != predictions["category"]]
     assert sorted(wrong["word"]) == ["fox", "kiwi"]

@@ -8,6 +8,7 @@ that ask for a path go through `choose_export_path` so tests can answer.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ from .help_viewer import HelpViewer, show_help
 from .presentation import PresentationMode
 from .recent import recent_files
 from .welcome import WelcomeDialog
+
+if TYPE_CHECKING:
+    from .mainwindow import MainWindow
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow

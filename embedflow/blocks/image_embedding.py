@@ -131,7 +131,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if result.failed:
         first_row, first_reason = min(result.failed)
         ctx.report(Severity.WARNING, "images-skipped",
-                   f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row + ctx.first_row} "
+                   f"{len(result.failed):,} image(s) could not be embedded; "
+                   f"for example row {first_row + ctx.first_row} "
                    f"({table.meta[column].iloc[first_row]}): {first_reason}.",
                    "See the 'skipped' output for every row and its reason.")
     return {"embeddings": embeddings, "skipped": skipped}

@@ -54,8 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
     parser = argparse.ArgumentParser(
         prog="embedflow",
-        description="A visual-programming canvas for embeddings. Commands: run, validate, serve, models, examples, blocks "
-                    "(see `embedflow COMMAND --help`).")
+        description="A visual-programming canvas for embeddings. "
+                    "Commands: run, validate, serve, models, examples, blocks (see `embedflow COMMAND --help`).")
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas, or an installed "
                                                 "example's name (`embedflow examples` lists them)")
@@ -92,7 +92,8 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("--out", default=None,
                             help="folder for the outputs (default: <workflow name>-out in the current folder)")
         parser.add_argument("--format", choices=FORMATS, default="csv",
-                            help="csv (default) or parquet: OUT/<node>-<port>.csv or .parquet, vectors as dim_* columns")
+                            help="csv (default) or parquet: OUT/<node>-<port>.csv or .parquet, "
+                                 "vectors as dim_* columns")
         parser.add_argument("--outputs", default="all", metavar="all|final|NODE[.PORT],...",
                             help="what to write: all (default: every output port), final (the outputs no block "
                                  "consumes, plus Scatter pictures), or a list such as n3,n5.neighbours")

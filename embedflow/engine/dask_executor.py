@@ -123,7 +123,7 @@ class DaskExecutor(Executor):
                                "start some with `dask worker ADDRESS`") from None
         try:
             versions = self.client.run(_embedflow_version)
-        except Exception as exc:  # a worker without embedflow fails to unpickle the call
+        except Exception as exc:  # noqa: BLE001 - a worker without embedflow fails to unpickle the call
             self.close()
             raise ClusterError(f"the Dask workers cannot run embedflow ({type(exc).__name__}: {exc}); "
                                f"install embedflow {__version__} on every worker") from None

@@ -70,7 +70,7 @@ def text_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
     numeric = np.flatnonzero(kinds.isin([int, float, np.int64, np.float64, bool, np.bool_]).to_numpy())
     if len(values) and len(numeric) == len(values):
         raise NotText("numbers")
-    if (kinds != str).any():
+    if (kinds != str).any():  # noqa: E721 - an element-wise comparison of a Series of types
         values = np.array([_as_text(v) for v in values], dtype=object)
     try:
         array = pa.array(values, pa.large_string())

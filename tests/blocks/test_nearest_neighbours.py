@@ -140,8 +140,9 @@ def test_nan_and_zero_vectors_are_reported_with_row_numbers():
     vectors = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
     vectors[2] = np.nan
     vectors[4] = 0.0
-    default_registry().register(NodeSpec("t_bad_vectors", "Bad", "Data", "", "input", (), (Port("embeddings", EMBEDDINGS),),
-                               (), lambda ctx: {"embeddings": Table(pd.DataFrame({"i": range(6)}), vectors)}))
+    default_registry().register(NodeSpec("t_bad_vectors", "Bad", "Data", "", "input", (),
+                                         (Port("embeddings", EMBEDDINGS),), (),
+                                         lambda ctx: {"embeddings": Table(pd.DataFrame({"i": range(6)}), vectors)}))
     try:
         workflow = Workflow(default_registry())
         source, block = workflow.add_node("t_bad_vectors"), workflow.add_node("nearest_neighbours")

@@ -1,4 +1,4 @@
-"""On every shipped example, a block (its circle, title and summary at their longest) never runs into a note or arrow."""
+"""On every shipped example, a block (circle, title and summary at their longest) never runs into a note or arrow."""
 
 from __future__ import annotations
 

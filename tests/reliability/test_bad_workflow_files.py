@@ -39,7 +39,8 @@ def test_nesting_5000_deep_is_refused_as_too_deep() -> None:
 def test_nesting_inside_settings_is_refused_before_anything_recurses() -> None:
     settings = "[" * 900 + "]" * 900  # below Python's recursion limit for json, above ours
     with pytest.raises(WorkflowFileError, match="nested too deeply"):
-        loads(workflow_text().replace('"nodes": []', f'"nodes": [{{"type": "input", "settings": {{"x": {settings}}}}}]'))
+        node = f'{{"type": "input", "settings": {{"x": {settings}}}}}'
+        loads(workflow_text().replace('"nodes": []', f'"nodes": [{node}]'))
 
 
 def test_an_integer_of_5000_digits_is_refused_clearly() -> None:

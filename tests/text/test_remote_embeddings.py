@@ -279,7 +279,8 @@ def answer(data: object) -> tuple[int, dict[str, str], bytes]:
 ])
 def test_vectors_that_are_not_numbers_a_model_makes_are_refused(body: bytes, problem: str) -> None:
     script = Script([(200, {"Content-Type": "application/json"}, body)])
-    with stub(script) as url, pytest.raises(EmbedflowError, match=f"{url}/v1/embeddings sent a wrong answer.*{problem}"):
+    with (stub(script) as url,
+          pytest.raises(EmbedflowError, match=f"{url}/v1/embeddings sent a wrong answer.*{problem}")):
         RemoteEmbedder(RemoteModel(url, "m")).embed(["a"])
 
 

@@ -125,8 +125,8 @@ class WorkflowDocument(QObject):
                annotation_ids: Iterable[str] = ()) -> None:
         """Delete blocks (with their links), links and annotations as one undo step."""
         node_ids = [n for n in node_ids if n in self.workflow.nodes]
-        link_ids = [l for l in link_ids if l in self.workflow.links
-                    and not {self.workflow.links[l].source, self.workflow.links[l].target} & set(node_ids)]
+        link_ids = [k for k in link_ids if k in self.workflow.links
+                    and not {self.workflow.links[k].source, self.workflow.links[k].target} & set(node_ids)]
         annotation_ids = [a for a in annotation_ids if a in self.workflow.annotations]
         count = len(node_ids) + len(link_ids) + len(annotation_ids)
         if not count:
@@ -149,14 +149,15 @@ class WorkflowDocument(QObject):
     def connect(self, source: str, source_port: str, target: str, target_port: str) -> str | None:
         """Link two ports; returns the link id, or None when that exact link exists or is a self-link."""
         if source == target or any(
-                (l.source, l.source_port, l.target, l.target_port) == (source, source_port, target, target_port)
-                for l in self.workflow.links.values()):
+                (link.source, link.source_port, link.target, link.target_port)
+                == (source, source_port, target, target_port)
+                for link in self.workflow.links.values()):
             return None
         command = commands.Connect(self.workflow, source, source_port, target, target_port)
         self.undo_stack.push(command)
         return command.link_id
 
-    def disconnect(self, link_id: str) -> None:
+    def disconnect(self, link_id: str) -> None:  # type: ignore[override]  # removes a link, not a Qt connection
         """Remove a link."""
         self.undo_stack.push(commands.Disconnect(self.workflow, link_id))
 
@@ -214,7 +215,7 @@ class WorkflowDocument(QObject):
         """Add copied blocks (with fresh ids, shifted by `offset`) as one undo step; returns new node ids."""
         try:
             part, _ = loads(text, "clipboard", specs=self.registry)
-        except Exception:  # anything else on the clipboard is simply not pasteable
+        except Exception:  # noqa: BLE001 - anything else on the clipboard is simply not pasteable
             return []
         if not part.nodes and not part.annotations:
             return []

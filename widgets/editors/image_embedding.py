@@ -51,11 +51,11 @@ class Task(QObject):
         super().__init__(parent)
         self.cancel = threading.Event()
         self._function = function
-        self.thread = threading.Thread(target=self._work, daemon=True, name="embedflow-editor-task")
+        self.worker = threading.Thread(target=self._work, daemon=True, name="embedflow-editor-task")
 
     def start(self) -> None:
         """Start the work."""
-        self.thread.start()
+        self.worker.start()
 
     def _work(self) -> None:
         try:
