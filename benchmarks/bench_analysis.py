@@ -25,18 +25,18 @@ import argparse
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.analysis import classification, clustering  # noqa: E402
-from embedflow.analysis.classification import MAX_ITERATIONS, cross_validate  # noqa: E402
-from embedflow.analysis.clustering import KMEANS_INITS, cluster  # noqa: E402
+from embedflow.analysis import classification, clustering
+from embedflow.analysis.classification import MAX_ITERATIONS, cross_validate
+from embedflow.analysis.clustering import KMEANS_INITS, cluster
 
 FULL = {"kmeans": (100_000, 384), "hdbscan": (20_000, 50), "logistic": (50_000, 384)}
 QUICK = {"kmeans": (20_000, 384), "hdbscan": (5_000, 50), "logistic": (10_000, 384)}

@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.analysis.projection import pca, project  # noqa: E402
+from embedflow.analysis.projection import pca, project
 
 
 def clustered(rows: int, dims: int, seed: int = 0) -> np.ndarray:

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.core.workflow import Workflow
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 from embedflow.registry import BUILT_IN, BUILTIN_MODULES, Registry
 from embedflow.validation import validate
 from tests.addon_support import DISTRIBUTION, addon_env

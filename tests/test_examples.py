@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.cli import main
 from embedflow.io import resources
 from embedflow.io.workflow_file import dumps
-from embedflow.api import read_workflow
 from embedflow.validation import validate
 from tests.browser_support import browser_session
 

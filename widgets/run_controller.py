@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal
 

@@ -29,8 +29,8 @@ from embedflow.core.paths import resolve_path
 from embedflow.core.table import EncodedText, Table
 from embedflow.io.tables import IMAGE_SUFFIXES
 
-from .views.image_thumbnails import ThumbnailCache
 from .screen_fit import fit_to_screen
+from .views.image_thumbnails import ThumbnailCache
 
 VECTOR_PREVIEW = 4
 LEADING = ("rank", "similarity", "distance")  # after the query and neighbour columns

@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from typing import TYPE_CHECKING
-
 from PyQt5.QtCore import QObject, Qt
 from PyQt5.QtWidgets import QFileDialog
 
@@ -35,7 +33,7 @@ EXPORTS = {"png": ("PNG image (*.png)", export_png), "svg": ("SVG drawing (*.svg
 class Teaching(QObject):
     """What the teaching actions of one main window do."""
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.presentation = PresentationMode(window)

@@ -30,8 +30,8 @@ from embedflow.io.user_dirs import config_dir
 from .qt_items import list_items
 from .recent import distinct_names
 from .screen_fit import fit_to_screen
-from .window_keys import close_with_keys
 from .thumbnails import SIZE, thumbnail
+from .window_keys import close_with_keys
 
 SETTINGS_FILE = "welcome.json"
 COLUMNS = 3  # examples side by side at the dialog's usual size

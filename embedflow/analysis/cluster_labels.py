@@ -45,7 +45,7 @@ class WordCounts:
     single_words: bool
     present: frozenset[int]
 
-    def __add__(self, other: "WordCounts") -> "WordCounts":
+    def __add__(self, other: WordCounts) -> WordCounts:
         from scipy import sparse
         words = np.union1d(self.words, other.words)
         rows = max(self.counts.shape[0], other.counts.shape[0])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,8 @@ from ..io.regular_files import path_problem
 from ..io.tables import fingerprint_path
 
 if TYPE_CHECKING:  # the image runtime, catalogue and downloads load when the block runs or checks a model
-    from ..io.embedding_store import EmbeddingCache
     from ..images.pipeline import Backend
+    from ..io.embedding_store import EmbeddingCache
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
 REMOTE_BATCH = 16

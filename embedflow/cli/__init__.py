@@ -7,20 +7,20 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from .. import __version__
 from ..core.context import NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
+from ..core.sizes import format_size
 from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
-from ..core.sizes import format_size
 from ..io.examples import workflow_argument
 from ..io.outputs import FORMATS, entry_node, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..text import models
 from ..core.sizes import format_size
+from ..text import models
 from ..text.models import LanguageModelError
 from ..text.vectors_io import FORMATS
 

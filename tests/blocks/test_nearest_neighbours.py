@@ -132,7 +132,6 @@ def test_fewer_rows_than_k_warns_and_returns_all_others():
 def test_nan_and_zero_vectors_are_reported_with_row_numbers():
     import pandas as pd
 
-    from embedflow import registry
     from embedflow.core.ports import EMBEDDINGS
     from embedflow.core.specs import NodeSpec, Port
     from embedflow.core.table import Table

@@ -17,10 +17,10 @@ from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
 from embedflow.io.workflow_file import dumps, write_workflow
-from tests.helpers import loads
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
+from tests.helpers import loads
 from tests.waiting import HANG, reached
 
 

@@ -26,7 +26,6 @@ from embedflow.engine.dask_executor import ClusterError, DaskExecutor  # noqa: E
 from embedflow.engine.partitions import Partitioned  # noqa: E402
 from embedflow.io.workflow_file import write_workflow  # noqa: E402
 from embedflow.registry import Registry, default_registry  # noqa: E402
-
 from tests.dask_support import executor  # noqa: E402
 from tests.image_support import bad_and_odd_images, photo  # noqa: E402
 from tests.text_support import text_workflow, write_csv  # noqa: E402

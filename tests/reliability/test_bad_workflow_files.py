@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.cli import main
 from embedflow.core.errors import WorkflowFileError
 from embedflow.io.workflow_file import MAX_DEPTH, write_workflow
-from embedflow.api import read_workflow
-from tests.helpers import loads
 from embedflow.validation import validate
+from tests.helpers import loads
 from tests.reliability.support import workflow_text
 
 HUGE = 10 ** 400

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.core.errors import EmbedflowError, NodeError, WorkflowFileError
 from embedflow.images.loading import ImageLoadError
 from embedflow.images.runtime import OnnxEmbedder
 from embedflow.images.sources import read_source
 from embedflow.io.regular_files import FileRefused, read_bounded, read_regular
 from embedflow.io.tables import load_table
-from embedflow.api import read_workflow
 from tests.reliability.support import run_isolated
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
@@ -15,7 +15,6 @@ from .annotation_item import AnnotationItem, ArrowAnnotationItem, TextAnnotation
 from .link_drag import LinkDrag
 from .link_item import LinkItem
 from .node_item import NodeItem, PortItem
-
 
 GRID = 20.0
 

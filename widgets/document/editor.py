@@ -7,8 +7,8 @@ paints what the status presenter derives from the runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, pyqtSignal
 from PyQt5.QtWidgets import QApplication, QMenu, QVBoxLayout, QWidget

@@ -51,7 +51,7 @@ class CanvasInteractions(QObject):
     workflowFileDropped = pyqtSignal(str)
     notice = pyqtSignal(str)
 
-    def __init__(self, document: "WorkflowDocument", view: "CanvasView") -> None:
+    def __init__(self, document: WorkflowDocument, view: CanvasView) -> None:
         super().__init__(view)
         self.document = document
         self.view = view

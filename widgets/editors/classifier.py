@@ -26,10 +26,10 @@ from PyQt5.QtWidgets import (
 from embedflow.blocks.classifier import ClassifierView
 from embedflow.core.table import Table
 
+from ..qt_items import list_items
 from . import register_editor
 from .context import EditorContext
 from .form import SettingsForm
-from ..qt_items import list_items
 from .image_embedding import THUMB, thumbnail
 
 MAX_LISTED = 200  # rows listed for one cell; thumbnails are decoded on the GUI thread

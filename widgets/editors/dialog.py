@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QKeyEvent, QKeySequence

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PyQt5.QtCore import QObject, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QImage, QPixmap
@@ -47,7 +48,7 @@ class Task(QObject):
     finished = pyqtSignal(object)
     failed = pyqtSignal(str)
 
-    def __init__(self, function: Callable[["Task"], Any], parent: QObject | None = None) -> None:
+    def __init__(self, function: Callable[[Task], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cancel = threading.Event()
         self._function = function

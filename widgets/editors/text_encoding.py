@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import html
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PyQt5.QtCore import QObject, Qt, pyqtSignal
 from PyQt5.QtWidgets import (
@@ -32,7 +33,7 @@ class BackgroundTask(QObject):
     finished = pyqtSignal(object)
     failed = pyqtSignal(str)
 
-    def __init__(self, function: Callable[["BackgroundTask"], Any], parent: QObject | None = None) -> None:
+    def __init__(self, function: Callable[[BackgroundTask], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cancel = threading.Event()
         self._function = function

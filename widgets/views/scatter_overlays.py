@@ -9,9 +9,10 @@ Thumbnails are all drawn while at most MAX_IMAGES are visible, then spread the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg

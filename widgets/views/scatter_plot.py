@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
+import pyqtgraph.exporters
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPainterPath
 from PyQt5.QtWidgets import (
@@ -66,7 +66,7 @@ DENSITY_FROM = 5_000
 class _SelectViewBox(pg.ViewBox):
     """A ViewBox whose left drag selects (rectangle or lasso) unless the plot is in pan mode."""
 
-    def __init__(self, plot: "ScatterPlot") -> None:
+    def __init__(self, plot: ScatterPlot) -> None:
         super().__init__()
         self._plot = plot
         self._start: QPointF | None = None

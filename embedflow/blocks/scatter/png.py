@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import textwrap
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
