@@ -17,14 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("EMBEDFLOW_CONFIG_DIR", tempfile.mkdtemp(prefix="embedflow-bench-"))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from PyQt5.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+import pandas as pd
+from PyQt5.QtWidgets import QApplication
 
+from embedflow.api import read_workflow
 from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 

@@ -19,8 +19,8 @@ import argparse
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -166,7 +166,7 @@ def measure(name: str, rows: int, workflow: Workflow, node: str, folder: Path, p
     for workers in (1, 2):
         with DaskExecutor.connect(f"local:{workers}", partition_bytes=partition_bytes) as executor:
             run_and_write(workflow, node, folder / f"warm{workers}", executor)  # models load once per worker
-            seconds[f"{workers}w"] = timed(lambda: run_and_write(workflow, node, folder / f"c{workers}", executor))
+            seconds[f"{workers}w"] = timed(lambda: run_and_write(workflow, node, folder / f"c{workers}", executor))  # noqa: B023 - timed() calls it within this iteration
             peaks[f"{workers}w"] = worker_peak_mb(executor)
     # Before the local runs: what this process needed while the cluster did the work.
     client = peak_mb()

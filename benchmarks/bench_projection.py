@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embedflow.analysis.projection import pca, project  # noqa: E402
+from embedflow.analysis.projection import pca, project
 
 
 def clustered(rows: int, dims: int, seed: int = 0) -> np.ndarray:
@@ -84,7 +84,7 @@ def bench_methods(rows: int, dims: int = 50) -> None:
     cells = []
     for method in ("bh", "fft"):
         for threads in (1, 2):
-            seconds, _ = best_of(lambda: TSNE(n_jobs=threads, negative_gradient_method=method,
+            seconds, _ = best_of(lambda: TSNE(n_jobs=threads, negative_gradient_method=method,  # noqa: B023 - best_of() calls it within this iteration
                                               random_state=0).fit(data), 1)
             cells.append(f"{method} {threads} thread{'s' if threads > 1 else ''} {seconds:5.1f} s")
     print(f"openTSNE {rows:,} x {dims}: " + ", ".join(cells), flush=True)

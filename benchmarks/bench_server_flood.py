@@ -59,7 +59,7 @@ class PeakRss:
         while not self._stop.wait(0.05):
             self.peak = max(self.peak, rss(self.process))
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self.peak = rss(self.process)
         self._thread.start()
         return self

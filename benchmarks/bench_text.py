@@ -212,7 +212,8 @@ def main() -> None:
     n = args.docs
     print(f"corpus: {n:,} documents, {encoding.total_tokens / n:.1f} tokens each on average; "
           f"{encoding.coverage:.1%} of tokens known")
-    print(f"glove-6b-50d load (memory-mapped): {load_seconds:.3f} s; word→id dict for the baseline: {index_seconds:.3f} s")
+    print(f"glove-6b-50d load (memory-mapped): {load_seconds:.3f} s; "
+          f"word→id dict for the baseline: {index_seconds:.3f} s")
     print(f"{'':24}{'embedflow':>14}{'plain loop':>14}{'ratio':>9}")
     for name, ours, base in (("encoding", ours_encode, base_encode_seconds),
                              ("embedding (mean)", pool_seconds, base_embed_seconds),

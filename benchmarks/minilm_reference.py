@@ -77,7 +77,7 @@ def forward(w: dict[str, np.ndarray], config: dict, ids: np.ndarray) -> np.ndarr
         p = f"encoder.layer.{i}."
 
         def dense(name: str, h: np.ndarray) -> np.ndarray:
-            return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+            return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]  # noqa: B023 - dense() is called only within this iteration
 
         q, k, v = (dense(f"attention.self.{n}", x).reshape(length, heads, -1).transpose(1, 0, 2)
                    for n in ("query", "key", "value"))

@@ -23,8 +23,9 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,14 +53,15 @@ FINISHED = ("done", "failed", "blocked", "cancelled")
 def copy_examples(target: Path = EXAMPLES_COPY) -> Path:
     """The shipped examples and their data copied to `target` (as `embedflow examples --copy` does),
     so the pictures show a neutral data path rather than the source tree's."""
-    from embedflow.cli.examples import copy_examples as copy, installed_examples
+    from embedflow.cli.examples import copy_examples as copy
+    from embedflow.cli.examples import installed_examples
     from embedflow.registry import default_registry
 
     copy(installed_examples(default_registry()), target, overwrite=True)
     return target / "examples"
 
 
-def open_example(name: str, examples: Path, timeout_s: float = 120.0) -> "MainWindow":
+def open_example(name: str, examples: Path, timeout_s: float = 120.0) -> MainWindow:
     """A shown main window with the example `examples/name.embedflow` opened and run to the end
     (a QApplication must exist)."""
     from embedflow_canvas.mainwindow import MainWindow
@@ -80,7 +82,7 @@ def open_example(name: str, examples: Path, timeout_s: float = 120.0) -> "MainWi
     return window
 
 
-def close(window: "MainWindow") -> None:
+def close(window: MainWindow) -> None:
     """Close the window and its settings and result windows without asking to save."""
     window.editor.close_windows()
     window.document.undo_stack.setClean()
@@ -113,7 +115,7 @@ def with_title(picture: QImage, title: str) -> QImage:
     return framed
 
 
-def grab_canvas(window: "MainWindow", node_id: str = "n3") -> QImage:
+def grab_canvas(window: MainWindow, node_id: str = "n3") -> QImage:
     """The whole main window, the workflow fitted and `node_id` selected."""
     window.resize(*CANVAS_SIZE)
     QTest.qWait(100)
@@ -123,7 +125,7 @@ def grab_canvas(window: "MainWindow", node_id: str = "n3") -> QImage:
     return window.grab().toImage()
 
 
-def grab_map(window: "MainWindow", node_id: str, find: str = "", images: bool = False) -> QImage:
+def grab_map(window: MainWindow, node_id: str, find: str = "", images: bool = False) -> QImage:
     """The settings window of Scatter `node_id`: its map, optionally searched or with images as points."""
     dialog = window.editor.open_editor(node_id)
     editor = dialog.editor
@@ -137,7 +139,7 @@ def grab_map(window: "MainWindow", node_id: str, find: str = "", images: bool = 
     return picture
 
 
-def grab_result(window: "MainWindow", node_id: str, port: str) -> QImage:
+def grab_result(window: MainWindow, node_id: str, port: str) -> QImage:
     """The result window of one output, as *Show output* opens it (the table only, no banner)."""
     result = window.editor.show_output(node_id, port)
     if result is None:

@@ -16,11 +16,10 @@ from .core.context import NodeContext
 from .core.diagnostics import Diagnostic, ValidationContext, error, warning
 from .core.errors import EmbedflowError, NodeError
 from .core.ports import EMBEDDINGS, ENCODED_TEXT, NEIGHBOURS, TABLE, PortType
-from .core.specs import Execution, NodeSpec, OutputDescription, Port, RowWise, Setting, SettingKind
+from .core.specs import Execution, NodeSpec, OutputDescription, Port, RowWise, Setting, SettingKind, SpecSource
 from .core.table import EncodedText, Table
 from .core.workflow import Node, Workflow
 from .engine import Engine
-from .core.specs import SpecSource
 from .groups import titles
 from .io import workflow_file
 from .io.workflow_file import write_workflow

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .core.errors import EmbedflowError
 from .core.workflow import Annotation, Link, Node, Workflow

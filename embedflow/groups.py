@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .core.diagnostics import Diagnostic, error
 from .core.errors import EmbedflowError, WorkflowFileError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .io.resources import resource
 from .core.specs import SpecSource
+from .io.resources import resource
 
 # Concept pages a student may want next to the block pages, in reading order.
 CONCEPTS = (

@@ -15,10 +15,11 @@ import functools
 import importlib
 import threading
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import metadata
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .core.specs import CATEGORIES, NodeSpec
 
@@ -101,7 +102,7 @@ class AddOn:
 EditorFactory = Callable[[Any], Any]
 
 # While a module is imported by the loader, blocks and editors it registers land in this registry with this origin.
-_loading: contextvars.ContextVar[tuple["Registry", Origin] | None] = contextvars.ContextVar("loading", default=None)
+_loading: contextvars.ContextVar[tuple[Registry, Origin] | None] = contextvars.ContextVar("loading", default=None)
 # The editors registered through `register_editor`, by the module defining each factory: a module is
 # imported once per process, so a registry that loads it later gets its editors from this record.
 _editors_of_module: dict[str, dict[str, EditorFactory]] = {}

@@ -7,7 +7,8 @@ diagnostics of its own block (its links, settings and model checks, asked throug
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .core.diagnostics import SEVERITIES, Diagnostic, ValidationContext, error, warning
 from .core.ports import accepts
@@ -162,8 +163,8 @@ def embedding_spaces_differ(context: ValidationContext) -> Iterable[Diagnostic]:
                 yield warning("embedding-spaces-differ",
                               f"“{node.title}”: its {first} and {second} inputs were embedded with {a.model} fitted "
                               f"on different texts, so their vectors live in different spaces and do not compare.",
-                              f"Link the texts of one branch to the other Text Embedding's 'fit' input, so both "
-                              f"are fitted on the same texts.", node_id=node.id)
+                              "Link the texts of one branch to the other Text Embedding's 'fit' input, so both "
+                              "are fitted on the same texts.", node_id=node.id)
 
 
 UNTRUSTED_PATH = "untrusted-path"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -108,7 +109,7 @@ def http_server(served: Served) -> Iterator[str]:
         server.server_close()
 
 
-def photo(name: str = "astronaut", size: tuple[int, int] | None = None) -> "Image.Image":
+def photo(name: str = "astronaut", size: tuple[int, int] | None = None) -> Image.Image:
     """A real photo from scikit-image, optionally resized."""
     from PIL import Image
     from skimage import data

@@ -7,7 +7,8 @@ kernel's result can be compared with the local analysis on the joined table.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from embedflow.core.table import Table
 from embedflow.engine.partitions import concat

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.core.workflow import Workflow
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 from embedflow.registry import BUILT_IN, BUILTIN_MODULES, Registry
 from embedflow.validation import validate
 from tests.addon_support import DISTRIBUTION, addon_env
@@ -130,7 +130,8 @@ def test_embedding_model_mismatch_is_seen_through_the_add_on_block(addon):
     for source, out, target, into in ((words, "data", encoding, "data"), (encoding, "encoded", embedding, "encoded"),
                                       (embedding, "embeddings", normalise, "data"),
                                       (normalise, "embeddings", neighbours, "data"),
-                                      (images, "data", pictures, "data"), (pictures, "embeddings", neighbours, "query")):
+                                      (images, "data", pictures, "data"),
+                                      (pictures, "embeddings", neighbours, "query")):
         workflow.connect(source.id, out, target.id, into)
     found = [d for d in validate(workflow) if d.code == "embedding-model-mismatch"]
     assert len(found) == 1 and found[0].node_id == neighbours.id

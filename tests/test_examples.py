@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.cli import main
 from embedflow.io import resources
 from embedflow.io.workflow_file import dumps
-from embedflow.api import read_workflow
 from embedflow.validation import validate
 from tests.browser_support import browser_session
 
@@ -19,8 +19,8 @@ EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
 OURS = ("word-similarity", "image-search", "image-search-grouped", "image-map", "why-invalid", "train-word2vec",
-        "word-clusters", "teach-a-classifier", "semantic-search", "translations", "held-out-test", "flights-you-might-take",
-        "categories-as-vectors", "sparse-to-dense")
+        "word-clusters", "teach-a-classifier", "semantic-search", "translations", "held-out-test",
+        "flights-you-might-take", "categories-as-vectors", "sparse-to-dense")
 
 
 def by_name(name: str) -> Path:
@@ -256,7 +256,8 @@ def test_held_out_test_scores_the_new_words_beside_the_cross_validation(tmp_path
     scores = output_of(by_name("held-out-test"), tmp_path, "Classifier", "scores")
     accuracy = scores[(scores["metric"] == "accuracy") & (scores["class"] == "")].set_index("on")
     assert accuracy.loc["cross-validation", "value"] >= 0.9
-    assert accuracy.loc["test", "value"] == pytest.approx(0.92) and accuracy.loc["test", "baseline"] == pytest.approx(0.2)
+    assert accuracy.loc["test", "value"] == pytest.approx(0.92)
+    assert accuracy.loc["test", "baseline"] == pytest.approx(0.2)
     predictions = output_of(by_name("held-out-test"), tmp_path, "Classifier", "predictions")
     wrong = predictions[predictions["predicted"] != predictions["category"]]
     assert sorted(wrong["word"]) == ["fox", "kiwi"]

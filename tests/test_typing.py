@@ -1,4 +1,4 @@
-"""mypy over embedflow/ is clean, with the settings in pyproject.toml ([tool.mypy])."""
+"""mypy over embedflow/ and the canvas (widgets/) is clean, with the settings in pyproject.toml ([tool.mypy])."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "embedflow-mypy-cache"
 
 
-def test_mypy_finds_no_errors_in_embedflow():
+def test_mypy_finds_no_errors_in_embedflow_or_the_canvas():
     out, err, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(CACHE),
-                                "--no-error-summary", "--hide-error-context", str(ROOT / "embedflow")])
+                                "--no-error-summary", "--hide-error-context",
+                                str(ROOT / "embedflow"), str(ROOT / "widgets")])
     assert status == 0, out + err

@@ -92,7 +92,7 @@ def main(path: str | None = None) -> int:
         QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
         app = QApplication(sys.argv[:1])
     app.setApplicationName("embedflow")
-    app.setWindowIcon(window_icon())
+    QApplication.setWindowIcon(window_icon())
     try:
         path = str(workflow_argument(path)) if path else None
     except WorkflowFileError as exc:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter

@@ -7,7 +7,8 @@ the outer workflow's, read under the group's path (`g1/m` is `m` here).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PyQt5.QtCore import QObject, QPointF, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QKeySequence
@@ -194,8 +195,8 @@ class GroupWindow(QWidget):
         self.markers = []
         settings = self.outer.workflow.nodes[self.group_id].settings
         for key, kind, arrow in (("inputs", "in", "▶ "), ("outputs", "out", " ▶")):
-            entries = settings.get(key) if isinstance(settings.get(key), list) else []
-            for entry in entries:
+            entries = settings.get(key)
+            for entry in entries if isinstance(entries, list) else []:
                 item = scene.nodes.get(entry.get("node", "")) if isinstance(entry, dict) else None
                 port = item.port(kind, entry.get("port", "")) if item is not None else None
                 if port is None:

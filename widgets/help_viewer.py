@@ -22,6 +22,7 @@ from PyQt5.QtWidgets import (
 from embedflow import help as help_pages
 from embedflow.registry import Registry
 
+from .qt_items import list_items
 from .screen_fit import fit_to_screen, place_on_canvas
 from .window_keys import close_with_keys
 
@@ -134,8 +135,7 @@ class HelpViewer(QWidget):
         # From `url`: while this signal is delivered, browser.source() can still be the previous page.
         name = Path(url.toLocalFile()).stem if url.isLocalFile() else ""
         title = name
-        for row in range(self.pages.count()):
-            item = self.pages.item(row)
+        for item in list_items(self.pages):
             if item.data(Qt.UserRole) == name:
                 self.pages.blockSignals(True)
                 self.pages.setCurrentItem(item)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PyQt5.QtCore import QSize, Qt, QTimer, pyqtSlot
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
@@ -14,6 +14,7 @@ from PyQt5.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStyle,
     QToolBar,
@@ -37,7 +38,6 @@ from .messages import MessagesView
 from .run_on import add_run_on
 from .teaching import Teaching
 from .toolbox import Toolbox
-from .views.html_map_export import export_html_map, is_map
 from .views.html_map_export import export_html_map, is_map
 from .welcome import example_intro, example_title, ordered_examples
 

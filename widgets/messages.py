@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PyQt5.QtCore import QModelIndex, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import (
@@ -28,7 +30,7 @@ class _WrappingDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
         """The height of the text wrapped at the column's width."""
         size = super().sizeHint(option, index)
-        view = self.parent()
+        view = cast(QTreeWidget, self.parent())  # the panel this delegate lays out
         width = max(view.header().sectionSize(index.column()) - 10, 60)
         text = index.data() or ""
         bounds = option.fontMetrics.boundingRect(0, 0, width, 100_000, Qt.TextWordWrap, text)
@@ -65,7 +67,7 @@ class MessagesView(QTreeWidget):
 
     def set_messages(self, diagnostics: list[Diagnostic], titles: dict[str, str]) -> None:
         """Show `diagnostics` (errors first); `titles` names the blocks."""
-        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
         ordered = sorted(diagnostics, key=lambda d: rank[d.severity])
         shown = [(d, titles.get(d.node_id or "", "")) for d in ordered]
         if shown == self.messages:
@@ -88,7 +90,7 @@ class MessagesView(QTreeWidget):
 
     def counts(self) -> dict[str, int]:
         """How many messages of each severity are listed."""
-        found = {s: 0 for s in SEVERITIES}
+        found: dict[str, int] = {s: 0 for s in SEVERITIES}
         for diagnostic, _ in self.messages or []:
             found[diagnostic.severity] += 1
         return found

@@ -2,16 +2,21 @@
 
 The canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link
 widths), each around its own place, up to CONTENT_SCALE and only as far as no block or note comes to
-cover another (blocks first, then notes), and the canvas is fitted (up to ZOOM) and kept fitted as the larger fonts grow the docks and toolbars, so the
-whole workflow stays on screen; Fit while presenting fits up to ZOOM too, not down to 100 %."""
+cover another (blocks first, then notes), and the canvas is fitted (up to ZOOM) and kept fitted as
+the larger fonts grow the docks and toolbars, so the whole workflow stays on screen; Fit while
+presenting fits up to ZOOM too, not down to 100 %."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QSize
 from PyQt5.QtGui import QFont
-from PyQt5.QtWidgets import QApplication, QMainWindow, QToolBar
+from PyQt5.QtWidgets import QApplication, QToolBar
+
+if TYPE_CHECKING:
+    from .mainwindow import MainWindow
 
 FONT_FACTOR = 1.5
 # Blocks drawn up to this much larger, as long as the whole workflow fits the window.
@@ -30,7 +35,7 @@ class _Saved:
 class PresentationMode:
     """Toggles a main window (with `view`, a CanvasView) between normal and presentation sizes."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         self.window = window
         self._saved: _Saved | None = None
 
@@ -43,15 +48,14 @@ class PresentationMode:
         """Enter or leave presentation mode."""
         if on == self.active:
             return
-        app = QApplication.instance()
         view = self.window.view
         toolbars = self.window.findChildren(QToolBar)
         if on:
-            self._saved = _Saved(QFont(app.font()), view.zoom, view.auto_fit,
+            self._saved = _Saved(QFont(QApplication.font()), view.zoom, view.auto_fit,
                                  [(bar, bar.iconSize()) for bar in toolbars])
-            font = QFont(app.font())
+            font = QFont(QApplication.font())
             font.setPointSizeF(font.pointSizeF() * FONT_FACTOR)
-            app.setFont(font)
+            QApplication.setFont(font)
             for bar, size in self._saved.icon_sizes:
                 bar.setIconSize(size * FONT_FACTOR)
             view.canvas.set_content_scale(*view.canvas.largest_clear_scales(CONTENT_SCALE))
@@ -61,7 +65,8 @@ class PresentationMode:
             view.fit()
         else:
             saved, self._saved = self._saved, None
-            app.setFont(saved.font)
+            assert saved is not None  # active, since `on` differs from `self.active`
+            QApplication.setFont(saved.font)
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
             view.canvas.set_content_scale(1.0)

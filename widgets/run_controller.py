@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal
 
@@ -29,7 +29,7 @@ class _Relay(QObject):
     deleted while a block is still finishing: a thread never emits on a deleted object.
     """
 
-    event = pyqtSignal(object)
+    node_event = pyqtSignal(object)
     ended = pyqtSignal(object)
     connected = pyqtSignal(object, str)
     failed = pyqtSignal(str)
@@ -69,12 +69,12 @@ class RunController(QObject):
         self.where = ""
         self._last_progress: dict[str, float] = {}
         self._unsubscribe: Callable[[], None] | None = None
-        # Queued: the worker thread emits, the UI thread handles.
+        # Queued: the worker thread emits, the UI thread handles. (PyQt5-stubs lack connect's type argument.)
         self._relay = _Relay()
-        self._relay.event.connect(self._on_event, Qt.QueuedConnection)
-        self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)
-        self._relay.connected.connect(self.set_executor, Qt.QueuedConnection)
-        self._relay.failed.connect(self.executorFailed, Qt.QueuedConnection)
+        self._relay.node_event.connect(self._on_event, Qt.QueuedConnection)  # type: ignore[call-arg]
+        self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)  # type: ignore[call-arg]
+        self._relay.connected.connect(self.set_executor, Qt.QueuedConnection)  # type: ignore[call-arg]
+        self._relay.failed.connect(self.executorFailed, Qt.QueuedConnection)  # type: ignore[call-arg]
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
@@ -235,7 +235,7 @@ def _connect(relay: _Relay, address: str) -> None:
         return
     try:
         executor = DaskExecutor.connect(address)
-    except Exception as exc:  # ClusterError and whatever the address makes dask raise: shown to the user
+    except Exception as exc:  # noqa: BLE001 - ClusterError and whatever the address makes dask raise: shown to the user
         relay.failed.emit(str(exc))
         return
     relay.connected.emit(executor, executor.address)
@@ -252,4 +252,4 @@ def _report(relay: _Relay, last_progress: dict[str, float], engine: Engine, even
         if now - last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
             return
         last_progress[event.node_id] = now
-    relay.event.emit((engine, event))
+    relay.node_event.emit((engine, event))

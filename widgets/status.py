@@ -6,8 +6,9 @@ Qt-free on purpose (it imports no Qt, so it is tested without a window): it turn
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from typing import Protocol
 
 from embedflow.core.diagnostics import SEVERITIES, Diagnostic
 from embedflow.engine import NodeResult

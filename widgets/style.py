@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 
-from embedflow.io.resources import resource
 from embedflow.core.specs import NodeSpec
+from embedflow.io.resources import resource
 
 CATEGORY_COLOURS = {
     "Data": "#FFD39F",
@@ -35,7 +35,7 @@ def node_colour(spec: NodeSpec | None) -> QColor:
     return category_colour(spec.category if spec else "")
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon_path(name: str) -> str:
     """The file of an icon: a shipped icon's name, or an add-on's own SVG/PNG path; else the fallback icon."""
     own = Path(name)
@@ -50,13 +50,13 @@ def node_icon(spec: NodeSpec | None) -> QIcon:
     return _icon(icon_path(spec.icon if spec else ""))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _icon(path: str) -> QIcon:
     # Parsing an SVG costs far more than drawing it: one QIcon per file.
     return QIcon(path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pixmap(path: str, size: int) -> QPixmap:
     return _icon(path).pixmap(size, size)
 

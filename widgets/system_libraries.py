@@ -8,7 +8,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 # What Qt 5.15's libqxcb.so and libQt5XcbQpa.so load (from `ldd`), with the Debian/Ubuntu package of each.
 XCB_LIBRARIES = {

@@ -29,8 +29,8 @@ from embedflow.core.paths import resolve_path
 from embedflow.core.table import EncodedText, Table
 from embedflow.io.tables import IMAGE_SUFFIXES
 
-from .views.image_thumbnails import ThumbnailCache
 from .screen_fit import fit_to_screen
+from .views.image_thumbnails import ThumbnailCache
 
 VECTOR_PREVIEW = 4
 LEADING = ("rank", "similarity", "distance")  # after the query and neighbour columns
@@ -69,7 +69,8 @@ def image_columns(value: Any) -> dict[str, str | None]:
     if not isinstance(value, Table):
         return {}
     found: dict[str, str | None] = {}
-    if value.feature in value.meta and (value.provenance.get("kind") == "image" or _holds_images(value.meta[value.feature])):
+    feature = value.feature
+    if feature in value.meta and (value.provenance.get("kind") == "image" or _holds_images(value.meta[feature])):
         found[str(value.feature)] = value.base_dir
     declared = value.provenance.get("image_columns")
     if isinstance(declared, dict):
@@ -140,7 +141,9 @@ class TableModel(QAbstractTableModel):
         row, column = self._row(index.row()), index.column()
         if role == Qt.DecorationRole and column in self.images:
             value = self._column(column)[row]
-            return self.thumbnails.get(resolve_path(str(value), self.images[column])) if isinstance(value, str) else None
+            if not isinstance(value, str):
+                return None
+            return self.thumbnails.get(resolve_path(str(value), self.images[column]))
         if role not in (Qt.DisplayRole, Qt.ToolTipRole, Qt.TextAlignmentRole):
             return None
         if column < len(self.names):
@@ -162,7 +165,8 @@ class TableModel(QAbstractTableModel):
             values = values[: int(self.lengths[row])]
             shown = values if full else values[:VECTOR_PREVIEW * 2]
             text = " ".join(str(int(v)) for v in shown)
-            return text + (" …" if len(shown) < len(values) else "") + f"  ({len(values)} token{'' if len(values) == 1 else 's'})"
+            more = " …" if len(shown) < len(values) else ""
+            return text + more + f"  ({len(values)} token{'' if len(values) == 1 else 's'})"
         shown = values if full else values[:VECTOR_PREVIEW]
         text = ", ".join(f"{v:.3f}" for v in shown)
         if len(shown) < len(values):

@@ -8,7 +8,6 @@ that ask for a path go through `choose_export_path` so tests can answer.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QObject, Qt
@@ -25,13 +24,16 @@ from .welcome import WelcomeDialog
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
 
+if TYPE_CHECKING:
+    from .mainwindow import MainWindow
+
 EXPORTS = {"png": ("PNG image (*.png)", export_png), "svg": ("SVG drawing (*.svg)", export_svg)}
 
 
 class Teaching(QObject):
     """What the teaching actions of one main window do."""
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.presentation = PresentationMode(window)

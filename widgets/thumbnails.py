@@ -9,10 +9,10 @@ from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter
 
 from embedflow.core.errors import WorkflowFileError
+from embedflow.core.specs import SpecSource
 from embedflow.io.atomic import atomic_write
 from embedflow.io.regular_files import FileRefused, read_regular
 from embedflow.io.user_dirs import cache_dir
-from embedflow.core.specs import SpecSource
 from embedflow.io.workflow_file import MAX_FILE_BYTES, read_workflow
 
 from .canvas.scene import CanvasScene

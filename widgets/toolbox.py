@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PyQt5.QtCore import QMimeData, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush
 from PyQt5.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
@@ -15,7 +17,7 @@ from embedflow.registry import Registry
 from . import style
 from .canvas.view import BLOCK_MIME
 from .document.quick_search import matches
-
+from .qt_items import tree_children
 
 MY_BLOCKS = "My blocks"
 
@@ -48,8 +50,8 @@ class _BlockTree(QTreeWidget):
     def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
         return [BLOCK_MIME]
 
-    def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:  # noqa: N802 - Qt's name
-        type_name = next((i.data(0, Qt.UserRole) for i in items if i.data(0, Qt.UserRole)), "")
+    def mimeData(self, items: Iterable[QTreeWidgetItem | None]) -> QMimeData:  # noqa: N802 - Qt's name
+        type_name = next((i.data(0, Qt.UserRole) for i in items if i is not None and i.data(0, Qt.UserRole)), "")
         return block_mime(type_name)
 
 
@@ -138,11 +140,9 @@ class Toolbox(QWidget):
 
     def apply_filter(self, text: str) -> None:
         """Show only blocks matching `text` (and categories that still have some)."""
-        for i in range(self.tree.topLevelItemCount()):
-            category = self.tree.topLevelItem(i)
+        for category in tree_children(self.tree.invisibleRootItem()):
             shown = 0
-            for j in range(category.childCount()):
-                item = category.child(j)
+            for item in tree_children(category):
                 key = item.data(0, Qt.UserRole)
                 spec = self.registry.get(key)
                 visible = (spec is not None and matches(spec, text)) or (
@@ -153,19 +153,17 @@ class Toolbox(QWidget):
 
     def item_for(self, type_name: str) -> QTreeWidgetItem | None:
         """The list entry of a block type."""
-        for i in range(self.tree.topLevelItemCount()):
-            category = self.tree.topLevelItem(i)
-            for j in range(category.childCount()):
-                if category.child(j).data(0, Qt.UserRole) == type_name:
-                    return category.child(j)
+        for category in tree_children(self.tree.invisibleRootItem()):
+            for item in tree_children(category):
+                if item.data(0, Qt.UserRole) == type_name:
+                    return item
         return None
 
     def visible_types(self) -> list[str]:
         """Block types not hidden by the filter."""
-        return [category.child(j).data(0, Qt.UserRole)
-                for i in range(self.tree.topLevelItemCount())
-                for category in [self.tree.topLevelItem(i)]
-                for j in range(category.childCount()) if not category.child(j).isHidden()]
+        return [item.data(0, Qt.UserRole)
+                for category in tree_children(self.tree.invisibleRootItem())
+                for item in tree_children(category) if not item.isHidden()]
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         type_name = item.data(0, Qt.UserRole)

@@ -27,10 +27,11 @@ from embedflow.io.examples import title_and_description
 from embedflow.io.resources import examples, resource
 from embedflow.io.user_dirs import config_dir
 
+from .qt_items import list_items
 from .recent import distinct_names
 from .screen_fit import fit_to_screen
-from .window_keys import close_with_keys
 from .thumbnails import SIZE, thumbnail
+from .window_keys import close_with_keys
 
 SETTINGS_FILE = "welcome.json"
 COLUMNS = 3  # examples side by side at the dialog's usual size
@@ -120,11 +121,11 @@ class WelcomeDialog(QDialog):
         self.gallery.itemActivated.connect(self._example_activated)
         self.recent = QListWidget()
         self.recent.setObjectName("recent")
-        for path, name in zip(recent, distinct_names(recent)):
+        for recent_path, name in zip(recent, distinct_names(recent)):
             item = QListWidgetItem(name)
-            item.setData(Qt.UserRole, path)
-            item.setToolTip(path)
-            if not Path(path).exists():
+            item.setData(Qt.UserRole, recent_path)
+            item.setToolTip(recent_path)
+            if not Path(recent_path).exists():
                 item.setFlags(Qt.NoItemFlags)
                 item.setToolTip(f"{path} (moved or deleted)")
             self.recent.addItem(item)
@@ -188,7 +189,7 @@ class WelcomeDialog(QDialog):
 
     def example_paths(self) -> list[Path]:
         """The examples in gallery order."""
-        return [Path(self.gallery.item(row).data(Qt.UserRole)) for row in range(self.gallery.count())]
+        return [Path(item.data(Qt.UserRole)) for item in list_items(self.gallery)]
 
     def _choose(self, emit) -> None:
         self.accept()

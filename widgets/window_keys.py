@@ -12,4 +12,5 @@ CLOSE_KEYS = (QKeySequence(Qt.Key_Escape), QKeySequence("Ctrl+W"))
 def close_with_keys(window: QWidget) -> None:
     """Esc and Ctrl+W close `window` from wherever the focus is inside it."""
     for key in CLOSE_KEYS:
-        QShortcut(key, window, window.close, context=Qt.WidgetWithChildrenShortcut)
+        # PyQt5-stubs want a slot that returns None; Qt ignores close()'s bool.
+        QShortcut(key, window, window.close, context=Qt.WidgetWithChildrenShortcut)  # type: ignore[arg-type]

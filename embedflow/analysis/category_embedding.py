@@ -102,7 +102,8 @@ def fit_supervised(frame: pd.DataFrame, columns: list[str], dims: dict[str, int]
     width = max(dims.values())
     network = MLPClassifier(hidden_layer_sizes=(width,), activation="relu", alpha=ALPHA, max_iter=EPOCHS,
                             batch_size=256, random_state=seed)
-    checkpoint(progress, cancelled, 0.0, f"training on {int(known.sum()):,} rows × {one_hot.shape[1]:,} one-hot columns")
+    checkpoint(progress, cancelled, 0.0,
+               f"training on {int(known.sum()):,} rows × {one_hot.shape[1]:,} one-hot columns")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the first layer settles in a few passes
         network.fit(one_hot[known], target[known].astype(str).to_numpy())

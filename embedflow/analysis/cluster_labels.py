@@ -45,7 +45,7 @@ class WordCounts:
     single_words: bool
     present: frozenset[int]
 
-    def __add__(self, other: "WordCounts") -> "WordCounts":
+    def __add__(self, other: WordCounts) -> WordCounts:
         from scipy import sparse
         words = np.union1d(self.words, other.words)
         rows = max(self.counts.shape[0], other.counts.shape[0])
@@ -71,8 +71,9 @@ def word_counts(texts: Sequence[str] | pd.Series, labels: np.ndarray) -> WordCou
         counts = counter.fit_transform([texts[i] for i in clustered])
     except ValueError:  # no word left once stop words are dropped
         return WordCounts(np.array([], dtype=object), sparse.csr_matrix((rows, 0), dtype=np.int64), single, present)
-    membership = sparse.csr_matrix((np.ones(len(clustered), dtype=np.int64), (labels[clustered], np.arange(len(clustered)))),
-                                   shape=(rows, len(clustered)))
+    membership = sparse.csr_matrix(
+        (np.ones(len(clustered), dtype=np.int64), (labels[clustered], np.arange(len(clustered)))),
+        shape=(rows, len(clustered)))
     return WordCounts(counter.get_feature_names_out().astype(object), (membership @ counts).tocsr(), single, present)
 
 

@@ -12,8 +12,8 @@ the k-th kept maximum). Memory stays bounded by the block size.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

@@ -26,12 +26,12 @@ class Moments:
     products: np.ndarray
 
     @staticmethod
-    def of(vectors: np.ndarray) -> "Moments":
+    def of(vectors: np.ndarray) -> Moments:
         """The moments of these rows."""
         x = np.asarray(vectors, dtype=np.float64)
         return Moments(len(x), x.sum(axis=0), x.T @ x)
 
-    def __add__(self, other: "Moments") -> "Moments":
+    def __add__(self, other: Moments) -> Moments:
         return Moments(self.count + other.count, self.total + other.total, self.products + other.products)
 
 

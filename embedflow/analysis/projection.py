@@ -12,8 +12,9 @@ import contextlib
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -204,7 +205,7 @@ def import_umap() -> Any:
     from numba.core.caching import NullCache
 
     if not getattr(numba.config, "CACHE_DIR", ""):  # numba was imported before, without a folder of its own
-        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))
+        setattr(numba.config, "CACHE_DIR", str(cache_dir("numba")))  # noqa: B010 - not declared in numba.config
     from numba.core.registry import CPUDispatcher
 
     for name, module in list(sys.modules.items()):
@@ -285,8 +286,8 @@ def project(vectors: np.ndarray, method: str = "pca", large: str = "sample",
                          f"{int(finite.sum()):,} rows to stay responsive; set Large data to "
                          f"'all' to project every row (slower)."))
         else:
-            notes.append(("projection-large", f"{TITLES[method]} of {len(rows):,} rows (above {sample_size:,}) can take "
-                         f"several minutes."))
+            notes.append(("projection-large",
+                          f"{TITLES[method]} of {len(rows):,} rows (above {sample_size:,}) can take several minutes."))
     if method in ("tsne", "umap") and len(rows) < MIN_NEIGHBOUR_ROWS:
         notes.append(("projection-fallback", f"{TITLES[method]} needs at least {MIN_NEIGHBOUR_ROWS} rows; "
                      f"showing PCA of the {len(rows)} row(s) instead."))

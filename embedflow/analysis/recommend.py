@@ -112,7 +112,7 @@ class Scores:
 
 
 def score(ranked: Ranked, held_item: np.ndarray) -> Scores:
-    """How often each user's held-out item is in their top k, and how high (one relevant item: NDCG = 1/log2(rank+2))."""
+    """How often each user's held-out item is in their top k and how high (one relevant item: NDCG = 1/log2(rank+2))."""
     match = ranked.items == held_item[:, None]
     hit = match.any(axis=1)
     rank = match.argmax(axis=1)

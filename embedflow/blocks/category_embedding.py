@@ -73,7 +73,10 @@ def fit(ctx: NodeContext, frame: pd.DataFrame, columns: list[str]) -> list[Colum
     settings = ctx.settings
     dims = {c: int(settings["dimensions"]) or default_dimensions(int(frame[c].nunique())) for c in columns}
     seed, target = int(settings["seed"]), settings["target"] or NONE
-    progress = lambda f, m: ctx.progress(0.05 + 0.85 * f, m)
+
+    def progress(fraction: float, message: str) -> None:
+        ctx.progress(0.05 + 0.85 * fraction, message)
+
     if settings["method"] == "supervised":
         if target == NONE:
             raise AnalysisError("the supervised method learns the vectors from a target column, and none is "
@@ -135,7 +138,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return outputs
 
 
-# -- on a Dask cluster: the kernel of analysis/partitioned/category_embedding.py; docs/recommendations.md -------------------------------------------
+# -- on a Dask cluster: the kernel of analysis/partitioned/category_embedding.py; docs/recommendations.md ----------
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Fit on the rows brought here (all of them, or a seeded sample of `cluster.gather_rows`); embed every
     partition where it lives, so the rows and their vectors stay on the workers."""

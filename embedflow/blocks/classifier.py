@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,10 +31,10 @@ from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
+from ..core.sizes import format_size
 from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
-from ..core.sizes import format_size
 
 TYPE = "classifier"
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,8 @@ from ..io.regular_files import path_problem
 from ..io.tables import fingerprint_path
 
 if TYPE_CHECKING:  # the image runtime, catalogue and downloads load when the block runs or checks a model
-    from ..io.embedding_store import EmbeddingCache
     from ..images.pipeline import Backend
+    from ..io.embedding_store import EmbeddingCache
 
 TOKEN_ENV = "EMBEDFLOW_SERVER_TOKEN"
 REMOTE_BATCH = 16
@@ -131,7 +132,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     if result.failed:
         first_row, first_reason = min(result.failed)
         ctx.report(Severity.WARNING, "images-skipped",
-                   f"{len(result.failed):,} image(s) could not be embedded; for example row {first_row + ctx.first_row} "
+                   f"{len(result.failed):,} image(s) could not be embedded; "
+                   f"for example row {first_row + ctx.first_row} "
                    f"({table.meta[column].iloc[first_row]}): {first_reason}.",
                    "See the 'skipped' output for every row and its reason.")
     return {"embeddings": embeddings, "skipped": skipped}

@@ -136,9 +136,11 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """The user and item columns must be chosen."""
     settings = context.settings(node)
     if unset(settings, "user"):
-        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"], node_id=node.id)
+        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"],
+                    node_id=node.id)
     if unset(settings, "item"):
-        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"], node_id=node.id)
+        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"],
+                    node_id=node.id)
 
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -11,9 +12,9 @@ from ..analysis.ann import (
     AUTO_MIN_ROWS,
     INSTALL_HINT,
     METHODS,
+    Recall,
     approximate_search,
     choose_method,
-    Recall,
     faiss_available,
     recall_at_k,
 )
@@ -32,7 +33,6 @@ from ..core.ports import EMBEDDINGS, NEIGHBOURS
 from ..core.specs import Execution, NodeSpec, Port, Setting
 from ..core.table import Table
 from ..core.workflow import Node
-
 
 TYPE = "nearest_neighbours"
 

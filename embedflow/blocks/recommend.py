@@ -168,7 +168,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     return {"recommendations": recommendations, "evaluation": evaluation}
 
 
-# -- on a Dask cluster: the kernel of analysis/partitioned/recommend.py; docs/recommendations.md ---------------------------------------------
+# -- on a Dask cluster: the kernel of analysis/partitioned/recommend.py; docs/recommendations.md -------------------
 def run_on_cluster(ctx: NodeContext, cluster: Cluster) -> dict[str, Any] | None:
     """Bring the items and the interactions' columns here; score each partition of users on a worker, where their
     recommendations stay; evaluate here."""
@@ -238,9 +238,11 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """The user and item columns must be chosen."""
     settings = context.settings(node)
     if unset(settings, "user"):
-        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"], node_id=node.id)
+        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"],
+                    node_id=node.id)
     if unset(settings, "item"):
-        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"], node_id=node.id)
+        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"],
+                    node_id=node.id)
 
 
 SPEC = NodeSpec(

@@ -6,8 +6,9 @@ With the transformer the vectors are contextual: its token states pooled over th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -398,7 +399,8 @@ def _embed_remote(ctx: NodeContext, encoded: EncodedText, info: LanguageModelInf
         raise
     except EmbedflowError as exc:
         raise NodeError(f"“{ctx.title}”: {exc}", "remote-model-failed",
-                        f"Check the entry with `embedflow models` (it was added with --add-remote {info.id}).") from None
+                        f"Check the entry with `embedflow models` "
+                        f"(it was added with --add-remote {info.id}).") from None
     dims = cached.vectors.shape[1]
     if info.dims and len(rows) and dims != info.dims:
         raise NodeError(f"“{ctx.title}”: the server at {entry.url} sent {dims}-dimensional vectors for "

@@ -7,7 +7,8 @@ encoding passes it through and counts characters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     table: Table = ctx.inputs["data"]
     model_id = ctx.settings["language_model"]
     length = ctx.settings["sequence_length"]
-    if isinstance(length, bool) or not isinstance(length, int) or not MIN_SEQUENCE_LENGTH <= length <= MAX_SEQUENCE_LENGTH:
+    whole = isinstance(length, int) and not isinstance(length, bool)
+    if not whole or not MIN_SEQUENCE_LENGTH <= length <= MAX_SEQUENCE_LENGTH:
         raise NodeError(f"Sequence length must be a whole number from {MIN_SEQUENCE_LENGTH} to "
                         f"{MAX_SEQUENCE_LENGTH}, not {length!r}.", "sequence-length-out-of-range")
     if len(table) == 0:

@@ -7,20 +7,20 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from .. import __version__
 from ..core.context import NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
+from ..core.sizes import format_size
 from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
-from ..core.sizes import format_size
 from ..groups import flatten
 from ..io.examples import workflow_argument
 from ..io.outputs import FORMATS, entry_node, is_writable, output_path, select_outputs, write_output
@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
     parser = argparse.ArgumentParser(
         prog="embedflow",
-        description="A visual-programming canvas for embeddings. Commands: run, validate, serve, models, examples, blocks "
-                    "(see `embedflow COMMAND --help`).")
+        description="A visual-programming canvas for embeddings. "
+                    "Commands: run, validate, serve, models, examples, blocks (see `embedflow COMMAND --help`).")
     parser.add_argument("--version", action="version", version=f"embedflow {__version__}")
     parser.add_argument("file", nargs="?", help="a workflow (.embedflow) to open in the canvas, or an installed "
                                                 "example's name (`embedflow examples` lists them)")
@@ -93,7 +93,8 @@ def _subcommand_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("--out", default=None,
                             help="folder for the outputs (default: <workflow name>-out in the current folder)")
         parser.add_argument("--format", choices=FORMATS, default="csv",
-                            help="csv (default) or parquet: OUT/<node>-<port>.csv or .parquet, vectors as dim_* columns")
+                            help="csv (default) or parquet: OUT/<node>-<port>.csv or .parquet, "
+                                 "vectors as dim_* columns")
         parser.add_argument("--outputs", default="all", metavar="all|final|NODE[.PORT],...",
                             help="what to write: all (default: every output port), final (the outputs no block "
                                  "consumes, plus Scatter pictures), or a list such as n3,n5.neighbours")

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..text import models
 from ..core.sizes import format_size
+from ..text import models
 from ..text.models import LanguageModelError
 from ..text.vectors_io import FORMATS
 
@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="with --add-remote: the server's base URL, e.g. http://127.0.0.1:11434")
     parser.add_argument("--model", help="with --add-remote: the model name the server knows")
     parser.add_argument("--key-env", default="", metavar="VAR",
-                        help="with --add-remote: the environment variable holding the API key (the key is never stored)")
+                        help="with --add-remote: the environment variable holding the API key "
+                             "(the key is never stored)")
     parser.add_argument("--dims", type=int, default=0,
                         help="with --add-remote: the vector size to expect (a different one is reported as a change)")
     parser.add_argument("--batch-deadline", type=float, default=None, metavar="SECONDS",

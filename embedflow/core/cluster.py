@@ -10,7 +10,8 @@ the values here. Functions given to `submit` must be importable module-level fun
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 

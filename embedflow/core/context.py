@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 from .diagnostics import Diagnostic, SeverityName
 from .errors import Cancelled

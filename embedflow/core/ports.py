@@ -10,9 +10,9 @@ class PortType:
     """A named data type; a port of type X accepts X and its subtypes."""
 
     name: str
-    parent: "PortType | None" = None
+    parent: PortType | None = None
 
-    def is_subtype_of(self, other: "PortType") -> bool:
+    def is_subtype_of(self, other: PortType) -> bool:
         """True when self is other or derives from it."""
         kind: PortType | None = self
         while kind is not None:

@@ -54,15 +54,15 @@ class Table:
         """Metadata column names."""
         return [str(c) for c in self.meta.columns]
 
-    def with_vectors(self, vectors: np.ndarray, **provenance: Any) -> "Table":
+    def with_vectors(self, vectors: np.ndarray, **provenance: Any) -> Table:
         """The same rows with a new vector block and provenance entries added."""
         return replace(self, vectors=vectors, provenance={**self.provenance, **provenance})
 
-    def with_meta(self, meta: pd.DataFrame) -> "Table":
+    def with_meta(self, meta: pd.DataFrame) -> Table:
         """The same vectors and provenance with new metadata (one row per vector)."""
         return replace(self, meta=meta)
 
-    def take(self, rows: np.ndarray | list[int]) -> "Table":
+    def take(self, rows: np.ndarray | list[int]) -> Table:
         """A table of the given row positions, in that order (index reset)."""
         rows = np.asarray(rows, dtype=np.intp)
         meta = self.meta.iloc[rows].reset_index(drop=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from .errors import EmbedflowError
 from .specs import NodeSpec, SpecSource, node_spec

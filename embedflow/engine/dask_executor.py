@@ -20,10 +20,11 @@ import os
 import secrets
 import shutil
 import traceback
+from collections.abc import Mapping, Sequence
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from distributed import Client, Future, LocalCluster, wait
@@ -32,13 +33,13 @@ from .. import __version__
 from ..core.context import NodeContext, NodeEvent
 from ..core.diagnostics import Diagnostic, Severity
 from ..core.errors import Cancelled, EmbedflowError, NodeError
+from ..core.sizes import format_size
 from ..core.specs import NodeSpec
 from ..core.table import EncodedText, Table
 from ..core.workflow import Node
-from ..core.sizes import format_size
 from ..io.tables import IMAGE_SUFFIXES
 from .block_faults import PASSED_THROUGH, failure_hint, provider
-from .executors import Executor, SerialExecutor, Task, RunTask
+from .executors import Executor, RunTask, SerialExecutor, Task
 from .partitions import Partitioned, nbytes
 
 # Dask's own guidance: partitions of about 100 MB.
@@ -92,7 +93,7 @@ class DaskExecutor(Executor):
         self._cluster = cluster
 
     @classmethod
-    def connect(cls, address: str, partition_bytes: int = PARTITION_BYTES, timeout: float = 10.0) -> "DaskExecutor":
+    def connect(cls, address: str, partition_bytes: int = PARTITION_BYTES, timeout: float = 10.0) -> DaskExecutor:
         """An executor on the scheduler at `address` (tcp://HOST:PORT), or on a new local cluster for local[:N]."""
         address = address.strip()
         if address == "local" or address.startswith("local:"):
@@ -123,7 +124,7 @@ class DaskExecutor(Executor):
                                "start some with `dask worker ADDRESS`") from None
         try:
             versions = self.client.run(_embedflow_version)
-        except Exception as exc:  # a worker without embedflow fails to unpickle the call
+        except Exception as exc:  # noqa: BLE001 - a worker without embedflow fails to unpickle the call
             self.close()
             raise ClusterError(f"the Dask workers cannot run embedflow ({type(exc).__name__}: {exc}); "
                                f"install embedflow {__version__} on every worker") from None
@@ -140,7 +141,7 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
 
-    def __enter__(self) -> "DaskExecutor":
+    def __enter__(self) -> DaskExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,15 +7,16 @@ the value a local run would have made.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..core.table import EncodedText, Table
 from ..core.sizes import format_size
+from ..core.table import EncodedText, Table
 
 
 class PartStore(Protocol):

@@ -10,8 +10,9 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, is_dataclass, replace
-from typing import Any, Hashable, Mapping
+from typing import Any
 
 from ..core.context import EventCallback, NodeContext, NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import AbstractSet, Any
+from collections.abc import Callable, Set
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class ServerClient:
                               f"for {len(images)} images")
         return results
 
-    def _request(self, method: str, path: str, *, tolerate: AbstractSet[int] = frozenset(),
+    def _request(self, method: str, path: str, *, tolerate: Set[int] = frozenset(),
                  deadline: float | None = None, **kwargs: Any) -> dict[str, Any]:
         """One call under the HTTP policy (retries with backoff on lost connections, timeouts and 5xx)."""
         try:
@@ -64,7 +64,7 @@ class ServerClient:
             raise ServerError(f"The embedding server at {self.url} could not be used: {exc}") from None
         return self._answer(reply, tolerate)
 
-    def _answer(self, response: Reply, tolerate: AbstractSet[int]) -> dict[str, Any]:
+    def _answer(self, response: Reply, tolerate: Set[int]) -> dict[str, Any]:
         """The JSON of a response, or a ServerError in the user's words."""
         try:
             body = response.json()

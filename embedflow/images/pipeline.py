@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..core.errors import Cancelled
-from .catalog import ImageModel
 from ..io.embedding_store import EmbeddingCache
+from .catalog import ImageModel
 from .loading import ImageLoadError
 from .preprocess import Preprocess
 from .runtime import OnnxEmbedder

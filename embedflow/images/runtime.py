@@ -32,7 +32,7 @@ def _session(path: str, mtime_ns: int, threads: int) -> ort.InferenceSession:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
         return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own exception types for bad files
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types for bad files
         raise EmbedflowError(f"Cannot load the ONNX model {path}: {exc}") from None
 
 
@@ -75,7 +75,7 @@ class OnnxEmbedder:
             chunk = np.ascontiguousarray(batch[start:start + step], dtype=np.float32)
             try:
                 (out,) = self.session.run([self.output], {self.input_name: chunk})
-            except Exception as exc:  # shape or type mismatch between preprocessing and model
+            except Exception as exc:  # noqa: BLE001 - shape or type mismatch between preprocessing and model
                 raise EmbedflowError(
                     f"{self.path.name} could not run on input of shape {chunk.shape}: {exc}") from None
             parts.append(np.asarray(out, np.float32).reshape(len(chunk), -1))

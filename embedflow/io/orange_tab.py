@@ -160,7 +160,7 @@ def _three_rows(names: list[str], types: list[str], flags: list[str]) -> list[Co
     width = max(len(names), len(types), len(flags))
     padded = [row + [""] * (width - len(row)) for row in (names, types, flags)]
     columns = []
-    for index, (title, kind, flag) in enumerate(zip(*padded)):
+    for title, kind, flag in zip(*padded):
         column = _typed_column(_unquoted(title.strip()), kind.strip())
         column.flags, column.attributes = _parse_flags(flag)
         columns.append(column)

@@ -205,7 +205,7 @@ def select_outputs(workflow_links: Iterable[tuple[str, str]], node_outputs: Mapp
 
 
 def entry_node(entry: str, node_outputs: Mapping[str, Sequence[str]]) -> str:
-    """The node an --outputs entry (NODE or NODE.PORT) names; a whole node id is tried first, since ids may hold dots."""
+    """The node an --outputs entry (NODE or NODE.PORT) names; a whole node id is tried first (ids may hold dots)."""
     return entry if entry in node_outputs else entry.rpartition(".")[0]
 
 

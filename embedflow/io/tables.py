@@ -8,9 +8,10 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Sequence
+from typing import Any, BinaryIO
 
 import pandas as pd
 
@@ -181,7 +182,7 @@ def _read_file(path: Path, fmt: str, warnings: list[str],
     except (ValueError, OSError, KeyError, IndexError, pd.errors.ParserError) as exc:
         raise NodeError(f"{path.name} could not be read as {fmt}: {_first_line(exc)}", "unreadable-file",
                         "Check that the file is complete and of the format its name says.") from None
-    except Exception as exc:  # parsers raise library-specific errors (zip, arrow, xml) for corrupt files
+    except Exception as exc:  # noqa: BLE001 - parsers raise library-specific errors (zip, arrow, xml) for corrupt files
         raise NodeError(f"{path.name} could not be read as {fmt}: {type(exc).__name__}: {_first_line(exc)}",
                         "unreadable-file", "Check that the file is complete and not corrupt.") from None
     raise NodeError(f"Unknown format {fmt!r}.", "unreadable-file")
@@ -271,7 +272,7 @@ def parquet_pieces(path: Path, piece_bytes: int) -> list[list[int]] | None:
     try:
         with open_regular(path, MAX_TABLE_BYTES) as handle:
             metadata = pq.ParquetFile(handle).metadata
-    except Exception:  # refused, truncated or not Parquet: the read on a worker says which
+    except Exception:  # noqa: BLE001 - refused, truncated or not Parquet: the read on a worker says which
         return None
     pieces: list[list[int]] = []
     size = 0
@@ -298,7 +299,7 @@ def parquet_feature(path: Path, rows: int = 2_000) -> str | None:
     try:
         with open_regular(path, MAX_TABLE_BYTES) as handle:
             head = next(pq.ParquetFile(handle).iter_batches(batch_size=rows), None)
-    except Exception:  # the read on a worker reports what is wrong with the file
+    except Exception:  # noqa: BLE001 - the read on a worker reports what is wrong with the file
         return None
     if head is None:
         return None

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..core.diagnostics import Diagnostic, error, warning
 from ..core.errors import EmbedflowError, WorkflowFileError

@@ -120,7 +120,7 @@ def _over_budget(images: list[bytes], request_pixels: int) -> set[int]:
         try:
             with Image.open(io.BytesIO(data)) as header:
                 pixels = header.size[0] * header.size[1]
-        except Exception:  # not an image: decoding reports it  # noqa: BLE001, S112
+        except Exception:  # not an image: decoding reports it  # noqa: BLE001
             continue
         if used + pixels > request_pixels:
             refused.add(index)

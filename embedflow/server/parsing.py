@@ -151,7 +151,8 @@ def _json_images(payload: Any, max_images: int) -> tuple[Any, list[str], list[by
         raise BadRequest(f"At most {max_images} images per request.", 413)
     names, images = [], []
     for i, item in enumerate(payload["images"]):
-        name, data = (item.get("name", f"image{i}"), item.get("data")) if isinstance(item, dict) else (f"image{i}", item)
+        named = isinstance(item, dict)
+        name, data = (item.get("name", f"image{i}"), item.get("data")) if named else (f"image{i}", item)
         if not isinstance(data, str):
             raise BadRequest(f"Image {i} has no base64 \"data\".")
         try:

@@ -13,8 +13,9 @@ gensim's most_similar): otherwise a frequent word with a long vector would outwe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa

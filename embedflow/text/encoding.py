@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def text_values(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
     numeric = np.flatnonzero(kinds.isin([int, float, np.int64, np.float64, bool, np.bool_]).to_numpy())
     if len(values) and len(numeric) == len(values):
         raise NotText("numbers")
-    if (kinds != str).any():
+    if (kinds != str).any():  # noqa: E721 - an element-wise comparison of a Series of types
         values = np.array([_as_text(v) for v in values], dtype=object)
     try:
         array = pa.array(values, pa.large_string())

@@ -5,8 +5,9 @@ The model registry is imported when a check runs, so registering the text blocks
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..core.diagnostics import Diagnostic, ValidationContext, error, warning
 from ..core.workflow import Node

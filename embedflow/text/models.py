@@ -16,8 +16,8 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +27,7 @@ from ..core.paths import resolve_path
 from ..io.user_dirs import cache_dir, config_dir
 from . import gensim_data, vectors_io
 from .model_ids import BUILTIN_ID, LSA_ID, TRAINED_IDS, ModelKind
+
 # The records, errors and loaded models of model_store, named here too: models.py is where blocks, the
 # canvas and the command line look them up.
 from .model_store import LOCK, MODELS_FOLDER, RemoteEntry, safe_id, stored_folder, stored_info

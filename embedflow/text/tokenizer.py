@@ -9,8 +9,9 @@ apostrophes kept ("well-known", "u.s", "1,000", "3.5"), each CJK ideograph a tok
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -64,7 +65,7 @@ class TokenizerSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TokenizerSpec":
+    def from_dict(cls, data: Mapping[str, Any]) -> TokenizerSpec:
         """The spec stored by to_dict (unknown keys are ignored)."""
         return cls(bool(data.get("lowercase", True)), bool(data.get("punctuation", False)),
                    str(data.get("numbers", "keep")))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -49,7 +49,7 @@ def train(model_id: str, corpus: TokenizedCorpus, progress: Callable[[float, str
         def __init__(self) -> None:
             self.epoch = 0
 
-        def on_epoch_end(self, model) -> None:  # noqa: ANN001 - gensim's callback signature
+        def on_epoch_end(self, model) -> None:
             self.epoch += 1
             if check_cancelled:
                 check_cancelled()

@@ -6,9 +6,10 @@ import functools
 import os
 import re
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -232,7 +233,7 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(model_id: str, threads: int, allow_spinning: bool) -> SentenceModel:
     from .use_multilingual import USE_ID, UseMultilingual, use_files
 

@@ -1,4 +1,4 @@
-"""The partitioned projection, clustering and classification kernels (analysis/partitioned/) match the local analysis."""
+"""The partitioned projection, clustering and classification kernels (analysis/partitioned/) match local analysis."""
 
 from __future__ import annotations
 

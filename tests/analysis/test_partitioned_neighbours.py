@@ -1,4 +1,4 @@
-"""The partitioned neighbour search (analysis/partitioned/neighbours.py) gives what the search of the joined table gives."""
+"""The partitioned neighbour search (analysis/partitioned/neighbours.py) finds what searching the joined table finds."""
 
 from __future__ import annotations
 

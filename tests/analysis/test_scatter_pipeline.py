@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from embedflow.analysis.neighbours import search
+from embedflow.api import read_workflow
 from embedflow.blocks.scatter.projector_export import image_paths
 from embedflow.engine import Engine
 from embedflow.io.resources import resource
-from embedflow.api import read_workflow
 
 PAIRS = [("cat", "cat-face"), ("coffee", "coffee-cup"), ("brick", "brick-2"), ("grass", "grass-2"),
          ("gravel", "gravel-2"), ("galaxies", "galaxies-2"), ("tissue", "tissue-2")]

@@ -186,7 +186,8 @@ def test_when_every_image_fails_embeddings_is_empty_with_the_models_width(tmp_pa
 
 
 def test_input_columns_called_row_and_reason_are_kept_beside_ours(tmp_path: Path) -> None:
-    pd.DataFrame({"image": ["missing.jpg"], "row": ["r1"], "reason": ["holiday"]}).to_csv(tmp_path / "d.csv", index=False)
+    table = pd.DataFrame({"image": ["missing.jpg"], "row": ["r1"], "reason": ["holiday"]})
+    table.to_csv(tmp_path / "d.csv", index=False)
     _, _, result = embed(tmp_path / "d.csv")
     skipped = result.outputs["skipped"].meta
     assert skipped.columns.tolist() == ["row_2", "image", "row", "reason", "reason_2"]

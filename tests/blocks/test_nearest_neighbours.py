@@ -132,7 +132,6 @@ def test_fewer_rows_than_k_warns_and_returns_all_others():
 def test_nan_and_zero_vectors_are_reported_with_row_numbers():
     import pandas as pd
 
-    from embedflow import registry
     from embedflow.core.ports import EMBEDDINGS
     from embedflow.core.specs import NodeSpec, Port
     from embedflow.core.table import Table
@@ -140,8 +139,9 @@ def test_nan_and_zero_vectors_are_reported_with_row_numbers():
     vectors = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
     vectors[2] = np.nan
     vectors[4] = 0.0
-    default_registry().register(NodeSpec("t_bad_vectors", "Bad", "Data", "", "input", (), (Port("embeddings", EMBEDDINGS),),
-                               (), lambda ctx: {"embeddings": Table(pd.DataFrame({"i": range(6)}), vectors)}))
+    default_registry().register(NodeSpec("t_bad_vectors", "Bad", "Data", "", "input", (),
+                                         (Port("embeddings", EMBEDDINGS),), (),
+                                         lambda ctx: {"embeddings": Table(pd.DataFrame({"i": range(6)}), vectors)}))
     try:
         workflow = Workflow(default_registry())
         source, block = workflow.add_node("t_bad_vectors"), workflow.add_node("nearest_neighbours")

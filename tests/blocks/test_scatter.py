@@ -17,10 +17,10 @@ from embedflow.core.table import Table
 from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
 from embedflow.io.workflow_file import dumps, write_workflow
-from tests.helpers import loads
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 from tests import analysis_support
+from tests.helpers import loads
 from tests.waiting import HANG, reached
 
 
@@ -182,7 +182,8 @@ def test_cancelling_a_running_tsne_leaves_the_block_cancelled():
     workflow, node = scatter_workflow(rows=3000, projection="tsne")
     engine = Engine(workflow)
     optimising = threading.Event()
-    handle = engine.start(on_event=lambda e: optimising.set() if e.node_id == node and "optimising" in e.message else None)
+    handle = engine.start(
+        on_event=lambda e: optimising.set() if e.node_id == node and "optimising" in e.message else None)
     assert reached(optimising, unless=lambda: not handle.running)
     handle.cancel()
     assert handle.wait(HANG)
@@ -214,8 +215,9 @@ def test_cluster_centres_are_the_median_of_each_clusters_points_without_noise():
 def test_scatter_of_clustered_rows_colours_by_cluster_label_and_writes_the_labels_at_the_centres():
     plain = render(ScatterView(clustered_table(), project(clustered_table().vectors, "pca"), "map",
                                color="cluster_label"))
-    view = ScatterView(clustered_table(), project(clustered_table().vectors, "pca"), "map", color="cluster_label",
-                       centres=cluster_centres(clustered_table().meta, project(clustered_table().vectors, "pca").coords))
+    projected = project(clustered_table().vectors, "pca")
+    view = ScatterView(clustered_table(), projected, "map", color="cluster_label",
+                       centres=cluster_centres(clustered_table().meta, projected.coords))
     labelled = render(view)
     assert [label for label, _, _ in view.centres] == ["fruit", "royal"]
     difference = np.abs(np.asarray(labelled, dtype=int) - np.asarray(plain, dtype=int)).sum(axis=2)

@@ -72,7 +72,7 @@ def test_lowercase_auto_follows_the_model_and_no_keeps_capitals(tmp_path):
 
 def test_numbers_nan_bytes_emoji_and_cjk_in_a_text_column_do_not_crash(tmp_path):
     path = tmp_path / "odd.csv"
-    path.write_bytes("id,text\n1,king 😀\n2,\n3,42\n4,我爱你\n5,caf\xe9 queen\n".encode("utf-8"))
+    path.write_bytes("id,text\n1,king 😀\n2,\n3,42\n4,我爱你\n5,caf\xe9 queen\n".encode())
     workflow, _, encoder, embedder = text_workflow(path)
     results = run_all(workflow)
     assert results[encoder].state == "done" and results[embedder].state == "done"

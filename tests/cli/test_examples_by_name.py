@@ -1,4 +1,4 @@
-"""Installed examples open by name wherever a workflow file is accepted: `embedflow NAME`, `run NAME`, `validate NAME`."""
+"""Installed examples open by name wherever a workflow file is taken: `embedflow NAME`, `run NAME`, `validate NAME`."""
 
 from __future__ import annotations
 

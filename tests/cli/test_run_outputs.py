@@ -22,7 +22,8 @@ def text_workflow(tmp_path: Path) -> str:
     pd.DataFrame({"text": ["the king and the queen", "a cat and a dog", "paris and rome"]}).to_csv(
         tmp_path / "docs.csv", index=False)
     nodes = [
-        {"id": "n1", "type": "input", "title": "Docs", "position": [0, 0], "settings": {"path": "docs.csv", "feature": "text"}},
+        {"id": "n1", "type": "input", "title": "Docs", "position": [0, 0],
+         "settings": {"path": "docs.csv", "feature": "text"}},
         {"id": "n2", "type": "text_encoding", "title": "Enc", "position": [1, 0], "settings": {}},
         {"id": "n3", "type": "text_embedding", "title": "Emb", "position": [2, 0], "settings": {}},
         {"id": "n4", "type": "nearest_neighbours", "title": "NN", "position": [3, 0], "settings": {"k": 1}},

@@ -38,7 +38,7 @@ def test_connect_replaces_existing_link_into_same_input():
     a, b, c = workflow.add_node("t_numbers"), workflow.add_node("t_numbers"), workflow.add_node("t_scale")
     workflow.connect(a.id, "data", c.id, "data")
     workflow.connect(b.id, "data", c.id, "data")
-    assert [(l.source, l.target) for l in workflow.links.values()] == [(b.id, c.id)]
+    assert [(link.source, link.target) for link in workflow.links.values()] == [(b.id, c.id)]
 
 
 def test_connect_rejects_unknown_port_with_message():

@@ -1,4 +1,4 @@
-"""docs/make_screenshot.py draws every documentation picture from the examples, and the docs show only pictures that exist."""
+"""docs/make_screenshot.py draws every documentation picture from the examples; the docs show only existing pictures."""
 
 from __future__ import annotations
 

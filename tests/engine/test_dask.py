@@ -26,7 +26,6 @@ from embedflow.engine.dask_executor import ClusterError, DaskExecutor  # noqa: E
 from embedflow.engine.partitions import Partitioned  # noqa: E402
 from embedflow.io.workflow_file import write_workflow  # noqa: E402
 from embedflow.registry import Registry, default_registry  # noqa: E402
-
 from tests.dask_support import executor  # noqa: E402
 from tests.image_support import bad_and_odd_images, photo  # noqa: E402
 from tests.text_support import text_workflow, write_csv  # noqa: E402
@@ -68,7 +67,8 @@ def test_text_results_on_the_cluster_equal_the_local_run(client: Any, tmp_path: 
     pd.testing.assert_frame_equal(gathered.meta, expected.meta)
     encoded = remote[encoder].outputs["encoded"].gather()
     assert np.array_equal(encoded.ids, local[encoder].outputs["encoded"].ids)
-    same_neighbours(remote[neighbours].outputs["neighbours"].gather().meta, local[neighbours].outputs["neighbours"].meta)
+    same_neighbours(remote[neighbours].outputs["neighbours"].gather().meta,
+                    local[neighbours].outputs["neighbours"].meta)
 
 
 def test_rows_without_known_words_are_named_by_their_row_in_the_whole_table(client: Any, tmp_path: Path) -> None:
@@ -161,7 +161,8 @@ def test_a_folder_of_images_is_listed_by_its_subfolders_on_both_workers(client: 
         remote = Engine(workflow, executor=executor(client, partition_bytes=10**9)).run()
     assert len(remote[source.id].outputs["data"].parts) == 4  # the top-level run and each room with pictures
     assert len(set(_reads(stream))) == 2  # listed and embedded on both workers
-    pd.testing.assert_frame_equal(remote[source.id].outputs["data"].gather().meta, local[source.id].outputs["data"].meta)
+    pd.testing.assert_frame_equal(remote[source.id].outputs["data"].gather().meta,
+                                  local[source.id].outputs["data"].meta)
     vectors = remote[embedder.id].outputs["embeddings"].gather()
     pd.testing.assert_frame_equal(vectors.meta, local[embedder.id].outputs["embeddings"].meta)
     np.testing.assert_allclose(vectors.vectors, local[embedder.id].outputs["embeddings"].vectors, rtol=1e-5, atol=1e-5)
@@ -218,7 +219,8 @@ def test_a_block_calling_sys_exit_on_a_worker_fails_named_and_the_run_goes_on(cl
     results = Engine(workflow, executor=executor(client)).run()
     assert results[source.id].state == NodeState.DONE
     assert results[exits.id].state == NodeState.FAILED
-    assert "SystemExit: 7" in results[exits.id].error and "from module tests.engine.test_dask" in results[exits.id].error
+    assert "SystemExit: 7" in results[exits.id].error
+    assert "from module tests.engine.test_dask" in results[exits.id].error
 
 
 def test_cancel_stops_the_run_on_the_cluster(client: Any, tmp_path: Path) -> None:
@@ -394,7 +396,8 @@ def _vector_workflow(tmp_path: Path, rows: int, settings: dict[str, Any], query_
             continue
         first = 0 if port == "data" else 10_000
         path = tmp_path / name
-        pd.DataFrame({"id": range(first, first + count), "text": [f"row {i}" for i in range(count)]}).to_csv(path, index=False)
+        rows = pd.DataFrame({"id": range(first, first + count), "text": [f"row {i}" for i in range(count)]})
+        rows.to_csv(path, index=False)
         source = workflow.add_node("input", settings={"path": str(path), "feature": "text"})
         vectors = workflow.add_node("t_vectors", settings={"odd": odd})
         workflow.connect(source.id, "data", vectors.id, "data")

@@ -10,13 +10,13 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from embedflow.core.context import NodeState
-from embedflow.core.workflow import Workflow
-from embedflow.engine import Engine
-from embedflow.engine.partitions import Partitioned
-from embedflow.io import resources
-from embedflow.registry import default_registry
-from tests.dask_support import executor
+from embedflow.core.context import NodeState  # noqa: E402
+from embedflow.core.workflow import Workflow  # noqa: E402
+from embedflow.engine import Engine  # noqa: E402
+from embedflow.engine.partitions import Partitioned  # noqa: E402
+from embedflow.io import resources  # noqa: E402
+from embedflow.registry import default_registry  # noqa: E402
+from tests.dask_support import executor  # noqa: E402
 
 COLUMNS = {"user": "tailnum", "item": "dest", "weight": "flights", "order": "first_flight"}
 

@@ -10,12 +10,12 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from embedflow.core.context import NodeState  # noqa: E402
-from embedflow.engine import Engine  # noqa: E402
-from embedflow.engine.partitions import Partitioned  # noqa: E402
-from embedflow.grouping import group_nodes  # noqa: E402
-from tests.dask_support import executor  # noqa: E402
-from tests.text_support import text_workflow, write_csv  # noqa: E402
+from embedflow.core.context import NodeState
+from embedflow.engine import Engine
+from embedflow.engine.partitions import Partitioned
+from embedflow.grouping import group_nodes
+from tests.dask_support import executor
+from tests.text_support import text_workflow, write_csv
 
 
 def test_a_grouped_text_embedding_on_the_cluster_equals_the_local_run(client: Any, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -76,7 +76,7 @@ def test_renaming_an_exposed_port_moves_the_outer_links_to_the_new_name() -> Non
     workflow = grouped_chain()
     rename_port(workflow, "g1", "outputs", "embeddings", "vectors")
     assert workflow.nodes["g1"].settings["outputs"] == [{"name": "vectors", "node": "n2", "port": "embeddings"}]
-    assert [(l.id, l.source_port) for l in workflow.links_from("g1")] == [("l2", "vectors")]
+    assert [(link.id, link.source_port) for link in workflow.links_from("g1")] == [("l2", "vectors")]
     assert Engine(workflow).run()["n3"].state == NodeState.DONE
     with pytest.raises(EmbedflowError, match="already has an input called 'data'"):
         rename_port(workflow, "g1", "inputs", "data", "data")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
-
-import threading
 
 import numpy as np
 import pandas as pd

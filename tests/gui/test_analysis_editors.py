@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PyQt5.QtCore import Qt
 
-from embedflow.io import resources
 from embedflow.api import read_workflow
+from embedflow.io import resources
 from tests.waiting import HANG_MS
 
 WORD_CLUSTERS = resources.resource("examples", "word-clusters.embedflow")

@@ -11,10 +11,10 @@ from embedflow_canvas.welcome import set_show_at_startup, show_at_startup
 from PyQt5.QtCore import QMimeData, QPointF, Qt, QUrl
 from PyQt5.QtTest import QTest
 
+from embedflow.api import read_workflow
 from embedflow.core.workflow import Workflow
 from embedflow.io.resources import examples
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from tests.gui.conftest import view_point
 from tests.gui.test_canvas_editing import drop_mime

@@ -23,5 +23,6 @@ def test_no_link_runs_through_a_block_title_or_summary(window, name):
         for node in window.scene.nodes.values():
             for label in (node.title_item, node.status_item):
                 if drawn.intersects(label.mapToScene(label.shape())):
-                    clashes.append(f"{link_id} ({link.source.node.title} → {link.target.node.title}) through {node.title}")
+                    route = f"{link.source.node.title} → {link.target.node.title}"
+                    clashes.append(f"{link_id} ({route}) through {node.title}")
     assert clashes == []

@@ -1,14 +1,14 @@
-"""On every shipped example, a block (its circle, title and summary at their longest) never runs into a note or arrow."""
+"""On every shipped example, a block (circle, title and summary at their longest) never runs into a note or arrow."""
 
 from __future__ import annotations
 
 import pytest
+from embedflow_canvas.canvas.annotation_item import ArrowAnnotationItem
 from PyQt5.QtCore import QLineF, QPointF
 from PyQt5.QtGui import QPainterPath, QPainterPathStroker, QPolygonF
 from PyQt5.QtWidgets import QGraphicsItem
 
 from embedflow.io.resources import resource
-from embedflow_canvas.canvas.annotation_item import ArrowAnnotationItem
 
 EXAMPLES = sorted(p.name for p in resource("examples").iterdir() if p.suffix == ".embedflow")
 # Long enough to fill every line a summary may use, so the test needs no run.

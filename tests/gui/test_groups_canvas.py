@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from embedflow_canvas.editors.group import GroupEditor
+from embedflow_canvas.toolbox import MY_BLOCKS
 from PyQt5.QtCore import Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
@@ -12,8 +14,6 @@ from PyQt5.QtWidgets import QApplication
 from embedflow.engine import Engine
 from embedflow.io.user_blocks import USER_BLOCK, library_folder
 from embedflow.io.workflow_file import dumps
-from embedflow_canvas.editors.group import GroupEditor
-from embedflow_canvas.toolbox import MY_BLOCKS
 from tests.group_support import chain
 
 
@@ -48,7 +48,7 @@ def test_ctrl_g_folds_the_selection_into_a_group_whose_ports_are_the_crossing_li
     assert set(workflow.nodes) == {"n1", group_id, "n3"}
     item = window.scene.nodes[group_id]
     assert list(item.inputs) == ["data"] and list(item.outputs) == ["embeddings"]
-    assert {(l.source, l.target) for l in workflow.links.values()} == {("n1", group_id), (group_id, "n3")}
+    assert {(link.source, link.target) for link in workflow.links.values()} == {("n1", group_id), (group_id, "n3")}
     assert window.scene.selected_node_ids() == [group_id]
     window.document.undo_stack.undo()
     assert dumps(workflow) == before
@@ -204,9 +204,9 @@ def test_renaming_an_exposed_port_redraws_the_group_keeps_its_links_and_undoes(w
 
 
 def test_save_as_into_another_folder_keeps_a_data_path_inside_a_group_pointing_at_the_same_file(window, tmp_path):
+    from embedflow.api import read_workflow, write_workflow
     from embedflow.core.workflow import Workflow
     from embedflow.grouping import group_nodes
-    from embedflow.api import read_workflow, write_workflow
     from embedflow.registry import default_registry
 
     first, second = tmp_path / "first", tmp_path / "second"

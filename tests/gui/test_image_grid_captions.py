@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from PyQt5.QtCore import Qt
 
-from tests.gui.test_teaching_examples import finished
-
 from embedflow.io import resources
+from tests.gui.test_teaching_examples import finished
 from tests.waiting import HANG_MS
 
 

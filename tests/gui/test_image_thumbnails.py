@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PIL import Image
-
 from embedflow_canvas.views.image_thumbnails import ThumbnailCache
+from PIL import Image
 
 
 def test_an_image_gets_a_thumbnail_no_larger_than_the_side(qtbot, tmp_path: Path):

@@ -9,11 +9,11 @@ from embedflow_canvas.table_view import DataViewer
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QPixmap
 
+from embedflow.api import read_workflow
 from embedflow.blocks.nearest_neighbours import neighbours_table
 from embedflow.core.table import Table
 from embedflow.engine import Engine
 from embedflow.io import resources
-from embedflow.api import read_workflow
 
 
 def word_neighbours() -> Table:

@@ -3,11 +3,11 @@ failed, and each output has one window."""
 
 from __future__ import annotations
 
+from embedflow_canvas.result_window import ResultWindow
 from PyQt5.QtCore import QPoint, QRect, Qt
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication, QCheckBox, QDoubleSpinBox, QSpinBox, QToolBar
 
-from embedflow_canvas.result_window import ResultWindow
 from tests import helpers
 from tests.waiting import HANG_MS
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from embedflow.engine import Engine  # noqa: E402
-from embedflow.engine.dask_executor import DaskExecutor  # noqa: E402
-from embedflow.engine.partitions import Partitioned  # noqa: E402
 from embedflow_canvas import status  # noqa: E402
 from embedflow_canvas.run_on import RunOnDialog  # noqa: E402
 from PyQt5.QtWidgets import QMenu  # noqa: E402
 
+from embedflow.engine import Engine  # noqa: E402
+from embedflow.engine.dask_executor import DaskExecutor  # noqa: E402
+from embedflow.engine.partitions import Partitioned  # noqa: E402
 from tests.text_support import write_csv  # noqa: E402
 from tests.waiting import HANG_MS  # noqa: E402
 

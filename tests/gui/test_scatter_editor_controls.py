@@ -104,6 +104,6 @@ def test_empty_colour_and_label_say_what_is_drawn(open_map, qtbot):
     document.update_settings("map", {"label": ""})
     qtbot.waitUntil(lambda: editor.label.currentText() == "(automatic: word)", timeout=HANG_MS)
     assert editor.color.currentText() == "(automatic: cluster_label)"
-    assert editor.size.currentText() == "(none)"
+    assert editor.point_size.currentText() == "(none)"
     document.update_settings("map", {"color": "word"})
     qtbot.waitUntil(lambda: editor.color.currentText() == "word", timeout=HANG_MS)

@@ -36,7 +36,8 @@ def test_density_levels_make_a_dense_blob_fainter_than_an_isolated_point():
 
 
 def test_density_alpha_is_most_opaque_where_the_points_crowd():
-    px = np.array([1] * 50 + [8]); py = np.array([1] * 50 + [8])
+    px = np.array([1] * 50 + [8])
+    py = np.array([1] * 50 + [8])
     alpha = density_alpha(px, py, 10, 10, 1)
     assert alpha.shape == (10, 10) and alpha[1, 1] >= 250 and 60 < alpha[8, 8] < alpha[1, 1]
     assert alpha[5, 5] == 60  # no point nearby: the floor

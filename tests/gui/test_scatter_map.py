@@ -13,10 +13,9 @@ from PyQt5.QtGui import QColor, QFontMetricsF
 
 from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
+from embedflow.io import resources
 from tests.gui.conftest import mouse_move
 from tests.gui.test_teaching_examples import finished
-
-from embedflow.io import resources
 from tests.waiting import HANG_MS
 
 
@@ -277,7 +276,7 @@ def label_boxes(plot, name):
     left, top = _box(layer.sides[name], np.array([p.x() for p in at]), np.array([p.y() for p in at]), widths,
                      metrics.height(), layer.shown_gaps[name])
     left, top = left + layer.shifts[name][:, 0], top + layer.shifts[name][:, 1]
-    return [(l, t, l + w, t + metrics.height()) for l, t, w in zip(left, top, widths)]
+    return [(x, t, x + w, t + metrics.height()) for x, t, w in zip(left, top, widths)]
 
 
 def test_the_searched_word_is_labelled_even_inside_a_crowd_of_labels(qtbot):
@@ -292,8 +291,8 @@ def test_the_searched_word_is_labelled_even_inside_a_crowd_of_labels(qtbot):
     assert "king" not in plot.label_layer.shown_texts("points")  # written once
     [(left, top, right, bottom)] = label_boxes(plot, "matches")
     for name in ("points", "clusters"):  # nothing else is written over it
-        for l, t, r, b in label_boxes(plot, name) if name in plot.label_layer.groups else []:
-            assert r <= left or l >= right or b <= top or t >= bottom
+        for x, t, r, b in label_boxes(plot, name) if name in plot.label_layer.groups else []:
+            assert r <= left or x >= right or b <= top or t >= bottom
     after = plot.plot.grab().toImage()
     offset = plot.view_box.sceneBoundingRect().topLeft()
     changed = [(x, y) for x in range(int(left + offset.x()) + 2, int(right + offset.x()) - 2)
@@ -333,9 +332,9 @@ def test_matches_close_together_are_each_labelled_without_covering_each_other(qt
     qtbot.keyClicks(plot.search_box, "king")
     assert sorted(plot.label_layer.shown_texts("matches")) == ["kingdom", "kingfisher", "kingpin"]
     boxes = label_boxes(plot, "matches")
-    for i, (l, t, r, b) in enumerate(boxes):
-        for l2, t2, r2, b2 in boxes[i + 1:]:
-            assert r <= l2 or l >= r2 or b <= t2 or t >= b2
+    for i, (x, t, r, b) in enumerate(boxes):
+        for x2, t2, r2, b2 in boxes[i + 1:]:
+            assert r <= x2 or x >= r2 or b <= t2 or t >= b2
     plot.plot.grab().save("/tmp/views13/close-matches.png")
 
 
@@ -350,12 +349,12 @@ def test_with_images_as_points_labels_sit_below_their_thumbnail_and_cover_no_oth
     assert len(labels) == 16 if rows == 16 else len(labels) < rows
     height = plot.view_box.sceneBoundingRect().height()
     origin = plot.view_box.sceneBoundingRect().topLeft()
-    for row, (l, t, r, b) in zip(plot.label_layer.shown["points"], labels):
+    for row, (x0, t, r, b) in zip(plot.label_layer.shown["points"], labels):
         point = plot.view_box.mapViewToScene(QPointF(*coords[row])) - origin
-        assert l < point.x() < r and 0 <= t and b <= height  # centred on its point, inside the view
+        assert x0 < point.x() < r and 0 <= t and b <= height  # centred on its point, inside the view
         assert t >= point.y() + side / 2 or b <= point.y() - side / 2  # below its picture (above at the bottom)
         for x, y, w, h in thumbnails:
-            assert r <= x or l >= x + w or b <= y or t >= y + h, meta["name"][row]
+            assert r <= x or x0 >= x + w or b <= y or t >= y + h, meta["name"][row]
     plot.plot.grab().save(f"/tmp/views13/image-labels-{rows}.png")
 
 
@@ -415,7 +414,8 @@ def test_a_label_too_long_for_either_side_goes_where_less_of_it_is_cut_never_pas
 def test_a_cluster_name_at_the_edge_of_the_view_is_moved_inside_it(qtbot):
     coords, meta = grid()
     plot = shown_plot(qtbot, coords, meta)
-    plot.set_cluster_labels(np.array([-0.4, 9.4]), np.array([5.0, 0.0]), ["mango · peach · pear", "four · three · five"])
+    plot.set_cluster_labels(np.array([-0.4, 9.4]), np.array([5.0, 0.0]),
+                            ["mango · peach · pear", "four · three · five"])
     boxes = label_boxes(plot, "clusters")
     assert len(boxes) == 2
     for left, top, right, bottom in boxes:
@@ -432,5 +432,5 @@ def test_images_as_points_fit_whole_inside_the_plot_with_their_names(qtbot, phot
     assert (left - FRAME_WIDTH >= 0).all() and (left + width + FRAME_WIDTH <= plot.view_box.width()).all()
     assert (top - FRAME_WIDTH >= 0).all() and (top + height + FRAME_WIDTH <= plot.view_box.height()).all()
     assert sorted(plot.label_layer.shown_texts("points")) == sorted(meta["name"])
-    for l, t, r, b in label_boxes(plot, "points"):
-        assert l >= 0 and r <= plot.view_box.width() and t >= 0 and b <= plot.view_box.height()
+    for x, t, r, b in label_boxes(plot, "points"):
+        assert x >= 0 and r <= plot.view_box.width() and t >= 0 and b <= plot.view_box.height()

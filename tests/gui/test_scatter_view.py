@@ -264,8 +264,8 @@ def test_image_map_editor_shows_a_thumbnail_on_hover(qtbot):
     from embedflow_canvas.editors.context import EditorContext
     from embedflow_canvas.run_controller import RunController
 
-    from embedflow.io.resources import resource
     from embedflow.api import read_workflow
+    from embedflow.io.resources import resource
 
     path = resource("examples", "image-map.embedflow")
     document = WorkflowDocument()

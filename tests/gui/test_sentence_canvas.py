@@ -20,8 +20,8 @@ MINILM = {"language_model": "all-minilm-l6-v2"}
 
 def sentence_file(tmp_path: Path, texts: list[str]) -> tuple[Path, str, str]:
     """A saved Input → Text Encoding → Text Embedding workflow on the sentence model."""
-    workflow, _, encoder, embedder = text_workflow(write_csv(tmp_path, texts), encoding={**MINILM, "sequence_length": 256},
-                                                   embedding=dict(MINILM))
+    workflow, _, encoder, embedder = text_workflow(write_csv(tmp_path, texts),
+                                                   encoding={**MINILM, "sequence_length": 256}, embedding=dict(MINILM))
     path = tmp_path / "sentences.embedflow"
     write_workflow(workflow, path)
     return path, encoder, embedder

@@ -6,9 +6,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from embedflow_canvas import status
+
 from embedflow.core.diagnostics import error, warning
 from embedflow.engine import NodeResult
-from embedflow_canvas import status
 
 
 @dataclass

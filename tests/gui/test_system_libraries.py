@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from embedflow_canvas.system_libraries import XCB_LIBRARIES, missing_xcb_packages
 
 ON_THIS_MACHINE = missing_xcb_packages() if sys.platform.startswith("linux") else {}

@@ -32,8 +32,8 @@ def link(window, source: str, source_port: str, target: str, target_port: str) -
 
 
 def test_the_guide_names_the_blocks_and_the_data_file_it_asks_for():
-    for needed in ("Input", str(resources.resource("data", "words.csv")), "Text Encoding", "Text Embedding", "Nearest Neighbours",
-                   "Show neighbours", "F1"):
+    for needed in ("Input", str(resources.resource("data", "words.csv")), "Text Encoding", "Text Embedding",
+                   "Nearest Neighbours", "Show neighbours", "F1"):
         assert needed in FIRST_WORKFLOW
 
 

@@ -125,11 +125,10 @@ def test_the_model_is_chosen_in_one_place_only(blocks):
 
 def test_an_editor_deleted_while_its_block_lives_stops_listening(blocks, qtbot):
     """A settings form rebuilt or closed inside a live window must not be called after it is gone."""
-    from PyQt5 import sip
-
     from embedflow_canvas.editors import editor_factory
     from embedflow_canvas.editors.context import EditorContext
     from embedflow_canvas.editors.form import SettingsForm
+    from PyQt5 import sip
 
     editors, workflow = blocks
     context = editors["enc"].form.context

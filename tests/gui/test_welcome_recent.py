@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from embedflow.registry import default_registry
 from embedflow_canvas.welcome import WelcomeDialog
+
+from embedflow.registry import default_registry
 
 
 def test_two_recent_workflows_leave_no_gap_under_the_heading(qtbot, tmp_path, monkeypatch):

@@ -75,7 +75,7 @@ def x_server_with_openbox(tmp_path):
 def test_the_help_window_opens_whole_on_the_screen_under_a_window_manager(x_server_with_openbox):
     done = subprocess.run([sys.executable, "-c", PLACE], env=x_server_with_openbox, capture_output=True, text=True,
                           timeout=HANG)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("frame")), None)
+    line = next((text for text in done.stdout.splitlines() if text.startswith("frame")), None)
     assert line is not None, done.stderr
     values = line.split()
     x, y, width, height = map(int, values[1:5])

@@ -87,11 +87,11 @@ def test_blocks_opening_a_new_cache_at_once_all_get_it(tmp_path):
         failures: list[BaseException] = []
 
         def open_cache() -> None:
-            start.wait()
+            start.wait()  # noqa: B023 - the threads are joined within this iteration
             try:
-                opened.append(EmbeddingCache(path))
+                opened.append(EmbeddingCache(path))  # noqa: B023 - the threads are joined within this iteration
             except Exception as exc:  # noqa: BLE001 - the test reports what went wrong
-                failures.append(exc)
+                failures.append(exc)  # noqa: B023 - the threads are joined within this iteration
 
         threads = [threading.Thread(target=open_cache) for _ in range(6)]
         for thread in threads:

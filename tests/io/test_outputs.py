@@ -242,7 +242,8 @@ def test_an_unknown_node_before_a_port_is_a_clear_error():
 
 
 def test_an_unknown_port_is_a_clear_error():
-    with pytest.raises(OutputSelectionError, match="'n3' has no output port 'vectors'; its output ports are embeddings"):
+    expected = "'n3' has no output port 'vectors'; its output ports are embeddings"
+    with pytest.raises(OutputSelectionError, match=expected):
         select_outputs(LINKS, NODE_OUTPUTS, "n3.vectors")
 
 

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.core.errors import WorkflowFileError
 from embedflow.core.specs import NodeSpec, Setting
 from embedflow.core.workflow import Workflow
 from embedflow.io import workflow_file
 from embedflow.io.workflow_file import dumps, write_workflow
-from embedflow.api import read_workflow
-from tests.helpers import loads
 from embedflow.registry import default_registry
-from tests.helpers import register_test_nodes, unregister_test_nodes
+from tests.helpers import loads, register_test_nodes, unregister_test_nodes
 
 
 @pytest.fixture(autouse=True)

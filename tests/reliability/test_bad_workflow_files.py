@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.cli import main
 from embedflow.core.errors import WorkflowFileError
 from embedflow.io.workflow_file import MAX_DEPTH, write_workflow
-from embedflow.api import read_workflow
-from tests.helpers import loads
 from embedflow.validation import validate
+from tests.helpers import loads
 from tests.reliability.support import workflow_text
 
 HUGE = 10 ** 400
@@ -39,7 +39,8 @@ def test_nesting_5000_deep_is_refused_as_too_deep() -> None:
 def test_nesting_inside_settings_is_refused_before_anything_recurses() -> None:
     settings = "[" * 900 + "]" * 900  # below Python's recursion limit for json, above ours
     with pytest.raises(WorkflowFileError, match="nested too deeply"):
-        loads(workflow_text().replace('"nodes": []', f'"nodes": [{{"type": "input", "settings": {{"x": {settings}}}}}]'))
+        node = f'{{"type": "input", "settings": {{"x": {settings}}}}}'
+        loads(workflow_text().replace('"nodes": []', f'"nodes": [{node}]'))
 
 
 def test_an_integer_of_5000_digits_is_refused_clearly() -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.core.workflow import Workflow
 from embedflow.io.atomic import atomic_write, backup_path
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 
 KILLS = 12
 SEED = 7

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from embedflow.core.workflow import Workflow
-from tests.helpers import loads
 from embedflow.validation import validate
+from tests.helpers import loads
 from tests.reliability.support import workflow_text
 
 # Linear work measures about 4x; quadratic 16x. The margin absorbs caches and the collector.

@@ -1,4 +1,4 @@
-"""The server checks the token before it reads a body, bounds requests, slow clients and JSON, and never echoes reprs."""
+"""The server checks the token before it reads a body, bounds requests, slow clients and JSON, never echoes reprs."""
 
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ def test_complete_requests_beyond_the_in_flight_bound_get_503_but_health_answers
     guard = Guard(_gated_app(gate), ServerConfig(max_concurrent=2))
     with serving_app(guard) as (host, port):
         url = f"http://{host}:{port}"
-        working = [threading.Thread(target=requests.post, args=(f"{url}/v1/embed",), kwargs={"data": b"{}", "timeout": 60})
+        working = [threading.Thread(target=requests.post, args=(f"{url}/v1/embed",),
+                                    kwargs={"data": b"{}", "timeout": 60})
                    for _ in range(2)]
         for thread in working:
             thread.start()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.core.errors import EmbedflowError, NodeError, WorkflowFileError
 from embedflow.images.loading import ImageLoadError
 from embedflow.images.runtime import OnnxEmbedder
 from embedflow.images.sources import read_source
 from embedflow.io.regular_files import FileRefused, read_bounded, read_regular
 from embedflow.io.tables import load_table
-from embedflow.api import read_workflow
 from tests.reliability.support import run_isolated
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")
@@ -83,7 +83,8 @@ def test_a_growing_file_is_cut_at_the_limit_while_it_is_read(tmp_path: Path) -> 
             read_bounded(handle, 1000)
 
 
-def test_validate_and_run_on_a_fifo_or_dev_zero_end_at_once_in_a_child(special: dict[str, Path], tmp_path: Path) -> None:
+def test_validate_and_run_on_a_fifo_or_dev_zero_end_at_once_in_a_child(special: dict[str, Path],
+                                                                         tmp_path: Path) -> None:
     workflow = tmp_path / "uses-fifo.embedflow"
     workflow.write_text(json.dumps({"format": "embedflow-workflow", "version": 1, "nodes": [
         {"id": "n1", "type": "input", "settings": {"path": str(special["fifo"])}}]}))

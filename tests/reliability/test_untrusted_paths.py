@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from embedflow.api import read_workflow
 from embedflow.cli import main as cli_main
 from embedflow.core.workflow import Workflow
 from embedflow.io.resources import examples
 from embedflow.io.trusted_paths import remember_picked
 from embedflow.io.workflow_file import write_workflow
-from embedflow.api import read_workflow
 from embedflow.registry import default_registry
 from embedflow.validation import validate
 

@@ -14,8 +14,8 @@ import pytest
 from embedflow.cli import main
 from embedflow.core.errors import WorkflowFileError
 from embedflow.io.workflow_file import dumps
-from tests.helpers import loads
 from embedflow.validation import validate
+from tests.helpers import loads
 from tests.reliability.support import EXAMPLES
 
 SEED = 12

@@ -26,8 +26,8 @@ def keyed() -> KeyedVectors:
 
 
 def args(**kwargs):
-    return argparse.Namespace(**{"download": None, "add": None, "evaluate": None, "add_remote": None, "clear_cache": False,
-                                 "name": None,
+    return argparse.Namespace(**{"download": None, "add": None, "evaluate": None, "add_remote": None,
+                                 "clear_cache": False, "name": None,
                                  "format": "auto", "analogy_vocab": 100, **kwargs})
 
 

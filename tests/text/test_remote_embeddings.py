@@ -6,9 +6,9 @@ import base64
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -160,7 +160,7 @@ def ok(vectors: list[list[float]], base64_encoded: bool = False) -> tuple[int, d
 @contextmanager
 def stub(script: Script, delay: float = 0.0) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             script.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             if delay:
                 threading.Event().wait(delay)
@@ -279,7 +279,8 @@ def answer(data: object) -> tuple[int, dict[str, str], bytes]:
 ])
 def test_vectors_that_are_not_numbers_a_model_makes_are_refused(body: bytes, problem: str) -> None:
     script = Script([(200, {"Content-Type": "application/json"}, body)])
-    with stub(script) as url, pytest.raises(EmbedflowError, match=f"{url}/v1/embeddings sent a wrong answer.*{problem}"):
+    with (stub(script) as url,
+          pytest.raises(EmbedflowError, match=f"{url}/v1/embeddings sent a wrong answer.*{problem}")):
         RemoteEmbedder(RemoteModel(url, "m")).embed(["a"])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from PyQt5.QtCore import QLineF, QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
@@ -69,7 +69,7 @@ class AnnotationItem(QGraphicsObject):
 class NoteTextItem(QGraphicsTextItem):
     """The editable text of a note; leaving it commits the change."""
 
-    def __init__(self, parent: "TextAnnotationItem") -> None:
+    def __init__(self, parent: TextAnnotationItem) -> None:
         super().__init__(parent)
         self.note = parent
         self.setAcceptedMouseButtons(Qt.NoButton)

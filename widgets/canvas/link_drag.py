@@ -35,7 +35,7 @@ class LinkDrag:
     moved to the port where it is let go, or removed when let go over empty canvas.
     """
 
-    def __init__(self, scene: "CanvasScene", origin: PortItem, detached: "LinkItem | None" = None) -> None:
+    def __init__(self, scene: CanvasScene, origin: PortItem, detached: LinkItem | None = None) -> None:
         self.scene = scene
         self.origin = origin
         self.detached = detached

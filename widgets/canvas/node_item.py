@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPainterPath, QPen, QRadialGradient
@@ -39,7 +40,7 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 class PortItem(QGraphicsItem):
     """An input (left) or output (right) port; highlighted or dimmed while a link is dragged."""
 
-    def __init__(self, node: "NodeItem", port: Port, kind: str) -> None:
+    def __init__(self, node: NodeItem, port: Port, kind: str) -> None:
         super().__init__(node)
         self.node = node
         self.port = port
@@ -111,7 +112,7 @@ class PortItem(QGraphicsItem):
 class TitleItem(QGraphicsTextItem):
     """The node's title, edited in place (double-click or F2); Enter commits, Esc cancels."""
 
-    def __init__(self, node: "NodeItem") -> None:
+    def __init__(self, node: NodeItem) -> None:
         super().__init__(node)
         self.node = node
         self.setFont(_title_font())

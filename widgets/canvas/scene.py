@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor
@@ -15,7 +15,6 @@ from .annotation_item import AnnotationItem, ArrowAnnotationItem, TextAnnotation
 from .link_drag import LinkDrag
 from .link_item import LinkItem
 from .node_item import NodeItem, PortItem
-
 
 GRID = 20.0
 
@@ -117,7 +116,8 @@ class CanvasScene(QGraphicsScene):
         notes `notes` times (by default as blocks), each around its own place, so the layout keeps its
         positions (presentation mode)."""
         self.content_scale, self.note_scale = blocks, blocks if notes is None else notes
-        for item in [*self.nodes.values(), *self.annotations.values()]:
+        items: list[NodeItem | AnnotationItem] = [*self.nodes.values(), *self.annotations.values()]
+        for item in items:
             self._scale(item)
         for link in self.links.values():
             link.set_width_scale(blocks)
@@ -145,7 +145,8 @@ class CanvasScene(QGraphicsScene):
 
     def _overlapping_pairs(self) -> set[tuple[int, int]]:
         """Pairs (by position in one list) of blocks and notes whose drawn areas overlap."""
-        rects = [node.mapRectToScene(node.boundingRect() | node.childrenBoundingRect()) for node in self.nodes.values()]
+        rects = [node.mapRectToScene(node.boundingRect().united(node.childrenBoundingRect()))
+                 for node in self.nodes.values()]
         rects += [note.sceneBoundingRect() for note in self.annotations.values()
                   if isinstance(note, TextAnnotationItem)]
         return {(i, j) for i in range(len(rects)) for j in range(i + 1, len(rects)) if rects[i].intersects(rects[j])}
@@ -238,10 +239,10 @@ class CanvasScene(QGraphicsScene):
             found = by_node.get(node_id, [])
             if found != item.diagnostics:
                 item.set_diagnostics(found)
-        for link_id, item in self.links.items():
+        for link_id, link in self.links.items():
             found = by_link.get(link_id, [])
-            if found != item.diagnostics:
-                item.set_diagnostics(found)
+            if found != link.diagnostics:
+                link.set_diagnostics(found)
 
     # -- selection ----------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PyQt5.QtWidgets import QUndoCommand, QUndoStack
 
 from embedflow.core.workflow import Annotation, Link, Node, Workflow
-
 
 # fix(block type, settings) -> the settings it rewrites (e.g. relative data paths made absolute)
 SettingsFix = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -200,7 +200,7 @@ class ChangeSettings(QUndoCommand):
         self.absent = tuple(key for key in changes if key not in node.settings)
         self.merge = merge
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         """Lets Qt merge consecutive steps of one change in the making (-1: this step never merges)."""
         return self.MERGE_ID if self.merge else -1
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from PyQt5.QtCore import QObject, pyqtSignal
 from PyQt5.QtWidgets import QUndoStack
 
+from embedflow.core.errors import EmbedflowError
 from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
-from embedflow.core.errors import EmbedflowError
 from embedflow.grouping import check_ungroup, with_inner_setting
 from embedflow.groups import exposed, flatten
 from embedflow.io.workflow_file import dumps, loads, write_workflow
@@ -136,8 +137,8 @@ class WorkflowDocument(QObject):
                annotation_ids: Iterable[str] = ()) -> None:
         """Delete blocks (with their links), links and annotations as one undo step."""
         node_ids = [n for n in node_ids if n in self.workflow.nodes]
-        link_ids = [l for l in link_ids if l in self.workflow.links
-                    and not {self.workflow.links[l].source, self.workflow.links[l].target} & set(node_ids)]
+        link_ids = [k for k in link_ids if k in self.workflow.links
+                    and not {self.workflow.links[k].source, self.workflow.links[k].target} & set(node_ids)]
         annotation_ids = [a for a in annotation_ids if a in self.workflow.annotations]
         count = len(node_ids) + len(link_ids) + len(annotation_ids)
         if not count:
@@ -160,14 +161,15 @@ class WorkflowDocument(QObject):
     def connect(self, source: str, source_port: str, target: str, target_port: str) -> str | None:
         """Link two ports; returns the link id, or None when that exact link exists or is a self-link."""
         if source == target or any(
-                (l.source, l.source_port, l.target, l.target_port) == (source, source_port, target, target_port)
-                for l in self.workflow.links.values()):
+                (link.source, link.source_port, link.target, link.target_port)
+                == (source, source_port, target, target_port)
+                for link in self.workflow.links.values()):
             return None
         command = commands.Connect(self.workflow, source, source_port, target, target_port)
         self.undo_stack.push(command)
         return command.link_id
 
-    def disconnect(self, link_id: str) -> None:
+    def disconnect(self, link_id: str) -> None:  # type: ignore[override]  # removes a link, not a Qt connection
         """Remove a link."""
         self.undo_stack.push(commands.Disconnect(self.workflow, link_id))
 
@@ -210,8 +212,9 @@ class WorkflowDocument(QObject):
             return
         names = [entry.name for entry in exposed(self.workflow.nodes[group_id].settings, key)[0]]
         if old not in names or not new or new in names:
-            raise EmbedflowError(f"cannot rename '{old}' to '{new}': " + (
-                "that name is taken" if new in names else "no such port" if old not in names else "a port needs a name"))
+            why = ("that name is taken" if new in names else "no such port" if old not in names
+                   else "a port needs a name")
+            raise EmbedflowError(f"cannot rename '{old}' to '{new}': {why}")
         self.undo_stack.push(group_commands.RenamePort(self.workflow, group_id, key, old, new))
 
     def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
@@ -252,7 +255,7 @@ class WorkflowDocument(QObject):
         """Add copied blocks (with fresh ids, shifted by `offset`) as one undo step; returns new node ids."""
         try:
             part, _ = loads(text, "clipboard", specs=self.registry)
-        except Exception:  # anything else on the clipboard is simply not pasteable
+        except Exception:  # noqa: BLE001 - anything else on the clipboard is simply not pasteable
             return []
         if not part.nodes and not part.annotations:
             return []
@@ -277,7 +280,7 @@ class WorkflowDocument(QObject):
 def absolute_paths(specs: SpecSource, type_name: str, settings: dict[str, Any], base_dir: str) -> dict[str, Any]:
     """The relative path settings of a block of `type_name`, made absolute against `base_dir`."""
     spec = specs.get(type_name)
-    changes = {}
+    changes: dict[str, Any] = {}
     for name, value in settings.items():
         setting = spec.setting(name) if spec else None
         if setting is not None and setting.kind == "path" and isinstance(value, str) and value \

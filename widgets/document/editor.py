@@ -7,20 +7,21 @@ paints what the status presenter derives from the runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, pyqtSignal
 from PyQt5.QtWidgets import QApplication, QInputDialog, QMenu, QVBoxLayout, QWidget
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.errors import EmbedflowError
-from embedflow.groups import GROUP
 from embedflow.core.table import EncodedText, Table
 from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.groups import GROUP
 from embedflow.registry import Registry
 
 from .. import status
+from ..canvas.annotation_item import TextAnnotationItem
 from ..canvas.node_item import NodeItem
 from ..canvas.scene import CanvasScene
 from ..canvas.view import CanvasView
@@ -231,18 +232,20 @@ class WorkflowEditor(QWidget):
             if not node.isSelected():
                 self.scene.select_only([node.node_id])
             if node.type_name == GROUP:
-                menu.addAction("Open group", lambda: self.open_group(node.node_id))
-                menu.addAction("Ungroup", self.ungroup_selection)
+                menu.addAction("Open group", lambda: self.open_group(node.node_id))  # type: ignore[arg-type]
+                menu.addAction("Ungroup", self.ungroup_selection)  # type: ignore[arg-type]
                 for kind, key, ports in (("input", "inputs", node.inputs), ("output", "outputs", node.outputs)):
                     for port in ports:
                         menu.addAction(f"Rename {kind} '{port}'…",
                                        lambda k=key, p=port: self._ask_port_name(node.node_id, k, p))
-            menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))
+            # PyQt5-stubs want slots that return None; Qt ignores what a slot returns.
+            menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))  # type: ignore[arg-type]
             if len(self.scene.selected_node_ids()) > 1:
-                menu.addAction("Group", self.group_selection)
+                menu.addAction("Group", self.group_selection)  # type: ignore[arg-type]
             menu.addAction("Rename", lambda: node.title_item.start_editing())
             for port in node.outputs:
-                menu.addAction(f"Show output '{port}'", lambda p=port: self.show_output(node.node_id, p))
+                menu.addAction(f"Show output '{port}'",
+                               lambda p=port: self.show_output(node.node_id, p))  # type: ignore[arg-type]
             menu.addAction("Run up to here", lambda: self.runs.run([node.node_id]))
             menu.addSeparator()
             menu.addAction("Duplicate", self.duplicate)
@@ -250,8 +253,8 @@ class WorkflowEditor(QWidget):
         else:
             position = self.view.mapToScene(pos)
             menu.addAction("Add block…", lambda: self.interactions.quick_search(position, ""))
-            menu.addAction("Add note", lambda: self.add_note(position))
-            menu.addAction("Add arrow", lambda: self.add_arrow(position))
+            menu.addAction("Add note", lambda: self.add_note(position))  # type: ignore[arg-type]
+            menu.addAction("Add arrow", lambda: self.add_arrow(position))  # type: ignore[arg-type]
             menu.addAction("Paste", self.paste)
         menu.popup(self.view.mapToGlobal(pos))
 
@@ -337,7 +340,9 @@ class WorkflowEditor(QWidget):
         position = position if isinstance(position, QPointF) else self.view.cursor_scene_pos()
         note_id = self.document.add_annotation("text", (position.x(), position.y(), 220.0, 50.0),
                                                "Double-click to write a note")
-        self.scene.annotations[note_id].start_editing()
+        note = self.scene.annotations[note_id]
+        if isinstance(note, TextAnnotationItem):
+            note.start_editing()
         return note_id
 
     def add_arrow(self, position: QPointF | None = None) -> str:

@@ -53,7 +53,7 @@ class CanvasInteractions(QObject):
     workflowFileDropped = pyqtSignal(str)
     notice = pyqtSignal(str)
 
-    def __init__(self, document: "WorkflowDocument", view: "CanvasView") -> None:
+    def __init__(self, document: WorkflowDocument, view: CanvasView) -> None:
         super().__init__(view)
         self.document = document
         self.view = view
@@ -99,8 +99,10 @@ class CanvasInteractions(QObject):
         if ignored:
             self.notice.emit(f"Not added: {', '.join(ignored)} is neither a data file nor a folder with images.")
         added = []
+        input_spec = self.document.registry.get("input")
+        defaults = input_spec.defaults() if input_spec is not None else {}
         for i, path in enumerate(p for p in paths if is_data_path(p)):
-            settings = {**self.document.registry.get("input").defaults(), "path": os.path.abspath(path)}
+            settings = {**defaults, "path": os.path.abspath(path)}
             added.append(self.document.add_node("input", (position.x(), position.y() + 110 * i), settings,
                                                 Path(path).stem or "Input"))
         self.view.canvas.select_only(added)
@@ -148,6 +150,8 @@ class CanvasInteractions(QObject):
         if spec is None:
             return
         other_port = compatible_port(spec, node_spec, port_name, kind)
+        if other_port is None:
+            return
         stack = self.document.undo_stack
         stack.beginMacro(f"Add {spec.title}")
         new_id = self.document.add_node(spec.type, (position.x(), position.y()))

@@ -8,6 +8,7 @@ from PyQt5.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QV
 from embedflow.core.specs import NodeSpec
 
 from .. import style
+from ..qt_items import list_items
 
 
 def matches(spec: NodeSpec, text: str) -> bool:
@@ -64,7 +65,7 @@ class QuickSearch(QDialog):
 
     def visible_types(self) -> list[str]:
         """The block types listed now, in order."""
-        return [self.list.item(i).data(Qt.UserRole) for i in range(self.list.count())]
+        return [item.data(Qt.UserRole) for item in list_items(self.list)]
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         """Up and Down in the search field move through the list."""

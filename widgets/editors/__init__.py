@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pkgutil
 import sys
+
 from embedflow.registry import EditorFactory, Registry, default_registry
 from embedflow.registry import register_editor as register_editor
 

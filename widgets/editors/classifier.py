@@ -26,6 +26,7 @@ from PyQt5.QtWidgets import (
 from embedflow.blocks.classifier import ClassifierView
 from embedflow.core.table import Table
 
+from ..qt_items import list_items
 from . import register_editor
 from .context import EditorContext
 from .form import SettingsForm
@@ -254,7 +255,7 @@ class ClassifierEditor(QWidget):
 
     def listed_rows(self) -> list[int]:
         """Row numbers of the rows listed, top to bottom."""
-        return [int(self.rows.item(i).data(Qt.UserRole)) for i in range(self.rows.count())]
+        return [int(item.data(Qt.UserRole)) for item in list_items(self.rows)]
 
 
 register_editor("classifier", ClassifierEditor)

@@ -69,19 +69,20 @@ class ClusteringEditor(QWidget):
         self.table.setRowCount(len(frame))
         for row, record in enumerate(frame.itertuples(index=False)):
             size = QTableWidgetItem(f"{int(record.size):,}")
-            size.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            size.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
             # The size cell's colour grows with the cluster, so the sizes read as a bar chart.
             shade = QColor(BAR_COLOR)
             shade.setAlpha(int(40 + 180 * int(record.size) / largest))
             size.setBackground(shade)
             central = record.central or record.central_rows
-            for column, item in enumerate((QTableWidgetItem(str(record.cluster)), QTableWidgetItem(record.cluster_label),
-                                           size, QTableWidgetItem(str(central)))):
+            cells = (QTableWidgetItem(str(record.cluster)), QTableWidgetItem(record.cluster_label),
+                     size, QTableWidgetItem(str(central)))
+            for column, item in enumerate(cells):
                 self.table.setItem(row, column, item)
 
     def labels(self) -> list[str]:
         """The cluster labels shown, top to bottom."""
-        return [self.table.item(r, 1).text() for r in range(self.table.rowCount())]
+        return [item.text() if (item := self.table.item(r, 1)) else "" for r in range(self.table.rowCount())]
 
 
 register_editor("clustering", ClusteringEditor)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
@@ -31,7 +32,7 @@ class EditorContext(QObject):
     titleChanged = pyqtSignal(str)
     removed = pyqtSignal()
 
-    def __init__(self, document: "WorkflowDocument", runs: "RunController", node_id: str,
+    def __init__(self, document: WorkflowDocument, runs: RunController, node_id: str,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document

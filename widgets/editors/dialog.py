@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QKeyEvent, QKeySequence
@@ -40,7 +41,7 @@ class _EditorScroll(QScrollArea):
 class EditorDialog(QDialog):
     """A non-modal window per block; it closes when the block is deleted."""
 
-    def __init__(self, context: EditorContext, show_output: Callable[[str, str], None],
+    def __init__(self, context: EditorContext, show_output: Callable[[str, str], object],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
         close_with_keys(self)
@@ -70,13 +71,13 @@ class EditorDialog(QDialog):
             button.setToolTip("What this block does, its settings and messages (F1)")
             button.clicked.connect(lambda: self.show_help(help_page))
             self.output_buttons.addWidget(button)
-            QShortcut(QKeySequence.HelpContents, self, lambda: self.show_help(help_page))
+            QShortcut(QKeySequence.HelpContents, self, lambda: self.show_help(help_page))  # type: ignore[arg-type]
         layout = QVBoxLayout(self)
         scroll = _EditorScroll()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setWidget(self.editor)
-        self.scroll = scroll
+        self.scroll_area = scroll
         # Content that grows after a run (a result table, a longer note) widens the window, within the screen.
         scroll.horizontalScrollBar().rangeChanged.connect(self._widen)
         layout.addWidget(scroll, 1)

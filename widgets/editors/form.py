@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
@@ -61,14 +63,15 @@ class SettingField:
             self.editor = spin
             return spin
         if s.kind == "float":
-            spin = QDoubleSpinBox()
-            spin.setDecimals(_decimals(s))
-            spin.setRange(s.minimum if s.minimum is not None else -1e12, s.maximum if s.maximum is not None else 1e12)
-            spin.setSingleStep(_step(s))
-            spin.setKeyboardTracking(False)
-            spin.valueChanged.connect(lambda v: self.on_edit(float(v)))
-            self.editor = spin
-            return spin
+            decimal = QDoubleSpinBox()
+            decimal.setDecimals(_decimals(s))
+            decimal.setRange(s.minimum if s.minimum is not None else -1e12,
+                             s.maximum if s.maximum is not None else 1e12)
+            decimal.setSingleStep(_step(s))
+            decimal.setKeyboardTracking(False)
+            decimal.valueChanged.connect(lambda v: self.on_edit(float(v)))
+            self.editor = decimal
+            return decimal
         if s.kind == "choice":
             combo = QComboBox()
             combo.addItems(list(s.choices))
@@ -234,7 +237,7 @@ class SettingsForm(QWidget):
         for setting in spec.settings if spec else ():
             if setting.kind == "rows" or setting.name in leave_out:
                 continue  # row selections are made in a block's own view, not typed; left-out ones elsewhere
-            field = SettingField(setting, lambda value, name=setting.name: self._edited(name, value), context)
+            field = SettingField(setting, partial(self._edited, setting.name), context)
             self.fields[setting.name] = field
             label = QLabel(setting.display_name)
             if setting.help:

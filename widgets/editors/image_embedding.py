@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PyQt5.QtCore import QObject, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QImage, QPixmap
@@ -47,15 +48,15 @@ class Task(QObject):
     finished = pyqtSignal(object)
     failed = pyqtSignal(str)
 
-    def __init__(self, function: Callable[["Task"], Any], parent: QObject | None = None) -> None:
+    def __init__(self, function: Callable[[Task], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cancel = threading.Event()
         self._function = function
-        self.thread = threading.Thread(target=self._work, daemon=True, name="embedflow-editor-task")
+        self.worker = threading.Thread(target=self._work, daemon=True, name="embedflow-editor-task")
 
     def start(self) -> None:
         """Start the work."""
-        self.thread.start()
+        self.worker.start()
 
     def _work(self) -> None:
         try:

@@ -63,7 +63,7 @@ class ItemEmbeddingEditor(QWidget):
         self.table.setRowCount(len(shown))
         for row, (index, neighbours) in enumerate(zip(shown, closest)):
             count = QTableWidgetItem(f"{int(items.meta['interactions'].iloc[index]):,}")
-            count.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            count.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
             for col, item in enumerate((QTableWidgetItem(names[index]), count,
                                         QTableWidgetItem(", ".join(names[n] for n in neighbours)))):
                 self.table.setItem(row, col, item)

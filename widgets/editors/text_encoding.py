@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import html
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
@@ -68,7 +67,7 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
     sampled = len(table) > HISTOGRAM_ROWS
     if info.kind == ModelKind.TRANSFORMER:
         sentence_model = process_model(model_id)
-        rows = [[(piece, piece not in UNKNOWN_PIECES)
+        rows: list[list[tuple[str, bool | None]]] = [[(piece, piece not in UNKNOWN_PIECES)
                  for piece in sentence_model.pieces(text, limit=info.max_positions)] for text in values[:PREVIEW_ROWS]]
         lengths = sentence_model.tokenize(values, info.max_positions).lengths - 2
         return Preview(rows, lengths.clip(min=0), sampled, SENTENCEPIECE_NOTE if model_id == USE_ID else WORDPIECE_NOTE,
@@ -83,8 +82,8 @@ def compute_preview(table: Table, model_id: str, lowercase: str) -> Preview:
     rows = []
     for row in range(min(PREVIEW_ROWS, len(corpus))):
         tokens = corpus.tokens.slice(int(corpus.offsets[row]), int(corpus.lengths[row]))
-        known = (np.asarray(pc.is_in(tokens, value_set=model.words), dtype=bool).tolist() if model is not None
-                 else [None] * len(tokens))
+        known: list[bool | None] = (np.asarray(pc.is_in(tokens, value_set=model.words), dtype=bool).tolist()
+                                    if model is not None else [None] * len(tokens))
         rows.append(list(zip(tokens.to_pylist(), known)))
     note = "" if model is not None else ("Unknown words are marked once the model is installed."
                                          if info.source != "trained" else
@@ -161,7 +160,7 @@ class TextEncodingEditor(QWidget):
             self.text.setHtml("<i>Run the block before this one to see its rows tokenized here.</i>")
             return
         settings = self.context.settings()
-        model_id, lowercase = settings.get("language_model"), settings.get("lowercase", "auto")
+        model_id, lowercase = settings.get("language_model") or "", settings.get("lowercase", "auto")
 
         def work(task: BackgroundTask) -> Preview:
             return compute_preview(table, model_id, lowercase)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PyQt5.QtCore import QObject, Qt, pyqtSignal
 from PyQt5.QtWidgets import (
@@ -32,15 +33,15 @@ class BackgroundTask(QObject):
     finished = pyqtSignal(object)
     failed = pyqtSignal(str)
 
-    def __init__(self, function: Callable[["BackgroundTask"], Any], parent: QObject | None = None) -> None:
+    def __init__(self, function: Callable[[BackgroundTask], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cancel = threading.Event()
         self._function = function
-        self.thread = threading.Thread(target=self._work, daemon=True, name="embedflow-text-task")
+        self.worker = threading.Thread(target=self._work, daemon=True, name="embedflow-text-task")
 
     def start(self) -> None:
         """Start the work."""
-        self.thread.start()
+        self.worker.start()
 
     def _work(self) -> None:
         try:

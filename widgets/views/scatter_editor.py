@@ -53,7 +53,7 @@ class ScatterEditor(QWidget):
 
         self.projection = QComboBox()
         self.projection.addItems(PROJECTIONS)
-        self.color, self.label, self.size = QComboBox(), QComboBox(), QComboBox()
+        self.color, self.label, self.point_size = QComboBox(), QComboBox(), QComboBox()
         self.large = QComboBox()
         self.large.addItems(LARGE_DATA)
         self.k = QSpinBox()
@@ -62,7 +62,7 @@ class ScatterEditor(QWidget):
         self.k.setToolTip("Neighbours highlighted when you click a point")
         bar = QHBoxLayout()
         for text, widget in (("Projection", self.projection), ("Colour", self.color), ("Label", self.label),
-                             ("Size", self.size), ("Large data", self.large), ("k", self.k)):
+                             ("Size", self.point_size), ("Large data", self.large), ("k", self.k)):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
         self.cluster_labels = QCheckBox("Cluster labels")
@@ -85,11 +85,12 @@ class ScatterEditor(QWidget):
         tools.addWidget(self.images_as_points)
         self.export_png, self.export_svg = QPushButton("Export PNG…"), QPushButton("Export SVG…")
         self.export_html = QPushButton("Export HTML…")
-        self.export_html.setToolTip("One HTML page with every point, search and selection: opens in any browser, offline")
+        self.export_html.setToolTip(
+            "One HTML page with every point, search and selection: opens in any browser, offline")
         self.export_projector = QPushButton("Projector…")
         self.export_projector.setToolTip("Write vectors.tsv, metadata.tsv (and a sprite) for projector.tensorflow.org")
-        for button in (self.export_png, self.export_svg, self.export_html, self.export_projector):
-            tools.addWidget(button)
+        for export in (self.export_png, self.export_svg, self.export_html, self.export_projector):
+            tools.addWidget(export)
         self.status = QLabel("")
         tools.addStretch(1)
         tools.addWidget(self.status)
@@ -115,8 +116,8 @@ class ScatterEditor(QWidget):
         self.grid_panel.hide()
         # Enter in Find selects the matches; no button here is the window's default (its frame
         # made Export PNG… look like the action Enter takes).
-        for button in (self.export_png, self.export_svg, self.export_html, self.export_projector, self.project_all):
-            button.setAutoDefault(False)
+        for push in (self.export_png, self.export_svg, self.export_html, self.export_projector, self.project_all):
+            push.setAutoDefault(False)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.grid_panel)
@@ -130,7 +131,7 @@ class ScatterEditor(QWidget):
 
         self.projection.activated[str].connect(lambda v: self.context.apply({"projection": v}))
         self.large.activated[str].connect(lambda v: self.context.apply({"large_data": v}))
-        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
+        for name, combo in (("color", self.color), ("label", self.label), ("size", self.point_size)):
             combo.activated.connect(lambda _, n=name, c=combo: self.context.apply({n: c.currentData() or ""}))
         self.k.valueChanged.connect(lambda v: setattr(self.plot, "k", int(v)))
         self.cluster_labels.clicked.connect(lambda on: self.context.apply({"cluster_labels": bool(on)}))
@@ -207,7 +208,7 @@ class ScatterEditor(QWidget):
         view = self.context.view()
         # What an empty choice draws: the clusters as colours, the feature as labels (so say so, not "(none)").
         drawn = {"color": view.color, "label": view.data.feature} if isinstance(view, ScatterView) else {}
-        for name, combo in (("color", self.color), ("label", self.label), ("size", self.size)):
+        for name, combo in (("color", self.color), ("label", self.label), ("size", self.point_size)):
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(f"(automatic: {drawn[name]})" if drawn.get(name) and not settings.get(name) else "(none)", "")

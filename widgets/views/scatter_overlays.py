@@ -9,9 +9,10 @@ Thumbnails are all drawn while at most MAX_IMAGES are visible, then spread the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -111,11 +112,11 @@ def _overlaps(left: float, top: float, width: float, height: float, boxes: Boxes
 class LabelLayer(_Layer):
     """Labels of named groups ("matches", "clusters", "points"…), spaced out together by one greedy pass.
 
-    Texts longer than MAX_LABEL_CHARS are shortened. A point label goes right of its point, or
-    left when that cuts less of it at the view's edge; a centred label (a cluster's name, an
-    image's name under it) is moved inside the view. Forced groups come first and are always drawn, each label on the first side
-    of its point (right, left, above, below) where it covers no other forced label. When images are drawn as
-    points (`image_side` gives their side), point labels sit centred below their thumbnail, and
+    Texts longer than MAX_LABEL_CHARS are shortened. A point label goes right of its point, or left when
+    that cuts less of it at the view's edge; a centred label (a cluster's name, an image's name under
+    it) is moved inside the view. Forced groups come first and are always drawn, each label on the first
+    side of its point (right, left, above, below) where it covers no other forced label. When images are
+    drawn as points (`image_side` gives their side), point labels sit centred below their thumbnail, and
     `obstacles` (the thumbnails' boxes) are space no other label may cover.
     """
 
@@ -177,7 +178,8 @@ class LabelLayer(_Layer):
                 left, top = (float(v[0]) for v in _box(np.array([side]), sx[i:i + 1], sy[i:i + 1],
                                                        widths[i:i + 1], height, gaps[i:i + 1]))
                 box = (left, top, float(widths[i]), height)
-                covers = _overlaps(*box, tuple(placed.T)) or (obstacles is not None and _overlaps(*box, obstacles))
+                forced: Boxes = (placed[:, 0], placed[:, 1], placed[:, 2], placed[:, 3])
+                covers = _overlaps(*box, forced) or (obstacles is not None and _overlaps(*box, obstacles))
                 cut = (max(0.0, -left) + max(0.0, left + widths[i] - width)  # pixels outside the view
                        + max(0.0, -top) + max(0.0, top + height - view_height))
                 costs.append((covers, cut))
@@ -289,7 +291,7 @@ class ImageLayer(_Layer):
         self.setZValue(10)
         self._full_span = full_span
         self.paths: list[Path] = []
-        self.x = self.y = np.zeros(0)
+        self.xs = self.ys = np.zeros(0)
         self.order = np.zeros(0, dtype=np.int64)
         self.shown = np.zeros(0, dtype=np.int64)
         self.boxes: Boxes = (np.zeros(0),) * 4  # of the shown thumbnails, in screen pixels
@@ -304,8 +306,8 @@ class ImageLayer(_Layer):
         `frames` (rows × rgba) colours each thumbnail's frame as its point (so the legend still reads)."""
         self.paths = paths or []
         self.frames = None if frames is None else np.asarray(frames, dtype=np.int64)
-        self.x, self.y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-        finite = np.isfinite(self.x) & np.isfinite(self.y)
+        self.xs, self.ys = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        finite = np.isfinite(self.xs) & np.isfinite(self.ys)
         self.order = order[finite[order]] if paths else np.zeros(0, dtype=np.int64)
         self.relayout()
 
@@ -319,7 +321,7 @@ class ImageLayer(_Layer):
         (x0, x1), _ = self.view_box.viewRange()
         zoom = self._full_span() / (x1 - x0) if x1 > x0 else 1.0
         self.side = float(np.clip(IMAGE_BASE_SIDE * np.sqrt(max(zoom, 1e-9)), *IMAGE_SIDE))
-        inside, sx, sy = _visible(self.view_box, self.x[self.order], self.y[self.order])
+        inside, sx, sy = _visible(self.view_box, self.xs[self.order], self.ys[self.order])
         if len(inside) <= MAX_IMAGES:  # every visible image, overlapping like the Projector's sprites
             kept = np.arange(len(inside))
         else:  # the most isolated ones, overlapping by at most a third
@@ -332,7 +334,7 @@ class ImageLayer(_Layer):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Each chosen thumbnail centred on its point, less important ones first (so the best are on top)."""
-        points = [self._device(painter, self.x[i], self.y[i]) for i in self.shown]
+        points = [self._device(painter, self.xs[i], self.ys[i]) for i in self.shown]
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.SmoothPixmapTransform)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter/SVGExporter on pg.exporters)
+import pyqtgraph.exporters
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPainterPath
 from PyQt5.QtWidgets import (
@@ -66,7 +66,7 @@ DENSITY_FROM = 5_000
 class _SelectViewBox(pg.ViewBox):
     """A ViewBox whose left drag selects (rectangle or lasso) unless the plot is in pan mode."""
 
-    def __init__(self, plot: "ScatterPlot") -> None:
+    def __init__(self, plot: ScatterPlot) -> None:
         super().__init__()
         self._plot = plot
         self._start: QPointF | None = None
@@ -82,7 +82,7 @@ class _SelectViewBox(pg.ViewBox):
             item.hide()
             self.addItem(item, ignoreBounds=True)
 
-    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:
+    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # noqa: N802 - pyqtgraph's name
         if self._plot.mode == "pan" or ev.button() != Qt.LeftButton:
             super().mouseDragEvent(ev, axis)
             return
@@ -92,7 +92,7 @@ class _SelectViewBox(pg.ViewBox):
         if self._plot.mode == "select":
             if ev.isStart():
                 self._start = self.mapSceneToView(ev.buttonDownScenePos())
-            rect = QRectF(self._start, position).normalized()
+            rect = QRectF(self._start if self._start is not None else position, position).normalized()
             self._band.setRect(rect)
             self._band.show()
             if ev.isFinish():
@@ -112,7 +112,7 @@ class _SelectViewBox(pg.ViewBox):
             self._path.hide()
             self._plot.select_polygon(np.array([(p.x(), p.y()) for p in self._lasso]), add=add)
 
-    def mouseClickEvent(self, ev: Any) -> None:
+    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
         if ev.button() == Qt.LeftButton:
             ev.accept()
             row = self._plot.point_at(self.mapSceneToView(ev.scenePos()))
@@ -350,7 +350,7 @@ class ScatterPlot(QWidget):
                 self._searchable[str(column)] = values.astype(str).str.lower().where(values.notna(), "")
         return self._searchable
 
-    def find(self, text: str) -> np.ndarray:
+    def find(self, text: str) -> np.ndarray:  # type: ignore[override]  # QWidget.find (by window id) is unused here
         """Highlight and label the rows whose value in some column is `text` (ignoring case) — or,
         when none is, contains it — bringing them into view; '' clears. Returns the matching rows."""
         needle = text.strip().lower()
@@ -404,13 +404,14 @@ class ScatterPlot(QWidget):
     def _label_matches(self) -> None:
         """The matches' labels: always drawn (before any other), bold, clear of their rings; the
         points' own labels of those rows give way."""
-        rows = self.matches if self._labels is not None else np.zeros(0, dtype=np.int64)
+        labels = self._labels
+        rows = self.matches if labels is not None else np.zeros(0, dtype=np.int64)
         self._update_label_gaps()
-        if len(rows) == 0:
+        if labels is None or len(rows) == 0:
             self.label_layer.set_group("matches", np.zeros(0), np.zeros(0), None)
             return
         self.label_layer.set_group("matches", self.coords[rows, 0], self.coords[rows, 1],
-                                   [str(self._labels[r]) for r in rows], bold=True, color=MATCH_TEXT, forced=True,
+                                   [str(labels[r]) for r in rows], bold=True, color=MATCH_TEXT, forced=True,
                                    gaps=self._sizes[rows] / 2 + MATCH_RING / 2 + LABEL_CLEARANCE)
 
     def _update_label_gaps(self) -> None:
@@ -478,7 +479,8 @@ class ScatterPlot(QWidget):
         self._select(mask, add)
 
     def _draw_selection(self) -> None:
-        rows = self.selection[np.isfinite(self.coords[self.selection]).all(axis=1)] if len(self.selection) else []
+        rows = (self.selection[np.isfinite(self.coords[self.selection]).all(axis=1)] if len(self.selection)
+                else np.zeros(0, dtype=np.int64))
         if 0 < len(rows) <= MAX_RINGS:
             self.selected_item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1],
                                        size=self._sizes[rows] + SELECTED_GROW)

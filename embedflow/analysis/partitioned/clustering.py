@@ -9,9 +9,10 @@ most central rows; the clustered rows stay on the workers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import reduce
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,15 @@ from ...core.cluster import Cluster, part_starts
 from ...core.sizes import format_size
 from ...core.specs import EmbeddingKind
 from ...core.table import Table
-from ..cluster_labels import CATEGORY_COLUMN, WordCounts, category_counts, image_names, labels_from_counts, \
-    with_clusters, word_counts
+from ..cluster_labels import (
+    CATEGORY_COLUMN,
+    WordCounts,
+    category_counts,
+    image_names,
+    labels_from_counts,
+    with_clusters,
+    word_counts,
+)
 from ..clustering import (
     AGGLOMERATIVE_MAX_ROWS,
     NOISE,

@@ -10,9 +10,10 @@ sample's vectors (`fitted_bytes` says how much).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,15 @@ import pandas as pd
 from ...core.cluster import Cluster, part_starts
 from ...core.table import Table
 from ..out_of_sample import Fitted, Moments, PcaAxes, fit, pca_axes
-from ..projection import MIN_NEIGHBOUR_ROWS, SAMPLE_THRESHOLD, TITLES, Projection, ProjectionError, row_list, \
-    sample_rows
+from ..projection import (
+    MIN_NEIGHBOUR_ROWS,
+    SAMPLE_THRESHOLD,
+    TITLES,
+    Projection,
+    ProjectionError,
+    row_list,
+    sample_rows,
+)
 
 Notes = list[tuple[str, str]]
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ...analysis.partitioned.projection import PartitionedProjection
 from ...analysis.projection import (
     LARGE_DATA,
     PROJECTIONS,
@@ -19,7 +21,6 @@ from ...analysis.projection import (
     project,
     umap_available,
 )
-from ...analysis.partitioned.projection import PartitionedProjection
 from ...core.cluster import Cluster
 from ...core.context import NodeContext
 from ...core.diagnostics import Diagnostic, SeverityName, ValidationContext, error, warning

@@ -1,11 +1,12 @@
 """The Scatter as one self-contained HTML page: every row, search, legend, selection, offline.
 
 The page is a template (html_map.html) with its script and style inlined (html_map.js, formatted
-with `npx prettier@3 --print-width 110`; html_map.css) and the data as one JSON block: coordinates as base64 float32, colour indices and
-sizes as base64 integers, text columns dictionary-encoded when values repeat. Points are drawn by
-the page's own Canvas 2D rasterizer (no WebGL, no library: see docs/outputs.md for the measurements
-behind that choice). Everything that comes from the data reaches the page as JSON (with `<`, `>`
-and `&` escaped) or through `html.escape`, and the script writes it with `textContent` only.
+with `npx prettier@3 --print-width 110`; html_map.css) and the data as one JSON block: coordinates
+as base64 float32, colour indices and sizes as base64 integers, text columns dictionary-encoded when
+values repeat. Points are drawn by the page's own Canvas 2D rasterizer (no WebGL, no library: see
+docs/outputs.md for the measurements behind that choice). Everything that comes from the data
+reaches the page as JSON (with `<`, `>` and `&` escaped) or through `html.escape`, and the script
+writes it with `textContent` only.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import textwrap
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -231,7 +231,8 @@ def point_label_boxes(draw: ImageDraw.ImageDraw, texts: list[str], at: np.ndarra
     tops = y - height / 2
     blocked = np.array(obstacles, dtype=np.float64).reshape(-1, 4)
     kept = spread(lefts, tops, widths, np.full(len(order), float(height)), MAX_LABELLED,
-                  obstacles=(blocked[:, 0], blocked[:, 1], blocked[:, 2] - blocked[:, 0], blocked[:, 3] - blocked[:, 1]))
+                  obstacles=(blocked[:, 0], blocked[:, 1],
+                             blocked[:, 2] - blocked[:, 0], blocked[:, 3] - blocked[:, 1]))
     return [(texts[order[i]], (float(lefts[i]), float(tops[i]), float(lefts[i] + widths[i]), float(tops[i] + height)))
             for i in kept]
 

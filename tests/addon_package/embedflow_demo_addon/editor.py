@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from PyQt5.QtWidgets import QLabel
-
 from embedflow_canvas.editors import register_editor
 from embedflow_canvas.editors.form import SettingsForm
+from PyQt5.QtWidgets import QLabel
 
 
 class NormaliseEditor(SettingsForm):
