@@ -20,6 +20,7 @@ from .core.specs import Execution, NodeSpec, OutputDescription, Port, RowWise, S
 from .core.table import EncodedText, Table
 from .core.workflow import Node, Workflow
 from .engine import Engine
+from .groups import titles
 from .io import workflow_file
 from .io.workflow_file import write_workflow
 from .registry import default_registry, register
@@ -82,6 +83,8 @@ def run_workflow(workflow_or_path: Workflow | str | os.PathLike[str],
                  base_dir: str | os.PathLike[str] | None = None) -> dict[str, dict[str, Any]]:
     """Validate, then run a workflow headless; returns {node id: {output port: value}} for every node.
 
+    A group's exposed outputs are under its id, each block inside it under its path (`g1/m`).
+
     A path is read with `read_workflow`; relative data paths resolve against `base_dir`, which
     defaults to the file's folder (for a Workflow object: the current folder). Raises
     WorkflowRunError naming the nodes when validation finds an error (nothing runs then) or
@@ -97,7 +100,8 @@ def run_workflow(workflow_or_path: Workflow | str | os.PathLike[str],
     failed = {node_id: f"{result.state}: {result.error}" for node_id, result in results.items()
               if result.state != "done"}
     if failed:
-        lines = "\n".join(f"{node_id} ({workflow.nodes[node_id].title}): {why}" for node_id, why in failed.items())
+        named = titles(workflow)  # blocks inside groups by their paths (g1/m)
+        lines = "\n".join(f"{node_id} ({named.get(node_id, node_id)}): {why}" for node_id, why in failed.items())
         raise WorkflowRunError(f"{len(failed)} node(s) did not finish:\n{lines}", failed=failed, outputs=outputs)
     return outputs
 

@@ -37,6 +37,7 @@ BUILTIN_MODULES = (
     "embedflow.blocks.item_embedding",
     "embedflow.blocks.recommend",
     "embedflow.blocks.category_embedding",
+    "embedflow.blocks.group",
 )
 
 

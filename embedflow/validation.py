@@ -14,6 +14,7 @@ from .core.diagnostics import SEVERITIES, Diagnostic, ValidationContext, error, 
 from .core.ports import accepts
 from .core.specs import SpecSource
 from .core.workflow import Workflow
+from .groups import flatten
 from .io.trusted_paths import untrusted
 from .registry import LoadFailure, Registry
 
@@ -26,9 +27,12 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     """Every diagnostic for the workflow: the general rules, then each block's own check.
 
     specs: where block types are looked up; by default the workflow's own.
+    Rules see inside groups: they check the flattened workflow, whose inner blocks have path ids (`g1/m`).
     """
+    flat = flatten(workflow)
+    workflow = flat.workflow
     context = ValidationContext(workflow, specs if specs is not None else workflow.specs, base_dir, outputs or {})
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = list(flat.diagnostics)
     for function in RULES:
         found.extend(function(context))
     own: list[Diagnostic] = []
@@ -46,6 +50,8 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     specific = {d.link_id for d in found if d.link_id and d.code not in ("port-type-mismatch", "cycle")}
     found = [d for d in found if not (d.code == "port-type-mismatch" and d.link_id in specific)]
     order = {node_id: i for i, node_id in enumerate(workflow.nodes)}
+    order.update({path: order.get(group.members[0], len(order)) if group.members else len(order)
+                  for path, group in flat.groups.items()})
     rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(found, key=lambda d: (order.get(d.node_id or "", len(order)), rank[d.severity]))
 

@@ -18,9 +18,9 @@ from tests.browser_support import browser_session
 EXAMPLES = resources.examples()
 INVALID = "why-invalid"
 VALID = [path for path in EXAMPLES if path.stem != INVALID]
-OURS = ("word-similarity", "image-search", "image-map", "why-invalid", "train-word2vec", "word-clusters",
-        "teach-a-classifier", "semantic-search", "translations", "held-out-test", "flights-you-might-take",
-        "categories-as-vectors", "sparse-to-dense")
+OURS = ("word-similarity", "image-search", "image-search-grouped", "image-map", "why-invalid", "train-word2vec",
+        "word-clusters", "teach-a-classifier", "semantic-search", "translations", "held-out-test",
+        "flights-you-might-take", "categories-as-vectors", "sparse-to-dense")
 
 
 def by_name(name: str) -> Path:
@@ -227,6 +227,17 @@ def test_image_search_queries_name_the_category_each_should_find(tmp_path):
     assert dict(first[["query_name", "query_category"]].values) == {
         "which-cat": "photos", "which-rocket": "photos", "which-texture": "textures"}
     assert (first["query_category"] == first["neighbour_category"]).all()
+
+
+def test_image_search_with_a_group_finds_what_the_flat_image_search_finds(tmp_path):
+    assert run(by_name("image-search"), tmp_path / "flat") == 0
+    assert run(by_name("image-search-grouped"), tmp_path / "grouped") == 0
+    workflow, _ = read_workflow(by_name("image-search-grouped"))
+    (group,) = [node for node in workflow.nodes.values() if node.type == "group"]
+    assert group.title == "Embed images" and (tmp_path / "grouped" / f"{group.id}-photo_embeddings.csv").is_file()
+    (flat,) = (tmp_path / "flat").glob("*-neighbours.csv")
+    (grouped,) = (tmp_path / "grouped").glob("*-neighbours.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(grouped), pd.read_csv(flat))
 
 
 def test_translations_every_sentence_finds_its_translation_in_the_other_language(tmp_path):

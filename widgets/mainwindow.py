@@ -22,6 +22,7 @@ from PyQt5.QtWidgets import (
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.workflow import Workflow
+from embedflow.groups import titles
 from embedflow.io.workflow_file import SUFFIX
 from embedflow.registry import Registry, default_registry
 from embedflow.validation import validate
@@ -32,6 +33,7 @@ from .addons_dialog import AddOnsDialog
 from .autosave import Recovery
 from .document.editor import WorkflowEditor
 from .file_controller import FileController
+from .group_actions import save_selected_group
 from .messages import MessagesView
 from .run_on import add_run_on
 from .teaching import Teaching
@@ -293,11 +295,16 @@ class MainWindow(QMainWindow):
         self.editor.set_diagnostics(self.diagnostics)
         self._refresh_messages()
 
+    def save_group_as_block(self) -> str | None:
+        """Edit › Save Group as Block…: the selected group into the user library (group_actions.py)."""
+        return save_selected_group(self)
+
     def _refresh_messages(self) -> None:
         workflow = self.document.workflow
-        runs = {node_id: (self.runs.state(node_id), self.runs.result(node_id)) for node_id in workflow.nodes}
+        named = titles(workflow)  # blocks inside groups too, by their paths
+        runs = {node_id: (self.runs.state(node_id), self.runs.result(node_id)) for node_id in named}
         shown = status.shown_messages(self.diagnostics, runs, self.files.file_diagnostics)
-        self.messages.set_messages(shown, {node_id: node.title for node_id, node in workflow.nodes.items()})
+        self.messages.set_messages(shown, named)
         self.messages_dock.setWindowTitle(status.messages_title(d for d, _title in self.messages.messages or []))
 
     def _state_shown(self, node_id: str) -> None:

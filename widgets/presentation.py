@@ -60,6 +60,7 @@ class PresentationMode:
                 bar.setIconSize(size * FONT_FACTOR)
             view.canvas.set_content_scale(*view.canvas.largest_clear_scales(CONTENT_SCALE))
             view.fit_limit = ZOOM
+            self.window.editor.fold_groups()  # the projector shows each group as one block
             # Fitted now and again when the larger fonts have resized the docks around the canvas.
             view.fit()
         else:

@@ -188,8 +188,14 @@ class RunController(QObject):
     def _on_event(self, payload: tuple[Engine, NodeEvent]) -> None:
         engine, event = payload
         # A run of a workflow that was since replaced may still report; its node ids mean nothing now.
-        if engine is not self.engine or event.node_id not in engine.workflow.nodes:
+        if engine is not self.engine:
             return
+        group, _, inner = event.node_id.partition("/")
+        if inner and group in engine.workflow.nodes and event.state == "running":
+            # A block inside a group runs: the group shows it until the group's own result comes.
+            self.states[group] = NodeState("running", None, inner)
+            self.nodeStateChanged.emit(group)
+        # Blocks inside groups keep their states under their paths (g1/m) for the group's own view.
         self.states[event.node_id] = NodeState(event.state, event.fraction, event.message)
         self.nodeStateChanged.emit(event.node_id)
 

@@ -10,12 +10,16 @@ from PyQt5.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
 from embedflow.core.ports import accepts
 from embedflow.core.specs import CATEGORIES, NodeSpec
+from embedflow.groups import GROUP
+from embedflow.io.user_blocks import USER_BLOCK, user_blocks
 from embedflow.registry import Registry
 
 from . import style
 from .canvas.view import BLOCK_MIME
 from .document.quick_search import matches
 from .qt_items import tree_children
+
+MY_BLOCKS = "My blocks"
 
 
 def block_mime(type_name: str) -> QMimeData:
@@ -85,6 +89,8 @@ class Toolbox(QWidget):
         self.tree.clear()
         categories: dict[str, QTreeWidgetItem] = {}
         for spec in pipeline_order(self.registry.specs()):
+            if spec.instance is not None:  # a group is made from blocks (Ctrl+G), or placed from My blocks
+                continue
             parent = categories.get(spec.category)
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [spec.category])
@@ -99,8 +105,31 @@ class Toolbox(QWidget):
             item.setData(0, Qt.UserRole, spec.type)
             item.setToolTip(0, f"<b>{spec.title}</b><br>{spec.description}")
             item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
+        self._add_user_blocks()
         self.tree.expandAll()
         self.apply_filter(self.filter.text())
+
+    def _add_user_blocks(self) -> None:
+        """The user library under My blocks; a broken file is listed greyed out with its error."""
+        blocks = user_blocks(self.registry)
+        if not blocks:
+            return
+        parent = QTreeWidgetItem(self.tree, [MY_BLOCKS])
+        parent.setFlags(Qt.ItemIsEnabled)
+        font = parent.font(0)
+        font.setBold(True)
+        parent.setFont(0, font)
+        for block in blocks:
+            item = QTreeWidgetItem(parent, [f"{block.title} (broken)" if block.broken else block.title])
+            item.setIcon(0, style.node_icon(self.registry.get(GROUP)))
+            item.setData(0, Qt.UserRole, USER_BLOCK + str(block.path))
+            if block.broken:
+                item.setToolTip(0, f"<b>{block.path.name}</b> cannot be used: {block.error}")
+                item.setFlags(Qt.NoItemFlags)
+            else:
+                item.setToolTip(0, f"<b>{block.title}</b><br>{block.description or 'A group saved as a block'}"
+                                   f"<br><i>{block.path}</i>")
+                item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
 
     def preferred_width(self) -> int:
         """The width that shows every block's title whole (icon, indentation, frame and margins included)."""
@@ -114,8 +143,10 @@ class Toolbox(QWidget):
         for category in tree_children(self.tree.invisibleRootItem()):
             shown = 0
             for item in tree_children(category):
-                spec = self.registry.get(item.data(0, Qt.UserRole))
-                visible = spec is not None and matches(spec, text)
+                key = item.data(0, Qt.UserRole)
+                spec = self.registry.get(key)
+                visible = (spec is not None and matches(spec, text)) or (
+                    key.startswith(USER_BLOCK) and all(w in item.text(0).lower() for w in text.lower().split()))
                 item.setHidden(not visible)
                 shown += visible
             category.setHidden(shown == 0)

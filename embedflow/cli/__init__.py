@@ -21,6 +21,7 @@ from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
+from ..groups import flatten
 from ..io.examples import workflow_argument
 from ..io.outputs import FORMATS, entry_node, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
@@ -172,13 +173,16 @@ def run_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
-    specs = workflow.specs
-    declared = {nid: [p.name for p in spec.outputs] if (spec := specs.get(node.type)) else []
+    flat = flatten(workflow).workflow
+    declared = {nid: [p.name for p in spec.outputs] if (spec := workflow.spec_of(node)) else []
                 for nid, node in workflow.nodes.items()}
+    if args.outputs.strip() != "final":  # blocks inside groups, under their paths (g1/m)
+        declared.update({nid: [p.name for p in spec.outputs] if (spec := flat.spec_of(node)) else []
+                         for nid, node in flat.nodes.items() if nid not in declared})
     wanted = select_outputs([(link.source, link.source_port) for link in workflow.links.values()],
                             declared, args.outputs)
     exporting = _exporting_nodes(args.outputs, declared)
-    titles = {node.id: node.title for node in workflow.nodes.values()}
+    titles = {node.id: node.title for node in [*flat.nodes.values(), *workflow.nodes.values()]}
     reporter = _ProgressPrinter(titles)
     address = args.cluster or args.scheduler or os.environ.get(SCHEDULER_ENV, "").strip()
     if address and args.format == "csv":
@@ -186,7 +190,7 @@ def run_command(args: argparse.Namespace) -> int:
                              "(OUT/<node>-<port>.parquet becomes a folder that pandas.read_parquet reads whole)")
 
     def write_node(node_id: str, result: NodeResult) -> list[str]:
-        return _write_node(args.format, workflow, node_id, result, out_dir, wanted, exporting)
+        return _write_node(args.format, flat, node_id, result, out_dir, wanted, exporting)
 
     with _executor(address) as executor:
         engine = Engine(workflow, base_dir, executor=executor)
@@ -252,14 +256,16 @@ def _write_node(fmt: str, workflow: Workflow, node_id: str, result: NodeResult, 
         if (node_id, port) not in wanted:
             continue
         target = output_path(out_dir, node_id, port, fmt)  # type: ignore[arg-type]
+        target.parent.mkdir(parents=True, exist_ok=True)  # a block inside a group: DIR/g1/m-port.csv
         if isinstance(value, Partitioned):
             size = value.write(target, fmt)
             parts = f"{len(value.parts):,} part" + ("" if len(value.parts) == 1 else "s")
             written.append(f"{target.name} ({format_size(size)} in {parts})")
         elif is_writable(value):
             written.append(write_output(value, target, fmt).describe())  # type: ignore[arg-type]
-    spec = workflow.specs.get(workflow.nodes[node_id].type)
+    spec = workflow.specs.get(workflow.nodes[node_id].type) if node_id in workflow.nodes else None  # a group: none
     if spec is not None and spec.export is not None and node_id in exporting:
+        (out_dir / node_id).parent.mkdir(parents=True, exist_ok=True)
         for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
             written.append(_described(Path(path)))
     return written

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from ..io.user_blocks import library_folder, library_lines, user_blocks
 from ..registry import Registry, default_registry
 
 
 def main(args: argparse.Namespace) -> int:
-    """Print the block types grouped by origin (built-in, each add-on), then the load failures."""
-    print("\n".join(block_lines(default_registry())))
+    """Print the block types grouped by origin (built-in, each add-on), the load failures, then the user's blocks."""
+    registry = default_registry()
+    print("\n".join(block_lines(registry) + library_lines(user_blocks(registry), library_folder())))
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .paths import resolve_path
-from .specs import NodeSpec, OutputDescription, SettingKind, SpecSource
+from .specs import NodeSpec, OutputDescription, SettingKind, SpecSource, node_spec
 from .workflow import Link, Node, Workflow
 
 
@@ -78,7 +78,7 @@ class ValidationContext:
 
     def spec(self, node: Node) -> NodeSpec | None:
         """The NodeSpec of a node (None for unknown types)."""
-        return self.specs.get(node.type)
+        return node_spec(self.specs, node.type, node.settings)
 
     def settings(self, node: Node) -> dict[str, Any]:
         """A node's effective settings (defaults overlaid with what is stored).

@@ -195,6 +195,8 @@ class Execution:
 # describes what feeds one of the block's own inputs, so pass-through blocks can forward it.
 DescribeFunction = Callable[[Mapping[str, Any], str, Callable[[str], "OutputDescription | None"]],
                             "OutputDescription | None"]
+# instance(settings, specs) -> the spec of one node whose ports depend on its settings (a group's exposed ports).
+InstanceFunction = Callable[[Mapping[str, Any], "SpecSource"], "NodeSpec"]
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ class NodeSpec:
     export: writes extra files for `embedflow run --out` (returns their paths).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
     execution: what executors may know of the run beyond `run` itself (see Execution).
+    instance: for a block whose ports depend on its settings (a group), the spec of one node of it.
     """
 
     type: str
@@ -228,6 +231,7 @@ class NodeSpec:
     export: ExportFunction | None = None
     migrate: MigrateFunction | None = None
     execution: Execution = Execution()
+    instance: InstanceFunction | None = None
     help_page: str = ""
 
     def input(self, name: str) -> Port | None:
@@ -270,6 +274,12 @@ class SpecSource(Protocol):
 
     def get(self, type_name: str) -> NodeSpec | None:
         """The spec of a block type, or None for an unknown type."""
+
+
+def node_spec(specs: SpecSource, type_name: str, settings: Mapping[str, Any]) -> NodeSpec | None:
+    """The spec of one node: its type's, or its own for a block whose ports depend on its settings (a group)."""
+    spec = specs.get(type_name)
+    return spec.instance(settings, specs) if spec is not None and spec.instance is not None else spec
 
 
 CATEGORIES = ("Data", "Text", "Image", "Analysis", "Visualise")

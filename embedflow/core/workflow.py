@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from .errors import EmbedflowError
-from .specs import NodeSpec, SpecSource
+from .specs import NodeSpec, SpecSource, node_spec
 
 
 @dataclass
@@ -159,6 +159,10 @@ class Workflow:
         self._emit(EventKind.NODE_ADDED, node)
         return node
 
+    def spec_of(self, node: Node) -> NodeSpec | None:
+        """The spec of one node: its type's, or for a block whose ports depend on its settings (a group) its own."""
+        return node_spec(self.specs, node.type, node.settings)
+
     def remove_node(self, node_id: str) -> list[Link]:
         """Remove a node and its links (link-removed events come first); returns the removed links."""
         node = self._node(node_id)
@@ -209,7 +213,7 @@ class Workflow:
             self._node(node_id)
         if source == target:
             raise EmbedflowError("A node cannot be linked to itself")
-        source_spec, target_spec = self.specs.get(self.nodes[source].type), self.specs.get(self.nodes[target].type)
+        source_spec, target_spec = self.spec_of(self.nodes[source]), self.spec_of(self.nodes[target])
         if source_spec and source_spec.output(source_port) is None:
             raise EmbedflowError(f"{self.nodes[source].title} has no output called {source_port!r}")
         if target_spec and target_spec.input(target_port) is None:

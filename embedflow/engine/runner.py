@@ -20,6 +20,7 @@ from ..core.errors import Cancelled, EmbedflowError, NodeError
 from ..core.keys import UnkeyableValue, digest
 from ..core.specs import NodeSpec, SpecSource
 from ..core.workflow import Link, Node, Workflow
+from ..groups import FlatGroup, flatten
 from ..validation import validate
 from .block_faults import PASSED_THROUGH, failure_hint, output_problem, provider
 from .cache import CacheEntry, KeyLocks, ResultCache
@@ -63,6 +64,7 @@ class _Plan:
     tasks: list[Task]
     errors: dict[str, Diagnostic]
     titles: dict[str, str]
+    groups: dict[str, FlatGroup] = field(default_factory=dict)
 
 
 class RunHandle:
@@ -152,12 +154,16 @@ class Engine:
 
     # -- internals -----------------------------------------------------------------
     def _snapshot(self, node_ids: list[str] | None) -> _Plan:
-        """Copy what the run needs so the model may change while the run goes on."""
-        workflow = self.workflow
-        diagnostics = validate(workflow, self.base_dir, self.outputs(), self.specs)
+        """Copy what the run needs so the model may change while the run goes on.
+
+        Groups are flattened: their blocks run as steps of their own with path ids (`g1/m`)."""
+        diagnostics = validate(self.workflow, self.base_dir, self.outputs(), self.specs)
+        flat = flatten(self.workflow)
+        workflow = flat.workflow
         order = workflow.topological_order(partial=True) or []
         wanted = set(order)
         if node_ids is not None:
+            node_ids = flat.members(node_ids)
             wanted = set(node_ids)
             stack = list(node_ids)
             while stack:
@@ -177,7 +183,8 @@ class Engine:
             if diagnostic.severity == Severity.ERROR and diagnostic.node_id and diagnostic.node_id not in errors:
                 errors[diagnostic.node_id] = diagnostic
         titles = {nid: node.title for nid, node in workflow.nodes.items()}
-        return _Plan(steps, tasks, errors, titles)
+        groups = {path: group for path, group in flat.groups.items() if any(m in steps for m in group.members)}
+        return _Plan(steps, tasks, errors, titles, groups)
 
     def _execute(self, plan: _Plan, on_event: EventCallback, cancel: threading.Event) -> dict[str, NodeResult]:
         for node_id in plan.steps:
@@ -193,7 +200,12 @@ class Engine:
 
         with self._lock:
             self.executor.execute(plan.tasks, run_task)
-        return {nid: finished[nid] for nid in plan.steps if nid in finished}
+        for path, group in plan.groups.items():  # inner groups come first, so an outer one sees their results
+            result = _group_result(group, finished)
+            finished[path] = self.results[path] = result
+            on_event(NodeEvent(path, result.state, 1.0 if result.state == NodeState.DONE else None,
+                               result.error or result.summary))
+        return {nid: finished[nid] for nid in [*plan.steps, *plan.groups] if nid in finished}
 
     def _run_step(self, plan: _Plan, step: _Step, finished: dict[str, NodeResult],
                   on_event: EventCallback, cancel: threading.Event) -> NodeResult:
@@ -317,6 +329,26 @@ def _preload(spec: NodeSpec) -> None:
         with _PRELOAD_LOCK:
             for name in preload:
                 importlib.import_module(name)
+
+
+# Which inner state a group shows when its blocks did not all finish: the worst first.
+_GROUP_STATES = (NodeState.FAILED, NodeState.REFUSED, NodeState.CANCELLED, NodeState.BLOCKED)
+
+
+def _group_result(group: FlatGroup, finished: Mapping[str, NodeResult]) -> NodeResult:
+    """A group's result: its exposed outputs, the worst state of its blocks and a summary such as "2 blocks, done"."""
+    inner = [finished[m] for m in group.members if m in finished]
+    states = {result.state for result in inner}
+    state = next((s for s in _GROUP_STATES if s in states), NodeState.DONE)
+    outputs = {name: finished[node].outputs[port] for name, (node, port) in group.outputs.items()
+               if node in finished and port in finished[node].outputs}
+    count = f"{len(group.members)} block" + ("" if len(group.members) == 1 else "s")
+    if state == NodeState.DONE:
+        return NodeResult(group.path, state, outputs, f"{count}, done", cached=all(r.cached for r in inner),
+                          duration=sum(r.duration for r in inner))
+    worst = next(r for r in inner if r.state == state)
+    return NodeResult(group.path, state, outputs, f"{count}, {worst.node_id} {state}",
+                      error=f"{worst.node_id}: {worst.error}", diagnostic=worst.diagnostic)
 
 
 def _failed(context: NodeContext, code: str, message: str, hint: str, started: float) -> NodeResult:

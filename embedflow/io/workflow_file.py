@@ -57,7 +57,7 @@ def loads(raw: bytes | str, name: str = "workflow", *, specs: SpecSource) -> tup
     """Parse the bytes or text of a workflow file (`name` is used in messages; block types from `specs`)."""
     data = _parse_json(raw, name)
     data = _migrate_format(data, name)
-    return _build(data, name, specs)
+    return build_workflow(data, name, specs)
 
 
 def dumps(workflow: Workflow, base_dir: str | os.PathLike[str] | None = None) -> str:
@@ -68,7 +68,7 @@ def dumps(workflow: Workflow, base_dir: str | os.PathLike[str] | None = None) ->
         "nodes": [
             {"id": node.id, "type": node.type, "title": node.title,
              "position": [_number(node.position[0]), _number(node.position[1])],
-             "settings": _portable_settings(workflow.specs.get(node.type), node.settings, base_dir),
+             "settings": _portable_settings(workflow.specs, node.type, node.settings, base_dir),
              "node_version": node.node_version}
             for node in workflow.nodes.values()
         ],
@@ -183,7 +183,8 @@ def _migrate_format(data: dict[str, Any], name: str) -> dict[str, Any]:
     return data
 
 
-def _build(data: dict[str, Any], name: str, specs: SpecSource) -> tuple[Workflow, list[Diagnostic]]:
+def build_workflow(data: dict[str, Any], name: str, specs: SpecSource) -> tuple[Workflow, list[Diagnostic]]:
+    """A workflow from parsed file JSON (also a group's inner blocks); raises WorkflowFileError for wrong shapes."""
     workflow = Workflow(specs)
     found: list[Diagnostic] = []
     for key in ("nodes", "links", "annotations"):
@@ -295,11 +296,17 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _portable_settings(spec: NodeSpec | None, settings: dict[str, Any],
+def _portable_settings(specs: SpecSource, type_name: str, settings: dict[str, Any],
                        base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
+    spec = specs.get(type_name)
     if spec is None:
         return settings
     result = dict(settings)
+    if spec.instance is not None and isinstance(settings.get("nodes"), list):  # a group: its blocks' paths too
+        result["nodes"] = [{**item, "settings": _portable_settings(specs, item["type"], item["settings"], base_dir)}
+                           if isinstance(item, dict) and isinstance(item.get("type"), str)
+                           and isinstance(item.get("settings"), dict) else item
+                           for item in settings["nodes"]]
     for name, value in settings.items():
         setting = spec.setting(name)
         if setting is None:

@@ -128,8 +128,10 @@ def stored_info(folder: Path) -> LanguageModelInfo | None:
 
 
 def safe_id(model_id: str) -> bool:
-    """True for an id that can name a folder or file of its own (no path separators, no leading dot)."""
-    return bool(model_id) and "/" not in model_id and "\\" not in model_id and not model_id.startswith(".")
+    """True for an id that can name a folder or file of its own (no path separators, no leading dot, a name
+    short enough for any file system)."""
+    return (bool(model_id) and "/" not in model_id and "\\" not in model_id and not model_id.startswith(".")
+            and len(model_id.encode("utf-8", "surrogatepass")) <= 200)
 
 
 def store_vectors(model_id: str, name: str, words: list[str], vectors: np.ndarray, source: str,

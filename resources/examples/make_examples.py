@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from embedflow.core.workflow import Node, Workflow
+from embedflow.grouping import group_nodes, rename_port
 from embedflow.io.atomic import atomic_write
 from embedflow.io.workflow_file import dumps
 from embedflow.registry import default_registry
@@ -127,14 +128,10 @@ def word_similarity() -> Example:
     return ex
 
 
-def image_search() -> Example:
-    """Find the photos most like a few query photos."""
-    ex = Example("image-search", "Image similarity search",
-                 "Which photos in the collection look most like each query photo? SqueezeNet, a network "
-                 "trained to name what is in a photo, turns every image into 1000 numbers; similar "
-                 "pictures get similar numbers.")
+def image_search_blocks(ex: Example, embed_title: str) -> tuple[Node, Node, Node, Node, Node]:
+    """The image search's blocks, linked: photos, their embedding, queries, theirs, and Most similar."""
     photos = ex.block("input", 0, "Photo collection", {"path": "../data/images", "format": "auto"})
-    embed = ex.block("image_embedding", 1, "Image Embedding", {"model": "squeezenet"})
+    embed = ex.block("image_embedding", 1, embed_title, {"model": "squeezenet"})
     queries = ex.block("input", 0, "Query photos", {"path": "../data/image-queries", "format": "auto"},
                        row=BRANCH_ROW)
     embed_queries = ex.block("image_embedding", 1, "Embed queries", {"model": "squeezenet"}, row=BRANCH_ROW)
@@ -143,6 +140,16 @@ def image_search() -> Example:
     ex.link(queries, "data", embed_queries, "data")
     ex.link(embed, "embeddings", near, "data")
     ex.link(embed_queries, "embeddings", near, "query")
+    return photos, embed, queries, embed_queries, near
+
+
+def image_search() -> Example:
+    """Find the photos most like a few query photos."""
+    ex = Example("image-search", "Image similarity search",
+                 "Which photos in the collection look most like each query photo? SqueezeNet, a network "
+                 "trained to name what is in a photo, turns every image into 1000 numbers; similar "
+                 "pictures get similar numbers.")
+    photos, embed, queries, _, near = image_search_blocks(ex, "Image Embedding")
     ex.note(photos, "1. 23 photos in three sub-folders (photos, textures, science): the folder becomes "
                     "the column 'category'.")
     ex.note(embed, "2. SqueezeNet gives each image 1000 numbers. Images it cannot read come out of "
@@ -153,6 +160,31 @@ def image_search() -> Example:
                      "like the collection's, so query_category says what each should find. Try adding "
                      "your own photo to a sub-folder of image-queries in the sample data (embedflow examples "
                      "--copy DIR copies it to a folder of yours).", below=True)
+    return ex
+
+
+def image_search_grouped() -> Example:
+    """The image search with its two Image Embedding blocks folded into one group, the image model chosen once."""
+    ex = Example("image-search-grouped", "Image search with a group",
+                 "The image search again, with both Image Embedding blocks folded into one block, "
+                 "'Embed images'. Double-click it to see inside; Edit > Ungroup unfolds it, Edit > Group "
+                 "folds selected blocks.")
+    photos, embed, queries, embed_queries, near = image_search_blocks(ex, "Embed photos")
+    group = group_nodes(ex.workflow, [embed.id, embed_queries.id], "Embed images")
+    for key, old, new in (("inputs", "data", "photos"), ("inputs", "data_2", "queries"),
+                          ("outputs", "embeddings", "photo_embeddings"),
+                          ("outputs", "embeddings_2", "query_embeddings")):
+        rename_port(ex.workflow, group.id, key, old, new)
+    ex.workflow.update_settings(group.id, {"settings_exposed": [
+        {"name": "model", "targets": [[embed.id, "model"], [embed_queries.id, "model"]]}], "model": "squeezenet"})
+    ex.workflow.move_node(group.id, (100 + STEP, ROW))
+    ex.note(photos, "1. 23 photos in three sub-folders (photos, textures, science).")
+    ex.note(group, "2. 'Embed images' holds two Image Embedding blocks. Its setting 'model' sets the "
+                   "image model of both at once.")
+    ex.note(near, "3. For each query photo, the 3 closest photos: the same answers as the image-search "
+                  "example.")
+    ex.note(queries, "New views of three photos, the queries. They go into the group's input 'queries'.",
+            below=True)
     return ex
 
 
@@ -488,9 +520,9 @@ def sparse_to_dense() -> Example:
     return ex
 
 
-EXAMPLES = (word_similarity, image_search, image_map, why_invalid, train_word2vec, word_clusters,
-            teach_a_classifier, semantic_search, translations, held_out_test, flights_you_might_take,
-            categories_as_vectors, sparse_to_dense)
+EXAMPLES = (word_similarity, image_search, image_search_grouped, image_map, why_invalid, train_word2vec,
+            word_clusters, teach_a_classifier, semantic_search, translations, held_out_test,
+            flights_you_might_take, categories_as_vectors, sparse_to_dense)
 
 
 def main() -> None:

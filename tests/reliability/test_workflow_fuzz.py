@@ -105,3 +105,43 @@ def test_validate_command_prints_without_a_traceback(case: int, tmp_path: Path) 
         code = main(["validate", str(path)])
     assert code in (0, 1), name
     assert "Traceback" not in out.getvalue() + err.getvalue()
+
+
+GROUP_CASES = 150
+
+
+def _group_cases() -> list[tuple[str, str]]:
+    """Mutations inside a group's settings only (its blocks, links, exposed ports, promoted settings)."""
+    rng = random.Random(SEED)
+    grouped = [path for path in EXAMPLES if '"type": "group"' in path.read_text(encoding="utf-8")]
+    cases = []
+    for index in range(GROUP_CASES):
+        data = json.loads(rng.choice(grouped).read_text(encoding="utf-8"))
+        group = next(node for node in data["nodes"] if node["type"] == "group")
+        for _ in range(rng.randint(1, 4)):
+            group["settings"] = _mutate_tree(group["settings"], rng)
+        cases.append((f"group-{index}", json.dumps(data, ensure_ascii=False)))
+    return cases
+
+
+def test_every_mutation_of_group_settings_loads_validates_saves_and_ungroups_or_is_refused_clearly(
+        tmp_path: Path) -> None:
+    from embedflow.core.errors import EmbedflowError
+    from embedflow.grouping import ungroup
+    from embedflow.groups import flatten
+
+    outcomes = {"valid": 0, "diagnosed": 0, "ungrouped": 0}
+    for name, text in _group_cases():
+        workflow, _ = loads(text, name)  # the file itself is whole: only the group's settings are odd
+        group = next(node for node in workflow.nodes.values() if node.type == "group")
+        found = validate(workflow, str(tmp_path))
+        outcomes["diagnosed" if any(d.node_id and d.node_id.startswith(group.id) for d in found) else "valid"] += 1
+        assert json.loads(dumps(workflow, tmp_path))["nodes"] == json.loads(dumps(loads(dumps(workflow), name)[0]))[
+            "nodes"], f"{name}: what was loaded saves and loads again unchanged"
+        flatten(workflow)
+        try:
+            ungroup(workflow, group.id)
+            outcomes["ungrouped"] += 1
+        except EmbedflowError as exc:
+            assert "not a valid sub-workflow" in str(exc), name
+    assert outcomes["diagnosed"] > 20 and outcomes["ungrouped"] > 20, outcomes

@@ -86,6 +86,8 @@ class CanvasScene(QGraphicsScene):
             self.removeItem(node_item)
         elif kind == "node-moved":
             self.nodes[item.id].setPos(*item.position)
+        elif kind == "settings-changed" and self._ports_changed(item):
+            self._replace_node(item)
         elif kind == "title-changed":
             self.nodes[item.id].set_title(item.title)
             for link in self.nodes[item.id].links:
@@ -157,13 +159,38 @@ class CanvasScene(QGraphicsScene):
 
     def _add_node(self, node: Node) -> None:
         assert self.workflow is not None
-        item = NodeItem(node.id, node.type, node.title, self.workflow.specs.get(node.type))
+        item = NodeItem(node.id, node.type, node.title, self.workflow.spec_of(node))
         item.setPos(*node.position)
         self._scale(item)
         item.on_rename = self.renameRequested.emit
         item.snap = self._snap
         self.addItem(item)
         self.nodes[node.id] = item
+
+    def _ports_changed(self, node: Node) -> bool:
+        """True when the ports of a block that takes them from its settings (a group) were edited."""
+        assert self.workflow is not None
+        spec, item = self.workflow.spec_of(node), self.nodes.get(node.id)
+        if spec is None or spec.instance is None or item is None or item.spec is None:
+            return False
+        return (spec.inputs, spec.outputs) != (item.spec.inputs, item.spec.outputs)
+
+    def _replace_node(self, node: Node) -> None:
+        """Draw a node afresh with its links (its ports changed)."""
+        assert self.workflow is not None
+        old = self.nodes.pop(node.id)
+        selected, diagnostics = old.isSelected(), old.diagnostics
+        for link in [*self.workflow.links_into(node.id), *self.workflow.links_from(node.id)]:
+            link_item = self.links.pop(link.id, None)
+            if link_item is not None:
+                link_item.detach()
+                self.removeItem(link_item)
+        self.removeItem(old)
+        self._add_node(node)
+        self.nodes[node.id].setSelected(selected)
+        self.nodes[node.id].set_diagnostics(diagnostics)
+        for link in [*self.workflow.links_into(node.id), *self.workflow.links_from(node.id)]:
+            self._add_link(link)
 
     def _add_link(self, link: Link) -> None:
         source, target = self.nodes.get(link.source), self.nodes.get(link.target)
@@ -206,8 +233,8 @@ class CanvasScene(QGraphicsScene):
         for d in diagnostics:
             if d.link_id:
                 by_link.setdefault(d.link_id, []).append(d)
-            if d.node_id:
-                by_node.setdefault(d.node_id, []).append(d)
+            if d.node_id:  # a block inside a group (g1/m) shows on its group's badge
+                by_node.setdefault(d.node_id.split("/", 1)[0], []).append(d)
         for node_id, item in self.nodes.items():
             found = by_node.get(node_id, [])
             if found != item.diagnostics:

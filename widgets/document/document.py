@@ -11,12 +11,15 @@ from typing import Any
 from PyQt5.QtCore import QObject, pyqtSignal
 from PyQt5.QtWidgets import QUndoStack
 
+from embedflow.core.errors import EmbedflowError
 from embedflow.core.specs import SpecSource
 from embedflow.core.workflow import Workflow
+from embedflow.grouping import check_ungroup, with_inner_setting
+from embedflow.groups import exposed, flatten
 from embedflow.io.workflow_file import dumps, loads, write_workflow
 from embedflow.registry import Registry, default_registry
 
-from . import commands
+from . import commands, group_commands
 
 CLIPBOARD_MIME = "application/x-embedflow-workflow"
 
@@ -86,9 +89,11 @@ class WorkflowDocument(QObject):
         commands.rewrite_history(self.undo_stack, fix)
 
     def data_outside(self, folder: str) -> dict[tuple[str, str], str]:
-        """Data files and folders the workflow reads from outside `folder`: {(node id, setting): path}."""
+        """Data files and folders the workflow reads from outside `folder`: {(node id, setting): path}.
+
+        A block inside a group is named by its path (`g1/m`)."""
         found = {}
-        for node in self.workflow.nodes.values():
+        for node in flatten(self.workflow).workflow.nodes.values():
             spec = self.workflow.specs.get(node.type)
             for name, value in node.settings.items():
                 setting = spec.setting(name) if spec else None
@@ -111,7 +116,13 @@ class WorkflowDocument(QObject):
             copies[source] = str(target)
         self.undo_stack.beginMacro("Copy data next to the workflow")
         for (node_id, name), source in found.items():
-            self.update_settings(node_id, {name: copies[source]})
+            group_id, _, inner = node_id.partition("/")
+            if inner:  # a block inside a group: the group's settings change
+                settings = self.workflow.nodes[group_id].settings
+                self.update_settings(group_id, {"nodes": with_inner_setting(settings, inner, name, copies[source])[
+                    "nodes"]})
+            else:
+                self.update_settings(node_id, {name: copies[source]})
         self.undo_stack.endMacro()
 
     # -- edits --------------------------------------------------------------------------
@@ -178,6 +189,34 @@ class WorkflowDocument(QObject):
         if changes:
             self.undo_stack.push(commands.ChangeSettings(self.workflow, node_id, changes, merge))
 
+    def group(self, node_ids: Iterable[str], title: str = "Group", annotation_ids: Iterable[str] = ()) -> str | None:
+        """Fold blocks (and notes) into one group (one undo step); its id, or None when no block is given."""
+        chosen = [node_id for node_id in node_ids if node_id in self.workflow.nodes]
+        if not chosen:
+            return None
+        command = group_commands.GroupNodes(self.workflow, chosen, title, list(annotation_ids))
+        self.undo_stack.push(command)
+        return command.group_id
+
+    def ungroup(self, group_id: str) -> list[str]:
+        """Put a group's blocks back (one undo step); their ids. Raises EmbedflowError for a broken group."""
+        check_ungroup(self.workflow, group_id)  # a broken group is refused before the history changes
+        command = group_commands.UngroupNode(self.workflow, group_id)
+        self.undo_stack.push(command)
+        return command.added
+
+    def rename_group_port(self, group_id: str, key: str, old: str, new: str) -> None:
+        """Rename an exposed port ("inputs" or "outputs") of a group (one undo step); raises EmbedflowError."""
+        new = new.strip()
+        if new == old:
+            return
+        names = [entry.name for entry in exposed(self.workflow.nodes[group_id].settings, key)[0]]
+        if old not in names or not new or new in names:
+            why = ("that name is taken" if new in names else "no such port" if old not in names
+                   else "a port needs a name")
+            raise EmbedflowError(f"cannot rename '{old}' to '{new}': {why}")
+        self.undo_stack.push(group_commands.RenamePort(self.workflow, group_id, key, old, new))
+
     def add_annotation(self, kind: str, rect: tuple[float, ...], text: str = "") -> str:
         """Add a text note or an arrow; returns its id."""
         command = commands.AddAnnotation(self.workflow, kind, rect, text)
@@ -241,12 +280,20 @@ class WorkflowDocument(QObject):
 def absolute_paths(specs: SpecSource, type_name: str, settings: dict[str, Any], base_dir: str) -> dict[str, Any]:
     """The relative path settings of a block of `type_name`, made absolute against `base_dir`."""
     spec = specs.get(type_name)
-    changes = {}
+    changes: dict[str, Any] = {}
     for name, value in settings.items():
         setting = spec.setting(name) if spec else None
         if setting is not None and setting.kind == "path" and isinstance(value, str) and value \
                 and not os.path.isabs(value):
             changes[name] = os.path.normpath(os.path.join(base_dir, value))
+    nodes = settings.get("nodes")
+    if spec is not None and spec.instance is not None and isinstance(nodes, list):  # a group: its blocks' paths
+        inner = [dict(item, settings={**item["settings"],
+                                      **absolute_paths(specs, item["type"], item["settings"], base_dir)})
+                 if isinstance(item, dict) and isinstance(item.get("type"), str)
+                 and isinstance(item.get("settings"), dict) else item for item in nodes]
+        if inner != nodes:
+            changes["nodes"] = inner
     return changes
 
 

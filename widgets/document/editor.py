@@ -11,11 +11,13 @@ from collections.abc import Callable
 from functools import partial
 
 from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, pyqtSignal
-from PyQt5.QtWidgets import QApplication, QMenu, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QApplication, QInputDialog, QMenu, QVBoxLayout, QWidget
 
 from embedflow.core.diagnostics import Diagnostic
+from embedflow.core.errors import EmbedflowError
 from embedflow.core.table import EncodedText, Table
 from embedflow.core.workflow import Workflow, WorkflowEvent
+from embedflow.groups import GROUP
 from embedflow.registry import Registry
 
 from .. import status
@@ -25,6 +27,7 @@ from ..canvas.scene import CanvasScene
 from ..canvas.view import CanvasView
 from ..editors.context import EditorContext
 from ..editors.dialog import EditorDialog
+from ..group_window import GroupWindow
 from ..result_window import ResultWindow
 from ..run_controller import RunController
 from ..screen_fit import place_on_canvas
@@ -41,14 +44,21 @@ class WorkflowEditor(QWidget):
     notice = pyqtSignal(str)
     stateShown = pyqtSignal(str)
 
-    def __init__(self, parent: QWidget | None = None, registry: Registry | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, registry: Registry | None = None,
+                 runs: RunController | None = None, root: WorkflowDocument | None = None, path: str = "",
+                 crumbs: list[str] | None = None) -> None:
+        """runs, root, path, crumbs: for the inside of a group (group_window.py), the outer runs seen from
+        inside it, the main document, the group's path in it and the titles on the way in."""
         super().__init__(parent)
         self.document = WorkflowDocument(self, registry)
         self.registry = self.document.registry
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
         self.interactions = CanvasInteractions(self.document, self.view)
-        self.runs = RunController(self)
+        self.runs = runs if runs is not None else RunController(self)
+        self.root = root if root is not None else self.document
+        self.path, self.crumbs = path, crumbs or ["Main"]
+        self.groups: dict[str, GroupWindow] = {}
         self.editors: dict[str, EditorDialog] = {}
         self.results: dict[tuple[str, str], ResultWindow] = {}
         self.diagnostics: list[Diagnostic] = []
@@ -56,7 +66,7 @@ class WorkflowEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        self.scene.nodeActivated.connect(self.open_editor)
+        self.scene.nodeActivated.connect(self._activate)
         self.interactions.notice.connect(self.notice)
         self.runs.nodeStateChanged.connect(self.paint_state)
         self.view.setContextMenuPolicy(Qt.CustomContextMenu)
@@ -79,10 +89,11 @@ class WorkflowEditor(QWidget):
 
     def close_windows(self) -> None:
         """Close every settings and result window."""
-        for window in [*self.editors.values(), *self.results.values()]:
+        for window in [*self.editors.values(), *self.results.values(), *self.groups.values()]:
             window.close()
         self.editors.clear()
         self.results.clear()
+        self.groups.clear()
 
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """Show validation findings on the canvas and in the open settings windows."""
@@ -102,7 +113,7 @@ class WorkflowEditor(QWidget):
 
     def _windows_of(self, node_id: str) -> list[QWidget]:
         windows: list[QWidget] = [w for (n, _p), w in self.results.items() if n == node_id]
-        return windows + ([self.editors[node_id]] if node_id in self.editors else [])
+        return windows + [window[node_id] for window in (self.editors, self.groups) if node_id in window]
 
     # -- run states --------------------------------------------------------------------------------
     def paint_state(self, node_id: str) -> None:
@@ -119,7 +130,11 @@ class WorkflowEditor(QWidget):
         self.stateShown.emit(node_id)
 
     def focus_node(self, node_id: str) -> None:
-        """Select a node and bring it into view."""
+        """Select a node and bring it into view; a block inside a group (g1/m) in the group's window."""
+        group, _, inner = node_id.partition("/")
+        if inner and group in self.scene.nodes:
+            self.open_group(group).editor.focus_node(inner)
+            return
         item = self.scene.nodes.get(node_id)
         if item is not None:
             self.scene.select_only([node_id])
@@ -134,6 +149,32 @@ class WorkflowEditor(QWidget):
             self.view.ensureVisible(item, 80, 80)
 
     # -- settings and result windows ---------------------------------------------------------------
+    def _activate(self, node_id: str) -> None:
+        """Double-click: a group opens in its own window, any other block its settings."""
+        if self.document.workflow.nodes[node_id].type == GROUP:
+            self.open_group(node_id)
+        else:
+            self.open_editor(node_id)
+
+    def open_group(self, node_id: str) -> GroupWindow:
+        """Show the inside of a group (one window per group), editable, with a breadcrumb."""
+        window = self.groups.get(node_id)
+        if window is None:
+            path = f"{self.path}/{node_id}" if self.path else node_id
+            window = GroupWindow(self.document, self.runs, node_id, self.root, path, self.crumbs, self.window())
+            window.setAttribute(Qt.WA_DeleteOnClose)
+            window.closed.connect(partial(self._forget, self.groups, node_id))
+            self.groups[node_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def fold_groups(self) -> None:
+        """Close every open group's window (presentation mode shows groups folded)."""
+        for window in list(self.groups.values()):
+            window.close()
+
     def open_editor(self, node_id: str) -> EditorDialog:
         """Show the settings window of a block (one window per block)."""
         dialog = self.editors.get(node_id)
@@ -190,8 +231,17 @@ class WorkflowEditor(QWidget):
         if isinstance(node, NodeItem):
             if not node.isSelected():
                 self.scene.select_only([node.node_id])
+            if node.type_name == GROUP:
+                menu.addAction("Open group", lambda: self.open_group(node.node_id))  # type: ignore[arg-type]
+                menu.addAction("Ungroup", self.ungroup_selection)  # type: ignore[arg-type]
+                for kind, key, ports in (("input", "inputs", node.inputs), ("output", "outputs", node.outputs)):
+                    for port in ports:
+                        menu.addAction(f"Rename {kind} '{port}'…",
+                                       lambda k=key, p=port: self._ask_port_name(node.node_id, k, p))
             # PyQt5-stubs want slots that return None; Qt ignores what a slot returns.
             menu.addAction("Open settings…", lambda: self.open_editor(node.node_id))  # type: ignore[arg-type]
+            if len(self.scene.selected_node_ids()) > 1:
+                menu.addAction("Group", self.group_selection)  # type: ignore[arg-type]
             menu.addAction("Rename", lambda: node.title_item.start_editing())
             for port in node.outputs:
                 menu.addAction(f"Show output '{port}'",
@@ -213,6 +263,34 @@ class WorkflowEditor(QWidget):
         """Delete the selected blocks, links and notes (one undo step)."""
         self.document.remove(self.scene.selected_node_ids(), self.scene.selected_link_ids(),
                              self.scene.selected_annotation_ids())
+
+    def group_selection(self) -> str | None:
+        """Fold the selected blocks and notes into a group (one undo step) and select it; its id."""
+        group_id = self.document.group(self.scene.selected_node_ids(),
+                                       annotation_ids=self.scene.selected_annotation_ids())
+        if group_id is not None:
+            self.scene.select_only([group_id])
+        return group_id
+
+    def ungroup_selection(self) -> list[str]:
+        """Put the blocks of the selected groups back (one undo step each) and select them."""
+        found: list[str] = []
+        for node_id in self.scene.selected_node_ids():
+            if self.document.workflow.nodes[node_id].type == GROUP:
+                try:
+                    found += self.document.ungroup(node_id)
+                except EmbedflowError as exc:
+                    self.notice.emit(str(exc))
+        self.scene.select_only(found)
+        return found
+
+    def _ask_port_name(self, group_id: str, key: str, old: str) -> None:
+        new, accepted = QInputDialog.getText(self, "Rename port", f"New name for '{old}':", text=old)
+        if accepted:
+            try:
+                self.document.rename_group_port(group_id, key, old, new)
+            except EmbedflowError as exc:
+                self.notice.emit(str(exc))
 
     def select_all(self) -> None:
         """Select everything on the canvas."""

@@ -10,7 +10,9 @@ from PyQt5.QtCore import QObject, QPointF, pyqtSignal
 
 from embedflow.core.ports import accepts
 from embedflow.core.specs import NodeSpec
+from embedflow.groups import GROUP
 from embedflow.io.tables import IMAGE_SUFFIXES
+from embedflow.io.user_blocks import USER_BLOCK, read_user_block
 from embedflow.io.workflow_file import SUFFIX
 
 if TYPE_CHECKING:
@@ -68,7 +70,15 @@ class CanvasInteractions(QObject):
         view.quickSearchRequested.connect(self.quick_search)
 
     def add_block(self, type_name: str, position: QPointF) -> str | None:
-        """Add a block of a registered type at `position` and select it."""
+        """Add a block of a registered type (or a copy of a library block) at `position` and select it."""
+        if type_name.startswith(USER_BLOCK):
+            block = read_user_block(Path(type_name.removeprefix(USER_BLOCK)), self.document.registry)
+            if block.broken:
+                self.notice.emit(f"{block.path.name} cannot be placed: {block.error}")
+                return None
+            node_id = self.document.add_node(GROUP, (position.x(), position.y()), block.settings, block.title)
+            self.view.canvas.select_only([node_id])
+            return node_id
         if self.document.registry.get(type_name) is None:
             return None
         node_id = self.document.add_node(type_name, (position.x(), position.y()))

@@ -30,7 +30,8 @@ class QuickSearch(QDialog):
 
     def __init__(self, parent: QWidget | None, specs: list[NodeSpec], text: str = "") -> None:
         super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
-        self.specs = specs
+        # A group is made from blocks (Ctrl+G) or placed from My blocks, not added empty.
+        self.specs = [spec for spec in specs if spec.instance is None]
         self.chosen: str | None = None
         self.edit = QLineEdit(self)
         self.edit.setPlaceholderText("Search blocks…")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from embedflow.core.diagnostics import Diagnostic, ValidationContext
-from embedflow.core.specs import NodeSpec, OutputDescription
+from embedflow.core.specs import NodeSpec, OutputDescription, node_spec
 from embedflow.core.workflow import Node, WorkflowEvent
 from embedflow.engine import NodeResult
 from embedflow.registry import Registry
@@ -56,8 +56,8 @@ class EditorContext(QObject):
 
     @property
     def spec(self) -> NodeSpec | None:
-        """The block type's spec (None for unknown types)."""
-        return self.registry.get(self.node.type)
+        """The block's spec (None for unknown types); a group's has its promoted settings."""
+        return node_spec(self.registry, self.node.type, self.node.settings)
 
     @property
     def base_dir(self) -> str | None:
@@ -125,7 +125,8 @@ class EditorContext(QObject):
 
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
         """Called by the window after each validation."""
-        mine = [d for d in diagnostics if d.node_id == self.node_id]
+        inside = self.node_id + "/"  # a group's window lists what is wrong with the blocks inside it too
+        mine = [d for d in diagnostics if d.node_id == self.node_id or (d.node_id or "").startswith(inside)]
         if mine != self._diagnostics:
             self._diagnostics = mine
             self.diagnosticsChanged.emit(self.diagnostics())
