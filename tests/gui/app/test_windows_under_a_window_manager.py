@@ -16,7 +16,7 @@ from PyQt5.QtCore import QRect
 
 from tests.waiting import HANG
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from PyQt5.QtWidgets import QFileDialog
 
 from embedflow.io import resources
-from tests.gui.test_teaching_examples import finished
+from tests.gui.teaching.test_teaching_examples import finished
 from tests.waiting import HANG_MS
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from embedflow.io import resources
-from tests.gui.test_analysis_editors import editor_of, open_and_run
+from tests.gui.editors.test_analysis_editors import editor_of, open_and_run
 
 FLIGHTS = resources.resource("examples", "flights-you-might-take.embedflow")
 CATEGORIES = resources.resource("examples", "categories-as-vectors.embedflow")

@@ -14,7 +14,7 @@ from embedflow.text import transformer
 from tests.text_support import text_workflow, write_csv
 from tests.waiting import HANG, HANG_MS
 
-REFERENCE = json.loads((Path(__file__).parents[1] / "text" / "data" / "minilm_reference.json").read_text("utf-8"))
+REFERENCE = json.loads((Path(__file__).parents[2] / "text" / "data" / "minilm_reference.json").read_text("utf-8"))
 MINILM = {"language_model": "all-minilm-l6-v2"}
 
 

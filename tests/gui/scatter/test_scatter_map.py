@@ -15,7 +15,7 @@ from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
 from embedflow.io import resources
 from tests.gui.conftest import mouse_move
-from tests.gui.test_teaching_examples import finished
+from tests.gui.teaching.test_teaching_examples import finished
 from tests.waiting import HANG_MS
 
 

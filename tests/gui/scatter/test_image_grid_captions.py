@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt
 
 from embedflow.io import resources
-from tests.gui.test_teaching_examples import finished
+from tests.gui.teaching.test_teaching_examples import finished
 from tests.waiting import HANG_MS
 
 

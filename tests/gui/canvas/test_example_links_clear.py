@@ -6,7 +6,7 @@ import pytest
 from PyQt5.QtGui import QPainterPathStroker
 
 from embedflow.io.resources import resource
-from tests.gui.test_example_notes_clear import EXAMPLES, LONGEST
+from tests.gui.canvas.test_example_notes_clear import EXAMPLES, LONGEST
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -17,7 +17,7 @@ from embedflow.io.resources import examples
 from embedflow.io.workflow_file import write_workflow
 from embedflow.registry import default_registry
 from tests.gui.conftest import view_point
-from tests.gui.test_canvas_editing import drop_mime
+from tests.gui.canvas.test_canvas_editing import drop_mime
 
 
 def saved_workflow(path: Path) -> Path:

@@ -25,7 +25,7 @@ def test_each_library_that_does_not_load_is_named_with_its_debian_package():
 
 
 def test_the_readme_lists_every_package():
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md"), encoding="utf-8").read()
     assert all(package in readme for package in XCB_LIBRARIES.values())
 
 

@@ -6,7 +6,7 @@ from PyQt5.QtCore import QMimeData, QPointF, QUrl
 
 from embedflow.io.resources import resource
 from tests.gui.conftest import drag, port_point, view_point
-from tests.gui.test_canvas_editing import drop_mime
+from tests.gui.canvas.test_canvas_editing import drop_mime
 from tests.waiting import HANG_MS
 
 
