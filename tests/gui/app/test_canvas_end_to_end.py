@@ -5,8 +5,8 @@ from __future__ import annotations
 from PyQt5.QtCore import QMimeData, QPointF, QUrl
 
 from embedflow.io.resources import resource
-from tests.gui.conftest import drag, port_point, view_point
 from tests.gui.canvas.test_canvas_editing import drop_mime
+from tests.gui.conftest import drag, port_point, view_point
 from tests.waiting import HANG_MS
 
 

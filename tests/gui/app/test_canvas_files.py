@@ -16,8 +16,8 @@ from embedflow.core.workflow import Workflow
 from embedflow.io.resources import examples
 from embedflow.io.workflow_file import write_workflow
 from embedflow.registry import default_registry
-from tests.gui.conftest import view_point
 from tests.gui.canvas.test_canvas_editing import drop_mime
+from tests.gui.conftest import view_point
 
 
 def saved_workflow(path: Path) -> Path:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PIL import Image
 from PyQt5.QtCore import QMimeData, QPointF, QUrl
 
-from tests.gui.conftest import view_point
 from tests.gui.canvas.test_canvas_editing import drop_mime
+from tests.gui.conftest import view_point
 
 
 def test_dropped_image_files_add_no_input_and_say_to_drop_their_folder(window, tmp_path):
