@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 from embedflow_canvas.editors.group import GroupEditor
+from embedflow_canvas.group_window import MARKER_MARGIN
 from embedflow_canvas.toolbox import MY_BLOCKS
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtGui import QColor
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import QApplication
 
@@ -80,6 +82,28 @@ def test_double_click_opens_the_group_with_a_breadcrumb_and_its_exposed_ports_as
     assert list(inside.workflow.nodes) == ["n2"]
     assert sorted(inside.marker_texts()) == ["embeddings ▶", "▶ data"]
     inside.grab().save("/tmp/group_window.png")
+
+
+def test_exposed_ports_sit_at_the_views_edges_with_a_line_to_their_inner_port(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    qtbot.waitExposed(inside)
+    view, port_of = inside.editor.view, inside.editor.scene.nodes["n2"].port
+    for pan in (0, 120):  # the markers stay at the edges while the inside pans
+        view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + pan)
+        places = {place.marker.text: place for place in inside.marker_places()}
+        width = view.viewport().width()
+        data, embeddings = places["▶ data"], places["embeddings ▶"]
+        assert data.box.left() == MARKER_MARGIN
+        assert embeddings.box.right() == width - MARKER_MARGIN
+        assert data.target == QPointF(view.mapFromScene(port_of("in", "data").scenePos()))
+        assert embeddings.target == QPointF(view.mapFromScene(port_of("out", "embeddings").scenePos()))
+        assert data.box.right() < data.target.x() and embeddings.target.x() < embeddings.box.left()
+    picture = view.viewport().grab().toImage()
+    inside.grab().save("/tmp/group_edge_markers.png")
+    assert QColor(picture.pixel(int(data.box.left()) + 2, int(data.box.center().y()))) == QColor("#E3F2FD")
 
 
 def test_an_edit_inside_is_a_step_of_the_workflow_and_its_undo_redraws_the_inside(window, qtbot) -> None:
