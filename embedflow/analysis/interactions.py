@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ..core.diagnostics import Diagnostic, error
 from .checks import AnalysisError
+
+if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
+    import scipy.sparse as sp
 
 NONE = "none"
 
@@ -37,6 +39,7 @@ class Interactions:
     def matrix(self, rows: np.ndarray | None = None) -> sp.csr_matrix:
         """The users × items sparse matrix of summed weights (of `rows` only, when given)."""
         take = slice(None) if rows is None else rows
+        import scipy.sparse as sp
         return sp.csr_matrix((self.weight[take], (self.user[take], self.item[take])),
                              shape=(len(self.users), len(self.items)), dtype=np.float32)
 
