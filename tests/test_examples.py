@@ -62,12 +62,18 @@ def scatter_ids(path: Path) -> list[str]:
     return [node.id for node in workflow.nodes.values() if node.type == "scatter"]
 
 
+def title_of(path: Path, node_id: str) -> str:
+    workflow, _ = read_workflow(path)
+    return workflow.nodes[node_id].title
+
+
 @pytest.mark.parametrize("path", [p for p in VALID if scatter_ids(p)], ids=lambda p: p.stem)
 def test_example_scatter_writes_a_working_html_map(path, tmp_path, browser):
     assert run(path, tmp_path) == 0
     for node_id in scatter_ids(path):
         projection = pd.read_csv(tmp_path / f"{node_id}-projection.csv")
         browser.open_map(tmp_path / f"{node_id}.html")
+        assert browser.js("return document.title") == f"{path.stem} — {title_of(path, node_id)}"
         assert browser.js("return window.embedflowMap.count") == int(projection[["x", "y"]].notna().all(axis=1).sum())
         assert browser.js("return window.embedflowMap.search('')") == 0
         assert browser.js("return window.embedflowMap.selected()") == []

@@ -8,11 +8,12 @@ the outer workflow's, read under the group's path (`g1/m` is `m` here).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from PyQt5.QtCore import QObject, QPointF, Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QKeySequence
-from PyQt5.QtWidgets import QAction, QGraphicsSimpleTextItem, QLabel, QVBoxLayout, QWidget
+from PyQt5.QtCore import QObject, QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt5.QtGui import QColor, QFontMetricsF, QKeySequence, QPainter, QPen
+from PyQt5.QtWidgets import QAction, QGraphicsView, QLabel, QVBoxLayout, QWidget
 
 from embedflow.core.diagnostics import Diagnostic
 from embedflow.core.workflow import Workflow, WorkflowEvent
@@ -26,6 +27,33 @@ from .document.document import WorkflowDocument
 from .run_controller import NodeState, RunController
 
 SEPARATOR = " › "
+MARKER_COLOR = QColor("#1565C0")
+MARKER_MARGIN = 6.0  # view pixels between a marker and the view's edge
+MARKER_PADDING = 4.0
+
+
+@dataclass(frozen=True)
+class EdgeMarker:
+    """An exposed port of the group: its name, its side (inputs left, outputs right) and the inner port it names."""
+
+    name: str
+    kind: Literal["in", "out"]
+    node: str
+    port: str
+
+    @property
+    def text(self) -> str:
+        """The marker's label, its arrow pointing into the group for inputs and out of it for outputs."""
+        return f"▶ {self.name}" if self.kind == "in" else f"{self.name} ▶"
+
+
+@dataclass(frozen=True)
+class MarkerPlace:
+    """Where a marker is drawn, in view pixels: its label box at the edge and the inner port its line ends at."""
+
+    marker: EdgeMarker
+    box: QRectF
+    target: QPointF
 
 
 class GroupRuns(RunController):
@@ -85,7 +113,10 @@ class GroupWindow(QWidget):
         self.warning.setStyleSheet("color: #B71C1C;")
         self.runs = GroupRuns(outer_runs, group_id, self)
         self.editor = WorkflowEditor(self, outer.registry, runs=self.runs, root=root, path=path, crumbs=self.crumbs)
-        self.markers: list[QGraphicsSimpleTextItem] = []
+        self.markers: list[EdgeMarker] = []
+        self.editor.view.overlay = self._paint_markers
+        # The markers stay at the edges while the inside pans, so every repaint is whole, not scrolled pixels.
+        self.editor.view.setViewportUpdateMode(QGraphicsView.FullViewportUpdate)
         self._writing = False
         self._loading = False
         self._validate_timer = QTimer(self)
@@ -146,7 +177,6 @@ class GroupWindow(QWidget):
             + " An edit here saves the group without them (undo brings them back)." if left_out or shapes else "")
         self.warning.setVisible(bool(left_out or shapes))
         self._unsubscribe_inner()
-        self.markers = []  # drawing the inside afresh clears the scene, markers too
         self._loading = True
         try:
             self.editor.set_workflow(inner, self.root.path)
@@ -187,34 +217,50 @@ class GroupWindow(QWidget):
 
     # -- what the window shows ------------------------------------------------------------------------
     def _draw_markers(self) -> None:
-        """Exposed ports as labelled markers beside the inner ports they name."""
-        scene = self.editor.scene
-        for marker in self.markers:
-            if marker.scene() is scene:
-                scene.removeItem(marker)
-        self.markers = []
+        """Read the exposed ports from the group's settings; they are drawn at the view's edges."""
         settings = self.outer.workflow.nodes[self.group_id].settings
-        for key, kind, arrow in (("inputs", "in", "▶ "), ("outputs", "out", " ▶")):
-            entries = settings.get(key)
-            for entry in entries if isinstance(entries, list) else []:
-                item = scene.nodes.get(entry.get("node", "")) if isinstance(entry, dict) else None
-                port = item.port(kind, entry.get("port", "")) if item is not None else None
-                if port is None:
-                    continue
-                text = f"{arrow}{entry['name']}" if kind == "in" else f"{entry['name']}{arrow}"
-                marker = QGraphicsSimpleTextItem(text)
-                marker.setBrush(QBrush(QColor("#1565C0")))
-                marker.setToolTip(f"The group's {'input' if kind == 'in' else 'output'} '{entry['name']}'")
-                width = marker.boundingRect().width()
-                at = port.scenePos()
-                marker.setPos(QPointF(at.x() - width - 14, at.y() - 8) if kind == "in" else
-                              QPointF(at.x() + 14, at.y() - 8))
-                scene.addItem(marker)
-                self.markers.append(marker)
+        kinds: tuple[tuple[str, Literal["in", "out"]], ...] = (("inputs", "in"), ("outputs", "out"))
+        entries = {key: value if isinstance(value := settings.get(key), list) else [] for key, _ in kinds}
+        self.markers = [EdgeMarker(str(entry["name"]), kind, str(entry.get("node", "")), str(entry.get("port", "")))
+                        for key, kind in kinds for entry in entries[key]
+                        if isinstance(entry, dict) and "name" in entry]
+        self.editor.view.viewport().update()
+
+    def marker_places(self) -> list[MarkerPlace]:
+        """Each marker whose inner port is shown: inputs at the view's left edge, outputs at its right, in pixels."""
+        view, scene = self.editor.view, self.editor.scene
+        metrics = QFontMetricsF(view.font())
+        width, height = view.viewport().width(), view.viewport().height()
+        places = []
+        for marker in self.markers:
+            item = scene.nodes.get(marker.node)
+            port = item.port(marker.kind, marker.port) if item is not None else None
+            if port is None:
+                continue
+            target = QPointF(view.mapFromScene(port.scenePos()))
+            box = QRectF(0, 0, metrics.horizontalAdvance(marker.text) + 2 * MARKER_PADDING,
+                         metrics.height() + MARKER_PADDING)
+            left = MARKER_MARGIN if marker.kind == "in" else width - MARKER_MARGIN - box.width()
+            top = min(max(target.y() - box.height() / 2, MARKER_MARGIN), height - MARKER_MARGIN - box.height())
+            box.moveTo(left, top)
+            places.append(MarkerPlace(marker, box, target))
+        return places
+
+    def _paint_markers(self, painter: QPainter) -> None:
+        """Each marker's box and name at its edge, and a line from it to the inner port it names."""
+        painter.setFont(self.editor.view.font())
+        for place in self.marker_places():
+            edge = place.box.right() if place.marker.kind == "in" else place.box.left()
+            painter.setPen(QPen(MARKER_COLOR, 1.5, Qt.DashLine))
+            painter.drawLine(QPointF(edge, place.box.center().y()), place.target)
+            painter.setPen(QPen(MARKER_COLOR, 1))
+            painter.setBrush(QColor("#E3F2FD"))
+            painter.drawRoundedRect(place.box, 4, 4)
+            painter.drawText(place.box, Qt.AlignCenter, place.marker.text)
 
     def marker_texts(self) -> list[str]:
         """The exposed-port markers shown, as text."""
-        return [marker.text() for marker in self.markers]
+        return [place.marker.text for place in self.marker_places()]
 
     def revalidate(self) -> None:
         """Show the outer workflow's findings about the blocks inside (their paths made local)."""

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .checks import AnalysisError, CancelledCallback, ProgressCallback, checkpoint
+
+if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
+    import scipy.sparse as sp
 
 METHODS = ("supervised", "co-occurrence")
 MAX_DIMS = 16
@@ -80,6 +83,7 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _one_hot(codes: np.ndarray, width: int) -> sp.csr_matrix:
     rows = np.flatnonzero(codes >= 0)
+    import scipy.sparse as sp
     return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, codes[rows])), shape=(len(codes), width))
 
 
@@ -98,6 +102,7 @@ def fit_supervised(frame: pd.DataFrame, columns: list[str], dims: dict[str, int]
         raise AnalysisError(f"the target column '{target.name}' has fewer than two values, so there is nothing "
                             "to learn the categories from.", "too-few-classes")
     coded = [_codes(frame[c]) for c in columns]
+    import scipy.sparse as sp
     one_hot = sp.hstack([_one_hot(codes, len(values)) for codes, values in coded], format="csr")
     width = max(dims.values())
     network = MLPClassifier(hidden_layer_sizes=(width,), activation="relu", alpha=ALPHA, max_iter=EPOCHS,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from ..core.diagnostics import Diagnostic, error
 from .checks import AnalysisError
+
+if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
+    import scipy.sparse as sp
 
 NONE = "none"
 
@@ -36,6 +39,7 @@ class Interactions:
     def matrix(self, rows: np.ndarray | None = None) -> sp.csr_matrix:
         """The users × items sparse matrix of summed weights (of `rows` only, when given)."""
         take = slice(None) if rows is None else rows
+        import scipy.sparse as sp
         return sp.csr_matrix((self.weight[take], (self.user[take], self.item[take])),
                              shape=(len(self.users), len(self.items)), dtype=np.float32)
 
@@ -47,6 +51,18 @@ class Interactions:
 def unset(settings: Mapping[str, Any], name: str) -> bool:
     """True when the column setting `name` is empty or none."""
     return not settings.get(name) or settings.get(name) == NONE
+
+
+COLUMN_HINTS = {
+    "user": "Choose the column that says who (user, customer, listener) in the block's settings.",
+    "item": "Choose the column that says what (item, movie, song) in the block's settings.",
+}
+
+
+def unset_column_errors(settings: Mapping[str, Any], title: str, node_id: str) -> list[Diagnostic]:
+    """`user-not-set` / `item-not-set` for a block whose user or item column is not chosen yet."""
+    return [error(f"{name}-not-set", f"“{title}”: no {name} column is chosen.", hint, node_id=node_id)
+            for name, hint in COLUMN_HINTS.items() if unset(settings, name)]
 
 
 def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:

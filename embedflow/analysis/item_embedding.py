@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from .checks import AnalysisError, CancelledCallback, ProgressCallback, checkpoint
+
+if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
+    import scipy.sparse as sp
 
 METHODS = ("factorisation", "item2vec")
 # Neighbours on each side an item is paired with: wide, since a basket has no word order (and bounded for speed).

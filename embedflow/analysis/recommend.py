@@ -8,13 +8,16 @@ beyond one block.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ..core.table import Table
 from .checks import CancelledCallback, ProgressCallback, checkpoint
+
+if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
+    import scipy.sparse as sp
 
 # Users scored per matrix product: at most BLOCK_USERS, and at most SCORE_BUDGET scores (128 MB) at a time.
 BLOCK_USERS = 512

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import os
 import sys
 import time
@@ -17,11 +18,12 @@ from ..core.context import NodeEvent, NodeState
 from ..core.diagnostics import Diagnostic, Severity, has_errors
 from ..core.errors import EmbedflowError
 from ..core.sizes import format_size
+from ..core.specs import ExportFunction
 from ..core.workflow import Workflow
 from ..engine import Engine, NodeResult
 from ..engine.executors import Executor
 from ..engine.partitions import Partitioned
-from ..groups import flatten
+from ..groups import FlatGroup, flatten
 from ..io.examples import workflow_argument
 from ..io.outputs import FORMATS, entry_node, is_writable, output_path, select_outputs, write_output
 from ..io.workflow_file import read_workflow
@@ -173,7 +175,8 @@ def run_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
-    flat = flatten(workflow).workflow
+    flattened = flatten(workflow)
+    flat = flattened.workflow
     declared = {nid: [p.name for p in spec.outputs] if (spec := workflow.spec_of(node)) else []
                 for nid, node in workflow.nodes.items()}
     if args.outputs.strip() != "final":  # blocks inside groups, under their paths (g1/m)
@@ -190,7 +193,8 @@ def run_command(args: argparse.Namespace) -> int:
                              "(OUT/<node>-<port>.parquet becomes a folder that pandas.read_parquet reads whole)")
 
     def write_node(node_id: str, result: NodeResult) -> list[str]:
-        return _write_node(args.format, flat, node_id, result, out_dir, wanted, exporting)
+        return _write_node(args.format, flat, node_id, result, out_dir, wanted, exporting,
+                           _workflow_name(Path(args.file).stem, flattened.groups, node_id))
 
     with _executor(address) as executor:
         engine = Engine(workflow, base_dir, executor=executor)
@@ -249,8 +253,8 @@ def _executor(address: str) -> Iterator[Executor | None]:
 
 
 def _write_node(fmt: str, workflow: Workflow, node_id: str, result: NodeResult, out_dir: Path,
-                wanted: set[tuple[str, str]], exporting: set[str]) -> list[str]:
-    """Write one finished node's chosen outputs (and its extra files); what was written."""
+                wanted: set[tuple[str, str]], exporting: set[str], workflow_name: str) -> list[str]:
+    """Write one finished node's chosen outputs (and its extra files, titled `workflow_name`); what was written."""
     written: list[str] = []
     for port, value in result.outputs.items():
         if (node_id, port) not in wanted:
@@ -266,9 +270,26 @@ def _write_node(fmt: str, workflow: Workflow, node_id: str, result: NodeResult, 
     spec = workflow.specs.get(workflow.nodes[node_id].type) if node_id in workflow.nodes else None  # a group: none
     if spec is not None and spec.export is not None and node_id in exporting:
         (out_dir / node_id).parent.mkdir(parents=True, exist_ok=True)
-        for path in spec.export(result.outputs, result.view, str(out_dir), node_id):
+        named = {"workflow": workflow_name} if _takes_workflow(spec.export) else {}
+        for path in spec.export(result.outputs, result.view, str(out_dir), node_id, **named):
             written.append(_described(Path(path)))
     return written
+
+
+def _workflow_name(stem: str, groups: dict[str, FlatGroup], node_id: str) -> str:
+    """The workflow's name as a block's exports show it: the file's stem, then the groups the block sits in."""
+    steps = node_id.split("/")[:-1]
+    return " › ".join([stem, *(groups["/".join(steps[:i + 1])].title for i in range(len(steps)))])
+
+
+def _takes_workflow(export: ExportFunction) -> bool:
+    """True when an export accepts the `workflow` keyword (add-ons written before it do not)."""
+    try:
+        parameters = inspect.signature(export).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "workflow" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) or p.kind == p.VAR_KEYWORD
+               for p in parameters)
 
 
 def _report_results(results: dict[str, NodeResult], titles: dict[str, str], out_dir: Path,

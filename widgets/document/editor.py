@@ -179,7 +179,7 @@ class WorkflowEditor(QWidget):
         """Show the settings window of a block (one window per block)."""
         dialog = self.editors.get(node_id)
         if dialog is None:
-            context = EditorContext(self.document, self.runs, node_id)
+            context = EditorContext(self.document, self.runs, node_id, crumbs=self.crumbs)
             context.set_diagnostics(self.diagnostics)
             dialog = EditorDialog(context, self.show_output, self.window())
             # finished, not destroyed: PyQt may call a Python slot of `destroyed` after freeing it.

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
-    QHeaderView,
-    QLabel,
-    QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -16,32 +12,17 @@ from embedflow.core.table import Table
 
 from . import register_editor
 from .context import EditorContext
-from .form import SettingsForm
+from .form_and_table import FormAndTableEditor
 
 COLUMNS = ("Column", "Values (one-hot columns)", "Dimensions", "Most frequent values")
 SHOWN_VALUES = 5
 
 
-class CategoryEmbeddingEditor(QWidget):
+class CategoryEmbeddingEditor(FormAndTableEditor):
     """The generated settings form above a table of the embedded columns and their widths."""
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.setMinimumSize(620, 480)
-        layout = QVBoxLayout(self)
-        layout.addWidget(SettingsForm(context))
-        self.headline = QLabel()
-        self.headline.setWordWrap(True)
-        layout.addWidget(self.headline)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table, 1)
-        context.resultChanged.connect(self.refresh)
+        super().__init__(context, COLUMNS, (620, 480), parent)
         self.refresh()
 
     def refresh(self) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QTableWidgetItem, QWidget
 
 from embedflow.core.table import Table
 
 from . import register_editor
 from .context import EditorContext
-from .form import SettingsForm
+from .form_and_table import FormAndTableEditor
 
 COLUMNS = ("Cluster", "Label", "Size", "Most central rows")
 BAR_COLOR = QColor(31, 119, 180, 70)
@@ -25,26 +25,11 @@ def silhouette_words(value: float) -> str:
     return "there is little cluster structure"
 
 
-class ClusteringEditor(QWidget):
+class ClusteringEditor(FormAndTableEditor):
     """The generated settings form above a table of the clusters and a line on their quality."""
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.setMinimumSize(560, 520)
-        layout = QVBoxLayout(self)
-        layout.addWidget(SettingsForm(context))
-        self.quality = QLabel()
-        self.quality.setWordWrap(True)
-        layout.addWidget(self.quality)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table, 1)
-        context.resultChanged.connect(self.refresh)
+        super().__init__(context, COLUMNS, (560, 520), parent)
         self.refresh()
 
     def refresh(self) -> None:
@@ -53,7 +38,7 @@ class ClusteringEditor(QWidget):
         self.table.setRowCount(0)
         if not isinstance(clusters, Table):
             result = self.context.result()
-            self.quality.setText(result.error if result is not None and result.error else
+            self.headline.setText(result.error if result is not None and result.error else
                                  "Run the workflow to see the clusters.")
             return
         frame = clusters.meta
@@ -64,7 +49,7 @@ class ClusteringEditor(QWidget):
             text += f"; silhouette <b>{silhouette:.3f}</b>: {silhouette_words(silhouette)}"
         if provenance.get("auto_k"):
             text += f". k = {provenance['auto_k']} was chosen automatically (the highest silhouette)"
-        self.quality.setText(text + ".")
+        self.headline.setText(text + ".")
         largest = max(int(frame["size"].max()), 1) if len(frame) else 1
         self.table.setRowCount(len(frame))
         for row, record in enumerate(frame.itertuples(index=False)):

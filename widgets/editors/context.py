@@ -33,9 +33,11 @@ class EditorContext(QObject):
     removed = pyqtSignal()
 
     def __init__(self, document: WorkflowDocument, runs: RunController, node_id: str,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, crumbs: list[str] | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        # The titles on the way to the block's canvas: ["Main"], or ["Main", "Embed words"] inside a group.
+        self.crumbs = crumbs or ["Main"]
         self.runs = runs
         self.node_id = node_id
         self._diagnostics: list[Diagnostic] = []

@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
-    QHeaderView,
-    QLabel,
-    QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -18,32 +14,17 @@ from embedflow.core.table import Table
 
 from . import register_editor
 from .context import EditorContext
-from .form import SettingsForm
+from .form_and_table import FormAndTableEditor
 
 COLUMNS = ("Item", "Interactions", "Closest items (cosine)")
 SHOWN_ITEMS, CLOSEST = 200, 3
 
 
-class ItemEmbeddingEditor(QWidget):
+class ItemEmbeddingEditor(FormAndTableEditor):
     """The generated settings form above the most used items and their nearest items: what the space learned."""
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.setMinimumSize(620, 520)
-        layout = QVBoxLayout(self)
-        layout.addWidget(SettingsForm(context))
-        self.headline = QLabel()
-        self.headline.setWordWrap(True)
-        layout.addWidget(self.headline)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table, 1)
-        context.resultChanged.connect(self.refresh)
+        super().__init__(context, COLUMNS, (620, 520), parent)
         self.refresh()
 
     def refresh(self) -> None:

@@ -254,8 +254,9 @@ class ScatterEditor(QWidget):
 
     def _export_html(self) -> None:
         if self._view is not None:
-            path = self.context.document.path
-            export_html_map(self, self._view, Path(f"{self.context.node.title}.html"), Path(path).stem if path else "")
+            path = self.context.document.path  # the page names the workflow, then the groups the Scatter sits in
+            workflow = " › ".join([Path(path).stem, *self.context.crumbs[1:]]) if path else ""
+            export_html_map(self, self._view, Path(f"{self.context.node.title}.html"), workflow)
 
     def _export_projector(self) -> None:
         if self._view is None:

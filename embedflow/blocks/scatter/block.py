@@ -222,8 +222,9 @@ def render(view: ScatterView, width: int = 1000, height: int = 720):
         point_labels=labels(meta, view.label), cluster_labels=view.centres)
 
 
-def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) -> list[str]:
-    """`embedflow run --out`: OUT/<node>.png, OUT/<node>.html, OUT/<node>-projection.csv and OUT/<node>-projector/."""
+def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str, *, workflow: str = "") -> list[str]:
+    """`embedflow run --out`: OUT/<node>.png, OUT/<node>.html (titled with `workflow`), OUT/<node>-projection.csv
+    and OUT/<node>-projector/."""
     from .html_map import content_of, write_html_map
     from .png import save_png
     from .projector_export import export_projector
@@ -236,7 +237,8 @@ def export(outputs: Mapping[str, Any], view: Any, out_dir: str, node_id: str) ->
     written.append(str(folder / f"{node_id}-projection.csv"))
     if view.data.vectors is not None:  # a view made on a cluster keeps only the coordinates and styled columns
         written.extend(export_projector(view.data, folder / f"{node_id}-projector", name=view.title))
-    written.append(write_html_map(content_of(view), folder / f"{node_id}.html"))  # last: a refused map keeps the rest
+    # Last, so a refused map keeps the rest.
+    written.append(write_html_map(content_of(view, workflow), folder / f"{node_id}.html"))
     return written
 
 

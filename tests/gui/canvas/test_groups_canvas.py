@@ -6,14 +6,20 @@ import json
 from pathlib import Path
 
 from embedflow_canvas.editors.group import GroupEditor
+from embedflow_canvas.group_window import MARKER_MARGIN
 from embedflow_canvas.toolbox import MY_BLOCKS
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtGui import QColor
 from PyQt5.QtTest import QTest
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtWidgets import QApplication, QFileDialog
 
+from embedflow.api import read_workflow, write_workflow
+from embedflow.core.workflow import Workflow
 from embedflow.engine import Engine
+from embedflow.grouping import group_nodes
 from embedflow.io.user_blocks import USER_BLOCK, library_folder
 from embedflow.io.workflow_file import dumps
+from embedflow.registry import default_registry
 from tests.group_support import chain
 
 
@@ -80,6 +86,47 @@ def test_double_click_opens_the_group_with_a_breadcrumb_and_its_exposed_ports_as
     assert list(inside.workflow.nodes) == ["n2"]
     assert sorted(inside.marker_texts()) == ["embeddings ▶", "▶ data"]
     inside.grab().save("/tmp/group_window.png")
+
+
+def test_exposed_ports_sit_at_the_views_edges_with_a_line_to_their_inner_port(window, qtbot) -> None:
+    show_chain(window)
+    window.scene.select_only(["n2"])
+    group_id = window.editor.group_selection()
+    inside = window.editor.open_group(group_id)
+    qtbot.waitExposed(inside)
+    view, port_of = inside.editor.view, inside.editor.scene.nodes["n2"].port
+    for pan in (0, 120):  # the markers stay at the edges while the inside pans
+        view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + pan)
+        places = {place.marker.text: place for place in inside.marker_places()}
+        width = view.viewport().width()
+        data, embeddings = places["▶ data"], places["embeddings ▶"]
+        assert data.box.left() == MARKER_MARGIN
+        assert embeddings.box.right() == width - MARKER_MARGIN
+        assert data.target == QPointF(view.mapFromScene(port_of("in", "data").scenePos()))
+        assert embeddings.target == QPointF(view.mapFromScene(port_of("out", "embeddings").scenePos()))
+        assert data.box.right() < data.target.x() and embeddings.target.x() < embeddings.box.left()
+    picture = view.viewport().grab().toImage()
+    inside.grab().save("/tmp/group_edge_markers.png")
+    assert QColor(picture.pixel(int(data.box.left()) + 2, int(data.box.center().y()))) == QColor("#E3F2FD")
+
+
+def test_a_scatter_inside_a_group_exports_a_page_named_after_the_workflow_and_the_group(window, qtbot, tmp_path,
+                                                                                        monkeypatch) -> None:
+    workflow = Workflow(default_registry())
+    workflow.add_node("t_numbers", (0, 0), {"rows": 4}, node_id="n1")
+    workflow.add_node("t_scale", (100, 0), {"factor": 2.0}, node_id="n2")
+    workflow.add_node("scatter", (200, 0), {"projection": "pca"}, node_id="s")
+    workflow.connect("n1", "data", "n2", "data")
+    workflow.connect("n2", "embeddings", "s", "data")
+    group_nodes(workflow, ["n2", "s"], "Scale and map", "g1")
+    write_workflow(workflow, tmp_path / "lesson.embedflow")
+    window.editor.set_workflow(read_workflow(tmp_path / "lesson.embedflow")[0], str(tmp_path / "lesson.embedflow"))
+    with qtbot.waitSignal(window.runs.runFinished, timeout=30_000):
+        window.runs.run()
+    inside = window.editor.open_group("g1")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(tmp_path / "map.html"), ""))
+    inside.editor.open_editor("s").editor.export_html.click()
+    assert "<h1>lesson › Scale and map — Scatter</h1>" in (tmp_path / "map.html").read_text(encoding="utf-8")
 
 
 def test_an_edit_inside_is_a_step_of_the_workflow_and_its_undo_redraws_the_inside(window, qtbot) -> None:

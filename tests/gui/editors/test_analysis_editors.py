@@ -58,7 +58,7 @@ def test_clustering_editor_shows_the_sizes_silhouette_and_labels(words, qtbot, t
     editor = editor_of(words, qtbot, "Clustering")
     assert editor.table.rowCount() == 5
     assert [editor.table.item(r, 2).text() for r in range(5)] == ["12"] * 5
-    assert "silhouette <b>0.469</b>" in editor.quality.text()
+    assert "silhouette <b>0.469</b>" in editor.headline.text()
     labels = editor.labels()
     assert "cat · dog · rabbit" in labels and "four · three · five" in labels
     editor.grab().save(str(tmp_path / "clustering-editor.png"))
