@@ -94,11 +94,6 @@ def test_small_inputs_run_tsne_on_one_thread():
     assert tsne_threads(PARALLEL_TSNE_ROWS - 1, cores=2) == 1
 
 
-def test_five_thousand_rows_run_tsne_on_one_thread():
-    # Measured on the shared 2-core machine: 26-34 s on one thread, 52 s on two (issue 25).
-    assert tsne_threads(5_000, cores=2) == 1
-
-
 def test_large_inputs_run_tsne_on_every_usable_core():
     assert tsne_threads(PARALLEL_TSNE_ROWS, cores=2) == 2
     assert tsne_threads(PARALLEL_TSNE_ROWS, cores=4) == 4
