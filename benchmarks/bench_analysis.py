@@ -16,7 +16,7 @@ model fit replaced by a replay of scikit-learn's result: what embedflow itself a
 (ours / scikit-learn; the target is below 1.2x), in wall-clock and in this process's CPU time (less
 sensitive to other processes on a shared machine). Each pair runs --repeat times, alternating which
 goes first; the best time counts.
-Run: python benchmarks/bench_analysis.py [--quick] [--repeat 1]
+Run: python benchmarks/bench_analysis.py [--quick] [--repeat 1] [--only kmeans,hdbscan,logistic] [--kmeans 50000x384]
 """
 
 from __future__ import annotations
@@ -162,11 +162,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller arrays: " + ", ".join(
         f"{name} {rows:,} x {dims}" for name, (rows, dims) in QUICK.items()))
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--only", default="kmeans,hdbscan,logistic", help="which comparisons to run")
+    parser.add_argument("--kmeans", default="", help="ROWSxDIMS for k-means instead of the size above")
     args = parser.parse_args()
-    sizes = QUICK if args.quick else FULL
-    bench_kmeans(*sizes["kmeans"], args.repeat)
-    bench_hdbscan(*sizes["hdbscan"], args.repeat)
-    bench_logistic(*sizes["logistic"], args.repeat)
+    sizes = dict(QUICK if args.quick else FULL)
+    if args.kmeans:
+        rows, dims = (int(part) for part in args.kmeans.split("x"))
+        sizes["kmeans"] = (rows, dims)
+    benches = {"kmeans": bench_kmeans, "hdbscan": bench_hdbscan, "logistic": bench_logistic}
+    for name in args.only.split(","):
+        benches[name](*sizes[name], args.repeat)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ On seeded embedding-like data (200 Gaussian clusters) measures
   1. PCA: embedflow.projection.pca against scikit-learn's PCA(2) (svd_solver="auto"), with the
      share of the optimal variance (numpy's float64 SVD) each captures;
   2. t-SNE: embedflow.projection.project(method="tsne", large="all") against openTSNE's TSNE with
-     n_jobs=-1 and its defaults (the same perplexity 30 and seed);
+     n_jobs=-1 and its defaults (the same perplexity 30 and seed), and against scikit-learn's
+     TSNE with its defaults (Barnes-Hut, perplexity 30, the same seed);
   3. with --methods, openTSNE itself with negative_gradient_method bh/fft on 1 and 2 threads, the
      figures behind the thread and method choice in embedflow/projection.py.
-Run: python benchmarks/bench_projection.py [--pca 10000x50,100000x128] [--tsne 5000x50,10000x50]
+Run: python benchmarks/bench_projection.py [--pca 10000x50,100000x128] [--tsne 2000x50,5000x50,10000x50]
      [--methods 2000,5000,10000,20000]
 """
 
@@ -68,13 +69,17 @@ def bench_pca(rows: int, dims: int) -> None:
 
 
 def bench_tsne(rows: int, dims: int) -> None:
-    from openTSNE import TSNE
+    import openTSNE
+    import sklearn
+    from sklearn.manifold import TSNE as ScikitTSNE
 
     data = clustered(rows, dims)
     ours, _ = best_of(lambda: project(data, "tsne", large="all"), 1)
-    theirs, _ = best_of(lambda: TSNE(n_jobs=-1, random_state=0).fit(data.astype(np.float64)), 1)
-    print(f"t-SNE {rows:,} x {dims}: embedflow {ours:.1f} s, openTSNE n_jobs=-1 {theirs:.1f} s; "
-          f"ratio {ours / theirs:.2f}x", flush=True)
+    direct, _ = best_of(lambda: openTSNE.TSNE(n_jobs=-1, random_state=0).fit(data.astype(np.float64)), 1)
+    scikit, _ = best_of(lambda: ScikitTSNE(random_state=0).fit_transform(data), 1)
+    print(f"t-SNE {rows:,} x {dims}: embedflow {ours:.1f} s, openTSNE {openTSNE.__version__} n_jobs=-1 "
+          f"{direct:.1f} s (ratio {ours / direct:.2f}x), scikit-learn {sklearn.__version__} TSNE {scikit:.1f} s "
+          f"(ratio {ours / scikit:.2f}x); {load()}", flush=True)
 
 
 def bench_methods(rows: int, dims: int = 50) -> None:
@@ -100,7 +105,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pca", default="10000x50,100000x128", help="ROWSxDIMS,... for PCA ('' to skip)")
-    parser.add_argument("--tsne", default="5000x50,10000x50", help="ROWSxDIMS,... for t-SNE ('' to skip)")
+    parser.add_argument("--tsne", default="2000x50,5000x50,10000x50", help="ROWSxDIMS,... for t-SNE ('' to skip)")
     parser.add_argument("--methods", default="", help="ROWS,... for openTSNE's method x threads table")
     args = parser.parse_args()
     print(f"in-process; {load()} at the start", flush=True)

@@ -245,7 +245,11 @@ def _fit(points: np.ndarray, method: str, k: int, metric: str, linkage: str, see
         with warnings.catch_warnings():
             # Fewer distinct points than k: reported as a note from the labels instead.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return KMeans(n_clusters=k, n_init=KMEANS_INITS, random_state=seed).fit_predict(points)
+            # float64: on float32 rows scikit-learn's k-means++ start computes its distances upcast to
+            # float64 in small chunks, 90 % of the fit; given float64 it makes one BLAS call
+            # (50,000 x 384: 0.3-0.37x the time, the same clusters; benchmarks/bench_analysis.py).
+            return KMeans(n_clusters=k, n_init=KMEANS_INITS, random_state=seed).fit_predict(
+                np.asarray(points, dtype=np.float64))
     # Ward needs euclidean distances (on unit vectors they order pairs as cosine does); the other
     # linkages take the metric itself.
     distance = "euclidean" if linkage == "ward" else metric
@@ -304,39 +308,54 @@ def _silhouette(points: np.ndarray, labels: np.ndarray, metric: str, seed: int) 
 
 
 def silhouette_samples(points: np.ndarray, members: np.ndarray, metric: str, block: int = 1024) -> np.ndarray:
-    """Each row's silhouette (0 for a cluster of one, as scikit-learn does), from blocked float32 distances.
+    """Each row's silhouette (0 for a cluster of one, as scikit-learn does).
 
-    Agrees with scikit-learn's silhouette_samples to about 1e-4 (float32 rounding of close pairs
-    distances), which upcasts to float64 in small chunks and is 1.3 to 3 times slower."""
-    data = points.astype(np.float32)
-    if metric == "cosine":
-        data = data / np.linalg.norm(data, axis=1, keepdims=True)
-    else:  # distances do not change, and |a|² + |b|² - 2a·b loses less to rounding near the origin
-        data = data - data.mean(axis=0)
-    squares = np.einsum("ij,ij->i", data, data)
-    one_hot = np.zeros((len(data), int(members.max()) + 1), dtype=np.float32)
-    one_hot[np.arange(len(data)), members] = 1.0
+    Cosine: from each cluster's summed unit vectors in float64 (n·k·d flops, not n²·d). Euclidean:
+    from blocked float32 distances, which agree with scikit-learn's silhouette_samples to about 1e-4
+    (float32 rounding of close pairs' distances); scikit-learn upcasts to float64 in small chunks and
+    is 1.3 to 3 times slower."""
+    one_hot = np.zeros((len(points), int(members.max()) + 1), dtype=np.float32)
+    one_hot[np.arange(len(points)), members] = 1.0
     sizes = one_hot.sum(axis=0)
-    sums = np.empty_like(one_hot)
-    for start in range(0, len(data), block):
-        distances = data[start:start + block] @ data.T  # turned into distances in place
-        if metric == "cosine":
-            np.subtract(1.0, distances, out=distances)
-        else:
-            distances *= -2.0
-            distances += squares[start:start + block, None]
-            distances += squares[None, :]
-        np.maximum(distances, 0.0, out=distances)
-        if metric == "euclidean":
-            np.sqrt(distances, out=distances)
-        sums[start:start + block] = distances @ one_hot
-    own = np.arange(len(data)), members
+    if metric == "cosine":
+        sums = _cosine_distance_sums(points, one_hot, sizes)
+    else:
+        sums = _euclidean_distance_sums(points, one_hot, block)
+    own = np.arange(len(points)), members
     own_size = sizes[members]
     within = sums[own] / np.maximum(own_size - 1, 1)
     sums[own] = np.inf
     nearest = (sums / sizes).min(axis=1)
     score = (nearest - within) / np.maximum(np.maximum(within, nearest), np.finfo(np.float32).tiny)
     return np.where(own_size > 1, score, 0.0)
+
+
+def _cosine_distance_sums(points: np.ndarray, one_hot: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each row's summed cosine distance to the rows of each cluster (its own included).
+
+    1 - a·b is linear in b, so the sum over a cluster is its size minus a·(the cluster's summed unit vectors)."""
+    unit = points.astype(np.float64)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    totals = one_hot.T.astype(np.float64) @ unit
+    return sizes.astype(np.float64)[None, :] - unit @ totals.T
+
+
+def _euclidean_distance_sums(points: np.ndarray, one_hot: np.ndarray, block: int) -> np.ndarray:
+    """Each row's summed euclidean distance to the rows of each cluster, from blocked float32 distances."""
+    # Centring changes no distance, and |a|² + |b|² - 2a·b loses less to rounding near the origin.
+    data = points.astype(np.float32)
+    data = data - data.mean(axis=0)
+    squares = np.einsum("ij,ij->i", data, data)
+    sums = np.empty_like(one_hot)
+    for start in range(0, len(data), block):
+        distances = data[start:start + block] @ data.T  # turned into distances in place
+        distances *= -2.0
+        distances += squares[start:start + block, None]
+        distances += squares[None, :]
+        np.maximum(distances, 0.0, out=distances)
+        np.sqrt(distances, out=distances)
+        sums[start:start + block] = distances @ one_hot
+    return sums
 
 
 def _central_rows(points: np.ndarray, labels: np.ndarray, k: int) -> dict[int, np.ndarray]:

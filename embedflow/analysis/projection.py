@@ -27,7 +27,9 @@ MIN_NEIGHBOUR_ROWS = 5
 
 # Below this many rows t-SNE runs on one thread: a second one gains little there and costs most
 # when the load changes under it (2,000 rows: 21 s on one thread, 51 s on two with the other core
-# busy; 158 points once took 20 s instead of 1). From here on it takes the usable cores (tsne_threads).
+# busy; 158 points once took 20 s instead of 1). From here on it takes the usable cores
+# (tsne_threads): at 5,000 rows two threads took 0.63x one thread's time on a quiet machine and 1.4-2x
+# with other work running (issue 25, docs/analysis.md); OMP_NUM_THREADS=1 is the shared machine's choice.
 PARALLEL_TSNE_ROWS = 5_000
 # Below this many rows openTSNE's Barnes-Hut gradient is faster than its FFT one.
 BARNES_HUT_ROWS = 10_000
