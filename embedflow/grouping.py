@@ -52,28 +52,9 @@ def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group
     Exposed ports are named after the inner ports (`data`, then `data_2` when two share a name);
     several outer links from one inner output share one exposed output.
     """
-    chosen = [node_id for node_id in dict.fromkeys(node_ids)]
-    missing = [node_id for node_id in chosen if node_id not in workflow.nodes]
-    if not chosen or missing:
-        raise EmbedflowError(f"cannot group: no node {', '.join(missing)}" if missing else "cannot group nothing")
-    inside = set(chosen)
-    links = list(workflow.links.values())
-    inner_links = [link for link in links if link.source in inside and link.target in inside]
-    into = [link for link in links if link.target in inside and link.source not in inside]
-    out_of = [link for link in links if link.source in inside and link.target not in inside]
-    names: set[str] = set()
-    inputs, outputs, result_into, result_out = [], [], [], []
-    for link in into:
-        name = _fresh(link.target_port, names)
-        inputs.append({"name": name, "node": link.target, "port": link.target_port})
-        result_into.append(_Crossing(link.id, (link.source, link.source_port), name))
-    by_output: dict[tuple[str, str], str] = {}
-    for link in out_of:
-        key = (link.source, link.source_port)
-        if key not in by_output:
-            by_output[key] = _fresh(link.source_port, names)
-            outputs.append({"name": by_output[key], "node": link.source, "port": link.source_port})
-        result_out.append(_Crossing(link.id, (link.target, link.target_port), by_output[key]))
+    chosen = _chosen_nodes(workflow, node_ids)
+    inner_links, into, out_of = _links_by_border(workflow, set(chosen))
+    inputs, outputs, result_into, result_out = _border_ports(into, out_of)
     nodes = [workflow.nodes[node_id] for node_id in chosen]
     x = sum(node.position[0] for node in nodes) / len(nodes)
     y = sum(node.position[1] for node in nodes) / len(nodes)
@@ -91,6 +72,45 @@ def group_nodes(workflow: Workflow, node_ids: Iterable[str], title: str = "Group
     for crossing in result_out:
         workflow.connect(group.id, crossing.port, crossing.outer[0], crossing.outer[1], crossing.link_id)
     return group
+
+
+def _chosen_nodes(workflow: Workflow, node_ids: Iterable[str]) -> list[str]:
+    """The ids to group, each once, in order; EmbedflowError when there are none or one is not in the workflow."""
+    chosen = list(dict.fromkeys(node_ids))
+    missing = [node_id for node_id in chosen if node_id not in workflow.nodes]
+    if not chosen or missing:
+        raise EmbedflowError(f"cannot group: no node {', '.join(missing)}" if missing else "cannot group nothing")
+    return chosen
+
+
+def _links_by_border(workflow: Workflow, inside: set[str]) -> tuple[list[Link], list[Link], list[Link]]:
+    """The links within `inside`, those coming into it and those going out of it."""
+    links = list(workflow.links.values())
+    return ([link for link in links if link.source in inside and link.target in inside],
+            [link for link in links if link.target in inside and link.source not in inside],
+            [link for link in links if link.source in inside and link.target not in inside])
+
+
+def _border_ports(into: list[Link], out_of: list[Link]) -> tuple[list[dict[str, str]], list[dict[str, str]],
+                                                                list[_Crossing], list[_Crossing]]:
+    """The exposed inputs and outputs made from the links that cross a selection's border, and the crossings."""
+    names: set[str] = set()
+    inputs: list[dict[str, str]] = []
+    outputs: list[dict[str, str]] = []
+    result_into: list[_Crossing] = []
+    result_out: list[_Crossing] = []
+    for link in into:
+        name = _fresh(link.target_port, names)
+        inputs.append({"name": name, "node": link.target, "port": link.target_port})
+        result_into.append(_Crossing(link.id, (link.source, link.source_port), name))
+    by_output: dict[tuple[str, str], str] = {}
+    for link in out_of:
+        key = (link.source, link.source_port)
+        if key not in by_output:
+            by_output[key] = _fresh(link.source_port, names)
+            outputs.append({"name": by_output[key], "node": link.source, "port": link.source_port})
+        result_out.append(_Crossing(link.id, (link.target, link.target_port), by_output[key]))
+    return inputs, outputs, result_into, result_out
 
 
 def _fresh(name: str, taken: set[str]) -> str:
@@ -140,38 +160,50 @@ def ungroup(workflow: Workflow, group_id: str) -> list[str]:
     outer_out = [(link, next(e for e in outputs if e.name == link.source_port))
                  for link in workflow.links_from(group_id) if any(e.name == link.source_port for e in outputs)]
     workflow.remove_node(group_id)
-    ids: dict[str, str] = {}
-    for item in settings["nodes"]:
-        wanted = item["id"] if item["id"] not in workflow.nodes else None
-        position = item.get("position")
-        if not (isinstance(position, list) and len(position) == 2
-                and all(type(v) in (int, float) and abs(v) <= 1e9 for v in position)):
-            position = [0.0, 0.0]
-        title, version = item.get("title"), item.get("node_version")
-        node = workflow.add_node(item["type"], (position[0], position[1]), copy.deepcopy(item.get("settings", {})),
-                                 title if isinstance(title, str) else None, wanted,
-                                 version if type(version) is int and version >= 1 else None)
-        ids[item["id"]] = node.id
+    ids = {item["id"]: _restore_node(workflow, item).id for item in settings["nodes"]}
     for item in settings.get("annotations", []) if isinstance(settings.get("annotations"), list) else []:
-        rect = item.get("rect") if isinstance(item, dict) else None
-        if (isinstance(item, dict) and item.get("kind") in ("text", "arrow") and isinstance(rect, list)
-                and len(rect) == 4 and all(type(v) in (int, float) and abs(v) <= 1e9 for v in rect)):
-            note_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.annotations \
-                and item["id"] not in workflow.nodes else None
-            text = item.get("text")
-            workflow.add_annotation(item["kind"], rect, text if isinstance(text, str) else "", note_id)
+        _restore_note(workflow, item)
     for link, entry in outer_in:  # the outer links keep their ids; an inner link whose id they use gets a new one
         workflow.connect(link.source, link.source_port, ids[entry.node], entry.port, link.id)
     for link, entry in outer_out:
         workflow.connect(ids[entry.node], entry.port, link.target, link.target_port, link.id)
     for item in settings["links"]:
-        link_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.links else None
-        try:
-            workflow.connect(ids[item["source"]], item["source_port"], ids[item["target"]], item["target_port"],
-                             link_id)
-        except EmbedflowError:  # a link the validator reported inside the group (a port that does not exist)
-            continue
+        _restore_link(workflow, item, ids)
     return list(ids.values())
+
+
+def _finite_numbers(value: Any, count: int) -> bool:
+    return (isinstance(value, list) and len(value) == count
+            and all(type(v) in (int, float) and abs(v) <= 1e9 for v in value))
+
+
+def _restore_node(workflow: Workflow, item: dict[str, Any]) -> Node:
+    """An inner node put back at its place (a fresh id when its own is taken outside)."""
+    wanted = item["id"] if item["id"] not in workflow.nodes else None
+    position = item.get("position") if _finite_numbers(item.get("position"), 2) else [0.0, 0.0]
+    title, version = item.get("title"), item.get("node_version")
+    return workflow.add_node(item["type"], (position[0], position[1]), copy.deepcopy(item.get("settings", {})),
+                             title if isinstance(title, str) else None, wanted,
+                             version if type(version) is int and version >= 1 else None)
+
+
+def _restore_note(workflow: Workflow, item: Any) -> None:
+    """An inner note or arrow put back, when it is well formed (others are left out)."""
+    if not (isinstance(item, dict) and item.get("kind") in ("text", "arrow") and _finite_numbers(item.get("rect"), 4)):
+        return
+    note_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.annotations \
+        and item["id"] not in workflow.nodes else None
+    text = item.get("text")
+    workflow.add_annotation(item["kind"], item["rect"], text if isinstance(text, str) else "", note_id)
+
+
+def _restore_link(workflow: Workflow, item: dict[str, Any], ids: dict[str, str]) -> None:
+    """An inner link put back between the restored nodes (its id kept unless an outer link took it)."""
+    link_id = item.get("id") if isinstance(item.get("id"), str) and item["id"] not in workflow.links else None
+    try:
+        workflow.connect(ids[item["source"]], item["source_port"], ids[item["target"]], item["target_port"], link_id)
+    except EmbedflowError:  # a link the validator reported inside the group (a port that does not exist)
+        pass
 
 
 def rename_port(workflow: Workflow, group_id: str, key: str, old: str, new: str) -> None:
