@@ -180,7 +180,7 @@ def _finite_numbers(value: Any, count: int) -> bool:
 def _restore_node(workflow: Workflow, item: dict[str, Any]) -> Node:
     """An inner node put back at its place (a fresh id when its own is taken outside)."""
     wanted = item["id"] if item["id"] not in workflow.nodes else None
-    position = item.get("position") if _finite_numbers(item.get("position"), 2) else [0.0, 0.0]
+    position: list[float] = item["position"] if _finite_numbers(item.get("position"), 2) else [0.0, 0.0]
     title, version = item.get("title"), item.get("node_version")
     return workflow.add_node(item["type"], (position[0], position[1]), copy.deepcopy(item.get("settings", {})),
                              title if isinstance(title, str) else None, wanted,

@@ -13,8 +13,8 @@ from typing import Any
 from .core.diagnostics import SEVERITIES, Diagnostic, ValidationContext, error, warning
 from .core.ports import accepts
 from .core.specs import SpecSource
-from .core.workflow import Workflow
-from .groups import flatten
+from .core.workflow import Node, Workflow
+from .groups import Flattened, flatten
 from .io.trusted_paths import untrusted
 from .registry import LoadFailure, Registry
 
@@ -35,11 +35,19 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     found: list[Diagnostic] = list(flat.diagnostics)
     for function in RULES:
         found.extend(function(context))
-    own: list[Diagnostic] = []
-    for node in workflow.nodes.values():
-        spec = context.spec(node)
-        if spec is not None and spec.check is not None:
-            own.extend(spec.check(context, node))
+    own = [d for node in workflow.nodes.values() for d in _own_check(context, node)]
+    return _in_reading_order(_without_generic_duplicates(context, found, own), flat)
+
+
+def _own_check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
+    """The block's own diagnostics for `node` (none for an unknown type or a block without a check)."""
+    spec = context.spec(node)
+    return spec.check(context, node) if spec is not None and spec.check is not None else ()
+
+
+def _without_generic_duplicates(context: ValidationContext, found: list[Diagnostic],
+                                own: list[Diagnostic]) -> list[Diagnostic]:
+    """The general rules' and the blocks' diagnostics, less generic ones a block's own rule explains better."""
     # A block's own check of a setting (e.g. the sequence length its language model can read)
     # explains it better than the schema's generic bound, so the generic one is dropped.
     checked = {(d.node_id, d.code) for d in own}
@@ -48,8 +56,12 @@ def validate(workflow: Workflow, base_dir: str | None = None,
     # A block's own rule about a link (e.g. "insert a Text Encoding") explains it better than the
     # generic type mismatch, so the generic one is dropped for that link.
     specific = {d.link_id for d in found if d.link_id and d.code not in ("port-type-mismatch", "cycle")}
-    found = [d for d in found if not (d.code == "port-type-mismatch" and d.link_id in specific)]
-    order = {node_id: i for i, node_id in enumerate(workflow.nodes)}
+    return [d for d in found if not (d.code == "port-type-mismatch" and d.link_id in specific)]
+
+
+def _in_reading_order(found: list[Diagnostic], flat: Flattened) -> list[Diagnostic]:
+    """Diagnostics in the workflow's node order (a group where its first block is), errors first per node."""
+    order = {node_id: i for i, node_id in enumerate(flat.workflow.nodes)}
     order.update({path: order.get(group.members[0], len(order)) if group.members else len(order)
                   for path, group in flat.groups.items()})
     rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
