@@ -164,24 +164,12 @@ def validate_command(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """`embedflow run FILE [--out DIR]`."""
     workflow, diagnostics, base_dir = load_and_validate(args.file, default_registry())
-    for diagnostic in diagnostics:
-        print(diagnostic.line(), file=sys.stderr)
-    if has_errors(diagnostics):
-        print(f"embedflow run: {args.file} has errors; nothing was run.", file=sys.stderr)
-        return 1
-    if args.strict_paths and any(d.code == UNTRUSTED_PATH for d in diagnostics):
-        print(f"embedflow run: --strict-paths refuses the data paths of {args.file} named above (outside the "
-              "workflow's folder and its parent's, the examples and the folders you picked); nothing was run.",
-              file=sys.stderr)
+    if not _may_run(args, diagnostics):
         return 1
     out_dir = _output_folder(Path(args.out or f"{Path(args.file).stem}-out"))
     flattened = flatten(workflow)
     flat = flattened.workflow
-    declared = {nid: [p.name for p in spec.outputs] if (spec := workflow.spec_of(node)) else []
-                for nid, node in workflow.nodes.items()}
-    if args.outputs.strip() != "final":  # blocks inside groups, under their paths (g1/m)
-        declared.update({nid: [p.name for p in spec.outputs] if (spec := flat.spec_of(node)) else []
-                         for nid, node in flat.nodes.items() if nid not in declared})
+    declared = _declared_outputs(workflow, flat, inner=args.outputs.strip() != "final")
     wanted = select_outputs([(link.source, link.source_port) for link in workflow.links.values()],
                             declared, args.outputs)
     exporting = _exporting_nodes(args.outputs, declared)
@@ -215,6 +203,31 @@ def run_command(args: argparse.Namespace) -> int:
                                                             else write_node(node_id, result)))
         finally:  # on Ctrl-C the file being written is finished (atomically), the queued ones are not
             writer.shutdown(cancel_futures=True)
+
+
+def _may_run(args: argparse.Namespace, diagnostics: list[Diagnostic]) -> bool:
+    """Print the diagnostics; False (saying why) when errors or, with --strict-paths, untrusted paths stop the run."""
+    for diagnostic in diagnostics:
+        print(diagnostic.line(), file=sys.stderr)
+    if has_errors(diagnostics):
+        print(f"embedflow run: {args.file} has errors; nothing was run.", file=sys.stderr)
+        return False
+    if args.strict_paths and any(d.code == UNTRUSTED_PATH for d in diagnostics):
+        print(f"embedflow run: --strict-paths refuses the data paths of {args.file} named above (outside the "
+              "workflow's folder and its parent's, the examples and the folders you picked); nothing was run.",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def _declared_outputs(workflow: Workflow, flat: Workflow, inner: bool) -> dict[str, list[str]]:
+    """Each block's output port names; with `inner`, the blocks inside groups too, under their paths (g1/m)."""
+    declared = {nid: [p.name for p in spec.outputs] if (spec := workflow.spec_of(node)) else []
+                for nid, node in workflow.nodes.items()}
+    if inner:
+        declared.update({nid: [p.name for p in spec.outputs] if (spec := flat.spec_of(node)) else []
+                         for nid, node in flat.nodes.items() if nid not in declared})
+    return declared
 
 
 def _run_until_interrupted(engine: Engine, on_event: Callable[[NodeEvent], None]) -> dict[str, NodeResult]:
