@@ -43,7 +43,8 @@ def open_map(qtbot):
         qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done",
                         timeout=HANG_MS)
         dialog = EditorDialog(EditorContext(document, runs, "map"), lambda node, port: None)
-        qtbot.addWidget(dialog)
+        # pyqtgraph's own cleanup before the window is deleted, so no paint reaches its half-deleted axes
+        qtbot.addWidget(dialog, before_close_func=lambda window: window.editor.plot.close())
         dialog.resize(1000, 700)
         dialog.show()
         qtbot.waitExposed(dialog)
@@ -95,7 +96,10 @@ def test_a_projection_that_cannot_run_clears_the_map_and_says_why_in_full(open_m
     assert "UMAP needs the optional package umap-learn" in editor.notes.text()
     assert "pip install umap-learn" in editor.notes.text()
     document.update_settings("map", {"projection": "pca"})
-    qtbot.waitUntil(editor.plot.isVisible, timeout=HANG_MS)
+    runs = editor.context.runs
+    # The map is back once the new run is over: a window closed while its run still reports is not this test's.
+    qtbot.waitUntil(lambda: editor.plot.isVisible() and not runs.running and runs.result("map").state == "done",
+                    timeout=HANG_MS)
 
 
 def test_empty_colour_and_label_say_what_is_drawn(open_map, qtbot):
