@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..core.diagnostics import Diagnostic, error
 from .checks import AnalysisError
 
 if TYPE_CHECKING:  # scipy loads when the block runs, not with the block list
@@ -51,18 +50,6 @@ class Interactions:
 def unset(settings: Mapping[str, Any], name: str) -> bool:
     """True when the column setting `name` is empty or none."""
     return not settings.get(name) or settings.get(name) == NONE
-
-
-COLUMN_HINTS = {
-    "user": "Choose the column that says who (user, customer, listener) in the block's settings.",
-    "item": "Choose the column that says what (item, movie, song) in the block's settings.",
-}
-
-
-def unset_column_errors(settings: Mapping[str, Any], title: str, node_id: str) -> list[Diagnostic]:
-    """`user-not-set` / `item-not-set` for a block whose user or item column is not chosen yet."""
-    return [error(f"{name}-not-set", f"“{title}”: no {name} column is chosen.", hint, node_id=node_id)
-            for name, hint in COLUMN_HINTS.items() if unset(settings, name)]
 
 
 def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:

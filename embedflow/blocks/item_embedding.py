@@ -14,13 +14,13 @@ from ..analysis.interactions import (
     Interactions,
     held_out,
     read_interactions,
-    unset_column_errors,
+    unset,
     user_sequences,
 )
 from ..analysis.item_embedding import METHODS, factorise, item2vec
 from ..analysis.recommend import profiles, unit_rows
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, Severity, ValidationContext
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
 from ..core.specs import Execution, NodeSpec, OutputDescription, Port, Setting
@@ -30,6 +30,8 @@ from ..core.workflow import Node
 TYPE = "item_embedding"
 KIND = "items"
 HINTS = {
+    "user-not-set": "Choose the column that says who (user, customer, listener) in the block's settings.",
+    "item-not-set": "Choose the column that says what (item, movie, song) in the block's settings.",
     "column-not-found": "Choose one of the interactions' columns.",
     "weight-not-numeric": "Choose a column of ratings or counts, or set the weight to none.",
     "weight-negative": "Shift the ratings so they start at 0, or set the weight to none.",
@@ -132,7 +134,13 @@ def run(ctx: NodeContext) -> dict[str, Any]:
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """The user and item columns must be chosen."""
-    yield from unset_column_errors(context.settings(node), node.title, node.id)
+    settings = context.settings(node)
+    if unset(settings, "user"):
+        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"],
+                    node_id=node.id)
+    if unset(settings, "item"):
+        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"],
+                    node_id=node.id)
 
 
 def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDescription:

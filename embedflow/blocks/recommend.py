@@ -15,7 +15,7 @@ from ..analysis.interactions import (
     Interactions,
     held_out,
     read_interactions,
-    unset_column_errors,
+    unset,
 )
 from ..analysis.partitioned.recommend import (
     columns_brought,
@@ -33,7 +33,7 @@ from ..analysis.recommend import (
 )
 from ..core.cluster import Cluster
 from ..core.context import NodeContext
-from ..core.diagnostics import Diagnostic, Severity, ValidationContext
+from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
 from ..core.errors import NodeError
 from ..core.ports import EMBEDDINGS, TABLE
 from ..core.specs import Execution, NodeSpec, Port, Setting
@@ -42,6 +42,8 @@ from ..core.workflow import Node
 
 TYPE = "recommend"
 HINTS = {
+    "user-not-set": "Choose the column that says who in the block's settings.",
+    "item-not-set": "Choose the column that says what in the block's settings.",
     "column-not-found": "Choose one of the interactions' columns.",
     "weight-not-numeric": "Choose a column of ratings or counts, or set the weight to none.",
     "weight-negative": "Shift the ratings so they start at 0, or set the weight to none.",
@@ -234,7 +236,13 @@ def _evaluation(ctx: NodeContext, items: Table, interactions: Interactions, rows
 
 def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     """The user and item columns must be chosen."""
-    yield from unset_column_errors(context.settings(node), node.title, node.id)
+    settings = context.settings(node)
+    if unset(settings, "user"):
+        yield error("user-not-set", f"“{node.title}”: no user column is chosen.", HINTS["user-not-set"],
+                    node_id=node.id)
+    if unset(settings, "item"):
+        yield error("item-not-set", f"“{node.title}”: no item column is chosen.", HINTS["item-not-set"],
+                    node_id=node.id)
 
 
 SPEC = NodeSpec(
