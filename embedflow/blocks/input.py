@@ -138,10 +138,8 @@ def describe(settings: Mapping[str, Any], port: str, upstream: Any) -> OutputDes
 
 def _is_folder(path: str) -> bool:
     """Whether `path` names a folder; a name the system cannot even look up (too long, a NUL) is none."""
-    try:
-        return Path(path).is_dir()
-    except (OSError, ValueError):
-        return False
+    problem = path_problem(path)
+    return problem is not None and problem.kind == "folder"
 
 
 SPEC = NodeSpec(
