@@ -26,15 +26,14 @@ def test_nodes():
 
 @pytest.fixture(autouse=True)
 def closed_plots_cleaned_up():
-    """pyqtgraph's own cleanup (GraphicsView.close) for the plots of windows a test closed: pytest-qt deletes
-    those windows later, and a paint reaching a half-deleted plot's axes crashes the process."""
+    """pyqtgraph's own cleanup (GraphicsView.close) for every plot a test leaves (no window outlives its test):
+    pytest-qt deletes windows later, and a paint reaching a half-deleted plot's axes crashes the process."""
     yield
     import pyqtgraph as pg
     from PyQt5.QtWidgets import QApplication
 
     for widget in QApplication.allWidgets():
-        if isinstance(widget, pg.GraphicsView) and not getattr(widget, "closed", False) \
-                and not widget.window().isVisible():
+        if isinstance(widget, pg.GraphicsView) and not getattr(widget, "closed", False):
             widget.close()
 
 
