@@ -15,6 +15,7 @@ The only module of embedflow that imports dask. What runs where (docs/scale.md):
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import secrets
@@ -137,9 +138,19 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Disconnect, and stop the local cluster if this executor started it."""
+        if self._cluster is not None:
+            self._quiet_the_workers_shutdown()
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def _quiet_the_workers_shutdown(self) -> None:
+        """A local worker's heartbeat can race the scheduler's closing and log a traceback: not news to the user."""
+        try:
+            self.client.run(_quiet_distributed_logs)
+            self.client.run(_quiet_distributed_logs, nanny=True)
+        except Exception:  # noqa: BLE001 - workers already gone have nothing left to say
+            pass
 
     def __enter__(self) -> DaskExecutor:
         return self
@@ -398,6 +409,10 @@ def _node(spec: NodeSpec, context: NodeContext, settings: Mapping[str, Any]) -> 
 # -- what runs on the workers ---------------------------------------------------------------
 def _embedflow_version() -> str:
     return __version__
+
+
+def _quiet_distributed_logs() -> None:
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def _run_part(spec: NodeSpec, node: Node, settings: dict[str, Any], inputs: dict[str, Any],
