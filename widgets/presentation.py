@@ -1,10 +1,11 @@
 """Presentation mode: larger fonts and a closer canvas for a projector, switched back exactly as it was.
 
 The canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link
-widths), each around its own place, up to CONTENT_SCALE and only as far as no block or note comes to
-cover another (blocks first, then notes), and the canvas is fitted (up to ZOOM) and kept fitted as
-the larger fonts grow the docks and toolbars, so the whole workflow stays on screen; Fit while
-presenting fits up to ZOOM too, not down to 100 %."""
+widths), up to CONTENT_SCALE, and their places are spread apart as far as needed so that no block or
+note comes to cover another; of all such layouts the one whose text is largest on screen once the
+whole workflow is fitted into the view (up to ZOOM) is drawn (canvas/presentation_layout.py). Each
+fit while presenting — entering, the docks growing with the larger fonts, resizing the window, Fit —
+lays the workflow out again for the view's size. The workflow's saved positions never change."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from PyQt5.QtCore import QSize
 from PyQt5.QtGui import QFont
 from PyQt5.QtWidgets import QApplication, QToolBar
 
+from .canvas.presentation_layout import PresentationLayout
+
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
 
 FONT_FACTOR = 1.5
 # Blocks drawn up to this much larger, as long as the whole workflow fits the window.
 ZOOM = 1.6
-CONTENT_SCALE = 1.5  # blocks, notes and links at most this much larger, as far as none covers another
+CONTENT_SCALE = 1.5  # blocks, notes and links at most this much larger
 
 
 @dataclass
@@ -58,9 +61,9 @@ class PresentationMode:
             QApplication.setFont(font)
             for bar, size in self._saved.icon_sizes:
                 bar.setIconSize(size * FONT_FACTOR)
-            view.canvas.set_content_scale(*view.canvas.largest_clear_scales(CONTENT_SCALE))
             view.fit_limit = ZOOM
             self.window.editor.fold_groups()  # the projector shows each group as one block
+            view.before_fit = self._lay_out
             # Fitted now and again when the larger fonts have resized the docks around the canvas.
             view.fit()
         else:
@@ -69,8 +72,14 @@ class PresentationMode:
             QApplication.setFont(saved.font)
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
-            view.canvas.set_content_scale(1.0)
+            view.before_fit = None
+            view.canvas.set_layout(PresentationLayout())
             view.fit_limit = 1.0
             view.set_zoom(saved.zoom)
             view.auto_fit = saved.auto_fit
         self.window.fit_toolbox()  # block titles in the larger (or restored) font
+
+    def _lay_out(self, viewport: QSize) -> None:
+        """Draw the workflow as large as a view of this size allows."""
+        canvas = self.window.view.canvas
+        canvas.set_layout(canvas.lay_out_for((viewport.width(), viewport.height()), ZOOM, CONTENT_SCALE))

@@ -26,15 +26,25 @@ def test_nodes():
 
 @pytest.fixture(autouse=True)
 def closed_plots_cleaned_up():
-    """pyqtgraph's own cleanup (GraphicsView.close) for every plot a test leaves (no window outlives its test):
-    pytest-qt deletes windows later, and a paint reaching a half-deleted plot's axes crashes the process."""
+    """pyqtgraph's own cleanup (GraphicsView.close) for every plot a test leaves, then the windows' deferred
+    deletion and a garbage collection, all before the next test: left to later, a paint reaching a plot whose
+    axes were half deleted crashed the process in a later test (twice in a full run, never in a file alone)."""
     yield
+    import gc
+
     import pyqtgraph as pg
+    from PyQt5.QtCore import QEvent
     from PyQt5.QtWidgets import QApplication
 
-    for widget in QApplication.allWidgets():
-        if isinstance(widget, pg.GraphicsView) and not getattr(widget, "closed", False):
-            widget.close()
+    views = [widget for widget in QApplication.allWidgets() if isinstance(widget, pg.GraphicsView)]
+    if not views:
+        return
+    for view in views:
+        if not getattr(view, "closed", False):
+            view.close()
+    del views
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture

@@ -177,6 +177,7 @@ class ArrowAnnotationItem(AnnotationItem):
     def __init__(self, annotation_id: str, rect: tuple[float, ...]) -> None:
         super().__init__(annotation_id)
         self.vector = QPointF(0, 0)
+        self.spread = (1.0, 1.0)  # presentation mode draws the arrow this much longer, per axis
         self.set_rect(rect)
 
     def set_rect(self, rect: tuple[float, ...]) -> None:
@@ -185,6 +186,19 @@ class ArrowAnnotationItem(AnnotationItem):
         self.vector = QPointF(rect[2] - rect[0], rect[3] - rect[1])
         self.setPos(rect[0], rect[1])
 
+    def set_spread(self, x: float, y: float) -> None:
+        """Draw the arrow `x` times as wide and `y` times as tall (its ends spread with the blocks)."""
+        self.prepareGeometryChange()
+        self.spread = (x, y)
+
+    def _drawn(self) -> QPointF:
+        """The head as drawn, from the tail."""
+        return QPointF(self.vector.x() * self.spread[0], self.vector.y() * self.spread[1])
+
+    def _model_point(self, position: QPointF) -> QPointF:
+        """Where a point drawn at `position` (item coordinates) lies in the workflow."""
+        return self.pos() + QPointF(position.x() / self.spread[0], position.y() / self.spread[1])
+
     def model_rect(self) -> tuple[float, float, float, float]:
         """(x1, y1, x2, y2)."""
         x, y = self.pos().x(), self.pos().y()
@@ -192,27 +206,27 @@ class ArrowAnnotationItem(AnnotationItem):
 
     def grip_at(self, position: QPointF) -> str | None:
         """Either end of the arrow can be dragged."""
-        if QLineF(position, self.vector).length() < 10:
+        if QLineF(position, self._drawn()).length() < 10:
             return "head"
         return "tail" if QLineF(position, QPointF(0, 0)).length() < 10 else None
 
     def drag_grip(self, grip: str, position: QPointF) -> None:
         """Move one end, keeping the other in place."""
         x1, y1, x2, y2 = self.model_rect()
-        end = self.mapToScene(position)
+        end = self._model_point(position)
         if grip == "head":
             self.set_rect((x1, y1, end.x(), end.y()))
         else:
             self.set_rect((end.x(), end.y(), x2, y2))
 
     def _path(self) -> QPainterPath:
-        line = QLineF(QPointF(0, 0), self.vector)
+        line = QLineF(QPointF(0, 0), self._drawn())
         path = QPainterPath(line.p1())
         path.lineTo(line.p2())
         return path
 
     def _head(self) -> QPolygonF:
-        line = QLineF(self.vector, QPointF(0, 0))
+        line = QLineF(self._drawn(), QPointF(0, 0))
         if line.length() < 1:
             return QPolygonF()
         left, right = QLineF(line), QLineF(line)
@@ -220,11 +234,11 @@ class ArrowAnnotationItem(AnnotationItem):
         right.setLength(16)
         left.setAngle(line.angle() + 25)
         right.setAngle(line.angle() - 25)
-        return QPolygonF([self.vector, left.p2(), right.p2()])
+        return QPolygonF([self._drawn(), left.p2(), right.p2()])
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         """The line's box with room for the head."""
-        return QRectF(QPointF(0, 0), self.vector).normalized().adjusted(-14, -14, 14, 14)
+        return QRectF(QPointF(0, 0), self._drawn()).normalized().adjusted(-14, -14, 14, 14)
 
     def shape(self) -> QPainterPath:
         """A band around the shaft."""
@@ -241,7 +255,7 @@ class ArrowAnnotationItem(AnnotationItem):
         painter.setPen(QPen(colour, 4, Qt.SolidLine, Qt.RoundCap))
         head = self._head()
         # Stop the shaft short of the tip so the head stays sharp.
-        shaft = QLineF(QPointF(0, 0), self.vector)
+        shaft = QLineF(QPointF(0, 0), self._drawn())
         if shaft.length() > 12:
             shaft.setLength(shaft.length() - 10)
         painter.drawLine(shaft)
@@ -251,5 +265,5 @@ class ArrowAnnotationItem(AnnotationItem):
         if self.isSelected():
             painter.setPen(QPen(QColor("#2F7ED8"), 1.5))
             painter.setBrush(QColor("white"))
-            for end in (QPointF(0, 0), self.vector):
+            for end in (QPointF(0, 0), self._drawn()):
                 painter.drawEllipse(end, 4, 4)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QColor
+from PyQt5.QtGui import QColor, QTransform
 from PyQt5.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from embedflow.core.diagnostics import Diagnostic
@@ -15,6 +16,7 @@ from .annotation_item import AnnotationItem, ArrowAnnotationItem, TextAnnotation
 from .link_drag import LinkDrag
 from .link_item import LinkItem
 from .node_item import NodeItem, PortItem
+from .presentation_layout import PresentationLayout, choose_layout
 
 GRID = 20.0
 
@@ -51,8 +53,7 @@ class CanvasScene(QGraphicsScene):
         self._unsubscribe: Callable[[], None] | None = None
         self._press_positions: dict[NodeItem, QPointF] = {}
         self._press_rects: dict[AnnotationItem, tuple[float, ...]] = {}
-        self.content_scale = 1.0  # blocks and link widths drawn this much larger (presentation mode)
-        self.note_scale = 1.0  # notes drawn this much larger
+        self.layout = PresentationLayout()  # how much larger and further apart things are drawn (presentation)
 
     # -- model ------------------------------------------------------------------------
     def set_workflow(self, workflow: Workflow) -> None:
@@ -86,6 +87,7 @@ class CanvasScene(QGraphicsScene):
             self.removeItem(node_item)
         elif kind == "node-moved":
             self.nodes[item.id].setPos(*item.position)
+            self._present(self.nodes[item.id])
         elif kind == "settings-changed" and self._ports_changed(item):
             self._replace_node(item)
         elif kind == "title-changed":
@@ -106,62 +108,53 @@ class CanvasScene(QGraphicsScene):
         elif kind == "annotation-changed":
             annotation_item = self.annotations[item.id]
             annotation_item.set_rect(item.rect)
+            self._present(annotation_item)
             if isinstance(annotation_item, TextAnnotationItem):
                 annotation_item.set_text(item.text)
         elif kind == "reset":
             self._rebuild()
 
-    def set_content_scale(self, blocks: float, notes: float | None = None) -> None:
-        """Draw blocks (circle, title, summary, ports) and link widths `blocks` times their size, and
-        notes `notes` times (by default as blocks), each around its own place, so the layout keeps its
-        positions (presentation mode)."""
-        self.content_scale, self.note_scale = blocks, blocks if notes is None else notes
+    def set_layout(self, layout: PresentationLayout) -> None:
+        """Draw blocks, notes and link widths `layout.scale` times their size, each around its own place,
+        and spread their places from the layout's origin (presentation mode); the model's positions stay."""
+        self.layout = layout
         items: list[NodeItem | AnnotationItem] = [*self.nodes.values(), *self.annotations.values()]
         for item in items:
-            self._scale(item)
+            self._present(item)
         for link in self.links.values():
-            link.set_width_scale(blocks)
+            link.set_width_scale(layout.scale)
 
-    def largest_clear_scales(self, limit: float, step: float = 0.05) -> tuple[float, float]:
-        """(blocks, notes): the largest scales up to `limit` (in `step`s), blocks first, at which no block
-        (with its title and summary) or note covers one it did not cover at normal size."""
-        self.set_content_scale(1.0)
-        before = self._overlapping_pairs()
+    def lay_out_for(self, viewport: tuple[float, float], zoom_limit: float,
+                    scale_limit: float) -> PresentationLayout:
+        """The largest layout for a view of `viewport` pixels (presentation_layout.choose_layout)."""
+        boxes, anchors, points = [], [], []
+        for item in [*self.nodes.values(), *self.annotations.values()]:
+            if isinstance(item, ArrowAnnotationItem):
+                x1, y1, x2, y2 = item.model_rect()
+                points += [(x1, y1), (x2, y2)]
+                continue
+            local = item.boundingRect()
+            if isinstance(item, NodeItem):  # with its title and summary
+                local = local.united(item.childrenBoundingRect())
+            box = local.translated(item.pos())
+            boxes.append((box.left(), box.top(), box.right(), box.bottom()))
+            anchors.append((item.pos().x(), item.pos().y()))
+        return choose_layout(np.array(boxes), np.array(anchors), np.array(points), viewport, zoom_limit,
+                             scale_limit)
 
-        def largest(apply) -> float:
-            scale = limit
-            while scale > 1.0 + 1e-9:
-                apply(scale)
-                if self._overlapping_pairs() <= before:
-                    return scale
-                scale = round(scale - step, 6)
-            apply(1.0)
-            return 1.0
-
-        blocks = largest(lambda scale: self.set_content_scale(scale, 1.0))
-        notes = largest(lambda scale: self.set_content_scale(blocks, scale))
-        self.set_content_scale(1.0)
-        return blocks, notes
-
-    def _overlapping_pairs(self) -> set[tuple[int, int]]:
-        """Pairs (by position in one list) of blocks and notes whose drawn areas overlap."""
-        rects = [node.mapRectToScene(node.boundingRect().united(node.childrenBoundingRect()))
-                 for node in self.nodes.values()]
-        rects += [note.sceneBoundingRect() for note in self.annotations.values()
-                  if isinstance(note, TextAnnotationItem)]
-        return {(i, j) for i in range(len(rects)) for j in range(i + 1, len(rects)) if rects[i].intersects(rects[j])}
-
-    def _scale(self, item: NodeItem | AnnotationItem) -> None:
-        if isinstance(item, NodeItem):
-            item.setScale(self.content_scale)
-        elif isinstance(item, TextAnnotationItem):  # an arrow keeps its ends where they point
-            item.setScale(self.note_scale)
+    def _present(self, item: NodeItem | AnnotationItem) -> None:
+        layout = self.layout
+        item.setTransform(QTransform.fromTranslate(*layout.offset(item.pos().x(), item.pos().y())))
+        if isinstance(item, ArrowAnnotationItem):  # an arrow keeps its ends where they point
+            item.set_spread(layout.spread_x, layout.spread_y)
+        else:
+            item.setScale(layout.scale)
 
     def _add_node(self, node: Node) -> None:
         assert self.workflow is not None
         item = NodeItem(node.id, node.type, node.title, self.workflow.spec_of(node))
         item.setPos(*node.position)
-        self._scale(item)
+        self._present(item)
         item.on_rename = self.renameRequested.emit
         item.snap = self._snap
         self.addItem(item)
@@ -206,7 +199,7 @@ class CanvasScene(QGraphicsScene):
             return
         item = LinkItem(link.id, source_port, target_port)
         self.addItem(item)
-        item.set_width_scale(self.content_scale)
+        item.set_width_scale(self.layout.scale)
         self.links[link.id] = item
 
     def _add_annotation(self, annotation: Annotation) -> None:
@@ -216,7 +209,7 @@ class CanvasScene(QGraphicsScene):
             item.on_text_changed = self.annotationEdited.emit
         else:
             item = ArrowAnnotationItem(annotation.id, annotation.rect)
-        self._scale(item)
+        self._present(item)
         self.addItem(item)
         self.annotations[annotation.id] = item
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QPoint, QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -53,6 +53,8 @@ class CanvasView(QGraphicsView):
         self.auto_fit = False
         # Fitting never brings the workflow closer than this (presentation mode raises it).
         self.fit_limit = 1.0
+        # Called before each fit with the viewport's size (presentation mode lays the workflow out for it).
+        self.before_fit: Callable[[QSize], None] | None = None
         # Drawn over the scene in view pixels, fixed while the scene pans and zooms (a group's edge markers).
         self.overlay: Callable[[QPainter], None] | None = None
 
@@ -90,6 +92,8 @@ class CanvasView(QGraphicsView):
     def fit(self) -> None:
         """Show the whole workflow (never closer than `fit_limit`), and keep it fitted as the view is resized."""
         self.auto_fit = True
+        if self.before_fit is not None:
+            self.before_fit(self.viewport().size())
         rect = self.canvas.items_rect()
         if rect.isEmpty():
             self.centerOn(0, 0)
