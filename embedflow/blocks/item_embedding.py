@@ -17,7 +17,7 @@ from ..analysis.interactions import (
     unset,
     user_sequences,
 )
-from ..analysis.item_embedding import METHODS, factorise, item2vec
+from ..analysis.item_embedding import METHODS, factorise, item2vec, least_events
 from ..analysis.recommend import profiles, unit_rows
 from ..core.context import NodeContext
 from ..core.diagnostics import Diagnostic, Severity, ValidationContext, error
@@ -101,7 +101,8 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     interactions = interactions_of(ctx, ctx.inputs["interactions"])
     dims, seed, method = int(settings["dimensions"]), int(settings["seed"]), settings["method"]
     try:
-        interactions, rare = _kept_items(interactions, int(settings["min_count"]))
+        least = least_events(method, int(settings["min_count"]))
+        interactions, rare = _kept_items(interactions, least)
         fit_rows = np.setdiff1d(np.arange(len(interactions)), held_out(interactions, seed)) \
             if settings["hold_out"] else None
         matrix = interactions.matrix(fit_rows)
@@ -112,7 +113,7 @@ def run(ctx: NodeContext) -> dict[str, Any]:
         else:
             item_vectors = item2vec(user_sequences(interactions, fit_rows), len(interactions.items), dims, seed,
                                     progress=lambda f, m: ctx.progress(0.05 + 0.9 * f, m),
-                                    cancelled=lambda: ctx.cancelled)
+                                    cancelled=lambda: ctx.cancelled, min_events=1)  # the rare are left out above
             user_vectors = profiles(matrix, unit_rows(item_vectors))
         meta = items_meta(interactions, settings["item"], ctx.inputs.get("items"))
     except AnalysisError as exc:
@@ -126,7 +127,9 @@ def run(ctx: NodeContext) -> dict[str, Any]:
     ctx.summary = (f"{len(items):,} items and {len(users):,} users × {dims} dims ({method}) from "
                    f"{len(interactions):,} interactions")
     if rare:
-        ctx.summary += f"; {rare:,} items with fewer than {settings['min_count']} events left out"
+        ctx.summary += f"; {rare:,} items with fewer than {least} events left out"
+        if least > int(settings["min_count"]):
+            ctx.summary += " (item2vec cannot learn rarer items)"
     if settings["hold_out"]:
         ctx.summary += "; each user's last event held out of the fit"
     return {"items": items, "users": users}

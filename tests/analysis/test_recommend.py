@@ -106,6 +106,14 @@ def test_item2vec_puts_an_airport_next_to_airports_its_planes_also_fly_to():
     assert len(shared) < len(airports) - 20  # so that this says something
 
 
+def test_item2vec_gives_no_vector_to_an_item_seen_fewer_times_than_it_can_learn_from():
+    sequences = [["0", "1", "2"], ["0", "1"], ["1", "0", "3"]] * 4  # items 2 and 3 appear 4 times, 0 and 1 12 times
+    vectors = item2vec(sequences, 4, 8, min_events=5)
+    assert np.abs(vectors[[0, 1]]).sum(axis=1).min() > 0 and not vectors[[2, 3]].any()
+    with pytest.raises(AnalysisError, match="no item has 20 events"):
+        item2vec(sequences, 4, 8, min_events=20)
+
+
 def test_with_a_million_items_users_are_scored_in_blocks_that_stay_within_the_score_budget():
     from embedflow.analysis.recommend import SCORE_BUDGET, block_users
 

@@ -103,6 +103,20 @@ def test_min_count_leaves_rare_items_out_and_says_how_many(tmp_path):
     assert f"{rare} items with fewer than 20 events left out" in result.summary
 
 
+def test_item2vec_leaves_out_items_too_rare_to_learn_and_says_why():
+    from embedflow.analysis.item_embedding import ITEM2VEC_MIN_EVENTS
+
+    workflow, embed, _ = flights_workflow(embedding={"method": "item2vec", "dimensions": 16})
+    result = Engine(workflow).run()[embed]
+    counts = pd.read_csv(PLANES).groupby("dest").size()
+    rare = int((counts < ITEM2VEC_MIN_EVENTS).sum())
+    assert rare > 0 and len(result.outputs["items"]) == len(counts) - rare
+    assert (f"{rare} items with fewer than {ITEM2VEC_MIN_EVENTS} events left out (item2vec cannot learn rarer "
+            "items)") in result.summary
+    factorised, embed, _ = flights_workflow()
+    assert len(Engine(factorised).run()[embed].outputs["items"]) == len(counts)  # it keeps every item by default
+
+
 def test_negative_weights_fail_naming_the_column_and_count(tmp_path):
     frame = pd.read_csv(PLANES)
     frame.loc[:2, "flights"] = -1
