@@ -9,6 +9,7 @@ from typing import Any
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QKeyEvent, QKeySequence
 from PyQt5.QtWidgets import (
+    QAction,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -46,6 +47,7 @@ class EditorDialog(QDialog):
         super().__init__(parent, Qt.Window)
         close_with_keys(self)
         self.context = context
+        self._add_undo_keys(context)
         context.setParent(self)
         self.setAttribute(Qt.WA_DeleteOnClose)
         self.editor = editor_factory(context.node.type, context.registry)(context)
@@ -90,6 +92,20 @@ class EditorDialog(QDialog):
         self._retitle(context.node.title)
         self._show_status()
         self.resize(fit_to_screen(self, QSize(max(self.sizeHint().width(), 420), self.sizeHint().height())))
+
+    def _add_undo_keys(self, context: EditorContext) -> None:
+        """Ctrl+Z and Ctrl+Shift+Z (Ctrl+Y) step the workflow's history from here too, as on the canvas; a text
+        field being typed in keeps them for its own text."""
+        stack = context.document.undo_stack
+        redo_keys = QKeySequence.keyBindings(QKeySequence.Redo)
+        if QKeySequence("Ctrl+Y") not in redo_keys:  # listed twice, a shortcut is ambiguous and does nothing
+            redo_keys.append(QKeySequence("Ctrl+Y"))
+        for keys, slot in ((QKeySequence.keyBindings(QKeySequence.Undo), stack.undo), (redo_keys, stack.redo)):
+            action = QAction(self)
+            action.setShortcuts(keys)
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
     def _widen(self, _minimum: int, hidden: int) -> None:
         """Grow by the width the content would otherwise hide behind a horizontal scroll bar."""
