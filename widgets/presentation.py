@@ -1,17 +1,19 @@
-"""Presentation mode: larger fonts and a closer canvas for a projector, switched back exactly as it was.
+"""Presentation mode: the window full screen, larger fonts and a closer canvas for a projector, switched
+back exactly as it was.
 
-The canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link
-widths), each around its own place, up to CONTENT_SCALE and only as far as no block or note comes to
-cover another (blocks first, then notes), and the canvas is fitted (up to ZOOM) and kept fitted as
-the larger fonts grow the docks and toolbars, so the whole workflow stays on screen; Fit while
-presenting fits up to ZOOM too, not down to 100 %."""
+The window fills its screen, so the canvas keeps the room the larger docks and toolbars take (a workflow
+that already filled the window is not drawn smaller than before). The canvas's contents are drawn larger
+(blocks with their titles, summaries and ports, notes, link widths), each around its own place, up to
+CONTENT_SCALE and only as far as no block or note comes to cover another (blocks first, then notes), and
+the canvas is fitted (up to ZOOM) and kept fitted as the larger fonts grow the docks and toolbars, so the
+whole workflow stays on screen; Fit while presenting fits up to ZOOM too, not down to 100 %."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QSize
+from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QFont
 from PyQt5.QtWidgets import QApplication, QToolBar
 
@@ -30,6 +32,7 @@ class _Saved:
     zoom: float
     auto_fit: bool
     icon_sizes: list[tuple[QToolBar, QSize]]
+    window_state: Qt.WindowStates
 
 
 class PresentationMode:
@@ -52,7 +55,8 @@ class PresentationMode:
         toolbars = self.window.findChildren(QToolBar)
         if on:
             self._saved = _Saved(QFont(QApplication.font()), view.zoom, view.auto_fit,
-                                 [(bar, bar.iconSize()) for bar in toolbars])
+                                 [(bar, bar.iconSize()) for bar in toolbars], self.window.windowState())
+            self._fill_screen()
             font = QFont(QApplication.font())
             font.setPointSizeF(font.pointSizeF() * FONT_FACTOR)
             QApplication.setFont(font)
@@ -66,6 +70,7 @@ class PresentationMode:
         else:
             saved, self._saved = self._saved, None
             assert saved is not None  # active, since `on` differs from `self.active`
+            self.window.setWindowState(saved.window_state)
             QApplication.setFont(saved.font)
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
@@ -74,3 +79,9 @@ class PresentationMode:
             view.set_zoom(saved.zoom)
             view.auto_fit = saved.auto_fit
         self.window.fit_toolbox()  # block titles in the larger (or restored) font
+
+    def _fill_screen(self) -> None:
+        """Full screen, unless the window already covers its screen (then it would gain nothing)."""
+        screen = self.window.screen().geometry()
+        if not self.window.frameGeometry().contains(screen):
+            self.window.setWindowState(self.window.windowState() | Qt.WindowFullScreen)
