@@ -1,12 +1,13 @@
 """Presentation mode: the window full screen, larger fonts and a closer canvas for a projector, switched
 back exactly as it was.
 
-The window fills its screen, so the canvas keeps the room the larger docks and toolbars take (a workflow
-that already filled the window is not drawn smaller than before). The canvas's contents are drawn larger
-(blocks with their titles, summaries and ports, notes, link widths), each around its own place, up to
-CONTENT_SCALE and only as far as no block or note comes to cover another (blocks first, then notes), and
-the canvas is fitted (up to ZOOM) and kept fitted as the larger fonts grow the docks and toolbars, so the
-whole workflow stays on screen; Fit while presenting fits up to ZOOM too, not down to 100 %."""
+The window fills its screen, so the canvas keeps the room the larger docks and toolbars take (without
+it, a workflow that filled a window of its opening size, 90 % of the screen, was drawn smaller). The
+canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link widths),
+each around its own place, up to CONTENT_SCALE and only as far as no block or note comes to cover
+another (blocks first, then notes), and the canvas is fitted (up to ZOOM) and kept fitted as the larger
+fonts grow the docks and toolbars, so the whole workflow stays on screen; Fit while presenting fits up
+to ZOOM too, not down to 100 %."""
 
 from __future__ import annotations
 
