@@ -81,7 +81,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("reset_zoom", "&Actual Size", "view.reset_zoom", ("Ctrl+1",)),
     ActionSpec("snap", "&Snap to Grid", "editor.set_snap", checkable=True),
     ActionSpec("presentation", "&Presentation Mode", "teaching.presentation.set_active", ("F5",),
-               tip="Larger text and blocks for a projector (F5)", checkable=True),
+               tip="Full screen, larger text and blocks for a projector (F5)", checkable=True),
     ActionSpec("run", "&Run", "run", ("Ctrl+R",), S.SP_MediaPlay, tip="Run the workflow (Ctrl+R)"),
     ActionSpec("autorun", "&Auto-run", "runs.set_auto_run", (), S.SP_BrowserReload,
                tip="Re-run what an edit affects automatically", checkable=True, checked=True),

@@ -27,6 +27,7 @@ from .screen_fit import fit_to_screen, place_on_canvas
 from .window_keys import close_with_keys
 
 START_PAGE = "embeddings"
+TEXT_WIDTH = 560  # the page text's width beside a page list wide enough for its longest title
 
 
 class HelpViewer(QWidget):
@@ -78,7 +79,8 @@ class HelpViewer(QWidget):
         close_with_keys(self)
         size = fit_to_screen(self, QSize(list_width + 640, 660))
         self.resize(size)
-        list_width = min(list_width, size.width() // 3)  # on a small screen the page text comes first
+        # The page text keeps TEXT_WIDTH beside the whole list; on a small screen the text comes first.
+        list_width = min(list_width, max(size.width() // 3, size.width() - TEXT_WIDTH))
         splitter.setSizes([list_width, size.width() - list_width])
 
     def _fill_page_list(self) -> None:

@@ -1,6 +1,9 @@
-"""Presentation mode: larger fonts and a closer canvas for a projector, switched back exactly as it was.
+"""Presentation mode: the window full screen, larger fonts and a closer canvas for a projector, switched
+back exactly as it was.
 
-The canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link
+The window fills its screen, so the canvas keeps the room the larger docks and toolbars take (without
+it, a workflow that filled a window of its opening size, 90 % of the screen, was drawn smaller). The
+canvas's contents are drawn larger (blocks with their titles, summaries and ports, notes, link
 widths), up to CONTENT_SCALE, and their places are spread apart as far as needed so that no block or
 note comes to cover another; of all such layouts the one whose text is largest on screen once the
 whole workflow is fitted into the view (up to ZOOM) is drawn (canvas/presentation_layout.py). Each
@@ -12,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QSize
+from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QFont
 from PyQt5.QtWidgets import QApplication, QToolBar
 
@@ -33,6 +36,7 @@ class _Saved:
     zoom: float
     auto_fit: bool
     icon_sizes: list[tuple[QToolBar, QSize]]
+    window_state: Qt.WindowStates
 
 
 class PresentationMode:
@@ -55,7 +59,8 @@ class PresentationMode:
         toolbars = self.window.findChildren(QToolBar)
         if on:
             self._saved = _Saved(QFont(QApplication.font()), view.zoom, view.auto_fit,
-                                 [(bar, bar.iconSize()) for bar in toolbars])
+                                 [(bar, bar.iconSize()) for bar in toolbars], self.window.windowState())
+            self._fill_screen()
             font = QFont(QApplication.font())
             font.setPointSizeF(font.pointSizeF() * FONT_FACTOR)
             QApplication.setFont(font)
@@ -69,6 +74,7 @@ class PresentationMode:
         else:
             saved, self._saved = self._saved, None
             assert saved is not None  # active, since `on` differs from `self.active`
+            self.window.setWindowState(saved.window_state)
             QApplication.setFont(saved.font)
             for bar, size in saved.icon_sizes:
                 bar.setIconSize(size)
@@ -83,3 +89,9 @@ class PresentationMode:
         """Draw the workflow as large as a view of this size allows."""
         canvas = self.window.view.canvas
         canvas.set_layout(canvas.lay_out_for((viewport.width(), viewport.height()), ZOOM, CONTENT_SCALE))
+
+    def _fill_screen(self) -> None:
+        """Full screen, unless the window already covers its screen (then it would gain nothing)."""
+        screen = self.window.screen().geometry()
+        if not self.window.frameGeometry().contains(screen):
+            self.window.setWindowState(self.window.windowState() | Qt.WindowFullScreen)

@@ -104,7 +104,8 @@ def check(context: ValidationContext, node: Node) -> Iterable[Diagnostic]:
     path = context.settings(node).get("path", "")
     if not isinstance(path, str) or not path:
         yield error("missing-file", f"“{node.title}” has no data file chosen.",
-                    "Double-click it and choose a file or image folder, or drop a file on the canvas.",
+                    "Choose a file or image folder with File… or Folder… in its settings (double-click it), "
+                    "or drop a file on the canvas.",
                     node_id=node.id)
     elif is_pattern(path):
         try:

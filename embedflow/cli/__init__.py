@@ -285,7 +285,7 @@ def _write_node(fmt: str, workflow: Workflow, node_id: str, result: NodeResult, 
         (out_dir / node_id).parent.mkdir(parents=True, exist_ok=True)
         named = {"workflow": workflow_name} if _takes_workflow(spec.export) else {}
         for path in spec.export(result.outputs, result.view, str(out_dir), node_id, **named):
-            written.append(_described(Path(path)))
+            written.append(_described(Path(path), out_dir))
     return written
 
 
@@ -339,9 +339,14 @@ def _exporting_nodes(spec: str, declared: dict[str, list[str]]) -> set[str]:
     return {entry_node(entry.strip(), declared) for entry in spec.split(",") if entry.strip()}
 
 
-def _described(path: Path) -> str:
+def _described(path: Path, out_dir: Path) -> str:
+    """`path` as found under `out_dir` (n5.png, n5-projector/vectors.tsv) with its size."""
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
-    return f"{path.name} ({format_size(size)})"
+    try:
+        shown = path.relative_to(out_dir).as_posix()
+    except ValueError:  # an export that wrote elsewhere: its whole path
+        shown = str(path)
+    return f"{shown} ({format_size(size)})"
 
 
 def _output_folder(path: Path) -> Path:

@@ -126,6 +126,14 @@ def test_no_file_chosen_is_reported():
     assert "no data file chosen" in validate(workflow)[0].message
 
 
+def test_no_file_chosen_hint_reads_right_in_the_inputs_own_settings_window_too():
+    """The settings window shows the hint under its fields: it names the buttons there, not only 'double-click it'."""
+    workflow = Workflow(default_registry())
+    workflow.add_node("input")
+    hint = validate(workflow)[0].hint
+    assert "File…" in hint and "Folder…" in hint and "drop a file on the canvas" in hint
+
+
 def test_edited_file_is_read_again_but_unchanged_file_is_cached(tmp_path):
     path = tmp_path / "d.csv"
     DOCS.to_csv(path, index=False)

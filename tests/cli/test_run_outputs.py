@@ -83,3 +83,17 @@ def test_an_unknown_node_or_port_is_refused_before_running(text_workflow: str, t
     err = capsys.readouterr().err
     assert "no node 'n9'" in err and "vectors" in err
     assert not list(out.glob("*"))
+
+
+def test_the_report_names_a_scatters_extra_files_with_their_folder(text_workflow: str, tmp_path: Path, capsys):
+    """The Projector files sit in DIR/<node>-projector/: 'wrote … vectors.tsv' sent a reader to DIR/vectors.tsv."""
+    workflow = json.loads(Path(text_workflow).read_text())
+    workflow["nodes"].append({"id": "n5", "type": "scatter", "title": "Map", "position": [3, 1],
+                              "settings": {"projection": "pca"}})
+    workflow["links"].append(link("l4", "n3", "embeddings", "n5", "data"))
+    Path(text_workflow).write_text(json.dumps(workflow))
+    out = tmp_path / "out"
+    assert main(["run", text_workflow, "--out", str(out)]) == 0
+    report = capsys.readouterr().err
+    assert "n5-projector/vectors.tsv (" in report and (out / "n5-projector" / "vectors.tsv").is_file()
+    assert "n5.png (" in report and "n5.html (" in report

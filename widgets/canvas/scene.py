@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QTransform
 from PyQt5.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
@@ -262,11 +262,10 @@ class CanvasScene(QGraphicsScene):
         return self.itemsBoundingRect().adjusted(-40, -40, 40, 40)
 
     def port_at(self, position: QPointF) -> PortItem | None:
-        """The port under `position`, if any."""
-        for item in self.items(QRectF(position.x() - 6, position.y() - 6, 12, 12)):
-            if isinstance(item, PortItem):
-                return item
-        return None
+        """The port under `position` nearest to it, if any (two inputs' grab areas overlap between their dots)."""
+        ports = [item for item in self.items(QRectF(position.x() - 6, position.y() - 6, 12, 12))
+                 if isinstance(item, PortItem)]
+        return min(ports, key=lambda port: QLineF(port.scenePos(), position).length(), default=None)
 
     def node_at(self, position: QPointF) -> NodeItem | None:
         """The node under `position`, if any."""

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import QSize, Qt
-from PyQt5.QtGui import QKeyEvent, QKeySequence
+from PyQt5.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PyQt5.QtWidgets import (
+    QAction,
+    QApplication,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -46,6 +48,7 @@ class EditorDialog(QDialog):
         super().__init__(parent, Qt.Window)
         close_with_keys(self)
         self.context = context
+        self._add_undo_keys(context)
         context.setParent(self)
         self.setAttribute(Qt.WA_DeleteOnClose)
         self.editor = editor_factory(context.node.type, context.registry)(context)
@@ -80,6 +83,8 @@ class EditorDialog(QDialog):
         self.scroll_area = scroll
         # Content that grows after a run (a result table, a longer note) widens the window, within the screen.
         scroll.horizontalScrollBar().rangeChanged.connect(self._widen)
+        # A message that appears while the window is open (a missing file, a model mismatch) lengthens it.
+        scroll.verticalScrollBar().rangeChanged.connect(self._lengthen)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addLayout(self.output_buttons)
@@ -90,11 +95,39 @@ class EditorDialog(QDialog):
         self._retitle(context.node.title)
         self._show_status()
         self.resize(fit_to_screen(self, QSize(max(self.sizeHint().width(), 420), self.sizeHint().height())))
+        self._sized_height = self.height()  # the height this window gave itself (see _lengthen)
+
+    def _add_undo_keys(self, context: EditorContext) -> None:
+        """Ctrl+Z and Ctrl+Shift+Z (Ctrl+Y) step the workflow's history from here too, as on the canvas; a text
+        field being typed in keeps them for its own text."""
+        stack = context.document.undo_stack
+        redo_keys = QKeySequence.keyBindings(QKeySequence.Redo)
+        if QKeySequence("Ctrl+Y") not in redo_keys:  # listed twice, a shortcut is ambiguous and does nothing
+            redo_keys.append(QKeySequence("Ctrl+Y"))
+        for keys, slot in ((QKeySequence.keyBindings(QKeySequence.Undo), stack.undo), (redo_keys, stack.redo)):
+            action = QAction(self)
+            action.setShortcuts(keys)
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
     def _widen(self, _minimum: int, hidden: int) -> None:
         """Grow by the width the content would otherwise hide behind a horizontal scroll bar."""
         if hidden > 0:
             self.resize(fit_to_screen(self, QSize(self.width() + hidden, self.height())))
+
+    def _lengthen(self, _minimum: int, hidden: int) -> None:
+        """Content that grew while the window kept its height (a message appeared) is shown by growing the
+        window by what it would hide behind a vertical scroll bar, within the screen, moving up if the bottom
+        would leave it. A window the user made shorter stays so."""
+        if hidden <= 0 or not self.isVisible() or self.height() != self._sized_height:
+            return
+        self.resize(fit_to_screen(self, QSize(self.width(), self.height() + hidden)))
+        self._sized_height = self.height()
+        screen = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        overflow = self.frameGeometry().bottom() - screen.bottom()
+        if overflow > 0:
+            self.move(self.x(), max(screen.top(), self.y() - overflow))
 
     def _retitle(self, title: str) -> None:
         self.setWindowTitle(f"{title} — settings")
@@ -127,6 +160,11 @@ class EditorDialog(QDialog):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """The height it is shown at (placed within the canvas's area) is its own, not the user's."""
+        super().showEvent(event)
+        self._sized_height = self.height()
 
     def done(self, result: int) -> None:
         """Esc or a button: stop following the model before Qt deletes the window (no closeEvent then)."""

@@ -64,3 +64,32 @@ def test_the_clustering_settings_window_widens_to_its_results_instead_of_hiding_
         assert dialog.width() <= available_size().width()
     finally:
         analysis_support.unregister()
+
+
+def test_a_settings_window_grows_to_show_a_message_that_appears_instead_of_hiding_it(window, qtbot):
+    """A problem found while the window is open (here a missing file; in the tour, the language-model mismatch)
+    adds a line: the window grows by it, within the screen, rather than hiding it behind a scroll bar."""
+    from embedflow.io.resources import resource
+
+    node = window.document.add_node("input", (0.0, 0.0))
+    window.document.update_settings(node, {"path": str(resource("data", "words.csv"))})
+    dialog = window.editor.open_editor(node)
+    qtbot.waitExposed(dialog)
+    scroll = dialog.findChild(QScrollArea)
+    assert scroll.verticalScrollBar().maximum() == 0
+    height = dialog.height()
+    window.document.update_settings(node, {"path": "no-such-folder/words.csv"})
+    qtbot.waitUntil(lambda: "does not exist" in dialog.status.text())
+    qtbot.waitUntil(lambda: dialog.height() > height)
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert dialog.frameGeometry().bottom() <= QApplication.primaryScreen().availableGeometry().bottom()
+
+
+def test_a_settings_window_the_user_made_shorter_stays_shorter(window, qtbot):
+    node = window.document.add_node("input", (0.0, 0.0))
+    dialog = window.editor.open_editor(node)
+    qtbot.waitExposed(dialog)
+    dialog.resize(dialog.width(), dialog.height() - 80)
+    qtbot.waitUntil(lambda: dialog.findChild(QScrollArea).verticalScrollBar().maximum() > 0)
+    QApplication.processEvents()
+    assert dialog.findChild(QScrollArea).verticalScrollBar().maximum() > 0

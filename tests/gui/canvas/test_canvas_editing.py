@@ -410,3 +410,15 @@ def test_a_mismatched_link_s_message_names_the_output_that_would_fit(window, qtb
     qtbot.waitUntil(lambda: any(d.code == "port-type-mismatch" for d in window.diagnostics))
     found = next(d for d in window.diagnostics if d.code == "port-type-mismatch")
     assert "on 'clusters'" in found.message and "output 'clustered' instead" in found.hint
+
+
+def test_a_link_let_go_on_the_lower_half_of_a_blocks_first_input_ends_on_that_input(window):
+    """Text Embedding's `encoded` and `fit` dots are 16 px apart, so their grab areas overlap: the one nearer
+    the pointer wins, not the one drawn last (a drop 4 px below `encoded` went to the optional `fit`)."""
+    encoding = window.document.add_node("text_encoding", (-200.0, 0.0))
+    embedding = window.document.add_node("text_embedding", (200.0, 0.0))
+    encoded = window.scene.nodes[embedding].port("in", "encoded").scenePos()
+    drag(window.view.viewport(), port_point(window, encoding, "out", "encoded"),
+         view_point(window, encoded + QPointF(0.0, 4.0)))
+    [link] = window.document.workflow.links.values()
+    assert (link.source, link.target, link.target_port) == (encoding, embedding, "encoded")

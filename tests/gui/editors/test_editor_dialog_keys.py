@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QFileDialog
+from PyQt5.QtWidgets import QApplication, QComboBox, QFileDialog
 
 from tests import analysis_support
 from tests.waiting import HANG, HANG_MS
@@ -49,3 +49,22 @@ def test_enter_in_the_maps_find_box_selects_the_matches_and_opens_no_file_dialog
     runs.cancel()
     if runs.handle is not None:
         runs.handle.wait(HANG)
+
+
+def test_ctrl_z_in_a_settings_window_undoes_its_last_change_and_ctrl_shift_z_redoes_it(window, qtbot):
+    """The README's tour: pick another model in a settings window, then Ctrl+Z there puts the old one back."""
+    node_id = window.document.add_node("nearest_neighbours", (0.0, 0.0))
+    dialog = window.editor.open_editor(node_id)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)  # the keys go to it, not the main window
+    combo = dialog.editor.form.rows["metric"][1].findChild(QComboBox)
+    combo.setFocus()
+    combo.setCurrentText("euclidean")
+    combo.activated[str].emit("euclidean")  # as a pick from the list does
+    assert window.document.workflow.nodes[node_id].settings["metric"] == "euclidean"
+    qtbot.keyClick(combo, Qt.Key_Z, Qt.ControlModifier)
+    assert window.document.workflow.nodes[node_id].settings.get("metric", "cosine") == "cosine"
+    assert combo.currentText() == "cosine"
+    qtbot.keyClick(combo, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.document.workflow.nodes[node_id].settings["metric"] == "euclidean"
+    dialog.close()

@@ -149,3 +149,25 @@ def test_f5_spreads_a_tight_workflow_apart_to_draw_it_larger_and_arrows_still_po
                 assert drawn.x() == pytest.approx(x + dx) and drawn.y() == pytest.approx(y + dy)
     finally:
         window.teaching.presentation.set_active(False)
+
+
+def test_f5_fills_the_screen_so_a_workflow_that_filled_the_window_is_drawn_larger_and_leaving_restores_it(window):
+    """documents-map opened fitted in a window of its opening size (90 % of the screen): without the full
+    screen, the larger docks left less room and F5 drew its blocks smaller than before."""
+    screen = window.screen().geometry()
+    window.resize(int(screen.width() * 0.9), int(screen.height() * 0.9))
+    QApplication.processEvents()
+    size = window.size()
+    assert window.open_example(resource("examples", "documents-map.embedflow"))
+    QApplication.processEvents()  # the fit the opening queued
+    before, _, _ = drawn_sizes(window)
+    try:
+        present(window)
+        assert window.isFullScreen()
+        after, _, _ = drawn_sizes(window)
+        assert all(after[node_id] > before[node_id] for node_id in before)
+        assert shown_rect(window).contains(workflow_rect(window))
+    finally:
+        window.teaching.presentation.set_active(False)
+    QApplication.processEvents()
+    assert not window.isFullScreen() and window.size() == size
