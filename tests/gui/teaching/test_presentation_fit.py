@@ -163,7 +163,7 @@ def test_f5_fills_the_screen_so_a_workflow_that_filled_the_window_is_drawn_large
     before, _, _ = drawn_sizes(window)
     try:
         present(window)
-        assert window.isFullScreen()
+        assert window.isFullScreen(), (window.teaching.presentation.active, window.windowState() & Qt.WindowFullScreen)
         after, _, _ = drawn_sizes(window)
         assert all(after[node_id] > before[node_id] for node_id in before)
         assert shown_rect(window).contains(workflow_rect(window))
