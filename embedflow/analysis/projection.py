@@ -31,8 +31,10 @@ MIN_NEIGHBOUR_ROWS = 5
 # (tsne_threads): at 5,000 rows two threads took 0.63x one thread's time on a quiet machine and 1.4-2x
 # with other work running (issue 25, docs/analysis.md); OMP_NUM_THREADS=1 is the shared machine's choice.
 PARALLEL_TSNE_ROWS = 5_000
-# Below this many rows openTSNE's Barnes-Hut gradient is faster than its FFT one.
-BARNES_HUT_ROWS = 10_000
+# Below this many rows openTSNE's Barnes-Hut gradient is faster than its FFT one: on the idle 2-core
+# machine, two threads, BH took 21.1 s at 10,000 rows against FFT's 38.2 s (whose second thread gained
+# nothing), and 56.9 s at 20,000 against 45.4 s (`bench_projection.py --methods 10000,20000`).
+BARNES_HUT_ROWS = 15_000
 # PCA is computed exactly (eigenvectors of the d×d covariance, or of the n×n Gram matrix when
 # there are fewer rows than features) when that side is at most this long: n·d² flops is then
 # about what randomized SVD costs, and the two axes capture the optimal variance.
