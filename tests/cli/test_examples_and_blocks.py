@@ -20,8 +20,17 @@ def test_examples_lists_each_installed_example_with_its_description_and_path(cap
         assert str(path) in out
     # Names are padded to the longest one (teach-a-classifier), so the gap varies.
     assert re.search(r"^word-similarity +Word similarity with GloVe$", out, re.M)
-    # a long first note is cut after its first sentence
-    assert "48 short documents on four topics, embedded with GloVe word vectors.\n" in out
+    assert re.search(r"^documents-map +A map of documents$", out, re.M)
+
+
+def test_an_example_whose_note_has_no_short_title_is_named_after_its_file_and_described_by_its_first_sentence():
+    from pathlib import Path
+
+    from embedflow.io.examples import title_and_description
+
+    note = "48 short documents on four topics, embedded with GloVe word vectors. Double-click a block to see it."
+    assert title_and_description(Path("documents-map.embedflow"), note) == (
+        "Documents map", "48 short documents on four topics, embedded with GloVe word vectors.")
 
 
 def test_examples_copy_writes_workflows_and_the_data_they_read_so_they_validate_there(tmp_path, capsys):
