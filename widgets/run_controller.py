@@ -71,6 +71,7 @@ class RunController(QObject):
         self._unsubscribe: Callable[[], None] | None = None
         # Queued: the worker thread emits, the UI thread handles. (PyQt5-stubs lack connect's type argument.)
         self._relay = _Relay()
+        self._waiters: list[threading.Thread] = []  # each sends its run's end through the relay
         self._relay.node_event.connect(self._on_event, Qt.QueuedConnection)  # type: ignore[call-arg]
         self._relay.ended.connect(self._on_ended, Qt.QueuedConnection)  # type: ignore[call-arg]
         self._relay.connected.connect(self.set_executor, Qt.QueuedConnection)  # type: ignore[call-arg]
@@ -160,7 +161,9 @@ class RunController(QObject):
         engine, relay, last_progress = self.engine, self._relay, self._last_progress
         handle = engine.start(node_ids, on_event=lambda event: _report(relay, last_progress, engine, event))
         self.handle = handle
-        threading.Thread(target=_wait, args=(relay, handle), name="embedflow-run-waiter", daemon=True).start()
+        waiter = threading.Thread(target=_wait, args=(relay, handle), name="embedflow-run-waiter", daemon=True)
+        self._waiters = [*(thread for thread in self._waiters if thread.is_alive()), waiter]
+        waiter.start()
         self.runningChanged.emit(True)
 
     def cancel(self) -> None:
@@ -172,9 +175,14 @@ class RunController(QObject):
     def stop(self, timeout: float = STOP_SECONDS) -> bool:
         """Cancel the run and wait for it to end (the window closes); False if it is still going after `timeout`.
 
-        A run left going past the end of the event loop would meet an interpreter shutting down."""
+        A run left going past the end of the event loop would meet an interpreter shutting down; so would its
+        waiter thread, whose last act is a signal through the relay (a segfault once the relay is deleted)."""
         self.cancel()
-        return self.handle is None or self.handle.wait(timeout)
+        ended = self.handle is None or self.handle.wait(timeout)
+        if ended:
+            for waiter in self._waiters:
+                waiter.join(timeout)
+        return ended
 
     def result(self, node_id: str) -> NodeResult | None:
         """The latest result of a node, if it has run."""

@@ -59,3 +59,22 @@ def test_cancel_is_enabled_only_while_a_run_goes_on(window, qtbot):
     qtbot.waitUntil(cancel.isEnabled, timeout=10000)
     cancel.trigger()
     qtbot.waitUntil(lambda: not cancel.isEnabled(), timeout=10000)
+
+
+def test_stopping_runs_for_a_closing_window_leaves_no_thread_that_could_still_signal(window, qtbot, monkeypatch):
+    """The run's waiter thread ends with a signal through the controller's relay: after stop() (the window
+    closing, the app quitting) none may be left, or that signal meets a deleted relay (a segfault at exit,
+    seen once in CI). The waiter is made late, as on a loaded machine, by starting the real one 0.5 s late."""
+    import threading
+    import time
+
+    from embedflow_canvas import run_controller
+
+    real_wait = run_controller._wait
+    monkeypatch.setattr(run_controller, "_wait", lambda relay, handle: (time.sleep(0.5), real_wait(relay, handle)))
+    source = window.document.add_node("t_numbers", (-150.0, 0.0))
+    slow = window.document.add_node("t_slow", (150.0, 0.0))
+    window.document.connect(source, "data", slow, "data")
+    qtbot.waitUntil(lambda: window.runs.running, timeout=10000)
+    assert window.runs.stop()
+    assert not [thread for thread in threading.enumerate() if thread.name == "embedflow-run-waiter"]
