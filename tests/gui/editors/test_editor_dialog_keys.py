@@ -7,7 +7,8 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication, QComboBox, QFileDialog
 
 from tests import analysis_support
-from tests.waiting import HANG, HANG_MS
+from tests.gui.words_map import ran_words_map
+from tests.waiting import HANG
 
 
 @pytest.fixture(autouse=True)
@@ -18,20 +19,10 @@ def source_blocks():
 
 
 def test_enter_in_the_maps_find_box_selects_the_matches_and_opens_no_file_dialog(qtbot, monkeypatch):
-    from embedflow_canvas.document.document import WorkflowDocument
     from embedflow_canvas.editors.context import EditorContext
     from embedflow_canvas.editors.dialog import EditorDialog
-    from embedflow_canvas.run_controller import RunController
 
-    document = WorkflowDocument()
-    runs = RunController()
-    workflow = document.workflow
-    source = workflow.add_node("t_glove_words", node_id="words",
-                               settings={"words": "king queen prince princess apple banana cherry grape"})
-    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
-    workflow.connect(source.id, "embeddings", scatter.id, "data")
-    runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=HANG_MS)
+    document, runs = ran_words_map(qtbot, "king queen prince princess apple banana cherry grape")
     file_dialogs: list[tuple] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (file_dialogs.append(args), ("", ""))[1])
     shown: list[tuple[str, str]] = []

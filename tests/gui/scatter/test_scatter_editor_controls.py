@@ -6,6 +6,7 @@ import pytest
 from PyQt5.QtWidgets import QPushButton
 
 from tests import analysis_support
+from tests.gui.words_map import ran_words_map
 from tests.waiting import HANG, HANG_MS
 
 WORDS = "king queen prince princess apple banana cherry grape"
@@ -21,27 +22,14 @@ def source_blocks():
 @pytest.fixture
 def open_map(qtbot):
     """Opens the settings window of a Scatter fed GloVe words, directly or through a Clustering block."""
-    from embedflow_canvas.document.document import WorkflowDocument
     from embedflow_canvas.editors.context import EditorContext
     from embedflow_canvas.editors.dialog import EditorDialog
-    from embedflow_canvas.run_controller import RunController
 
-    runs = RunController()
+    started = []
 
     def make(clustered: bool):
-        document = WorkflowDocument()
-        workflow = document.workflow
-        source = workflow.add_node("t_glove_words", node_id="words", settings={"words": WORDS})
-        scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
-        if clustered:
-            clusters = workflow.add_node("clustering", node_id="clusters", settings={"k": 2})
-            workflow.connect(source.id, "embeddings", clusters.id, "data")
-            workflow.connect(clusters.id, "clustered", scatter.id, "data")
-        else:
-            workflow.connect(source.id, "embeddings", scatter.id, "data")
-        runs.set_workflow(workflow, None)
-        qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done",
-                        timeout=HANG_MS)
+        document, runs = ran_words_map(qtbot, WORDS, clustered)
+        started.append(runs)
         dialog = EditorDialog(EditorContext(document, runs, "map"), lambda node, port: None)
         # pyqtgraph's own cleanup before the window is deleted, so no paint reaches its half-deleted axes
         qtbot.addWidget(dialog, before_close_func=lambda window: window.editor.plot.close())
@@ -51,9 +39,10 @@ def open_map(qtbot):
         return document, dialog
 
     yield make
-    runs.cancel()
-    if runs.handle is not None:
-        runs.handle.wait(HANG)
+    for runs in started:
+        runs.cancel()
+        if runs.handle is not None:
+            runs.handle.wait(HANG)
 
 
 def test_no_button_of_the_map_window_looks_like_the_default_one(open_map):

@@ -14,6 +14,7 @@ from embedflow.blocks.scatter.style import color_mapping, point_sizes
 from embedflow.core.rows import RowSet
 from tests import analysis_support
 from tests.gui.conftest import drag, mouse_move
+from tests.gui.words_map import ran_words_map
 from tests.waiting import HANG, HANG_MS
 
 
@@ -183,20 +184,11 @@ def test_million_points_load_without_a_symbol_per_point(qtbot):
 
 @pytest.fixture
 def editor(qtbot):
-    from embedflow_canvas.document.document import WorkflowDocument
     from embedflow_canvas.editors import editor_factory
     from embedflow_canvas.editors.context import EditorContext
-    from embedflow_canvas.run_controller import RunController
 
-    document = WorkflowDocument()
-    runs = RunController()
+    document, runs = ran_words_map(qtbot, "king queen prince princess apple banana cherry grape car truck")
     workflow = document.workflow
-    source = workflow.add_node("t_glove_words", node_id="words",
-                               settings={"words": "king queen prince princess apple banana cherry grape car truck"})
-    scatter = workflow.add_node("scatter", node_id="map", settings={"label": "word", "projection": "none"})
-    workflow.connect(source.id, "embeddings", scatter.id, "data")
-    runs.set_workflow(workflow, None)
-    qtbot.waitUntil(lambda: runs.result("map") is not None and runs.result("map").state == "done", timeout=HANG_MS)
     context = EditorContext(document, runs, "map")
     widget = editor_factory("scatter")(context)
     qtbot.addWidget(widget)
