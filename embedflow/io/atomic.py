@@ -37,8 +37,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", keep_backup: boo
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_orphans(target)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
-    _lock(fd)
+    fd, temp_name = _locked_temp_file(target)
     binary = "b" in mode
     try:
         if hasattr(os, "fchmod"):
@@ -117,6 +116,20 @@ def _owned_by_dead_writer(candidate: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def _locked_temp_file(target: Path, attempts: int = 10) -> tuple[int, str]:
+    """A new temp file beside `target`, locked as its writer's. Until the lock is taken it looks like a dead
+    writer's to another save's orphan sweep (another thread or process writing the same file), which may
+    delete it: then a new one is made."""
+    for _ in range(attempts):
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+        _lock(fd)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(name)):
+                return fd, name
+        os.close(fd)
+    raise OSError(f"could not keep a temporary file beside {target}: other saves of it removed each one")
 
 
 def _lock(fd: int) -> None:
